@@ -1,0 +1,3 @@
+from socketscope.cli import main
+
+raise SystemExit(main())

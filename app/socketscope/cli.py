@@ -1,0 +1,158 @@
+"""Command line: ``socketscope list | trace ID | log ID``.
+
+Bad input (an unknown scenario, a scenario file that does not import) gets one clear line on
+stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from types import FrameType
+from typing import TextIO
+
+from socketscope.engine import Mode, Runner, RunOptions, Trace, write_trace
+from socketscope.engine.events import Event
+from socketscope.engine.scenario import (
+    DEFAULT_SCENARIO,
+    Scenario,
+    ScenarioError,
+    UnknownScenario,
+    builtin_scenarios,
+    resolve,
+)
+from socketscope.terminal import LogFormatter
+
+EXIT_BAD_INPUT = 2
+
+
+class _Terminated(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """SIGINT and SIGTERM end the run cleanly: every socket is closed before the process exits."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise _Terminated(signal.Signals(signum).name)
+
+    old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+def _events(runner: Runner, timeout: float) -> Iterator[Event]:
+    """Run to the end, yielding events as they come; stop everything on a signal or timeout."""
+    deadline = time.monotonic() + timeout
+    runner.start()
+    try:
+        while True:
+            finished = runner.done.wait(0.02)
+            yield from runner.drain()
+            if finished:
+                yield from runner.drain()
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the run did not end within {timeout:g} s")
+    finally:
+        runner.stop()
+
+
+def _load(scenario_id: str) -> Scenario:
+    return resolve(scenario_id)
+
+
+def cmd_list(out: TextIO) -> int:
+    scenarios = builtin_scenarios()
+    width = max(len(s.id) for s in scenarios)
+    for s in scenarios:
+        print(f"{s.id:<{width}}  {s.title['en']}", file=out)
+    return 0
+
+
+def cmd_trace(args: argparse.Namespace, out: TextIO) -> int:
+    scenario = _load(args.scenario)
+    runner = Runner(scenario, RunOptions(mode=Mode.RUN, delay=args.delay))
+    trace = Trace(scenario.header())
+    with _stop_on_signals():
+        trace.extend(_events(runner, args.timeout))
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as f:
+            write_trace(trace, f)
+    else:
+        write_trace(trace, out)
+    return 0
+
+
+def cmd_log(args: argparse.Namespace, out: TextIO) -> int:
+    scenario = _load(args.scenario)
+    runner = Runner(scenario, RunOptions(mode=Mode.RUN, delay=args.delay))
+    color = args.color if args.color is not None else out.isatty()
+    fmt = LogFormatter(color=color, width=max(len(a.name) for a in scenario.actors))
+    print(f"# {scenario.id}: {scenario.title['en']}  (port {runner.port})", file=out)
+    with _stop_on_signals():
+        for ev in _events(runner, args.timeout):
+            for line in fmt.feed(ev):
+                print(line, file=out, flush=True)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="socketscope",
+        description="Watch real loopback socket calls block, connect and move bytes.",
+    )
+    sub = p.add_subparsers(dest="command")
+    sub.add_parser("list", help="list the built-in scenarios")
+    for name, helptext in (
+        ("trace", "run a scenario headless and write its trace (JSON Lines)"),
+        ("log", "run a scenario and print a strace-like log of its calls"),
+    ):
+        sp = sub.add_parser(name, help=helptext)
+        sp.add_argument("scenario", help="scenario id (see `socketscope list`) or a .py file")
+        sp.add_argument("--delay", type=float, default=0.0, help="seconds between calls (default 0)")
+        sp.add_argument("--timeout", type=float, default=60.0, help="give up after this many seconds")
+        if name == "trace":
+            sp.add_argument("-o", "--output", help="write the trace here instead of stdout")
+        else:
+            sp.add_argument("--color", action=argparse.BooleanOptionalAction, default=None)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    out = sys.stdout
+    try:
+        if args.command == "list":
+            return cmd_list(out)
+        if args.command == "trace":
+            return cmd_trace(args, out)
+        if args.command == "log":
+            return cmd_log(args, out)
+        # No command: until the main window exists, show the default scenario's log.
+        ns = argparse.Namespace(scenario=DEFAULT_SCENARIO, delay=0.0, timeout=60.0, color=None)
+        return cmd_log(ns, out)
+    except UnknownScenario as e:
+        print(f"socketscope: unknown scenario {e.scenario_id!r}. Known scenarios:", file=sys.stderr)
+        for sid in e.known:
+            print(f"  {sid}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except ScenarioError as e:
+        print(f"socketscope: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except _Terminated as e:
+        print(f"socketscope: stopped by {e}; every socket closed", file=sys.stderr)
+        return 130
+    except TimeoutError as e:
+        print(f"socketscope: {e}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0

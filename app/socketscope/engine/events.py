@@ -1,0 +1,118 @@
+"""The trace's vocabulary: immutable events and kernel snapshots.
+
+An event is written once by the engine and then only read (by views, exports, tests), so it is a
+frozen dataclass. Optional fields stay ``None`` and are left out of the JSON form, which keeps
+trace files small and lets new fields be added without breaking old readers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Literal
+
+EventKind = Literal[
+    "start",  # an actor's thread (or process) began
+    "waiting",  # an actor stopped at its step gate before a call; the view draws a ghost
+    "call",  # the call was let through and is about to be made
+    "blocked",  # the call could not complete at once: the thread now waits in the kernel
+    "return",  # the call finished: result or error
+    "kernel",  # what the kernel says about one socket right after a call
+    "burst",  # many identical data calls summarised (free-running large transfers)
+    "dgram_lost",  # a UDP datagram that was sent but never received (seen at a later recv)
+    "error",  # an exception escaped the actor's code
+    "end",  # the actor's function returned (or was stopped)
+]
+
+JsonValue = Any
+
+
+@dataclass(frozen=True, slots=True)
+class KernelSnapshot:
+    """What the kernel reports for one socket. ``None`` means the platform could not tell."""
+
+    state: str | None = None
+    recv_q: int | None = None
+    send_q: int | None = None
+    accept_q: int | None = None
+    backlog: int | None = None
+    rcvbuf: int | None = None
+    sndbuf: int | None = None
+    next_dgram: int | None = None  # UDP: size of the datagram a recv would get now
+
+    def to_json(self) -> dict[str, JsonValue]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, d: dict[str, JsonValue]) -> KernelSnapshot:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    seq: int
+    t: float
+    actor: str
+    kind: EventKind
+    op: str | None = None
+    sock: int | None = None
+    fd: int | None = None
+    line: int | None = None
+    # call details
+    args: dict[str, JsonValue] | None = None
+    # return details
+    ok: bool | None = None
+    result: JsonValue = None
+    error: str | None = None
+    message: str | None = None
+    blocked: bool | None = None
+    duration: float | None = None
+    new_sock: int | None = None
+    # data moved
+    nbytes: int | None = None
+    data: str | None = None  # hex, at most the runner's data cap
+    truncated: bool | None = None
+    conn: int | None = None
+    dir: str | None = None  # "c>s" (connector to acceptor) or "s>c"
+    range: tuple[int, int] | None = None
+    dgram: int | None = None
+    peer: tuple[str, int] | None = None
+    local: tuple[str, int] | None = None
+    # kernel snapshot (kind == "kernel")
+    kernel: KernelSnapshot | None = None
+    # burst summary (kind == "burst")
+    count: int | None = None
+    blocked_count: int | None = None
+    # errors that escaped the actor
+    traceback: str | None = None
+
+    # Fields every event carries in JSON, even when null: the trace format promises them.
+    CORE = ("seq", "t", "actor", "kind", "op", "sock", "fd", "line")
+
+    def to_json(self) -> dict[str, JsonValue]:
+        out: dict[str, JsonValue] = {}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if v is None and f.name not in Event.CORE:
+                continue
+            if isinstance(v, KernelSnapshot):
+                v = v.to_json()
+            elif isinstance(v, tuple):
+                v = list(v)
+            out[f.name] = v
+        return out
+
+    @classmethod
+    def from_json(cls, d: dict[str, JsonValue]) -> Event:
+        known = {f.name for f in fields(cls)}
+        kw = {k: v for k, v in d.items() if k in known}
+        if isinstance(kw.get("kernel"), dict):
+            kw["kernel"] = KernelSnapshot.from_json(kw["kernel"])
+        for key in ("range", "peer", "local"):
+            if isinstance(kw.get(key), list):
+                kw[key] = tuple(kw[key])
+        return cls(**kw)
+
+    @property
+    def is_data(self) -> bool:
+        return self.nbytes is not None

@@ -1,0 +1,115 @@
+"""Pairing: which connect() met which accept(), and which sendto() a recvfrom() received.
+
+TCP: both ends of a connection see the same pair of addresses, mirrored. Whichever end reports
+first creates the connection id; the other end finds it by the mirrored key. Byte ranges need no
+shared state at all: TCP delivers every byte once and in order, so the n-th byte a socket sends
+is the n-th byte its peer receives, and each end just counts its own.
+
+UDP: a datagram is registered *before* the real sendto() (loopback delivers it inside that call,
+so the receiver may already hold it when sendto returns). The receiver matches the first queued
+datagram from that sender that starts with the bytes it read; loopback does not reorder, so datagrams from the
+same sender queued before the match were dropped.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+
+Addr = tuple[str, int]
+
+
+_WILDCARD = {"0.0.0.0", "::"}
+
+
+def same_endpoint(a: Addr | None, b: Addr | None) -> bool:
+    """An unbound UDP socket is bound to 0.0.0.0:port by its first sendto(); the receiver sees
+    127.0.0.1:port. Same port, and a wildcard host on either side, is the same endpoint."""
+    if a is None or b is None:
+        return False
+    return a[1] == b[1] and (a[0] == b[0] or a[0] in _WILDCARD or b[0] in _WILDCARD)
+
+
+@dataclass
+class ConnEnd:
+    conn: int
+    side: str  # "c" = the end that called connect(), "s" = the end accept() returned
+
+
+@dataclass
+class _PendingDatagram:
+    dgram: int
+    sender_sock: int
+    src: Addr | None
+    payload: bytes
+
+
+@dataclass
+class DatagramMatch:
+    dgram: int | None
+    sender_sock: int | None
+    size: int | None = None  # the datagram as sent; larger than what was read means truncated
+    lost: list[int] = field(default_factory=list)
+
+
+class Pairing:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._conn_ids = itertools.count(1)
+        self._half_open: dict[tuple[Addr, Addr], tuple[int, int]] = {}  # (local, peer) -> conn, sock
+        self._conn_socks: dict[int, dict[str, int]] = {}  # conn -> side -> sock id
+        self._dgram_ids = itertools.count(1)
+        self._in_flight: dict[Addr, deque[_PendingDatagram]] = {}
+
+    # --- TCP --------------------------------------------------------------------------------
+    def connection(self, sock_id: int, local: Addr, peer: Addr, side: str) -> ConnEnd:
+        with self._lock:
+            mirrored = (peer, local)
+            if mirrored in self._half_open:
+                conn, _other = self._half_open.pop(mirrored)
+            else:
+                conn = next(self._conn_ids)
+                self._half_open[(local, peer)] = (conn, sock_id)
+            self._conn_socks.setdefault(conn, {})[side] = sock_id
+            return ConnEnd(conn, side)
+
+    def peer_sock(self, conn: int, side: str) -> int | None:
+        with self._lock:
+            return self._conn_socks.get(conn, {}).get("s" if side == "c" else "c")
+
+    # --- UDP --------------------------------------------------------------------------------
+    def datagram_sending(
+        self, sender_sock: int, src: Addr | None, dst: Addr, payload: bytes
+    ) -> _PendingDatagram:
+        d = _PendingDatagram(next(self._dgram_ids), sender_sock, src, bytes(payload))
+        with self._lock:
+            self._in_flight.setdefault(dst, deque()).append(d)
+        return d
+
+    def datagram_sent(self, d: _PendingDatagram, src: Addr | None) -> None:
+        d.src = src
+
+    def datagram_failed(self, dst: Addr, d: _PendingDatagram) -> None:
+        with self._lock:
+            q = self._in_flight.get(dst)
+            if q is not None and d in q:
+                q.remove(d)
+
+    def datagram_received(self, local: Addr, src: Addr, payload: bytes) -> DatagramMatch:
+        with self._lock:
+            q = self._in_flight.get(local)
+            if not q:
+                return DatagramMatch(None, None)
+            for i, d in enumerate(q):
+                # A too-small buffer truncates the datagram, so what was read is a prefix.
+                if d.payload[: len(payload)] == payload and (d.src is None or same_endpoint(d.src, src)):
+                    earlier = [q[j] for j in range(i)]
+                    lost = [e for e in earlier if e.sender_sock == d.sender_sock or same_endpoint(e.src, src)]
+                    for e in [*lost, d]:
+                        q.remove(e)
+                    return DatagramMatch(
+                        d.dgram, d.sender_sock, len(d.payload), [e.dgram for e in lost]
+                    )
+            return DatagramMatch(None, None)

@@ -1,0 +1,426 @@
+"""Runner: one thread per actor, every traced call turned into events on one queue.
+
+The runner owns everything a run creates (threads, sockets, the wake-up pair) so that stop() can
+end it all at any moment, including while calls are blocked: set the stop flag and open every
+gate, wake every wait, shutdown(SHUT_RDWR) every socket, join the threads, and only then close.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import inspect
+import itertools
+import queue
+import select
+import socket
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import kernel
+from .events import Event, EventKind
+from .gate import ActorStopped, Mode, Status, StepGate
+from .pairing import Pairing
+
+if TYPE_CHECKING:
+    from .scenario import ActorSpec, Scenario
+    from .traced import TracedSocket
+
+_ENGINE_DIR = str(Path(__file__).resolve().parent)
+_local = threading.local()
+
+DATA_OPS = frozenset({"send", "sendall", "recv", "recv_into", "sendto", "recvfrom"})
+
+
+def current_actor() -> ActorContext:
+    ctx: ActorContext | None = getattr(_local, "actor", None)
+    if ctx is None:
+        raise RuntimeError(
+            "socketscope sockets can only be used inside a scenario actor run by the engine"
+        )
+    return ctx
+
+
+def caller_line() -> int | None:
+    """Line of the scenario code that made the call (the first frame outside the engine)."""
+    f = sys._getframe(2)
+    while f is not None and f.f_code.co_filename.startswith(_ENGINE_DIR):
+        f = f.f_back  # type: ignore[assignment]
+    return f.f_lineno if f is not None else None
+
+
+def errno_name(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError) and exc.errno is None:
+        return "timeout"
+    if isinstance(exc, ActorStopped):
+        return "STOPPED"
+    code = getattr(exc, "errno", None)
+    if isinstance(code, int):
+        return errno.errorcode.get(code, str(code))
+    from .loopback import NotLoopbackError
+
+    if isinstance(exc, NotLoopbackError):
+        return "NOT_LOOPBACK"
+    return type(exc).__name__
+
+
+@dataclass
+class _Burst:
+    op: str
+    sock: TracedSocket
+    line: int | None
+    t_first: float
+    count: int = 0
+    nbytes: int = 0
+    start: int | None = None
+    end: int | None = None
+    blocked_count: int = 0
+    duration: float = 0.0
+    preview: bytes = b""
+
+
+@dataclass
+class ActorContext:
+    runner: Runner
+    name: str
+    spec: ActorSpec | None = None
+    streak: tuple[int, str] | None = None
+    streak_len: int = 0
+    burst: _Burst | None = None
+    sockets: list[TracedSocket] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    mode: Mode = Mode.RUN
+    delay: float = 0.0
+    data_cap: int = 4096  # bytes of payload kept per event; the rest is counted, not copied
+    burst_after: int = 8  # free-running: identical data calls beyond this are summarised
+    burst_window: float = 0.05  # seconds one burst event may cover at most
+
+
+class Runner:
+    """Runs a scenario. Create, ``start()``, drain ``events``, then ``stop()`` or wait ``done``."""
+
+    def __init__(self, scenario: Scenario, options: RunOptions | None = None) -> None:
+        self.scenario = scenario
+        self.options = options or RunOptions()
+        self.events: queue.SimpleQueue[Event] = queue.SimpleQueue()
+        self.gate = StepGate(self.options.mode, self.options.delay)
+        self.pairing = Pairing()
+        self.done = threading.Event()
+        self.port = _free_port()
+        self._t0 = time.monotonic()
+        self._seq = 0
+        self._emit_lock = threading.Lock()
+        self._sock_ids = itertools.count(1)
+        self._socks: dict[int, TracedSocket] = {}
+        self._fd_lock = threading.RLock()  # held while an fd is probed or closed: no fd reuse race
+        self._listeners: dict[tuple[str, int], TracedSocket] = {}
+        self._threads: dict[str, threading.Thread] = {}
+        self._pending: list[ActorSpec] = []
+        self._live_actors = 0
+        self._actors_lock = threading.Lock()
+        self._stopping = False
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._started = False
+
+    # --- lifecycle ----------------------------------------------------------------------------
+    def start(self) -> None:
+        if self._started:
+            raise RuntimeError("a Runner runs once; make a new one to run again")
+        self._started = True
+        self._t0 = time.monotonic()
+        first, later = [], []
+        for spec in self.scenario.actors:
+            (later if spec.starts_when else first).append(spec)
+        self._pending = later
+        for spec in self.scenario.actors:
+            self.gate.set_status(spec.name, Status.NOT_STARTED)
+        if not first:
+            raise RuntimeError(f"scenario {self.scenario.id} has no actor that starts at once")
+        for spec in first:
+            self._start_actor(spec)
+
+    def _start_actor(self, spec: ActorSpec) -> None:
+        with self._actors_lock:
+            if self._stopping:
+                return
+            self._live_actors += 1
+            th = threading.Thread(
+                target=self._actor_main, args=(spec,), name=f"socketscope-{spec.name}", daemon=True
+            )
+            self._threads[spec.name] = th
+        th.start()
+
+    def _actor_main(self, spec: ActorSpec) -> None:
+        ctx = ActorContext(self, spec.name, spec)
+        _local.actor = ctx
+        self.gate.set_status(spec.name, Status.RUNNING)
+        self.emit(spec.name, "start", message=spec.fn.__name__)
+        kwargs = self._actor_kwargs(spec)
+        try:
+            spec.fn(**kwargs)
+        except ActorStopped:
+            pass
+        except BaseException as exc:  # noqa: BLE001 -- an actor's failure must not kill the run
+            self.flush_burst(ctx)
+            tb = traceback.format_exc()
+            line = _scenario_line(exc, spec)
+            self.emit(
+                spec.name,
+                "error",
+                line=line,
+                error=errno_name(exc),
+                message=f"{type(exc).__name__}: {exc}",
+                traceback=tb,
+            )
+        finally:
+            self.flush_burst(ctx)
+            self.gate.set_status(spec.name, Status.FINISHED)
+            self.emit(spec.name, "end")
+            _local.actor = None
+            self._actor_finished(spec.name)
+
+    def _actor_kwargs(self, spec: ActorSpec) -> dict[str, Any]:
+        available = {"port": self.port, "host": "127.0.0.1"}
+        params = inspect.signature(spec.fn).parameters
+        return {k: v for k, v in available.items() if k in params}
+
+    def _actor_finished(self, name: str) -> None:
+        self._trigger(name, None)
+        with self._actors_lock:
+            self._live_actors -= 1
+            last = self._live_actors == 0 and not self._pending
+        if last:
+            self._finish()
+
+    def milestone(self, actor: str, op: str) -> None:
+        """``actor`` blocked in or returned from ``op``: start any actor that waits for that."""
+        if self._pending:
+            self._trigger(actor, op)
+
+    def _trigger(self, actor: str, op: str | None) -> None:
+        """Start the actors waiting for ``actor`` to reach ``op`` (or to end, when op is None)."""
+        with self._actors_lock:
+            ready = [
+                s
+                for s in self._pending
+                if s.starts_when and s.starts_when[0] == actor and (op is None or s.starts_when[1] == op)
+            ]
+            for s in ready:
+                self._pending.remove(s)
+        for s in ready:
+            self._start_actor(s)
+
+    def _finish(self) -> None:
+        """Every actor has ended: close what they left open, as the kernel does at process exit."""
+        with self._fd_lock:
+            leftovers = [s for s in self._socks.values() if not s.closed]
+        for s in leftovers:
+            s.close_at_exit()
+        self._close_wake()
+        self.done.set()
+
+    def stop(self, timeout: float = 1.0) -> bool:
+        """End the run now. Returns True when every actor thread has ended within ``timeout``."""
+        deadline = time.monotonic() + timeout
+        with self._actors_lock:
+            self._stopping = True
+            self._pending.clear()
+            threads = list(self._threads.values())
+        self.gate.stop()
+        with contextlib.suppress(OSError):
+            self._wake_w.send(b"!")
+        with self._fd_lock:
+            live = [s for s in self._socks.values() if not s.closed]
+        for s in live:
+            s.shutdown_for_stop()
+        me = threading.current_thread()
+        for th in threads:
+            if th is not me:
+                th.join(max(0.0, deadline - time.monotonic()))
+        all_joined = all(not th.is_alive() for th in threads if th is not me)
+        with self._fd_lock:
+            live = [s for s in self._socks.values() if not s.closed]
+        for s in live:
+            s.close_quietly()
+        self._close_wake()
+        self.done.set()
+        return all_joined
+
+    def _close_wake(self) -> None:
+        with self._fd_lock:
+            for s in (self._wake_r, self._wake_w):
+                with contextlib.suppress(OSError):
+                    s.close()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
+    def alive_threads(self) -> list[threading.Thread]:
+        with self._actors_lock:
+            return [t for t in self._threads.values() if t.is_alive()]
+
+    # --- events -------------------------------------------------------------------------------
+    def emit(self, actor: str, kind: EventKind, **fields: Any) -> Event:
+        with self._emit_lock:
+            self._seq += 1
+            ev = Event(self._seq, round(time.monotonic() - self._t0, 6), actor, kind, **fields)
+            self.events.put(ev)
+        return ev
+
+    def drain(self) -> list[Event]:
+        out = []
+        with contextlib.suppress(queue.Empty):
+            while True:
+                out.append(self.events.get_nowait())
+        return out
+
+    def run_to_end(self, timeout: float = 30.0) -> list[Event]:
+        """Start (if needed), wait until every actor has ended, return all events in order."""
+        if not self._started:
+            self.start()
+        events: list[Event] = []
+        deadline = time.monotonic() + timeout
+        while not self.done.wait(0.02):
+            events.extend(self.drain())
+            if time.monotonic() > deadline:
+                self.stop()
+                raise TimeoutError(f"scenario {self.scenario.id} did not end within {timeout} s")
+        events.extend(self.drain())
+        return events
+
+    # --- sockets ------------------------------------------------------------------------------
+    def register(self, sock: TracedSocket) -> int:
+        sid = next(self._sock_ids)
+        with self._fd_lock:
+            self._socks[sid] = sock
+        return sid
+
+    def sock(self, sid: int | None) -> TracedSocket | None:
+        return self._socks.get(sid) if sid is not None else None
+
+    @property
+    def fd_lock(self) -> threading.RLock:
+        return self._fd_lock
+
+    def add_listener(self, addr: tuple[str, int], sock: TracedSocket) -> None:
+        with self._fd_lock:
+            self._listeners[addr] = sock
+
+    def listener_at(self, addr: tuple[str, int]) -> TracedSocket | None:
+        with self._fd_lock:
+            return self._listeners.get(addr)
+
+    def wait_ready(self, fd: int, want_write: bool, timeout: float | None) -> bool:
+        """Wait until ``fd`` is readable/writable, the timeout passes, or the run stops.
+
+        The wake-up socket is in every wait, so stop() ends all waits at once on any platform.
+        """
+        if self._stopping:
+            raise ActorStopped
+        wake = self._wake_r.fileno()
+        try:
+            if want_write:
+                r, w, _ = select.select([wake], [fd], [], timeout)
+            else:
+                r, w, _ = select.select([fd, wake], [], [], timeout)
+        except (OSError, ValueError):
+            if self._stopping:
+                raise ActorStopped from None
+            raise
+        if self._stopping:
+            raise ActorStopped
+        return bool(w) or fd in r
+
+    def wait_any(
+        self, rfds: list[int], wfds: list[int], xfds: list[int], timeout: float | None
+    ) -> tuple[list[int], list[int], list[int]]:
+        if self._stopping:
+            raise ActorStopped
+        wake = self._wake_r.fileno()
+        r, w, x = select.select([*rfds, wake], wfds, xfds, timeout)
+        if self._stopping:
+            raise ActorStopped
+        return [f for f in r if f != wake], w, x
+
+    # --- helpers for traced calls ---------------------------------------------------------------
+    def snapshot_events(self, actor: str, op: str, socks: list[TracedSocket]) -> None:
+        seen = set()
+        for s in socks:
+            if s is None or s.id in seen:
+                continue
+            seen.add(s.id)
+            with self._fd_lock:
+                snap = s.kernel_snapshot()
+                fd = s.fd
+            self.emit(actor, "kernel", op=op, sock=s.id, fd=fd, kernel=snap)
+
+    def flush_burst(self, ctx: ActorContext) -> None:
+        b = ctx.burst
+        if b is None:
+            return
+        ctx.burst = None
+        s = b.sock
+        extra: dict[str, Any] = {}
+        if b.start is not None and b.end is not None:
+            extra["range"] = (b.start, b.end)
+        self.emit(
+            ctx.name,
+            "burst",
+            op=b.op,
+            sock=s.id,
+            fd=s.fd,
+            line=b.line,
+            count=b.count,
+            nbytes=b.nbytes,
+            blocked_count=b.blocked_count,
+            duration=round(b.duration, 6),
+            data=b.preview.hex(),
+            truncated=True if b.nbytes > len(b.preview) else None,
+            conn=s.conn.conn if s.conn else None,
+            dir=s.stream_dir(b.op),
+            **extra,
+        )
+        self.snapshot_events(ctx.name, b.op, s.involved())
+
+    def time(self) -> float:
+        return time.monotonic() - self._t0
+
+
+def _free_port() -> int:
+    """A port that is free now, so each run gets a fresh one and no run trips on an old TIME_WAIT."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _scenario_line(exc: BaseException, spec: ActorSpec) -> int | None:
+    target = spec.fn.__code__.co_filename
+    line = None
+    for frame, lineno in traceback.walk_tb(exc.__traceback__):
+        if frame.f_code.co_filename == target:
+            line = lineno
+    return line
+
+
+@contextlib.contextmanager
+def actor_context(runner: Runner, name: str) -> Iterator[ActorContext]:
+    """Run code on the calling thread as if it were an actor (tests, benchmarks)."""
+    ctx = ActorContext(runner, name)
+    prev = getattr(_local, "actor", None)
+    _local.actor = ctx
+    try:
+        yield ctx
+    finally:
+        runner.flush_burst(ctx)
+        _local.actor = prev

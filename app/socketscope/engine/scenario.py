@@ -1,0 +1,182 @@
+"""Scenarios: plain Python modules whose actors are ordinary socket code.
+
+A scenario module defines ``ID``, ``TITLE`` and ``SUMMARY`` (dicts with "en" and "ko"), optionally
+``NOTICE`` (lists of bullets per language), and one function per actor decorated with
+:func:`actor`. Actors may take ``port`` (a free port chosen for this run) and ``host``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import pkgutil
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+LANGS = ("en", "ko")
+BUILTIN_PACKAGE = "socketscope.scenarios"
+DEFAULT_SCENARIO = "tcp-echo"
+
+
+class ScenarioError(Exception):
+    """A scenario that cannot be used; the message names the file and line where it can."""
+
+
+class UnknownScenario(ScenarioError):
+    def __init__(self, scenario_id: str, known: list[str]) -> None:
+        super().__init__(f"unknown scenario {scenario_id!r}; known scenarios: {', '.join(known)}")
+        self.scenario_id = scenario_id
+        self.known = known
+
+
+@dataclass(frozen=True)
+class ActorSpec:
+    name: str
+    fn: Callable[..., Any]
+    # Start this actor only once another actor has blocked in, or returned from, a call:
+    # ("Server", "accept") is "start the client once the server waits in accept()".
+    starts_when: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    id: str
+    title: dict[str, str]
+    summary: dict[str, str]
+    actors: tuple[ActorSpec, ...]
+    source_path: str
+    source: str
+    notice: dict[str, list[str]] = field(default_factory=dict)
+    group: str = "custom"
+
+    def text(self, what: str, lang: str) -> str:
+        table: dict[str, str] = getattr(self, what)
+        return table.get(lang) or table.get("en") or ""
+
+    def header(self) -> dict[str, Any]:
+        return {
+            "scenario": self.id,
+            "title": self.title,
+            "summary": self.summary,
+            "actors": [a.name for a in self.actors],
+            "source_path": self.source_path,
+            "source": self.source,
+        }
+
+
+def actor(name: str, *, starts_when: tuple[str, str] | None = None) -> Callable[[F], F]:
+    """Mark a function as an actor of the scenario module it is defined in."""
+
+    def mark(fn: F) -> F:
+        fn.__socketscope_actor__ = ActorSpec(name, fn, starts_when)  # type: ignore[attr-defined]
+        return fn
+
+    return mark
+
+
+def from_module(module: ModuleType, path: str | None = None) -> Scenario:
+    where = path or getattr(module, "__file__", None) or module.__name__
+
+    def need(attr: str) -> Any:
+        if not hasattr(module, attr):
+            raise ScenarioError(f"{where}: the scenario defines no {attr}")
+        return getattr(module, attr)
+
+    sid = need("ID")
+    if not isinstance(sid, str) or not sid:
+        raise ScenarioError(f"{where}: ID must be a non-empty string")
+    texts = {}
+    for attr in ("TITLE", "SUMMARY"):
+        value = need(attr)
+        if not isinstance(value, dict) or not all(isinstance(value.get(k), str) for k in LANGS):
+            raise ScenarioError(f"{where}: {attr} must be a dict with 'en' and 'ko' strings")
+        texts[attr] = value
+    actors = tuple(
+        v.__socketscope_actor__
+        for v in vars(module).values()
+        if callable(v) and hasattr(v, "__socketscope_actor__")
+    )
+    if not actors:
+        raise ScenarioError(f"{where}: the scenario has no @actor functions")
+    names = [a.name for a in actors]
+    for a in actors:
+        if a.starts_when and a.starts_when[0] not in names:
+            raise ScenarioError(
+                f"{where}: actor {a.name!r} starts when {a.starts_when[0]!r} does something, "
+                "but there is no such actor"
+            )
+    source_path = str(Path(getattr(module, "__file__", "") or where))
+    try:
+        source = Path(source_path).read_text(encoding="utf-8")
+    except OSError:
+        source = ""
+    return Scenario(
+        id=sid,
+        title=texts["TITLE"],
+        summary=texts["SUMMARY"],
+        actors=actors,
+        source_path=source_path,
+        source=source,
+        notice=getattr(module, "NOTICE", {}),
+        group=getattr(module, "GROUP", "custom"),
+    )
+
+
+def _builtin_modules() -> list[str]:
+    pkg = importlib.import_module(BUILTIN_PACKAGE)
+    return sorted(m.name for m in pkgutil.iter_modules(pkg.__path__) if not m.name.startswith("_"))
+
+
+def builtin_scenarios() -> list[Scenario]:
+    out = [from_module(importlib.import_module(f"{BUILTIN_PACKAGE}.{m}")) for m in _builtin_modules()]
+    default_first = sorted(out, key=lambda s: (s.id != DEFAULT_SCENARIO, s.id))
+    return default_first
+
+
+def get(scenario_id: str) -> Scenario:
+    scenarios = builtin_scenarios()
+    for s in scenarios:
+        if s.id == scenario_id:
+            return s
+    raise UnknownScenario(scenario_id, [s.id for s in scenarios])
+
+
+def load_file(path: str | Path) -> Scenario:
+    """Load a scenario from a .py file, with errors that point at the file and line."""
+    p = Path(path)
+    if not p.is_file():
+        raise ScenarioError(f"{p}: no such scenario file")
+    name = f"socketscope_user_scenario_{abs(hash(str(p.resolve())))}"
+    spec = importlib.util.spec_from_file_location(name, p)
+    if spec is None or spec.loader is None:
+        raise ScenarioError(f"{p}: not a Python file")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as e:
+        sys.modules.pop(name, None)
+        raise ScenarioError(f"{e.filename or p}:{e.lineno}: syntax error: {e.msg}") from None
+    except Exception as e:
+        sys.modules.pop(name, None)
+        line = None
+        for frame, lineno in traceback.walk_tb(e.__traceback__):
+            if Path(frame.f_code.co_filename) == p or frame.f_code.co_filename == str(p):
+                line = lineno
+        where = f"{p}:{line}" if line else str(p)
+        raise ScenarioError(f"{where}: {type(e).__name__}: {e}") from None
+    return from_module(module, str(p))
+
+
+def resolve(name_or_path: str) -> Scenario:
+    """A built-in scenario id, or the path of a scenario file."""
+    if name_or_path.endswith(".py") or "/" in name_or_path:
+        return load_file(name_or_path)
+    return get(name_or_path)

@@ -1,0 +1,683 @@
+"""The traced socket API that scenario code is written against.
+
+It looks like the ``socket`` module (``s = socket(AF_INET, SOCK_STREAM)``, ``s.bind(...)``,
+``conn, addr = s.accept()``) and every call on it is real. Around each call it:
+  1. stops at the actor's step gate (the view shows the call as a ghost meanwhile),
+  2. records a *call* event with the scenario's source line,
+  3. makes the real call,
+  4. records a *return* event: result or errno, whether it blocked, how long it took, the bytes,
+  5. records what the kernel now says about the sockets involved.
+
+How blocking is seen: the real socket is kept non-blocking and a call that cannot complete at once
+(EAGAIN / EINPROGRESS) waits in ``select()`` and is tried again -- exactly what CPython itself does
+for any socket that has a timeout. That is how the trace knows the instant a call starts to block,
+and how stop() can end the wait on any platform (the runner's wake-up socket is in every select).
+"""
+
+from __future__ import annotations
+
+import errno as _errno
+import os
+import socket as _socket
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from . import kernel
+from .events import KernelSnapshot
+from .gate import ActorStopped, Status
+from .loopback import check_loopback
+from .pairing import ConnEnd
+
+if TYPE_CHECKING:
+    from .runner import ActorContext, Runner
+
+from .runner import DATA_OPS, _Burst, caller_line, current_actor, errno_name
+
+T = TypeVar("T")
+
+AF_INET = _socket.AF_INET
+AF_INET6 = _socket.AF_INET6
+SOCK_STREAM = _socket.SOCK_STREAM
+SOCK_DGRAM = _socket.SOCK_DGRAM
+SOL_SOCKET = _socket.SOL_SOCKET
+IPPROTO_TCP = _socket.IPPROTO_TCP
+SO_REUSEADDR = _socket.SO_REUSEADDR
+SO_RCVBUF = _socket.SO_RCVBUF
+SO_SNDBUF = _socket.SO_SNDBUF
+SO_LINGER = _socket.SO_LINGER
+SO_ERROR = _socket.SO_ERROR
+TCP_NODELAY = _socket.TCP_NODELAY
+SHUT_RD = _socket.SHUT_RD
+SHUT_WR = _socket.SHUT_WR
+SHUT_RDWR = _socket.SHUT_RDWR
+MSG_PEEK = _socket.MSG_PEEK
+SO_REUSEPORT = getattr(_socket, "SO_REUSEPORT", None)
+
+_IN_PROGRESS = {_errno.EINPROGRESS, _errno.EAGAIN, _errno.EWOULDBLOCK, _errno.EALREADY}
+
+
+def _names(prefix: str, exclude: tuple[str, ...] = ()) -> dict[int, str]:
+    out: dict[int, str] = {}
+    for name in dir(_socket):
+        if name.startswith(prefix) and not name.startswith(exclude):
+            value = getattr(_socket, name)
+            if isinstance(value, int):
+                out.setdefault(value, name)
+    return out
+
+
+_FAMILY = {AF_INET: "AF_INET", AF_INET6: "AF_INET6"}
+_TYPE = {SOCK_STREAM: "SOCK_STREAM", SOCK_DGRAM: "SOCK_DGRAM"}
+_LEVEL = {SOL_SOCKET: "SOL_SOCKET", IPPROTO_TCP: "IPPROTO_TCP"}
+_SOL_OPTS = _names("SO_")
+_TCP_OPTS = _names("TCP_")
+_SHUT = {SHUT_RD: "SHUT_RD", SHUT_WR: "SHUT_WR", SHUT_RDWR: "SHUT_RDWR"}
+
+
+def option_name(level: int, option: int) -> str:
+    table = _SOL_OPTS if level == SOL_SOCKET else _TCP_OPTS if level == IPPROTO_TCP else {}
+    return table.get(option, str(option))
+
+
+def addr_json(address: Any) -> Any:
+    if isinstance(address, tuple) and len(address) >= 2:
+        return [address[0], address[1]]
+    return address
+
+
+def _addr(address: Any) -> tuple[str, int] | None:
+    if isinstance(address, tuple) and len(address) >= 2:
+        return (str(address[0]), int(address[1]))
+    return None
+
+
+class TracedCall:
+    """One traced call in progress. Used as ``with TracedCall(...) as c: ...``."""
+
+    __slots__ = (
+        "blocked",
+        "conn",
+        "ctx",
+        "data",
+        "deadline",
+        "dgram",
+        "dir",
+        "extra",
+        "line",
+        "local",
+        "nbytes",
+        "new_sock",
+        "op",
+        "args",
+        "peer",
+        "quiet",
+        "range",
+        "result",
+        "sock",
+        "t0",
+    )
+
+    def __init__(
+        self, ctx: ActorContext, sock: TracedSocket | None, op: str, args: dict[str, Any] | None
+    ) -> None:
+        self.ctx = ctx
+        self.sock = sock
+        self.op = op
+        self.args = args
+        self.line = caller_line()
+        self.blocked = False
+        self.result: Any = None
+        self.nbytes: int | None = None
+        self.data: bytes | None = None
+        self.range: tuple[int, int] | None = None
+        self.conn: int | None = None
+        self.dir: str | None = None
+        self.dgram: int | None = None
+        self.peer: tuple[str, int] | None = None
+        self.local: tuple[str, int] | None = None
+        self.new_sock: int | None = None
+        self.extra: list[TracedSocket] = []
+        self.quiet = False
+        self.deadline: float | None = None
+        self.t0 = 0.0
+
+    # --- entering: the gate and the call event ---------------------------------------------------
+    def __enter__(self) -> TracedCall:
+        ctx, runner = self.ctx, self.ctx.runner
+        gate = runner.gate
+        sid = self.sock.id if self.sock else None
+        key = (sid or 0, self.op)
+        if ctx.streak != key:
+            runner.flush_burst(ctx)
+            ctx.streak = key
+            ctx.streak_len = 0
+        ctx.streak_len += 1
+        free = gate.free_running
+        if free and self.op in DATA_OPS and ctx.streak_len > runner.options.burst_after:
+            # A long run of identical data calls while free-running: counted, summarised later.
+            if runner.stopping:
+                raise ActorStopped
+            self.quiet = True
+        else:
+            runner.flush_burst(ctx)
+            fd = self.sock.fd if self.sock else None
+            if not free:
+                runner.emit(ctx.name, "waiting", op=self.op, sock=sid, fd=fd, line=self.line)
+            gate.pass_through(ctx.name, self.op)
+            runner.emit(
+                ctx.name, "call", op=self.op, sock=sid, fd=fd, line=self.line, args=self.args
+            )
+        timeout = self.sock._timeout if self.sock else None
+        self.t0 = time.monotonic()
+        self.deadline = None if not timeout else self.t0 + timeout
+        return self
+
+    # --- waiting in the kernel ----------------------------------------------------------------
+    def mark_blocked(self) -> None:
+        if self.blocked:
+            return
+        self.blocked = True
+        if self.quiet:
+            return
+        runner = self.ctx.runner
+        sid = self.sock.id if self.sock else None
+        runner.emit(
+            self.ctx.name,
+            "blocked",
+            op=self.op,
+            sock=sid,
+            fd=self.sock.fd if self.sock else None,
+            line=self.line,
+        )
+        runner.gate.set_status(self.ctx.name, Status.BLOCKED, self.op)
+        runner.milestone(self.ctx.name, self.op)
+
+    def io(self, attempt: Callable[[], T], *, write: bool) -> T:
+        """Make the real call; if it would block, wait for readiness and try again."""
+        assert self.sock is not None
+        if self.sock._timeout == 0.0:
+            return attempt()  # the program asked for non-blocking: EAGAIN is its answer
+        while True:
+            try:
+                return attempt()
+            except (BlockingIOError, InterruptedError):
+                pass
+            self.mark_blocked()
+            remaining = None if self.deadline is None else self.deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                raise TimeoutError("timed out")
+            self.ctx.runner.wait_ready(self.sock._fd, write, remaining)
+
+    # --- leaving: the return event ---------------------------------------------------------------
+    def __exit__(self, et: Any, exc: BaseException | None, tb: Any) -> bool:
+        runner, ctx = self.ctx.runner, self.ctx
+        duration = time.monotonic() - self.t0
+        if self.blocked and not self.quiet:
+            runner.gate.set_status(ctx.name, Status.RUNNING, self.op)
+        sid = self.sock.id if self.sock else None
+        fd = self.sock.fd if self.sock else None
+        if exc is None and self.quiet and self.nbytes:
+            self._accumulate(duration)
+            return False
+        if self.quiet:
+            # The unusual end of a streak (EOF, error, stop) is always recorded in full.
+            runner.flush_burst(ctx)
+            runner.emit(ctx.name, "call", op=self.op, sock=sid, fd=fd, line=self.line, args=self.args)
+        cap = runner.options.data_cap
+        data = self.data
+        fields: dict[str, Any] = {
+            "op": self.op,
+            "sock": sid,
+            "fd": fd,
+            "blocked": self.blocked,
+            "duration": round(duration, 6),
+        }
+        if exc is None:
+            fields.update(ok=True, result=self.result)
+        else:
+            fields.update(ok=False, error=errno_name(exc), message=str(exc) or type(exc).__name__)
+        if self.nbytes is not None:
+            fields.update(nbytes=self.nbytes, data=(data or b"")[:cap].hex())
+            if data is not None and len(data) > cap:
+                fields["truncated"] = True
+        for name in ("conn", "dir", "range", "dgram", "peer", "local", "new_sock"):
+            value = getattr(self, name)
+            if value is not None:
+                fields[name] = value
+        runner.emit(ctx.name, "return", **fields)
+        if not isinstance(exc, ActorStopped):
+            socks = self.sock.involved() if self.sock else []
+            runner.snapshot_events(ctx.name, self.op, [*socks, *self.extra])
+        runner.milestone(ctx.name, self.op)
+        return False
+
+    def _accumulate(self, duration: float) -> None:
+        ctx, runner = self.ctx, self.ctx.runner
+        assert self.sock is not None and self.nbytes is not None
+        b = ctx.burst
+        if b is None:
+            b = ctx.burst = _Burst(self.op, self.sock, self.line, runner.time())
+            b.preview = (self.data or b"")[: runner.options.data_cap]
+        b.count += 1
+        b.nbytes += self.nbytes
+        b.duration += duration
+        b.blocked_count += self.blocked
+        b.line = self.line
+        if self.range is not None:
+            if b.start is None:
+                b.start = self.range[0]
+            b.end = self.range[1]
+        if runner.time() - b.t_first >= runner.options.burst_window:
+            runner.flush_burst(ctx)
+
+
+class TracedSocket:
+    """A real socket whose every call is traced. Created by :func:`socket` or ``accept()``."""
+
+    def __init__(
+        self,
+        runner: Runner,
+        family: int,
+        type: int,
+        proto: int = 0,
+        *,
+        owner: str,
+        real: _socket.socket | None = None,
+    ) -> None:
+        self._runner = runner
+        self._s = real if real is not None else _socket.socket(family, type, proto)
+        self._s.setblocking(False)
+        self._fd = self._s.fileno()
+        self.fd = self._fd
+        self.family = family
+        self.type = type
+        self.proto = proto
+        self.owner = owner
+        self._timeout: float | None = None  # what the program asked for: None = blocking
+        self.closed = False
+        self.listening = False
+        self.conn: ConnEnd | None = None
+        self.options: dict[str, Any] = {}
+        self._sent = 0
+        self._received = 0
+        self._local: tuple[str, int] | None = None
+        self._peer: tuple[str, int] | None = None
+        self.id = runner.register(self)
+
+    def __repr__(self) -> str:
+        kind = "TCP" if self.type == SOCK_STREAM else "UDP"
+        return f"<TracedSocket #{self.id} fd={self.fd} {kind} {self.owner}>"
+
+    def __enter__(self) -> TracedSocket:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self.closed:
+            self.close()
+
+    def _call(self, op: str, args: dict[str, Any] | None = None) -> TracedCall:
+        return TracedCall(current_actor(), self, op, args)
+
+    @property
+    def is_tcp(self) -> bool:
+        return self.type == SOCK_STREAM
+
+    # --- relations used by the trace --------------------------------------------------------
+    def peer_socket(self) -> TracedSocket | None:
+        if self.conn is None:
+            return None
+        return self._runner.sock(self._runner.pairing.peer_sock(self.conn.conn, self.conn.side))
+
+    def involved(self) -> list[TracedSocket]:
+        peer = self.peer_socket()
+        return [self] if peer is None else [self, peer]
+
+    def stream_dir(self, op: str) -> str | None:
+        if self.conn is None:
+            return None
+        outgoing = op.startswith("send")
+        side = self.conn.side
+        return f"{side}>{'s' if side == 'c' else 'c'}" if outgoing else f"{'s' if side == 'c' else 'c'}>{side}"
+
+    def kernel_snapshot(self) -> KernelSnapshot:
+        """Call with the runner's fd lock held."""
+        if not self.closed:
+            return kernel.snapshot(self._s)
+        if self.is_tcp and self._local is not None:
+            peer = None if self.listening else self._peer
+            return KernelSnapshot(state=kernel.lingering_state(self._local, peer))
+        return KernelSnapshot()
+
+    def _ensure_conn(self, side: str) -> None:
+        if self.conn is not None or not self.is_tcp:
+            return
+        try:
+            local, peer = _addr(self._s.getsockname()), _addr(self._s.getpeername())
+        except OSError:
+            return
+        if local and peer:
+            self._local, self._peer = local, peer
+            self.conn = self._runner.pairing.connection(self.id, local, peer, side)
+
+    # --- data bookkeeping ----------------------------------------------------------------------
+    def _outgoing(self, c: TracedCall, payload: bytes | memoryview, n: int) -> None:
+        c.nbytes = n
+        c.data = bytes(payload[: min(n, self._runner.options.data_cap + 1)])
+        if self.is_tcp:
+            self._ensure_conn("c")
+            if self.conn is not None:
+                c.conn, c.dir = self.conn.conn, self.stream_dir("send")
+            c.range = (self._sent, self._sent + n)
+            self._sent += n
+
+    def _incoming(self, c: TracedCall, data: bytes | memoryview, src: Any = None) -> None:
+        n = len(data)
+        c.nbytes = n
+        c.data = bytes(data[: self._runner.options.data_cap + 1])
+        if self.is_tcp:
+            self._ensure_conn("c")
+            if self.conn is not None:
+                c.conn, c.dir = self.conn.conn, self.stream_dir("recv")
+            c.range = (self._received, self._received + n)
+            self._received += n
+            return
+        src_addr = _addr(src) if src is not None else self._peer
+        local = self._local_addr()
+        if src_addr is not None and local is not None and n:
+            match = self._runner.pairing.datagram_received(local, src_addr, bytes(data))
+            c.dgram = match.dgram
+            for lost in match.lost:
+                self._runner.emit(
+                    c.ctx.name, "dgram_lost", op=c.op, sock=self.id, fd=self.fd, dgram=lost
+                )
+        c.peer = src_addr
+
+    def _local_addr(self) -> tuple[str, int] | None:
+        try:
+            self._local = _addr(self._s.getsockname())
+        except OSError:
+            pass
+        return self._local
+
+    def _send_datagram(
+        self, c: TracedCall, payload: bytes, dst: tuple[str, int], attempt: Callable[[], int]
+    ) -> int:
+        pairing = self._runner.pairing
+        pending = pairing.datagram_sending(self.id, self._local, dst, bytes(payload))
+        try:
+            n = c.io(attempt, write=True)
+        except BaseException:
+            pairing.datagram_failed(dst, pending)
+            raise
+        pairing.datagram_sent(pending, self._local_addr())
+        c.nbytes, c.data = n, bytes(payload[: self._runner.options.data_cap + 1])
+        c.dgram, c.peer = pending.dgram, dst
+        return n
+
+    # --- set-up ---------------------------------------------------------------------------------
+    def bind(self, address: tuple[Any, ...]) -> None:
+        with self._call("bind", {"address": addr_json(address)}) as c:
+            check_loopback("bind", address)
+            self._s.bind(address)
+            c.local = self._local_addr()
+
+    def listen(self, backlog: int = 128) -> None:
+        with self._call("listen", {"backlog": backlog}) as c:
+            self._s.listen(backlog)
+            self.listening = True
+            c.local = self._local_addr()
+            if c.local:
+                self._runner.add_listener(c.local, self)
+
+    def accept(self) -> tuple[TracedSocket, tuple[Any, ...]]:
+        with self._call("accept") as c:
+            real, address = c.io(self._s.accept, write=False)
+            child = TracedSocket(
+                self._runner, self.family, self.type, self.proto, owner=c.ctx.name, real=real
+            )
+            child._timeout = None
+            child._ensure_conn("s")
+            c.new_sock = child.id
+            c.peer = _addr(address)
+            c.local = child._local
+            c.conn = child.conn.conn if child.conn else None
+            c.result = {"fd": child.fd, "address": addr_json(address)}
+            c.extra.append(child)
+        return child, address
+
+    def _connect(self, c: TracedCall, address: tuple[Any, ...]) -> int:
+        check_loopback(c.op, address)
+        err = self._s.connect_ex(address)
+        if err in _IN_PROGRESS and self._timeout != 0.0:
+            c.mark_blocked()
+            while True:
+                remaining = None if c.deadline is None else c.deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    raise TimeoutError("timed out")
+                if self._runner.wait_ready(self._fd, True, remaining):
+                    break
+            err = self._s.getsockopt(SOL_SOCKET, SO_ERROR)
+        if err == 0:
+            self._ensure_conn("c")
+            c.local, c.peer = self._local, self._peer
+            if self.conn is not None:
+                c.conn = self.conn.conn
+            listener = self._runner.listener_at(_addr(address) or ("", 0))
+            if listener is not None:
+                c.extra.append(listener)
+        else:
+            c.local = self._local_addr()
+        return err
+
+    def connect(self, address: tuple[Any, ...]) -> None:
+        with self._call("connect", {"address": addr_json(address)}) as c:
+            err = self._connect(c, address)
+            if err:
+                raise OSError(err, os.strerror(err))
+
+    def connect_ex(self, address: tuple[Any, ...]) -> int:
+        with self._call("connect_ex", {"address": addr_json(address)}) as c:
+            err = self._connect(c, address)
+            c.result = err
+            if err:
+                c.result = {"errno": err, "name": _errno.errorcode.get(err, str(err))}
+        return err
+
+    # --- data -----------------------------------------------------------------------------------
+    def send(self, data: bytes, flags: int = 0) -> int:
+        with self._call("send", {"len": len(data), "flags": flags} if flags else {"len": len(data)}) as c:
+            view = memoryview(data)
+            if not self.is_tcp:
+                dst = self._peer or _addr(self._s.getpeername())
+                n = self._send_datagram(c, data, dst or ("", 0), lambda: self._s.send(view, flags))
+            elif self._timeout is None:
+                # A blocking TCP send returns only when every byte is in the send buffer.
+                n = 0
+                while n < len(view):
+                    n += c.io(lambda: self._s.send(view[n:], flags), write=True)
+                self._outgoing(c, view, n)
+            else:
+                n = c.io(lambda: self._s.send(view, flags), write=True)
+                self._outgoing(c, view, n)
+            c.result = n
+        return n
+
+    def sendall(self, data: bytes, flags: int = 0) -> None:
+        with self._call("sendall", {"len": len(data)}) as c:
+            view = memoryview(data)
+            n = 0
+            while n < len(view):
+                n += c.io(lambda: self._s.send(view[n:], flags), write=True)
+            self._outgoing(c, view, n)
+
+    def sendto(self, data: bytes, address: tuple[Any, ...]) -> int:
+        with self._call("sendto", {"len": len(data), "address": addr_json(address)}) as c:
+            check_loopback("sendto", address)
+            dst = _addr(address) or ("", 0)
+            n = self._send_datagram(c, data, dst, lambda: self._s.sendto(data, address))
+            c.result = n
+        return n
+
+    def recv(self, bufsize: int, flags: int = 0) -> bytes:
+        with self._call("recv", {"bufsize": bufsize, "flags": flags} if flags else {"bufsize": bufsize}) as c:
+            data = c.io(lambda: self._s.recv(bufsize, flags), write=False)
+            self._incoming(c, data)
+            c.result = len(data)
+        return data
+
+    def recv_into(self, buffer: bytearray | memoryview, nbytes: int = 0, flags: int = 0) -> int:
+        with self._call("recv_into", {"nbytes": nbytes or len(buffer)}) as c:
+            n = c.io(lambda: self._s.recv_into(buffer, nbytes, flags), write=False)
+            self._incoming(c, memoryview(buffer)[:n])
+            c.result = n
+        return n
+
+    def recvfrom(self, bufsize: int, flags: int = 0) -> tuple[bytes, Any]:
+        with self._call("recvfrom", {"bufsize": bufsize}) as c:
+            data, address = c.io(lambda: self._s.recvfrom(bufsize, flags), write=False)
+            self._incoming(c, data, address)
+            c.result = len(data)
+        return data, address
+
+    # --- tear-down ------------------------------------------------------------------------------
+    def shutdown(self, how: int) -> None:
+        with self._call("shutdown", {"how": _SHUT.get(how, how)}):
+            self._s.shutdown(how)
+
+    def close(self) -> None:
+        with self._call("close"):
+            if not self.closed:
+                self._remember_addresses()
+                with self._runner.fd_lock:
+                    self.closed = True
+                    self._s.close()
+
+    def _remember_addresses(self) -> None:
+        try:
+            self._local = _addr(self._s.getsockname())
+            self._peer = _addr(self._s.getpeername())
+        except OSError:
+            pass
+
+    def shutdown_for_stop(self) -> None:
+        try:
+            self._s.shutdown(SHUT_RDWR)
+        except OSError:
+            pass
+
+    def close_quietly(self) -> None:
+        with self._runner.fd_lock:
+            if not self.closed:
+                self.closed = True
+                try:
+                    self._s.close()
+                except OSError:
+                    pass
+
+    def close_at_exit(self) -> None:
+        """The run ended with this socket open: close it as the kernel would at process exit."""
+        if self.closed:
+            return
+        self._remember_addresses()
+        self.close_quietly()
+        runner = self._runner
+        runner.emit(
+            self.owner,
+            "kernel",
+            op="exit",
+            sock=self.id,
+            fd=self.fd,
+            message="closed at the end of the run, as the kernel closes a process's sockets at exit",
+            kernel=self.kernel_snapshot(),
+        )
+
+    # --- options --------------------------------------------------------------------------------
+    def setsockopt(self, level: int, option: int, value: int | bytes) -> None:
+        name = option_name(level, option)
+        shown = value.hex() if isinstance(value, bytes) else value
+        with self._call("setsockopt", {"level": _LEVEL.get(level, level), "option": name, "value": shown}):
+            self._s.setsockopt(level, option, value)
+            self.options[name] = shown
+
+    def getsockopt(self, level: int, option: int, buflen: int = 0) -> int | bytes:
+        name = option_name(level, option)
+        with self._call("getsockopt", {"level": _LEVEL.get(level, level), "option": name}) as c:
+            value = self._s.getsockopt(level, option, buflen) if buflen else self._s.getsockopt(level, option)
+            c.result = value.hex() if isinstance(value, bytes) else value
+        return value
+
+    def settimeout(self, value: float | None) -> None:
+        with self._call("settimeout", {"timeout": value}):
+            if value is not None and value < 0:
+                raise ValueError("Timeout value out of range")
+            self._timeout = None if value is None else float(value)
+
+    def setblocking(self, flag: bool) -> None:
+        with self._call("setblocking", {"flag": bool(flag)}):
+            self._timeout = None if flag else 0.0
+
+    # --- plain queries: no system call worth showing, so not traced -----------------------------
+    def gettimeout(self) -> float | None:
+        return self._timeout
+
+    def getblocking(self) -> bool:
+        return self._timeout != 0.0
+
+    def fileno(self) -> int:
+        return -1 if self.closed else self._fd
+
+    def getsockname(self) -> Any:
+        return self._s.getsockname()
+
+    def getpeername(self) -> Any:
+        return self._s.getpeername()
+
+
+def socket(family: int = AF_INET, type: int = SOCK_STREAM, proto: int = 0) -> TracedSocket:
+    """Create a real socket, traced. Same arguments as ``socket.socket``."""
+    ctx = current_actor()
+    if family not in _FAMILY:
+        raise ValueError("SocketScope scenarios use AF_INET or AF_INET6 (loopback only)")
+    args = {"family": _FAMILY[family], "type": _TYPE.get(type, type), "proto": proto}
+    with TracedCall(ctx, None, "socket", args) as c:
+        ts = TracedSocket(ctx.runner, family, type, proto, owner=ctx.name)
+        c.sock = ts
+        c.result = ts.fd
+    return ts
+
+
+def select(
+    rlist: list[TracedSocket],
+    wlist: list[TracedSocket],
+    xlist: list[TracedSocket],
+    timeout: float | None = None,
+) -> tuple[list[TracedSocket], list[TracedSocket], list[TracedSocket]]:
+    """``select.select`` over traced sockets; blocks (and shows it) until one is ready."""
+    ctx = current_actor()
+    args = {
+        "r": [s.id for s in rlist],
+        "w": [s.id for s in wlist],
+        "x": [s.id for s in xlist],
+        "timeout": timeout,
+    }
+    by_fd = {s._fd: s for s in (*rlist, *wlist, *xlist)}
+    rf, wf, xf = ([s._fd for s in group] for group in (rlist, wlist, xlist))
+    with TracedCall(ctx, None, "select", args) as c:
+        import select as _select
+
+        r, w, x = _select.select(rf, wf, xf, 0)
+        if not (r or w or x) and timeout != 0:
+            c.mark_blocked()
+            r, w, x = ctx.runner.wait_any(rf, wf, xf, timeout)
+        out = ([by_fd[f] for f in r], [by_fd[f] for f in w], [by_fd[f] for f in x])
+        c.result = {"r": [s.id for s in out[0]], "w": [s.id for s in out[1]], "x": [s.id for s in out[2]]}
+    return out
+
+
+def sleep(seconds: float) -> None:
+    """Pause the actor (not traced as a call); a stop ends the pause at once."""
+    ctx = current_actor()
+    deadline = time.monotonic() + seconds
+    while (remaining := deadline - time.monotonic()) > 0:
+        ctx.runner.wait_any([], [], [], remaining)

@@ -1,0 +1,1 @@
+"""The built-in scenarios, one module each. Each reads like the textbook code it teaches."""

@@ -1,0 +1,83 @@
+"""Shared test helpers. Every test runs real sockets on loopback; nothing is mocked."""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from socketscope.engine import Event, Runner, Trace
+from socketscope.engine.scenario import Scenario, load_file
+
+HERE = Path(__file__).parent
+
+
+def open_fds() -> set[int]:
+    return {int(n) for n in os.listdir("/proc/self/fd")}
+
+
+def engine_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("socketscope-")]
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_engine_threads() -> Iterator[None]:
+    """Fail a test that leaves an actor thread running, naming the thread."""
+    yield
+    alive = [t.name for t in engine_threads() if t.is_alive()]
+    assert not alive, f"engine threads still running after the test: {alive}"
+
+
+def load_test_scenario(name: str) -> Scenario:
+    return load_file(HERE / "scenarios" / f"{name}.py")
+
+
+class Collector:
+    """Drains a runner's events into a trace and waits on conditions over them (no sleeps)."""
+
+    def __init__(self, runner: Runner) -> None:
+        self.runner = runner
+        self.trace = Trace(runner.scenario.header())
+
+    @property
+    def events(self) -> list[Event]:
+        return self.trace.events
+
+    def pump(self, wait: float = 0.0) -> None:
+        try:
+            ev = self.runner.events.get(timeout=wait) if wait else self.runner.events.get_nowait()
+        except queue.Empty:
+            return
+        self.trace.append(ev)
+        self.trace.extend(self.runner.drain())
+
+    def until(self, predicate: Callable[[Collector], bool], timeout: float = 5.0, what: str = "") -> None:
+        deadline = time.monotonic() + timeout
+        self.pump()
+        while not predicate(self):
+            if time.monotonic() > deadline:
+                kinds = [(e.actor, e.kind, e.op) for e in self.events[-12:]]
+                raise AssertionError(f"timed out waiting for {what or predicate}; last events: {kinds}")
+            self.pump(0.05)
+
+    def until_event(self, timeout: float = 5.0, **match: object) -> Event:
+        def find(c: Collector) -> Event | None:
+            for e in c.events:
+                if all(getattr(e, k) == v for k, v in match.items()):
+                    return e
+            return None
+
+        self.until(lambda c: find(c) is not None, timeout, what=f"event {match}")
+        found = find(self)
+        assert found is not None
+        return found
+
+    def run_to_end(self, timeout: float = 10.0) -> Trace:
+        self.until(lambda c: c.runner.done.is_set(), timeout, what="the run to end")
+        self.trace.extend(self.runner.drain())
+        return self.trace

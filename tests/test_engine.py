@@ -1,0 +1,118 @@
+"""Engine behaviour from traces: loopback only, failures, pairing, bursts."""
+
+from __future__ import annotations
+
+from conftest import load_test_scenario
+from socketscope.engine import Mode, Runner, RunOptions, Trace
+from socketscope.engine.scenario import Scenario, actor
+
+
+def run(scenario: Scenario, **opts: object) -> Trace:
+    runner = Runner(scenario, RunOptions(**opts))  # type: ignore[arg-type]
+    t = Trace(scenario.header())
+    t.extend(runner.run_to_end(timeout=10))
+    return t
+
+
+def test_non_loopback_addresses_are_refused_and_recorded() -> None:
+    t = run(load_test_scenario("misbehaving"))
+    refused = [e for e in t.of("return") if e.error == "NOT_LOOPBACK"]
+    assert {(e.actor, e.op) for e in refused} == {
+        ("Wildcard", "bind"),
+        ("Outsider", "connect"),
+        ("Outsider", "sendto"),
+    }
+    for e in refused:
+        assert e.ok is False and "loopback" in (e.message or "")
+    # refused before the real call: the socket never left the CLOSED state and sent nothing
+    sendto = next(e for e in refused if e.op == "sendto")
+    assert sendto.nbytes is None
+
+
+def test_an_exception_in_an_actor_is_an_event_and_the_others_go_on() -> None:
+    t = run(load_test_scenario("misbehaving"))
+    err = t.first("error", actor="Crasher")
+    assert err.message == "ValueError: a bug in the scenario"
+    assert err.traceback and "a bug in the scenario" in err.traceback
+    assert err.line is not None
+    assert [e.op for e in t.of("return", actor="Survivor")] == ["socket", "bind", "listen", "close"]
+    ends = {e.actor for e in t.of("end")}
+    assert ends == {"Wildcard", "Outsider", "Crasher", "Survivor"}
+    # the crasher's socket was closed by the runner, as the kernel would at process exit
+    exits = [e for e in t.of("kernel") if e.op == "exit"]
+    assert [e.actor for e in exits] == ["Crasher"]
+
+
+def test_two_sends_arrive_in_one_recv_or_more_and_ranges_cover_them() -> None:
+    t = run(load_test_scenario("stream_and_datagrams"))
+    sends = t.of("return", "send", "Client")
+    assert [s.range for s in sends] == [(0, 5), (5, 10)]
+    recvs = [r for r in t.of("return", "recv", "Server") if r.nbytes]
+    got = b"".join(bytes.fromhex(r.data or "") for r in recvs)
+    assert got == b"helloworld"
+    assert recvs[0].range is not None and recvs[-1].range is not None
+    assert recvs[0].range[0] == 0 and recvs[-1].range[1] == 10
+    # EOF after shutdown(SHUT_WR): a recv that returned 0 bytes
+    eof = t.of("return", "recv", "Server")[-1]
+    assert eof.nbytes == 0 and eof.ok
+
+
+def test_datagram_ids_pair_sendto_with_recvfrom() -> None:
+    t = run(load_test_scenario("stream_and_datagrams"))
+    sent = {e.dgram: bytes.fromhex(e.data or "") for e in t.of("return", "sendto")}
+    got = {e.dgram: bytes.fromhex(e.data or "") for e in t.of("return", "recvfrom")}
+    assert len(sent) == 3 and None not in sent
+    assert got == sent
+
+
+def test_large_transfer_free_running_is_summarised_in_bursts() -> None:
+    total = 8 * 1024 * 1024
+
+    @actor("Receiver")
+    def receiver(port: int) -> None:
+        from socketscope.api import AF_INET, SOCK_STREAM, socket
+
+        lst = socket(AF_INET, SOCK_STREAM)
+        lst.bind(("127.0.0.1", port))
+        lst.listen(1)
+        conn, _ = lst.accept()
+        while conn.recv(65536):
+            pass
+        conn.close()
+        lst.close()
+
+    @actor("Sender", starts_when=("Receiver", "accept"))
+    def sender(port: int) -> None:
+        from socketscope.api import AF_INET, SOCK_STREAM, socket
+
+        s = socket(AF_INET, SOCK_STREAM)
+        s.connect(("127.0.0.1", port))
+        chunk = b"z" * 65536
+        for _ in range(total // len(chunk)):
+            s.send(chunk)
+        s.close()
+
+    scenario = Scenario(
+        "test-bulk", {"en": "", "ko": ""}, {"en": "", "ko": ""}, (receiver.__socketscope_actor__, sender.__socketscope_actor__), __file__, ""  # type: ignore[attr-defined]
+    )
+    t = run(scenario, data_cap=64)
+    sent = sum(e.nbytes or 0 for e in t if e.actor == "Sender" and e.kind in ("return", "burst") and e.op == "send")
+    got = sum(e.nbytes or 0 for e in t if e.actor == "Receiver" and e.kind in ("return", "burst") and e.op == "recv")
+    assert sent == got == total
+    bursts = t.of("burst")
+    assert bursts, "a long free-running transfer is summarised"
+    assert len(t) < 2000, f"{len(t)} events for 128 sends: the consumer would drown"
+    # the ranges still tile the stream with no gap or overlap
+    sender_ranges = sorted(e.range for e in t if e.actor == "Sender" and e.range)
+    assert sender_ranges[0][0] == 0 and sender_ranges[-1][1] == total
+    for (a0, a1), (b0, b1) in zip(sender_ranges, sender_ranges[1:]):
+        assert a1 == b0
+    assert all(len(e.data or "") <= 128 for e in t)  # data_cap=64 bytes -> 128 hex digits
+
+
+def test_paced_runs_trace_every_call() -> None:
+    t = run(load_test_scenario("stream_and_datagrams"), mode=Mode.RUN, delay=0.001)
+    assert not t.of("burst")
+    assert len(t.of("call")) == len(t.of("return"))
+    waiting = t.of("waiting")
+    assert len(waiting) == len(t.of("call")), "each call is announced at the gate first"
