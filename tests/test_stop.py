@@ -28,7 +28,9 @@ def test_stop_while_blocked_in_every_blocking_call() -> None:
     for actor, op in BLOCKING.items():
         col.until_event(kind="blocked", actor=actor, op=op, timeout=10)
     # the connector's second connect is really stuck behind the full backlog
-    blocked_connect = col.until_event(kind="blocked", actor="Connector", op="connect")
+    col.until(lambda c: len(c.trace.of("return", "connect", "Connector")) == 1)
+    col.until(lambda c: runner.gate.status("Connector")[0].value == "blocked")
+    blocked_connect = col.trace.of("blocked", "connect", "Connector")[-1]
     col.until(lambda c: runner.gate.status("Writer")[0].value == "blocked")
 
     t0 = time.monotonic()
@@ -51,7 +53,13 @@ def test_connect_waits_in_syn_sent_behind_a_full_backlog() -> None:
     col = Collector(runner)
     runner.start()
     try:
-        col.until_event(kind="blocked", actor="Connector", op="connect", timeout=10)
+        def second_connect_blocked(c: Collector) -> bool:
+            rets = c.trace.of("return", "connect", "Connector")
+            return bool(rets) and any(
+                e.seq > rets[0].seq for e in c.trace.of("blocked", "connect", "Connector")
+            )
+
+        col.until(second_connect_blocked, timeout=10, what="the second connect to block")
         first_connect = col.trace.first("return", "connect", "Connector")
         listener = col.trace.first("return", "listen", "Connector").sock
         snaps = [e.kernel for e in col.trace.of("kernel") if e.sock == listener and e.seq > first_connect.seq]
