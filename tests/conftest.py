@@ -56,13 +56,17 @@ class Collector:
         self.trace.append(ev)
         self.trace.extend(self.runner.drain())
 
-    def until(self, predicate: Callable[[Collector], bool], timeout: float = 5.0, what: str = "") -> None:
+    def until(
+        self, predicate: Callable[[Collector], bool], timeout: float = 5.0, what: str = ""
+    ) -> None:
         deadline = time.monotonic() + timeout
         self.pump()
         while not predicate(self):
             if time.monotonic() > deadline:
                 kinds = [(e.actor, e.kind, e.op) for e in self.events[-12:]]
-                raise AssertionError(f"timed out waiting for {what or predicate}; last events: {kinds}")
+                raise AssertionError(
+                    f"timed out waiting for {what or predicate}; last events: {kinds}"
+                )
             self.pump(0.05)
 
     def until_event(self, timeout: float = 5.0, **match: object) -> Event:

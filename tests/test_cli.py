@@ -51,7 +51,10 @@ def test_log_reads_like_the_notes() -> None:
     r = sock("log", "tcp-echo")
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
-    assert any(x.startswith("[Server] bind(") and "{AF_INET, 127.0.0.1:" in x and x.endswith("= 0") for x in lines)
+    assert any(
+        x.startswith("[Server] bind(") and "{AF_INET, 127.0.0.1:" in x and x.endswith("= 0")
+        for x in lines
+    )
     accept = next(x for x in lines if x.startswith("[Server] accept(") and "= " in x)
     assert "blocked" in accept and "{AF_INET, 127.0.0.1:" in accept
     assert any(x.startswith("[Server] accept(") and x.endswith("... blocks") for x in lines)

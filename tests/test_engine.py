@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from conftest import load_test_scenario
 from socketscope.engine import Mode, Runner, RunOptions, Trace
 from socketscope.engine.scenario import Scenario, actor
@@ -93,11 +95,24 @@ def test_large_transfer_free_running_is_summarised_in_bursts() -> None:
         s.close()
 
     scenario = Scenario(
-        "test-bulk", {"en": "", "ko": ""}, {"en": "", "ko": ""}, (receiver.__socketscope_actor__, sender.__socketscope_actor__), __file__, ""  # type: ignore[attr-defined]
+        "test-bulk",
+        {"en": "", "ko": ""},
+        {"en": "", "ko": ""},
+        (receiver.__socketscope_actor__, sender.__socketscope_actor__),
+        __file__,
+        "",  # type: ignore[attr-defined]
     )
     t = run(scenario, data_cap=64)
-    sent = sum(e.nbytes or 0 for e in t if e.actor == "Sender" and e.kind in ("return", "burst") and e.op == "send")
-    got = sum(e.nbytes or 0 for e in t if e.actor == "Receiver" and e.kind in ("return", "burst") and e.op == "recv")
+    sent = sum(
+        e.nbytes or 0
+        for e in t
+        if e.actor == "Sender" and e.kind in ("return", "burst") and e.op == "send"
+    )
+    got = sum(
+        e.nbytes or 0
+        for e in t
+        if e.actor == "Receiver" and e.kind in ("return", "burst") and e.op == "recv"
+    )
     assert sent == got == total
     bursts = t.of("burst")
     assert bursts, "a long free-running transfer is summarised"
@@ -105,7 +120,7 @@ def test_large_transfer_free_running_is_summarised_in_bursts() -> None:
     # the ranges still tile the stream with no gap or overlap
     sender_ranges = sorted(e.range for e in t if e.actor == "Sender" and e.range)
     assert sender_ranges[0][0] == 0 and sender_ranges[-1][1] == total
-    for (a0, a1), (b0, b1) in zip(sender_ranges, sender_ranges[1:]):
+    for (_, a1), (b0, _) in itertools.pairwise(sender_ranges):
         assert a1 == b0
     assert all(len(e.data or "") <= 128 for e in t)  # data_cap=64 bytes -> 128 hex digits
 

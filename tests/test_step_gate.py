@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from conftest import Collector
 from socketscope.engine import Mode, Runner, RunOptions, Status
 from socketscope.engine.scenario import get
@@ -31,7 +33,7 @@ def test_step_releases_exactly_one_call_per_step() -> None:
             result = runner.gate.step()
             assert result.released is not None, result.reason
             steps += 1
-            col.until(lambda c: len(c.trace.of("call")) > before, what="the released call")
+            col.until(lambda c, b=before: len(c.trace.of("call")) > b, what="the released call")
             col.until(settled, what="the run to settle after a step")
             col.pump()
             assert len(col.trace.of("call")) == before + 1, "one step, one call"
@@ -71,7 +73,7 @@ def test_run_mode_with_delay_paces_calls() -> None:
     runner = Runner(get("udp-echo"), RunOptions(mode=Mode.RUN, delay=0.02))
     events = runner.run_to_end(timeout=10)
     calls = [e.t for e in events if e.kind == "call"]
-    gaps = [b - a for a, b in zip(calls, calls[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(calls)]
     assert len(calls) == 9
     assert min(gaps) >= 0.015, f"calls closer than the delay: {gaps}"
 

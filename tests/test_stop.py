@@ -53,6 +53,7 @@ def test_connect_waits_in_syn_sent_behind_a_full_backlog() -> None:
     col = Collector(runner)
     runner.start()
     try:
+
         def second_connect_blocked(c: Collector) -> bool:
             rets = c.trace.of("return", "connect", "Connector")
             return bool(rets) and any(
@@ -62,7 +63,11 @@ def test_connect_waits_in_syn_sent_behind_a_full_backlog() -> None:
         col.until(second_connect_blocked, timeout=10, what="the second connect to block")
         first_connect = col.trace.first("return", "connect", "Connector")
         listener = col.trace.first("return", "listen", "Connector").sock
-        snaps = [e.kernel for e in col.trace.of("kernel") if e.sock == listener and e.seq > first_connect.seq]
+        snaps = [
+            e.kernel
+            for e in col.trace.of("kernel")
+            if e.sock == listener and e.seq > first_connect.seq
+        ]
         assert snaps and snaps[0] is not None
         assert snaps[0].accept_q == 1 and snaps[0].backlog == 0, "backlog 0 admits one connection"
     finally:

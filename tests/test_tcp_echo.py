@@ -48,7 +48,11 @@ def test_bytes_and_ranges_line_up(trace: Trace) -> None:
     recvs = [e for e in trace.of("return", "recv")]
     client_send = next(e for e in sends if e.actor == "Client")
     server_recv = next(e for e in recvs if e.actor == "Server")
-    assert bytes.fromhex(server_recv.data or "") == bytes.fromhex(client_send.data or "") == b"hello, server"
+    assert (
+        bytes.fromhex(server_recv.data or "")
+        == bytes.fromhex(client_send.data or "")
+        == b"hello, server"
+    )
     assert client_send.conn == server_recv.conn is not None
     assert client_send.dir == server_recv.dir == "c>s"
     assert client_send.range == server_recv.range == (0, 13)

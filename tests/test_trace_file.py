@@ -69,7 +69,9 @@ def test_every_line_has_the_promised_fields(trace: Trace) -> None:
         ),
     ],
 )
-def test_broken_files_are_named_with_line(tmp_path: Path, content: str, where: str, why: str) -> None:
+def test_broken_files_are_named_with_line(
+    tmp_path: Path, content: str, where: str, why: str
+) -> None:
     path = tmp_path / "broken.jsonl"
     path.write_text(content, encoding="utf-8")
     with pytest.raises(TraceError) as info:

@@ -1,6 +1,6 @@
 """What scenario code imports: the traced socket API, spelled like the ``socket`` module.
 
-    from socketscope.api import AF_INET, SOCK_STREAM, actor, socket
+from socketscope.api import AF_INET, SOCK_STREAM, actor, socket
 """
 
 from socketscope.engine.scenario import actor

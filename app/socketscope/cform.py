@@ -24,7 +24,7 @@ SIGNATURES = {
     "connect": "int connect(int sockfd, struct sockaddr* servaddr, int addrlen)",
     "connect_ex": "int connect(int sockfd, struct sockaddr* servaddr, int addrlen)",
     "send": "ssize_t send(int sockfd, const void* buf, size_t nbytes, int flags)",
-    "sendall": "ssize_t send(int sockfd, const void* buf, size_t nbytes, int flags)  /* in a loop */",
+    "sendall": "ssize_t send(int sockfd, const void* buf, size_t nbytes, int flags) /* looped */",
     "recv": "ssize_t recv(int sockfd, void* buf, size_t nbytes, int flags)",
     "recv_into": "ssize_t recv(int sockfd, void* buf, size_t nbytes, int flags)",
     "sendto": (
@@ -37,11 +37,16 @@ SIGNATURES = {
     ),
     "shutdown": "int shutdown(int sockfd, int how)",
     "close": "int close(int sockfd)",
-    "setsockopt": "int setsockopt(int sockfd, int level, int optname, const void* optval, int optlen)",
+    "setsockopt": (
+        "int setsockopt(int sockfd, int level, int optname, const void* optval, int optlen)"
+    ),
     "getsockopt": "int getsockopt(int sockfd, int level, int optname, void* optval, int* optlen)",
     "setblocking": "int fcntl(int fd, int cmd, ... /* F_SETFL, O_NONBLOCK */)",
     "settimeout": "/* Python only: CPython waits in poll() for at most the timeout */",
-    "select": "int select(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds, struct timeval* timeout)",
+    "select": (
+        "int select(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds, "
+        "struct timeval* timeout)"
+    ),
 }
 
 
@@ -99,7 +104,8 @@ def c_args(call: Event, ret: Event | None) -> str:
         return f"sendto({fd}, {data}, {a.get('len')}, 0, {sockaddr(a.get('address'))})"
     if op == "recvfrom":
         peer = r.peer if r is not None else None
-        return f"recvfrom({fd}, {data}, {a.get('bufsize')}, 0, {sockaddr(peer) if peer else '&from, &fromlen'})"
+        src = sockaddr(peer) if peer else "&from, &fromlen"
+        return f"recvfrom({fd}, {data}, {a.get('bufsize')}, 0, {src})"
     if op == "shutdown":
         return f"shutdown({fd}, {a.get('how')})"
     if op == "close":

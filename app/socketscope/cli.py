@@ -118,8 +118,12 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         sp = sub.add_parser(name, help=helptext)
         sp.add_argument("scenario", help="scenario id (see `socketscope list`) or a .py file")
-        sp.add_argument("--delay", type=float, default=0.0, help="seconds between calls (default 0)")
-        sp.add_argument("--timeout", type=float, default=60.0, help="give up after this many seconds")
+        sp.add_argument(
+            "--delay", type=float, default=0.0, help="seconds between calls (default 0)"
+        )
+        sp.add_argument(
+            "--timeout", type=float, default=60.0, help="give up after this many seconds"
+        )
         if name == "trace":
             sp.add_argument("-o", "--output", help="write the trace here instead of stdout")
         else:

@@ -1,6 +1,6 @@
 """The terminal view: a readable, strace-like log of a run, one line per call.
 
-    [Server] accept(3, {AF_INET, 127.0.0.1:51234}, 16) blocked 0.41 s = 4
+[Server] accept(3, {AF_INET, 127.0.0.1:51234}, 16) blocked 0.41 s = 4
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ class LogFormatter:
             # Said at the moment it happens, so the log reads in the order things happened.
             yield f"{self._tag(ev.actor)}{c_args(call, None)} " + self._c(_AMBER, "... blocks")
         elif ev.kind == "return":
-            call = self._calls.pop(ev.actor, None) or ev
+            call = self._calls.pop(ev.actor, ev)
             text = c_args(call, ev)
             if ev.blocked:
                 text += " " + self._c(_AMBER, f"blocked {format_duration(ev.duration or 0)}")
@@ -68,12 +68,16 @@ class LogFormatter:
             self._states[ev.sock] = state
             if state is not None and state != before:
                 arrow = f"{before} -> {state}" if before else state
-                yield self._c(_DIM, f"{'':{self.width + 3}}  socket #{ev.sock} (fd {ev.fd}): {arrow}")
+                yield self._c(
+                    _DIM, f"{'':{self.width + 3}}  socket #{ev.sock} (fd {ev.fd}): {arrow}"
+                )
         elif ev.kind == "error":
             where = f" (line {ev.line})" if ev.line else ""
             yield self._tag(ev.actor) + self._c(_RED, f"!! {ev.message}{where}")
         elif ev.kind == "dgram_lost":
-            yield self._tag(ev.actor) + self._c(_RED, f"datagram #{ev.dgram} was dropped by the kernel")
+            yield self._tag(ev.actor) + self._c(
+                _RED, f"datagram #{ev.dgram} was dropped by the kernel"
+            )
 
 
 def print_log(events: Iterable[Event], out: TextIO = sys.stdout, color: bool | None = None) -> None:

@@ -1,7 +1,15 @@
 """Test scenario: one actor blocked in each kind of blocking call, waiting forever."""
 
 from socketscope.api import (
-    AF_INET, SO_RCVBUF, SO_SNDBUF, SOCK_DGRAM, SOCK_STREAM, SOL_SOCKET, actor, sleep, socket,
+    AF_INET,
+    SO_RCVBUF,
+    SO_SNDBUF,
+    SOCK_DGRAM,
+    SOCK_STREAM,
+    SOL_SOCKET,
+    actor,
+    sleep,
+    socket,
 )
 
 ID = "test-blocked-everywhere"

@@ -1,6 +1,6 @@
 """Test scenario: two sends read by one recv (TCP) and datagrams keeping their edges (UDP)."""
 
-from socketscope.api import AF_INET, SOCK_DGRAM, SOCK_STREAM, SHUT_WR, actor, socket
+from socketscope.api import AF_INET, SHUT_WR, SOCK_DGRAM, SOCK_STREAM, actor, socket
 
 ID = "test-stream-and-datagrams"
 TITLE = {"en": "stream and datagrams", "ko": "스트림과 데이터그램"}

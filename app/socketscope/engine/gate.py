@@ -179,8 +179,7 @@ class StepGate:
         status, op = self._status.get(actor, (Status.NOT_STARTED, None))
         if status is Status.BLOCKED:
             return (
-                f"{actor} is blocked in {op}(): it cannot move until another actor's call "
-                "wakes it."
+                f"{actor} is blocked in {op}(): it cannot move until another actor's call wakes it."
             )
         if status is Status.FINISHED:
             return f"{actor} has finished."

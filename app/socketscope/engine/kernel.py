@@ -109,7 +109,10 @@ def _proc_addr(text: str) -> tuple[str, int]:
     hexip, hexport = text.split(":")
     raw = bytes.fromhex(hexip)
     # The kernel prints each 32-bit word in host byte order.
-    words = [raw[i : i + 4][::-1] if sys.byteorder == "little" else raw[i : i + 4] for i in range(0, len(raw), 4)]
+    words = [
+        raw[i : i + 4][::-1] if sys.byteorder == "little" else raw[i : i + 4]
+        for i in range(0, len(raw), 4)
+    ]
     packed = b"".join(words)
     if len(packed) == 4:
         host = socket.inet_ntop(socket.AF_INET, packed)

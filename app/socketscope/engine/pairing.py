@@ -7,7 +7,8 @@ is the n-th byte its peer receives, and each end just counts its own.
 
 UDP: a datagram is registered *before* the real sendto() (loopback delivers it inside that call,
 so the receiver may already hold it when sendto returns). The receiver matches the first queued
-datagram from that sender that starts with the bytes it read; loopback does not reorder, so datagrams from the
+datagram from that sender that starts with the bytes it read; loopback does not reorder,
+so datagrams from the
 same sender queued before the match were dropped.
 """
 
@@ -58,7 +59,9 @@ class Pairing:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._conn_ids = itertools.count(1)
-        self._half_open: dict[tuple[Addr, Addr], tuple[int, int]] = {}  # (local, peer) -> conn, sock
+        self._half_open: dict[
+            tuple[Addr, Addr], tuple[int, int]
+        ] = {}  # (local, peer) -> conn, sock
         self._conn_socks: dict[int, dict[str, int]] = {}  # conn -> side -> sock id
         self._dgram_ids = itertools.count(1)
         self._in_flight: dict[Addr, deque[_PendingDatagram]] = {}
@@ -104,9 +107,15 @@ class Pairing:
                 return DatagramMatch(None, None)
             for i, d in enumerate(q):
                 # A too-small buffer truncates the datagram, so what was read is a prefix.
-                if d.payload[: len(payload)] == payload and (d.src is None or same_endpoint(d.src, src)):
+                if d.payload[: len(payload)] == payload and (
+                    d.src is None or same_endpoint(d.src, src)
+                ):
                     earlier = [q[j] for j in range(i)]
-                    lost = [e for e in earlier if e.sender_sock == d.sender_sock or same_endpoint(e.src, src)]
+                    lost = [
+                        e
+                        for e in earlier
+                        if e.sender_sock == d.sender_sock or same_endpoint(e.src, src)
+                    ]
                     for e in [*lost, d]:
                         q.remove(e)
                     return DatagramMatch(

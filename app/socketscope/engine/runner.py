@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import kernel
 from .events import Event, EventKind
 from .gate import ActorStopped, Mode, Status, StepGate
 from .pairing import Pairing
@@ -138,7 +137,8 @@ class Runner:
             raise RuntimeError("a Runner runs once; make a new one to run again")
         self._started = True
         self._t0 = time.monotonic()
-        first, later = [], []
+        first: list[ActorSpec] = []
+        later: list[ActorSpec] = []
         for spec in self.scenario.actors:
             (later if spec.starts_when else first).append(spec)
         self._pending = later
@@ -213,7 +213,9 @@ class Runner:
             ready = [
                 s
                 for s in self._pending
-                if s.starts_when and s.starts_when[0] == actor and (op is None or s.starts_when[1] == op)
+                if s.starts_when
+                and s.starts_when[0] == actor
+                and (op is None or s.starts_when[1] == op)
             ]
             for s in ready:
                 self._pending.remove(s)
@@ -398,7 +400,7 @@ class Runner:
 
 
 def _free_port() -> int:
-    """A port that is free now, so each run gets a fresh one and no run trips on an old TIME_WAIT."""
+    """A port free now: each run gets a fresh one, so no run trips on an old TIME_WAIT."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])

@@ -135,7 +135,9 @@ def _builtin_modules() -> list[str]:
 
 
 def builtin_scenarios() -> list[Scenario]:
-    out = [from_module(importlib.import_module(f"{BUILTIN_PACKAGE}.{m}")) for m in _builtin_modules()]
+    out = [
+        from_module(importlib.import_module(f"{BUILTIN_PACKAGE}.{m}")) for m in _builtin_modules()
+    ]
     default_first = sorted(out, key=lambda s: (s.id != DEFAULT_SCENARIO, s.id))
     return default_first
 
@@ -164,7 +166,7 @@ def load_file(path: str | Path) -> Scenario:
     except SyntaxError as e:
         sys.modules.pop(name, None)
         raise ScenarioError(f"{e.filename or p}:{e.lineno}: syntax error: {e.msg}") from None
-    except Exception as e:
+    except Exception as e:  # noqa: BLE001 -- any error in a user's file is reported, not raised
         sys.modules.pop(name, None)
         line = None
         for frame, lineno in traceback.walk_tb(e.__traceback__):

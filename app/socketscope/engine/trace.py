@@ -41,7 +41,9 @@ class Trace:
         return iter(self.events)
 
     # --- queries tests and views share ----------------------------------------------------------
-    def of(self, kind: str | None = None, op: str | None = None, actor: str | None = None) -> list[Event]:
+    def of(
+        self, kind: str | None = None, op: str | None = None, actor: str | None = None
+    ) -> list[Event]:
         return [
             e
             for e in self.events
@@ -52,7 +54,11 @@ class Trace:
 
     def first(self, kind: str, op: str | None = None, actor: str | None = None) -> Event:
         for e in self.events:
-            if e.kind == kind and (op is None or e.op == op) and (actor is None or e.actor == actor):
+            if (
+                e.kind == kind
+                and (op is None or e.op == op)
+                and (actor is None or e.actor == actor)
+            ):
                 return e
         raise LookupError(f"no {kind} event for op={op} actor={actor}")
 
@@ -87,9 +93,11 @@ def read_trace(path: str | Path) -> Trace:
     except json.JSONDecodeError as e:
         raise TraceError(f"{p}:1: not a SocketScope trace (bad JSON: {e.msg})") from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise TraceError(f"{p}:1: not a SocketScope trace (no \"format\": \"{FORMAT}\" header)")
+        raise TraceError(f'{p}:1: not a SocketScope trace (no "format": "{FORMAT}" header)')
     if header.get("version") != VERSION:
-        raise TraceError(f"{p}:1: trace version {header.get('version')!r} is not supported (expected {VERSION})")
+        raise TraceError(
+            f"{p}:1: trace version {header.get('version')!r} is not supported (expected {VERSION})"
+        )
     header = {k: v for k, v in header.items() if k not in ("format", "version")}
     trace = Trace(header)
     last_seq = 0

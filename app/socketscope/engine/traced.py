@@ -16,12 +16,14 @@ and how stop() can end the wait on any platform (the runner's wake-up socket is 
 
 from __future__ import annotations
 
+import contextlib
 import errno as _errno
 import os
 import socket as _socket
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from functools import partial
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from . import kernel
 from .events import KernelSnapshot
@@ -67,8 +69,8 @@ def _names(prefix: str, exclude: tuple[str, ...] = ()) -> dict[int, str]:
     return out
 
 
-_FAMILY = {AF_INET: "AF_INET", AF_INET6: "AF_INET6"}
-_TYPE = {SOCK_STREAM: "SOCK_STREAM", SOCK_DGRAM: "SOCK_DGRAM"}
+_FAMILY: dict[int, str] = {AF_INET: "AF_INET", AF_INET6: "AF_INET6"}
+_TYPE: dict[int, str] = {SOCK_STREAM: "SOCK_STREAM", SOCK_DGRAM: "SOCK_DGRAM"}
 _LEVEL = {SOL_SOCKET: "SOL_SOCKET", IPPROTO_TCP: "IPPROTO_TCP"}
 _SOL_OPTS = _names("SO_")
 _TCP_OPTS = _names("TCP_")
@@ -96,6 +98,7 @@ class TracedCall:
     """One traced call in progress. Used as ``with TracedCall(...) as c: ...``."""
 
     __slots__ = (
+        "args",
         "blocked",
         "conn",
         "ctx",
@@ -109,7 +112,6 @@ class TracedCall:
         "nbytes",
         "new_sock",
         "op",
-        "args",
         "peer",
         "quiet",
         "range",
@@ -210,7 +212,7 @@ class TracedCall:
             self.ctx.runner.wait_ready(self.sock._fd, write, remaining)
 
     # --- leaving: the return event ---------------------------------------------------------------
-    def __exit__(self, et: Any, exc: BaseException | None, tb: Any) -> bool:
+    def __exit__(self, et: Any, exc: BaseException | None, tb: Any) -> Literal[False]:
         runner, ctx = self.ctx.runner, self.ctx
         duration = time.monotonic() - self.t0
         if self.blocked and not self.quiet:
@@ -223,7 +225,9 @@ class TracedCall:
         if self.quiet:
             # The unusual end of a streak (EOF, error, stop) is always recorded in full.
             runner.flush_burst(ctx)
-            runner.emit(ctx.name, "call", op=self.op, sock=sid, fd=fd, line=self.line, args=self.args)
+            runner.emit(
+                ctx.name, "call", op=self.op, sock=sid, fd=fd, line=self.line, args=self.args
+            )
         cap = runner.options.data_cap
         data = self.data
         fields: dict[str, Any] = {
@@ -253,23 +257,10 @@ class TracedCall:
         return False
 
     def _accumulate(self, duration: float) -> None:
-        ctx, runner = self.ctx, self.ctx.runner
         assert self.sock is not None and self.nbytes is not None
-        b = ctx.burst
-        if b is None:
-            b = ctx.burst = _Burst(self.op, self.sock, self.line, runner.time())
-            b.preview = (self.data or b"")[: runner.options.data_cap]
-        b.count += 1
-        b.nbytes += self.nbytes
-        b.duration += duration
-        b.blocked_count += self.blocked
-        b.line = self.line
-        if self.range is not None:
-            if b.start is None:
-                b.start = self.range[0]
-            b.end = self.range[1]
-        if runner.time() - b.t_first >= runner.options.burst_window:
-            runner.flush_burst(ctx)
+        self.sock._burst_add(
+            self.ctx, self.op, self.nbytes, self.data, self.range, self.blocked, duration, self.line
+        )
 
 
 class TracedSocket:
@@ -338,7 +329,11 @@ class TracedSocket:
             return None
         outgoing = op.startswith("send")
         side = self.conn.side
-        return f"{side}>{'s' if side == 'c' else 'c'}" if outgoing else f"{'s' if side == 'c' else 'c'}>{side}"
+        return (
+            f"{side}>{'s' if side == 'c' else 'c'}"
+            if outgoing
+            else f"{'s' if side == 'c' else 'c'}>{side}"
+        )
 
     def kernel_snapshot(self) -> KernelSnapshot:
         """Call with the runner's fd lock held."""
@@ -359,6 +354,82 @@ class TracedSocket:
         if local and peer:
             self._local, self._peer = local, peer
             self.conn = self._runner.pairing.connection(self.id, local, peer, side)
+
+    # --- the fast path for long free-running streaks -------------------------------------------
+    # Inside a streak of identical data calls while free-running, a call that completes at once
+    # is only counted into the burst: no call object, no source-line lookup, no events. Anything
+    # else (it would block, it failed, EOF) goes through the full traced path.
+    def _streak(self, op: str) -> ActorContext | None:
+        ctx = current_actor()
+        runner = self._runner
+        if (
+            ctx.burst is not None
+            and ctx.streak == (self.id, op)
+            and runner.gate.free_running
+            and not runner.stopping
+        ):
+            ctx.streak_len += 1
+            return ctx
+        return None
+
+    def _burst_add(
+        self,
+        ctx: ActorContext,
+        op: str,
+        n: int,
+        data: bytes | memoryview | None,
+        rng: tuple[int, int] | None,
+        blocked: bool,
+        duration: float,
+        line: int | None = None,
+    ) -> None:
+        runner = self._runner
+        b = ctx.burst
+        if b is None:
+            b = ctx.burst = _Burst(op, self, line, runner.time())
+            b.preview = bytes((data or b"")[: runner.options.data_cap])
+        b.count += 1
+        b.nbytes += n
+        b.duration += duration
+        b.blocked_count += blocked
+        if line is not None:
+            b.line = line
+        if rng is not None:
+            if b.start is None:
+                b.start = rng[0]
+            b.end = rng[1]
+        if runner.time() - b.t_first >= runner.options.burst_window:
+            runner.flush_burst(ctx)
+
+    def _fast_failure(self, ctx: ActorContext, op: str, exc: BaseException, t0: float) -> None:
+        """A streak call failed on its first attempt: record it in full, like any failure."""
+        runner = self._runner
+        runner.flush_burst(ctx)
+        runner.emit(ctx.name, "call", op=op, sock=self.id, fd=self.fd, line=caller_line())
+        runner.emit(
+            ctx.name,
+            "return",
+            op=op,
+            sock=self.id,
+            fd=self.fd,
+            ok=False,
+            error=errno_name(exc),
+            message=str(exc),
+            blocked=False,
+            duration=round(time.monotonic() - t0, 6),
+        )
+        runner.snapshot_events(ctx.name, op, self.involved())
+
+    def _fast_tcp(
+        self, ctx: ActorContext, op: str, n: int, data: bytes | memoryview, t0: float
+    ) -> None:
+        if op.startswith("send"):
+            rng = (self._sent, self._sent + n)
+            self._sent += n
+        else:
+            rng = (self._received, self._received + n)
+            self._received += n
+        self._burst_add(ctx, op, n, data, rng, False, time.monotonic() - t0)
 
     # --- data bookkeeping ----------------------------------------------------------------------
     def _outgoing(self, c: TracedCall, payload: bytes | memoryview, n: int) -> None:
@@ -394,10 +465,8 @@ class TracedSocket:
         c.peer = src_addr
 
     def _local_addr(self) -> tuple[str, int] | None:
-        try:
+        with contextlib.suppress(OSError):
             self._local = _addr(self._s.getsockname())
-        except OSError:
-            pass
         return self._local
 
     def _send_datagram(
@@ -486,16 +555,33 @@ class TracedSocket:
 
     # --- data -----------------------------------------------------------------------------------
     def send(self, data: bytes, flags: int = 0) -> int:
-        with self._call("send", {"len": len(data), "flags": flags} if flags else {"len": len(data)}) as c:
-            view = memoryview(data)
+        view = memoryview(data)
+        done = 0
+        ctx = self._streak("send") if self.is_tcp else None
+        if ctx is not None:
+            t0 = time.monotonic()
+            try:
+                done = self._s.send(view, flags)
+            except (BlockingIOError, InterruptedError):
+                pass
+            except OSError as e:
+                self._fast_failure(ctx, "send", e, t0)
+                raise
+            if done == len(view) or (done and self._timeout is not None):
+                self._fast_tcp(ctx, "send", done, view, t0)
+                return done
+            ctx.streak_len -= 1  # the traced path below counts this call
+        with self._call(
+            "send", {"len": len(data), "flags": flags} if flags else {"len": len(data)}
+        ) as c:
             if not self.is_tcp:
                 dst = self._peer or _addr(self._s.getpeername())
                 n = self._send_datagram(c, data, dst or ("", 0), lambda: self._s.send(view, flags))
             elif self._timeout is None:
                 # A blocking TCP send returns only when every byte is in the send buffer.
-                n = 0
+                n = done  # a streak's first attempt may already have sent part of it
                 while n < len(view):
-                    n += c.io(lambda: self._s.send(view[n:], flags), write=True)
+                    n += c.io(partial(self._s.send, view[n:], flags), write=True)
                 self._outgoing(c, view, n)
             else:
                 n = c.io(lambda: self._s.send(view, flags), write=True)
@@ -508,7 +594,7 @@ class TracedSocket:
             view = memoryview(data)
             n = 0
             while n < len(view):
-                n += c.io(lambda: self._s.send(view[n:], flags), write=True)
+                n += c.io(partial(self._s.send, view[n:], flags), write=True)
             self._outgoing(c, view, n)
 
     def sendto(self, data: bytes, address: tuple[Any, ...]) -> int:
@@ -520,7 +606,24 @@ class TracedSocket:
         return n
 
     def recv(self, bufsize: int, flags: int = 0) -> bytes:
-        with self._call("recv", {"bufsize": bufsize, "flags": flags} if flags else {"bufsize": bufsize}) as c:
+        ctx = self._streak("recv") if self.is_tcp and not flags else None
+        if ctx is not None:
+            t0 = time.monotonic()
+            try:
+                data = self._s.recv(bufsize)
+            except (BlockingIOError, InterruptedError):
+                data = b""
+            except OSError as e:
+                self._fast_failure(ctx, "recv", e, t0)
+                raise
+            if data:
+                self._fast_tcp(ctx, "recv", len(data), data, t0)
+                return data
+            # would block, or EOF (which a second recv() reports again): the traced path
+            ctx.streak_len -= 1
+        with self._call(
+            "recv", {"bufsize": bufsize, "flags": flags} if flags else {"bufsize": bufsize}
+        ) as c:
             data = c.io(lambda: self._s.recv(bufsize, flags), write=False)
             self._incoming(c, data)
             c.result = len(data)
@@ -561,19 +664,15 @@ class TracedSocket:
             pass
 
     def shutdown_for_stop(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self._s.shutdown(SHUT_RDWR)
-        except OSError:
-            pass
 
     def close_quietly(self) -> None:
         with self._runner.fd_lock:
             if not self.closed:
                 self.closed = True
-                try:
+                with contextlib.suppress(OSError):
                     self._s.close()
-                except OSError:
-                    pass
 
     def close_at_exit(self) -> None:
         """The run ended with this socket open: close it as the kernel would at process exit."""
@@ -588,7 +687,7 @@ class TracedSocket:
             op="exit",
             sock=self.id,
             fd=self.fd,
-            message="closed at the end of the run, as the kernel closes a process's sockets at exit",
+            message="closed at the end of the run, as the kernel closes a process's sockets",
             kernel=self.kernel_snapshot(),
         )
 
@@ -596,14 +695,20 @@ class TracedSocket:
     def setsockopt(self, level: int, option: int, value: int | bytes) -> None:
         name = option_name(level, option)
         shown = value.hex() if isinstance(value, bytes) else value
-        with self._call("setsockopt", {"level": _LEVEL.get(level, level), "option": name, "value": shown}):
+        with self._call(
+            "setsockopt", {"level": _LEVEL.get(level, level), "option": name, "value": shown}
+        ):
             self._s.setsockopt(level, option, value)
             self.options[name] = shown
 
     def getsockopt(self, level: int, option: int, buflen: int = 0) -> int | bytes:
         name = option_name(level, option)
         with self._call("getsockopt", {"level": _LEVEL.get(level, level), "option": name}) as c:
-            value = self._s.getsockopt(level, option, buflen) if buflen else self._s.getsockopt(level, option)
+            value = (
+                self._s.getsockopt(level, option, buflen)
+                if buflen
+                else self._s.getsockopt(level, option)
+            )
             c.result = value.hex() if isinstance(value, bytes) else value
         return value
 
@@ -671,7 +776,11 @@ def select(
             c.mark_blocked()
             r, w, x = ctx.runner.wait_any(rf, wf, xf, timeout)
         out = ([by_fd[f] for f in r], [by_fd[f] for f in w], [by_fd[f] for f in x])
-        c.result = {"r": [s.id for s in out[0]], "w": [s.id for s in out[1]], "x": [s.id for s in out[2]]}
+        c.result = {
+            "r": [s.id for s in out[0]],
+            "w": [s.id for s in out[1]],
+            "x": [s.id for s in out[2]],
+        }
     return out
 
 
