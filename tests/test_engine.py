@@ -131,3 +131,33 @@ def test_paced_runs_trace_every_call() -> None:
     assert len(t.of("call")) == len(t.of("return"))
     waiting = t.of("waiting")
     assert len(waiting) == len(t.of("call")), "each call is announced at the gate first"
+
+
+def test_timeouts_nonblocking_calls_and_select() -> None:
+    t = run(load_test_scenario("nonblocking_and_timeouts"))
+    rets = {(e.actor, e.op, i): e for i, e in enumerate(t.of("return"))}
+    by = lambda actor, op: [e for (a, o, _), e in rets.items() if a == actor and o == op]  # noqa: E731
+
+    eagain = by("Server", "accept")[0]
+    assert (eagain.ok, eagain.error, eagain.blocked) == (False, "EAGAIN", False)
+    sel = by("Server", "select")[0]
+    assert sel.blocked and sel.ok and sel.result == {"r": [eagain.sock], "w": [], "x": []}
+    timeout = by("Server", "recv")[0]
+    assert timeout.error == "timeout" and timeout.blocked
+    assert timeout.duration is not None and 0.19 <= timeout.duration < 1.0
+    into = by("Server", "recv_into")[0]
+    assert into.ok and bytes.fromhex(into.data or "") == b"fine, thanks" and into.range == (0, 12)
+    assert by("Server", "getsockopt")[0].result > 0
+
+    refused = by("Client", "connect_ex")[0]
+    assert refused.result["name"] == "ECONNREFUSED" and refused.error == "ECONNREFUSED"
+    inprogress = by("Client", "connect_ex")[1]
+    assert inprogress.result["name"] == "EINPROGRESS" and inprogress.blocked is False
+    assert by("Client", "select")[0].result["w"] == [inprogress.sock]
+    assert by("Client", "getsockopt")[0].result == 0
+    eof = by("Client", "recv")[-1]
+    assert eof.ok and eof.nbytes == 0
+    sends = by("Client", "send")
+    assert sends[1].ok, "the first send after the peer closed succeeds"
+    assert sends[2].error in ("EPIPE", "ECONNRESET")
+    assert not t.of("error"), [e.message for e in t.of("error")]

@@ -117,6 +117,7 @@ class TracedCall:
         "range",
         "result",
         "sock",
+        "soft_error",
         "t0",
     )
 
@@ -141,6 +142,7 @@ class TracedCall:
         self.new_sock: int | None = None
         self.extra: list[TracedSocket] = []
         self.quiet = False
+        self.soft_error: str | None = None  # an error returned as a value (connect_ex)
         self.deadline: float | None = None
         self.t0 = 0.0
 
@@ -237,7 +239,9 @@ class TracedCall:
             "blocked": self.blocked,
             "duration": round(duration, 6),
         }
-        if exc is None:
+        if exc is None and self.soft_error:
+            fields.update(ok=False, result=self.result, error=self.soft_error)
+        elif exc is None:
             fields.update(ok=True, result=self.result)
         else:
             fields.update(ok=False, error=errno_name(exc), message=str(exc) or type(exc).__name__)
@@ -550,7 +554,8 @@ class TracedSocket:
             err = self._connect(c, address)
             c.result = err
             if err:
-                c.result = {"errno": err, "name": _errno.errorcode.get(err, str(err))}
+                c.soft_error = _errno.errorcode.get(err, str(err))
+                c.result = {"errno": err, "name": c.soft_error}
         return err
 
     # --- data -----------------------------------------------------------------------------------
@@ -765,6 +770,7 @@ def select(
         "w": [s.id for s in wlist],
         "x": [s.id for s in xlist],
         "timeout": timeout,
+        "fds": {"r": [s.fd for s in rlist], "w": [s.fd for s in wlist], "x": [s.fd for s in xlist]},
     }
     by_fd = {s._fd: s for s in (*rlist, *wlist, *xlist)}
     rf, wf, xf = ([s._fd for s in group] for group in (rlist, wlist, xlist))
