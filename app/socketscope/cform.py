@@ -124,7 +124,7 @@ def c_args(call: Event, ret: Event | None) -> str:
         sets = ", ".join("{" + ", ".join(map(str, fds.get(k, []))) + "}" for k in ("r", "w", "x"))
         nfds = max([-1, *fds.get("r", []), *fds.get("w", []), *fds.get("x", [])]) + 1
         t = a.get("timeout")
-        tv = "NULL" if t is None else f"{{{int(t)}, {int(round((t % 1) * 1e6))}}}"
+        tv = "NULL" if t is None else f"{{{int(t)}, {round((t % 1) * 1e6)}}}"
         return f"select({nfds}, {sets}, {tv})"
     return f"{op}({fd})"
 

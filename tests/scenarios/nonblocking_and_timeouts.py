@@ -1,7 +1,14 @@
 """Test scenario: timeouts, non-blocking calls, select(), connect_ex(), recv_into(), errors."""
 
 from socketscope.api import (
-    AF_INET, SO_ERROR, SO_RCVBUF, SOCK_STREAM, SOL_SOCKET, actor, select, socket,
+    AF_INET,
+    SO_ERROR,
+    SO_RCVBUF,
+    SOCK_STREAM,
+    SOL_SOCKET,
+    actor,
+    select,
+    socket,
 )
 
 ID = "test-nonblocking"
