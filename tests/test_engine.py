@@ -161,3 +161,15 @@ def test_timeouts_nonblocking_calls_and_select() -> None:
     assert sends[1].ok, "the first send after the peer closed succeeds"
     assert sends[2].error in ("EPIPE", "ECONNRESET")
     assert not t.of("error"), [e.message for e in t.of("error")]
+
+
+def test_udp_reply_to_an_auto_bound_socket_is_paired() -> None:
+    # The client never binds: its first sendto() binds it to 0.0.0.0:port, and the server's
+    # reply to 127.0.0.1:port must still be paired with the client's recvfrom().
+    from socketscope.engine.scenario import get
+
+    t = run(get("udp-echo"))
+    sends = {e.actor: e.dgram for e in t.of("return", "sendto")}
+    recvs = {e.actor: e.dgram for e in t.of("return", "recvfrom")}
+    assert sends["Client"] == recvs["Server"] is not None
+    assert sends["Server"] == recvs["Client"] is not None

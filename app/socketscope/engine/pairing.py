@@ -44,6 +44,7 @@ class _PendingDatagram:
     dgram: int
     sender_sock: int
     src: Addr | None
+    dst: Addr
     payload: bytes
 
 
@@ -64,7 +65,9 @@ class Pairing:
         ] = {}  # (local, peer) -> conn, sock
         self._conn_socks: dict[int, dict[str, int]] = {}  # conn -> side -> sock id
         self._dgram_ids = itertools.count(1)
-        self._in_flight: dict[Addr, deque[_PendingDatagram]] = {}
+        # By destination port: a receiver auto-bound to 0.0.0.0:port gets what was sent to
+        # 127.0.0.1:port, so hosts are compared with same_endpoint(), not as keys.
+        self._in_flight: dict[int, deque[_PendingDatagram]] = {}
 
     # --- TCP --------------------------------------------------------------------------------
     def connection(self, sock_id: int, local: Addr, peer: Addr, side: str) -> ConnEnd:
@@ -86,9 +89,9 @@ class Pairing:
     def datagram_sending(
         self, sender_sock: int, src: Addr | None, dst: Addr, payload: bytes
     ) -> _PendingDatagram:
-        d = _PendingDatagram(next(self._dgram_ids), sender_sock, src, bytes(payload))
+        d = _PendingDatagram(next(self._dgram_ids), sender_sock, src, dst, bytes(payload))
         with self._lock:
-            self._in_flight.setdefault(dst, deque()).append(d)
+            self._in_flight.setdefault(dst[1], deque()).append(d)
         return d
 
     def datagram_sent(self, d: _PendingDatagram, src: Addr | None) -> None:
@@ -96,21 +99,22 @@ class Pairing:
 
     def datagram_failed(self, dst: Addr, d: _PendingDatagram) -> None:
         with self._lock:
-            q = self._in_flight.get(dst)
+            q = self._in_flight.get(dst[1])
             if q is not None and d in q:
                 q.remove(d)
 
     def datagram_received(self, local: Addr, src: Addr, payload: bytes) -> DatagramMatch:
         with self._lock:
-            q = self._in_flight.get(local)
+            q = self._in_flight.get(local[1])
             if not q:
                 return DatagramMatch(None, None)
-            for i, d in enumerate(q):
+            mine = [d for d in q if same_endpoint(d.dst, local)]
+            for i, d in enumerate(mine):
                 # A too-small buffer truncates the datagram, so what was read is a prefix.
                 if d.payload[: len(payload)] == payload and (
                     d.src is None or same_endpoint(d.src, src)
                 ):
-                    earlier = [q[j] for j in range(i)]
+                    earlier = mine[:i]
                     lost = [
                         e
                         for e in earlier

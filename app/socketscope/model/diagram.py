@@ -1,0 +1,375 @@
+"""The sequence diagram as data: lanes, rows, boxes, blocked spans, arrows, state tags.
+
+Built incrementally from trace events (``add``), with no Qt, so that it can be tested and
+benchmarked alone; the widget only paints it. Rows are event order, not wall time: a row is a
+call, the wake-up of a blocked call, a burst, or an error. Every item carries the ``seq`` from
+which it exists, so the same layout serves every cursor position (time travel is a filter).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Literal
+
+from socketscope.engine.events import Event
+from socketscope.model.labels import arrow_label, call_label, result_label
+
+ArrowKind = Literal["handshake", "data", "dgram", "fin", "rst"]
+
+
+@dataclass(slots=True)
+class Box:
+    """One call on a lifeline. ``ret_seq`` is None until it returns."""
+
+    row: int
+    lane: int
+    seq: int
+    op: str
+    sock: int | None
+    label: str
+    result: str = ""
+    ret_seq: int | None = None
+    ok: bool | None = None
+    error: str | None = None
+    blocked: bool = False
+    burst: bool = False
+    line: int | None = None
+    call: Event | None = None
+    ret: Event | None = None
+
+
+@dataclass(slots=True)
+class BlockedSpan:
+    """The time a thread spent blocked in a call: grows live until ``row1`` is known."""
+
+    lane: int
+    row0: int
+    seq0: int
+    t0: float
+    op: str
+    box: Box
+    row1: int | None = None
+    seq1: int | None = None
+    duration: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Arrow:
+    kind: ArrowKind
+    lane0: int
+    row0: int
+    lane1: int
+    row1: int
+    seq: int  # visible once both ends exist
+    label: str
+    send_seq: int | None = None
+    recv_seq: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StateTag:
+    lane: int
+    row: int
+    seq: int
+    sock: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """A row that is not a call: an actor's exception, a lost datagram, an actor's end."""
+
+    kind: Literal["error", "lost", "end", "start"]
+    lane: int
+    row: int
+    seq: int
+    text: str
+
+
+@dataclass
+class _Stream:
+    sends: list[tuple[int, int, int, int, int, str | None]] = field(default_factory=list)
+    # (start, end, lane, row, seq, data)
+    recvs: list[tuple[int, int, int, int, int]] = field(default_factory=list)
+    # (start, end, lane, row, seq)
+
+
+class DiagramLayout:
+    def __init__(self, actors: list[str] | None = None) -> None:
+        self.lanes: list[str] = list(actors or [])
+        self.row_seqs: list[int] = []  # seq of the event that made each row
+        self.boxes: list[Box] = []
+        self.spans: list[BlockedSpan] = []
+        self.arrows: list[Arrow] = []
+        self.tags: list[StateTag] = []
+        self.marks: list[Mark] = []
+        self.lane_rows: dict[int, tuple[int, int | None]] = {}  # lane -> (first row, end row)
+        self._open: dict[str, Box] = {}  # actor -> box of its call in progress
+        self._open_span: dict[str, BlockedSpan] = {}
+        self._owner: dict[int, int] = {}  # sock -> lane
+        self._state: dict[int, str | None] = {}
+        self._streams: dict[tuple[int, str], _Stream] = defaultdict(_Stream)
+        self._conn_socks: dict[int, dict[str, int]] = defaultdict(dict)  # conn -> lane by side
+        self._sock_conn: dict[int, tuple[int, str]] = {}
+        self._listener_at: dict[tuple[str, int], int] = {}  # address -> listener sock
+        self._pending_handshake: dict[int, tuple[int, int, int]] = {}  # listener -> conn info
+        self._connects: dict[int, tuple[int, int, int]] = {}  # conn -> (lane, call row, ret row)
+        self._accept_rows: dict[int, int] = {}  # conn -> wake row of a blocked accept
+        self._dgram_sends: dict[int, tuple[int, int, int, str]] = {}
+        self._dgram_recvs: dict[int, tuple[int, int, int]] = {}
+        self._fin_sent: set[int] = set()
+        self._rst_on_close: set[int] = set()
+        self._recv_q: dict[int, int] = {}
+        self.ghost_history: dict[int, list[tuple[int, str | None]]] = defaultdict(list)
+        self.last_seq = 0
+
+    # --- rows and lanes ---------------------------------------------------------------------
+    def lane_of(self, actor: str) -> int:
+        try:
+            return self.lanes.index(actor)
+        except ValueError:
+            self.lanes.append(actor)
+            return len(self.lanes) - 1
+
+    def _new_row(self, seq: int) -> int:
+        self.row_seqs.append(seq)
+        return len(self.row_seqs) - 1
+
+    @property
+    def row_count(self) -> int:
+        return len(self.row_seqs)
+
+    def rows_at(self, cursor_seq: int) -> int:
+        """How many rows exist when the cursor is at ``cursor_seq``."""
+        return bisect.bisect_right(self.row_seqs, cursor_seq)
+
+    def ghost_at(self, lane: int, cursor_seq: int) -> str | None:
+        """The call this lane's actor is waiting to make at the cursor, if any."""
+        hist = self.ghost_history.get(lane)
+        if not hist:
+            return None
+        i = bisect.bisect_right(hist, (cursor_seq, "\uffff")) - 1
+        return hist[i][1] if i >= 0 else None
+
+    # --- building -----------------------------------------------------------------------------
+    def extend(self, events: list[Event]) -> None:
+        for ev in events:
+            self.add(ev)
+
+    def add(self, ev: Event) -> None:
+        self.last_seq = ev.seq
+        lane = self.lane_of(ev.actor)
+        kind = ev.kind
+        if kind == "call":
+            self.ghost_history[lane].append((ev.seq, None))
+            box = Box(
+                self._new_row(ev.seq), lane, ev.seq, ev.op or "?", ev.sock, call_label(ev),
+                line=ev.line, call=ev,
+            )
+            self.boxes.append(box)
+            self._open[ev.actor] = box
+        elif kind == "waiting":
+            self.ghost_history[lane].append((ev.seq, ev.op))
+        elif kind == "blocked":
+            box = self._open.get(ev.actor)
+            if box is not None:
+                box.blocked = True
+                span = BlockedSpan(lane, box.row, ev.seq, ev.t, box.op, box)
+                self.spans.append(span)
+                self._open_span[ev.actor] = span
+        elif kind == "return":
+            self._on_return(ev, lane)
+        elif kind == "burst":
+            row = self._new_row(ev.seq)
+            box = Box(
+                row, lane, ev.seq, ev.op or "?", ev.sock, call_label(ev), result_label(ev),
+                ret_seq=ev.seq, ok=True, burst=True, line=ev.line, call=ev, ret=ev,
+            )
+            self.boxes.append(box)
+            self._data(ev, lane, row, row)
+        elif kind == "kernel":
+            self._on_kernel(ev)
+        elif kind == "error":
+            self.marks.append(Mark("error", lane, self._new_row(ev.seq), ev.seq, ev.message or ""))
+        elif kind == "dgram_lost":
+            row = max(0, self.row_count - 1)
+            self.marks.append(Mark("lost", lane, row, ev.seq, f"datagram #{ev.dgram} dropped"))
+        elif kind == "start":
+            self.lane_rows[lane] = (self.row_count, None)
+        elif kind == "end":
+            first = self.lane_rows.get(lane, (0, None))[0]
+            self.lane_rows[lane] = (first, max(first, self.row_count - 1))
+            self.ghost_history[lane].append((ev.seq, None))
+
+    def _on_return(self, ev: Event, lane: int) -> None:
+        box = self._open.pop(ev.actor, None)
+        if box is None:  # a return without its call (a trace cut short): give it a row
+            box = Box(self._new_row(ev.seq), lane, ev.seq, ev.op or "?", ev.sock, ev.op or "?")
+            self.boxes.append(box)
+        box.ret_seq, box.ret, box.ok, box.error = ev.seq, ev, ev.ok, ev.error
+        box.result = result_label(ev)
+        ret_row = box.row
+        span = self._open_span.pop(ev.actor, None)
+        if span is not None:
+            ret_row = self._new_row(ev.seq)
+            span.row1, span.seq1, span.duration = ret_row, ev.seq, ev.duration
+        op = ev.op or ""
+        if ev.ok and op == "socket" and ev.sock is not None:
+            self._owner[ev.sock] = lane
+        if ev.ok and op == "accept" and ev.new_sock is not None:
+            self._owner[ev.new_sock] = lane
+            if ev.conn is not None:
+                self._conn_socks[ev.conn]["s"] = lane
+                self._sock_conn[ev.new_sock] = (ev.conn, "s")
+                self._accept_returned(ev, lane, ret_row, span is not None)
+        if ev.ok and op == "listen" and ev.local and ev.sock is not None:
+            self._listener_at[(ev.local[0], ev.local[1])] = ev.sock
+        if op in ("connect", "connect_ex") and ev.ok and ev.conn is not None and ev.sock is not None:
+            self._conn_socks[ev.conn]["c"] = lane
+            self._sock_conn[ev.sock] = (ev.conn, "c")
+            self._connect_returned(ev, lane, box.row, ret_row)
+        if ev.nbytes is not None and ev.ok:
+            self._data(ev, lane, box.row, ret_row)
+        if ev.ok and op in ("close", "shutdown") and ev.sock is not None:
+            self._fin(ev, lane, ret_row, box.call)
+        if op == "setsockopt" and box.call is not None and box.call.args:
+            a = box.call.args
+            if a.get("option") == "SO_LINGER" and isinstance(a.get("value"), str):
+                raw = bytes.fromhex(a["value"])
+                if len(raw) >= 8 and raw[0] and not any(raw[4:8]) and ev.sock is not None:
+                    self._rst_on_close.add(ev.sock)
+
+    # --- arrows -------------------------------------------------------------------------------
+    def _connect_returned(self, ev: Event, lane: int, call_row: int, ret_row: int) -> None:
+        assert ev.conn is not None
+        self._connects[ev.conn] = (lane, call_row, ret_row)
+        listener = self._listener_at.get((ev.peer[0], ev.peer[1])) if ev.peer else None
+        listener_lane = self._owner.get(listener) if listener is not None else None
+        accept_lane = self._conn_socks[ev.conn].get("s")
+        if accept_lane is not None:
+            # accept() already returned this connection (it woke before connect() returned)
+            row = self._accept_rows.pop(ev.conn, ret_row)
+            self._handshake(lane, call_row, accept_lane, row, ev.seq)
+        elif listener_lane is not None:
+            waiting = self._open_span_on_lane(listener_lane, "accept")
+            if waiting:
+                self._pending_handshake[ev.conn] = (lane, call_row, ev.seq)
+            else:
+                # nobody in accept(): the kernel queues the connection on the listener
+                self._handshake(lane, call_row, listener_lane, ret_row, ev.seq)
+
+    def _accept_returned(self, ev: Event, lane: int, ret_row: int, was_blocked: bool) -> None:
+        assert ev.conn is not None
+        pending = self._pending_handshake.pop(ev.conn, None)
+        if pending is not None:
+            c_lane, c_row, _ = pending
+            self._handshake(c_lane, c_row, lane, ret_row, ev.seq)
+        elif ev.conn not in self._connects and was_blocked:
+            self._accept_rows[ev.conn] = ret_row
+
+    def _open_span_on_lane(self, lane: int, op: str) -> bool:
+        return any(s.lane == lane and s.op == op for s in self._open_span.values())
+
+    def _handshake(self, lane0: int, row0: int, lane1: int, row1: int, seq: int) -> None:
+        self.arrows.append(
+            Arrow("handshake", lane0, row0, lane1, max(row0, row1), seq, "SYN · SYN-ACK · ACK (kernel)")
+        )
+
+    def _data(self, ev: Event, lane: int, call_row: int, ret_row: int) -> None:
+        op = ev.op or ""
+        outgoing = op.startswith("send")
+        if ev.conn is not None and ev.range is not None and ev.dir:
+            stream = self._streams[(ev.conn, ev.dir)]
+            a, b = ev.range
+            if b <= a:
+                return
+            if outgoing:
+                stream.sends.append((a, b, lane, call_row, ev.seq, ev.data))
+                for ra, rb, rlane, rrow, rseq in _overlapping(stream.recvs, a, b):
+                    self._data_arrow(lane, call_row, ev.seq, rlane, rrow, rseq, a, b, ra, rb, ev.data)
+            else:
+                stream.recvs.append((a, b, lane, ret_row, ev.seq))
+                for sa, sb, slane, srow, sseq, sdata in _overlapping(stream.sends, a, b):
+                    self._data_arrow(slane, srow, sseq, lane, ret_row, ev.seq, sa, sb, a, b, sdata)
+        elif ev.dgram is not None:
+            # Either end's return may be recorded first: loopback delivers inside sendto().
+            if outgoing:
+                send = (lane, call_row, ev.seq, arrow_label(ev.nbytes, ev.data))
+                recv = self._dgram_recvs.pop(ev.dgram, None)
+                if recv is None:
+                    self._dgram_sends[ev.dgram] = send
+            else:
+                recv = (lane, ret_row, ev.seq)
+                send = self._dgram_sends.pop(ev.dgram, None)  # type: ignore[assignment]
+                if send is None:
+                    self._dgram_recvs[ev.dgram] = recv
+            if send is not None and recv is not None:
+                slane, srow, sseq, label = send
+                rlane, rrow, rseq = recv
+                self.arrows.append(
+                    Arrow("dgram", slane, srow, rlane, max(srow, rrow), max(sseq, rseq), label,
+                          sseq, rseq)
+                )
+
+    def _data_arrow(
+        self, slane: int, srow: int, sseq: int, rlane: int, rrow: int, rseq: int,
+        sa: int, sb: int, ra: int, rb: int, sdata: str | None,
+    ) -> None:
+        lo, hi = max(sa, ra), min(sb, rb)
+        # the part of the send's bytes that this recv got
+        offset = lo - sa
+        part = sdata[offset * 2 : (offset + (hi - lo)) * 2] if sdata else None
+        self.arrows.append(
+            Arrow("data", slane, srow, rlane, max(srow, rrow), max(sseq, rseq),
+                  arrow_label(hi - lo, part), sseq, rseq)
+        )
+
+    def _fin(self, ev: Event, lane: int, row: int, call: Event | None) -> None:
+        sock = ev.sock
+        assert sock is not None
+        if sock not in self._sock_conn or sock in self._fin_sent:
+            return
+        if ev.op == "shutdown" and call is not None and (call.args or {}).get("how") == "SHUT_RD":
+            return  # SHUT_RD sends nothing to the peer
+        conn, side = self._sock_conn[sock]
+        peer_lane = self._conn_socks[conn].get("s" if side == "c" else "c")
+        if peer_lane is None:
+            return
+        self._fin_sent.add(sock)
+        rst = ev.op == "close" and (sock in self._rst_on_close or self._recv_q.get(sock, 0) > 0)
+        kind: ArrowKind = "rst" if rst else "fin"
+        text = "RST (kernel)" if rst else "FIN (kernel)"
+        self.arrows.append(Arrow(kind, lane, row, peer_lane, row, ev.seq, text))
+
+    def _on_kernel(self, ev: Event) -> None:
+        if ev.sock is None or ev.kernel is None:
+            return
+        k = ev.kernel
+        if k.recv_q is not None:
+            self._recv_q[ev.sock] = k.recv_q
+        state = k.state
+        before = self._state.get(ev.sock)
+        if state is None or before == state:
+            return
+        self._state[ev.sock] = state
+        if before is None and state == "CLOSED":
+            return  # a new socket: nothing to tell yet
+        lane = self._owner.get(ev.sock)
+        if lane is None:
+            return
+        row = max(0, self.row_count - 1)
+        self.tags.append(StateTag(lane, row, ev.seq, ev.sock, f"fd {ev.fd} {state}"))
+
+
+def _overlapping(items: list[tuple[int, ...]], a: int, b: int) -> list[tuple[int, ...]]:
+    """Items whose [start, end) overlaps [a, b). Items are appended in stream order."""
+    i = bisect.bisect_right(items, (a,)) - 1
+    i = max(i, 0)
+    out = []
+    while i < len(items) and items[i][0] < b:
+        if items[i][1] > a:
+            out.append(items[i])
+        i += 1
+    return out

@@ -1,0 +1,101 @@
+"""Short texts for boxes and arrows: ``accept(fd 5)`` → ``fd 7 ← 127.0.0.1:51234``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from socketscope.cform import preview
+from socketscope.engine.events import Event
+
+
+def addr(a: Any) -> str:
+    if isinstance(a, (list, tuple)) and len(a) >= 2:
+        host, port = a[0], a[1]
+        return f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}"
+    return "?"
+
+
+def size(n: int | None) -> str:
+    if n is None:
+        return "?"
+    if n >= 10 * 1024 * 1024:
+        return f"{n / (1024 * 1024):.0f} MB"
+    if n >= 10 * 1024:
+        return f"{n / 1024:.0f} KB"
+    return f"{n} B"
+
+
+def call_label(ev: Event) -> str:
+    op, a, fd = ev.op or "?", ev.args or {}, ev.fd
+    if ev.kind == "burst":
+        return f"{op}(fd {fd}) × {ev.count}"
+    if op == "socket":
+        kind = {"SOCK_STREAM": "TCP", "SOCK_DGRAM": "UDP"}.get(str(a.get("type")), a.get("type"))
+        return f"socket({kind})"
+    if op == "bind":
+        return f"bind(fd {fd}, {addr(a.get('address'))})"
+    if op == "listen":
+        return f"listen(fd {fd}, backlog {a.get('backlog')})"
+    if op in ("connect", "connect_ex"):
+        return f"{op}(fd {fd}, {addr(a.get('address'))})"
+    if op in ("send", "sendall"):
+        return f"{op}(fd {fd}, {size(a.get('len'))})"
+    if op in ("recv", "recv_into", "recvfrom"):
+        return f"{op}(fd {fd}, {a.get('bufsize', a.get('nbytes'))})"
+    if op == "sendto":
+        return f"sendto(fd {fd}, {size(a.get('len'))} → {addr(a.get('address'))})"
+    if op == "shutdown":
+        return f"shutdown(fd {fd}, {a.get('how')})"
+    if op == "setsockopt":
+        return f"setsockopt(fd {fd}, {a.get('option')}, {a.get('value')})"
+    if op == "getsockopt":
+        return f"getsockopt(fd {fd}, {a.get('option')})"
+    if op == "settimeout":
+        return f"settimeout(fd {fd}, {a.get('timeout')})"
+    if op == "setblocking":
+        return f"setblocking(fd {fd}, {a.get('flag')})"
+    if op == "select":
+        fds = a.get("fds") or {}
+        return f"select(r={fds.get('r', [])}, w={fds.get('w', [])})"
+    return f"{op}(fd {fd})"
+
+
+def result_label(ev: Event) -> str:
+    if ev.kind == "burst":
+        blocked = f", {ev.blocked_count} blocked" if ev.blocked_count else ""
+        return f"{size(ev.nbytes)} in {ev.count} calls{blocked}"
+    if ev.ok is False:
+        if ev.error == "timeout":
+            return "✗ timed out"
+        if ev.error == "STOPPED":
+            return "✗ stopped"
+        if ev.error == "NOT_LOOPBACK":
+            return "✗ refused: not loopback"
+        return f"✗ {ev.error}"
+    op = ev.op or ""
+    if op == "socket":
+        return f"fd {ev.fd}"
+    if op == "accept":
+        res = ev.result if isinstance(ev.result, dict) else {}
+        return f"fd {res.get('fd')} ← {addr(ev.peer)}"
+    if op in ("connect", "connect_ex"):
+        return f"connected from {addr(ev.local)}"
+    if op in ("recv", "recv_into", "recvfrom"):
+        if ev.nbytes == 0 and op != "recvfrom":
+            return "0 B: end of stream (EOF)"
+        src = f" ← {addr(ev.peer)}" if op == "recvfrom" and ev.peer else ""
+        return f"{size(ev.nbytes)} {preview(ev.data, 14)}{src}"
+    if op in ("send", "sendall", "sendto"):
+        return f"{size(ev.nbytes)} sent"
+    if op == "getsockopt":
+        return f"= {ev.result}"
+    if op == "select":
+        res = ev.result if isinstance(ev.result, dict) else {}
+        return f"ready: r={res.get('r', [])} w={res.get('w', [])}"
+    if op == "bind" and ev.local:
+        return f"bound {addr(ev.local)}"
+    return "ok"
+
+
+def arrow_label(nbytes: int | None, hexdata: str | None) -> str:
+    return f"{size(nbytes)} {preview(hexdata, 12)}" if hexdata else size(nbytes)
