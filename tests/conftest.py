@@ -9,10 +9,13 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import pytest
+# GUI tests run offscreen wherever they run, not only under `make test`.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from socketscope.engine import Event, Runner, Trace
-from socketscope.engine.scenario import Scenario, load_file
+import pytest  # noqa: E402
+
+from socketscope.engine import Event, Runner, Trace  # noqa: E402
+from socketscope.engine.scenario import Scenario, load_file  # noqa: E402
 
 HERE = Path(__file__).parent
 

@@ -18,7 +18,6 @@ from typing import TextIO
 from socketscope.engine import Mode, Runner, RunOptions, Trace, write_trace
 from socketscope.engine.events import Event
 from socketscope.engine.scenario import (
-    DEFAULT_SCENARIO,
     Scenario,
     ScenarioError,
     UnknownScenario,
@@ -110,6 +109,14 @@ def build_parser() -> argparse.ArgumentParser:
         prog="socketscope",
         description="Watch real loopback socket calls block, connect and move bytes.",
     )
+    p.add_argument("--scenario", metavar="ID", help="open the window on this scenario (id or .py file)")
+    p.add_argument("--trace", dest="trace_file", metavar="FILE", help="open a saved trace (replay)")
+    p.add_argument("--screenshot", metavar="OUT.png", help="render the window offscreen to a PNG and exit")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--steps", type=int, metavar="N", help="with --screenshot: step N calls first")
+    group.add_argument("--to-end", action="store_true", help="with --screenshot: run to the end first")
+    p.add_argument("--size", metavar="WxH", default="1920x1080", help="window size (default 1920x1080)")
+    p.add_argument("--self-test", action="store_true", help="run the default scenario offscreen, check the diagram")
     sub = p.add_subparsers(dest="command")
     sub.add_parser("list", help="list the built-in scenarios")
     for name, helptext in (
@@ -141,9 +148,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_trace(args, out)
         if args.command == "log":
             return cmd_log(args, out)
-        # No command: until the main window exists, show the default scenario's log.
-        ns = argparse.Namespace(scenario=DEFAULT_SCENARIO, delay=0.0, timeout=60.0, color=None)
-        return cmd_log(ns, out)
+        # No command: the window.
+        from socketscope.ui.app import main as gui_main
+
+        return gui_main(args)
     except UnknownScenario as e:
         print(f"socketscope: unknown scenario {e.scenario_id!r}. Known scenarios:", file=sys.stderr)
         for sid in e.known:

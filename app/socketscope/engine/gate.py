@@ -90,6 +90,14 @@ class StepGate:
         with self._cond:
             return self._status.get(actor, (Status.NOT_STARTED, None))
 
+    def settled(self) -> bool:
+        """No released call is still on its way and no actor is running: what a person sees
+        now stays put until the next step (blocked actors wait for someone else)."""
+        with self._cond:
+            if self._grants:
+                return False
+            return not any(s is Status.RUNNING for s, _ in self._status.values())
+
     def set_status(self, actor: str, status: Status, op: str | None = None) -> None:
         with self._cond:
             self._status[actor] = (status, op)

@@ -158,6 +158,9 @@ class Runner:
                 target=self._actor_main, args=(spec,), name=f"socketscope-{spec.name}", daemon=True
             )
             self._threads[spec.name] = th
+        # Running from now on, not from when the thread is first scheduled: a step must not
+        # look settled while an actor is about to start.
+        self.gate.set_status(spec.name, Status.RUNNING)
         th.start()
 
     def _actor_main(self, spec: ActorSpec) -> None:

@@ -122,7 +122,9 @@ class DiagramLayout:
         self._fin_sent: set[int] = set()
         self._rst_on_close: set[int] = set()
         self._recv_q: dict[int, int] = {}
-        self.ghost_history: dict[int, list[tuple[int, str | None]]] = defaultdict(list)
+        # per lane: the seqs at which its actor began or stopped waiting at the gate, and the op
+        self._ghost_seqs: dict[int, list[int]] = defaultdict(list)
+        self._ghost_ops: dict[int, list[str | None]] = defaultdict(list)
         self.last_seq = 0
 
     # --- rows and lanes ---------------------------------------------------------------------
@@ -147,11 +149,15 @@ class DiagramLayout:
 
     def ghost_at(self, lane: int, cursor_seq: int) -> str | None:
         """The call this lane's actor is waiting to make at the cursor, if any."""
-        hist = self.ghost_history.get(lane)
-        if not hist:
+        seqs = self._ghost_seqs.get(lane)
+        if not seqs:
             return None
-        i = bisect.bisect_right(hist, (cursor_seq, "\uffff")) - 1
-        return hist[i][1] if i >= 0 else None
+        i = bisect.bisect_right(seqs, cursor_seq) - 1
+        return self._ghost_ops[lane][i] if i >= 0 else None
+
+    def _ghost(self, lane: int, seq: int, op: str | None) -> None:
+        self._ghost_seqs[lane].append(seq)
+        self._ghost_ops[lane].append(op)
 
     # --- building -----------------------------------------------------------------------------
     def extend(self, events: list[Event]) -> None:
@@ -163,7 +169,7 @@ class DiagramLayout:
         lane = self.lane_of(ev.actor)
         kind = ev.kind
         if kind == "call":
-            self.ghost_history[lane].append((ev.seq, None))
+            self._ghost(lane, ev.seq, None)
             box = Box(
                 self._new_row(ev.seq), lane, ev.seq, ev.op or "?", ev.sock, call_label(ev),
                 line=ev.line, call=ev,
@@ -171,7 +177,7 @@ class DiagramLayout:
             self.boxes.append(box)
             self._open[ev.actor] = box
         elif kind == "waiting":
-            self.ghost_history[lane].append((ev.seq, ev.op))
+            self._ghost(lane, ev.seq, ev.op)
         elif kind == "blocked":
             box = self._open.get(ev.actor)
             if box is not None:
@@ -201,7 +207,7 @@ class DiagramLayout:
         elif kind == "end":
             first = self.lane_rows.get(lane, (0, None))[0]
             self.lane_rows[lane] = (first, max(first, self.row_count - 1))
-            self.ghost_history[lane].append((ev.seq, None))
+            self._ghost(lane, ev.seq, None)
 
     def _on_return(self, ev: Event, lane: int) -> None:
         box = self._open.pop(ev.actor, None)

@@ -1,0 +1,175 @@
+"""Start the window: interactive, or offscreen for ``--screenshot`` and ``--self-test``."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+
+from socketscope.engine.scenario import DEFAULT_SCENARIO, ScenarioError, UnknownScenario, resolve
+
+
+def _app(offscreen: bool) -> object:
+    if offscreen:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+    from PySide6.QtWidgets import QApplication
+
+    if offscreen:
+        default = qInstallMessageHandler(None)
+
+        def quiet(kind: QtMsgType, ctx: object, msg: str) -> None:
+            # the offscreen plugin says this on every show(); it is about the plugin, not us
+            if "propagateSizeHints" in msg:
+                return
+            if default is not None:
+                default(kind, ctx, msg)
+            else:
+                print(msg, file=sys.stderr)
+
+        qInstallMessageHandler(quiet)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("SocketScope")
+    app.setOrganizationName("SocketScope")
+    return app
+
+
+def wait_until(pred: Callable[[], bool], timeout: float = 10.0) -> bool:
+    """Run the event loop until ``pred()`` holds (no sleeping: the loop keeps working)."""
+    from PySide6.QtCore import QEventLoop
+    from PySide6.QtWidgets import QApplication
+
+    deadline = time.monotonic() + timeout
+    while not pred():
+        if time.monotonic() > deadline:
+            return False
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        QApplication.sendPostedEvents()
+        if not pred():
+            loop = QEventLoop()
+            from PySide6.QtCore import QTimer
+
+            QTimer.singleShot(10, loop.quit)
+            loop.exec()
+    return True
+
+
+def settled(window: object) -> bool:
+    """The live run shows everything it did and nothing is on its way."""
+    s = window.session  # type: ignore[attr-defined]
+    r = s.runner
+    if r is None:
+        return True
+    if r.done.is_set():
+        return r.events.empty() and s.finished and s._finished_sent
+    return r.gate.settled() and r.events.empty() and bool(r.gate.waiting())
+
+
+def step_n(window: object, n: int, timeout: float = 10.0) -> bool:
+    s = window.session  # type: ignore[attr-defined]
+    for _ in range(n):
+        if not wait_until(lambda: settled(window), timeout):
+            return False
+        if s.finished:
+            break
+        calls = sum(1 for e in s.events if e.kind == "call")
+        s.step()
+        wait_until(lambda c=calls: sum(1 for e in s.events if e.kind == "call") > c, timeout)
+    return wait_until(lambda: settled(window), timeout)
+
+
+def run_to_end(window: object, timeout: float = 30.0) -> bool:
+    s = window.session  # type: ignore[attr-defined]
+    s.set_speed(100)
+    if not s.running:
+        s.toggle_run()
+    return wait_until(lambda: s.finished and s._finished_sent, timeout)
+
+
+def main(args: object) -> int:
+    scenario_id = getattr(args, "scenario", None) or DEFAULT_SCENARIO
+    shot = getattr(args, "screenshot", None)
+    self_test = getattr(args, "self_test", False)
+    offscreen = bool(shot or self_test)
+    try:
+        scenario = resolve(scenario_id)
+    except UnknownScenario as e:
+        print(f"socketscope: unknown scenario {e.scenario_id!r}. Known scenarios:", file=sys.stderr)
+        for sid in e.known:
+            print(f"  {sid}", file=sys.stderr)
+        return 2
+    except ScenarioError as e:
+        print(f"socketscope: {e}", file=sys.stderr)
+        return 2
+    app = _app(offscreen)
+    from socketscope.ui.mainwindow import MainWindow
+
+    w = MainWindow()
+    size = getattr(args, "size", None) or "1920x1080"
+    try:
+        width, height = (int(v) for v in size.lower().split("x"))
+    except ValueError:
+        print(f"socketscope: --size {size!r}: expected WIDTHxHEIGHT, e.g. 1920x1080", file=sys.stderr)
+        return 2
+    w.resize(width, height)
+    if offscreen:
+        w.diagram.animate = False
+    w.session.load_scenario(scenario)
+    trace_file = getattr(args, "trace_file", None)
+    if trace_file and not w.open_trace_file(trace_file):
+        return 2
+    w.show()
+    if self_test:
+        code = _self_test(w)
+        w.close()
+        return code
+    if shot:
+        ok = True
+        if getattr(args, "to_end", False):
+            ok = run_to_end(w)
+        elif getattr(args, "steps", None):
+            ok = step_n(w, int(args.steps))  # type: ignore[attr-defined]
+        else:
+            ok = wait_until(lambda: settled(w))
+        wait_until(lambda: False, 0.15)  # let the panels' coalescing timer fire
+        w.grab().save(shot)
+        w.close()
+        if not ok:
+            print("socketscope: the run did not settle in time; the screenshot shows it as it was", file=sys.stderr)
+        return 0 if ok else 1
+    return int(app.exec())  # type: ignore[attr-defined]
+
+
+def _self_test(w: object) -> int:
+    """Run the default scenario to the end offscreen and check the diagram against its trace."""
+    failures: list[str] = []
+    if not run_to_end(w):
+        failures.append("the default scenario did not finish within 30 s")
+    s = w.session  # type: ignore[attr-defined]
+    calls = [e for e in s.events if e.kind == "call"]
+    boxes = [b for b in s.layout.boxes if not b.burst]
+    if len(boxes) != len(calls):
+        failures.append(f"{len(calls)} calls but {len(boxes)} boxes in the diagram")
+    for b, c in zip(boxes, calls, strict=False):
+        if b.op != c.op or not b.label.startswith(c.op or "?"):
+            failures.append(f"box {b.row}: {b.label!r} does not show {c.op}()")
+        if b.ret is None:
+            failures.append(f"box {b.row}: {b.label!r} has no result")
+    ops = [b.op for b in boxes if b.lane == 0]
+    if ops[:4] != ["socket", "bind", "listen", "accept"]:
+        failures.append(f"server lane starts {ops[:4]}, expected socket, bind, listen, accept")
+    if not any(sp.op == "accept" and sp.row1 is not None for sp in s.layout.spans):
+        failures.append("accept() is not drawn as a blocked span")
+    if not any(a.kind == "data" for a in s.layout.arrows):
+        failures.append("no data arrow from a send() to a recv()")
+    img = w.grab()  # type: ignore[attr-defined]
+    if img.isNull() or img.width() < 100:
+        failures.append("the window did not render")
+    if failures:
+        print("self-test FAILED:")
+        for f in failures:
+            print("  - " + f)
+        return 1
+    print(f"self-test ok: {len(calls)} calls drawn, {len(s.layout.arrows)} arrows, run finished")
+    return 0

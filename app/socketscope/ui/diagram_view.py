@@ -1,0 +1,598 @@
+"""SequenceDiagram: paints the DiagramLayout up to the cursor, only the rows that are visible.
+
+Like Wireshark's flow graph, the vertical axis is the event index, and painting touches only
+the items of the visible rows (``RowIndex``), so a 100,000-event trace paints as fast as a short one.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPen,
+    QPolygonF,
+    QResizeEvent,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QAbstractScrollArea, QWidget
+
+from socketscope.model.diagram import Arrow, BlockedSpan, Box, DiagramLayout
+from socketscope.ui import theme
+
+BUCKET = 64
+
+
+class RowIndex:
+    """Items that cover a range of rows, found by the rows they cover (64-row buckets)."""
+
+    def __init__(self) -> None:
+        self._buckets: dict[int, list[Any]] = {}
+        self.count = 0
+
+    def add(self, item: Any, r0: int, r1: int) -> None:
+        for b in range(r0 // BUCKET, r1 // BUCKET + 1):
+            self._buckets.setdefault(b, []).append(item)
+        self.count += 1
+
+    def query(self, r0: int, r1: int) -> Iterable[Any]:
+        seen: set[int] = set()
+        for b in range(r0 // BUCKET, r1 // BUCKET + 1):
+            for item in self._buckets.get(b, ()):
+                if id(item) not in seen:
+                    seen.add(id(item))
+                    yield item
+
+
+class SequenceDiagram(QAbstractScrollArea):
+    boxClicked = Signal(object)  # Box
+    ghostClicked = Signal(str)  # actor name
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.viewport().setMouseTracking(True)
+        self.layout_model = DiagramLayout()
+        self.cursor_seq = 0
+        self.live = False
+        self.zoom = 1.0
+        self.font_scale = 1.0
+        self.follow = True
+        self.animate = True
+        self.anim_seconds = 0.4
+        self.clock: Callable[[], float] | None = None  # trace time now, for live blocked spans
+        self.selected: Box | None = None
+        self._born: dict[tuple[Any, ...], float] = {}
+        self._anim_floor = 0
+        self._arrows = RowIndex()
+        self._spans = RowIndex()
+        self._n_arrows = 0
+        self._n_spans = 0
+        self._live_spans: list[BlockedSpan] = []
+        self._animating = False
+        self._anim_timer = QTimer(self)
+        self._anim_timer.setInterval(16)
+        self._anim_timer.timeout.connect(self._tick)
+        self._programmatic_scroll = False
+        self.verticalScrollBar().valueChanged.connect(self._user_scrolled)
+
+    # --- model ----------------------------------------------------------------------------------
+    def set_layout(self, layout: DiagramLayout) -> None:
+        self.layout_model = layout
+        self._arrows, self._spans = RowIndex(), RowIndex()
+        self._n_arrows = self._n_spans = 0
+        self._live_spans = []
+        self._born.clear()
+        self.selected = None
+        self.cursor_seq = 0
+        self._anim_floor = 0
+        self._sync_index()
+        self._update_scroll()
+        self.viewport().update()
+
+    def _sync_index(self) -> None:
+        lay = self.layout_model
+        for a in lay.arrows[self._n_arrows :]:
+            self._arrows.add(a, min(a.row0, a.row1), max(a.row0, a.row1))
+        self._n_arrows = len(lay.arrows)
+        for s in lay.spans[self._n_spans :]:
+            if s.row1 is None:
+                self._live_spans.append(s)
+            else:
+                self._spans.add(s, s.row0, s.row1)
+        self._n_spans = len(lay.spans)
+        still = []
+        for s in self._live_spans:
+            if s.row1 is None:
+                still.append(s)
+            else:
+                self._spans.add(s, s.row0, s.row1)
+        self._live_spans = still
+
+    def refresh(self, cursor_seq: int, live: bool = False) -> None:
+        """The layout grew or the cursor moved."""
+        if cursor_seq < self.cursor_seq or cursor_seq < self._anim_floor:
+            # going back in time: what comes again later may animate in again
+            self._born = {k: v for k, v in self._born.items() if k[1] <= cursor_seq}
+            self._anim_floor = cursor_seq
+        self.cursor_seq = cursor_seq
+        self.live = live
+        self._sync_index()
+        self._update_scroll()
+        if self.follow:
+            self.scroll_to_end()
+        self._ensure_timer()
+        self.viewport().update()
+
+    def jump(self, cursor_seq: int) -> None:
+        """Move the cursor without animating (a scrubber jump, a loaded trace)."""
+        self._anim_floor = max(self._anim_floor, cursor_seq)
+        self.refresh(cursor_seq, self.live)
+
+    # --- geometry -------------------------------------------------------------------------------
+    @property
+    def row_h(self) -> float:
+        return 46 * self.zoom * self.font_scale
+
+    @property
+    def header_h(self) -> float:
+        return 58 * self.font_scale * max(0.8, self.zoom)
+
+    def lane_w(self) -> float:
+        n = max(1, len(self.layout_model.lanes))
+        return max(330 * self.zoom * self.font_scale, self.viewport().width() / n)
+
+    def _top(self) -> float:
+        return self.header_h + 16 * self.zoom - self.verticalScrollBar().value()
+
+    def y_of(self, row: float) -> float:
+        return self._top() + row * self.row_h + self.row_h / 2
+
+    def x_of(self, lane: int) -> float:
+        return self.lane_w() * (lane + 0.5) - self.horizontalScrollBar().value()
+
+    def box_w(self) -> float:
+        return min(self.lane_w() - 34 * self.zoom, 470 * self.zoom * self.font_scale)
+
+    def visible_rows(self) -> int:
+        return self.layout_model.rows_at(self.cursor_seq)
+
+    def _content_height(self) -> float:
+        return self.header_h + 16 * self.zoom + (self.visible_rows() + 2) * self.row_h
+
+    def _update_scroll(self) -> None:
+        vb = self.verticalScrollBar()
+        h = max(0, int(self._content_height() - self.viewport().height()))
+        self._programmatic_scroll = True
+        vb.setRange(0, h)
+        vb.setPageStep(self.viewport().height())
+        vb.setSingleStep(int(self.row_h))
+        hb = self.horizontalScrollBar()
+        total_w = self.lane_w() * max(1, len(self.layout_model.lanes))
+        hb.setRange(0, max(0, int(total_w - self.viewport().width())))
+        hb.setPageStep(self.viewport().width())
+        self._programmatic_scroll = False
+
+    def scroll_to_end(self) -> None:
+        self._programmatic_scroll = True
+        vb = self.verticalScrollBar()
+        vb.setValue(vb.maximum())
+        self._programmatic_scroll = False
+
+    def _user_scrolled(self, value: int) -> None:
+        if not self._programmatic_scroll:
+            # follow the newest event again once the user scrolls back to the bottom
+            self.follow = value >= self.verticalScrollBar().maximum() - self.row_h / 2
+        self.viewport().update()
+
+    def set_zoom(self, zoom: float) -> None:
+        self.zoom = min(3.0, max(0.25, zoom))
+        self._update_scroll()
+        if self.follow:
+            self.scroll_to_end()
+        self.viewport().update()
+
+    def zoom_fit(self) -> None:
+        rows = max(1, self.visible_rows() + 2)
+        avail = self.viewport().height() - self.header_h - 20
+        self.set_zoom(avail / (rows * 46 * self.font_scale))
+
+    def resizeEvent(self, e: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(e)
+        self._update_scroll()
+        if self.follow:
+            self.scroll_to_end()
+
+    def wheelEvent(self, e: QWheelEvent) -> None:  # noqa: N802
+        if e.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.set_zoom(self.zoom * (1.15 if e.angleDelta().y() > 0 else 1 / 1.15))
+            e.accept()
+            return
+        super().wheelEvent(e)
+
+    def keyPressEvent(self, e: QKeyEvent) -> None:  # noqa: N802
+        # Arrow keys belong to the window's step / step-back actions, not to scrolling.
+        if e.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+            e.ignore()
+            return
+        super().keyPressEvent(e)
+
+    # --- animation ------------------------------------------------------------------------------
+    def _progress(self, key: tuple[Any, ...], seq: int, now: float) -> float:
+        if not self.animate or seq <= self._anim_floor:
+            return 1.0
+        born = self._born.setdefault(key, now)
+        p = (now - born) / max(0.01, self.anim_seconds)
+        if p < 1.0:
+            self._animating = True
+            return max(0.0, p)
+        return 1.0
+
+    def _ensure_timer(self) -> None:
+        if not self._anim_timer.isActive():
+            self._anim_timer.start()
+
+    def _tick(self) -> None:
+        if not self._animating and not self._live_spans_visible():
+            self._anim_timer.stop()
+            return
+        self.viewport().update()
+
+    def _live_spans_visible(self) -> bool:
+        return self.live and any(s.seq0 <= self.cursor_seq for s in self._live_spans)
+
+    def stop_animations(self) -> None:
+        self._anim_timer.stop()
+        self._animating = False
+
+    # --- painting -------------------------------------------------------------------------------
+    def _font(self, px: float, bold: bool = False, mono: bool = False) -> QFont:
+        f = QFont("DejaVu Sans Mono" if mono else self.font().family())
+        f.setPixelSize(max(7, round(px * self.zoom * self.font_scale)))
+        f.setBold(bold)
+        return f
+
+    def paintEvent(self, e: QPaintEvent) -> None:  # noqa: N802
+        p = QPainter(self.viewport())
+        try:
+            self._paint(p)
+        finally:
+            p.end()
+
+    def _paint(self, p: QPainter) -> None:
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        p.fillRect(self.viewport().rect(), theme.PAPER)
+        self._animating = False
+        now = time.monotonic()
+        lay = self.layout_model
+        n_rows = self.visible_rows()
+        top_row = max(0, int((self.header_h - self._top()) / self.row_h) - 1)
+        bottom_row = min(n_rows, int((self.viewport().height() - self._top()) / self.row_h) + 1)
+        cur = self.cursor_seq
+
+        self._paint_lifelines(p, n_rows)
+        self._paint_row_guides(p, top_row, bottom_row)
+        for span in self._spans.query(top_row, bottom_row):
+            if span.seq0 <= cur:
+                self._paint_span(p, span, span.row1 if span.seq1 is not None and span.seq1 <= cur else None, n_rows)
+        for span in self._live_spans:
+            if span.seq0 <= cur and span.row0 <= bottom_row:
+                self._paint_span(p, span, None, n_rows)
+        for box in self._boxes_in(top_row, bottom_row):
+            if box.seq <= cur:
+                self._paint_box(p, box, now)
+        for span in self._spans.query(top_row, bottom_row):
+            if span.seq1 is not None and span.seq1 <= cur and span.row1 is not None:
+                self._paint_wake(p, span, now)
+        for tag in self._in_rows(lay.tags, top_row, bottom_row):
+            if tag.seq <= cur:
+                self._paint_tag(p, tag, now)
+        for mark in self._in_rows(lay.marks, top_row, bottom_row):
+            if mark.seq <= cur:
+                self._paint_mark(p, mark)
+        for arrow in self._arrows.query(top_row, bottom_row):
+            if arrow.seq <= cur:
+                self._paint_arrow(p, arrow, now)
+        self._paint_ghosts(p, n_rows)
+        self._paint_header(p)
+
+    def _boxes_in(self, r0: int, r1: int) -> list[Box]:
+        return self._in_rows(self.layout_model.boxes, r0, r1)
+
+    @staticmethod
+    def _in_rows(items: list[Any], r0: int, r1: int) -> list[Any]:
+        """Items appended in row order: the slice whose rows are within [r0, r1]."""
+        lo, hi = 0, len(items)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if items[mid].row < r0:
+                lo = mid + 1
+            else:
+                hi = mid
+        out = []
+        for item in items[lo:]:
+            if item.row > r1:
+                break
+            out.append(item)
+        return out
+
+    def _paint_header(self, p: QPainter) -> None:
+        h = self.header_h
+        p.fillRect(QRectF(0, 0, self.viewport().width(), h), theme.PAPER)
+        p.setPen(QPen(theme.GREY_LIGHT, 1))
+        p.drawLine(QPointF(0, h), QPointF(self.viewport().width(), h))
+        p.setFont(self._font(17, bold=True))
+        for lane, name in enumerate(self.layout_model.lanes):
+            x = self.x_of(lane)
+            w = min(self.box_w(), 260 * self.zoom * self.font_scale)
+            r = QRectF(x - w / 2, h * 0.16, w, h * 0.68)
+            c = theme.actor_color(lane)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(c)
+            p.drawRoundedRect(r, 8, 8)
+            p.setPen(QColor("white"))
+            p.drawText(r, Qt.AlignmentFlag.AlignCenter, name)
+
+    def _paint_lifelines(self, p: QPainter, n_rows: int) -> None:
+        for lane in range(len(self.layout_model.lanes)):
+            first, end = self.layout_model.lane_rows.get(lane, (n_rows + 1, None))
+            if end is not None and self.layout_model.row_seqs and end < n_rows:
+                last = end
+            else:
+                last = n_rows + 1
+            x = self.x_of(lane)
+            y0 = max(self.header_h, self.y_of(first) - self.row_h / 2) if first < n_rows + 1 else self.header_h
+            y1 = self.y_of(last) + self.row_h / 2
+            pen = QPen(theme.actor_color(lane), max(1.5, 3 * self.zoom))
+            # before the actor starts its line is faint and dotted: it does not exist yet
+            faint = QPen(theme.tint(theme.actor_color(lane), 0.6), max(1.0, 2 * self.zoom), Qt.PenStyle.DotLine)
+            p.setPen(faint)
+            p.drawLine(QPointF(x, self.header_h), QPointF(x, max(y0, self.header_h)))
+            p.setPen(pen)
+            p.drawLine(QPointF(x, y0), QPointF(x, y1))
+            if end is not None and end < n_rows:
+                # the actor's function returned: a short bar ends its lifeline
+                p.drawLine(QPointF(x - 14 * self.zoom, y1), QPointF(x + 14 * self.zoom, y1))
+
+    def _paint_row_guides(self, p: QPainter, r0: int, r1: int) -> None:
+        # The row number (event order) in the margin: time goes down, one row per step.
+        p.setFont(self._font(11))
+        p.setPen(theme.GHOST)
+        for row in range(r0, r1):
+            y = self.y_of(row)
+            p.drawText(QRectF(4, y - 10 * self.zoom, 40 * self.zoom, 20 * self.zoom), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, str(row + 1))
+
+    def _box_rect(self, lane: int, row: int, width: float | None = None) -> QRectF:
+        w = width if width is not None else self.box_w()
+        h = self.row_h * 0.74
+        return QRectF(self.x_of(lane) - w / 2, self.y_of(row) - h / 2, w, h)
+
+    def _paint_box(self, p: QPainter, box: Box, now: float) -> None:
+        prog = self._progress(("b", box.seq), box.seq, now)
+        r = self._box_rect(box.lane, box.row)
+        if prog < 1:
+            grow = 0.85 + 0.15 * prog
+            r = QRectF(r.center().x() - r.width() * grow / 2, r.center().y() - r.height() * grow / 2, r.width() * grow, r.height() * grow)
+        p.setOpacity(prog)
+        color = theme.actor_color(box.lane)
+        returned = box.ret_seq is not None and box.ret_seq <= self.cursor_seq
+        failed = returned and box.ok is False
+        fill = theme.RED_LIGHT if failed else theme.tint(color, 0.9)
+        border = theme.RED if failed else (theme.AMBER if box.blocked else color)
+        width = 4.5 if box is self.selected else 2.0
+        p.setPen(QPen(theme.INK if box is self.selected else border, width * max(0.6, self.zoom)))
+        p.setBrush(fill)
+        p.drawRoundedRect(r, 7, 7)
+        text = box.label
+        if returned and not box.blocked and box.result:
+            text = f"{box.label}  →  {box.result}"
+        elif not returned and not box.blocked:
+            text = f"{box.label} …"
+        p.setFont(self._font(14.5, bold=False, mono=False))
+        p.setPen(theme.RED if failed else theme.INK)
+        fm = QFontMetricsF(p.font())
+        inner = r.adjusted(10 * self.zoom, 0, -10 * self.zoom, 0)
+        p.drawText(inner, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, fm.elidedText(text, Qt.TextElideMode.ElideRight, inner.width()))
+        p.setOpacity(1.0)
+
+    def _paint_span(self, p: QPainter, span: BlockedSpan, row1: int | None, n_rows: int) -> None:
+        x = self.x_of(span.lane)
+        y0 = self.y_of(span.row0) + self.row_h * 0.37
+        if row1 is None:
+            # still blocked: the bar reaches the newest row and keeps growing with the clock
+            y1 = self.y_of(max(span.row0 + 1, n_rows)) + self.row_h * 0.2
+            elapsed = (self.clock() - span.t0) if (self.clock and self.live) else None
+            label = f"blocked {elapsed:.1f} s" if elapsed is not None else "blocked"
+            if elapsed is not None:
+                y1 += min(self.row_h * 0.6, self.row_h * 0.15 * math.log1p(elapsed * 4))
+        else:
+            y1 = self.y_of(row1) - self.row_h * 0.37
+            d = span.duration or 0.0
+            label = f"blocked {_fmt_secs(d)}"
+        bar_w = max(6.0, 13 * self.zoom)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(theme.AMBER)
+        p.drawRoundedRect(QRectF(x - bar_w / 2, y0, bar_w, max(2.0, y1 - y0)), 4, 4)
+        p.setFont(self._font(13, bold=True))
+        p.setPen(QColor("#92400E"))
+        mid = (y0 + y1) / 2
+        p.drawText(QRectF(x + bar_w, mid - 12 * self.zoom, 200 * self.zoom, 24 * self.zoom), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, "  " + label)
+
+    def _paint_wake(self, p: QPainter, span: BlockedSpan, now: float) -> None:
+        """The row where a blocked call returned: its result, where the wait ended."""
+        assert span.row1 is not None and span.seq1 is not None
+        box = span.box
+        prog = self._progress(("w", span.seq1), span.seq1, now)
+        p.setOpacity(prog)
+        r = self._box_rect(span.lane, span.row1)
+        failed = box.ok is False
+        p.setPen(QPen(theme.RED if failed else theme.AMBER, 2.2 * max(0.6, self.zoom)))
+        p.setBrush(theme.RED_LIGHT if failed else theme.AMBER_LIGHT)
+        p.drawRoundedRect(r, 7, 7)
+        p.setFont(self._font(14.5))
+        p.setPen(theme.RED if failed else theme.INK)
+        fm = QFontMetricsF(p.font())
+        inner = r.adjusted(10 * self.zoom, 0, -10 * self.zoom, 0)
+        text = f"{box.op}() returns  →  {box.result}"
+        p.drawText(inner, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, fm.elidedText(text, Qt.TextElideMode.ElideRight, inner.width()))
+        p.setOpacity(1.0)
+
+    def _paint_tag(self, p: QPainter, tag: Any, now: float) -> None:
+        prog = self._progress(("t", tag.seq, tag.sock), tag.seq, now)
+        p.setOpacity(prog)
+        p.setFont(self._font(11.5, bold=True))
+        fm = QFontMetricsF(p.font())
+        w = fm.horizontalAdvance(tag.text) + 14 * self.zoom
+        h = 19 * self.zoom * self.font_scale
+        x = self.x_of(tag.lane) + self.box_w() / 2 - w
+        y = self.y_of(tag.row) + self.row_h * 0.37 - h * 0.35
+        r = QRectF(x, y, w, h)
+        p.setPen(QPen(theme.GREY, 1))
+        p.setBrush(theme.GREY_LIGHT)
+        p.drawRoundedRect(r, h / 2, h / 2)
+        p.setPen(theme.INK)
+        p.drawText(r, Qt.AlignmentFlag.AlignCenter, tag.text)
+        p.setOpacity(1.0)
+
+    def _paint_mark(self, p: QPainter, mark: Any) -> None:
+        r = self._box_rect(mark.lane, mark.row)
+        p.setPen(QPen(theme.RED, 2))
+        p.setBrush(theme.RED_LIGHT)
+        p.drawRoundedRect(r, 7, 7)
+        p.setFont(self._font(14, bold=True))
+        p.setPen(theme.RED)
+        fm = QFontMetricsF(p.font())
+        text = ("✗ " if mark.kind == "error" else "") + mark.text
+        inner = r.adjusted(10, 0, -10, 0)
+        p.drawText(inner, Qt.AlignmentFlag.AlignVCenter, fm.elidedText(text, Qt.TextElideMode.ElideRight, inner.width()))
+
+    def _paint_arrow(self, p: QPainter, a: Arrow, now: float) -> None:
+        prog = self._progress(("a", a.seq, a.kind, a.lane0, a.row0, a.lane1), a.seq, now)
+        x0, x1 = self.x_of(a.lane0), self.x_of(a.lane1)
+        half = self.box_w() / 2
+        if x1 > x0:
+            x0, x1 = x0 + half, x1 - half
+        elif x1 < x0:
+            x0, x1 = x0 - half, x1 + half
+        y0, y1 = self.y_of(a.row0), self.y_of(a.row1)
+        if a.kind in ("fin", "rst"):
+            y0 = y1 = self.y_of(a.row0) + self.row_h * 0.3
+        if a.kind == "handshake":
+            y0 += self.row_h * 0.15
+            y1 -= self.row_h * 0.15
+        tip = QPointF(x0 + (x1 - x0) * prog, y0 + (y1 - y0) * prog)
+        if a.kind == "data":
+            pen = QPen(theme.BLUE, 2.6 * max(0.6, self.zoom))
+        elif a.kind == "dgram":
+            pen = QPen(theme.BLUE, 2.6 * max(0.6, self.zoom), Qt.PenStyle.DashLine)
+        elif a.kind == "rst":
+            pen = QPen(theme.RED, 2.2 * max(0.6, self.zoom), Qt.PenStyle.DashLine)
+        else:
+            pen = QPen(theme.GREY, 2.0 * max(0.6, self.zoom), Qt.PenStyle.DashLine)
+        p.setPen(pen)
+        p.drawLine(QPointF(x0, y0), tip)
+        self._arrowhead(p, QPointF(x0, y0), tip, pen.color())
+        if prog >= 1.0:
+            p.setFont(self._font(12.5, bold=a.kind in ("data", "dgram")))
+            fm = QFontMetricsF(p.font())
+            text = a.label
+            tw = fm.horizontalAdvance(text) + 10
+            mx, my = (x0 + x1) / 2, (y0 + y1) / 2
+            # labels of converging arrows sit nearer their sender so they do not overlap
+            t = 0.35 if a.kind in ("data", "dgram") else 0.5
+            mx, my = x0 + (x1 - x0) * t, y0 + (y1 - y0) * t
+            r = QRectF(mx - tw / 2, my - fm.height() - 2, tw, fm.height() + 2)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(QColor(255, 255, 255, 225))
+            p.drawRoundedRect(r, 4, 4)
+            p.setPen(pen.color() if a.kind != "handshake" else theme.GREY)
+            p.drawText(r, Qt.AlignmentFlag.AlignCenter, text)
+
+    def _arrowhead(self, p: QPainter, start: QPointF, tip: QPointF, color: QColor) -> None:
+        dx, dy = tip.x() - start.x(), tip.y() - start.y()
+        length = math.hypot(dx, dy)
+        if length < 1:
+            return
+        ux, uy = dx / length, dy / length
+        size = 11 * max(0.6, self.zoom)
+        left = QPointF(tip.x() - ux * size - uy * size * 0.5, tip.y() - uy * size + ux * size * 0.5)
+        right = QPointF(tip.x() - ux * size + uy * size * 0.5, tip.y() - uy * size - ux * size * 0.5)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QBrush(color))
+        p.drawPolygon(QPolygonF([tip, left, right]))
+
+    def ghosts(self) -> list[tuple[int, str]]:
+        out = []
+        for lane in range(len(self.layout_model.lanes)):
+            op = self.layout_model.ghost_at(lane, self.cursor_seq)
+            if op:
+                out.append((lane, op))
+        return out
+
+    def _paint_ghosts(self, p: QPainter, n_rows: int) -> None:
+        for lane, op in self.ghosts():
+            r = self._box_rect(lane, n_rows)
+            path = QPainterPath()
+            path.addRoundedRect(r, 7, 7)
+            p.setPen(QPen(theme.actor_color(lane), 2, Qt.PenStyle.DashLine))
+            p.setBrush(QColor(255, 255, 255, 235))
+            p.drawPath(path)
+            p.setFont(self._font(14, bold=True))
+            p.setPen(theme.tint(theme.actor_color(lane), 0.15))
+            p.drawText(r, Qt.AlignmentFlag.AlignCenter, f"next: {op}()   ▸ step")
+
+    # --- interaction ----------------------------------------------------------------------------
+    def item_at(self, x: float, y: float) -> tuple[str, Any] | None:
+        row = math.floor((y - self._top()) / self.row_h)
+        n_rows = self.visible_rows()
+        for lane in range(len(self.layout_model.lanes)):
+            r = self._box_rect(lane, max(0, row))
+            if not (r.left() <= x <= r.right()):
+                continue
+            if row == n_rows:
+                for g_lane, op in self.ghosts():
+                    if g_lane == lane:
+                        return ("ghost", self.layout_model.lanes[lane])
+            for box in self._boxes_in(row, row):
+                if box.lane == lane and box.seq <= self.cursor_seq:
+                    return ("box", box)
+            for span in self._spans.query(row, row):
+                if span.lane == lane and span.row1 == row and span.seq1 is not None and span.seq1 <= self.cursor_seq:
+                    return ("box", span.box)
+        return None
+
+    def mousePressEvent(self, e: QMouseEvent) -> None:  # noqa: N802
+        hit = self.item_at(e.position().x(), e.position().y())
+        if hit is None:
+            return
+        kind, item = hit
+        if kind == "ghost":
+            self.ghostClicked.emit(item)
+        else:
+            self.select(item)
+            self.boxClicked.emit(item)
+
+    def select(self, box: Box | None) -> None:
+        self.selected = box
+        self.viewport().update()
+
+
+def _fmt_secs(d: float) -> str:
+    if d >= 0.1:
+        return f"{d:.2f} s"
+    if d >= 0.001:
+        return f"{d * 1000:.1f} ms"
+    return f"{d * 1e6:.0f} µs"

@@ -1,0 +1,115 @@
+"""HexView: offset, hex and ASCII of a byte string, painting only the visible rows.
+
+Boundaries between the sends that made a stream are marked by alternating backgrounds, and the
+range of the selected call is outlined, so "two sends, one recv" can be seen in the bytes.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPaintEvent, QPen, QResizeEvent
+from PySide6.QtWidgets import QAbstractScrollArea, QWidget
+
+from socketscope.ui import theme
+
+PER_ROW = 16
+SEGMENT_COLORS = [QColor("#DBEAFE"), QColor("#FDE68A")]
+
+
+class HexView(QAbstractScrollArea):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.data = b""
+        self.segments: list[tuple[int, int]] = []  # [start, end) of each send, offsets in data
+        self.highlight: tuple[int, int] | None = None
+        self.base_offset = 0  # stream offset of data[0]
+        self.placeholder = ""
+        self.font_px = 13
+        self.setMinimumHeight(90)
+
+    def set_bytes(
+        self,
+        data: bytes,
+        segments: list[tuple[int, int]] | None = None,
+        highlight: tuple[int, int] | None = None,
+        base_offset: int = 0,
+        placeholder: str = "",
+    ) -> None:
+        self.data = data
+        self.segments = segments or []
+        self.highlight = highlight
+        self.base_offset = base_offset
+        self.placeholder = placeholder
+        self._update_scroll()
+        if highlight is not None:
+            row = (highlight[0] - base_offset) // PER_ROW
+            self.verticalScrollBar().setValue(max(0, row - 1))
+        self.viewport().update()
+
+    def _mono(self) -> QFont:
+        f = QFont("DejaVu Sans Mono")
+        f.setPixelSize(self.font_px)
+        return f
+
+    def _line_h(self) -> float:
+        return QFontMetricsF(self._mono()).height() + 2
+
+    def _rows(self) -> int:
+        return (len(self.data) + PER_ROW - 1) // PER_ROW
+
+    def _update_scroll(self) -> None:
+        visible = max(1, int(self.viewport().height() / self._line_h()))
+        vb = self.verticalScrollBar()
+        vb.setRange(0, max(0, self._rows() - visible))
+        vb.setPageStep(visible)
+
+    def resizeEvent(self, e: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(e)
+        self._update_scroll()
+
+    def _segment_of(self, i: int) -> int | None:
+        for n, (a, b) in enumerate(self.segments):
+            if a <= i < b:
+                return n
+        return None
+
+    def paintEvent(self, e: QPaintEvent) -> None:  # noqa: N802
+        p = QPainter(self.viewport())
+        p.fillRect(self.viewport().rect(), theme.PAPER)
+        p.setFont(self._mono())
+        fm = QFontMetricsF(p.font())
+        lh = self._line_h()
+        cw = fm.horizontalAdvance("0")
+        if not self.data:
+            p.setPen(theme.GREY)
+            p.drawText(self.viewport().rect().adjusted(8, 4, -8, -4), Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap, self.placeholder)
+            p.end()
+            return
+        first = self.verticalScrollBar().value()
+        visible = int(self.viewport().height() / lh) + 1
+        off_w = cw * 7
+        hex_x = 6 + off_w
+        asc_x = hex_x + cw * (PER_ROW * 3 + 1)
+        for r in range(first, min(self._rows(), first + visible)):
+            y = (r - first) * lh + 2
+            p.setPen(theme.GREY)
+            p.drawText(QRectF(6, y, off_w, lh), Qt.AlignmentFlag.AlignVCenter, f"{self.base_offset + r * PER_ROW:06x}")
+            for c in range(PER_ROW):
+                i = r * PER_ROW + c
+                if i >= len(self.data):
+                    break
+                seg = self._segment_of(i)
+                hx = QRectF(hex_x + c * 3 * cw, y, cw * 2.6, lh)
+                ax = QRectF(asc_x + c * cw, y, cw, lh)
+                if seg is not None:
+                    p.fillRect(hx, SEGMENT_COLORS[seg % 2])
+                    p.fillRect(ax, SEGMENT_COLORS[seg % 2])
+                hl = self.highlight
+                if hl is not None and hl[0] <= self.base_offset + i < hl[1]:
+                    p.setPen(QPen(theme.INK, 1.5))
+                    p.drawRect(hx.adjusted(0, 1, 0, -1))
+                b = self.data[i]
+                p.setPen(theme.INK)
+                p.drawText(hx, Qt.AlignmentFlag.AlignCenter, f"{b:02x}")
+                p.drawText(ax, Qt.AlignmentFlag.AlignCenter, chr(b) if 32 <= b < 127 else "·")
+        p.end()

@@ -1,0 +1,291 @@
+"""MainWindow: the diagram in the centre, the socket inspector and table on the right,
+controls on the toolbar, and a status bar that says in plain words what is happening."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSlider,
+    QSplitter,
+    QTableView,
+    QToolBar,
+    QWidget,
+)
+
+from socketscope.engine import TraceError
+from socketscope.engine.scenario import ScenarioError, builtin_scenarios, load_file
+from socketscope.model.diagram import Box
+from socketscope.ui.diagram_view import SequenceDiagram
+from socketscope.ui.inspector import SocketInspector
+from socketscope.ui.session import Session
+from socketscope.ui.sockets_table import SocketTableModel
+
+READY = "Press Space to run, → to step"
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, session: Session | None = None) -> None:
+        super().__init__()
+        self.session = session or Session(self)
+        self.resize(1600, 950)
+        self.diagram = SequenceDiagram()
+        self.inspector = SocketInspector()
+        self.table_model = SocketTableModel()
+        self.table = QTableView()
+        self.table.setModel(self.table_model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.inspector)
+        right.addWidget(self.table)
+        right.setSizes([650, 250])
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.diagram)
+        split.addWidget(right)
+        split.setSizes([1100, 500])
+        split.setStretchFactor(0, 3)
+        self.setCentralWidget(split)
+        self.status_label = QLabel(READY)
+        f = QFont(self.font())
+        f.setPointSizeF(f.pointSizeF() * 1.3)
+        self.status_label.setFont(f)
+        self.statusBar().addWidget(self.status_label, 1)
+        self._message_timer = QTimer(self)
+        self._message_timer.setSingleShot(True)
+        self._message_timer.timeout.connect(self._update_status)
+        self._transient = ""
+        self._panels_timer = QTimer(self)
+        self._panels_timer.setSingleShot(True)
+        self._panels_timer.setInterval(60)
+        self._panels_timer.timeout.connect(self._update_panels)
+        self.selected_sock: int | None = None
+        self._shown_layout: object = None
+        self._build_actions()
+        self.session.changed.connect(self._on_changed)
+        self.session.message.connect(self._on_message)
+        self.session.modeChanged.connect(self._on_mode)
+        self.diagram.boxClicked.connect(self._on_box)
+        self.diagram.ghostClicked.connect(lambda actor: self.session.step(actor))
+        self.table.clicked.connect(self._on_table)
+
+    # --- actions --------------------------------------------------------------------------------
+    def _action(self, text: str, keys: list[QKeySequence | str], slot: object, tip: str = "") -> QAction:
+        a = QAction(text, self)
+        a.setShortcuts([QKeySequence(k) if isinstance(k, str) else k for k in keys])
+        a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        a.triggered.connect(slot)  # type: ignore[arg-type]
+        if tip:
+            a.setToolTip(tip)
+        self.addAction(a)
+        return a
+
+    def _build_actions(self) -> None:
+        s = self.session
+        self.act_run = self._action("▶ Run", ["Space"], s.toggle_run, "Run / pause (Space)")
+        self.act_step = self._action("Step →", ["Right"], lambda: s.step(), "One call: the earliest waiting actor (→)")
+        self.act_back = self._action("← Back", ["Left"], s.step_back, "Step back through the recorded trace (←)")
+        self.act_reset = self._action("⟲ Reset", ["Ctrl+R"], s.reset, "Stop everything and start clean (Ctrl+R)")
+        self.act_zoom_in = self._action("＋", [QKeySequence.StandardKey.ZoomIn, "Ctrl+="], lambda: self.diagram.set_zoom(self.diagram.zoom * 1.15), "Zoom in (Ctrl +)")
+        self.act_zoom_out = self._action("－", [QKeySequence.StandardKey.ZoomOut], lambda: self.diagram.set_zoom(self.diagram.zoom / 1.15), "Zoom out (Ctrl −)")
+        self.act_fit = self._action("Fit", ["Ctrl+0"], self.diagram.zoom_fit, "Fit the whole diagram (Ctrl 0)")
+        for n in range(1, 10):
+            self._action(f"Step actor {n}", [str(n)], lambda _=False, n=n: self._step_lane(n - 1))
+        tb = QToolBar("Controls")
+        tb.setMovable(False)
+        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for a in (self.act_run, self.act_step, self.act_back, self.act_reset):
+            tb.addAction(a)
+        tb.addSeparator()
+        tb.addWidget(QLabel(" speed "))
+        self.speed = QSlider(Qt.Orientation.Horizontal)
+        self.speed.setRange(0, 100)
+        self.speed.setValue(s.speed)
+        self.speed.setFixedWidth(140)
+        self.speed.setToolTip("Slow (2 s per call) … as fast as possible")
+        self.speed.valueChanged.connect(self._on_speed)
+        tb.addWidget(self.speed)
+        tb.addSeparator()
+        tb.addWidget(QLabel(" timeline "))
+        self.scrubber = QSlider(Qt.Orientation.Horizontal)
+        self.scrubber.setMinimumWidth(320)
+        self.scrubber.setToolTip("Move through the recorded trace")
+        self.scrubber.valueChanged.connect(self._on_scrub)
+        tb.addWidget(self.scrubber)
+        self.position = QLabel("")
+        tb.addWidget(self.position)
+        tb.addSeparator()
+        for a in (self.act_zoom_out, self.act_zoom_in, self.act_fit):
+            tb.addAction(a)
+        self.addToolBar(tb)
+        self.toolbar = tb
+        m = self.menuBar().addMenu("&File")
+        m.addAction(self._action("Open scenario…", ["Ctrl+O"], self.open_scenario_dialog))
+        m.addAction(self._action("Open trace…", ["Ctrl+Shift+O"], self.open_trace_dialog))
+        m.addAction(self._action("Save trace…", ["Ctrl+S"], self.save_trace_dialog))
+        m.addSeparator()
+        m.addAction(self._action("Quit", ["Ctrl+Q"], self.close))
+        sm = self.menuBar().addMenu("&Scenarios")
+        for sc in builtin_scenarios():
+            a = QAction(f"{sc.title['en']}   ({sc.id})", self)
+            a.setToolTip(sc.summary["en"])
+            a.triggered.connect(lambda _=False, sc=sc: self.session.load_scenario(sc))
+            sm.addAction(a)
+        vm = self.menuBar().addMenu("&View")
+        for a in (self.act_zoom_in, self.act_zoom_out, self.act_fit):
+            vm.addAction(a)
+
+    def _step_lane(self, lane: int) -> None:
+        lanes = self.session.layout.lanes
+        if lane < len(lanes):
+            self.session.step(lanes[lane])
+
+    def _on_speed(self, v: int) -> None:
+        self.session.set_speed(v)
+        # the speed setting scales the animation too
+        self.diagram.anim_seconds = 0.15 + 0.5 * (1 - v / 100)
+
+    def _on_scrub(self, v: int) -> None:
+        if v != self.session.cursor:
+            self.session.pause()
+            self.session.seek(v)
+
+    # --- files -----------------------------------------------------------------------------------
+    def open_scenario_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open scenario", "", "Python scenario (*.py)")
+        if path:
+            self.open_scenario_file(path)
+
+    def open_scenario_file(self, path: str) -> bool:
+        try:
+            scenario = load_file(path)
+        except ScenarioError as e:
+            QMessageBox.warning(self, "Cannot open scenario", str(e))
+            return False
+        self.session.load_scenario(scenario)
+        return True
+
+    def open_trace_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open trace", "", "SocketScope trace (*.jsonl);;All files (*)")
+        if path:
+            self.open_trace_file(path)
+
+    def open_trace_file(self, path: str) -> bool:
+        try:
+            self.session.load_trace(path)
+        except TraceError as e:
+            QMessageBox.warning(self, "Cannot open trace", str(e))
+            return False
+        return True
+
+    def save_trace_dialog(self) -> None:
+        name = f"{self.session.trace.header.get('scenario', 'trace')}.jsonl"
+        path, _ = QFileDialog.getSaveFileName(self, "Save trace", str(Path.home() / name), "SocketScope trace (*.jsonl)")
+        if path:
+            try:
+                self.session.save_trace(path)
+            except OSError as e:
+                QMessageBox.warning(self, "Cannot save trace", f"{path}: {e.strerror or e}")
+
+    # --- refresh ---------------------------------------------------------------------------------
+    def _on_changed(self) -> None:
+        s = self.session
+        if self._shown_layout is not s.layout:
+            self._shown_layout = s.layout
+            self.diagram.set_layout(s.layout)
+            self.diagram.clock = s.trace_time
+            self.diagram.follow = True
+            self.selected_sock = None
+        self.diagram.refresh(s.cursor_seq, live=s.live and s.at_end)
+        self.scrubber.blockSignals(True)
+        self.scrubber.setRange(0, len(s.events))
+        self.scrubber.setValue(s.cursor)
+        self.scrubber.blockSignals(False)
+        self.position.setText(f" {s.layout.rows_at(s.cursor_seq)} / {s.layout.row_count} ")
+        title = s.trace.header.get("title", {}).get("en", "")
+        sid = s.trace.header.get("scenario", "")
+        replay = "  [recorded trace]" if not s.live else ""
+        self.setWindowTitle(f"SocketScope — {title} ({sid}){replay}")
+        self.act_back.setEnabled(s.cursor > 0)
+        if not self._panels_timer.isActive():
+            self._panels_timer.start()
+
+    def _update_panels(self) -> None:
+        s = self.session
+        state = s.state()
+        self.table_model.set_state(state, s.layout.lanes)
+        box = self.diagram.selected
+        if box is not None and box.seq > s.cursor_seq:
+            self.diagram.select(None)
+            box = None
+        ret = box.ret if box is not None and box.ret_seq is not None and box.ret_seq <= s.cursor_seq else None
+        sock = self.selected_sock
+        if sock is None and state.last is not None:
+            # nothing chosen: follow the socket of the newest call
+            for ev in reversed(s.events[: s.cursor]):
+                if ev.kind in ("return", "burst") and ev.sock is not None:
+                    sock = ev.new_sock or ev.sock
+                    ret = ret or ev
+                    break
+        self.inspector.show_socket(state, sock, ret, s.events, s.cursor)
+        self._update_status()
+
+    def _update_status(self) -> None:
+        if self._message_timer.isActive():
+            return
+        s = self.session
+        text = s.state().sentence("en")
+        if not s.events or (not text and s.live and not s.running and s.cursor == 0):
+            text = READY
+        elif s.live and not s.running and not s.finished and not text.startswith(("Server", "Client")):
+            text = (text + "   —   " if text else "") + "Space: run   →: step"
+        self.status_label.setText(text or READY)
+
+    def _on_message(self, text: str) -> None:
+        self.status_label.setText(text)
+        self._message_timer.start(4000)
+
+    def _on_mode(self, mode: str) -> None:
+        self.act_run.setText("⏸ Pause" if mode == "run" else "▶ Run")
+
+    def _on_box(self, box: Box) -> None:
+        self.selected_sock = box.ret.new_sock if box.ret is not None and box.ret.new_sock else box.sock
+        self._update_panels()
+        for row, sid in enumerate(self.table_model.ids):
+            if sid == self.selected_sock:
+                self.table.selectRow(row)
+
+    def _on_table(self, index: object) -> None:
+        row = index.row()  # type: ignore[attr-defined]
+        if 0 <= row < len(self.table_model.ids):
+            self.selected_sock = self.table_model.ids[row]
+            self.diagram.select(None)
+            self._update_panels()
+
+    def closeEvent(self, e: QCloseEvent) -> None:  # noqa: N802
+        self.diagram.stop_animations()
+        self._panels_timer.stop()
+        self.session.shutdown()
+        super().closeEvent(e)
+
+
+def make_window(scenario_id: str | None = None) -> MainWindow:
+    from socketscope.engine.scenario import DEFAULT_SCENARIO, resolve
+
+    w = MainWindow()
+    w.session.load_scenario(resolve(scenario_id or DEFAULT_SCENARIO))
+    return w
+
+
+def placeholder(parent: QWidget | None = None) -> QWidget:
+    return QWidget(parent)

@@ -1,0 +1,256 @@
+"""Session: the trace on screen, the cursor into it, and (for a live run) the engine behind it.
+
+The one bridge between engine threads and Qt is ``_drain``: a frame-rate timer that moves events
+from the runner's queue into the trace. The GUI thread never makes a socket call: stopping a
+run (whose shutdown() and close() are socket calls) happens on a short-lived helper thread.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from socketscope.engine import Event, Mode, Runner, RunOptions, Trace, read_trace, write_trace
+from socketscope.engine.scenario import Scenario
+from socketscope.model.diagram import DiagramLayout
+from socketscope.model.state import RunState
+
+DRAIN_PER_FRAME = 20000
+
+
+def delay_for_speed(speed: int) -> float:
+    """Speed slider 0..100 -> seconds between calls: 0 = 2 s per call, 100 = as fast as possible."""
+    s = max(0, min(100, speed)) / 100
+    return round(2.0 * (1 - s) ** 2, 3)
+
+
+class Session(QObject):
+    changed = Signal()  # the trace grew or the cursor moved
+    message = Signal(str)  # a transient explanation (why a step did nothing, an error)
+    runFinished = Signal()
+    modeChanged = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.scenario: Scenario | None = None
+        self.trace = Trace()
+        self.layout = DiagramLayout()
+        self.runner: Runner | None = None
+        self.cursor = 0  # number of events shown
+        self.speed = 55
+        self.running = False  # Space toggled run on
+        self._stoppers: list[threading.Thread] = []
+        self._finished_sent = False
+        self._timer = QTimer(self)
+        self._timer.setInterval(16)
+        self._timer.timeout.connect(self._drain)
+        self._state_cache: tuple[int, RunState] | None = None
+
+    # --- what is shown ---------------------------------------------------------------------------
+    @property
+    def events(self) -> list[Event]:
+        return self.trace.events
+
+    @property
+    def live(self) -> bool:
+        return self.runner is not None
+
+    @property
+    def at_end(self) -> bool:
+        return self.cursor >= len(self.events)
+
+    @property
+    def cursor_seq(self) -> int:
+        return self.events[self.cursor - 1].seq if self.cursor else 0
+
+    @property
+    def actors(self) -> list[str]:
+        return list(self.trace.header.get("actors", []))
+
+    def state(self) -> RunState:
+        if self._state_cache is None or self._state_cache[0] != self.cursor:
+            self._state_cache = (self.cursor, RunState.at(self.events, self.cursor, self.actors))
+        return self._state_cache[1]
+
+    def trace_time(self) -> float:
+        return self.runner.time() if self.runner is not None else 0.0
+
+    @property
+    def finished(self) -> bool:
+        return self.runner is not None and self.runner.done.is_set()
+
+    # --- loading ---------------------------------------------------------------------------------
+    def load_scenario(self, scenario: Scenario) -> None:
+        self._retire_runner()
+        self.scenario = scenario
+        self.trace = Trace(scenario.header())
+        self.layout = DiagramLayout(list(scenario.header()["actors"]))
+        self.cursor = 0
+        self.running = False
+        self._finished_sent = False
+        self._state_cache = None
+        # The actors start at once and stop at their first gate: their first call shows as a
+        # ghost, and nothing has run yet.
+        self.runner = Runner(scenario, RunOptions(mode=Mode.PAUSE))
+        self.runner.start()
+        self._timer.start()
+        self.modeChanged.emit("pause")
+        self.changed.emit()
+
+    def load_trace(self, path: str | Path) -> None:
+        """Replay a saved trace: no sockets at all. Raises TraceError with file and line."""
+        trace = read_trace(path)
+        self._retire_runner()
+        self.scenario = None
+        self.trace = trace
+        self.layout = DiagramLayout(list(trace.header.get("actors", [])))
+        self.layout.extend(trace.events)
+        self.cursor = 0
+        self.running = False
+        self._state_cache = None
+        self.modeChanged.emit("replay")
+        self.changed.emit()
+
+    def save_trace(self, path: str | Path) -> None:
+        with open(path, "w", encoding="utf-8") as f:
+            write_trace(self.trace, f)
+
+    def reset(self) -> None:
+        """Stop everything, even while calls are blocked, and start the same scenario clean."""
+        if self.scenario is not None:
+            self.load_scenario(self.scenario)
+        else:
+            self.cursor = 0
+            self._state_cache = None
+            self.changed.emit()
+
+    # --- controls --------------------------------------------------------------------------------
+    def toggle_run(self) -> None:
+        if self.runner is None:
+            # a replay: Space plays the recorded trace forward
+            self.running = not self.running
+            if self.running:
+                self._timer.start()
+            self.modeChanged.emit("run" if self.running else "pause")
+            return
+        self.running = not self.running
+        if self.running:
+            if not self.at_end:
+                self.seek(len(self.events))
+            self.runner.gate.set_mode(Mode.RUN, delay_for_speed(self.speed))
+        else:
+            self.runner.gate.set_mode(Mode.PAUSE)
+        self.modeChanged.emit("run" if self.running else "pause")
+
+    def pause(self) -> None:
+        if self.running:
+            self.toggle_run()
+
+    def set_speed(self, speed: int) -> None:
+        self.speed = speed
+        if self.runner is not None and self.running:
+            self.runner.gate.set_delay(delay_for_speed(speed))
+
+    def step(self, actor: str | None = None) -> None:
+        """→: forward one row through the recorded trace, or at its end one live call."""
+        if self.running:
+            self.pause()
+        if not self.at_end and actor is None:
+            self.seek(self._next_stop(self.cursor))
+            return
+        if not self.at_end:
+            self.seek(len(self.events))
+        if self.runner is None:
+            self.message.emit("This is a recorded trace: there is nothing more to run.")
+            return
+        if self.runner.gate.mode is not Mode.STEP:
+            self.runner.gate.set_mode(Mode.STEP)
+        result = self.runner.gate.step(actor)
+        if result.released is None:
+            self.message.emit(result.reason)
+
+    def step_back(self) -> None:
+        if self.running:
+            self.pause()
+        self.seek(self._prev_stop(self.cursor))
+
+    def seek(self, cursor: int) -> None:
+        self.cursor = max(0, min(len(self.events), cursor))
+        self.changed.emit()
+
+    def _rests(self) -> list[int]:
+        """Cursor positions a step rests at: just before each event that makes a diagram row
+        (so the row's ghost shows), and the end. One step forward shows one more row."""
+        seqs = [e.seq for e in self.events]
+        starts = [bisect.bisect_left(seqs, s) for s in self.layout.row_seqs]
+        return [*starts[1:], len(self.events)]
+
+    def _next_stop(self, cursor: int) -> int:
+        rests = self._rests()
+        i = bisect.bisect_right(rests, cursor)
+        return rests[i] if i < len(rests) else len(self.events)
+
+    def _prev_stop(self, cursor: int) -> int:
+        rests = self._rests()
+        i = bisect.bisect_left(rests, cursor) - 1
+        return rests[i] if i >= 0 else 0
+
+    # --- the bridge --------------------------------------------------------------------------------
+    def _drain(self) -> None:
+        if self.runner is None:
+            if self.running:  # replay playback: one row per tick interval of the speed
+                self._replay_tick()
+            return
+        new: list[Event] = []
+        q = self.runner.events
+        while len(new) < DRAIN_PER_FRAME and not q.empty():
+            new.append(q.get_nowait())
+        following = self.at_end
+        if new:
+            self.trace.extend(new)
+            self.layout.extend(new)
+            if following:
+                self.cursor = len(self.events)
+            self.changed.emit()
+        if self.runner.done.is_set() and q.empty() and not self._finished_sent:
+            self._finished_sent = True
+            self.running = False
+            self.modeChanged.emit("done")
+            self.runFinished.emit()
+
+    _replay_acc = 0.0
+
+    def _replay_tick(self) -> None:
+        self._replay_acc += 0.016
+        if self._replay_acc >= max(0.05, delay_for_speed(self.speed)):
+            self._replay_acc = 0.0
+            if self.at_end:
+                self.running = False
+                self.modeChanged.emit("pause")
+                return
+            self.seek(self._next_stop(self.cursor))
+
+    # --- tear-down ---------------------------------------------------------------------------------
+    def _retire_runner(self) -> None:
+        runner, self.runner = self.runner, None
+        if runner is None:
+            return
+        runner.gate.stop()  # no actor makes another call from here on
+        th = threading.Thread(target=runner.stop, name="socketscope-stopper", daemon=True)
+        th.start()
+        self._stoppers = [t for t in self._stoppers if t.is_alive()]
+        self._stoppers.append(th)
+
+    def shutdown(self, timeout: float = 2.0) -> bool:
+        """Stop the run and wait for it: every thread ended, every socket closed."""
+        self._timer.stop()
+        self._retire_runner()
+        ok = True
+        for th in self._stoppers:
+            th.join(timeout)
+            ok = ok and not th.is_alive()
+        self._stoppers = []
+        return ok

@@ -1,0 +1,61 @@
+"""A netstat-like table of every socket of the run at the cursor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
+
+from socketscope.model.labels import addr
+from socketscope.model.state import RunState
+from socketscope.ui import theme
+
+COLUMNS = ["#", "fd", "actor", "type", "local", "peer", "state", "recv-q", "send-q", "accept-q"]
+
+
+class SocketTableModel(QAbstractTableModel):
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[Any]] = []
+        self.ids: list[int] = []
+        self.lanes: dict[str, int] = {}
+
+    def set_state(self, state: RunState, lanes: list[str]) -> None:
+        self.beginResetModel()
+        self.lanes = {name: i for i, name in enumerate(lanes)}
+        self.rows, self.ids = [], []
+        for s in state.sockets.values():
+            k = s.kernel
+            self.ids.append(s.id)
+            self.rows.append([
+                s.id, s.fd, s.actor, s.type, addr(s.local) if s.local else "—",
+                addr(s.peer) if s.peer else "—", s.state,
+                "—" if k.recv_q is None or s.closed else k.recv_q,
+                "—" if k.send_q is None or s.closed else k.send_q,
+                f"{k.accept_q}/{(k.backlog or 0) + 1}" if s.listening and k.accept_q is not None and not s.closed else "",
+            ])
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+        return len(COLUMNS)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return str(row[index.column()])
+        if role == Qt.ItemDataRole.ForegroundRole and index.column() == 2:
+            return theme.actor_color(self.lanes.get(row[2], 0))
+        if role == Qt.ItemDataRole.ForegroundRole and row[6] in ("CLOSED", "closed"):
+            return QColor(theme.GREY)
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None

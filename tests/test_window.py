@@ -1,0 +1,225 @@
+"""The main window, driven as a person would, offscreen. Waits on conditions, never sleeps."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from conftest import engine_threads, load_test_scenario
+from socketscope.engine import Mode, Status
+from socketscope.engine.scenario import get
+from socketscope.ui.app import settled
+from socketscope.ui.mainwindow import MainWindow
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def window(qtbot: QtBot) -> Iterator[MainWindow]:
+    w = MainWindow()
+    w.diagram.animate = False
+    qtbot.addWidget(w)
+    w.resize(1600, 900)
+    w.session.load_scenario(get("tcp-echo"))
+    w.show()
+    yield w
+    w.close()
+    assert not w.session._timer.isActive(), "the bridge timer outlived the window"
+    assert not w.diagram._anim_timer.isActive(), "the animation timer outlived the window"
+    assert not [t for t in engine_threads() if t.is_alive()], "engine threads outlived the window"
+
+
+def calls(w: MainWindow) -> int:
+    return sum(1 for e in w.session.events if e.kind == "call")
+
+
+def step_and_settle(qtbot: QtBot, w: MainWindow, actor: str | None = None) -> None:
+    before = calls(w)
+    qtbot.waitUntil(lambda: settled(w), timeout=5000)
+    w.session.step(actor)
+    qtbot.waitUntil(lambda: calls(w) > before, timeout=5000)
+    qtbot.waitUntil(lambda: settled(w), timeout=5000)
+
+
+def test_opens_ready_on_the_default_scenario(qtbot: QtBot, window: MainWindow) -> None:
+    qtbot.waitUntil(lambda: window.diagram.ghosts() == [(0, "socket")], timeout=5000)
+    assert "tcp-echo" in window.windowTitle()
+    assert window.session.layout.lanes == ["Server", "Client"]
+    assert calls(window) == 0, "nothing has run yet"
+    assert window.status_label.text().startswith(("Press Space to run", "Next: Server"))
+    assert "Space" in window.status_label.text()
+
+
+def test_run_to_the_end_draws_one_box_per_call(qtbot: QtBot, window: MainWindow) -> None:
+    window.speed.setValue(100)
+    qtbot.keyClick(window.diagram, " ")
+    with qtbot.waitSignal(window.session.runFinished, timeout=10000):
+        pass
+    lay = window.session.layout
+    call_events = [e for e in window.session.events if e.kind == "call"]
+    assert len(lay.boxes) == len(call_events) == 13
+    labels = [b.label for b in lay.boxes]
+    assert labels[0] == "socket(TCP)"
+    assert any(lbl.startswith("accept(fd ") for lbl in labels)
+    accept = next(b for b in lay.boxes if b.op == "accept")
+    assert accept.blocked and accept.result.startswith("fd ") and "← 127.0.0.1:" in accept.result
+    assert {a.kind for a in lay.arrows} >= {"handshake", "data", "fin"}
+    qtbot.waitUntil(lambda: window.status_label.text().startswith("The run is over"), timeout=3000)
+    img = window.diagram.viewport().grab()
+    assert not img.isNull()
+
+
+def test_step_into_accept_blocks_then_connect_wakes_it(qtbot: QtBot, window: MainWindow) -> None:
+    w = window
+    for _ in range(4):  # socket, bind, listen, accept
+        step_and_settle(qtbot, w, "Server")
+    spans = w.session.layout.spans
+    assert len(spans) == 1 and spans[0].op == "accept" and spans[0].row1 is None, "accept shows blocked"
+    qtbot.waitUntil(lambda: "Server is blocked in accept()" in w.status_label.text(), timeout=3000)
+    assert "no client has connected yet" in w.status_label.text()
+    # stepping the blocked server does nothing but say why
+    before = calls(w)
+    with qtbot.waitSignal(w.session.message, timeout=3000) as blocker:
+        w.session.step("Server")
+    assert blocker.args[0].startswith("Server is blocked in accept()")
+    assert calls(w) == before
+    step_and_settle(qtbot, w, "Client")  # socket
+    step_and_settle(qtbot, w, "Client")  # connect
+    qtbot.waitUntil(lambda: spans[0].row1 is not None, timeout=5000)
+    assert spans[0].box.ret is not None and spans[0].box.ret.ok, "accept returned and the bar ended"
+    assert any(a.kind == "handshake" for a in w.session.layout.arrows)
+
+
+def test_step_back_shows_the_past_and_forward_resumes(qtbot: QtBot, window: MainWindow) -> None:
+    w = window
+    for _ in range(3):
+        step_and_settle(qtbot, w, "Server")
+    s = w.session
+    qtbot.waitUntil(lambda: s.state().sockets.get(1) is not None and s.state().sockets[1].state == "LISTEN", timeout=3000)
+    rows_now = s.layout.rows_at(s.cursor_seq)
+    w.activateWindow()
+    w.diagram.setFocus()
+    qtbot.keyClick(w.diagram, Qt.Key.Key_Left)
+    assert s.layout.rows_at(s.cursor_seq) == rows_now - 1
+    assert s.state().sockets[1].state != "LISTEN", "one step back: listen() has not happened yet"
+    assert w.diagram.ghosts() == [(0, "listen")]
+    s.step_back()
+    s.step_back()
+    assert s.layout.rows_at(s.cursor_seq) == 0
+    # forward again through the record, then past its end into the live run
+    for _ in range(3):
+        qtbot.keyClick(w.diagram, Qt.Key.Key_Right)
+    assert s.at_end and s.layout.rows_at(s.cursor_seq) == rows_now
+    step_and_settle(qtbot, w)
+    assert any(b.op == "accept" for b in s.layout.boxes)
+
+
+def test_reset_while_blocked_starts_clean(qtbot: QtBot, window: MainWindow) -> None:
+    w = window
+    for _ in range(4):
+        step_and_settle(qtbot, w, "Server")
+    old = w.session.runner
+    assert old is not None
+    qtbot.waitUntil(lambda: old.gate.status("Server")[0] is Status.BLOCKED, timeout=3000)
+    t0 = time.monotonic()
+    w.act_reset.trigger()
+    assert time.monotonic() - t0 < 0.2, "Reset must not wait on the GUI thread"
+    qtbot.waitUntil(lambda: old.done.is_set() and not old.alive_threads(), timeout=1000)
+    assert w.session.runner is not old
+    assert calls(w) == 0 and w.session.layout.row_count == 0
+    qtbot.waitUntil(lambda: w.diagram.ghosts() == [(0, "socket")], timeout=3000)
+
+
+def test_saved_trace_replays_the_same_diagram(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
+    w = window
+    w.speed.setValue(100)
+    with qtbot.waitSignal(w.session.runFinished, timeout=10000):
+        w.session.toggle_run()
+    live = [(b.row, b.lane, b.label, b.result) for b in w.session.layout.boxes]
+    live_arrows = [(a.kind, a.lane0, a.row0, a.lane1, a.row1, a.label) for a in w.session.layout.arrows]
+    path = tmp_path / "echo.jsonl"
+    w.session.save_trace(path)
+    assert w.open_trace_file(str(path))
+    assert w.session.runner is None, "a replay has no sockets"
+    assert "recorded trace" in w.windowTitle()
+    replay = [(b.row, b.lane, b.label, b.result) for b in w.session.layout.boxes]
+    arrows = [(a.kind, a.lane0, a.row0, a.lane1, a.row1, a.label) for a in w.session.layout.arrows]
+    assert replay == live and arrows == live_arrows
+    w.session.seek(len(w.session.events))
+    assert w.diagram.visible_rows() == w.session.layout.row_count
+
+
+def test_broken_trace_file_gets_a_message_not_a_crash(qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: shown.append(text))
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("hello\n")
+    assert not window.open_trace_file(str(bad))
+    assert shown and str(bad) in shown[0] and ":1:" in shown[0]
+    assert window.session.runner is not None, "the current run is kept"
+
+
+def test_event_loop_answers_while_a_sender_blocks(qtbot: QtBot, window: MainWindow) -> None:
+    w = window
+    w.session.load_scenario(load_test_scenario("blocked_everywhere"))
+    w.speed.setValue(100)
+    w.session.toggle_run()
+    runner = w.session.runner
+    assert runner is not None
+    qtbot.waitUntil(lambda: runner.gate.status("Writer")[0] is Status.BLOCKED, timeout=5000)
+    # a 50 ms timer must fire on time while the writer thread sits in a blocked send()
+    late: list[float] = []
+    for _ in range(5):
+        t0 = time.monotonic()
+        with qtbot.waitSignal(_single_shot(w, 50), timeout=1000):
+            pass
+        late.append(time.monotonic() - t0 - 0.05)
+        assert runner.gate.status("Writer")[0] is Status.BLOCKED
+    assert max(late) < 0.1, f"timer fired late by {max(late):.3f} s"
+
+
+def _single_shot(parent: MainWindow, ms: int) -> object:
+    from PySide6.QtCore import QTimer
+
+    t = QTimer(parent)
+    t.setSingleShot(True)
+    t.start(ms)
+    return t.timeout
+
+
+def test_closing_while_blocked_exits_within_a_second(qtbot: QtBot) -> None:
+    w = MainWindow()
+    w.diagram.animate = False
+    qtbot.addWidget(w)
+    w.session.load_scenario(load_test_scenario("blocked_everywhere"))
+    w.show()
+    w.session.set_speed(100)
+    w.session.toggle_run()
+    runner = w.session.runner
+    assert runner is not None
+    qtbot.waitUntil(lambda: runner.gate.status("Acceptor")[0] is Status.BLOCKED, timeout=5000)
+    qtbot.waitUntil(lambda: runner.gate.status("Writer")[0] is Status.BLOCKED, timeout=5000)
+    t0 = time.monotonic()
+    w.close()
+    assert time.monotonic() - t0 < 1.0
+    assert not runner.alive_threads()
+    assert not [t for t in threading.enumerate() if t.name.startswith("socketscope-") and t.is_alive()]
+
+
+def test_gate_mode_follows_the_controls(qtbot: QtBot, window: MainWindow) -> None:
+    runner = window.session.runner
+    assert runner is not None
+    assert runner.gate.mode is Mode.PAUSE
+    window.act_run.trigger()
+    assert runner.gate.mode is Mode.RUN
+    assert window.act_run.text().startswith("⏸")
+    window.act_step.trigger()
+    assert runner.gate.mode is Mode.STEP
