@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -223,3 +224,33 @@ def test_gate_mode_follows_the_controls(qtbot: QtBot, window: MainWindow) -> Non
     assert window.act_run.text().startswith("⏸")
     window.act_step.trigger()
     assert runner.gate.mode is Mode.STEP
+
+
+def test_the_gui_thread_makes_no_socket_call(qtbot: QtBot, window: MainWindow) -> None:
+    """Python's audit hooks report socket creation, bind, connect and sendto with the calling
+    thread: through a whole run, a reset and a replay, none of them comes from the GUI thread."""
+    gui = threading.get_ident()
+    seen: list[tuple[str, bool]] = []
+
+    def hook(event: str, args: tuple[object, ...]) -> None:
+        if event.startswith("socket.") and recording:
+            seen.append((event, threading.get_ident() == gui))
+
+    recording = True
+    sys.addaudithook(hook)
+    try:
+        w = window
+        w.act_reset.trigger()
+        w.speed.setValue(100)
+        with qtbot.waitSignal(w.session.runFinished, timeout=10000):
+            w.act_run.trigger()
+        w.session.load_scenario(get("udp-echo"))
+        with qtbot.waitSignal(w.session.runFinished, timeout=10000):
+            w.act_run.trigger()
+        w.act_reset.trigger()
+        qtbot.waitUntil(lambda: w.diagram.ghosts() == [(0, "socket")], timeout=5000)
+    finally:
+        recording = False
+    assert {e for e, _ in seen} >= {"socket.__new__", "socket.bind", "socket.connect", "socket.sendto"}
+    from_gui = [e for e, on_gui in seen if on_gui]
+    assert not from_gui, f"socket calls on the GUI thread: {from_gui}"

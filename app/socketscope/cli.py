@@ -51,7 +51,8 @@ def _stop_on_signals() -> Iterator[None]:
 def _events(runner: Runner, timeout: float) -> Iterator[Event]:
     """Run to the end, yielding events as they come; stop everything on a signal or timeout."""
     deadline = time.monotonic() + timeout
-    runner.start()
+    if not runner.started:
+        runner.start()
     try:
         while True:
             finished = runner.done.wait(0.02)
@@ -96,8 +97,9 @@ def cmd_log(args: argparse.Namespace, out: TextIO) -> int:
     runner = Runner(scenario, RunOptions(mode=Mode.RUN, delay=args.delay))
     color = args.color if args.color is not None else out.isatty()
     fmt = LogFormatter(color=color, width=max(len(a.name) for a in scenario.actors))
-    print(f"# {scenario.id}: {scenario.title['en']}  (port {runner.port})", file=out)
     with _stop_on_signals():
+        runner.start()
+        print(f"# {scenario.id}: {scenario.title['en']}  (port {runner.port})", file=out, flush=True)
         for ev in _events(runner, args.timeout):
             for line in fmt.feed(ev):
                 print(line, file=out, flush=True)

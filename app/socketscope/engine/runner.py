@@ -114,7 +114,7 @@ class Runner:
         self.gate = StepGate(self.options.mode, self.options.delay)
         self.pairing = Pairing()
         self.done = threading.Event()
-        self.port = _free_port()
+        self.port = 0  # chosen by start(): creating a Runner makes no socket call
         self._t0 = time.monotonic()
         self._seq = 0
         self._emit_lock = threading.Lock()
@@ -127,8 +127,8 @@ class Runner:
         self._live_actors = 0
         self._actors_lock = threading.Lock()
         self._stopping = False
-        self._wake_r, self._wake_w = socket.socketpair()
-        self._wake_r.setblocking(False)
+        self._wake_r: socket.socket | None = None
+        self._wake_w: socket.socket | None = None
         self._started = False
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -136,6 +136,13 @@ class Runner:
         if self._started:
             raise RuntimeError("a Runner runs once; make a new one to run again")
         self._started = True
+        with self._actors_lock:
+            if self._stopping:
+                self.done.set()
+                return
+            self.port = _free_port()
+            self._wake_r, self._wake_w = socket.socketpair()
+            self._wake_r.setblocking(False)
         self._t0 = time.monotonic()
         first: list[ActorSpec] = []
         later: list[ActorSpec] = []
@@ -242,8 +249,11 @@ class Runner:
             self._pending.clear()
             threads = list(self._threads.values())
         self.gate.stop()
-        with contextlib.suppress(OSError):
-            self._wake_w.send(b"!")
+        with self._actors_lock:
+            wake_w = self._wake_w
+        if wake_w is not None:
+            with contextlib.suppress(OSError):
+                wake_w.send(b"!")
         with self._fd_lock:
             live = [s for s in self._socks.values() if not s.closed]
         for s in live:
@@ -264,8 +274,13 @@ class Runner:
     def _close_wake(self) -> None:
         with self._fd_lock:
             for s in (self._wake_r, self._wake_w):
-                with contextlib.suppress(OSError):
-                    s.close()
+                if s is not None:
+                    with contextlib.suppress(OSError):
+                        s.close()
+
+    @property
+    def started(self) -> bool:
+        return self._started
 
     @property
     def stopping(self) -> bool:
@@ -333,6 +348,7 @@ class Runner:
         """
         if self._stopping:
             raise ActorStopped
+        assert self._wake_r is not None, "the runner has not started"
         wake = self._wake_r.fileno()
         try:
             if want_write:
@@ -352,6 +368,7 @@ class Runner:
     ) -> tuple[list[int], list[int], list[int]]:
         if self._stopping:
             raise ActorStopped
+        assert self._wake_r is not None, "the runner has not started"
         wake = self._wake_r.fileno()
         r, w, x = select.select([*rfds, wake], wfds, xfds, timeout)
         if self._stopping:

@@ -17,6 +17,7 @@ and how stop() can end the wait on any platform (the runner's wake-up socket is 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno as _errno
 import os
 import socket as _socket
@@ -342,7 +343,14 @@ class TracedSocket:
     def kernel_snapshot(self) -> KernelSnapshot:
         """Call with the runner's fd lock held."""
         if not self.closed:
-            return kernel.snapshot(self._s)
+            snap = kernel.snapshot(self._s)
+            if snap.state == "CLOSED" and self._local is not None and self._peer is not None:
+                # A connection in TIME_WAIT lives in a separate kernel entry; through the fd it
+                # reads CLOSE. /proc/net/tcp still has it by its addresses.
+                lingering = kernel.lingering_state(self._local, self._peer)
+                if lingering is not None and lingering != "CLOSED":
+                    snap = dataclasses.replace(snap, state=lingering)
+            return snap
         if self.is_tcp and self._local is not None:
             peer = None if self.listening else self._peer
             return KernelSnapshot(state=kernel.lingering_state(self._local, peer))

@@ -98,4 +98,4 @@ def result_label(ev: Event) -> str:
 
 
 def arrow_label(nbytes: int | None, hexdata: str | None) -> str:
-    return f"{size(nbytes)} {preview(hexdata, 12)}" if hexdata else size(nbytes)
+    return f"{size(nbytes)} {preview(hexdata, 16)}" if hexdata else size(nbytes)

@@ -150,9 +150,14 @@ class SequenceDiagram(QAbstractScrollArea):
     def header_h(self) -> float:
         return 58 * self.font_scale * max(0.8, self.zoom)
 
+    @property
+    def margin(self) -> float:
+        """Room on the left for the row numbers."""
+        return 34 * self.zoom * self.font_scale
+
     def lane_w(self) -> float:
         n = max(1, len(self.layout_model.lanes))
-        return max(330 * self.zoom * self.font_scale, self.viewport().width() / n)
+        return max(330 * self.zoom * self.font_scale, (self.viewport().width() - self.margin) / n)
 
     def _top(self) -> float:
         return self.header_h + 16 * self.zoom - self.verticalScrollBar().value()
@@ -161,10 +166,11 @@ class SequenceDiagram(QAbstractScrollArea):
         return self._top() + row * self.row_h + self.row_h / 2
 
     def x_of(self, lane: int) -> float:
-        return self.lane_w() * (lane + 0.5) - self.horizontalScrollBar().value()
+        return self.margin + self.lane_w() * (lane + 0.5) - self.horizontalScrollBar().value()
 
     def box_w(self) -> float:
-        return min(self.lane_w() - 34 * self.zoom, 470 * self.zoom * self.font_scale)
+        # leave room between lanes for arrows and their labels
+        return min(self.lane_w() * 0.74, 470 * self.zoom * self.font_scale)
 
     def visible_rows(self) -> int:
         return self.layout_model.rows_at(self.cursor_seq)
@@ -180,7 +186,7 @@ class SequenceDiagram(QAbstractScrollArea):
         vb.setPageStep(self.viewport().height())
         vb.setSingleStep(int(self.row_h))
         hb = self.horizontalScrollBar()
-        total_w = self.lane_w() * max(1, len(self.layout_model.lanes))
+        total_w = self.margin + self.lane_w() * max(1, len(self.layout_model.lanes))
         hb.setRange(0, max(0, int(total_w - self.viewport().width())))
         hb.setPageStep(self.viewport().width())
         self._programmatic_scroll = False
@@ -373,7 +379,7 @@ class SequenceDiagram(QAbstractScrollArea):
         p.setPen(theme.GHOST)
         for row in range(r0, r1):
             y = self.y_of(row)
-            p.drawText(QRectF(4, y - 10 * self.zoom, 40 * self.zoom, 20 * self.zoom), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, str(row + 1))
+            p.drawText(QRectF(2, y - 10 * self.zoom, self.margin - 6, 20 * self.zoom), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, str(row + 1))
 
     def _box_rect(self, lane: int, row: int, width: float | None = None) -> QRectF:
         w = width if width is not None else self.box_w()

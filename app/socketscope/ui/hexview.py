@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QAbstractScrollArea, QWidget
 
 from socketscope.ui import theme
 
-PER_ROW = 16
+ROW_CHOICES = (16, 8, 4)
 SEGMENT_COLORS = [QColor("#DBEAFE"), QColor("#FDE68A")]
 
 
@@ -25,6 +25,7 @@ class HexView(QAbstractScrollArea):
         self.base_offset = 0  # stream offset of data[0]
         self.placeholder = ""
         self.font_px = 13
+        self.per_row = 16
         self.setMinimumHeight(90)
 
     def set_bytes(
@@ -42,7 +43,7 @@ class HexView(QAbstractScrollArea):
         self.placeholder = placeholder
         self._update_scroll()
         if highlight is not None:
-            row = (highlight[0] - base_offset) // PER_ROW
+            row = (highlight[0] - base_offset) // self.per_row
             self.verticalScrollBar().setValue(max(0, row - 1))
         self.viewport().update()
 
@@ -55,9 +56,19 @@ class HexView(QAbstractScrollArea):
         return QFontMetricsF(self._mono()).height() + 2
 
     def _rows(self) -> int:
-        return (len(self.data) + PER_ROW - 1) // PER_ROW
+        return (len(self.data) + self.per_row - 1) // self.per_row
+
+    def _fit_columns(self) -> None:
+        # 16 bytes a row when they fit with their ASCII column, else 8 or 4: never clip
+        cw = QFontMetricsF(self._mono()).horizontalAdvance("0")
+        for n in ROW_CHOICES:
+            if 6 + cw * 7 + cw * (n * 3 + 1) + cw * n + 8 <= self.viewport().width():
+                self.per_row = n
+                return
+        self.per_row = ROW_CHOICES[-1]
 
     def _update_scroll(self) -> None:
+        self._fit_columns()
         visible = max(1, int(self.viewport().height() / self._line_h()))
         vb = self.verticalScrollBar()
         vb.setRange(0, max(0, self._rows() - visible))
@@ -89,13 +100,13 @@ class HexView(QAbstractScrollArea):
         visible = int(self.viewport().height() / lh) + 1
         off_w = cw * 7
         hex_x = 6 + off_w
-        asc_x = hex_x + cw * (PER_ROW * 3 + 1)
+        asc_x = hex_x + cw * (self.per_row * 3 + 1)
         for r in range(first, min(self._rows(), first + visible)):
             y = (r - first) * lh + 2
             p.setPen(theme.GREY)
-            p.drawText(QRectF(6, y, off_w, lh), Qt.AlignmentFlag.AlignVCenter, f"{self.base_offset + r * PER_ROW:06x}")
-            for c in range(PER_ROW):
-                i = r * PER_ROW + c
+            p.drawText(QRectF(6, y, off_w, lh), Qt.AlignmentFlag.AlignVCenter, f"{self.base_offset + r * self.per_row:06x}")
+            for c in range(self.per_row):
+                i = r * self.per_row + c
                 if i >= len(self.data):
                     break
                 seg = self._segment_of(i)

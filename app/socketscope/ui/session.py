@@ -42,7 +42,7 @@ class Session(QObject):
         self.cursor = 0  # number of events shown
         self.speed = 55
         self.running = False  # Space toggled run on
-        self._stoppers: list[threading.Thread] = []
+        self._helpers: list[threading.Thread] = []
         self._finished_sent = False
         self._timer = QTimer(self)
         self._timer.setInterval(16)
@@ -95,7 +95,10 @@ class Session(QObject):
         # The actors start at once and stop at their first gate: their first call shows as a
         # ghost, and nothing has run yet.
         self.runner = Runner(scenario, RunOptions(mode=Mode.PAUSE))
-        self.runner.start()
+        # start() picks a port and makes the wake-up socketpair: socket calls, so not here
+        starter = threading.Thread(target=self.runner.start, name="socketscope-starter", daemon=True)
+        starter.start()
+        self._helpers.append(starter)
         self._timer.start()
         self.modeChanged.emit("pause")
         self.changed.emit()
@@ -239,18 +242,24 @@ class Session(QObject):
         if runner is None:
             return
         runner.gate.stop()  # no actor makes another call from here on
-        th = threading.Thread(target=runner.stop, name="socketscope-stopper", daemon=True)
+        th = threading.Thread(target=self._stop_after_start, args=(runner,), name="socketscope-stopper", daemon=True)
         th.start()
-        self._stoppers = [t for t in self._stoppers if t.is_alive()]
-        self._stoppers.append(th)
+        self._helpers = [t for t in self._helpers if t.is_alive()]
+        self._helpers.append(th)
+
+    def _stop_after_start(self, runner: Runner) -> None:
+        for th in list(self._helpers):
+            if th.name == "socketscope-starter" and th is not threading.current_thread():
+                th.join(1.0)  # a runner being started is stopped once its start() is done
+        runner.stop()
 
     def shutdown(self, timeout: float = 2.0) -> bool:
         """Stop the run and wait for it: every thread ended, every socket closed."""
         self._timer.stop()
         self._retire_runner()
         ok = True
-        for th in self._stoppers:
+        for th in self._helpers:
             th.join(timeout)
             ok = ok and not th.is_alive()
-        self._stoppers = []
+        self._helpers = []
         return ok
