@@ -17,9 +17,9 @@ import tracemalloc
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from socketscope.engine import Event, Runner, RunOptions  # noqa: E402
-from socketscope.engine.scenario import ActorSpec, Scenario  # noqa: E402
-from socketscope.model.diagram import DiagramLayout  # noqa: E402
+from socketscope.engine import Event, Runner, RunOptions
+from socketscope.engine.scenario import ActorSpec, Scenario
+from socketscope.model.diagram import DiagramLayout
 
 
 def record(n_events: int) -> list[Event]:
@@ -49,9 +49,12 @@ def record(n_events: int) -> list[Event]:
         c.close()
 
     scenario = Scenario(
-        "bench-pingpong", {"en": "", "ko": ""}, {"en": "", "ko": ""},
+        "bench-pingpong",
+        {"en": "", "ko": ""},
+        {"en": "", "ko": ""},
         (ActorSpec("Server", server), ActorSpec("Client", client, ("Server", "accept"))),
-        __file__, "",
+        __file__,
+        "",
     )
     events = Runner(scenario, RunOptions()).run_to_end(timeout=300)
     return events[:n_events]
@@ -63,7 +66,10 @@ def main() -> None:
     a = ap.parse_args()
     t0 = time.perf_counter()
     source = record(max(a.sizes))
-    print(f"recorded {len(source):,} events from a real ping-pong run in {time.perf_counter() - t0:.1f} s")
+    print(
+        f"recorded {len(source):,} events from a real ping-pong run "
+        f"in {time.perf_counter() - t0:.1f} s"
+    )
 
     from PySide6.QtGui import QImage
     from PySide6.QtWidgets import QApplication
@@ -71,7 +77,10 @@ def main() -> None:
     from socketscope.ui.diagram_view import SequenceDiagram
 
     app = QApplication.instance() or QApplication([])
-    print(f"{'events':>8} {'rows':>8} {'build':>9} {'peak mem':>9} {'frame (median of 20)':>22} {'worst':>7}")
+    print(
+        f"{'events':>8} {'rows':>8} {'build':>9} {'peak mem':>9} "
+        f"{'frame (median of 20)':>22} {'worst':>7}"
+    )
     for n in a.sizes:
         events = source[:n]
         tracemalloc.start()

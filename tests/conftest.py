@@ -12,10 +12,10 @@ from pathlib import Path
 # GUI tests run offscreen wherever they run, not only under `make test`.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest  # noqa: E402
+import pytest
 
-from socketscope.engine import Event, Runner, Trace  # noqa: E402
-from socketscope.engine.scenario import Scenario, load_file  # noqa: E402
+from socketscope.engine import Event, Runner, Trace
+from socketscope.engine.scenario import Scenario, load_file
 
 HERE = Path(__file__).parent
 

@@ -81,7 +81,9 @@ def test_step_into_accept_blocks_then_connect_wakes_it(qtbot: QtBot, window: Mai
     for _ in range(4):  # socket, bind, listen, accept
         step_and_settle(qtbot, w, "Server")
     spans = w.session.layout.spans
-    assert len(spans) == 1 and spans[0].op == "accept" and spans[0].row1 is None, "accept shows blocked"
+    assert len(spans) == 1 and spans[0].op == "accept" and spans[0].row1 is None, (
+        "accept shows blocked"
+    )
     qtbot.waitUntil(lambda: "Server is blocked in accept()" in w.status_label.text(), timeout=3000)
     assert "no client has connected yet" in w.status_label.text()
     # stepping the blocked server does nothing but say why
@@ -102,7 +104,10 @@ def test_step_back_shows_the_past_and_forward_resumes(qtbot: QtBot, window: Main
     for _ in range(3):
         step_and_settle(qtbot, w, "Server")
     s = w.session
-    qtbot.waitUntil(lambda: s.state().sockets.get(1) is not None and s.state().sockets[1].state == "LISTEN", timeout=3000)
+    qtbot.waitUntil(
+        lambda: s.state().sockets.get(1) is not None and s.state().sockets[1].state == "LISTEN",
+        timeout=3000,
+    )
     rows_now = s.layout.rows_at(s.cursor_seq)
     w.activateWindow()
     w.diagram.setFocus()
@@ -137,13 +142,17 @@ def test_reset_while_blocked_starts_clean(qtbot: QtBot, window: MainWindow) -> N
     qtbot.waitUntil(lambda: w.diagram.ghosts() == [(0, "socket")], timeout=3000)
 
 
-def test_saved_trace_replays_the_same_diagram(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
+def test_saved_trace_replays_the_same_diagram(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
     w = window
     w.speed.setValue(100)
     with qtbot.waitSignal(w.session.runFinished, timeout=10000):
         w.session.toggle_run()
     live = [(b.row, b.lane, b.label, b.result) for b in w.session.layout.boxes]
-    live_arrows = [(a.kind, a.lane0, a.row0, a.lane1, a.row1, a.label) for a in w.session.layout.arrows]
+    live_arrows = [
+        (a.kind, a.lane0, a.row0, a.lane1, a.row1, a.label) for a in w.session.layout.arrows
+    ]
     path = tmp_path / "echo.jsonl"
     w.session.save_trace(path)
     assert w.open_trace_file(str(path))
@@ -156,7 +165,9 @@ def test_saved_trace_replays_the_same_diagram(qtbot: QtBot, window: MainWindow, 
     assert w.diagram.visible_rows() == w.session.layout.row_count
 
 
-def test_broken_trace_file_gets_a_message_not_a_crash(qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_broken_trace_file_gets_a_message_not_a_crash(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from PySide6.QtWidgets import QMessageBox
 
     shown: list[str] = []
@@ -212,7 +223,9 @@ def test_closing_while_blocked_exits_within_a_second(qtbot: QtBot) -> None:
     w.close()
     assert time.monotonic() - t0 < 1.0
     assert not runner.alive_threads()
-    assert not [t for t in threading.enumerate() if t.name.startswith("socketscope-") and t.is_alive()]
+    assert not [
+        t for t in threading.enumerate() if t.name.startswith("socketscope-") and t.is_alive()
+    ]
 
 
 def test_gate_mode_follows_the_controls(qtbot: QtBot, window: MainWindow) -> None:
@@ -251,6 +264,11 @@ def test_the_gui_thread_makes_no_socket_call(qtbot: QtBot, window: MainWindow) -
         qtbot.waitUntil(lambda: w.diagram.ghosts() == [(0, "socket")], timeout=5000)
     finally:
         recording = False
-    assert {e for e, _ in seen} >= {"socket.__new__", "socket.bind", "socket.connect", "socket.sendto"}
+    assert {e for e, _ in seen} >= {
+        "socket.__new__",
+        "socket.bind",
+        "socket.connect",
+        "socket.sendto",
+    }
     from_gui = [e for e, on_gui in seen if on_gui]
     assert not from_gui, f"socket calls on the GUI thread: {from_gui}"

@@ -99,7 +99,9 @@ def cmd_log(args: argparse.Namespace, out: TextIO) -> int:
     fmt = LogFormatter(color=color, width=max(len(a.name) for a in scenario.actors))
     with _stop_on_signals():
         runner.start()
-        print(f"# {scenario.id}: {scenario.title['en']}  (port {runner.port})", file=out, flush=True)
+        print(
+            f"# {scenario.id}: {scenario.title['en']}  (port {runner.port})", file=out, flush=True
+        )
         for ev in _events(runner, args.timeout):
             for line in fmt.feed(ev):
                 print(line, file=out, flush=True)
@@ -111,14 +113,28 @@ def build_parser() -> argparse.ArgumentParser:
         prog="socketscope",
         description="Watch real loopback socket calls block, connect and move bytes.",
     )
-    p.add_argument("--scenario", metavar="ID", help="open the window on this scenario (id or .py file)")
+    p.add_argument(
+        "--scenario", metavar="ID", help="open the window on this scenario (id or .py file)"
+    )
     p.add_argument("--trace", dest="trace_file", metavar="FILE", help="open a saved trace (replay)")
-    p.add_argument("--screenshot", metavar="OUT.png", help="render the window offscreen to a PNG and exit")
+    p.add_argument(
+        "--screenshot", metavar="OUT.png", help="render the window offscreen to a PNG and exit"
+    )
     group = p.add_mutually_exclusive_group()
-    group.add_argument("--steps", type=int, metavar="N", help="with --screenshot: step N calls first")
-    group.add_argument("--to-end", action="store_true", help="with --screenshot: run to the end first")
-    p.add_argument("--size", metavar="WxH", default="1920x1080", help="window size (default 1920x1080)")
-    p.add_argument("--self-test", action="store_true", help="run the default scenario offscreen, check the diagram")
+    group.add_argument(
+        "--steps", type=int, metavar="N", help="with --screenshot: step N calls first"
+    )
+    group.add_argument(
+        "--to-end", action="store_true", help="with --screenshot: run to the end first"
+    )
+    p.add_argument(
+        "--size", metavar="WxH", default="1920x1080", help="window size (default 1920x1080)"
+    )
+    p.add_argument(
+        "--self-test",
+        action="store_true",
+        help="run the default scenario offscreen, check the diagram",
+    )
     sub = p.add_subparsers(dest="command")
     sub.add_parser("list", help="list the built-in scenarios")
     for name, helptext in (

@@ -11,11 +11,12 @@ from __future__ import annotations
 import bisect
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from socketscope.engine.events import Event
 from socketscope.model.labels import arrow_label, call_label, result_label
 
+R = TypeVar("R", bound=tuple[Any, ...])
 ArrowKind = Literal["handshake", "data", "dgram", "fin", "rst"]
 
 
@@ -171,16 +172,23 @@ class DiagramLayout:
         if kind == "call":
             self._ghost(lane, ev.seq, None)
             box = Box(
-                self._new_row(ev.seq), lane, ev.seq, ev.op or "?", ev.sock, call_label(ev),
-                line=ev.line, call=ev,
+                self._new_row(ev.seq),
+                lane,
+                ev.seq,
+                ev.op or "?",
+                ev.sock,
+                call_label(ev),
+                line=ev.line,
+                call=ev,
             )
             self.boxes.append(box)
             self._open[ev.actor] = box
         elif kind == "waiting":
             self._ghost(lane, ev.seq, ev.op)
         elif kind == "blocked":
-            box = self._open.get(ev.actor)
-            if box is not None:
+            blocked_box = self._open.get(ev.actor)
+            if blocked_box is not None:
+                box = blocked_box
                 box.blocked = True
                 span = BlockedSpan(lane, box.row, ev.seq, ev.t, box.op, box)
                 self.spans.append(span)
@@ -190,8 +198,19 @@ class DiagramLayout:
         elif kind == "burst":
             row = self._new_row(ev.seq)
             box = Box(
-                row, lane, ev.seq, ev.op or "?", ev.sock, call_label(ev), result_label(ev),
-                ret_seq=ev.seq, ok=True, burst=True, line=ev.line, call=ev, ret=ev,
+                row,
+                lane,
+                ev.seq,
+                ev.op or "?",
+                ev.sock,
+                call_label(ev),
+                result_label(ev),
+                ret_seq=ev.seq,
+                ok=True,
+                burst=True,
+                line=ev.line,
+                call=ev,
+                ret=ev,
             )
             self.boxes.append(box)
             self._data(ev, lane, row, row)
@@ -232,7 +251,12 @@ class DiagramLayout:
                 self._accept_returned(ev, lane, ret_row, span is not None)
         if ev.ok and op == "listen" and ev.local and ev.sock is not None:
             self._listener_at[(ev.local[0], ev.local[1])] = ev.sock
-        if op in ("connect", "connect_ex") and ev.ok and ev.conn is not None and ev.sock is not None:
+        if (
+            op in ("connect", "connect_ex")
+            and ev.ok
+            and ev.conn is not None
+            and ev.sock is not None
+        ):
             self._conn_socks[ev.conn]["c"] = lane
             self._sock_conn[ev.sock] = (ev.conn, "c")
             self._connect_returned(ev, lane, box.row, ret_row)
@@ -280,7 +304,15 @@ class DiagramLayout:
 
     def _handshake(self, lane0: int, row0: int, lane1: int, row1: int, seq: int) -> None:
         self.arrows.append(
-            Arrow("handshake", lane0, row0, lane1, max(row0, row1), seq, "SYN · SYN-ACK · ACK (kernel)")
+            Arrow(
+                "handshake",
+                lane0,
+                row0,
+                lane1,
+                max(row0, row1),
+                seq,
+                "SYN · SYN-ACK · ACK (kernel)",
+            )
         )
 
     def _data(self, ev: Event, lane: int, call_row: int, ret_row: int) -> None:
@@ -294,13 +326,17 @@ class DiagramLayout:
             if outgoing:
                 stream.sends.append((a, b, lane, call_row, ev.seq, ev.data))
                 for ra, rb, rlane, rrow, rseq in _overlapping(stream.recvs, a, b):
-                    self._data_arrow(lane, call_row, ev.seq, rlane, rrow, rseq, a, b, ra, rb, ev.data)
+                    self._data_arrow(
+                        lane, call_row, ev.seq, rlane, rrow, rseq, a, b, ra, rb, ev.data
+                    )
             else:
                 stream.recvs.append((a, b, lane, ret_row, ev.seq))
                 for sa, sb, slane, srow, sseq, sdata in _overlapping(stream.sends, a, b):
                     self._data_arrow(slane, srow, sseq, lane, ret_row, ev.seq, sa, sb, a, b, sdata)
         elif ev.dgram is not None:
             # Either end's return may be recorded first: loopback delivers inside sendto().
+            send: tuple[int, int, int, str] | None
+            recv: tuple[int, int, int] | None
             if outgoing:
                 send = (lane, call_row, ev.seq, arrow_label(ev.nbytes, ev.data))
                 recv = self._dgram_recvs.pop(ev.dgram, None)
@@ -308,28 +344,56 @@ class DiagramLayout:
                     self._dgram_sends[ev.dgram] = send
             else:
                 recv = (lane, ret_row, ev.seq)
-                send = self._dgram_sends.pop(ev.dgram, None)  # type: ignore[assignment]
+                send = self._dgram_sends.pop(ev.dgram, None)
                 if send is None:
                     self._dgram_recvs[ev.dgram] = recv
             if send is not None and recv is not None:
                 slane, srow, sseq, label = send
                 rlane, rrow, rseq = recv
                 self.arrows.append(
-                    Arrow("dgram", slane, srow, rlane, max(srow, rrow), max(sseq, rseq), label,
-                          sseq, rseq)
+                    Arrow(
+                        "dgram",
+                        slane,
+                        srow,
+                        rlane,
+                        max(srow, rrow),
+                        max(sseq, rseq),
+                        label,
+                        sseq,
+                        rseq,
+                    )
                 )
 
     def _data_arrow(
-        self, slane: int, srow: int, sseq: int, rlane: int, rrow: int, rseq: int,
-        sa: int, sb: int, ra: int, rb: int, sdata: str | None,
+        self,
+        slane: int,
+        srow: int,
+        sseq: int,
+        rlane: int,
+        rrow: int,
+        rseq: int,
+        sa: int,
+        sb: int,
+        ra: int,
+        rb: int,
+        sdata: str | None,
     ) -> None:
         lo, hi = max(sa, ra), min(sb, rb)
         # the part of the send's bytes that this recv got
         offset = lo - sa
         part = sdata[offset * 2 : (offset + (hi - lo)) * 2] if sdata else None
         self.arrows.append(
-            Arrow("data", slane, srow, rlane, max(srow, rrow), max(sseq, rseq),
-                  arrow_label(hi - lo, part), sseq, rseq)
+            Arrow(
+                "data",
+                slane,
+                srow,
+                rlane,
+                max(srow, rrow),
+                max(sseq, rseq),
+                arrow_label(hi - lo, part),
+                sseq,
+                rseq,
+            )
         )
 
     def _fin(self, ev: Event, lane: int, row: int, call: Event | None) -> None:
@@ -369,7 +433,7 @@ class DiagramLayout:
         self.tags.append(StateTag(lane, row, ev.seq, ev.sock, f"fd {ev.fd} {state}"))
 
 
-def _overlapping(items: list[tuple[int, ...]], a: int, b: int) -> list[tuple[int, ...]]:
+def _overlapping(items: list[R], a: int, b: int) -> list[R]:
     """Items whose [start, end) overlaps [a, b). Items are appended in stream order."""
     i = bisect.bisect_right(items, (a,)) - 1
     i = max(i, 0)

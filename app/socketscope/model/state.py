@@ -139,8 +139,13 @@ class RunState:
             parent = self.sockets.get(ev.sock or -1)
             res = ev.result if isinstance(ev.result, dict) else {}
             self.sockets[ev.new_sock] = SocketInfo(
-                ev.new_sock, res.get("fd"), ev.actor, parent.type if parent else "TCP",
-                local=ev.local, peer=ev.peer, conn=ev.conn,
+                ev.new_sock,
+                res.get("fd"),
+                ev.actor,
+                parent.type if parent else "TCP",
+                local=ev.local,
+                peer=ev.peer,
+                conn=ev.conn,
             )
         s = self.sockets.get(ev.sock or -1)
         if s is None:
@@ -171,9 +176,14 @@ class RunState:
         if blocked:
             parts = []
             for a in blocked:
-                why = WHY_BLOCKED.get(a.op or "", ("it is waiting", "기다리는 중입니다"))[1 if ko else 0]
+                why = WHY_BLOCKED.get(a.op or "", ("it is waiting", "기다리는 중입니다"))[
+                    1 if ko else 0
+                ]
                 k = self.sockets[a.sock].kernel if a.sock in self.sockets else None
-                if k is not None and ((a.op == "accept" and k.accept_q) or (a.op in ("recv", "recv_into") and k.recv_q)):
+                if k is not None and (
+                    (a.op == "accept" and k.accept_q)
+                    or (a.op in ("recv", "recv_into") and k.recv_q)
+                ):
                     why = (
                         "그 사이 커널이 받아 두었으니 곧 돌아옵니다"
                         if ko

@@ -13,13 +13,13 @@ from socketscope.engine.scenario import DEFAULT_SCENARIO, ScenarioError, Unknown
 def _app(offscreen: bool) -> object:
     if offscreen:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+    from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
 
     if offscreen:
         default = qInstallMessageHandler(None)
 
-        def quiet(kind: QtMsgType, ctx: object, msg: str) -> None:
+        def quiet(kind: QtMsgType, ctx: QMessageLogContext, msg: str) -> None:
             # the offscreen plugin says this on every show(); it is about the plugin, not us
             if "propagateSizeHints" in msg:
                 return
@@ -62,8 +62,8 @@ def settled(window: object) -> bool:
     if r is None:
         return True
     if r.done.is_set():
-        return r.events.empty() and s.finished and s._finished_sent
-    return r.gate.settled() and r.events.empty() and bool(r.gate.waiting())
+        return bool(r.events.empty() and s.finished and s._finished_sent)
+    return bool(r.gate.settled() and r.events.empty() and r.gate.waiting())
 
 
 def step_n(window: object, n: int, timeout: float = 10.0) -> bool:
@@ -75,7 +75,11 @@ def step_n(window: object, n: int, timeout: float = 10.0) -> bool:
             break
         calls = sum(1 for e in s.events if e.kind == "call")
         s.step()
-        wait_until(lambda c=calls: sum(1 for e in s.events if e.kind == "call") > c, timeout)
+
+        def moved(c: int = calls) -> bool:
+            return sum(1 for e in s.events if e.kind == "call") > c
+
+        wait_until(moved, timeout)
     return wait_until(lambda: settled(window), timeout)
 
 
@@ -110,7 +114,9 @@ def main(args: object) -> int:
     try:
         width, height = (int(v) for v in size.lower().split("x"))
     except ValueError:
-        print(f"socketscope: --size {size!r}: expected WIDTHxHEIGHT, e.g. 1920x1080", file=sys.stderr)
+        print(
+            f"socketscope: --size {size!r}: expected WIDTHxHEIGHT, e.g. 1920x1080", file=sys.stderr
+        )
         return 2
     w.resize(width, height)
     if offscreen:
@@ -136,7 +142,10 @@ def main(args: object) -> int:
         w.grab().save(shot)
         w.close()
         if not ok:
-            print("socketscope: the run did not settle in time; the screenshot shows it as it was", file=sys.stderr)
+            print(
+                "socketscope: the run did not settle in time; the screenshot shows it as it was",
+                file=sys.stderr,
+            )
         return 0 if ok else 1
     return int(app.exec())  # type: ignore[attr-defined]
 

@@ -1,7 +1,7 @@
 """SequenceDiagram: paints the DiagramLayout up to the cursor, only the rows that are visible.
 
 Like Wireshark's flow graph, the vertical axis is the event index, and painting touches only
-the items of the visible rows (``RowIndex``), so a 100,000-event trace paints as fast as a short one.
+the items of the visible rows (``RowIndex``): a 100,000-event trace paints as fast as a short one.
 """
 
 from __future__ import annotations
@@ -11,12 +11,13 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
     QFont,
     QFontMetricsF,
+    QHelpEvent,
     QKeyEvent,
     QMouseEvent,
     QPainter,
@@ -27,7 +28,7 @@ from PySide6.QtGui import (
     QResizeEvent,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QAbstractScrollArea, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QToolTip, QWidget
 
 from socketscope.model.diagram import Arrow, BlockedSpan, Box, DiagramLayout
 from socketscope.ui import theme
@@ -215,20 +216,20 @@ class SequenceDiagram(QAbstractScrollArea):
         avail = self.viewport().height() - self.header_h - 20
         self.set_zoom(avail / (rows * 46 * self.font_scale))
 
-    def resizeEvent(self, e: QResizeEvent) -> None:  # noqa: N802
+    def resizeEvent(self, e: QResizeEvent) -> None:
         super().resizeEvent(e)
         self._update_scroll()
         if self.follow:
             self.scroll_to_end()
 
-    def wheelEvent(self, e: QWheelEvent) -> None:  # noqa: N802
+    def wheelEvent(self, e: QWheelEvent) -> None:
         if e.modifiers() & Qt.KeyboardModifier.ControlModifier:
             self.set_zoom(self.zoom * (1.15 if e.angleDelta().y() > 0 else 1 / 1.15))
             e.accept()
             return
         super().wheelEvent(e)
 
-    def keyPressEvent(self, e: QKeyEvent) -> None:  # noqa: N802
+    def keyPressEvent(self, e: QKeyEvent) -> None:
         # Arrow keys belong to the window's step / step-back actions, not to scrolling.
         if e.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right):
             e.ignore()
@@ -270,7 +271,7 @@ class SequenceDiagram(QAbstractScrollArea):
         f.setBold(bold)
         return f
 
-    def paintEvent(self, e: QPaintEvent) -> None:  # noqa: N802
+    def paintEvent(self, e: QPaintEvent) -> None:
         p = QPainter(self.viewport())
         try:
             self._paint(p)
@@ -293,7 +294,12 @@ class SequenceDiagram(QAbstractScrollArea):
         self._paint_row_guides(p, top_row, bottom_row)
         for span in self._spans.query(top_row, bottom_row):
             if span.seq0 <= cur:
-                self._paint_span(p, span, span.row1 if span.seq1 is not None and span.seq1 <= cur else None, n_rows)
+                self._paint_span(
+                    p,
+                    span,
+                    span.row1 if span.seq1 is not None and span.seq1 <= cur else None,
+                    n_rows,
+                )
         for span in self._live_spans:
             if span.seq0 <= cur and span.row0 <= bottom_row:
                 self._paint_span(p, span, None, n_rows)
@@ -360,11 +366,19 @@ class SequenceDiagram(QAbstractScrollArea):
             else:
                 last = n_rows + 1
             x = self.x_of(lane)
-            y0 = max(self.header_h, self.y_of(first) - self.row_h / 2) if first < n_rows + 1 else self.header_h
+            y0 = (
+                max(self.header_h, self.y_of(first) - self.row_h / 2)
+                if first < n_rows + 1
+                else self.header_h
+            )
             y1 = self.y_of(last) + self.row_h / 2
             pen = QPen(theme.actor_color(lane), max(1.5, 3 * self.zoom))
             # before the actor starts its line is faint and dotted: it does not exist yet
-            faint = QPen(theme.tint(theme.actor_color(lane), 0.6), max(1.0, 2 * self.zoom), Qt.PenStyle.DotLine)
+            faint = QPen(
+                theme.tint(theme.actor_color(lane), 0.6),
+                max(1.0, 2 * self.zoom),
+                Qt.PenStyle.DotLine,
+            )
             p.setPen(faint)
             p.drawLine(QPointF(x, self.header_h), QPointF(x, max(y0, self.header_h)))
             p.setPen(pen)
@@ -379,7 +393,11 @@ class SequenceDiagram(QAbstractScrollArea):
         p.setPen(theme.GHOST)
         for row in range(r0, r1):
             y = self.y_of(row)
-            p.drawText(QRectF(2, y - 10 * self.zoom, self.margin - 6, 20 * self.zoom), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, str(row + 1))
+            p.drawText(
+                QRectF(2, y - 10 * self.zoom, self.margin - 6, 20 * self.zoom),
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                str(row + 1),
+            )
 
     def _box_rect(self, lane: int, row: int, width: float | None = None) -> QRectF:
         w = width if width is not None else self.box_w()
@@ -391,7 +409,12 @@ class SequenceDiagram(QAbstractScrollArea):
         r = self._box_rect(box.lane, box.row)
         if prog < 1:
             grow = 0.85 + 0.15 * prog
-            r = QRectF(r.center().x() - r.width() * grow / 2, r.center().y() - r.height() * grow / 2, r.width() * grow, r.height() * grow)
+            r = QRectF(
+                r.center().x() - r.width() * grow / 2,
+                r.center().y() - r.height() * grow / 2,
+                r.width() * grow,
+                r.height() * grow,
+            )
         p.setOpacity(prog)
         color = theme.actor_color(box.lane)
         returned = box.ret_seq is not None and box.ret_seq <= self.cursor_seq
@@ -411,7 +434,11 @@ class SequenceDiagram(QAbstractScrollArea):
         p.setPen(theme.RED if failed else theme.INK)
         fm = QFontMetricsF(p.font())
         inner = r.adjusted(10 * self.zoom, 0, -10 * self.zoom, 0)
-        p.drawText(inner, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, fm.elidedText(text, Qt.TextElideMode.ElideRight, inner.width()))
+        p.drawText(
+            inner,
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+            fm.elidedText(text, Qt.TextElideMode.ElideRight, inner.width()),
+        )
         p.setOpacity(1.0)
 
     def _paint_span(self, p: QPainter, span: BlockedSpan, row1: int | None, n_rows: int) -> None:
@@ -435,7 +462,11 @@ class SequenceDiagram(QAbstractScrollArea):
         p.setFont(self._font(13, bold=True))
         p.setPen(QColor("#92400E"))
         mid = (y0 + y1) / 2
-        p.drawText(QRectF(x + bar_w, mid - 12 * self.zoom, 200 * self.zoom, 24 * self.zoom), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, "  " + label)
+        p.drawText(
+            QRectF(x + bar_w, mid - 12 * self.zoom, 200 * self.zoom, 24 * self.zoom),
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+            "  " + label,
+        )
 
     def _paint_wake(self, p: QPainter, span: BlockedSpan, now: float) -> None:
         """The row where a blocked call returned: its result, where the wait ended."""
@@ -453,7 +484,11 @@ class SequenceDiagram(QAbstractScrollArea):
         fm = QFontMetricsF(p.font())
         inner = r.adjusted(10 * self.zoom, 0, -10 * self.zoom, 0)
         text = f"{box.op}() returns  →  {box.result}"
-        p.drawText(inner, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, fm.elidedText(text, Qt.TextElideMode.ElideRight, inner.width()))
+        p.drawText(
+            inner,
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+            fm.elidedText(text, Qt.TextElideMode.ElideRight, inner.width()),
+        )
         p.setOpacity(1.0)
 
     def _paint_tag(self, p: QPainter, tag: Any, now: float) -> None:
@@ -483,7 +518,11 @@ class SequenceDiagram(QAbstractScrollArea):
         fm = QFontMetricsF(p.font())
         text = ("✗ " if mark.kind == "error" else "") + mark.text
         inner = r.adjusted(10, 0, -10, 0)
-        p.drawText(inner, Qt.AlignmentFlag.AlignVCenter, fm.elidedText(text, Qt.TextElideMode.ElideRight, inner.width()))
+        p.drawText(
+            inner,
+            Qt.AlignmentFlag.AlignVCenter,
+            fm.elidedText(text, Qt.TextElideMode.ElideRight, inner.width()),
+        )
 
     def _paint_arrow(self, p: QPainter, a: Arrow, now: float) -> None:
         prog = self._progress(("a", a.seq, a.kind, a.lane0, a.row0, a.lane1), a.seq, now)
@@ -535,7 +574,9 @@ class SequenceDiagram(QAbstractScrollArea):
         ux, uy = dx / length, dy / length
         size = 11 * max(0.6, self.zoom)
         left = QPointF(tip.x() - ux * size - uy * size * 0.5, tip.y() - uy * size + ux * size * 0.5)
-        right = QPointF(tip.x() - ux * size + uy * size * 0.5, tip.y() - uy * size - ux * size * 0.5)
+        right = QPointF(
+            tip.x() - ux * size + uy * size * 0.5, tip.y() - uy * size - ux * size * 0.5
+        )
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(QBrush(color))
         p.drawPolygon(QPolygonF([tip, left, right]))
@@ -569,18 +610,44 @@ class SequenceDiagram(QAbstractScrollArea):
             if not (r.left() <= x <= r.right()):
                 continue
             if row == n_rows:
-                for g_lane, op in self.ghosts():
+                for g_lane, _op in self.ghosts():
                     if g_lane == lane:
                         return ("ghost", self.layout_model.lanes[lane])
             for box in self._boxes_in(row, row):
                 if box.lane == lane and box.seq <= self.cursor_seq:
                     return ("box", box)
             for span in self._spans.query(row, row):
-                if span.lane == lane and span.row1 == row and span.seq1 is not None and span.seq1 <= self.cursor_seq:
+                if (
+                    span.lane == lane
+                    and span.row1 == row
+                    and span.seq1 is not None
+                    and span.seq1 <= self.cursor_seq
+                ):
                     return ("box", span.box)
         return None
 
-    def mousePressEvent(self, e: QMouseEvent) -> None:  # noqa: N802
+    def viewportEvent(self, e: QEvent) -> bool:
+        if isinstance(e, QHelpEvent) and e.type() == QEvent.Type.ToolTip:
+            pos = e.pos()
+            hit = self.item_at(pos.x(), pos.y())
+            if hit is not None and hit[0] == "box":
+                box = hit[1]
+                text = f"{box.label}  →  {box.result}" if box.result else box.label
+                if box.blocked and box.ret is not None:
+                    text += f"\nblocked {_fmt_secs(box.ret.duration or 0)}"
+                if box.line:
+                    text += f"\nscenario line {box.line}"
+                QToolTip.showText(e.globalPos(), text, self.viewport())
+            elif hit is not None:
+                QToolTip.showText(
+                    e.globalPos(), f"{hit[1]}: click to step this actor", self.viewport()
+                )
+            else:
+                QToolTip.hideText()
+            return True
+        return super().viewportEvent(e)
+
+    def mousePressEvent(self, e: QMouseEvent) -> None:
         hit = self.item_at(e.position().x(), e.position().y())
         if hit is None:
             return

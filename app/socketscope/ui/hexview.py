@@ -74,7 +74,7 @@ class HexView(QAbstractScrollArea):
         vb.setRange(0, max(0, self._rows() - visible))
         vb.setPageStep(visible)
 
-    def resizeEvent(self, e: QResizeEvent) -> None:  # noqa: N802
+    def resizeEvent(self, e: QResizeEvent) -> None:
         super().resizeEvent(e)
         self._update_scroll()
 
@@ -84,7 +84,7 @@ class HexView(QAbstractScrollArea):
                 return n
         return None
 
-    def paintEvent(self, e: QPaintEvent) -> None:  # noqa: N802
+    def paintEvent(self, e: QPaintEvent) -> None:
         p = QPainter(self.viewport())
         p.fillRect(self.viewport().rect(), theme.PAPER)
         p.setFont(self._mono())
@@ -93,7 +93,11 @@ class HexView(QAbstractScrollArea):
         cw = fm.horizontalAdvance("0")
         if not self.data:
             p.setPen(theme.GREY)
-            p.drawText(self.viewport().rect().adjusted(8, 4, -8, -4), Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap, self.placeholder)
+            p.drawText(
+                self.viewport().rect().adjusted(8, 4, -8, -4),
+                Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap,
+                self.placeholder,
+            )
             p.end()
             return
         first = self.verticalScrollBar().value()
@@ -104,7 +108,11 @@ class HexView(QAbstractScrollArea):
         for r in range(first, min(self._rows(), first + visible)):
             y = (r - first) * lh + 2
             p.setPen(theme.GREY)
-            p.drawText(QRectF(6, y, off_w, lh), Qt.AlignmentFlag.AlignVCenter, f"{self.base_offset + r * self.per_row:06x}")
+            p.drawText(
+                QRectF(6, y, off_w, lh),
+                Qt.AlignmentFlag.AlignVCenter,
+                f"{self.base_offset + r * self.per_row:06x}",
+            )
             for c in range(self.per_row):
                 i = r * self.per_row + c
                 if i >= len(self.data):

@@ -85,7 +85,14 @@ class SocketInspector(QWidget):
         self.sock_id: int | None = None
         self.call: Event | None = None
 
-    def show_socket(self, state: RunState, sock_id: int | None, ret: Event | None, events: list[Event], cursor: int) -> None:
+    def show_socket(
+        self,
+        state: RunState,
+        sock_id: int | None,
+        ret: Event | None,
+        events: list[Event],
+        cursor: int,
+    ) -> None:
         self.sock_id = sock_id
         info = state.sockets.get(sock_id) if sock_id is not None else None
         if info is None:
@@ -107,7 +114,9 @@ class SocketInspector(QWidget):
         self.fields["type"].setText("SOCK_STREAM (TCP)" if s.type == "TCP" else "SOCK_DGRAM (UDP)")
         self.fields["local"].setText(addr(s.local) if s.local else "not bound yet")
         self.fields["peer"].setText(addr(s.peer) if s.peer else "—")
-        self.fields["state"].setText(s.state if s.type == "TCP" else f"{s.state} (UDP has no connection state)")
+        self.fields["state"].setText(
+            s.state if s.type == "TCP" else f"{s.state} (UDP has no connection state)"
+        )
         opts = ", ".join(f"{k_} = {v}" for k_, v in s.options.items())
         mode = "blocking" if s.blocking else "non-blocking"
         if s.timeout:
@@ -122,15 +131,25 @@ class SocketInspector(QWidget):
         self.send_q.show_value(k.send_q, k.sndbuf, "bytes")
         self.accept_q.setVisible(s.listening)
         self.accept_label.setVisible(s.listening)
-        self.accept_q.show_value(k.accept_q, (k.backlog or 0) + 1 if k.backlog is not None else None, "connections")
+        self.accept_q.show_value(
+            k.accept_q, (k.backlog or 0) + 1 if k.backlog is not None else None, "connections"
+        )
         notes = []
         if s.type == "UDP":
             nd = k.next_dgram
-            notes.append("UDP: the receive queue's length is " + NA + f"; next datagram: {nd if nd is not None else '—'} bytes")
+            notes.append(
+                "UDP: the receive queue's length is "
+                + NA
+                + f"; next datagram: {nd if nd is not None else '—'} bytes"
+            )
         elif k.recv_q is None and not s.listening:
             notes.append("queue lengths: " + NA)
         if s.listening:
-            notes.append(f"Linux admits backlog + 1 = {(k.backlog or 0) + 1} connections before accept()" if k.backlog is not None else "accept queue: " + NA)
+            notes.append(
+                f"Linux admits backlog + 1 = {(k.backlog or 0) + 1} connections before accept()"
+                if k.backlog is not None
+                else "accept queue: " + NA
+            )
         self.queue_note.setText("\n".join(notes))
 
     def _bytes(self, s: SocketInfo, ret: Event | None, events: list[Event], cursor: int) -> None:
@@ -144,7 +163,9 @@ class SocketInspector(QWidget):
             self.call_hex.set_bytes(b"", placeholder="This call moved no bytes.")
         if s.conn is None:
             self.stream_box.setTitle("The stream so far")
-            self.stream_hex.set_bytes(b"", placeholder="Not a connected TCP socket: no byte stream.")
+            self.stream_hex.set_bytes(
+                b"", placeholder="Not a connected TCP socket: no byte stream."
+            )
             return
         direction = ret.dir if ret is not None and ret.dir else None
         if direction is None:

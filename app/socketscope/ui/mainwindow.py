@@ -3,6 +3,7 @@ controls on the toolbar, and a status bar that says in plain words what is happe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
@@ -10,10 +11,12 @@ from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
+    QFrame,
     QHeaderView,
     QLabel,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
     QSlider,
     QSplitter,
     QTableView,
@@ -47,7 +50,13 @@ class MainWindow(QMainWindow):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(self.inspector)
+        # scrollable, so that the window fits small screens (1280x720) without clipping
+        scroll = QScrollArea()
+        scroll.setWidget(self.inspector)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        right.addWidget(scroll)
         right.addWidget(self.table)
         right.setSizes([650, 250])
         split = QSplitter(Qt.Orientation.Horizontal)
@@ -80,11 +89,17 @@ class MainWindow(QMainWindow):
         self.table.clicked.connect(self._on_table)
 
     # --- actions --------------------------------------------------------------------------------
-    def _action(self, text: str, keys: list[QKeySequence | str], slot: object, tip: str = "") -> QAction:
+    def _action(
+        self,
+        text: str,
+        keys: list[QKeySequence | QKeySequence.StandardKey | str],
+        slot: Callable[..., object],
+        tip: str = "",
+    ) -> QAction:
         a = QAction(text, self)
-        a.setShortcuts([QKeySequence(k) if isinstance(k, str) else k for k in keys])
+        a.setShortcuts([k if isinstance(k, QKeySequence) else QKeySequence(k) for k in keys])
         a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        a.triggered.connect(slot)  # type: ignore[arg-type]
+        a.triggered.connect(slot)
         if tip:
             a.setToolTip(tip)
         self.addAction(a)
@@ -93,12 +108,30 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         s = self.session
         self.act_run = self._action("▶ Run", ["Space"], s.toggle_run, "Run / pause (Space)")
-        self.act_step = self._action("Step →", ["Right"], lambda: s.step(), "One call: the earliest waiting actor (→)")
-        self.act_back = self._action("← Back", ["Left"], s.step_back, "Step back through the recorded trace (←)")
-        self.act_reset = self._action("⟲ Reset", ["Ctrl+R"], s.reset, "Stop everything and start clean (Ctrl+R)")
-        self.act_zoom_in = self._action("＋", [QKeySequence.StandardKey.ZoomIn, "Ctrl+="], lambda: self.diagram.set_zoom(self.diagram.zoom * 1.15), "Zoom in (Ctrl +)")
-        self.act_zoom_out = self._action("－", [QKeySequence.StandardKey.ZoomOut], lambda: self.diagram.set_zoom(self.diagram.zoom / 1.15), "Zoom out (Ctrl −)")
-        self.act_fit = self._action("Fit", ["Ctrl+0"], self.diagram.zoom_fit, "Fit the whole diagram (Ctrl 0)")
+        self.act_step = self._action(
+            "Step →", ["Right"], lambda: s.step(), "One call: the earliest waiting actor (→)"
+        )
+        self.act_back = self._action(
+            "← Back", ["Left"], s.step_back, "Step back through the recorded trace (←)"
+        )
+        self.act_reset = self._action(
+            "⟲ Reset", ["Ctrl+R"], s.reset, "Stop everything and start clean (Ctrl+R)"
+        )
+        self.act_zoom_in = self._action(
+            "＋",
+            [QKeySequence.StandardKey.ZoomIn, "Ctrl+="],
+            lambda: self.diagram.set_zoom(self.diagram.zoom * 1.15),
+            "Zoom in (Ctrl +)",
+        )
+        self.act_zoom_out = self._action(
+            "－",
+            [QKeySequence.StandardKey.ZoomOut],
+            lambda: self.diagram.set_zoom(self.diagram.zoom / 1.15),
+            "Zoom out (Ctrl −)",
+        )
+        self.act_fit = self._action(
+            "Fit", ["Ctrl+0"], self.diagram.zoom_fit, "Fit the whole diagram (Ctrl 0)"
+        )
         for n in range(1, 10):
             self._action(f"Step actor {n}", [str(n)], lambda _=False, n=n: self._step_lane(n - 1))
         tb = QToolBar("Controls")
@@ -176,7 +209,9 @@ class MainWindow(QMainWindow):
         return True
 
     def open_trace_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open trace", "", "SocketScope trace (*.jsonl);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open trace", "", "SocketScope trace (*.jsonl);;All files (*)"
+        )
         if path:
             self.open_trace_file(path)
 
@@ -190,7 +225,9 @@ class MainWindow(QMainWindow):
 
     def save_trace_dialog(self) -> None:
         name = f"{self.session.trace.header.get('scenario', 'trace')}.jsonl"
-        path, _ = QFileDialog.getSaveFileName(self, "Save trace", str(Path.home() / name), "SocketScope trace (*.jsonl)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save trace", str(Path.home() / name), "SocketScope trace (*.jsonl)"
+        )
         if path:
             try:
                 self.session.save_trace(path)
@@ -228,7 +265,11 @@ class MainWindow(QMainWindow):
         if box is not None and box.seq > s.cursor_seq:
             self.diagram.select(None)
             box = None
-        ret = box.ret if box is not None and box.ret_seq is not None and box.ret_seq <= s.cursor_seq else None
+        ret = (
+            box.ret
+            if box is not None and box.ret_seq is not None and box.ret_seq <= s.cursor_seq
+            else None
+        )
         sock = self.selected_sock
         if sock is None and state.last is not None:
             # nothing chosen: follow the socket of the newest call
@@ -247,7 +288,12 @@ class MainWindow(QMainWindow):
         text = s.state().sentence("en")
         if not s.events or (not text and s.live and not s.running and s.cursor == 0):
             text = READY
-        elif s.live and not s.running and not s.finished and not text.startswith(("Server", "Client")):
+        elif (
+            s.live
+            and not s.running
+            and not s.finished
+            and not text.startswith(("Server", "Client"))
+        ):
             text = (text + "   —   " if text else "") + "Space: run   →: step"
         self.status_label.setText(text or READY)
 
@@ -259,7 +305,9 @@ class MainWindow(QMainWindow):
         self.act_run.setText("⏸ Pause" if mode == "run" else "▶ Run")
 
     def _on_box(self, box: Box) -> None:
-        self.selected_sock = box.ret.new_sock if box.ret is not None and box.ret.new_sock else box.sock
+        self.selected_sock = (
+            box.ret.new_sock if box.ret is not None and box.ret.new_sock else box.sock
+        )
         self._update_panels()
         for row, sid in enumerate(self.table_model.ids):
             if sid == self.selected_sock:
@@ -272,7 +320,7 @@ class MainWindow(QMainWindow):
             self.diagram.select(None)
             self._update_panels()
 
-    def closeEvent(self, e: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, e: QCloseEvent) -> None:
         self.diagram.stop_animations()
         self._panels_timer.stop()
         self.session.shutdown()

@@ -96,7 +96,9 @@ class Session(QObject):
         # ghost, and nothing has run yet.
         self.runner = Runner(scenario, RunOptions(mode=Mode.PAUSE))
         # start() picks a port and makes the wake-up socketpair: socket calls, so not here
-        starter = threading.Thread(target=self.runner.start, name="socketscope-starter", daemon=True)
+        starter = threading.Thread(
+            target=self.runner.start, name="socketscope-starter", daemon=True
+        )
         starter.start()
         self._helpers.append(starter)
         self._timer.start()
@@ -201,7 +203,7 @@ class Session(QObject):
         i = bisect.bisect_left(rests, cursor) - 1
         return rests[i] if i >= 0 else 0
 
-    # --- the bridge --------------------------------------------------------------------------------
+    # --- the bridge -------------------------------------------------------------------------------
     def _drain(self) -> None:
         if self.runner is None:
             if self.running:  # replay playback: one row per tick interval of the speed
@@ -236,13 +238,15 @@ class Session(QObject):
                 return
             self.seek(self._next_stop(self.cursor))
 
-    # --- tear-down ---------------------------------------------------------------------------------
+    # --- tear-down --------------------------------------------------------------------------------
     def _retire_runner(self) -> None:
         runner, self.runner = self.runner, None
         if runner is None:
             return
         runner.gate.stop()  # no actor makes another call from here on
-        th = threading.Thread(target=self._stop_after_start, args=(runner,), name="socketscope-stopper", daemon=True)
+        th = threading.Thread(
+            target=self._stop_after_start, args=(runner,), name="socketscope-stopper", daemon=True
+        )
         th.start()
         self._helpers = [t for t in self._helpers if t.is_alive()]
         self._helpers.append(th)

@@ -28,22 +28,33 @@ class SocketTableModel(QAbstractTableModel):
         for s in state.sockets.values():
             k = s.kernel
             self.ids.append(s.id)
-            self.rows.append([
-                s.id, s.fd, s.actor, s.type, addr(s.local) if s.local else "—",
-                addr(s.peer) if s.peer else "—", s.state,
-                "—" if k.recv_q is None or s.closed else k.recv_q,
-                "—" if k.send_q is None or s.closed else k.send_q,
-                f"{k.accept_q}/{(k.backlog or 0) + 1}" if s.listening and k.accept_q is not None and not s.closed else "",
-            ])
+            self.rows.append(
+                [
+                    s.id,
+                    s.fd,
+                    s.actor,
+                    s.type,
+                    addr(s.local) if s.local else "—",
+                    addr(s.peer) if s.peer else "—",
+                    s.state,
+                    "—" if k.recv_q is None or s.closed else k.recv_q,
+                    "—" if k.send_q is None or s.closed else k.send_q,
+                    f"{k.accept_q}/{(k.backlog or 0) + 1}"
+                    if s.listening and k.accept_q is not None and not s.closed
+                    else "",
+                ]
+            )
         self.endResetModel()
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.rows)
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return len(COLUMNS)
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if not index.isValid():
             return None
         row = self.rows[index.row()]
@@ -55,7 +66,9 @@ class SocketTableModel(QAbstractTableModel):
             return QColor(theme.GREY)
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
         return None
