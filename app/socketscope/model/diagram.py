@@ -107,6 +107,7 @@ class DiagramLayout:
         self.tags: list[StateTag] = []
         self.marks: list[Mark] = []
         self.lane_rows: dict[int, tuple[int, int | None]] = {}  # lane -> (first row, end row)
+        self.lane_start_seq: dict[int, int] = {}
         self._open: dict[str, Box] = {}  # actor -> box of its call in progress
         self._open_span: dict[str, BlockedSpan] = {}
         self._owner: dict[int, int] = {}  # sock -> lane
@@ -223,6 +224,7 @@ class DiagramLayout:
             self.marks.append(Mark("lost", lane, row, ev.seq, f"datagram #{ev.dgram} dropped"))
         elif kind == "start":
             self.lane_rows[lane] = (self.row_count, None)
+            self.lane_start_seq[lane] = ev.seq
         elif kind == "end":
             first = self.lane_rows.get(lane, (0, None))[0]
             self.lane_rows[lane] = (first, max(first, self.row_count - 1))

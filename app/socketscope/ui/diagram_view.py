@@ -361,17 +361,16 @@ class SequenceDiagram(QAbstractScrollArea):
     def _paint_lifelines(self, p: QPainter, n_rows: int) -> None:
         for lane in range(len(self.layout_model.lanes)):
             first, end = self.layout_model.lane_rows.get(lane, (n_rows + 1, None))
+            if self.layout_model.lane_start_seq.get(lane, self.cursor_seq + 1) > self.cursor_seq:
+                first, end = n_rows + 1, None  # not started at the cursor
             if end is not None and self.layout_model.row_seqs and end < n_rows:
                 last = end
             else:
                 last = n_rows + 1
             x = self.x_of(lane)
-            y0 = (
-                max(self.header_h, self.y_of(first) - self.row_h / 2)
-                if first < n_rows + 1
-                else self.header_h
-            )
             y1 = self.y_of(last) + self.row_h / 2
+            # an actor that has not started at the cursor has only its faint line
+            y0 = min(y1, max(self.header_h, self.y_of(first) - self.row_h / 2))
             pen = QPen(theme.actor_color(lane), max(1.5, 3 * self.zoom))
             # before the actor starts its line is faint and dotted: it does not exist yet
             faint = QPen(
@@ -380,9 +379,10 @@ class SequenceDiagram(QAbstractScrollArea):
                 Qt.PenStyle.DotLine,
             )
             p.setPen(faint)
-            p.drawLine(QPointF(x, self.header_h), QPointF(x, max(y0, self.header_h)))
-            p.setPen(pen)
-            p.drawLine(QPointF(x, y0), QPointF(x, y1))
+            p.drawLine(QPointF(x, self.header_h), QPointF(x, y0))
+            if y0 < y1:
+                p.setPen(pen)
+                p.drawLine(QPointF(x, y0), QPointF(x, y1))
             if end is not None and end < n_rows:
                 # the actor's function returned: a short bar ends its lifeline
                 p.drawLine(QPointF(x - 14 * self.zoom, y1), QPointF(x + 14 * self.zoom, y1))
