@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -240,3 +241,31 @@ def test_window_on_unknown_scenario_exits_2() -> None:
         env=ENV,
     )
     assert r.returncode == 2 and "tcp-echo" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_animation_survives_a_timer_tick_before_the_first_frame(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    """Regression: the timer ticked between a refresh and its paint, stopped, and left new items
+    frozen at the start of their animation (invisible) in a real window."""
+    w = window
+    d = w.diagram
+    w.session.load_scenario(get("tcp-echo"))
+    for _ in range(2):
+        qtbot.waitUntil(lambda: settled(w), timeout=5000)
+        w.session.step("Server")
+    qtbot.waitUntil(lambda: settled(w) and d.visible_rows() == 2, timeout=5000)
+    d.animate = True
+    d.anim_seconds = 0.15
+    w.session.step("Server")  # listen
+    qtbot.waitUntil(lambda: d.visible_rows() == 3, timeout=5000)
+    d._animating = False
+    d._tick()  # the tick that comes before the paint: nothing seemed to animate, so it stops
+    assert not d._anim_timer.isActive()
+    d.viewport().repaint()  # the first frame of the new box's animation
+    assert d._anim_timer.isActive(), "the frame that starts an animation restarts the timer"
+    qtbot.waitUntil(lambda: not d._anim_timer.isActive(), timeout=3000)
+    box = d.layout_model.boxes[2]
+    assert d._progress(("b", box.seq), box.seq, time.monotonic()) == 1.0, (
+        "the box finished appearing"
+    )

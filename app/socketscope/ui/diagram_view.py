@@ -320,6 +320,10 @@ class SequenceDiagram(QAbstractScrollArea):
                 self._paint_arrow(p, arrow, now)
         self._paint_ghosts(p, n_rows)
         self._paint_header(p)
+        if self._animating or self._live_spans_visible():
+            # The frame that starts an animation keeps the timer alive: the timer may have
+            # ticked (and stopped) between the refresh that added items and this paint.
+            self._ensure_timer()
 
     def _boxes_in(self, r0: int, r1: int) -> list[Box]:
         return self._in_rows(self.layout_model.boxes, r0, r1)
