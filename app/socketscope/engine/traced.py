@@ -356,16 +356,18 @@ class TracedSocket:
             return KernelSnapshot(state=kernel.lingering_state(self._local, peer))
         return KernelSnapshot()
 
-    def _ensure_conn(self, side: str) -> None:
+    def _ensure_conn(self, side: str) -> ConnEnd | None:
+        """The connection this socket is an end of, registered on first sight."""
         if self.conn is not None or not self.is_tcp:
-            return
+            return self.conn
         try:
             local, peer = _addr(self._s.getsockname()), _addr(self._s.getpeername())
         except OSError:
-            return
+            return None
         if local and peer:
             self._local, self._peer = local, peer
             self.conn = self._runner.pairing.connection(self.id, local, peer, side)
+        return self.conn
 
     # --- the fast path for long free-running streaks -------------------------------------------
     # Inside a streak of identical data calls while free-running, a call that completes at once
@@ -448,20 +450,27 @@ class TracedSocket:
         c.nbytes = n
         c.data = bytes(payload[: min(n, self._runner.options.data_cap + 1)])
         if self.is_tcp:
-            self._ensure_conn("c")
-            if self.conn is not None:
-                c.conn, c.dir = self.conn.conn, self.stream_dir("send")
+            self._tcp_stream(c, "send")
             c.range = (self._sent, self._sent + n)
             self._sent += n
+
+    def _tcp_stream(self, c: TracedCall, op: str) -> None:
+        conn = self.conn
+        if conn is None:
+            # connected without a blocking connect() (non-blocking connect_ex, then select):
+            # the first data call is where the connection becomes known, so it says who is who
+            conn = self._ensure_conn("c")
+            if conn is not None:
+                c.local, c.peer = self._local, self._peer
+        if conn is not None:
+            c.conn, c.dir = conn.conn, self.stream_dir(op)
 
     def _incoming(self, c: TracedCall, data: bytes | memoryview, src: Any = None) -> None:
         n = len(data)
         c.nbytes = n
         c.data = bytes(data[: self._runner.options.data_cap + 1])
         if self.is_tcp:
-            self._ensure_conn("c")
-            if self.conn is not None:
-                c.conn, c.dir = self.conn.conn, self.stream_dir("recv")
+            self._tcp_stream(c, "recv")
             c.range = (self._received, self._received + n)
             self._received += n
             return

@@ -17,7 +17,7 @@ from socketscope.engine.events import Event
 from socketscope.model.labels import arrow_label, call_label, result_label
 
 R = TypeVar("R", bound=tuple[Any, ...])
-ArrowKind = Literal["handshake", "data", "dgram", "fin", "rst"]
+ArrowKind = Literal["handshake", "data", "dgram", "fin", "rst", "wake"]
 
 
 @dataclass(slots=True)
@@ -264,6 +264,8 @@ class DiagramLayout:
             self._connect_returned(ev, lane, box.row, ret_row)
         if ev.nbytes is not None and ev.ok:
             self._data(ev, lane, box.row, ret_row)
+            if span is not None and op.startswith("send"):
+                self._send_woken(ev, lane, ret_row)
         if ev.ok and op in ("close", "shutdown") and ev.sock is not None:
             self._fin(ev, lane, ret_row, box.call)
         if op == "setsockopt" and box.call is not None and box.call.args:
@@ -321,6 +323,11 @@ class DiagramLayout:
         op = ev.op or ""
         outgoing = op.startswith("send")
         if ev.conn is not None and ev.range is not None and ev.dir:
+            if ev.sock is not None and ev.sock not in self._sock_conn:
+                # a connection first seen in a data call (after a non-blocking connect)
+                side = ev.dir[0] if outgoing else ev.dir[-1]
+                self._sock_conn[ev.sock] = (ev.conn, side)
+                self._conn_socks[ev.conn].setdefault(side, lane)
             stream = self._streams[(ev.conn, ev.dir)]
             a, b = ev.range
             if b <= a:
@@ -365,6 +372,19 @@ class DiagramLayout:
                         rseq,
                     )
                 )
+
+    def _send_woken(self, ev: Event, lane: int, ret_row: int) -> None:
+        """A send that waited on full buffers was woken by the reader's recv that made room:
+        the last recv of this stream before the send returned."""
+        if ev.conn is None or not ev.dir:
+            return
+        recvs = self._streams[(ev.conn, ev.dir)].recvs
+        before = [r for r in recvs if r[4] < ev.seq]
+        if before:
+            _a, _b, rlane, rrow, _rseq = before[-1]
+            self.arrows.append(
+                Arrow("wake", rlane, rrow, lane, max(rrow, ret_row), ev.seq, "reader made room")
+            )
 
     def _data_arrow(
         self,

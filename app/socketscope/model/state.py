@@ -152,6 +152,11 @@ class RunState:
             return
         if ev.local:
             s.local = ev.local
+        if ev.conn is not None and s.conn is None and ev.nbytes is not None:
+            # a connection first seen in a data call (after a non-blocking connect)
+            s.conn = ev.conn
+            if ev.peer and s.type == "TCP":
+                s.peer = ev.peer
         if op in ("connect", "connect_ex") and ev.peer:
             s.peer, s.conn = ev.peer, ev.conn
         elif op == "listen":

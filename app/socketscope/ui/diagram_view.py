@@ -87,6 +87,7 @@ class SequenceDiagram(QAbstractScrollArea):
         self._anim_timer.setInterval(16)
         self._anim_timer.timeout.connect(self._tick)
         self._programmatic_scroll = False
+        self._labels_drawn: list[QRectF] = []
         self.verticalScrollBar().valueChanged.connect(self._user_scrolled)
 
     # --- model ----------------------------------------------------------------------------------
@@ -283,6 +284,7 @@ class SequenceDiagram(QAbstractScrollArea):
         p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         p.fillRect(self.viewport().rect(), theme.PAPER)
         self._animating = False
+        self._labels_drawn = []
         now = time.monotonic()
         lay = self.layout_model
         n_rows = self.visible_rows()
@@ -547,6 +549,8 @@ class SequenceDiagram(QAbstractScrollArea):
             pen = QPen(theme.BLUE, 2.6 * max(0.6, self.zoom))
         elif a.kind == "dgram":
             pen = QPen(theme.BLUE, 2.6 * max(0.6, self.zoom), Qt.PenStyle.DashLine)
+        elif a.kind == "wake":
+            pen = QPen(theme.AMBER, 2.0 * max(0.6, self.zoom), Qt.PenStyle.DotLine)
         elif a.kind == "rst":
             pen = QPen(theme.RED, 2.2 * max(0.6, self.zoom), Qt.PenStyle.DashLine)
         else:
@@ -564,6 +568,10 @@ class SequenceDiagram(QAbstractScrollArea):
             t = 0.35 if a.kind in ("data", "dgram") else 0.5
             mx, my = x0 + (x1 - x0) * t, y0 + (y1 - y0) * t
             r = QRectF(mx - tw / 2, my - fm.height() - 2, tw, fm.height() + 2)
+            # a fan of arrows (one send read by many recvs) would stack its labels: one is enough
+            if any(r.intersects(other) for other in self._labels_drawn):
+                return
+            self._labels_drawn.append(r)
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(QColor(255, 255, 255, 225))
             p.drawRoundedRect(r, 4, 4)

@@ -285,9 +285,10 @@ class MainWindow(QMainWindow):
         if self._message_timer.isActive():
             return
         s = self.session
-        text = s.state().sentence("en")
-        if not s.events or (not text and s.live and not s.running and s.cursor == 0):
-            text = READY
+        state = s.state()
+        text = state.sentence("en")
+        if s.live and state.calls == 0 and not s.running:
+            text = READY  # nothing has run yet
         elif (
             s.live
             and not s.running

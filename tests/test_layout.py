@@ -1,0 +1,133 @@
+"""The diagram layout, a pure function of events: rows, spans, arrows, tags, ghosts."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from conftest import load_test_scenario
+from socketscope.engine import Event, Mode, Runner, RunOptions
+from socketscope.model.diagram import DiagramLayout
+
+
+class Script:
+    """Hand-written events, numbered as the engine would number them."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    def __call__(self, actor: str, kind: str, op: str | None = None, **kw: Any) -> Event:
+        ev = Event(len(self.events) + 1, len(self.events) * 0.01, actor, kind, op, **kw)  # type: ignore[arg-type]
+        self.events.append(ev)
+        return ev
+
+    def call(self, actor: str, op: str, sock: int, **ret: Any) -> None:
+        self(actor, "call", op, sock=sock, fd=sock + 2, args=ret.pop("args", None))
+        self(
+            actor,
+            "return",
+            op,
+            sock=sock,
+            fd=sock + 2,
+            ok=ret.pop("ok", True),
+            blocked=False,
+            **ret,
+        )
+
+
+def stream_script() -> Script:
+    s = Script()
+    s("S", "start")
+    s("C", "start")
+    s.call("S", "socket", 1, result=3, args={"type": "SOCK_STREAM"})
+    s.call("C", "socket", 2, result=4, args={"type": "SOCK_STREAM"})
+    s.call("S", "listen", 1, local=("127.0.0.1", 5000))
+    s("S", "call", "accept", sock=1, fd=3)
+    s("S", "blocked", "accept", sock=1, fd=3)
+    s.call("C", "connect", 2, conn=1, peer=("127.0.0.1", 5000), local=("127.0.0.1", 40000))
+    s(
+        "S",
+        "return",
+        "accept",
+        sock=1,
+        fd=3,
+        ok=True,
+        blocked=True,
+        new_sock=3,
+        conn=1,
+        result={"fd": 5, "address": ["127.0.0.1", 40000]},
+        peer=("127.0.0.1", 40000),
+    )
+    s.call("C", "send", 2, nbytes=5, data=b"hello".hex(), conn=1, dir="c>s", range=(0, 5))
+    s.call("C", "send", 2, nbytes=5, data=b"world".hex(), conn=1, dir="c>s", range=(5, 10))
+    s.call("S", "recv", 3, nbytes=10, data=b"helloworld".hex(), conn=1, dir="c>s", range=(0, 10))
+    return s
+
+
+def test_two_sends_into_one_recv_are_two_converging_arrows() -> None:
+    lay = DiagramLayout(["S", "C"])
+    lay.extend(stream_script().events)
+    data = [a for a in lay.arrows if a.kind == "data"]
+    assert len(data) == 2
+    assert data[0].row1 == data[1].row1, "both arrows end at the one recv"
+    assert data[0].row0 != data[1].row0, "they start at two different sends"
+    assert [a.label for a in data] == ['5 B "hello"', '5 B "world"']
+
+
+def test_recv_recorded_before_the_send_return_still_pairs() -> None:
+    # the engine can record the receiver's return before the sender's (they are two threads)
+    s = stream_script()
+    evs = s.events
+    recv_call, recv_ret = evs[-2], evs[-1]
+    reordered = [*evs[:-6], recv_call, recv_ret, *evs[-6:-2]]
+    renumbered = [dataclasses.replace(e, seq=i + 1) for i, e in enumerate(reordered)]
+    lay = DiagramLayout(["S", "C"])
+    lay.extend(renumbered)
+    assert len([a for a in lay.arrows if a.kind == "data"]) == 2
+
+
+def test_accept_span_ends_where_the_handshake_lands() -> None:
+    lay = DiagramLayout(["S", "C"])
+    lay.extend(stream_script().events)
+    span = lay.spans[0]
+    hs = next(a for a in lay.arrows if a.kind == "handshake")
+    assert span.op == "accept" and span.row1 is not None
+    assert hs.lane1 == span.lane and hs.row1 == span.row1, (
+        "the connect's arrow ends the accept's bar"
+    )
+
+
+def test_ghosts_follow_the_cursor() -> None:
+    s = Script()
+    s("S", "start")
+    w = s("S", "waiting", "socket")
+    c = s("S", "call", "socket", sock=None)
+    lay = DiagramLayout(["S"])
+    lay.extend(s.events)
+    assert lay.ghost_at(0, w.seq - 1) is None
+    assert lay.ghost_at(0, w.seq) == "socket"
+    assert lay.ghost_at(0, c.seq) is None
+
+
+def test_linger_zero_close_is_an_rst() -> None:
+    s = stream_script()
+    s.call("C", "setsockopt", 2, args={"option": "SO_LINGER", "value": "0100000000000000"})
+    s.call("C", "close", 2)
+    lay = DiagramLayout(["S", "C"])
+    lay.extend(s.events)
+    assert [a.kind for a in lay.arrows if a.kind in ("fin", "rst")] == ["rst"]
+
+
+def test_blocked_send_is_joined_to_the_recv_that_made_room() -> None:
+    runner = Runner(load_test_scenario("flow"), RunOptions(mode=Mode.RUN, delay=0.002))
+    events = runner.run_to_end(timeout=20)
+    lay = DiagramLayout(["Reader", "Writer"])
+    lay.extend(events)
+    send_spans = [sp for sp in lay.spans if sp.op == "send" and sp.row1 is not None]
+    assert send_spans, "with 4 KiB buffers a 200 KB send blocks"
+    wakes = [a for a in lay.arrows if a.kind == "wake"]
+    assert wakes
+    for sp in send_spans:
+        assert any(a.lane1 == sp.lane and a.row1 == sp.row1 and a.lane0 != sp.lane for a in wakes)
+    total = sum(e.nbytes or 0 for e in events if e.kind == "return" and e.op == "recv")
+    assert total == 600000
