@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 # GUI tests run offscreen wherever they run, not only under `make test`.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -88,3 +89,21 @@ class Collector:
         self.until(lambda c: c.runner.done.is_set(), timeout, what="the run to end")
         self.trace.extend(self.runner.drain())
         return self.trace
+
+
+@pytest.fixture
+def gui_window(qtbot: Any) -> Iterator[Any]:
+    """A main window, shown offscreen, animation off. On teardown it must leave no engine
+    thread and no running timer behind."""
+    from socketscope.ui.mainwindow import MainWindow
+
+    w = MainWindow()
+    w.diagram.animate = False
+    qtbot.addWidget(w)
+    w.resize(1600, 900)
+    w.show()
+    yield w
+    w.close()
+    assert not w.session._timer.isActive(), "the bridge timer outlived the window"
+    assert not w.diagram._anim_timer.isActive(), "the animation timer outlived the window"
+    assert not [t for t in engine_threads() if t.is_alive()], "engine threads outlived the window"

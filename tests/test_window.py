@@ -5,14 +5,13 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from conftest import engine_threads, load_test_scenario
+from conftest import load_test_scenario
 from socketscope.engine import Mode, Status
 from socketscope.engine.scenario import get
 from socketscope.ui.app import settled
@@ -22,18 +21,9 @@ pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def window(qtbot: QtBot) -> Iterator[MainWindow]:
-    w = MainWindow()
-    w.diagram.animate = False
-    qtbot.addWidget(w)
-    w.resize(1600, 900)
-    w.session.load_scenario(get("tcp-echo"))
-    w.show()
-    yield w
-    w.close()
-    assert not w.session._timer.isActive(), "the bridge timer outlived the window"
-    assert not w.diagram._anim_timer.isActive(), "the animation timer outlived the window"
-    assert not [t for t in engine_threads() if t.is_alive()], "engine threads outlived the window"
+def window(gui_window: MainWindow) -> MainWindow:
+    gui_window.session.load_scenario(get("tcp-echo"))
+    return gui_window
 
 
 def calls(w: MainWindow) -> int:

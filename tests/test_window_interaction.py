@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
-from conftest import engine_threads, load_test_scenario
+from conftest import load_test_scenario
 from socketscope.engine.scenario import get
 from socketscope.ui.app import settled
 from socketscope.ui.mainwindow import MainWindow
@@ -23,15 +22,8 @@ pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def window(qtbot: QtBot) -> Iterator[MainWindow]:
-    w = MainWindow()
-    w.diagram.animate = False
-    qtbot.addWidget(w)
-    w.resize(1600, 900)
-    w.show()
-    yield w
-    w.close()
-    assert not [t for t in engine_threads() if t.is_alive()]
+def window(gui_window: MainWindow) -> MainWindow:
+    return gui_window
 
 
 def run_through(qtbot: QtBot, w: MainWindow, scenario: object) -> None:

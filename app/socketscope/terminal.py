@@ -12,16 +12,9 @@ from typing import TextIO
 
 from socketscope.cform import c_args, c_result
 from socketscope.engine.events import Event
+from socketscope.model.labels import duration
 
 _RESET, _AMBER, _RED, _DIM, _BLUE = "\033[0m", "\033[33;1m", "\033[31;1m", "\033[2m", "\033[34m"
-
-
-def format_duration(seconds: float) -> str:
-    if seconds >= 0.1:
-        return f"{seconds:.2f} s"
-    if seconds >= 0.001:
-        return f"{seconds * 1000:.1f} ms"
-    return f"{seconds * 1_000_000:.0f} µs"
 
 
 class LogFormatter:
@@ -50,7 +43,7 @@ class LogFormatter:
             call = self._calls.pop(ev.actor, ev)
             text = c_args(call, ev)
             if ev.blocked:
-                text += " " + self._c(_AMBER, f"blocked {format_duration(ev.duration or 0)}")
+                text += " " + self._c(_AMBER, f"blocked {duration(ev.duration or 0)}")
             result = c_result(ev)
             if ev.ok is False:
                 result = self._c(_RED, result)
@@ -59,7 +52,7 @@ class LogFormatter:
             yield (
                 f"{self._tag(ev.actor)}"
                 + self._c(_BLUE, f"{ev.op}() x {ev.count}: {ev.nbytes} bytes")
-                + f" in {format_duration(ev.duration or 0)}"
+                + f" in {duration(ev.duration or 0)}"
                 + (self._c(_AMBER, f", {ev.blocked_count} blocked") if ev.blocked_count else "")
             )
         elif ev.kind == "kernel" and ev.sock is not None and ev.kernel is not None:

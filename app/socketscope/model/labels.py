@@ -15,6 +15,15 @@ def addr(a: Any) -> str:
     return "?"
 
 
+def duration(seconds: float) -> str:
+    """0.41 s, 12.5 ms, 35 µs: blocked times span six orders of magnitude on loopback."""
+    if seconds >= 0.1:
+        return f"{seconds:.2f} s"
+    if seconds >= 0.001:
+        return f"{seconds * 1000:.1f} ms"
+    return f"{seconds * 1_000_000:.0f} µs"
+
+
 def size(n: int | None) -> str:
     if n is None:
         return "?"

@@ -31,6 +31,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QAbstractScrollArea, QToolTip, QWidget
 
 from socketscope.model.diagram import Arrow, BlockedSpan, Box, DiagramLayout
+from socketscope.model.labels import duration
 from socketscope.ui import theme
 
 BUCKET = 64
@@ -460,7 +461,7 @@ class SequenceDiagram(QAbstractScrollArea):
         else:
             y1 = self.y_of(row1) - self.row_h * 0.37
             d = span.duration or 0.0
-            label = f"blocked {_fmt_secs(d)}"
+            label = f"blocked {duration(d)}"
         bar_w = max(6.0, 13 * self.zoom)
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(theme.AMBER)
@@ -646,7 +647,7 @@ class SequenceDiagram(QAbstractScrollArea):
                 box = hit[1]
                 text = f"{box.label}  →  {box.result}" if box.result else box.label
                 if box.blocked and box.ret is not None:
-                    text += f"\nblocked {_fmt_secs(box.ret.duration or 0)}"
+                    text += f"\nblocked {duration(box.ret.duration or 0)}"
                 if box.line:
                     text += f"\nscenario line {box.line}"
                 QToolTip.showText(e.globalPos(), text, self.viewport())
@@ -673,11 +674,3 @@ class SequenceDiagram(QAbstractScrollArea):
     def select(self, box: Box | None) -> None:
         self.selected = box
         self.viewport().update()
-
-
-def _fmt_secs(d: float) -> str:
-    if d >= 0.1:
-        return f"{d:.2f} s"
-    if d >= 0.001:
-        return f"{d * 1000:.1f} ms"
-    return f"{d * 1e6:.0f} µs"
