@@ -173,3 +173,52 @@ def test_udp_reply_to_an_auto_bound_socket_is_paired() -> None:
     recvs = {e.actor: e.dgram for e in t.of("return", "recvfrom")}
     assert sends["Client"] == recvs["Server"] is not None
     assert sends["Server"] == recvs["Client"] is not None
+
+
+def test_a_streak_call_that_blocks_is_shown_blocked() -> None:
+    """Regression: a summarised (burst) call that had to wait showed no blocked event, and the
+    gate said the actor was running."""
+    from socketscope.api import AF_INET, SO_RCVBUF, SO_SNDBUF, SOCK_STREAM, SOL_SOCKET, wait_until
+    from socketscope.api import socket as tsocket
+
+    @actor("Reader")
+    def reader(port: int) -> None:
+        lst = tsocket(AF_INET, SOCK_STREAM)
+        lst.setsockopt(SOL_SOCKET, SO_RCVBUF, 4096)
+        lst.bind(("127.0.0.1", port))
+        lst.listen(1)
+        conn, _ = lst.accept()
+        wait_until("Writer", "send")
+        while conn.recv(65536):
+            pass
+        conn.close()
+        lst.close()
+
+    @actor("Writer", starts_when=("Reader", "accept"))
+    def writer(port: int) -> None:
+        s = tsocket(AF_INET, SOCK_STREAM)
+        s.setsockopt(SOL_SOCKET, SO_SNDBUF, 4096)
+        s.connect(("127.0.0.1", port))
+        for _ in range(12):
+            s.send(b"q" * 1024)  # the first 8 are traced in full, then the streak is summarised
+        s.send(b"q" * 200000)  # part of the streak, and it must wait: shown blocked
+        s.close()
+
+    sc = Scenario(
+        "t",
+        {"en": "", "ko": ""},
+        {"en": "", "ko": ""},
+        (reader.__socketscope_actor__, writer.__socketscope_actor__),
+        __file__,
+        "",
+    )  # type: ignore[attr-defined]
+    t = run(sc)
+    big = [e for e in t.of("return", "send", "Writer") if e.nbytes == 200000]
+    assert big and big[0].blocked, "the big send is recorded in full, blocked"
+    assert any(e.seq < big[0].seq for e in t.of("blocked", "send", "Writer"))
+    sent = sum(
+        e.nbytes or 0
+        for e in t
+        if e.actor == "Writer" and e.op == "send" and e.kind in ("return", "burst")
+    )
+    assert sent == 12 * 1024 + 200000

@@ -131,3 +131,13 @@ def test_blocked_send_is_joined_to_the_recv_that_made_room() -> None:
         assert any(a.lane1 == sp.lane and a.row1 == sp.row1 and a.lane0 != sp.lane for a in wakes)
     total = sum(e.nbytes or 0 for e in events if e.kind == "return" and e.op == "recv")
     assert total == 600000
+
+
+def test_a_box_is_blocked_only_from_its_blocked_event_on() -> None:
+    lay = DiagramLayout(["S", "C"])
+    lay.extend(stream_script().events)
+    accept = next(b for b in lay.boxes if b.op == "accept")
+    assert accept.blocked_seq is not None
+    assert not accept.blocked_at(accept.seq), "at its call the accept has not blocked yet"
+    assert accept.blocked_at(accept.blocked_seq)
+    assert not accept.returned_at(accept.blocked_seq)

@@ -9,6 +9,7 @@ from socketscope.engine.traced import (
     AF_INET6,
     IPPROTO_TCP,
     MSG_PEEK,
+    MSG_WAITALL,
     SHUT_RD,
     SHUT_RDWR,
     SHUT_WR,
@@ -26,6 +27,7 @@ from socketscope.engine.traced import (
     select,
     sleep,
     socket,
+    wait_until,
 )
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
     "AF_INET6",
     "IPPROTO_TCP",
     "MSG_PEEK",
+    "MSG_WAITALL",
     "SHUT_RD",
     "SHUT_RDWR",
     "SHUT_WR",
@@ -51,4 +54,5 @@ __all__ = [
     "select",
     "sleep",
     "socket",
+    "wait_until",
 ]

@@ -43,6 +43,7 @@ SIGNATURES = {
     "getsockopt": "int getsockopt(int sockfd, int level, int optname, void* optval, int* optlen)",
     "setblocking": "int fcntl(int fd, int cmd, ... /* F_SETFL, O_NONBLOCK */)",
     "settimeout": "/* Python only: CPython waits in poll() for at most the timeout */",
+    "wait_until": "/* SocketScope: one actor waits for another; not a system call */",
     "select": (
         "int select(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds, "
         "struct timeval* timeout)"
@@ -111,7 +112,12 @@ def c_args(call: Event, ret: Event | None) -> str:
     if op == "close":
         return f"close({fd})"
     if op == "setsockopt":
-        return f"setsockopt({fd}, {a.get('level')}, {a.get('option')}, [{a.get('value')}], 4)"
+        value, size = a.get("value"), 4
+        if a.get("option") == "SO_LINGER" and isinstance(value, str) and len(value) == 16:
+            raw = bytes.fromhex(value)
+            on, secs = int.from_bytes(raw[:4], "little"), int.from_bytes(raw[4:], "little")
+            return f"setsockopt({fd}, SOL_SOCKET, SO_LINGER, {{l_onoff={on}, l_linger={secs}}}, 8)"
+        return f"setsockopt({fd}, {a.get('level')}, {a.get('option')}, [{value}], {size})"
     if op == "getsockopt":
         return f"getsockopt({fd}, {a.get('level')}, {a.get('option')}, &optval, &optlen)"
     if op == "setblocking":
@@ -119,6 +125,11 @@ def c_args(call: Event, ret: Event | None) -> str:
         return f"fcntl({fd}, F_SETFL, {flags})"
     if op == "settimeout":
         return f"settimeout({fd}, {a.get('timeout')})"
+    if op == "wait_until":
+        who = a.get("actor")
+        if a.get("op"):
+            return f"/* no system call: wait until {who} is in {a.get('op')}() */"
+        return f"/* no system call: wait until {who} has finished */"
     if op == "select":
         fds = a.get("fds") or {}
         sets = ", ".join("{" + ", ".join(map(str, fds.get(k, []))) + "}" for k in ("r", "w", "x"))
@@ -153,7 +164,7 @@ def c_result(ret: Event) -> str:
     if op == "select":
         res = ret.result if isinstance(ret.result, dict) else {}
         return f"= {sum(len(v) for v in res.values())}"
-    if op == "settimeout":
+    if op in ("settimeout", "wait_until"):
         return ""
     return "= 0"
 

@@ -76,6 +76,7 @@ class Event:
     dir: str | None = None  # "c>s" (connector to acceptor) or "s>c"
     range: tuple[int, int] | None = None
     dgram: int | None = None
+    dgram_size: int | None = None  # UDP: the datagram's size as sent, when more than was read
     peer: tuple[str, int] | None = None
     local: tuple[str, int] | None = None
     # kernel snapshot (kind == "kernel")

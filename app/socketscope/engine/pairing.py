@@ -109,20 +109,30 @@ class Pairing:
             if not q:
                 return DatagramMatch(None, None)
             mine = [d for d in q if same_endpoint(d.dst, local)]
-            for i, d in enumerate(mine):
-                # A too-small buffer truncates the datagram, so what was read is a prefix.
-                if d.payload[: len(payload)] == payload and (
-                    d.src is None or same_endpoint(d.src, src)
-                ):
-                    earlier = mine[:i]
-                    lost = [
-                        e
-                        for e in earlier
-                        if e.sender_sock == d.sender_sock or same_endpoint(e.src, src)
-                    ]
-                    for e in [*lost, d]:
-                        q.remove(e)
-                    return DatagramMatch(
-                        d.dgram, d.sender_sock, len(d.payload), [e.dgram for e in lost]
-                    )
-            return DatagramMatch(None, None)
+            # A too-small buffer truncates the datagram, so what was read is a prefix. A sender
+            # whose sendto() has not returned yet has no known source: match those only when
+            # no datagram of this exact source fits.
+            fits = [(i, d) for i, d in enumerate(mine) if d.payload[: len(payload)] == payload]
+            exact = [(i, d) for i, d in fits if d.src is not None and same_endpoint(d.src, src)]
+            candidates = exact or [(i, d) for i, d in fits if d.src is None]
+            if not candidates:
+                return DatagramMatch(None, None)
+            i, d = candidates[0]
+            # loopback does not reorder: this sender's datagrams queued before it were dropped
+            lost = [
+                e for e in mine[:i] if e.sender_sock == d.sender_sock or same_endpoint(e.src, src)
+            ]
+            for e in [*lost, d]:
+                q.remove(e)
+            return DatagramMatch(d.dgram, d.sender_sock, len(d.payload), [e.dgram for e in lost])
+
+    def datagrams_never_received(self, local: Addr) -> list[int]:
+        """The receiving socket at ``local`` is closing: what was sent to it and never read."""
+        with self._lock:
+            q = self._in_flight.get(local[1])
+            if not q:
+                return []
+            mine = [d for d in q if same_endpoint(d.dst, local)]
+            for d in mine:
+                q.remove(d)
+            return [d.dgram for d in mine]

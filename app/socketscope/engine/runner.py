@@ -115,6 +115,7 @@ class Runner:
         self.pairing = Pairing()
         self.done = threading.Event()
         self.port = 0  # chosen by start(): creating a Runner makes no socket call
+        self.port2 = 0  # a second one, for lessons that need two servers
         self._t0 = time.monotonic()
         self._seq = 0
         self._emit_lock = threading.Lock()
@@ -124,6 +125,8 @@ class Runner:
         self._listeners: dict[tuple[str, int], TracedSocket] = {}
         self._threads: dict[str, threading.Thread] = {}
         self._pending: list[ActorSpec] = []
+        self._reached: set[tuple[str, str | None]] = set()
+        self._reached_cond = threading.Condition()
         self._live_actors = 0
         self._actors_lock = threading.Lock()
         self._stopping = False
@@ -141,6 +144,7 @@ class Runner:
                 self.done.set()
                 return
             self.port = _free_port()
+            self.port2 = _free_port()
             self._wake_r, self._wake_w = socket.socketpair()
             self._wake_r.setblocking(False)
         self._t0 = time.monotonic()
@@ -200,22 +204,45 @@ class Runner:
             self._actor_finished(spec.name)
 
     def _actor_kwargs(self, spec: ActorSpec) -> dict[str, Any]:
-        available = {"port": self.port, "host": "127.0.0.1"}
+        available = {"port": self.port, "port2": self.port2, "host": "127.0.0.1"}
         params = inspect.signature(spec.fn).parameters
         return {k: v for k, v in available.items() if k in params}
 
     def _actor_finished(self, name: str) -> None:
-        self._trigger(name, None)
+        self.milestone(name, None)
         with self._actors_lock:
             self._live_actors -= 1
             last = self._live_actors == 0 and not self._pending
         if last:
             self._finish()
 
-    def milestone(self, actor: str, op: str) -> None:
-        """``actor`` blocked in or returned from ``op``: start any actor that waits for that."""
+    def milestone(self, actor: str, op: str | None, returned: bool = False) -> None:
+        """``actor`` blocked in or returned from ``op`` (None: ended). Start the actors that
+        wait for that, and wake any wait_until() on it. Milestone keys are the op ("connect":
+        blocked in it or returned from it) and op + "/returned" (returned from it)."""
+        keys = [op] if op is None or not returned else [op, f"{op}/returned"]
+        with self._reached_cond:
+            for key in keys:
+                if (actor, key) not in self._reached:
+                    self._reached.add((actor, key))
+                    self._reached_cond.notify_all()
         if self._pending:
-            self._trigger(actor, op)
+            for key in keys:
+                self._trigger(actor, key)
+
+    def has_reached(self, actor: str, op: str | None) -> bool:
+        with self._reached_cond:
+            return (actor, op) in self._reached or (actor, None) in self._reached
+
+    def wait_reached(self, actor: str, op: str | None) -> None:
+        """Block until ``actor`` has reached ``op`` (or ended); a stop ends the wait at once."""
+        with self._reached_cond:
+            while (actor, op) not in self._reached and (actor, None) not in self._reached:
+                if self._stopping:
+                    raise ActorStopped
+                self._reached_cond.wait(0.5)
+        if self._stopping:
+            raise ActorStopped
 
     def _trigger(self, actor: str, op: str | None) -> None:
         """Start the actors waiting for ``actor`` to reach ``op`` (or to end, when op is None)."""
@@ -249,6 +276,8 @@ class Runner:
             self._pending.clear()
             threads = list(self._threads.values())
         self.gate.stop()
+        with self._reached_cond:
+            self._reached_cond.notify_all()
         with self._actors_lock:
             wake_w = self._wake_w
         if wake_w is not None:

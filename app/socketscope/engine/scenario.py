@@ -41,8 +41,9 @@ class ActorSpec:
     name: str
     fn: Callable[..., Any]
     # Start this actor only once another actor has blocked in, or returned from, a call:
-    # ("Server", "accept") is "start the client once the server waits in accept()".
-    starts_when: tuple[str, str] | None = None
+    # ("Server", "accept") is "start the client once the server waits in accept()";
+    # ("Client 1", "connect/returned") waits for the return; ("Server", None) for the end.
+    starts_when: tuple[str, str | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -71,11 +72,23 @@ class Scenario:
         }
 
 
-def actor(name: str, *, starts_when: tuple[str, str] | None = None) -> Callable[[F], F]:
-    """Mark a function as an actor of the scenario module it is defined in."""
+def actor(
+    name: str, *, starts_when: tuple[str, str | None] | tuple[str, str, str] | None = None
+) -> Callable[[F], F]:
+    """Mark a function as an actor of the scenario module it is defined in.
+
+    ``starts_when=("Server", "accept")``: once Server blocks in or returns from accept();
+    ``("Client 1", "connect", "returned")``: once it has returned; ``("Server", None)``: once
+    Server has finished.
+    """
+    when: tuple[str, str | None] | None = None
+    if starts_when is not None:
+        who, op = starts_when[0], starts_when[1]
+        returned = len(starts_when) == 3 and starts_when[2] == "returned"
+        when = (who, f"{op}/returned" if op and returned else op)
 
     def mark(fn: F) -> F:
-        fn.__socketscope_actor__ = ActorSpec(name, fn, starts_when)  # type: ignore[attr-defined]
+        fn.__socketscope_actor__ = ActorSpec(name, fn, when)  # type: ignore[attr-defined]
         return fn
 
     return mark
@@ -106,6 +119,10 @@ def from_module(module: ModuleType, path: str | None = None) -> Scenario:
     if not actors:
         raise ScenarioError(f"{where}: the scenario has no @actor functions")
     names = [a.name for a in actors]
+    if all(a.starts_when for a in actors):
+        raise ScenarioError(
+            f"{where}: every actor waits for another to start; one must start at once"
+        )
     for a in actors:
         if a.starts_when and a.starts_when[0] not in names:
             raise ScenarioError(

@@ -21,6 +21,7 @@ import dataclasses
 import errno as _errno
 import os
 import socket as _socket
+import struct
 import time
 from collections.abc import Callable
 from functools import partial
@@ -55,26 +56,59 @@ SHUT_RD = _socket.SHUT_RD
 SHUT_WR = _socket.SHUT_WR
 SHUT_RDWR = _socket.SHUT_RDWR
 MSG_PEEK = _socket.MSG_PEEK
+MSG_WAITALL = _socket.MSG_WAITALL
 SO_REUSEPORT = getattr(_socket, "SO_REUSEPORT", None)
 
-_IN_PROGRESS = {_errno.EINPROGRESS, _errno.EAGAIN, _errno.EWOULDBLOCK, _errno.EALREADY}
-
-
-def _names(prefix: str, exclude: tuple[str, ...] = ()) -> dict[int, str]:
-    out: dict[int, str] = {}
-    for name in dir(_socket):
-        if name.startswith(prefix) and not name.startswith(exclude):
-            value = getattr(_socket, name)
-            if isinstance(value, int):
-                out.setdefault(value, name)
-    return out
+CONSUMER_OPS = frozenset({"accept", "recv", "recv_into", "recvfrom"})
 
 
 _FAMILY: dict[int, str] = {AF_INET: "AF_INET", AF_INET6: "AF_INET6"}
 _TYPE: dict[int, str] = {SOCK_STREAM: "SOCK_STREAM", SOCK_DGRAM: "SOCK_DGRAM"}
 _LEVEL = {SOL_SOCKET: "SOL_SOCKET", IPPROTO_TCP: "IPPROTO_TCP"}
-_SOL_OPTS = _names("SO_")
-_TCP_OPTS = _names("TCP_")
+
+
+def _known(names: tuple[str, ...]) -> dict[int, str]:
+    # By name, not by scanning the module: other protocols' constants share the same numbers
+    # (SO_J1939_PROMISC is 2, like SO_REUSEADDR).
+    return {getattr(_socket, n): n for n in names if hasattr(_socket, n)}
+
+
+_SOL_OPTS = _known(
+    (
+        "SO_REUSEADDR",
+        "SO_REUSEPORT",
+        "SO_RCVBUF",
+        "SO_SNDBUF",
+        "SO_LINGER",
+        "SO_KEEPALIVE",
+        "SO_ERROR",
+        "SO_BROADCAST",
+        "SO_RCVTIMEO",
+        "SO_SNDTIMEO",
+        "SO_TYPE",
+        "SO_RCVLOWAT",
+        "SO_SNDLOWAT",
+        "SO_OOBINLINE",
+        "SO_DEBUG",
+        "SO_DONTROUTE",
+        "SO_ACCEPTCONN",
+    )
+)
+_TCP_OPTS = _known(
+    (
+        "TCP_NODELAY",
+        "TCP_MAXSEG",
+        "TCP_KEEPIDLE",
+        "TCP_KEEPINTVL",
+        "TCP_KEEPCNT",
+        "TCP_QUICKACK",
+        "TCP_INFO",
+        "TCP_CORK",
+        "TCP_USER_TIMEOUT",
+        "TCP_FASTOPEN",
+        "TCP_DEFER_ACCEPT",
+    )
+)
 _SHUT = {SHUT_RD: "SHUT_RD", SHUT_WR: "SHUT_WR", SHUT_RDWR: "SHUT_RDWR"}
 
 
@@ -106,6 +140,7 @@ class TracedCall:
         "data",
         "deadline",
         "dgram",
+        "dgram_size",
         "dir",
         "extra",
         "line",
@@ -138,6 +173,7 @@ class TracedCall:
         self.conn: int | None = None
         self.dir: str | None = None
         self.dgram: int | None = None
+        self.dgram_size: int | None = None
         self.peer: tuple[str, int] | None = None
         self.local: tuple[str, int] | None = None
         self.new_sock: int | None = None
@@ -173,6 +209,9 @@ class TracedCall:
             runner.emit(
                 ctx.name, "call", op=self.op, sock=sid, fd=fd, line=self.line, args=self.args
             )
+            if self.op in CONSUMER_OPS and self.sock is not None:
+                # what the call will find: the accept queue, the bytes already queued
+                runner.snapshot_events(ctx.name, self.op, [self.sock])
         timeout = self.sock._timeout if self.sock else None
         self.t0 = time.monotonic()
         self.deadline = None if not timeout else self.t0 + timeout
@@ -183,9 +222,20 @@ class TracedCall:
         if self.blocked:
             return
         self.blocked = True
-        if self.quiet:
-            return
         runner = self.ctx.runner
+        if self.quiet:
+            # a streak call that has to wait is shown as it is: end the burst, show the call
+            self.quiet = False
+            runner.flush_burst(self.ctx)
+            runner.emit(
+                self.ctx.name,
+                "call",
+                op=self.op,
+                sock=self.sock.id if self.sock else None,
+                fd=self.sock.fd if self.sock else None,
+                line=self.line,
+                args=self.args,
+            )
         sid = self.sock.id if self.sock else None
         runner.emit(
             self.ctx.name,
@@ -209,9 +259,17 @@ class TracedCall:
             except (BlockingIOError, InterruptedError):
                 pass
             self.mark_blocked()
-            remaining = None if self.deadline is None else self.deadline - time.monotonic()
+            now = time.monotonic()
+            remaining = None if self.deadline is None else self.deadline - now
             if remaining is not None and remaining <= 0:
                 raise TimeoutError("timed out")
+            # SO_RCVTIMEO / SO_SNDTIMEO: the kernel's own timeout on a blocking call -> EAGAIN
+            ktimeo = self.sock._sndtimeo if write else self.sock._rcvtimeo
+            if ktimeo:
+                kleft = self.t0 + ktimeo - now
+                if kleft <= 0:
+                    raise BlockingIOError(_errno.EAGAIN, os.strerror(_errno.EAGAIN))
+                remaining = kleft if remaining is None else min(remaining, kleft)
             self.ctx.runner.wait_ready(self.sock._fd, write, remaining)
 
     # --- leaving: the return event ---------------------------------------------------------------
@@ -250,7 +308,7 @@ class TracedCall:
             fields.update(nbytes=self.nbytes, data=(data or b"")[:cap].hex())
             if data is not None and len(data) > cap:
                 fields["truncated"] = True
-        for name in ("conn", "dir", "range", "dgram", "peer", "local", "new_sock"):
+        for name in ("conn", "dir", "range", "dgram", "dgram_size", "peer", "local", "new_sock"):
             value = getattr(self, name)
             if value is not None:
                 fields[name] = value
@@ -258,7 +316,7 @@ class TracedCall:
         if not isinstance(exc, ActorStopped):
             socks = self.sock.involved() if self.sock else []
             runner.snapshot_events(ctx.name, self.op, [*socks, *self.extra])
-        runner.milestone(ctx.name, self.op)
+        runner.milestone(ctx.name, self.op, returned=True)
         return False
 
     def _accumulate(self, duration: float) -> None:
@@ -291,6 +349,8 @@ class TracedSocket:
         self.proto = proto
         self.owner = owner
         self._timeout: float | None = None  # what the program asked for: None = blocking
+        self._rcvtimeo = 0.0  # SO_RCVTIMEO / SO_SNDTIMEO in seconds, 0 = none
+        self._sndtimeo = 0.0
         self.closed = False
         self.listening = False
         self.conn: ConnEnd | None = None
@@ -415,11 +475,20 @@ class TracedSocket:
         if runner.time() - b.t_first >= runner.options.burst_window:
             runner.flush_burst(ctx)
 
-    def _fast_failure(self, ctx: ActorContext, op: str, exc: BaseException, t0: float) -> None:
+    def _fast_failure(
+        self,
+        ctx: ActorContext,
+        op: str,
+        exc: BaseException,
+        t0: float,
+        args: dict[str, Any] | None = None,
+    ) -> None:
         """A streak call failed on its first attempt: record it in full, like any failure."""
         runner = self._runner
         runner.flush_burst(ctx)
-        runner.emit(ctx.name, "call", op=op, sock=self.id, fd=self.fd, line=caller_line())
+        runner.emit(
+            ctx.name, "call", op=op, sock=self.id, fd=self.fd, line=caller_line(), args=args
+        )
         runner.emit(
             ctx.name,
             "return",
@@ -465,10 +534,18 @@ class TracedSocket:
         if conn is not None:
             c.conn, c.dir = conn.conn, self.stream_dir(op)
 
-    def _incoming(self, c: TracedCall, data: bytes | memoryview, src: Any = None) -> None:
+    def _incoming(
+        self, c: TracedCall, data: bytes | memoryview, src: Any = None, peek: bool = False
+    ) -> None:
         n = len(data)
         c.nbytes = n
         c.data = bytes(data[: self._runner.options.data_cap + 1])
+        if peek:
+            # MSG_PEEK looks without taking: no stream range consumed, no datagram paired
+            if self.is_tcp:
+                self._tcp_stream(c, "recv")
+            c.peer = _addr(src) if src is not None else None
+            return
         if self.is_tcp:
             self._tcp_stream(c, "recv")
             c.range = (self._received, self._received + n)
@@ -479,6 +556,8 @@ class TracedSocket:
         if src_addr is not None and local is not None and n:
             match = self._runner.pairing.datagram_received(local, src_addr, bytes(data))
             c.dgram = match.dgram
+            if match.size is not None and match.size > n:
+                c.dgram_size = match.size  # the buffer was too small: the rest is gone
             for lost in match.lost:
                 self._runner.emit(
                     c.ctx.name, "dgram_lost", op=c.op, sock=self.id, fd=self.fd, dgram=lost
@@ -539,7 +618,7 @@ class TracedSocket:
     def _connect(self, c: TracedCall, address: tuple[Any, ...]) -> int:
         check_loopback(c.op, address)
         err = self._s.connect_ex(address)
-        if err in _IN_PROGRESS and self._timeout != 0.0:
+        if err == _errno.EINPROGRESS and self._timeout != 0.0:
             c.mark_blocked()
             while True:
                 remaining = None if c.deadline is None else c.deadline - time.monotonic()
@@ -568,7 +647,10 @@ class TracedSocket:
 
     def connect_ex(self, address: tuple[Any, ...]) -> int:
         with self._call("connect_ex", {"address": addr_json(address)}) as c:
-            err = self._connect(c, address)
+            try:
+                err = self._connect(c, address)
+            except TimeoutError:
+                err = _errno.EWOULDBLOCK  # what CPython's connect_ex returns on its timeout
             c.result = err
             if err:
                 c.soft_error = _errno.errorcode.get(err, str(err))
@@ -587,7 +669,7 @@ class TracedSocket:
             except (BlockingIOError, InterruptedError):
                 pass
             except OSError as e:
-                self._fast_failure(ctx, "send", e, t0)
+                self._fast_failure(ctx, "send", e, t0, {"len": len(data)})
                 raise
             if done == len(view) or (done and self._timeout is not None):
                 self._fast_tcp(ctx, "send", done, view, t0)
@@ -597,13 +679,24 @@ class TracedSocket:
             "send", {"len": len(data), "flags": flags} if flags else {"len": len(data)}
         ) as c:
             if not self.is_tcp:
-                dst = self._peer or _addr(self._s.getpeername())
-                n = self._send_datagram(c, data, dst or ("", 0), lambda: self._s.send(view, flags))
+                dst = self._peer
+                if dst is None:
+                    with contextlib.suppress(OSError):
+                        dst = _addr(self._s.getpeername())
+                if dst is None:
+                    n = c.io(lambda: self._s.send(view, flags), write=True)  # EDESTADDRREQ
+                else:
+                    n = self._send_datagram(c, data, dst, lambda: self._s.send(view, flags))
             elif self._timeout is None:
                 # A blocking TCP send returns only when every byte is in the send buffer.
                 n = done  # a streak's first attempt may already have sent part of it
                 while n < len(view):
-                    n += c.io(partial(self._s.send, view[n:], flags), write=True)
+                    try:
+                        n += c.io(partial(self._s.send, view[n:], flags), write=True)
+                    except OSError:
+                        if n == 0:
+                            raise
+                        break  # like the kernel: a send that moved bytes returns their count
                 self._outgoing(c, view, n)
             else:
                 n = c.io(lambda: self._s.send(view, flags), write=True)
@@ -615,9 +708,11 @@ class TracedSocket:
         with self._call("sendall", {"len": len(data)}) as c:
             view = memoryview(data)
             n = 0
-            while n < len(view):
-                n += c.io(partial(self._s.send, view[n:], flags), write=True)
-            self._outgoing(c, view, n)
+            try:
+                while n < len(view):
+                    n += c.io(partial(self._s.send, view[n:], flags), write=True)
+            finally:
+                self._outgoing(c, view, n)  # what went before an error is in the stream
 
     def sendto(self, data: bytes, address: tuple[Any, ...]) -> int:
         with self._call("sendto", {"len": len(data), "address": addr_json(address)}) as c:
@@ -628,7 +723,7 @@ class TracedSocket:
         return n
 
     def recv(self, bufsize: int, flags: int = 0) -> bytes:
-        ctx = self._streak("recv") if self.is_tcp and not flags else None
+        ctx = self._streak("recv") if self.is_tcp and not flags else None  # flags: never a burst
         if ctx is not None:
             t0 = time.monotonic()
             try:
@@ -636,7 +731,7 @@ class TracedSocket:
             except (BlockingIOError, InterruptedError):
                 data = b""
             except OSError as e:
-                self._fast_failure(ctx, "recv", e, t0)
+                self._fast_failure(ctx, "recv", e, t0, {"bufsize": bufsize})
                 raise
             if data:
                 self._fast_tcp(ctx, "recv", len(data), data, t0)
@@ -646,8 +741,18 @@ class TracedSocket:
         with self._call(
             "recv", {"bufsize": bufsize, "flags": flags} if flags else {"bufsize": bufsize}
         ) as c:
-            data = c.io(lambda: self._s.recv(bufsize, flags), write=False)
-            self._incoming(c, data)
+            if flags & MSG_WAITALL and self.is_tcp and self._timeout is None:
+                # the kernel's WAITALL: keep waiting until bufsize bytes, end of stream or error
+                buf, rest = bytearray(), flags & ~MSG_WAITALL
+                while len(buf) < bufsize:
+                    chunk = c.io(partial(self._s.recv, bufsize - len(buf), rest), write=False)
+                    if not chunk:
+                        break
+                    buf += chunk
+                data = bytes(buf)
+            else:
+                data = c.io(lambda: self._s.recv(bufsize, flags), write=False)
+            self._incoming(c, data, peek=bool(flags & MSG_PEEK))
             c.result = len(data)
         return data
 
@@ -661,7 +766,7 @@ class TracedSocket:
     def recvfrom(self, bufsize: int, flags: int = 0) -> tuple[bytes, Any]:
         with self._call("recvfrom", {"bufsize": bufsize}) as c:
             data, address = c.io(lambda: self._s.recvfrom(bufsize, flags), write=False)
-            self._incoming(c, data, address)
+            self._incoming(c, data, address, peek=bool(flags & MSG_PEEK))
             c.result = len(data)
         return data, address
 
@@ -671,12 +776,22 @@ class TracedSocket:
             self._s.shutdown(how)
 
     def close(self) -> None:
-        with self._call("close"):
+        with self._call("close") as c:
             if not self.closed:
                 self._remember_addresses()
-                with self._runner.fd_lock:
-                    self.closed = True
+                if self._mark_closed():
                     self._s.close()
+                if not self.is_tcp and self._local is not None:
+                    # sent here, never received: dropped by the kernel, or unread at close
+                    for dgram in self._runner.pairing.datagrams_never_received(self._local):
+                        self._runner.emit(
+                            c.ctx.name,
+                            "dgram_lost",
+                            op="close",
+                            sock=self.id,
+                            fd=self.fd,
+                            dgram=dgram,
+                        )
 
     def _remember_addresses(self) -> None:
         try:
@@ -689,12 +804,19 @@ class TracedSocket:
         with contextlib.suppress(OSError):
             self._s.shutdown(SHUT_RDWR)
 
-    def close_quietly(self) -> None:
+    def _mark_closed(self) -> bool:
+        """Flag the socket closed under the fd lock, so no snapshot touches the fd from now on;
+        the real close() then runs outside the lock: with SO_LINGER it may take seconds."""
         with self._runner.fd_lock:
-            if not self.closed:
-                self.closed = True
-                with contextlib.suppress(OSError):
-                    self._s.close()
+            if self.closed:
+                return False
+            self.closed = True
+            return True
+
+    def close_quietly(self) -> None:
+        if self._mark_closed():
+            with contextlib.suppress(OSError):
+                self._s.close()
 
     def close_at_exit(self) -> None:
         """The run ended with this socket open: close it as the kernel would at process exit."""
@@ -722,6 +844,15 @@ class TracedSocket:
         ):
             self._s.setsockopt(level, option, value)
             self.options[name] = shown
+            if (
+                name in ("SO_RCVTIMEO", "SO_SNDTIMEO")
+                and isinstance(value, bytes)
+                and len(value) >= 16
+            ):
+                sec, usec = struct.unpack("ll", value[:16])
+                setattr(
+                    self, "_rcvtimeo" if name == "SO_RCVTIMEO" else "_sndtimeo", sec + usec / 1e6
+                )
 
     def getsockopt(self, level: int, option: int, buflen: int = 0) -> int | bytes:
         name = option_name(level, option)
@@ -789,8 +920,9 @@ def select(
         "timeout": timeout,
         "fds": {"r": [s.fd for s in rlist], "w": [s.fd for s in wlist], "x": [s.fd for s in xlist]},
     }
-    by_fd = {s._fd: s for s in (*rlist, *wlist, *xlist)}
-    rf, wf, xf = ([s._fd for s in group] for group in (rlist, wlist, xlist))
+    # fileno() is -1 once closed: select() then raises ValueError, as it does for real sockets
+    by_fd = {s.fileno(): s for s in (*rlist, *wlist, *xlist)}
+    rf, wf, xf = ([s.fileno() for s in group] for group in (rlist, wlist, xlist))
     with TracedCall(ctx, None, "select", args) as c:
         import select as _select
 
@@ -807,9 +939,25 @@ def select(
     return out
 
 
+def wait_until(actor: str, op: str | None = None, *, returned: bool = False) -> None:
+    """Wait until another actor has blocked in, or returned from, ``op`` (with ``returned``:
+    has returned from it; without ``op``: has finished).
+
+    Not a socket call: it is how a scenario stages its lesson the same way at any speed ("do not
+    accept until the third client is stuck in connect()"). Traced, so it shows on the diagram.
+    """
+    ctx = current_actor()
+    key = f"{op}/returned" if op and returned else op
+    with TracedCall(ctx, None, "wait_until", {"actor": actor, "op": op, "returned": returned}) as c:
+        if not ctx.runner.has_reached(actor, key):
+            c.mark_blocked()
+            ctx.runner.wait_reached(actor, key)
+
+
 def sleep(seconds: float) -> None:
     """Pause the actor (not traced as a call); a stop ends the pause at once."""
     ctx = current_actor()
+    ctx.runner.flush_burst(ctx)
     deadline = time.monotonic() + seconds
     while (remaining := deadline - time.monotonic()) > 0:
         ctx.runner.wait_any([], [], [], remaining)

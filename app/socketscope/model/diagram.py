@@ -22,7 +22,16 @@ ArrowKind = Literal["handshake", "data", "dgram", "fin", "rst", "wake"]
 
 @dataclass(slots=True)
 class Box:
-    """One call on a lifeline. ``ret_seq`` is None until it returns."""
+    """One call on a lifeline. ``ret_seq`` is None until it returns.
+
+    What a box shows depends on the cursor: use ``blocked_at`` / ``returned_at``, not the
+    final ``blocked`` / ``result``, when drawing the past."""
+
+    def blocked_at(self, cursor_seq: int) -> bool:
+        return self.blocked_seq is not None and self.blocked_seq <= cursor_seq
+
+    def returned_at(self, cursor_seq: int) -> bool:
+        return self.ret_seq is not None and self.ret_seq <= cursor_seq
 
     row: int
     lane: int
@@ -35,6 +44,7 @@ class Box:
     ok: bool | None = None
     error: str | None = None
     blocked: bool = False
+    blocked_seq: int | None = None  # from this seq on the call is blocked (time travel)
     burst: bool = False
     line: int | None = None
     call: Event | None = None
@@ -191,6 +201,7 @@ class DiagramLayout:
             if blocked_box is not None:
                 box = blocked_box
                 box.blocked = True
+                box.blocked_seq = ev.seq
                 span = BlockedSpan(lane, box.row, ev.seq, ev.t, box.op, box)
                 self.spans.append(span)
                 self._open_span[ev.actor] = span

@@ -63,6 +63,13 @@ def call_label(ev: Event) -> str:
         return f"settimeout(fd {fd}, {a.get('timeout')})"
     if op == "setblocking":
         return f"setblocking(fd {fd}, {a.get('flag')})"
+    if op == "wait_until":
+        what = f"{a.get('op')}()" if a.get("op") else "finished"
+        return (
+            f"waits: {a.get('actor')} in {what}"
+            if a.get("op")
+            else f"waits: {a.get('actor')} {what}"
+        )
     if op == "select":
         fds = a.get("fds") or {}
         return f"select(r={fds.get('r', [])}, w={fds.get('w', [])})"
@@ -101,6 +108,8 @@ def result_label(ev: Event) -> str:
     if op == "select":
         res = ev.result if isinstance(ev.result, dict) else {}
         return f"ready: r={res.get('r', [])} w={res.get('w', [])}"
+    if op == "wait_until":
+        return "done waiting"
     if op == "bind" and ev.local:
         return f"bound {addr(ev.local)}"
     return "ok"

@@ -69,6 +69,10 @@ WHY_BLOCKED = {
         "handshake가 아직 끝나지 않았습니다",
     ),
     "select": ("none of its sockets is ready", "준비된 소켓이 없습니다"),
+    "wait_until": (
+        "the scenario makes it wait for another actor",
+        "시나리오가 다른 액터를 기다리게 합니다",
+    ),
 }
 
 

@@ -424,18 +424,19 @@ class SequenceDiagram(QAbstractScrollArea):
             )
         p.setOpacity(prog)
         color = theme.actor_color(box.lane)
-        returned = box.ret_seq is not None and box.ret_seq <= self.cursor_seq
+        returned = box.returned_at(self.cursor_seq)
+        blocked = box.blocked_at(self.cursor_seq)
         failed = returned and box.ok is False
         fill = theme.RED_LIGHT if failed else theme.tint(color, 0.9)
-        border = theme.RED if failed else (theme.AMBER if box.blocked else color)
+        border = theme.RED if failed else (theme.AMBER if blocked else color)
         width = 4.5 if box is self.selected else 2.0
         p.setPen(QPen(theme.INK if box is self.selected else border, width * max(0.6, self.zoom)))
         p.setBrush(fill)
         p.drawRoundedRect(r, 7, 7)
         text = box.label
-        if returned and not box.blocked and box.result:
+        if returned and not blocked and box.result:
             text = f"{box.label}  →  {box.result}"
-        elif not returned and not box.blocked:
+        elif not returned and not blocked:
             text = f"{box.label} …"
         p.setFont(self._font(14.5, bold=False, mono=False))
         p.setPen(theme.RED if failed else theme.INK)
@@ -645,8 +646,9 @@ class SequenceDiagram(QAbstractScrollArea):
             hit = self.item_at(pos.x(), pos.y())
             if hit is not None and hit[0] == "box":
                 box = hit[1]
-                text = f"{box.label}  →  {box.result}" if box.result else box.label
-                if box.blocked and box.ret is not None:
+                done = box.returned_at(self.cursor_seq)
+                text = f"{box.label}  →  {box.result}" if box.result and done else box.label
+                if done and box.blocked and box.ret is not None:
                     text += f"\nblocked {duration(box.ret.duration or 0)}"
                 if box.line:
                     text += f"\nscenario line {box.line}"
