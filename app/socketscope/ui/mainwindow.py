@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QFileDialog,
     QFrame,
     QHeaderView,
@@ -29,10 +30,13 @@ from socketscope.engine.scenario import ScenarioError, builtin_scenarios, load_f
 from socketscope.model.diagram import Box
 from socketscope.ui.diagram_view import SequenceDiagram
 from socketscope.ui.inspector import SocketInspector
+from socketscope.ui.lesson_panel import LessonPanel
+from socketscope.ui.picker import GROUPS, ScenarioPicker
 from socketscope.ui.session import Session
 from socketscope.ui.sockets_table import SocketTableModel
 
 READY = "Press Space to run, → to step"
+READY_KO = "Space: 실행, →: 한 단계씩"
 
 
 class MainWindow(QMainWindow):
@@ -64,7 +68,14 @@ class MainWindow(QMainWindow):
         split.addWidget(right)
         split.setSizes([1100, 500])
         split.setStretchFactor(0, 3)
-        self.setCentralWidget(split)
+        self.lesson = LessonPanel()
+        self.lang = "en"
+        outer = QSplitter(Qt.Orientation.Vertical)
+        outer.addWidget(split)
+        outer.addWidget(self.lesson)
+        outer.setStretchFactor(0, 3)
+        outer.setSizes([700, 250])
+        self.setCentralWidget(outer)
         self.status_label = QLabel(READY)
         f = QFont(self.font())
         f.setPointSizeF(f.pointSizeF() * 1.3)
@@ -160,20 +171,35 @@ class MainWindow(QMainWindow):
         tb.addSeparator()
         for a in (self.act_zoom_out, self.act_zoom_in, self.act_fit):
             tb.addAction(a)
+        tb.addSeparator()
+        self.language = QComboBox()
+        self.language.addItem("English", "en")
+        self.language.addItem("한국어", "ko")
+        self.language.setToolTip("Language of the explanations / 설명 언어")
+        self.language.currentIndexChanged.connect(
+            lambda _i: self.set_language(str(self.language.currentData()))
+        )
+        tb.addWidget(self.language)
         self.addToolBar(tb)
         self.toolbar = tb
         m = self.menuBar().addMenu("&File")
-        m.addAction(self._action("Open scenario…", ["Ctrl+O"], self.open_scenario_dialog))
+        m.addAction(self._action("Choose a lesson…", ["Ctrl+L"], self.choose_scenario))
+        m.addAction(self._action("Open scenario file…", ["Ctrl+O"], self.open_scenario_dialog))
         m.addAction(self._action("Open trace…", ["Ctrl+Shift+O"], self.open_trace_dialog))
         m.addAction(self._action("Save trace…", ["Ctrl+S"], self.save_trace_dialog))
         m.addSeparator()
         m.addAction(self._action("Quit", ["Ctrl+Q"], self.close))
         sm = self.menuBar().addMenu("&Scenarios")
+        sm.setToolTipsVisible(True)
+        submenus: dict[str, object] = {}
         for sc in builtin_scenarios():
+            group = GROUPS.get(sc.group, GROUPS["custom"])["en"]
+            if group not in submenus:
+                submenus[group] = sm.addMenu(group)
             a = QAction(f"{sc.title['en']}   ({sc.id})", self)
             a.setToolTip(sc.summary["en"])
             a.triggered.connect(lambda _=False, sc=sc: self.session.load_scenario(sc))
-            sm.addAction(a)
+            submenus[group].addAction(a)  # type: ignore[attr-defined]
         vm = self.menuBar().addMenu("&View")
         for a in (self.act_zoom_in, self.act_zoom_out, self.act_fit):
             vm.addAction(a)
@@ -194,6 +220,12 @@ class MainWindow(QMainWindow):
             self.session.seek(v)
 
     # --- files -----------------------------------------------------------------------------------
+    def choose_scenario(self) -> None:
+        current = self.session.scenario.id if self.session.scenario else None
+        picker = ScenarioPicker(self.lang, current, self)
+        if picker.exec() and (chosen := picker.chosen()) is not None:
+            self.session.load_scenario(chosen)
+
     def open_scenario_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open scenario", "", "Python scenario (*.py)")
         if path:
@@ -249,7 +281,8 @@ class MainWindow(QMainWindow):
         self.scrubber.setValue(s.cursor)
         self.scrubber.blockSignals(False)
         self.position.setText(f" {s.layout.rows_at(s.cursor_seq)} / {s.layout.row_count} ")
-        title = s.trace.header.get("title", {}).get("en", "")
+        titles = s.trace.header.get("title", {})
+        title = titles.get(self.lang) or titles.get("en", "")
         sid = s.trace.header.get("scenario", "")
         replay = "  [recorded trace]" if not s.live else ""
         self.setWindowTitle(f"SocketScope — {title} ({sid}){replay}")
@@ -279,16 +312,49 @@ class MainWindow(QMainWindow):
                     ret = ret or ev
                     break
         self.inspector.show_socket(state, sock, ret, s.events, s.cursor)
+        self._update_lesson(box)
         self._update_status()
+
+    def set_language(self, lang: str) -> None:
+        self.lang = self.lesson.lang = lang
+        i = self.language.findData(lang)
+        if i >= 0 and i != self.language.currentIndex():
+            self.language.setCurrentIndex(i)
+        self._on_changed()
+        self._update_panels()
+
+    def _update_lesson(self, box: Box | None) -> None:
+        """The code, the C call and its explanation for the selected call, else the newest."""
+        s = self.session
+        cur = s.cursor_seq
+        self.lesson.set_source(str(s.trace.header.get("source", "")))
+        if box is None:
+            shown = [b for b in s.layout.boxes if b.seq <= cur]
+            box = shown[-1] if shown else None
+        if box is None:
+            self.lesson.show_call(None, None)
+        else:
+            ret = box.ret if box.returned_at(cur) else None
+            self.lesson.show_call(box.call, ret, blocked=ret is None and box.blocked_at(cur))
+        lines: dict[int, int] = {}
+        seen: set[str] = set()
+        for ev in reversed(s.events[: s.cursor]):
+            if ev.actor in seen or ev.line is None or ev.kind not in ("waiting", "call", "error"):
+                continue
+            seen.add(ev.actor)
+            lines[ev.line] = s.layout.lane_of(ev.actor)
+            if len(seen) == len(s.layout.lanes):
+                break
+        self.lesson.set_lines(lines)
 
     def _update_status(self) -> None:
         if self._message_timer.isActive():
             return
         s = self.session
         state = s.state()
-        text = state.sentence("en")
+        text = state.sentence(self.lang)
         if s.live and state.calls == 0 and not s.running:
-            text = READY  # nothing has run yet
+            text = READY if self.lang == "en" else READY_KO  # nothing has run yet
         elif (
             s.live
             and not s.running

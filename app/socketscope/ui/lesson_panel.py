@@ -1,0 +1,151 @@
+"""The bottom of the window: the scenario's code, the C call, and what it means.
+
+The code is highlighted by Pygments (a QSyntaxHighlighter feeds each line to its Python lexer) and
+each actor's current line is marked in that actor's colour; it follows the cursor, also back.
+"""
+
+from __future__ import annotations
+
+from pygments.lexers import PythonLexer
+from pygments.styles import get_style_by_name
+from pygments.token import Token, _TokenType
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QSyntaxHighlighter,
+    QTextCharFormat,
+    QTextCursor,
+    QTextDocument,
+    QTextFormat,
+)
+from PySide6.QtWidgets import (
+    QLabel,
+    QPlainTextEdit,
+    QSplitter,
+    QTextBrowser,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from socketscope.cform import SIGNATURES, c_line
+from socketscope.engine.events import Event
+from socketscope.model.explain import explain
+from socketscope.ui import theme
+
+
+class PygmentsHighlighter(QSyntaxHighlighter):
+    """Python highlighting with Pygments' lexer and a Pygments style, line by line."""
+
+    def __init__(self, doc: QTextDocument) -> None:
+        super().__init__(doc)
+        self._lexer = PythonLexer(stripnl=False, ensurenl=False)
+        style = get_style_by_name("default")
+        self._formats: dict[_TokenType, QTextCharFormat] = {}
+        for token, spec in style:
+            fmt = QTextCharFormat()
+            if spec["color"]:
+                fmt.setForeground(QColor("#" + spec["color"]))
+            if spec["bold"]:
+                fmt.setFontWeight(QFont.Weight.Bold)
+            if spec["italic"]:
+                fmt.setFontItalic(True)
+            self._formats[token] = fmt
+
+    def _format(self, token: _TokenType) -> QTextCharFormat | None:
+        t: _TokenType | None = token
+        while t is not None and t is not Token and t not in self._formats:
+            t = t.parent
+        return self._formats.get(t) if t is not None else None
+
+    def highlightBlock(self, text: str) -> None:
+        pos = 0
+        for token, value in self._lexer.get_tokens(text):
+            fmt = self._format(token)
+            if fmt is not None and not fmt.isEmpty():
+                self.setFormat(pos, len(value), fmt)
+            pos += len(value)
+
+
+class LessonPanel(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.lang = "en"
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        split = QSplitter()
+        self.code = QPlainTextEdit()
+        self.code.setReadOnly(True)
+        self.code.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        mono = QFont("DejaVu Sans Mono")
+        mono.setPointSizeF(self.font().pointSizeF() * 1.05)
+        self.code.setFont(mono)
+        self._highlighter = PygmentsHighlighter(self.code.document())
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(6, 0, 0, 0)
+        self.signature = QLabel("")
+        self.signature.setFont(mono)
+        self.signature.setWordWrap(True)
+        self.signature.setStyleSheet("color: #6B7280")
+        self.c_call = QLabel("")
+        self.c_call.setFont(mono)
+        self.c_call.setWordWrap(True)
+        self.c_call.setStyleSheet("font-weight: bold")
+        self.explanation = QTextBrowser()
+        f = QFont(self.font())
+        f.setPointSizeF(f.pointSizeF() * 1.1)
+        self.explanation.setFont(f)
+        rl.addWidget(self.signature)
+        rl.addWidget(self.c_call)
+        rl.addWidget(self.explanation, 1)
+        split.addWidget(self.code)
+        split.addWidget(right)
+        split.setSizes([520, 700])
+        layout.addWidget(split)
+        self._source = ""
+
+    def set_source(self, source: str) -> None:
+        if source != self._source:
+            self._source = source
+            self.code.setPlainText(source or "# (no source recorded for this trace)")
+
+    def set_lines(self, lines: dict[int, int]) -> None:
+        """Mark each actor's current line: {line: lane}."""
+        sels = []
+        for line, lane in lines.items():
+            block = self.code.document().findBlockByLineNumber(line - 1)
+            if not block.isValid():
+                continue
+            sel = QTextEdit.ExtraSelection()
+            sel.format.setBackground(theme.tint(theme.actor_color(lane), 0.72))
+            sel.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
+            cur = QTextCursor(block)
+            sel.cursor = cur
+            sels.append(sel)
+        self.code.setExtraSelections(sels)
+        if lines:
+            last = max(lines)
+            block = self.code.document().findBlockByLineNumber(last - 1)
+            if block.isValid():
+                self.code.setTextCursor(QTextCursor(block))
+                self.code.ensureCursorVisible()
+
+    def show_call(self, call: Event | None, ret: Event | None, blocked: bool = False) -> None:
+        ev = call or ret
+        if ev is None:
+            self.signature.setText("")
+            self.c_call.setText("")
+            self.explanation.setPlainText("")
+            return
+        op = ev.op or ""
+        self.signature.setText(SIGNATURES.get(op, ""))
+        if call is not None and ret is not None and ret.kind == "return":
+            self.c_call.setText(c_line(call, ret))
+        elif call is not None:
+            from socketscope.cform import c_args
+
+            self.c_call.setText(c_args(call, None) + "  …")
+        else:
+            self.c_call.setText("")
+        self.explanation.setPlainText(explain(call, ret, self.lang, blocked))

@@ -1,0 +1,103 @@
+"""ScenarioPicker: the built-in lessons, grouped, with each one's summary and what to notice."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QTextBrowser,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from socketscope.engine.scenario import Scenario, builtin_scenarios
+
+GROUPS = {
+    "tcp-basics": {"en": "TCP basics", "ko": "TCP 기초"},
+    "udp": {"en": "UDP", "ko": "UDP"},
+    "failures": {"en": "Failures", "ko": "실패와 오류"},
+    "advanced": {"en": "Advanced", "ko": "심화"},
+    "custom": {"en": "Your scenarios", "ko": "내 시나리오"},
+}
+NOTICE_HEADING = {"en": "What to notice", "ko": "눈여겨볼 점"}
+
+
+def describe(s: Scenario, lang: str) -> str:
+    """The scenario's summary and its notes, as simple HTML."""
+    notes = "".join(f"<li>{n}</li>" for n in s.notice.get(lang) or s.notice.get("en", []))
+    return (
+        f"<h3>{s.text('title', lang)}</h3><p>{s.text('summary', lang)}</p>"
+        f"<p><b>{NOTICE_HEADING.get(lang, NOTICE_HEADING['en'])}</b></p><ul>{notes}</ul>"
+        f"<p style='color:#6B7280'>id: {s.id}</p>"
+    )
+
+
+class ScenarioPicker(QDialog):
+    def __init__(
+        self, lang: str = "en", current: str | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.lang = lang
+        self.setWindowTitle("시나리오 선택" if lang == "ko" else "Choose a scenario")
+        self.resize(980, 560)
+        self.tree = QTreeWidget()
+        self.tree.setHeaderHidden(True)
+        self.text = QTextBrowser()
+        self._by_item: dict[int, Scenario] = {}
+        scenarios = builtin_scenarios()
+        used = {s.group if s.group in GROUPS else "custom" for s in scenarios}
+        # groups in teaching order, not in the order their first scenario happens to come
+        groups = {
+            g: QTreeWidgetItem(self.tree, [GROUPS[g].get(lang, GROUPS[g]["en"])])
+            for g in GROUPS
+            if g in used
+        }
+        for item in groups.values():
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        for s in scenarios:
+            item = QTreeWidgetItem(
+                groups[s.group if s.group in GROUPS else "custom"], [s.text("title", lang)]
+            )
+            item.setData(0, Qt.ItemDataRole.UserRole, s.id)
+            self._by_item[id(item)] = s
+        self.tree.expandAll()
+        for item in self._items():
+            if item.data(0, Qt.ItemDataRole.UserRole) == current:
+                self.tree.setCurrentItem(item)
+        self.tree.currentItemChanged.connect(self._show)
+        self.tree.itemDoubleClicked.connect(
+            lambda item, _c: self.accept() if self.chosen() else None
+        )
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        row = QHBoxLayout()
+        row.addWidget(self.tree, 2)
+        row.addWidget(self.text, 3)
+        layout = QVBoxLayout(self)
+        layout.addLayout(row)
+        layout.addWidget(buttons)
+        self._show(self.tree.currentItem(), None)
+
+    def _items(self) -> list[QTreeWidgetItem]:
+        out: list[QTreeWidgetItem] = []
+        for i in range(self.tree.topLevelItemCount()):
+            group = self.tree.topLevelItem(i)
+            if group is not None:
+                out.extend(group.child(j) for j in range(group.childCount()))
+        return out
+
+    def chosen(self) -> Scenario | None:
+        item = self.tree.currentItem()
+        sid = item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None
+        return next((s for s in self._by_item.values() if s.id == sid), None)
+
+    def _show(self, item: QTreeWidgetItem | None, _prev: QTreeWidgetItem | None) -> None:
+        s = self.chosen()
+        self.text.setHtml(describe(s, self.lang) if s else "")
