@@ -90,7 +90,8 @@ class ScenarioPicker(QDialog):
         for i in range(self.tree.topLevelItemCount()):
             group = self.tree.topLevelItem(i)
             if group is not None:
-                out.extend(group.child(j) for j in range(group.childCount()))
+                children = (group.child(j) for j in range(group.childCount()))
+                out.extend(c for c in children if c is not None)
         return out
 
     def chosen(self) -> Scenario | None:
