@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -174,3 +175,36 @@ def test_every_scenario_runs_headless_to_the_end(sid: str) -> None:
     t = run(sid)
     assert t.of("end"), sid
     assert len(t.of("call")) == len(t.of("return")), "every call returned"
+
+
+def test_tcp_multi_client_one_handler_thread_per_connection() -> None:
+    t = run("tcp-multi-client")
+    no_errors(t)
+    handlers = sorted({e.actor for e in t if e.actor.startswith("Handler")})
+    assert handlers == ["Handler 1", "Handler 2", "Handler 3"]
+    accepted = {e.new_sock for e in rets(t, "accept", "Server")}
+    for h in handlers:
+        used = {e.sock for e in t.of("return", actor=h)}
+        assert len(used) == 1 and used <= accepted, "each handler uses one accepted socket"
+        reply = rets(t, "send", h)[0]
+        assert bytes.fromhex(reply.data or "").startswith(b"HELLO FROM")
+    # the server was back in accept() before the first handler finished
+    second_accept = t.of("call", "accept", "Server")[1]
+    first_handler_end = t.first("end", actor="Handler 1")
+    assert second_accept.seq < first_handler_end.seq
+
+
+def test_the_example_in_the_writing_guide_runs(tmp_path: Path) -> None:
+    from socketscope.engine.scenario import load_file
+
+    doc = (Path(__file__).parent.parent / "docs" / "writing-scenarios.md").read_text(
+        encoding="utf-8"
+    )
+    code = doc.split("```python\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "my_echo.py"
+    path.write_text(code, encoding="utf-8")
+    scenario = load_file(path)
+    assert scenario.id == "my-echo" and scenario.title["ko"]
+    t = Trace(scenario.header(), Runner(scenario).run_to_end(timeout=10))
+    no_errors(t)
+    assert rets(t, "accept", "Server")[0].blocked

@@ -27,6 +27,7 @@ from socketscope.engine.traced import (
     select,
     sleep,
     socket,
+    spawn,
     wait_until,
 )
 
@@ -54,5 +55,6 @@ __all__ = [
     "select",
     "sleep",
     "socket",
+    "spawn",
     "wait_until",
 ]

@@ -43,6 +43,7 @@ SIGNATURES = {
     "getsockopt": "int getsockopt(int sockfd, int level, int optname, void* optval, int* optlen)",
     "setblocking": "int fcntl(int fd, int cmd, ... /* F_SETFL, O_NONBLOCK */)",
     "settimeout": "/* Python only: CPython waits in poll() for at most the timeout */",
+    "spawn": "int pthread_create(pthread_t* thread, const pthread_attr_t* attr, void* (*start)(void*), void* arg)",
     "wait_until": "/* SocketScope: one actor waits for another; not a system call */",
     "select": (
         "int select(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds, "
@@ -125,6 +126,8 @@ def c_args(call: Event, ret: Event | None) -> str:
         return f"fcntl({fd}, F_SETFL, {flags})"
     if op == "settimeout":
         return f"settimeout({fd}, {a.get('timeout')})"
+    if op == "spawn":
+        return f"pthread_create(&tid, NULL, {a.get('function')}, ...)  /* {a.get('actor')} */"
     if op == "wait_until":
         who = a.get("actor")
         if a.get("op"):
@@ -166,6 +169,8 @@ def c_result(ret: Event) -> str:
         return f"= {sum(len(v) for v in res.values())}"
     if op in ("settimeout", "wait_until"):
         return ""
+    if op == "spawn":
+        return "= 0"
     return "= 0"
 
 

@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -125,6 +125,7 @@ class Runner:
         self._listeners: dict[tuple[str, int], TracedSocket] = {}
         self._threads: dict[str, threading.Thread] = {}
         self._pending: list[ActorSpec] = []
+        self._spawned_args: dict[str, tuple[Any, ...]] = {}
         self._reached: set[tuple[str, str | None]] = set()
         self._reached_cond = threading.Condition()
         self._live_actors = 0
@@ -180,8 +181,9 @@ class Runner:
         self.gate.set_status(spec.name, Status.RUNNING)
         self.emit(spec.name, "start", message=spec.fn.__name__)
         kwargs = self._actor_kwargs(spec)
+        args = self._spawned_args.pop(spec.name, ())
         try:
-            spec.fn(**kwargs)
+            spec.fn(*args, **kwargs)
         except ActorStopped:
             pass
         except BaseException as exc:  # noqa: BLE001 -- an actor's failure must not kill the run
@@ -203,8 +205,21 @@ class Runner:
             _local.actor = None
             self._actor_finished(spec.name)
 
+    def spawn(self, parent: str, name: str, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        """Start a new actor now, as a program starts a thread: its own lifeline from here on."""
+        from .scenario import ActorSpec
+
+        with self._actors_lock:
+            taken = name in self._threads
+        if taken:
+            raise ValueError(f"there is already an actor called {name!r}")
+        self._spawned_args[name] = args
+        self._start_actor(ActorSpec(name, fn))
+
     def _actor_kwargs(self, spec: ActorSpec) -> dict[str, Any]:
         available = {"port": self.port, "port2": self.port2, "host": "127.0.0.1"}
+        if spec.name in self._spawned_args:
+            return {}  # a spawned actor gets exactly the arguments it was spawned with
         params = inspect.signature(spec.fn).parameters
         return {k: v for k, v in available.items() if k in params}
 

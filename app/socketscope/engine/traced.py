@@ -373,7 +373,9 @@ class TracedSocket:
             self.close()
 
     def _call(self, op: str, args: dict[str, Any] | None = None) -> TracedCall:
-        return TracedCall(current_actor(), self, op, args)
+        ctx = current_actor()
+        self.owner = ctx.name
+        return TracedCall(ctx, self, op, args)
 
     @property
     def is_tcp(self) -> bool:
@@ -952,6 +954,14 @@ def wait_until(actor: str, op: str | None = None, *, returned: bool = False) -> 
         if not ctx.runner.has_reached(actor, key):
             c.mark_blocked()
             ctx.runner.wait_reached(actor, key)
+
+
+def spawn(name: str, target: Callable[..., Any], *args: Any) -> None:
+    """Start ``target(*args)`` as a new actor called ``name``, as
+    ``threading.Thread(target=target, args=args).start()`` would: a lifeline of its own."""
+    ctx = current_actor()
+    with TracedCall(ctx, None, "spawn", {"actor": name, "function": target.__name__}):
+        ctx.runner.spawn(ctx.name, name, target, args)
 
 
 def sleep(seconds: float) -> None:

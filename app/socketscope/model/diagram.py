@@ -182,6 +182,8 @@ class DiagramLayout:
         kind = ev.kind
         if kind == "call":
             self._ghost(lane, ev.seq, None)
+            if ev.sock is not None and ev.sock in self._owner:
+                self._owner[ev.sock] = lane  # a socket handed to another thread moves with it
             box = Box(
                 self._new_row(ev.seq),
                 lane,

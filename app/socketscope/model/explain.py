@@ -124,6 +124,14 @@ WHAT: dict[str, Text] = {
         "ko": "select()는 주어진 소켓 중 하나가 준비될 때까지 기다립니다: 읽기 가능(데이터, 새 연결, "
         "EOF), 쓰기 가능(송신 버퍼의 빈자리, 끝난 connect). 이렇게 스레드 하나가 여러 소켓을 기다립니다.",
     },
+    "spawn": {
+        "en": "The server starts a new thread for this connection and goes straight back to "
+        "accept(): each client gets its own handler, and one slow client does not hold up "
+        "the others. The thread uses the socket that accept() returned.",
+        "ko": "서버가 이 연결을 위한 새 스레드를 시작하고 곧바로 accept()로 돌아갑니다: 클라이언트마다 "
+        "처리기가 따로 있어, 느린 클라이언트 하나가 다른 클라이언트를 막지 않습니다. 스레드는 "
+        "accept()가 돌려준 소켓을 씁니다.",
+    },
     "wait_until": {
         "en": "Not a system call: the scenario makes this actor wait for another, so that the "
         "lesson happens the same way at any speed.",

@@ -63,6 +63,8 @@ def call_label(ev: Event) -> str:
         return f"settimeout(fd {fd}, {a.get('timeout')})"
     if op == "setblocking":
         return f"setblocking(fd {fd}, {a.get('flag')})"
+    if op == "spawn":
+        return f"spawn({a.get('actor')})"
     if op == "wait_until":
         what = f"{a.get('op')}()" if a.get("op") else "finished"
         return (
@@ -110,6 +112,8 @@ def result_label(ev: Event) -> str:
         return f"ready: r={res.get('r', [])} w={res.get('w', [])}"
     if op == "wait_until":
         return "done waiting"
+    if op == "spawn":
+        return "started"
     if op == "bind" and ev.local:
         return f"bound {addr(ev.local)}"
     return "ok"
