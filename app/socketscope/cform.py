@@ -43,7 +43,10 @@ SIGNATURES = {
     "getsockopt": "int getsockopt(int sockfd, int level, int optname, void* optval, int* optlen)",
     "setblocking": "int fcntl(int fd, int cmd, ... /* F_SETFL, O_NONBLOCK */)",
     "settimeout": "/* Python only: CPython waits in poll() for at most the timeout */",
-    "spawn": "int pthread_create(pthread_t* thread, const pthread_attr_t* attr, void* (*start)(void*), void* arg)",
+    "spawn": (
+        "int pthread_create(pthread_t* thread, const pthread_attr_t* attr, "
+        "void* (*start)(void*), void* arg)"
+    ),
     "wait_until": "/* SocketScope: one actor waits for another; not a system call */",
     "select": (
         "int select(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds, "
