@@ -141,3 +141,24 @@ def test_a_box_is_blocked_only_from_its_blocked_event_on() -> None:
     assert not accept.blocked_at(accept.seq), "at its call the accept has not blocked yet"
     assert accept.blocked_at(accept.blocked_seq)
     assert not accept.returned_at(accept.blocked_seq)
+
+
+def test_a_call_made_by_a_signal_handler_inside_a_blocked_call_nests() -> None:
+    """Regression: a handler's close() during a blocked accept() took the accept's place, so the
+    accept never got its result."""
+    s = Script()
+    s("S", "start")
+    s.call("S", "socket", 1, result=3, args={"type": "SOCK_STREAM"})
+    s("S", "call", "accept", sock=1, fd=3)
+    s("S", "blocked", "accept", sock=1, fd=3)
+    s("S", "signal", "signal", message="SIGTERM received: clean_exit() runs")
+    s.call("S", "close", 1)
+    s("S", "return", "accept", sock=1, fd=3, ok=False, error="EXITED", blocked=True, duration=0.5)
+    lay = DiagramLayout(["S"])
+    lay.extend(s.events)
+    accept = next(b for b in lay.boxes if b.op == "accept")
+    close = next(b for b in lay.boxes if b.op == "close")
+    assert accept.ret is not None and accept.ret.error == "EXITED"
+    assert close.ret is not None and close.ok
+    assert lay.spans[0].row1 is not None, "the accept's bar ends where the accept returned"
+    assert [m.kind for m in lay.marks] == ["signal"]

@@ -208,3 +208,42 @@ def test_the_example_in_the_writing_guide_runs(tmp_path: Path) -> None:
     t = Trace(scenario.header(), Runner(scenario).run_to_end(timeout=10))
     no_errors(t)
     assert rets(t, "accept", "Server")[0].blocked
+
+
+def test_signal_cleanup_handler_runs_in_the_blocked_process_and_the_kernel_frees_ports() -> None:
+    import os
+
+    t = run("signal-cleanup")
+    kill1, kill2 = rets(t, "kill", "Operator")
+    assert kill1.ok and kill2.ok
+    sig = t.first("signal", actor="Server 1")
+    assert "SIGTERM" in (sig.message or "") and sig.seq > kill1.seq
+    accept1 = rets(t, "accept", "Server 1")[0]
+    assert accept1.error == "EXITED" and accept1.blocked, "SIGTERM came while accept() waited"
+    close1 = rets(t, "close", "Server 1")[0]
+    assert sig.seq < close1.seq < accept1.seq, "the handler closed the socket"
+    assert rets(t, "accept", "Server 2")[0].error == "SIGKILL"
+    assert t.first("error", actor="Server 2").error == "SIGKILL"
+    binds = rets(t, "bind", "Operator")
+    assert len(binds) == 2 and all(b.ok for b in binds), "both ports are free again"
+    starts = [e.message or "" for e in t.of("start") if e.actor.startswith("Server")]
+    pids = {int(m.rsplit("process ", 1)[1].rstrip(")")) for m in starts}
+    assert len(pids) == 2 and os.getpid() not in pids, "each server is a process of its own"
+
+
+def test_stop_ends_a_blocked_process_actor_within_a_second() -> None:
+    import time as _time
+
+    from socketscope.engine.gate import Status
+
+    runner = Runner(get("signal-cleanup"))
+    runner.start()
+    deadline = _time.monotonic() + 10
+    while runner.gate.status("Server 1")[0] is not Status.BLOCKED and _time.monotonic() < deadline:
+        runner.done.wait(0.01)
+    # hold the operator back so that Server 1 stays blocked: stop now
+    t0 = _time.monotonic()
+    assert runner.stop(timeout=1.0)
+    assert _time.monotonic() - t0 < 1.0
+    proc = runner._processes["Server 1"].proc
+    assert proc is not None and proc.poll() is not None, "the child process has ended"

@@ -3,6 +3,8 @@
 from socketscope.api import AF_INET, SOCK_STREAM, actor, socket
 """
 
+from signal import SIGINT, SIGKILL, SIGTERM
+
 from socketscope.engine.scenario import actor
 from socketscope.engine.traced import (
     AF_INET,
@@ -24,7 +26,9 @@ from socketscope.engine.traced import (
     SOL_SOCKET,
     TCP_NODELAY,
     TracedSocket,
+    kill,
     select,
+    signal,
     sleep,
     socket,
     spawn,
@@ -40,6 +44,9 @@ __all__ = [
     "SHUT_RD",
     "SHUT_RDWR",
     "SHUT_WR",
+    "SIGINT",
+    "SIGKILL",
+    "SIGTERM",
     "SOCK_DGRAM",
     "SOCK_STREAM",
     "SOL_SOCKET",
@@ -52,7 +59,9 @@ __all__ = [
     "TCP_NODELAY",
     "TracedSocket",
     "actor",
+    "kill",
     "select",
+    "signal",
     "sleep",
     "socket",
     "spawn",

@@ -43,6 +43,8 @@ SIGNATURES = {
     "getsockopt": "int getsockopt(int sockfd, int level, int optname, void* optval, int* optlen)",
     "setblocking": "int fcntl(int fd, int cmd, ... /* F_SETFL, O_NONBLOCK */)",
     "settimeout": "/* Python only: CPython waits in poll() for at most the timeout */",
+    "signal": "sighandler_t signal(int signum, sighandler_t handler)",
+    "kill": "int kill(pid_t pid, int sig)",
     "spawn": (
         "int pthread_create(pthread_t* thread, const pthread_attr_t* attr, "
         "void* (*start)(void*), void* arg)"
@@ -129,6 +131,10 @@ def c_args(call: Event, ret: Event | None) -> str:
         return f"fcntl({fd}, F_SETFL, {flags})"
     if op == "settimeout":
         return f"settimeout({fd}, {a.get('timeout')})"
+    if op == "signal":
+        return f"signal({a.get('signal')}, {a.get('handler')})"
+    if op == "kill":
+        return f"kill(pid of {a.get('actor')}, {a.get('signal')})"
     if op == "spawn":
         return f"pthread_create(&tid, NULL, {a.get('function')}, ...)  /* {a.get('actor')} */"
     if op == "wait_until":
@@ -156,6 +162,8 @@ def c_result(ret: Event) -> str:
             return "= -1 EAGAIN (timed out)"
         if name == "STOPPED":
             return "= ? (run stopped)"
+        if name == "EXITED":
+            return "= ? (the process exited during the call)"
         return f"= -1 {name} ({why})"
     op = ret.op
     if op == "socket":

@@ -23,7 +23,7 @@ class LogFormatter:
     def __init__(self, color: bool = False, width: int = 8) -> None:
         self.color = color
         self.width = width
-        self._calls: dict[str, Event] = {}
+        self._calls: dict[str, list[Event]] = {}  # per actor, innermost last (signal handlers)
         self._states: dict[int, str | None] = {}
 
     def _c(self, code: str, text: str) -> str:
@@ -34,13 +34,15 @@ class LogFormatter:
 
     def feed(self, ev: Event) -> Iterator[str]:
         if ev.kind == "call":
-            self._calls[ev.actor] = ev
+            self._calls.setdefault(ev.actor, []).append(ev)
         elif ev.kind == "blocked":
-            call = self._calls.get(ev.actor) or ev
+            stack = self._calls.get(ev.actor)
+            call = stack[-1] if stack else ev
             # Said at the moment it happens, so the log reads in the order things happened.
             yield f"{self._tag(ev.actor)}{c_args(call, None)} " + self._c(_AMBER, "... blocks")
         elif ev.kind == "return":
-            call = self._calls.pop(ev.actor, ev)
+            stack = self._calls.get(ev.actor)
+            call = stack.pop() if stack else ev
             text = c_args(call, ev)
             if ev.blocked:
                 text += " " + self._c(_AMBER, f"blocked {duration(ev.duration or 0)}")
@@ -67,6 +69,8 @@ class LogFormatter:
         elif ev.kind == "error":
             where = f" (line {ev.line})" if ev.line else ""
             yield self._tag(ev.actor) + self._c(_RED, f"!! {ev.message}{where}")
+        elif ev.kind == "signal":
+            yield self._tag(ev.actor) + self._c(_AMBER, f">> {ev.message}")
         elif ev.kind == "dgram_lost":
             yield self._tag(ev.actor) + self._c(
                 _RED, f"datagram #{ev.dgram} was dropped by the kernel"

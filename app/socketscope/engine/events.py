@@ -20,6 +20,7 @@ EventKind = Literal[
     "burst",  # many identical data calls summarised (free-running large transfers)
     "dgram_lost",  # a UDP datagram that was sent but never received (seen at a later recv)
     "error",  # an exception escaped the actor's code
+    "signal",  # a process actor received a signal; its handler runs now
     "end",  # the actor's function returned (or was stopped)
 ]
 

@@ -28,6 +28,7 @@ from .gate import ActorStopped, Mode, Status, StepGate
 from .pairing import Pairing
 
 if TYPE_CHECKING:
+    from .child import ProcessActor
     from .scenario import ActorSpec, Scenario
     from .traced import TracedSocket
 
@@ -59,6 +60,8 @@ def errno_name(exc: BaseException) -> str:
         return "timeout"
     if isinstance(exc, ActorStopped):
         return "STOPPED"
+    if isinstance(exc, SystemExit):
+        return "EXITED"
     code = getattr(exc, "errno", None)
     if isinstance(code, int):
         return errno.errorcode.get(code, str(code))
@@ -126,6 +129,7 @@ class Runner:
         self._threads: dict[str, threading.Thread] = {}
         self._pending: list[ActorSpec] = []
         self._spawned_args: dict[str, tuple[Any, ...]] = {}
+        self._processes: dict[str, ProcessActor] = {}
         self._reached: set[tuple[str, str | None]] = set()
         self._reached_cond = threading.Condition()
         self._live_actors = 0
@@ -166,8 +170,9 @@ class Runner:
             if self._stopping:
                 return
             self._live_actors += 1
+            target = self._process_main if spec.process else self._actor_main
             th = threading.Thread(
-                target=self._actor_main, args=(spec,), name=f"socketscope-{spec.name}", daemon=True
+                target=target, args=(spec,), name=f"socketscope-{spec.name}", daemon=True
             )
             self._threads[spec.name] = th
         # Running from now on, not from when the thread is first scheduled: a step must not
@@ -215,6 +220,35 @@ class Runner:
             raise ValueError(f"there is already an actor called {name!r}")
         self._spawned_args[name] = args
         self._start_actor(ActorSpec(name, fn))
+
+    def _process_main(self, spec: ActorSpec) -> None:
+        """A process actor: this thread runs the child and relays what it does."""
+        from .child import ProcessActor
+
+        actor = ProcessActor(self, spec, len(self._processes), self._actor_kwargs(spec))
+        self._processes[spec.name] = actor
+        try:
+            actor.run()
+        except Exception as exc:  # noqa: BLE001 -- a failed child must not kill the run
+            self.emit(
+                spec.name,
+                "error",
+                error=type(exc).__name__,
+                message=str(exc),
+                traceback=traceback.format_exc(),
+            )
+        finally:
+            if not actor.ended:
+                self.emit(spec.name, "end")
+            self.gate.set_status(spec.name, Status.FINISHED)
+            self._actor_finished(spec.name)
+
+    def send_signal(self, actor: str, signum: int) -> None:
+        """Deliver a real signal to a process actor (kill(pid, sig))."""
+        proc = self._processes.get(actor)
+        if proc is None:
+            raise ValueError(f"{actor!r} is not a process actor: signals go to processes")
+        proc.send_signal(signum)
 
     def _actor_kwargs(self, spec: ActorSpec) -> dict[str, Any]:
         available = {"port": self.port, "port2": self.port2, "host": "127.0.0.1"}

@@ -44,6 +44,7 @@ class ActorSpec:
     # ("Server", "accept") is "start the client once the server waits in accept()";
     # ("Client 1", "connect/returned") waits for the return; ("Server", None) for the end.
     starts_when: tuple[str, str | None] | None = None
+    process: bool = False  # run in a child process of its own (signals need a main thread)
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,10 @@ class Scenario:
 
 
 def actor(
-    name: str, *, starts_when: tuple[str, str | None] | tuple[str, str, str] | None = None
+    name: str,
+    *,
+    starts_when: tuple[str, str | None] | tuple[str, str, str] | None = None,
+    process: bool = False,
 ) -> Callable[[F], F]:
     """Mark a function as an actor of the scenario module it is defined in.
 
@@ -88,7 +92,7 @@ def actor(
         when = (who, f"{op}/returned" if op and returned else op)
 
     def mark(fn: F) -> F:
-        fn.__socketscope_actor__ = ActorSpec(name, fn, when)  # type: ignore[attr-defined]
+        fn.__socketscope_actor__ = ActorSpec(name, fn, when, process)  # type: ignore[attr-defined]
         return fn
 
     return mark

@@ -964,6 +964,37 @@ def spawn(name: str, target: Callable[..., Any], *args: Any) -> None:
         ctx.runner.spawn(ctx.name, name, target, args)
 
 
+def signal(signum: int, handler: Callable[[int, Any], Any]) -> None:
+    """``signal.signal`` for a process actor, traced: installing the handler is a call, and the
+    moment the signal arrives and the handler starts is a ``signal`` event."""
+    import signal as _sig
+
+    ctx = current_actor()
+    name = _sig.Signals(signum).name
+
+    def arrived(sig: int, frame: Any) -> Any:
+        ctx.runner.emit(
+            ctx.name,
+            "signal",
+            op="signal",
+            line=frame.f_lineno if frame else None,
+            message=f"{name} received: {getattr(handler, '__name__', 'handler')}() runs",
+        )
+        return handler(sig, frame)
+
+    with TracedCall(ctx, None, "signal", {"signal": name, "handler": handler.__name__}):
+        _sig.signal(signum, arrived)
+
+
+def kill(actor: str, signum: int) -> None:
+    """Send a real signal to a process actor, as ``kill(pid, sig)`` does."""
+    import signal as _sig
+
+    ctx = current_actor()
+    with TracedCall(ctx, None, "kill", {"actor": actor, "signal": _sig.Signals(signum).name}):
+        ctx.runner.send_signal(actor, signum)
+
+
 def sleep(seconds: float) -> None:
     """Pause the actor (not traced as a call); a stop ends the pause at once."""
     ctx = current_actor()

@@ -17,7 +17,7 @@ from socketscope.engine.events import Event
 from socketscope.model.labels import arrow_label, call_label, result_label
 
 R = TypeVar("R", bound=tuple[Any, ...])
-ArrowKind = Literal["handshake", "data", "dgram", "fin", "rst", "wake"]
+ArrowKind = Literal["handshake", "data", "dgram", "fin", "rst", "wake", "kill"]
 
 
 @dataclass(slots=True)
@@ -92,7 +92,7 @@ class StateTag:
 class Mark:
     """A row that is not a call: an actor's exception, a lost datagram, an actor's end."""
 
-    kind: Literal["error", "lost", "end", "start"]
+    kind: Literal["error", "lost", "end", "start", "signal"]
     lane: int
     row: int
     seq: int
@@ -118,8 +118,10 @@ class DiagramLayout:
         self.marks: list[Mark] = []
         self.lane_rows: dict[int, tuple[int, int | None]] = {}  # lane -> (first row, end row)
         self.lane_start_seq: dict[int, int] = {}
-        self._open: dict[str, Box] = {}  # actor -> box of its call in progress
-        self._open_span: dict[str, BlockedSpan] = {}
+        # actor -> its calls in progress, innermost last: a signal handler can make a call while
+        # the call it interrupted (a blocked accept) is still in progress
+        self._open: dict[str, list[Box]] = defaultdict(list)
+        self._open_span: dict[int, BlockedSpan] = {}  # by the seq of the blocked call's box
         self._owner: dict[int, int] = {}  # sock -> lane
         self._state: dict[int, str | None] = {}
         self._streams: dict[tuple[int, str], _Stream] = defaultdict(_Stream)
@@ -132,6 +134,7 @@ class DiagramLayout:
         self._dgram_sends: dict[int, tuple[int, int, int, str]] = {}
         self._dgram_recvs: dict[int, tuple[int, int, int]] = {}
         self._fin_sent: set[int] = set()
+        self._kills: dict[str, tuple[int, int, str]] = {}  # target actor -> the kill() call
         self._rst_on_close: set[int] = set()
         self._recv_q: dict[int, int] = {}
         # per lane: the seqs at which its actor began or stopped waiting at the gate, and the op
@@ -195,18 +198,19 @@ class DiagramLayout:
                 call=ev,
             )
             self.boxes.append(box)
-            self._open[ev.actor] = box
+            self._open[ev.actor].append(box)
         elif kind == "waiting":
             self._ghost(lane, ev.seq, ev.op)
         elif kind == "blocked":
-            blocked_box = self._open.get(ev.actor)
+            stack = self._open.get(ev.actor)
+            blocked_box = stack[-1] if stack else None
             if blocked_box is not None:
                 box = blocked_box
                 box.blocked = True
                 box.blocked_seq = ev.seq
                 span = BlockedSpan(lane, box.row, ev.seq, ev.t, box.op, box)
                 self.spans.append(span)
-                self._open_span[ev.actor] = span
+                self._open_span[box.seq] = span
         elif kind == "return":
             self._on_return(ev, lane)
         elif kind == "burst":
@@ -230,8 +234,13 @@ class DiagramLayout:
             self._data(ev, lane, row, row)
         elif kind == "kernel":
             self._on_kernel(ev)
-        elif kind == "error":
-            self.marks.append(Mark("error", lane, self._new_row(ev.seq), ev.seq, ev.message or ""))
+        elif kind in ("error", "signal"):
+            row = self._new_row(ev.seq)
+            self.marks.append(Mark(kind, lane, row, ev.seq, ev.message or ""))
+            kill = self._kills.pop(ev.actor, None)
+            if kill is not None:
+                k_lane, k_row, signame = kill
+                self.arrows.append(Arrow("kill", k_lane, k_row, lane, row, ev.seq, signame))
         elif kind == "dgram_lost":
             row = max(0, self.row_count - 1)
             self.marks.append(Mark("lost", lane, row, ev.seq, f"datagram #{ev.dgram} dropped"))
@@ -244,14 +253,15 @@ class DiagramLayout:
             self._ghost(lane, ev.seq, None)
 
     def _on_return(self, ev: Event, lane: int) -> None:
-        box = self._open.pop(ev.actor, None)
+        stack = self._open.get(ev.actor)
+        box = stack.pop() if stack else None
         if box is None:  # a return without its call (a trace cut short): give it a row
             box = Box(self._new_row(ev.seq), lane, ev.seq, ev.op or "?", ev.sock, ev.op or "?")
             self.boxes.append(box)
         box.ret_seq, box.ret, box.ok, box.error = ev.seq, ev, ev.ok, ev.error
         box.result = result_label(ev)
         ret_row = box.row
-        span = self._open_span.pop(ev.actor, None)
+        span = self._open_span.pop(box.seq, None)
         if span is not None:
             ret_row = self._new_row(ev.seq)
             span.row1, span.seq1, span.duration = ret_row, ev.seq, ev.duration
@@ -281,6 +291,9 @@ class DiagramLayout:
                 self._send_woken(ev, lane, ret_row)
         if ev.ok and op in ("close", "shutdown") and ev.sock is not None:
             self._fin(ev, lane, ret_row, box.call)
+        if op == "kill" and ev.ok and box.call is not None and box.call.args:
+            a = box.call.args
+            self._kills[str(a.get("actor"))] = (lane, box.row, str(a.get("signal")))
         if op == "setsockopt" and box.call is not None and box.call.args:
             a = box.call.args
             if a.get("option") == "SO_LINGER" and isinstance(a.get("value"), str):

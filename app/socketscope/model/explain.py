@@ -132,6 +132,22 @@ WHAT: dict[str, Text] = {
         "처리기가 따로 있어, 느린 클라이언트 하나가 다른 클라이언트를 막지 않습니다. 스레드는 "
         "accept()가 돌려준 소켓을 씁니다.",
     },
+    "signal": {
+        "en": "signal() installs a handler: when this process receives the signal, its main "
+        "thread stops what it is doing and runs the handler — even in the middle of a blocked "
+        "accept(). Here the handler closes the listening socket and exits.",
+        "ko": "signal()은 핸들러를 설치합니다: 이 프로세스가 시그널을 받으면 메인 스레드가 하던 일을 "
+        "멈추고 핸들러를 실행합니다 — 대기 중인 accept() 도중에도. 여기서 핸들러는 듣기 소켓을 닫고 "
+        "종료합니다.",
+    },
+    "kill": {
+        "en": "kill() sends a signal to another process (here SocketScope's process actor). "
+        "SIGTERM and SIGINT can be caught by a handler; SIGKILL cannot: the process ends at "
+        "once, and the kernel closes all its sockets.",
+        "ko": "kill()은 다른 프로세스에 시그널을 보냅니다 (여기서는 SocketScope의 프로세스 액터). "
+        "SIGTERM과 SIGINT는 핸들러로 잡을 수 있지만 SIGKILL은 잡을 수 없습니다: 프로세스는 곧바로 "
+        "끝나고, 커널이 그 소켓을 모두 닫습니다.",
+    },
     "wait_until": {
         "en": "Not a system call: the scenario makes this actor wait for another, so that the "
         "lesson happens the same way at any speed.",
@@ -220,6 +236,18 @@ ERRORS: dict[str, Text] = {
         "that nothing leaves this machine. No packet was sent.",
         "ko": "SocketScope가 거부했습니다: 이 컴퓨터 밖으로 아무것도 나가지 않도록 루프백 주소"
         "(127.0.0.0/8, ::1)만 허용합니다. 패킷은 보내지 않았습니다.",
+    },
+    "EXITED": {
+        "en": "The process exited while this call waited: a signal handler called sys.exit(). "
+        "The call never returned; the kernel closes whatever sockets are still open.",
+        "ko": "이 호출이 기다리는 동안 프로세스가 종료되었습니다: 시그널 핸들러가 sys.exit()를 "
+        "불렀습니다. 호출은 돌아오지 않았고, 아직 열린 소켓은 커널이 닫습니다.",
+    },
+    "SIGKILL": {
+        "en": "Killed by SIGKILL: no handler can run. The kernel closes every socket of the "
+        "process; a listening socket leaves nothing behind, so its port is free again.",
+        "ko": "SIGKILL로 종료되었습니다: 어떤 핸들러도 실행되지 않습니다. 커널이 프로세스의 소켓을 모두 "
+        "닫고, 듣기 소켓은 아무것도 남기지 않으므로 포트가 다시 비게 됩니다.",
     },
     "STOPPED": {
         "en": "The run was stopped while this call was in progress.",

@@ -65,6 +65,10 @@ def call_label(ev: Event) -> str:
         return f"setblocking(fd {fd}, {a.get('flag')})"
     if op == "spawn":
         return f"spawn({a.get('actor')})"
+    if op == "signal":
+        return f"signal({a.get('signal')}, {a.get('handler')})"
+    if op == "kill":
+        return f"kill({a.get('actor')}, {a.get('signal')})"
     if op == "wait_until":
         what = f"{a.get('op')}()" if a.get("op") else "finished"
         return (
@@ -89,6 +93,8 @@ def result_label(ev: Event) -> str:
             return "✗ stopped"
         if ev.error == "NOT_LOOPBACK":
             return "✗ refused: not loopback"
+        if ev.error == "EXITED":
+            return "✗ the process exited"
         return f"✗ {ev.error}"
     op = ev.op or ""
     if op == "socket":
@@ -114,6 +120,10 @@ def result_label(ev: Event) -> str:
         return "done waiting"
     if op == "spawn":
         return "started"
+    if op == "signal":
+        return "handler installed"
+    if op == "kill":
+        return "signal sent"
     if op == "bind" and ev.local:
         return f"bound {addr(ev.local)}"
     return "ok"

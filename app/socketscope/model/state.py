@@ -91,7 +91,7 @@ class RunState:
         st = cls()
         for name in actors or []:
             st.actors[name] = ActorInfo(name)
-        pending: dict[str, Event] = {}
+        pending: dict[str, list[Event]] = {}
         for ev in events[:count]:
             st._apply(ev, pending)
         return st
@@ -101,7 +101,7 @@ class RunState:
             self.actors[name] = ActorInfo(name)
         return self.actors[name]
 
-    def _apply(self, ev: Event, pending: dict[str, Event]) -> None:
+    def _apply(self, ev: Event, pending: dict[str, list[Event]]) -> None:
         self.last = ev
         a = self._actor(ev.actor)
         kind = ev.kind
@@ -111,14 +111,15 @@ class RunState:
             a.status, a.op, a.since, a.sock = "waiting", ev.op, ev.t, ev.sock
         elif kind == "call":
             a.status, a.op, a.since, a.sock = "running", ev.op, ev.t, ev.sock
-            pending[ev.actor] = ev
+            pending.setdefault(ev.actor, []).append(ev)  # a stack: handlers nest calls
             self.calls += 1
         elif kind == "blocked":
             a.status, a.since = "blocked", ev.t
             self.blocked_calls += 1
         elif kind == "return":
             a.status, a.since = "running", ev.t
-            self._on_return(ev, pending.pop(ev.actor, None))
+            stack = pending.get(ev.actor)
+            self._on_return(ev, stack.pop() if stack else None)
             if ev.ok is False:
                 self.errors += 1
         elif kind == "burst":

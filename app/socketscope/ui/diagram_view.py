@@ -518,11 +518,12 @@ class SequenceDiagram(QAbstractScrollArea):
 
     def _paint_mark(self, p: QPainter, mark: Any) -> None:
         r = self._box_rect(mark.lane, mark.row)
-        p.setPen(QPen(theme.RED, 2))
-        p.setBrush(theme.RED_LIGHT)
+        signal = mark.kind == "signal"
+        p.setPen(QPen(theme.AMBER if signal else theme.RED, 2))
+        p.setBrush(theme.AMBER_LIGHT if signal else theme.RED_LIGHT)
         p.drawRoundedRect(r, 7, 7)
         p.setFont(self._font(14, bold=True))
-        p.setPen(theme.RED)
+        p.setPen(theme.INK if signal else theme.RED)
         fm = QFontMetricsF(p.font())
         text = ("✗ " if mark.kind == "error" else "") + mark.text
         inner = r.adjusted(10, 0, -10, 0)
@@ -551,6 +552,8 @@ class SequenceDiagram(QAbstractScrollArea):
             pen = QPen(theme.BLUE, 2.6 * max(0.6, self.zoom))
         elif a.kind == "dgram":
             pen = QPen(theme.BLUE, 2.6 * max(0.6, self.zoom), Qt.PenStyle.DashLine)
+        elif a.kind == "kill":
+            pen = QPen(theme.RED, 2.4 * max(0.6, self.zoom), Qt.PenStyle.DashDotLine)
         elif a.kind == "wake":
             pen = QPen(theme.AMBER, 2.0 * max(0.6, self.zoom), Qt.PenStyle.DotLine)
         elif a.kind == "rst":

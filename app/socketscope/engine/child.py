@@ -1,0 +1,473 @@
+"""Process actors: an actor that runs in a child process of its own.
+
+Signals are delivered to a process's main thread, so a lesson about SIGINT/SIGTERM handlers needs
+a real process. The child runs the actor function in its main thread with ``ChildRunner``, a
+stand-in for the Runner that the traced sockets use unchanged: events go to the parent over a
+socketpair (JSON lines), and every call waits at the parent's real StepGate. The parent side is
+``ProcessActor``: one manager thread per child that relays events into the trace, answers the
+child's requests (the gate, connection pairing, wait_until) and ends the child on stop.
+
+    python -m socketscope.engine.child FD    (started by ProcessActor, not by hand)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import signal as _signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from . import kernel
+from .events import Event, KernelSnapshot
+from .gate import ActorStopped, Status
+from .pairing import ConnEnd, DatagramMatch, _PendingDatagram
+
+if TYPE_CHECKING:
+    from .runner import Runner
+    from .scenario import ActorSpec
+    from .traced import TracedSocket
+
+CHILD_SOCK_BASE = 100_000  # child socket ids: 100000 * (n + 1) + i, never colliding with ours
+
+
+# --- framing: one JSON object per line ------------------------------------------------------------
+class Channel:
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self._buf = b""
+        self._send_lock = threading.Lock()
+
+    def send(self, msg: dict[str, Any]) -> None:
+        data = (json.dumps(msg) + "\n").encode()
+        with self._send_lock:
+            self.sock.sendall(data)
+
+    def recv(self) -> dict[str, Any] | None:
+        """One message, or None when the other side has gone."""
+        while b"\n" not in self._buf:
+            try:
+                chunk = self.sock.recv(65536)
+            except OSError:
+                return None
+            if not chunk:
+                return None
+            self._buf += chunk
+        line, self._buf = self._buf.split(b"\n", 1)
+        msg: dict[str, Any] = json.loads(line)
+        return msg
+
+    @property
+    def buffered(self) -> bool:
+        return b"\n" in self._buf
+
+
+# --- the parent's side ---------------------------------------------------------------------------
+class ProcessActor:
+    """Runs one process actor: start the child, relay its events and requests, end it."""
+
+    def __init__(self, runner: Runner, spec: ActorSpec, index: int, kwargs: dict[str, Any]) -> None:
+        self.runner = runner
+        self.spec = spec
+        self.index = index
+        self.kwargs = kwargs
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._sockets: dict[int, dict[str, Any]] = {}  # what the child opened, for its death
+        self.ended = False
+        self._in_call: Event | None = None  # the child's call in progress, if any
+        self._in_call_blocked = False
+        self._in_call_t = 0.0
+
+    def send_signal(self, signum: int) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.kill(self.proc.pid, signum)
+
+    def run(self) -> None:
+        runner, name = self.runner, self.spec.name
+        parent_end, child_end = socket.socketpair()
+        ch = Channel(parent_end)
+        source = self.spec.fn.__code__.co_filename
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "socketscope.engine.child", str(child_end.fileno())],
+                pass_fds=(child_end.fileno(),),
+                stdin=subprocess.DEVNULL,
+            )
+            child_end.close()
+            ch.send(
+                {
+                    "t": "run",
+                    "actor": name,
+                    "source": source,
+                    "function": self.spec.fn.__name__,
+                    "kwargs": self.kwargs,
+                    "sock_base": CHILD_SOCK_BASE * (self.index + 1),
+                    "data_cap": runner.options.data_cap,
+                    "free": runner.gate.free_running,
+                }
+            )
+            self._relay(ch)
+        finally:
+            self._reap()
+            with contextlib.suppress(OSError):
+                parent_end.close()
+            with contextlib.suppress(OSError):
+                child_end.close()
+
+    def _relay(self, ch: Channel) -> None:
+        runner, name = self.runner, self.spec.name
+        free = runner.gate.free_running
+        assert runner._wake_r is not None
+        while True:
+            if runner.stopping:
+                with contextlib.suppress(OSError):
+                    ch.send({"t": "stop"})
+                return
+            if runner.gate.free_running != free:
+                free = runner.gate.free_running
+                ch.send({"t": "mode", "free": free})
+            if not ch.buffered:
+                r, _, _ = select.select([ch.sock, runner._wake_r], [], [], 0.05)
+                if ch.sock not in r:
+                    continue
+            msg = ch.recv()
+            if msg is None:
+                return  # the child has gone: its process ended
+            kind = msg.get("t")
+            if kind == "ev":
+                self._event(msg["ev"])
+            elif kind == "gate":
+                try:
+                    runner.gate.pass_through(name, msg["op"])
+                    ch.send({"t": "go", "free": runner.gate.free_running})
+                except ActorStopped:
+                    ch.send({"t": "stop"})
+                    return
+            elif kind == "status":
+                runner.gate.set_status(name, Status(msg["status"]), msg.get("op"))
+            elif kind == "milestone":
+                runner.milestone(name, msg["op"], returned=msg.get("returned", False))
+            elif kind == "reached":
+                try:
+                    runner.wait_reached(msg["actor"], msg["op"])
+                    ch.send({"t": "go"})
+                except ActorStopped:
+                    ch.send({"t": "stop"})
+                    return
+            elif kind == "conn":
+                end = runner.pairing.connection(
+                    msg["sock"], tuple(msg["local"]), tuple(msg["peer"]), msg["side"]
+                )
+                ch.send({"t": "conn", "conn": end.conn, "side": end.side})
+            elif kind == "done":
+                return
+
+    def _event(self, d: dict[str, Any]) -> None:
+        ev = Event.from_json({**d, "seq": 0, "t": 0.0})
+        fields = {k: v for k, v in asdict(ev).items() if k not in ("seq", "t", "actor", "kind")}
+        if isinstance(fields.get("kernel"), dict):
+            fields["kernel"] = KernelSnapshot.from_json(fields["kernel"])
+        self.runner.emit(ev.actor, ev.kind, **{k: v for k, v in fields.items() if v is not None})
+        if ev.kind == "end":
+            self.ended = True
+        elif ev.kind == "call":
+            self._in_call, self._in_call_blocked = ev, False
+            self._in_call_t = self.runner.time()
+        elif ev.kind == "blocked":
+            self._in_call_blocked = True
+        elif ev.kind == "return":
+            self._in_call = None
+        if ev.kind == "return" and ev.ok and ev.sock is not None:
+            s = self._sockets.setdefault(ev.new_sock or ev.sock, {})
+            if ev.op == "socket":
+                s["fd"] = ev.fd
+            if ev.op == "close":
+                self._sockets.pop(ev.sock, None)
+            elif ev.local:
+                s["local"] = ev.local
+            if ev.op == "listen":
+                s["listening"] = True
+
+    def _reap(self) -> None:
+        """End the child if it is still running, and say what the kernel did if it died."""
+        proc = self.proc
+        if proc is None:
+            return
+        try:
+            code = proc.wait(timeout=0.4)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            code = proc.wait()
+        if code < 0 and not self.runner.stopping:
+            name = _signal.Signals(-code).name
+            call = self._in_call
+            if call is not None:
+                # the call never returned: the process died inside it
+                self.runner.emit(
+                    self.spec.name,
+                    "return",
+                    op=call.op,
+                    sock=call.sock,
+                    fd=call.fd,
+                    ok=False,
+                    error=name,
+                    blocked=self._in_call_blocked,
+                    duration=round(self.runner.time() - self._in_call_t, 6),
+                    message=f"the process was killed by {name} during this call; it never returned",
+                )
+            # The process could not tell us: its sockets were closed by the kernel at its death.
+            for sid, s in self._sockets.items():
+                local = s.get("local")
+                state = (
+                    kernel.lingering_state(tuple(local), None)
+                    if local and s.get("listening")
+                    else None
+                )
+                self.runner.emit(
+                    self.spec.name,
+                    "kernel",
+                    op="exit",
+                    sock=sid,
+                    fd=s.get("fd"),
+                    message=f"killed by {name}: the kernel closed this socket",
+                    kernel=KernelSnapshot(state=state),
+                )
+            self.runner.emit(
+                self.spec.name, "error", error=name, message=f"the process was killed by {name}"
+            )
+
+
+# --- the child's side ----------------------------------------------------------------------------
+class RemoteGate:
+    def __init__(self, child: ChildRunner, free: bool) -> None:
+        self.child = child
+        self.free_running = free
+        self.mode = None
+
+    def pass_through(self, actor: str, op: str) -> None:
+        if self.child.stopping:
+            raise ActorStopped
+        if self.free_running:
+            return
+        reply = self.child.request({"t": "gate", "op": op})
+        self.free_running = bool(reply.get("free", self.free_running))
+
+    def set_status(self, actor: str, status: Status, op: str | None = None) -> None:
+        self.child.post({"t": "status", "status": status.value, "op": op})
+
+
+class RemotePairing:
+    """TCP pairing is asked of the parent. UDP datagrams to or from a process actor are not
+    paired (yet): their ``dgram`` stays null."""
+
+    def __init__(self, child: ChildRunner) -> None:
+        self.child = child
+
+    def connection(self, sock_id: int, local: Any, peer: Any, side: str) -> ConnEnd:
+        reply = self.child.request(
+            {"t": "conn", "sock": sock_id, "local": list(local), "peer": list(peer), "side": side}
+        )
+        return ConnEnd(int(reply["conn"]), str(reply["side"]))
+
+    def peer_sock(self, conn: int, side: str) -> int | None:
+        return None  # the peer may live in another process: no snapshot of it from here
+
+    def datagram_sending(
+        self, sender_sock: int, src: Any, dst: Any, payload: bytes
+    ) -> _PendingDatagram:
+        return _PendingDatagram(None, sender_sock, src, dst, b"")  # type: ignore[arg-type]
+
+    def datagram_sent(self, d: _PendingDatagram, src: Any) -> None:
+        pass
+
+    def datagram_failed(self, dst: Any, d: _PendingDatagram) -> None:
+        pass
+
+    def datagram_received(self, local: Any, src: Any, payload: bytes) -> DatagramMatch:
+        return DatagramMatch(None, None)
+
+    def datagrams_never_received(self, local: Any) -> list[int]:
+        return []
+
+
+class ChildRunner:
+    """What TracedSocket needs of a Runner, inside the child process."""
+
+    def __init__(self, ch: Channel, msg: dict[str, Any]) -> None:
+        from .runner import RunOptions
+
+        self.ch = ch
+        self.options = RunOptions(data_cap=int(msg["data_cap"]), burst_after=10**12)
+        self.gate = RemoteGate(self, bool(msg.get("free")))
+        self.pairing = RemotePairing(self)
+        self.stopping = False
+        self._replies: list[dict[str, Any]] = []
+        self._cond = threading.Condition()
+        self._next_id = int(msg["sock_base"])
+        self._socks: dict[int, TracedSocket] = {}
+        self._listeners: dict[Any, TracedSocket] = {}
+        self.fd_lock = threading.RLock()
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._t0 = time.monotonic()
+        threading.Thread(target=self._read, name="socketscope-child-reader", daemon=True).start()
+
+    # messages
+    def post(self, msg: dict[str, Any]) -> None:
+        with contextlib.suppress(OSError):
+            self.ch.send(msg)
+
+    def request(self, msg: dict[str, Any]) -> dict[str, Any]:
+        with self._cond:
+            self._replies.clear()
+        self.post(msg)
+        with self._cond:
+            while not self._replies and not self.stopping:
+                self._cond.wait(0.5)
+            if self.stopping:
+                raise ActorStopped
+            reply = self._replies.pop(0)
+        if reply.get("t") == "stop":
+            self._stop()
+            raise ActorStopped
+        return reply
+
+    def _read(self) -> None:
+        while True:
+            msg = self.ch.recv()
+            if msg is None or msg.get("t") == "stop":
+                self._stop()
+                return
+            if msg.get("t") == "mode":
+                self.gate.free_running = bool(msg["free"])
+                continue
+            with self._cond:
+                self._replies.append(msg)
+                self._cond.notify_all()
+
+    def _stop(self) -> None:
+        self.stopping = True
+        with contextlib.suppress(OSError):
+            self._wake_w.send(b"!")
+        with self._cond:
+            self._cond.notify_all()
+
+    # what TracedSocket and TracedCall use
+    def emit(self, actor: str, kind: str, **fields: Any) -> None:
+        self.post({"t": "ev", "ev": Event(0, 0.0, actor, kind, **fields).to_json()})  # type: ignore[arg-type]
+
+    def register(self, sock: TracedSocket) -> int:
+        self._next_id += 1
+        self._socks[self._next_id] = sock
+        return self._next_id
+
+    def sock(self, sid: int | None) -> TracedSocket | None:
+        return self._socks.get(sid) if sid is not None else None
+
+    def add_listener(self, addr: Any, sock: TracedSocket) -> None:
+        self._listeners[addr] = sock
+
+    def listener_at(self, addr: Any) -> TracedSocket | None:
+        return self._listeners.get(addr)
+
+    def milestone(self, actor: str, op: str | None, returned: bool = False) -> None:
+        self.post({"t": "milestone", "op": op, "returned": returned})
+
+    def has_reached(self, actor: str, op: str | None) -> bool:
+        return False  # always ask the parent, in wait_reached
+
+    def wait_reached(self, actor: str, op: str | None) -> None:
+        self.request({"t": "reached", "actor": actor, "op": op})
+
+    def snapshot_events(self, actor: str, op: str, socks: list[TracedSocket]) -> None:
+        for s in socks:
+            with self.fd_lock:
+                snap = s.kernel_snapshot()
+            self.emit(actor, "kernel", op=op, sock=s.id, fd=s.fd, kernel=snap)
+
+    def flush_burst(self, ctx: Any) -> None:
+        pass  # no bursts in a process actor: every call is recorded
+
+    def time(self) -> float:
+        return time.monotonic() - self._t0
+
+    def wait_ready(self, fd: int, want_write: bool, timeout: float | None) -> bool:
+        if self.stopping:
+            raise ActorStopped
+        wake = self._wake_r.fileno()
+        # a signal handler may run in here (this is the main thread): select() is then retried
+        if want_write:
+            r, w, _ = select.select([wake], [fd], [], timeout)
+        else:
+            r, w, _ = select.select([fd, wake], [], [], timeout)
+        if self.stopping:
+            raise ActorStopped
+        return bool(w) or fd in r
+
+    def wait_any(
+        self, rfds: list[int], wfds: list[int], xfds: list[int], timeout: float | None
+    ) -> tuple[list[int], list[int], list[int]]:
+        if self.stopping:
+            raise ActorStopped
+        wake = self._wake_r.fileno()
+        r, w, x = select.select([*rfds, wake], wfds, xfds, timeout)
+        if self.stopping:
+            raise ActorStopped
+        return [f for f in r if f != wake], w, x
+
+
+def child_main(fd: int) -> int:
+    from .runner import ActorContext, _local
+    from .scenario import load_file
+
+    ch = Channel(socket.socket(fileno=fd))
+    msg = ch.recv()
+    if msg is None or msg.get("t") != "run":
+        return 2
+    runner = ChildRunner(ch, msg)
+    name = msg["actor"]
+    scenario = load_file(msg["source"])
+    spec = next(a for a in scenario.actors if a.fn.__name__ == msg["function"])
+    ctx = ActorContext(runner, name, spec)  # type: ignore[arg-type]
+    _local.actor = ctx
+    runner.gate.set_status(name, Status.RUNNING)
+    runner.emit(name, "start", message=f"{spec.fn.__name__} (process {os.getpid()})")
+    code = 0
+    try:
+        spec.fn(**msg["kwargs"])
+    except ActorStopped:
+        pass
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else 0
+        runner.emit(
+            name, "kernel", op="exit", message=f"sys.exit({e.code}) in process {os.getpid()}"
+        )
+    except BaseException as exc:  # noqa: BLE001 -- reported to the parent like a thread actor's
+        runner.emit(
+            name,
+            "error",
+            error=type(exc).__name__,
+            message=f"{type(exc).__name__}: {exc}",
+            traceback=traceback.format_exc(),
+        )
+    finally:
+        # the kernel closes a process's sockets when it exits; say so for those left open
+        for s in list(runner._socks.values()):
+            if not s.closed:
+                s.close_at_exit()
+        runner.gate.set_status(name, Status.FINISHED)
+        runner.emit(name, "end")
+        runner.milestone(name, None)
+        runner.post({"t": "done"})
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(child_main(int(sys.argv[1])))
