@@ -90,3 +90,25 @@ def test_pause_then_run_resumes() -> None:
         assert len(col.trace.of("return")) == 9
     finally:
         assert runner.stop()
+
+
+def test_a_process_actor_obeys_the_step_gate() -> None:
+    runner = Runner(get("signal-cleanup"), RunOptions(mode=Mode.STEP))
+    col = Collector(runner)
+    runner.start()
+    try:
+        for n in range(1, 4):  # socket, bind, listen in the child process
+            col.until_event(kind="waiting", actor="Server 1", timeout=10)
+            col.until(settled, timeout=10)
+            assert runner.gate.step("Server 1").released == "Server 1"
+            col.until(lambda c, n=n: len(c.trace.of("call", actor="Server 1")) == n, timeout=10)
+        col.until(lambda c: len(c.trace.of("waiting", actor="Server 1")) == 4, timeout=10)
+        col.pump()
+        assert len(col.trace.of("call", actor="Server 1")) == 3, "no call without a step"
+        assert [e.op for e in col.trace.of("return", actor="Server 1")] == [
+            "socket",
+            "bind",
+            "listen",
+        ]
+    finally:
+        assert runner.stop(timeout=1.0)

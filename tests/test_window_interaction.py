@@ -261,3 +261,45 @@ def test_animation_survives_a_timer_tick_before_the_first_frame(
     assert d._progress(("b", box.seq), box.seq, time.monotonic()) == 1.0, (
         "the box finished appearing"
     )
+
+
+@pytest.mark.parametrize(
+    "sid",
+    [s.id for s in __import__("socketscope.engine.scenario", fromlist=["x"]).builtin_scenarios()],
+)
+def test_every_scenario_runs_in_the_window(qtbot: QtBot, window: MainWindow, sid: str) -> None:
+    run_through(qtbot, window, get(sid))
+    lay = window.session.layout
+    calls = [e for e in window.session.events if e.kind == "call"]
+    assert len(lay.boxes) == len(calls) + len(window.session.trace.of("burst"))
+    img = QImage(window.diagram.viewport().size(), QImage.Format.Format_ARGB32)
+    window.diagram.viewport().render(img)
+
+
+def test_a_broken_or_refused_scenario_file_gets_a_message(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: shown.append(text))
+    bad = tmp_path / "bad.py"
+    bad.write_text("ID = 'x'\ndef broken(:\n")
+    window.session.load_scenario(get("tcp-echo"))
+    assert not window.open_scenario_file(str(bad))
+    assert shown and f"{bad}:2" in shown[0]
+    assert window.session.trace.header["scenario"] == "tcp-echo", "the app keeps the open scenario"
+    outside = tmp_path / "outside.py"
+    outside.write_text(
+        "from socketscope.api import AF_INET, SOCK_STREAM, actor, socket\n"
+        "ID = 'outside'\nTITLE = {'en': 'o', 'ko': 'o'}\nSUMMARY = {'en': 'o', 'ko': 'o'}\n"
+        "@actor('Client')\n"
+        "def client():\n"
+        "    s = socket(AF_INET, SOCK_STREAM)\n"
+        "    s.connect(('10.1.2.3', 80))\n"
+    )
+    assert window.open_scenario_file(str(outside))
+    with qtbot.waitSignal(window.session.message, timeout=10000) as blocker:
+        window.session.set_speed(100)
+        window.session.toggle_run()
+    assert blocker.args[0].startswith(f"{outside}:8: connect() to 10.1.2.3:80 refused")

@@ -48,6 +48,7 @@ class Session(QObject):
         self._timer.setInterval(16)
         self._timer.timeout.connect(self._drain)
         self._state_cache: tuple[int, RunState] | None = None
+        self._call_lines: dict[str, int | None] = {}
 
     # --- what is shown ---------------------------------------------------------------------------
     @property
@@ -217,6 +218,7 @@ class Session(QObject):
         if new:
             self.trace.extend(new)
             self.layout.extend(new)
+            self._report_refusals(new)
             if following:
                 self.cursor = len(self.events)
             self.changed.emit()
@@ -225,6 +227,17 @@ class Session(QObject):
             self.running = False
             self.modeChanged.emit("done")
             self.runFinished.emit()
+
+    def _report_refusals(self, new: list[Event]) -> None:
+        """A scenario that reached for a non-loopback address: say where, in plain words."""
+        for ev in new:
+            if ev.kind == "call":
+                self._call_lines[ev.actor] = ev.line
+            elif ev.kind == "return" and ev.error == "NOT_LOOPBACK":
+                path = self.trace.header.get("source_path", "scenario")
+                line = self._call_lines.get(ev.actor)
+                where = f"{path}:{line}" if line else str(path)
+                self.message.emit(f"{where}: {ev.message}")
 
     _replay_acc = 0.0
 
