@@ -51,3 +51,13 @@ def test_non_blocking_connection_learns_its_addresses_from_data() -> None:
     inprogress = [e for e in events if e.kind == "return" and e.op == "connect_ex"][1]
     s = st.sockets[inprogress.sock or -1]
     assert s.conn is not None and s.peer is not None and s.local is not None
+
+
+def test_advancing_equals_replaying(echo: list[Event]) -> None:
+    st = RunState.at(echo, 10, ["Server", "Client"])
+    for n in (20, 35, len(echo)):
+        st.advance(echo, n)
+        fresh = RunState.at(echo, n, ["Server", "Client"])
+        assert st.sockets == fresh.sockets and st.actors == fresh.actors
+        counts = (fresh.calls, fresh.blocked_calls, fresh.errors)
+        assert (st.calls, st.blocked_calls, st.errors) == counts

@@ -85,16 +85,24 @@ class RunState:
     errors: int = 0
     last: Event | None = None
 
+    applied: int = 0  # how many events this state has seen
+    _pending: dict[str, list[Event]] = field(default_factory=dict)
+
     @classmethod
     def at(cls, events: list[Event], count: int, actors: list[str] | None = None) -> RunState:
         """The state after the first ``count`` events."""
         st = cls()
         for name in actors or []:
             st.actors[name] = ActorInfo(name)
-        pending: dict[str, list[Event]] = {}
-        for ev in events[:count]:
-            st._apply(ev, pending)
+        st.advance(events, count)
         return st
+
+    def advance(self, events: list[Event], count: int) -> RunState:
+        """Apply events[applied:count]: moving forward costs only the new events."""
+        for ev in events[self.applied : count]:
+            self._apply(ev, self._pending)
+        self.applied = max(self.applied, count)
+        return self
 
     def _actor(self, name: str) -> ActorInfo:
         if name not in self.actors:

@@ -72,9 +72,15 @@ class Session(QObject):
         return list(self.trace.header.get("actors", []))
 
     def state(self) -> RunState:
-        if self._state_cache is None or self._state_cache[0] != self.cursor:
-            self._state_cache = (self.cursor, RunState.at(self.events, self.cursor, self.actors))
-        return self._state_cache[1]
+        cached = self._state_cache
+        if cached is not None and cached[0] == self.cursor:
+            return cached[1]
+        if cached is not None and cached[0] < self.cursor:
+            state = cached[1].advance(self.events, self.cursor)  # forward: only the new events
+        else:
+            state = RunState.at(self.events, self.cursor, self.actors)  # back: replay
+        self._state_cache = (self.cursor, state)
+        return state
 
     def trace_time(self) -> float:
         return self.runner.time() if self.runner is not None else 0.0
