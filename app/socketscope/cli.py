@@ -74,7 +74,7 @@ def cmd_list(out: TextIO) -> int:
     scenarios = builtin_scenarios()
     width = max(len(s.id) for s in scenarios)
     for s in scenarios:
-        print(f"{s.id:<{width}}  {s.title['en']}", file=out)
+        print(f"{s.id:<{width}}  {s.group:<10}  {s.title['en']}", file=out)
     return 0
 
 

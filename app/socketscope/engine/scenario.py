@@ -57,6 +57,7 @@ class Scenario:
     source: str
     notice: dict[str, list[str]] = field(default_factory=dict)
     group: str = "custom"
+    order: int = 99  # place within its group, in teaching order
 
     def text(self, what: str, lang: str) -> str:
         table: dict[str, str] = getattr(self, what)
@@ -147,6 +148,7 @@ def from_module(module: ModuleType, path: str | None = None) -> Scenario:
         source=source,
         notice=getattr(module, "NOTICE", {}),
         group=getattr(module, "GROUP", "custom"),
+        order=int(getattr(module, "ORDER", 99)),
     )
 
 
@@ -159,8 +161,12 @@ def builtin_scenarios() -> list[Scenario]:
     out = [
         from_module(importlib.import_module(f"{BUILTIN_PACKAGE}.{m}")) for m in _builtin_modules()
     ]
-    default_first = sorted(out, key=lambda s: (s.id != DEFAULT_SCENARIO, s.id))
-    return default_first
+    # teaching order: the default lesson, then TCP basics, UDP, failures, advanced
+    groups = ("tcp-basics", "udp", "failures", "advanced")
+    rank = {g: i for i, g in enumerate(groups)}
+    return sorted(
+        out, key=lambda s: (s.id != DEFAULT_SCENARIO, rank.get(s.group, 9), s.order, s.id)
+    )
 
 
 def get(scenario_id: str) -> Scenario:

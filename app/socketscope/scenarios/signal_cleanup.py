@@ -17,6 +17,7 @@ from socketscope.api import (
 
 ID = "signal-cleanup"
 GROUP = "advanced"
+ORDER = 6
 TITLE = {
     "en": "Signals: cleaning up on SIGTERM, and what the kernel does anyway",
     "ko": "시그널: SIGTERM에서 정리하기, 그리고 커널이 어차피 하는 일",

@@ -4,6 +4,7 @@ from socketscope.api import AF_INET, SOCK_STREAM, actor, socket, wait_until
 
 ID = "tcp-backlog"
 GROUP = "advanced"
+ORDER = 1
 TITLE = {
     "en": "TCP: the listen backlog and the accept queue",
     "ko": "TCP: listen 백로그와 accept 큐",

@@ -4,6 +4,7 @@ from socketscope.api import AF_INET, SOCK_STREAM, actor, socket, wait_until
 
 ID = "tcp-broken-pipe"
 GROUP = "failures"
+ORDER = 2
 TITLE = {
     "en": "TCP: broken pipe",
     "ko": "TCP: 끊어진 파이프 (EPIPE)",

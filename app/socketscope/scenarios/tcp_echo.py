@@ -4,6 +4,7 @@ from socketscope.api import AF_INET, SOCK_STREAM, actor, socket
 
 ID = "tcp-echo"
 GROUP = "tcp-basics"
+ORDER = 0
 TITLE = {
     "en": "TCP: the whole lifecycle",
     "ko": "TCP: 연결의 전체 생명주기",

@@ -13,6 +13,7 @@ from socketscope.api import (
 
 ID = "tcp-flow-control"
 GROUP = "advanced"
+ORDER = 0
 TITLE = {
     "en": "TCP: flow control, send() blocks on full buffers",
     "ko": "TCP: 흐름 제어, 버퍼가 차면 send()가 대기",

@@ -4,6 +4,7 @@ from socketscope.api import AF_INET, SHUT_WR, SOCK_STREAM, actor, socket
 
 ID = "tcp-half-close"
 GROUP = "tcp-basics"
+ORDER = 2
 TITLE = {
     "en": "TCP: half-close with shutdown()",
     "ko": "TCP: shutdown()으로 한쪽만 닫기",

@@ -4,6 +4,7 @@ from socketscope.api import AF_INET, SOCK_STREAM, actor, socket, spawn
 
 ID = "tcp-multi-client"
 GROUP = "advanced"
+ORDER = 2
 TITLE = {
     "en": "TCP: one thread per client",
     "ko": "TCP: 클라이언트마다 스레드 하나",

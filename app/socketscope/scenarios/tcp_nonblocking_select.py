@@ -13,6 +13,7 @@ from socketscope.api import (
 
 ID = "tcp-nonblocking-select"
 GROUP = "advanced"
+ORDER = 4
 TITLE = {
     "en": "TCP: non-blocking sockets and select()",
     "ko": "TCP: 논블로킹 소켓과 select()",

@@ -12,6 +12,7 @@ from socketscope.api import (
 
 ID = "tcp-port-reuse"
 GROUP = "advanced"
+ORDER = 5
 TITLE = {
     "en": "TCP: TIME_WAIT and SO_REUSEADDR",
     "ko": "TCP: TIME_WAIT와 SO_REUSEADDR",

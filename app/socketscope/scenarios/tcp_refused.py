@@ -4,6 +4,7 @@ from socketscope.api import AF_INET, SOCK_STREAM, actor, socket
 
 ID = "tcp-refused"
 GROUP = "failures"
+ORDER = 0
 TITLE = {
     "en": "TCP: connection refused",
     "ko": "TCP: 연결 거부",

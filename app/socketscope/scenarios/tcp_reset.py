@@ -6,6 +6,7 @@ from socketscope.api import AF_INET, SO_LINGER, SOCK_STREAM, SOL_SOCKET, actor, 
 
 ID = "tcp-reset"
 GROUP = "failures"
+ORDER = 1
 TITLE = {
     "en": "TCP: reset with SO_LINGER 0",
     "ko": "TCP: SO_LINGER 0으로 연결 리셋",

@@ -4,6 +4,7 @@ from socketscope.api import AF_INET, SOCK_STREAM, actor, socket, wait_until
 
 ID = "tcp-stream-boundaries"
 GROUP = "tcp-basics"
+ORDER = 1
 TITLE = {
     "en": "TCP: a byte stream, no message boundaries",
     "ko": "TCP: 메시지 경계가 없는 바이트 스트림",

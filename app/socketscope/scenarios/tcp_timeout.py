@@ -4,6 +4,7 @@ from socketscope.api import AF_INET, SOCK_STREAM, actor, socket, wait_until
 
 ID = "tcp-timeout"
 GROUP = "advanced"
+ORDER = 3
 TITLE = {
     "en": "TCP: a recv() with a timeout",
     "ko": "TCP: 타임아웃이 있는 recv()",

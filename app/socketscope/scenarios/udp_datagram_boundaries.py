@@ -4,6 +4,7 @@ from socketscope.api import AF_INET, SOCK_DGRAM, actor, socket
 
 ID = "udp-datagram-boundaries"
 GROUP = "udp"
+ORDER = 1
 TITLE = {
     "en": "UDP: one datagram per recvfrom()",
     "ko": "UDP: recvfrom() 한 번에 데이터그램 하나",

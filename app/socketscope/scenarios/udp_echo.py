@@ -4,6 +4,7 @@ from socketscope.api import AF_INET, SOCK_DGRAM, actor, socket
 
 ID = "udp-echo"
 GROUP = "udp"
+ORDER = 0
 TITLE = {
     "en": "UDP: sendto and recvfrom",
     "ko": "UDP: sendto와 recvfrom",

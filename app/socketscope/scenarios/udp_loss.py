@@ -12,6 +12,7 @@ from socketscope.api import (
 
 ID = "udp-loss"
 GROUP = "udp"
+ORDER = 2
 TITLE = {
     "en": "UDP: datagrams dropped silently",
     "ko": "UDP: 조용히 버려지는 데이터그램",
