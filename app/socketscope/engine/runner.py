@@ -338,7 +338,9 @@ class Runner:
             s.shutdown_for_stop()
         me = threading.current_thread()
         for th in threads:
-            if th is not me:
+            # a thread registered but not started yet (start() is racing this stop) has no
+            # ident: joining it would raise; it sees the stop flag as soon as it runs
+            if th is not me and th.ident is not None:
                 th.join(max(0.0, deadline - time.monotonic()))
         all_joined = all(not th.is_alive() for th in threads if th is not me)
         with self._fd_lock:

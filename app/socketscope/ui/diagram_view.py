@@ -286,6 +286,7 @@ class SequenceDiagram(QAbstractScrollArea):
         p.fillRect(self.viewport().rect(), theme.PAPER)
         self._animating = False
         self._labels_drawn = []
+        self._tag_offsets: dict[tuple[int, int], float] = {}
         now = time.monotonic()
         lay = self.layout_model
         n_rows = self.visible_rows()
@@ -470,8 +471,13 @@ class SequenceDiagram(QAbstractScrollArea):
         p.setFont(self._font(13, bold=True))
         p.setPen(QColor("#92400E"))
         mid = (y0 + y1) / 2
+        # a bar shorter than a row sits between two boxes: its label goes beside them
+        lx = x + bar_w if y1 - y0 >= self.row_h * 0.8 else x + self.box_w() / 2 + 4
+        text_w = QFontMetricsF(p.font()).horizontalAdvance("  " + label) + 4
+        if lx + text_w > self.viewport().width():
+            lx = x - self.box_w() / 2 - text_w - 4  # no room on the right: the left side
         p.drawText(
-            QRectF(x + bar_w, mid - 12 * self.zoom, 200 * self.zoom, 24 * self.zoom),
+            QRectF(lx, mid - 12 * self.zoom, 200 * self.zoom, 24 * self.zoom),
             Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
             "  " + label,
         )
@@ -506,7 +512,10 @@ class SequenceDiagram(QAbstractScrollArea):
         fm = QFontMetricsF(p.font())
         w = fm.horizontalAdvance(tag.text) + 14 * self.zoom
         h = 19 * self.zoom * self.font_scale
-        x = self.x_of(tag.lane) + self.box_w() / 2 - w
+        # several sockets can change state on one row: line their tags up, right to left
+        taken = self._tag_offsets.get((tag.lane, tag.row), 0.0)
+        self._tag_offsets[(tag.lane, tag.row)] = taken + w + 4
+        x = self.x_of(tag.lane) + self.box_w() / 2 - w - taken
         y = self.y_of(tag.row) + self.row_h * 0.37 - h * 0.35
         r = QRectF(x, y, w, h)
         p.setPen(QPen(theme.GREY, 1))
