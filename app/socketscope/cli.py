@@ -108,6 +108,44 @@ def cmd_log(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from socketscope.engine import TraceError, read_trace
+
+    try:
+        trace = read_trace(args.trace)
+    except TraceError as e:
+        print(f"socketscope: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.format in ("mermaid", "plantuml"):
+        from socketscope.model.textexport import to_mermaid, to_plantuml
+
+        text = to_mermaid(trace) if args.format == "mermaid" else to_plantuml(trace)
+        with open(args.output, "w", encoding="utf-8") as f:
+            f.write(text)
+        print(f"wrote {args.output}", file=sys.stderr)
+        return 0
+    from socketscope.ui.app import _app
+
+    _app(offscreen=True)
+    from socketscope.ui import export
+
+    def progress(done: int, total: int) -> bool:
+        print(f"\r{done + 1}/{total}", end="", file=sys.stderr, flush=True)
+        return True
+
+    if args.format in ("png", "svg"):
+        rows = export.export_image(trace, args.output, width=args.width)
+        note = "" if rows == len(export.layout_of(trace).row_seqs) else f" (first {rows} rows)"
+        print(f"wrote {args.output}{note}", file=sys.stderr)
+    elif args.format == "pdf":
+        pages = export.export_pdf(trace, args.output, width=args.width, progress=progress)
+        print(f"\nwrote {args.output}: {pages} pages", file=sys.stderr)
+    else:
+        n = export.export_slides(trace, args.output, progress=progress)
+        print(f"\nwrote {args.output}: {n} steps", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="socketscope",
@@ -137,6 +175,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command")
     sub.add_parser("list", help="list the built-in scenarios")
+    ex = sub.add_parser("export", help="export a saved trace for slides or notes")
+    ex.add_argument(
+        "trace", help="a trace file (JSON Lines, from `socketscope trace` or File → Save)"
+    )
+    ex.add_argument(
+        "--format", required=True, choices=["png", "svg", "pdf", "mermaid", "plantuml", "slides"]
+    )
+    ex.add_argument("-o", "--output", required=True, help="file, or folder of PNGs for slides")
+    ex.add_argument("--width", type=int, default=1600, help="picture width in pixels")
     for name, helptext in (
         ("trace", "run a scenario headless and write its trace (JSON Lines)"),
         ("log", "run a scenario and print a strace-like log of its calls"),
@@ -166,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_trace(args, out)
         if args.command == "log":
             return cmd_log(args, out)
+        if args.command == "export":
+            return cmd_export(args)
         # No command: the window.
         from socketscope.ui.app import main as gui_main
 

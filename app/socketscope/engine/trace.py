@@ -83,8 +83,10 @@ def read_trace(path: str | Path) -> Trace:
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise TraceError(f"{p}: cannot read: {e}") from None
+    except UnicodeDecodeError:
+        raise TraceError(f"{p}: not a SocketScope trace (not a text file)") from None
+    except OSError as e:
+        raise TraceError(f"{p}: cannot read: {e.strerror or e}") from None
     lines = text.splitlines()
     if not lines:
         raise TraceError(f"{p}: empty file, not a SocketScope trace")

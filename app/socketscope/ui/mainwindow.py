@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QFileDialog,
     QFrame,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QProgressDialog,
     QScrollArea,
     QSlider,
     QSplitter,
@@ -187,6 +189,15 @@ class MainWindow(QMainWindow):
         m.addAction(self._action("Open scenario file…", ["Ctrl+O"], self.open_scenario_dialog))
         m.addAction(self._action("Open trace…", ["Ctrl+Shift+O"], self.open_trace_dialog))
         m.addAction(self._action("Save trace…", ["Ctrl+S"], self.save_trace_dialog))
+        em = m.addMenu("Export")
+        em.addAction(self._action("Diagram as PNG…", [], lambda: self.export_dialog("png")))
+        em.addAction(self._action("Diagram as SVG…", [], lambda: self.export_dialog("svg")))
+        em.addAction(self._action("Diagram as PDF…", [], lambda: self.export_dialog("pdf")))
+        em.addAction(
+            self._action("Slides: one picture per step…", [], lambda: self.export_dialog("slides"))
+        )
+        em.addAction(self._action("Mermaid text…", [], lambda: self.export_dialog("mermaid")))
+        em.addAction(self._action("PlantUML text…", [], lambda: self.export_dialog("plantuml")))
         m.addSeparator()
         m.addAction(self._action("Quit", ["Ctrl+Q"], self.close))
         sm = self.menuBar().addMenu("&Scenarios")
@@ -253,6 +264,55 @@ class MainWindow(QMainWindow):
         except TraceError as e:
             QMessageBox.warning(self, "Cannot open trace", str(e))
             return False
+        return True
+
+    def export_dialog(self, fmt: str) -> None:
+        name = str(self.session.trace.header.get("scenario", "run"))
+        if fmt == "slides":
+            path = QFileDialog.getExistingDirectory(self, "Folder for the slides")
+        else:
+            ext = {"mermaid": "mmd", "plantuml": "puml"}.get(fmt, fmt)
+            path, _ = QFileDialog.getSaveFileName(
+                self, f"Export {fmt}", str(Path.home() / f"{name}.{ext}")
+            )
+        if path:
+            self.export_to(fmt, path)
+
+    def export_to(self, fmt: str, path: str) -> bool:
+        """Export the trace on screen; long exports show progress and can be cancelled."""
+        from socketscope.model.textexport import to_mermaid, to_plantuml
+        from socketscope.ui import export
+
+        trace = self.session.trace
+        dialog = QProgressDialog("Exporting…", "Cancel", 0, 100, self)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(400)
+
+        def progress(done: int, total: int) -> bool:
+            dialog.setMaximum(total)
+            dialog.setValue(done)
+            QApplication.processEvents()
+            return not dialog.wasCanceled()
+
+        try:
+            if fmt in ("mermaid", "plantuml"):
+                text = to_mermaid(trace) if fmt == "mermaid" else to_plantuml(trace)
+                Path(path).write_text(text, encoding="utf-8")
+            elif fmt in ("png", "svg"):
+                export.export_image(trace, path)
+            elif fmt == "pdf":
+                export.export_pdf(trace, path, progress=progress)
+            else:
+                export.export_slides(trace, path, progress=progress)
+        except export.ExportCancelled:
+            self._on_message("Export cancelled.")
+            return False
+        except OSError as e:
+            QMessageBox.warning(self, "Cannot export", f"{path}: {e.strerror or e}")
+            return False
+        finally:
+            dialog.close()
+        self._on_message(f"Exported {path}")
         return True
 
     def save_trace_dialog(self) -> None:

@@ -1,0 +1,208 @@
+"""Pictures of a run for slides: PNG, SVG and PDF of the diagram, and one picture per step.
+
+The same painter as the window draws them (an offscreen SequenceDiagram), so an export looks like
+the screen. Long exports report progress through a callback that may cancel them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QMarginsF, QPoint, QRect, QSize, QSizeF, Qt
+from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
+from PySide6.QtSvg import QSvgGenerator
+
+from socketscope.engine.trace import Trace
+from socketscope.model.diagram import DiagramLayout
+from socketscope.ui.diagram_view import SequenceDiagram
+
+MAX_ROWS_PER_IMAGE = 600  # a PNG or SVG taller than this is unwieldy (and QImage caps at 32767 px)
+Progress = Callable[[int, int], bool]  # (done, total) -> go on?
+
+
+class ExportCancelled(Exception):
+    pass
+
+
+def layout_of(trace: Trace) -> DiagramLayout:
+    lay = DiagramLayout(list(trace.header.get("actors", [])))
+    lay.extend(trace.events)
+    return lay
+
+
+def _view(
+    lay: DiagramLayout, width: int, height: int, cursor_seq: int, scale: float
+) -> SequenceDiagram:
+    view = SequenceDiagram()
+    view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    view.animate = False
+    view.follow = False
+    view.font_scale = scale
+    view.resize(width, height)
+    view.set_layout(lay)
+    view.refresh(cursor_seq)
+    view.stop_animations()
+    return view
+
+
+def _full_height(view: SequenceDiagram, rows: int) -> int:
+    return int(view.header_h + 16 * view.zoom + (rows + 1.5) * view.row_h)
+
+
+def render_rows(
+    lay: DiagramLayout,
+    target: QImage | QSvgGenerator | QPdfWriter,
+    width: int,
+    first: int,
+    rows: int,
+    cursor_seq: int,
+    scale: float = 1.0,
+) -> None:
+    """Paint rows [first, first + rows) of the diagram onto ``target``."""
+    probe = _view(lay, width, 600, cursor_seq, scale)
+    height = _full_height(probe, rows)
+    probe.deleteLater()
+    view = _view(lay, width, height, cursor_seq, scale)
+    view.verticalScrollBar().setMaximum(
+        max(view.verticalScrollBar().maximum(), int(first * view.row_h))
+    )
+    view.verticalScrollBar().setValue(int(first * view.row_h))
+    painter = QPainter(target)
+    try:
+        if isinstance(target, QPdfWriter):
+            page = target.pageLayout().paintRectPixels(target.resolution())
+            s = min(page.width() / width, page.height() / height)
+            painter.scale(s, s)
+        view.viewport().render(painter, QPoint(0, 0))
+    finally:
+        painter.end()
+    view.deleteLater()
+
+
+def export_image(trace: Trace, out: str | Path, width: int = 1600, scale: float = 1.0) -> int:
+    """The whole run (up to MAX_ROWS_PER_IMAGE rows) as PNG or SVG. Returns the rows drawn."""
+    lay = layout_of(trace)
+    rows = min(lay.row_count, MAX_ROWS_PER_IMAGE)
+    last = trace.events[-1].seq if trace.events else 0
+    probe = _view(lay, width, 600, last, scale)
+    height = _full_height(probe, rows)
+    probe.deleteLater()
+    out = Path(out)
+    if out.suffix.lower() == ".svg":
+        gen = QSvgGenerator()
+        gen.setFileName(str(out))
+        gen.setSize(QSize(width, height))
+        gen.setViewBox(QRect(0, 0, width, height))
+        gen.setTitle(str(trace.header.get("title", {}).get("en", "SocketScope")))
+        render_rows(lay, gen, width, 0, rows, last, scale)
+    else:
+        img = QImage(width, height, QImage.Format.Format_ARGB32)
+        img.fill(0xFFFFFFFF)
+        render_rows(lay, img, width, 0, rows, last, scale)
+        if not img.save(str(out)):
+            raise OSError(f"{out}: could not write the image")
+    return rows
+
+
+def export_pdf(
+    trace: Trace,
+    out: str | Path,
+    width: int = 1600,
+    rows_per_page: int = 24,
+    progress: Progress | None = None,
+    scale: float = 1.0,
+) -> int:
+    """The whole run as a PDF, a page per ``rows_per_page`` rows. Returns the page count."""
+    lay = layout_of(trace)
+    last = trace.events[-1].seq if trace.events else 0
+    writer = QPdfWriter(str(out))
+    writer.setPageLayout(
+        QPageLayout(
+            QPageSize(QPageSize.PageSizeId.A4),
+            QPageLayout.Orientation.Landscape,
+            QMarginsF(10, 10, 10, 10),
+        )
+    )
+    writer.setTitle(str(trace.header.get("title", {}).get("en", "SocketScope")))
+    pages = max(1, -(-lay.row_count // rows_per_page))
+    probe = _view(lay, width, 600, last, scale)
+    height = _full_height(probe, rows_per_page)
+    probe.deleteLater()
+    painter = QPainter(writer)
+    try:
+        page_rect = writer.pageLayout().paintRectPixels(writer.resolution())
+        s = min(page_rect.width() / width, page_rect.height() / height)
+        for page in range(pages):
+            if progress is not None and not progress(page, pages):
+                raise ExportCancelled
+            if page:
+                writer.newPage()
+            view = _view(lay, width, height, last, scale)
+            vb = view.verticalScrollBar()
+            vb.setMaximum(max(vb.maximum(), int(page * rows_per_page * view.row_h)))
+            vb.setValue(int(page * rows_per_page * view.row_h))
+            painter.save()
+            painter.scale(s, s)
+            view.viewport().render(painter, QPoint(0, 0))
+            painter.restore()
+            view.deleteLater()
+    finally:
+        painter.end()
+    return pages
+
+
+def export_slides(
+    trace: Trace,
+    out: str | Path,
+    size: QSize | None = None,
+    progress: Progress | None = None,
+    scale: float = 1.0,
+) -> int:
+    """One picture per step, as the window shows it: PNGs in a folder, or one page each in a PDF."""
+    size = size or QSize(1920, 1080)
+    lay = layout_of(trace)
+    starts = list(lay.row_seqs)
+    last = trace.events[-1].seq if trace.events else 0
+    cursors = [nxt - 1 for nxt in starts[1:]] + [last]
+    out = Path(out)
+    pdf = out.suffix.lower() == ".pdf"
+    writer: QPdfWriter | None = None
+    painter: QPainter | None = None
+    if pdf:
+        writer = QPdfWriter(str(out))
+        writer.setPageSize(
+            QPageSize(QSizeF(size.width() * 0.75, size.height() * 0.75), QPageSize.Unit.Point)
+        )
+        writer.setPageMargins(QMarginsF(0, 0, 0, 0))
+        painter = QPainter(writer)
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+    try:
+        for i, cursor in enumerate(cursors):
+            if progress is not None and not progress(i, len(cursors)):
+                raise ExportCancelled
+            view = _view(lay, size.width(), size.height(), cursor, scale)
+            view.follow = True
+            view.scroll_to_end()
+            if pdf:
+                assert writer is not None and painter is not None
+                if i:
+                    writer.newPage()
+                page = writer.pageLayout().paintRectPixels(writer.resolution())
+                painter.save()
+                s = min(page.width() / size.width(), page.height() / size.height())
+                painter.scale(s, s)
+                view.viewport().render(painter, QPoint(0, 0))
+                painter.restore()
+            else:
+                img = QImage(view.viewport().size(), QImage.Format.Format_ARGB32)
+                img.fill(0xFFFFFFFF)
+                view.viewport().render(img)
+                img.save(str(out / f"step-{i + 1:03d}.png"))
+            view.deleteLater()
+    finally:
+        if painter is not None:
+            painter.end()
+    return len(cursors)
