@@ -10,8 +10,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-# GUI tests run offscreen wherever they run, not only under `make test`.
+# GUI tests run offscreen wherever they run, not only under `make test`, and never read or
+# write the user's own settings.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["SOCKETSCOPE_SETTINGS"] = os.path.join(
+    os.environ.get("TMPDIR", "/tmp"), f"socketscope-test-settings-{os.getpid()}.ini"
+)
 
 import pytest
 
@@ -27,6 +31,17 @@ def open_fds() -> set[int]:
 
 def engine_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name.startswith("socketscope-")]
+
+
+@pytest.fixture(autouse=True)
+def clean_settings() -> Iterator[None]:
+    """Every test starts from default settings (through QSettings, which caches in-process)."""
+    yield
+    from PySide6.QtCore import QSettings
+
+    s = QSettings(os.environ["SOCKETSCOPE_SETTINGS"], QSettings.Format.IniFormat)
+    s.clear()
+    s.sync()
 
 
 @pytest.fixture(autouse=True)

@@ -168,6 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--size", metavar="WxH", default="1920x1080", help="window size (default 1920x1080)"
     )
+    p.add_argument("--lecture", action="store_true", help="lecture mode (large, for a projector)")
+    p.add_argument("--lang", choices=["en", "ko"], help="interface language for this run")
     p.add_argument(
         "--self-test",
         action="store_true",

@@ -35,6 +35,16 @@ def _app(offscreen: bool) -> object:
     return app
 
 
+def _last_scenario() -> str | None:
+    """The lesson open when the window was last closed, if it still exists."""
+    from socketscope.engine.scenario import builtin_scenarios
+    from socketscope.ui.settings import Settings
+
+    _app(offscreen=False)
+    last = str(Settings().get("last_scenario") or "")
+    return last if last in {s.id for s in builtin_scenarios()} else None
+
+
 def wait_until(pred: Callable[[], bool], timeout: float = 10.0) -> bool:
     """Run the event loop until ``pred()`` holds (no sleeping: the loop keeps working)."""
     from PySide6.QtCore import QEventLoop
@@ -92,10 +102,11 @@ def run_to_end(window: object, timeout: float = 30.0) -> bool:
 
 
 def main(args: object) -> int:
-    scenario_id = getattr(args, "scenario", None) or DEFAULT_SCENARIO
     shot = getattr(args, "screenshot", None)
     self_test = getattr(args, "self_test", False)
     offscreen = bool(shot or self_test)
+    scenario_id = getattr(args, "scenario", None) or (None if offscreen else _last_scenario())
+    scenario_id = scenario_id or DEFAULT_SCENARIO
     try:
         scenario = resolve(scenario_id)
     except UnknownScenario as e:
@@ -122,6 +133,10 @@ def main(args: object) -> int:
     if offscreen:
         w.diagram.animate = False
     w.session.load_scenario(scenario)
+    if getattr(args, "lang", None):
+        w.set_language(str(getattr(args, "lang", "en")))
+    if getattr(args, "lecture", False):
+        w.set_lecture(True, full_screen=not offscreen)
     trace_file = getattr(args, "trace_file", None)
     if trace_file and not w.open_trace_file(trace_file):
         return 2

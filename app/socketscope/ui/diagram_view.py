@@ -89,6 +89,8 @@ class SequenceDiagram(QAbstractScrollArea):
         self._anim_timer.timeout.connect(self._tick)
         self._programmatic_scroll = False
         self._labels_drawn: list[QRectF] = []
+        self.spotlight = False  # lecture mode: the newest call stands out, the rest is dimmed
+        self.line_scale = 1.0  # lecture mode: heavier lines for a washed-out projector
         self.verticalScrollBar().valueChanged.connect(self._user_scrolled)
 
     # --- model ----------------------------------------------------------------------------------
@@ -267,6 +269,16 @@ class SequenceDiagram(QAbstractScrollArea):
         self._animating = False
 
     # --- painting -------------------------------------------------------------------------------
+    def _lw(self) -> float:
+        """Line width factor: zoom, presenter scale and lecture mode together."""
+        return float(max(0.6, self.zoom) * self.line_scale * self.font_scale**0.5)
+
+    def _dim(self, row: int) -> float:
+        """Opacity of an item on ``row``: with the spotlight on, all but the newest row fade."""
+        if not self.spotlight:
+            return 1.0
+        return 1.0 if row >= self.visible_rows() - 1 else 0.5
+
     def _font(self, px: float, bold: bool = False, mono: bool = False) -> QFont:
         f = QFont("DejaVu Sans Mono" if mono else self.font().family())
         f.setPixelSize(max(7, round(px * self.zoom * self.font_scale)))
@@ -286,6 +298,7 @@ class SequenceDiagram(QAbstractScrollArea):
         p.fillRect(self.viewport().rect(), theme.PAPER)
         self._animating = False
         self._labels_drawn = []
+        self._span_labels: list[tuple[QRectF, str, QFont]] = []
         self._tag_offsets: dict[tuple[int, int], float] = {}
         now = time.monotonic()
         lay = self.layout_model
@@ -322,6 +335,12 @@ class SequenceDiagram(QAbstractScrollArea):
         for arrow in self._arrows.query(top_row, bottom_row):
             if arrow.seq <= cur:
                 self._paint_arrow(p, arrow, now)
+        # blocked-time labels last, where no arrow label is: the arrows tell the story first
+        p.setPen(QColor("#92400E"))
+        for rect, text, font in self._span_labels:
+            if not any(rect.intersects(other) for other in self._labels_drawn):
+                p.setFont(font)
+                p.drawText(rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)
         self._paint_ghosts(p, n_rows)
         self._paint_header(p)
         if self._animating or self._live_spans_visible():
@@ -423,7 +442,14 @@ class SequenceDiagram(QAbstractScrollArea):
                 r.width() * grow,
                 r.height() * grow,
             )
-        p.setOpacity(prog)
+        dim = self._dim(box.row)
+        if dim < 1:
+            # dimmed, but still opaque: the lifeline must not show through the box
+            p.setOpacity(prog)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(theme.PAPER)
+            p.drawRoundedRect(r, 7, 7)
+        p.setOpacity(prog * dim)
         color = theme.actor_color(box.lane)
         returned = box.returned_at(self.cursor_seq)
         blocked = box.blocked_at(self.cursor_seq)
@@ -431,7 +457,7 @@ class SequenceDiagram(QAbstractScrollArea):
         fill = theme.RED_LIGHT if failed else theme.tint(color, 0.9)
         border = theme.RED if failed else (theme.AMBER if blocked else color)
         width = 4.5 if box is self.selected else 2.0
-        p.setPen(QPen(theme.INK if box is self.selected else border, width * max(0.6, self.zoom)))
+        p.setPen(QPen(theme.INK if box is self.selected else border, width * self._lw()))
         p.setBrush(fill)
         p.drawRoundedRect(r, 7, 7)
         text = box.label
@@ -468,29 +494,32 @@ class SequenceDiagram(QAbstractScrollArea):
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(theme.AMBER)
         p.drawRoundedRect(QRectF(x - bar_w / 2, y0, bar_w, max(2.0, y1 - y0)), 4, 4)
-        p.setFont(self._font(13, bold=True))
-        p.setPen(QColor("#92400E"))
+        font = self._font(13, bold=True)
+        fm = QFontMetricsF(font)
         mid = (y0 + y1) / 2
         # a bar shorter than a row sits between two boxes: its label goes beside them
         lx = x + bar_w if y1 - y0 >= self.row_h * 0.8 else x + self.box_w() / 2 + 4
-        text_w = QFontMetricsF(p.font()).horizontalAdvance("  " + label) + 4
+        text_w = fm.horizontalAdvance("  " + label) + 4
         if lx + text_w > self.viewport().width():
             lx = x - self.box_w() / 2 - text_w - 4  # no room on the right: the left side
-        p.drawText(
-            QRectF(lx, mid - 12 * self.zoom, 200 * self.zoom, 24 * self.zoom),
-            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-            "  " + label,
-        )
+        rect = QRectF(lx, mid - fm.height() / 2, text_w, fm.height())
+        self._span_labels.append((rect, "  " + label, font))
 
     def _paint_wake(self, p: QPainter, span: BlockedSpan, now: float) -> None:
         """The row where a blocked call returned: its result, where the wait ended."""
         assert span.row1 is not None and span.seq1 is not None
         box = span.box
         prog = self._progress(("w", span.seq1), span.seq1, now)
-        p.setOpacity(prog)
         r = self._box_rect(span.lane, span.row1)
+        dim = self._dim(span.row1)
+        if dim < 1:
+            p.setOpacity(prog)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(theme.PAPER)
+            p.drawRoundedRect(r, 7, 7)
+        p.setOpacity(prog * dim)
         failed = box.ok is False
-        p.setPen(QPen(theme.RED if failed else theme.AMBER, 2.2 * max(0.6, self.zoom)))
+        p.setPen(QPen(theme.RED if failed else theme.AMBER, 2.2 * self._lw()))
         p.setBrush(theme.RED_LIGHT if failed else theme.AMBER_LIGHT)
         p.drawRoundedRect(r, 7, 7)
         p.setFont(self._font(14.5))
@@ -558,17 +587,17 @@ class SequenceDiagram(QAbstractScrollArea):
             y1 -= self.row_h * 0.15
         tip = QPointF(x0 + (x1 - x0) * prog, y0 + (y1 - y0) * prog)
         if a.kind == "data":
-            pen = QPen(theme.BLUE, 2.6 * max(0.6, self.zoom))
+            pen = QPen(theme.BLUE, 2.6 * self._lw())
         elif a.kind == "dgram":
-            pen = QPen(theme.BLUE, 2.6 * max(0.6, self.zoom), Qt.PenStyle.DashLine)
+            pen = QPen(theme.BLUE, 2.6 * self._lw(), Qt.PenStyle.DashLine)
         elif a.kind == "kill":
-            pen = QPen(theme.RED, 2.4 * max(0.6, self.zoom), Qt.PenStyle.DashDotLine)
+            pen = QPen(theme.RED, 2.4 * self._lw(), Qt.PenStyle.DashDotLine)
         elif a.kind == "wake":
-            pen = QPen(theme.AMBER, 2.0 * max(0.6, self.zoom), Qt.PenStyle.DotLine)
+            pen = QPen(theme.AMBER, 2.0 * self._lw(), Qt.PenStyle.DotLine)
         elif a.kind == "rst":
-            pen = QPen(theme.RED, 2.2 * max(0.6, self.zoom), Qt.PenStyle.DashLine)
+            pen = QPen(theme.RED, 2.2 * self._lw(), Qt.PenStyle.DashLine)
         else:
-            pen = QPen(theme.GREY, 2.0 * max(0.6, self.zoom), Qt.PenStyle.DashLine)
+            pen = QPen(theme.GREY, 2.0 * self._lw(), Qt.PenStyle.DashLine)
         p.setPen(pen)
         p.drawLine(QPointF(x0, y0), tip)
         self._arrowhead(p, QPointF(x0, y0), tip, pen.color())
@@ -598,7 +627,7 @@ class SequenceDiagram(QAbstractScrollArea):
         if length < 1:
             return
         ux, uy = dx / length, dy / length
-        size = 11 * max(0.6, self.zoom)
+        size = 11 * self._lw()
         left = QPointF(tip.x() - ux * size - uy * size * 0.5, tip.y() - uy * size + ux * size * 0.5)
         right = QPointF(
             tip.x() - ux * size + uy * size * 0.5, tip.y() - uy * size - ux * size * 0.5

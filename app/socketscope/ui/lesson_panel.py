@@ -71,6 +71,7 @@ class LessonPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.lang = "en"
+        self._base_pt = self.font().pointSizeF()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         split = QSplitter()
@@ -104,6 +105,15 @@ class LessonPanel(QWidget):
         split.setSizes([520, 700])
         layout.addWidget(split)
         self._source = ""
+
+    def set_scale(self, scale: float) -> None:
+        for w in (self.code, self.signature, self.c_call):
+            f = QFont(w.font())
+            f.setPointSizeF(self._base_pt * scale * 1.05)
+            w.setFont(f)
+        f = QFont(self.explanation.font())
+        f.setPointSizeF(self._base_pt * scale * 1.1)
+        self.explanation.setFont(f)
 
     def set_source(self, source: str) -> None:
         if source != self._source:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -35,9 +35,11 @@ from socketscope.ui.inspector import SocketInspector
 from socketscope.ui.lesson_panel import LessonPanel
 from socketscope.ui.picker import GROUPS, ScenarioPicker
 from socketscope.ui.session import Session
+from socketscope.ui.settings import Settings
 from socketscope.ui.sockets_table import SocketTableModel
 
 READY = "Press Space to run, → to step"
+DEFAULT_PRESENTER_SCALE = 1.7
 READY_KO = "Space: 실행, →: 한 단계씩"
 
 
@@ -92,8 +94,21 @@ class MainWindow(QMainWindow):
         self._panels_timer.setInterval(60)
         self._panels_timer.timeout.connect(self._update_panels)
         self.selected_sock: int | None = None
+        self.settings = Settings()
+        self.lecture = False
+        self.presenter_scale = float(self.settings.get("presenter_scale"))
+        self._normal_geometry: QByteArray | None = None
+        self._base_font = QFont(QApplication.font())
+        self._blank = QWidget(self)
+        self._blank.setStyleSheet("background: black")
+        self._blank.hide()
         self._shown_layout: object = None
         self._build_actions()
+        self.speed.setValue(int(self.settings.get("speed")))
+        geometry = self.settings.get("geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        self.set_language(self.settings.language())
         self.session.changed.connect(self._on_changed)
         self.session.message.connect(self._on_message)
         self.session.modeChanged.connect(self._on_mode)
@@ -130,20 +145,31 @@ class MainWindow(QMainWindow):
         self.act_reset = self._action(
             "⟲ Reset", ["Ctrl+R"], s.reset, "Stop everything and start clean (Ctrl+R)"
         )
+        self.act_lecture = self._action(
+            "Lecture mode",
+            ["F11"],
+            lambda: self.set_lecture(not self.lecture),
+            "Full screen, everything larger, for a projector (F11)",
+        )
+        self.act_lecture.setCheckable(True)
+        # a presenter remote sends Page Down / Page Up; B blanks the screen (and pauses)
+        self._action("Step (remote)", ["PgDown"], lambda: s.step())
+        self._action("Step back (remote)", ["PgUp"], s.step_back)
+        self._action("Blank screen", ["B"], self.toggle_blank)
         self.act_zoom_in = self._action(
             "＋",
             [QKeySequence.StandardKey.ZoomIn, "Ctrl+="],
-            lambda: self.diagram.set_zoom(self.diagram.zoom * 1.15),
-            "Zoom in (Ctrl +)",
+            lambda: self._zoom(1.15),
+            "Zoom in (Ctrl +); in lecture mode: everything larger",
         )
         self.act_zoom_out = self._action(
             "－",
             [QKeySequence.StandardKey.ZoomOut],
-            lambda: self.diagram.set_zoom(self.diagram.zoom / 1.15),
-            "Zoom out (Ctrl −)",
+            lambda: self._zoom(1 / 1.15),
+            "Zoom out (Ctrl −); in lecture mode: everything smaller",
         )
         self.act_fit = self._action(
-            "Fit", ["Ctrl+0"], self.diagram.zoom_fit, "Fit the whole diagram (Ctrl 0)"
+            "Fit", ["Ctrl+0"], lambda: self._zoom(0), "Fit the whole diagram (Ctrl 0)"
         )
         for n in range(1, 10):
             self._action(f"Step actor {n}", [str(n)], lambda _=False, n=n: self._step_lane(n - 1))
@@ -212,8 +238,78 @@ class MainWindow(QMainWindow):
             a.triggered.connect(lambda _=False, sc=sc: self.session.load_scenario(sc))
             submenus[group].addAction(a)  # type: ignore[attr-defined]
         vm = self.menuBar().addMenu("&View")
+        vm.addAction(self.act_lecture)
+        vm.addSeparator()
         for a in (self.act_zoom_in, self.act_zoom_out, self.act_fit):
             vm.addAction(a)
+
+    # --- lecture mode --------------------------------------------------------------------------
+    def _zoom(self, factor: float) -> None:
+        """Ctrl + / − / 0: the diagram's zoom, or in lecture mode the presenter scale of it all."""
+        if self.lecture:
+            scale = DEFAULT_PRESENTER_SCALE if factor == 0 else self.presenter_scale * factor
+            self.set_presenter_scale(scale)
+        elif factor == 0:
+            self.diagram.zoom_fit()
+        else:
+            self.diagram.set_zoom(self.diagram.zoom * factor)
+
+    def set_presenter_scale(self, scale: float) -> None:
+        self.presenter_scale = min(3.0, max(1.0, scale))
+        self.settings.set("presenter_scale", self.presenter_scale)
+        if self.lecture:
+            self._apply_scale(self.presenter_scale)
+
+    def _apply_scale(self, scale: float) -> None:
+        """Every font, line and control together, not only the diagram."""
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            f = QFont(self._base_font)
+            f.setPointSizeF(self._base_font.pointSizeF() * scale)
+            app.setFont(f)
+            self.setFont(f)
+            for w in self.findChildren(QWidget):
+                w.setFont(f) if not w.font().fixedPitch() else None
+        self.diagram.font_scale = scale
+        self.diagram.line_scale = 1.5 if self.lecture else 1.0
+        for hv in (self.inspector.call_hex, self.inspector.stream_hex):
+            hv.font_px = round(13 * scale)
+            hv._update_scroll()
+        self.lesson.set_scale(scale)
+        sf = QFont(f if isinstance(app, QApplication) else self.font())
+        sf.setPointSizeF(sf.pointSizeF() * 1.3)
+        self.status_label.setFont(sf)
+        self.diagram._update_scroll()
+        self.diagram.viewport().update()
+
+    def set_lecture(self, on: bool, full_screen: bool = True) -> None:
+        self.lecture = on
+        self.act_lecture.setChecked(on)
+        # the diagram and the bytes get the room; the spotlight is on the newest call
+        self.lesson.setVisible(not on)
+        self.table.setVisible(not on)
+        self.diagram.spotlight = on
+        if on:
+            self._normal_geometry = self.saveGeometry()
+            if full_screen:
+                self.showFullScreen()
+            self._apply_scale(self.presenter_scale)
+        else:
+            self._apply_scale(1.0)
+            self.showNormal()
+            if self._normal_geometry is not None:
+                self.restoreGeometry(self._normal_geometry)
+        self._update_panels()
+
+    def toggle_blank(self) -> None:
+        """B on a presenter remote: a black screen, and the run pauses."""
+        if self._blank.isVisible():
+            self._blank.hide()
+            return
+        self.session.pause()
+        self._blank.setGeometry(self.rect())
+        self._blank.show()
+        self._blank.raise_()
 
     def _step_lane(self, lane: int) -> None:
         lanes = self.session.layout.lanes
@@ -448,6 +544,15 @@ class MainWindow(QMainWindow):
             self._update_panels()
 
     def closeEvent(self, e: QCloseEvent) -> None:
+        if self.lecture:
+            self.set_lecture(False)
+        st = self.settings
+        st.set("geometry", self.saveGeometry())
+        st.set("speed", self.speed.value())
+        st.set("language", self.lang)
+        if self.session.scenario is not None:
+            st.set("last_scenario", self.session.scenario.id)
+        st.sync()
         self.diagram.stop_animations()
         self._panels_timer.stop()
         self.session.shutdown()

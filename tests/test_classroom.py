@@ -1,0 +1,91 @@
+"""Lecture mode and settings: what a lecturer needs in front of a projector."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontInfo
+from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QTableView, QTextEdit, QWidget
+from pytestqt.qtbot import QtBot
+
+from socketscope.engine.scenario import get
+from socketscope.ui.app import settled
+from socketscope.ui.mainwindow import MainWindow
+from socketscope.ui.settings import Settings
+
+pytestmark = pytest.mark.gui
+
+
+def smallest_text_px(w: MainWindow) -> tuple[int, str]:
+    smallest = (10**6, "")
+    for child in w.findChildren(QWidget):
+        if not child.isVisibleTo(w) or not isinstance(
+            child, (QLabel, QAbstractButton, QComboBox, QTableView, QTextEdit)
+        ):
+            continue
+        px = QFontInfo(child.font()).pixelSize()
+        if px < smallest[0]:
+            smallest = (px, f"{type(child).__name__} {child.objectName()}")
+    d = w.diagram
+    for size in (11, 11.5, 12.5, 13):  # the diagram's smallest fonts: row numbers, tags, labels
+        px = d._font(size).pixelSize()
+        if px < smallest[0]:
+            smallest = (px, f"diagram font {size}")
+    return smallest
+
+
+def test_lecture_mode_scales_everything_and_collapses_panels(
+    qtbot: QtBot, gui_window: MainWindow
+) -> None:
+    w = gui_window
+    w.resize(1920, 1080)
+    w.session.load_scenario(get("tcp-echo"))
+    before = smallest_text_px(w)
+    qtbot.keyClick(w.diagram, Qt.Key.Key_F11)
+    assert (w.lecture and w.isFullScreen()) or w.lecture  # offscreen has no real full screen
+    assert not w.lesson.isVisibleTo(w) and not w.table.isVisibleTo(w)
+    assert w.diagram.spotlight and w.diagram.line_scale > 1
+    px, what = smallest_text_px(w)
+    assert px >= 18, f"smallest text is {px} px ({what}); before lecture mode it was {before}"
+    # Ctrl + in lecture mode grows everything, and the scale is remembered
+    qtbot.keyClick(w.diagram, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)
+    assert w.presenter_scale > 1.7
+    assert float(Settings().get("presenter_scale")) == pytest.approx(w.presenter_scale)
+    qtbot.keyClick(w.diagram, Qt.Key.Key_F11)
+    assert not w.lecture and w.lesson.isVisibleTo(w)
+    assert smallest_text_px(w)[0] == before[0], "leaving lecture mode restores the sizes"
+
+
+def test_presenter_remote_keys_and_blank(qtbot: QtBot, gui_window: MainWindow) -> None:
+    w = gui_window
+    w.session.load_scenario(get("tcp-echo"))
+    qtbot.waitUntil(lambda: settled(w), timeout=5000)
+    w.diagram.setFocus()
+    qtbot.keyClick(w.diagram, Qt.Key.Key_PageDown)
+    qtbot.waitUntil(lambda: any(e.kind == "call" for e in w.session.events), timeout=3000)
+    qtbot.waitUntil(lambda: settled(w), timeout=5000)
+    rows = w.session.layout.rows_at(w.session.cursor_seq)
+    qtbot.keyClick(w.diagram, Qt.Key.Key_PageUp)
+    assert w.session.layout.rows_at(w.session.cursor_seq) == rows - 1
+    w.session.toggle_run()
+    qtbot.keyClick(w.diagram, Qt.Key.Key_B)
+    assert w._blank.isVisible() and not w.session.running, "B blanks the screen and pauses"
+    qtbot.keyClick(w, Qt.Key.Key_B)
+    assert not w._blank.isVisible()
+
+
+def test_settings_persist_across_windows(qtbot: QtBot) -> None:
+    Settings().reset()
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.session.load_scenario(get("udp-echo"))
+    w.speed.setValue(80)
+    w.set_language("ko")
+    w.close()
+    again = MainWindow()
+    qtbot.addWidget(again)
+    assert again.speed.value() == 80
+    assert again.lang == "ko" and again.language.currentData() == "ko"
+    assert Settings().get("last_scenario") == "udp-echo"
+    again.close()
+    Settings().reset()
