@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from socketscope.engine import TraceError
 from socketscope.engine.scenario import ScenarioError, builtin_scenarios, load_file
 from socketscope.model.diagram import Box
+from socketscope.model.study import Question, Score, outcome, question_for
 from socketscope.ui.diagram_view import SequenceDiagram
 from socketscope.ui.inspector import SocketInspector
 from socketscope.ui.lesson_panel import LessonPanel
@@ -37,6 +38,7 @@ from socketscope.ui.picker import GROUPS, ScenarioPicker
 from socketscope.ui.session import Session
 from socketscope.ui.settings import Settings
 from socketscope.ui.sockets_table import SocketTableModel
+from socketscope.ui.study import MissedDialog, Pending, QuestionDialog, load_scores, save_scores
 
 READY = "Press Space to run, → to step"
 DEFAULT_PRESENTER_SCALE = 1.7
@@ -99,6 +101,10 @@ class MainWindow(QMainWindow):
         self.presenter_scale = float(self.settings.get("presenter_scale"))
         self._normal_geometry: QByteArray | None = None
         self._base_font = QFont(QApplication.font())
+        self.study = False
+        self._pending: Pending | None = None
+        self._missed: list[tuple[int, str]] = []
+        self._scores = load_scores(self.settings)
         self._blank = QWidget(self)
         self._blank.setStyleSheet("background: black")
         self._blank.hide()
@@ -110,10 +116,12 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         self.set_language(self.settings.language())
         self.session.changed.connect(self._on_changed)
+        self.session.changed.connect(self._check_prediction)
+        self.session.runFinished.connect(self._study_summary)
         self.session.message.connect(self._on_message)
         self.session.modeChanged.connect(self._on_mode)
         self.diagram.boxClicked.connect(self._on_box)
-        self.diagram.ghostClicked.connect(lambda actor: self.session.step(actor))
+        self.diagram.ghostClicked.connect(lambda actor: self._step(actor))
         self.table.clicked.connect(self._on_table)
 
     # --- actions --------------------------------------------------------------------------------
@@ -136,6 +144,13 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         s = self.session
         self.act_run = self._action("▶ Run", ["Space"], s.toggle_run, "Run / pause (Space)")
+        self.act_study = self._action(
+            "Study mode: predict, then reveal",
+            ["Ctrl+P"],
+            lambda: self.set_study(not self.study),
+            "Before each step, guess what the call will do; the real run tells (Ctrl+P)",
+        )
+        self.act_study.setCheckable(True)
         self.act_step = self._action(
             "Step →", ["Right"], lambda: s.step(), "One call: the earliest waiting actor (→)"
         )
@@ -153,7 +168,7 @@ class MainWindow(QMainWindow):
         )
         self.act_lecture.setCheckable(True)
         # a presenter remote sends Page Down / Page Up; B blanks the screen (and pauses)
-        self._action("Step (remote)", ["PgDown"], lambda: s.step())
+        self._action("Step (remote)", ["PgDown"], lambda: self._step())
         self._action("Step back (remote)", ["PgUp"], s.step_back)
         self._action("Blank screen", ["B"], self.toggle_blank)
         self.act_zoom_in = self._action(
@@ -239,6 +254,7 @@ class MainWindow(QMainWindow):
             submenus[group].addAction(a)  # type: ignore[attr-defined]
         vm = self.menuBar().addMenu("&View")
         vm.addAction(self.act_lecture)
+        vm.addAction(self.act_study)
         vm.addSeparator()
         for a in (self.act_zoom_in, self.act_zoom_out, self.act_fit):
             vm.addAction(a)
@@ -311,10 +327,107 @@ class MainWindow(QMainWindow):
         self._blank.show()
         self._blank.raise_()
 
+    # --- study mode ------------------------------------------------------------------------------
+    def set_study(self, on: bool) -> None:
+        self.study = on
+        self.act_study.setChecked(on)
+        self._missed = []
+        self._on_message(
+            (
+                "학습 모드: 한 단계마다 먼저 예측합니다."
+                if self.lang == "ko"
+                else "Study mode: predict each step first."
+            )
+            if on
+            else ("학습 모드 끔" if self.lang == "ko" else "Study mode off")
+        )
+
+    def ask(self, q: Question) -> str | None:
+        """Ask one question; None if the student skipped it. Tests replace this."""
+        d = QuestionDialog(q, self.lang, self)
+        return d.answer if d.exec() else None
+
+    def _step(self, actor: str | None = None) -> None:
+        s = self.session
+        runner = s.runner
+        if not (self.study and runner is not None and s.at_end and not s.finished) or self._pending:
+            s.step(actor)
+            return
+        waiting = runner.gate.waiting()
+        target = next((w for w in waiting if actor is None or w.actor == actor), None)
+        if target is None:
+            s.step(actor)  # nothing to ask about: let the gate say why
+            return
+        q = question_for(target.op)
+        answer = self.ask(q)
+        if answer is None:
+            return
+        self._pending = Pending(q, target.actor, answer, len(s.events))
+        s.step(target.actor)
+
+    def _check_prediction(self) -> None:
+        p = self._pending
+        s = self.session
+        if p is None:
+            return
+        new = s.events[p.start :]
+        blocked = next((e for e in new if e.actor == p.actor and e.kind == "blocked"), None)
+        ret = next((e for e in new if e.actor == p.actor and e.kind == "return"), None)
+        if ret is None and blocked is not None and p.question.kind in ("recv", "send", "block"):
+            result = "blocks"  # no need to wait for the wake-up: it has blocked
+        elif ret is not None:
+            after = new[new.index(ret) + 1 :]
+            if p.question.kind == "close" and not after and not s.finished:
+                return  # its snapshot is on the way
+            result = outcome(p.question, ret, after)
+        else:
+            return
+        self._pending = None
+        right = result == p.answer
+        sid = str(s.trace.header.get("scenario", ""))
+        score = self._scores.setdefault(sid, Score())
+        score.asked += 1
+        score.right += right
+        save_scores(self.settings, self._scores)
+        call_box = next(
+            (b for b in reversed(s.layout.boxes) if b.call and b.call.actor == p.actor), None
+        )
+        ko = self.lang == "ko"
+        truth = p.question.label(result, self.lang)
+        if right:
+            text = f"✓ {'맞았습니다' if ko else 'Right'}: {truth}."
+        else:
+            text = f"✗ {'아쉽습니다' if ko else 'Not quite'}: {truth}."
+            self._missed.append(
+                (call_box.row if call_box else 0, f"{p.question.text.get(self.lang)} → {truth}")
+            )
+        # the explanation panel opens on that call
+        self.lesson.setVisible(True)
+        if call_box is not None:
+            self.diagram.select(call_box)
+            self._update_lesson(call_box)
+        self._on_message(f"{text}  ({score.text(self.lang)})")
+
+    def _study_summary(self) -> None:
+        if not self.study:
+            return
+        sid = str(self.session.trace.header.get("scenario", ""))
+        score = self._scores.get(sid)
+        if score is None or not score.asked:
+            return
+        dialog = MissedDialog(self._missed, score, self.lang, self)
+        if self.show_summary(dialog) and dialog.row is not None:
+            rests = self.session._rests()
+            self.session.seek(rests[dialog.row] if dialog.row < len(rests) else 0)
+
+    def show_summary(self, dialog: MissedDialog) -> bool:
+        """Show the end-of-run summary; tests replace this."""
+        return bool(dialog.exec())
+
     def _step_lane(self, lane: int) -> None:
         lanes = self.session.layout.lanes
         if lane < len(lanes):
-            self.session.step(lanes[lane])
+            self._step(lanes[lane])
 
     def _on_speed(self, v: int) -> None:
         self.session.set_speed(v)

@@ -17,6 +17,7 @@ DEFAULTS: dict[str, Any] = {
     "last_scenario": "",
     "geometry": QByteArray(),
     "state": QByteArray(),
+    "study_scores": "",  # JSON {scenario id: [right, asked]}
 }
 
 
