@@ -24,11 +24,11 @@ def test_questions_fit_the_call_and_outcomes_come_from_the_trace() -> None:
     assert outcome(q, rets[("Server", "recv")], []) in ("data", "blocks")
     assert question_for("connect").kind == "connect"
     assert outcome(question_for("connect"), rets[("Client", "connect")], []) == "at_once"
-    refused = [
+    refused = next(
         e
         for e in Runner(get("tcp-refused")).run_to_end()
         if e.kind == "return" and e.op == "connect"
-    ][0]
+    )
     assert outcome(question_for("connect"), refused, []) == "ECONNREFUSED"
     for op in ("socket", "bind", "listen", "accept", "recv", "send", "close", "recvfrom", "sendto"):
         q = question_for(op)
