@@ -262,3 +262,21 @@ def test_the_gui_thread_makes_no_socket_call(qtbot: QtBot, window: MainWindow) -
     }
     from_gui = [e for e, on_gui in seen if on_gui]
     assert not from_gui, f"socket calls on the GUI thread: {from_gui}"
+
+
+def test_a_saved_session_reopens_at_the_same_step(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    w = window
+    w.speed.setValue(100)
+    with qtbot.waitSignal(w.session.runFinished, timeout=10000):
+        w.session.toggle_run()
+    for _ in range(5):
+        w.session.step_back()
+    cursor, rows = w.session.cursor, w.diagram.visible_rows()
+    path = tmp_path / "lesson.jsonl"
+    w.session.save_trace(path, with_cursor=True)
+    w.session.load_scenario(get("udp-echo"))
+    assert w.open_trace_file(str(path))
+    assert w.session.runner is None and w.session.cursor == cursor
+    assert w.diagram.visible_rows() == rows

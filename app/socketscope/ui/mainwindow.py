@@ -230,6 +230,13 @@ class MainWindow(QMainWindow):
         m.addAction(self._action("Open scenario file…", ["Ctrl+O"], self.open_scenario_dialog))
         m.addAction(self._action("Open trace…", ["Ctrl+Shift+O"], self.open_trace_dialog))
         m.addAction(self._action("Save trace…", ["Ctrl+S"], self.save_trace_dialog))
+        m.addAction(
+            self._action(
+                "Save session (trace and position)…",
+                ["Ctrl+Shift+S"],
+                lambda: self.save_trace_dialog(with_cursor=True),
+            )
+        )
         em = m.addMenu("Export")
         em.addAction(self._action("Diagram as PNG…", [], lambda: self.export_dialog("png")))
         em.addAction(self._action("Diagram as SVG…", [], lambda: self.export_dialog("svg")))
@@ -524,14 +531,14 @@ class MainWindow(QMainWindow):
         self._on_message(f"Exported {path}")
         return True
 
-    def save_trace_dialog(self) -> None:
+    def save_trace_dialog(self, with_cursor: bool = False) -> None:
         name = f"{self.session.trace.header.get('scenario', 'trace')}.jsonl"
         path, _ = QFileDialog.getSaveFileName(
             self, "Save trace", str(Path.home() / name), "SocketScope trace (*.jsonl)"
         )
         if path:
             try:
-                self.session.save_trace(path)
+                self.session.save_trace(path, with_cursor=with_cursor)
             except OSError as e:
                 QMessageBox.warning(self, "Cannot save trace", f"{path}: {e.strerror or e}")
 

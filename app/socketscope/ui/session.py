@@ -120,15 +120,20 @@ class Session(QObject):
         self.trace = trace
         self.layout = DiagramLayout(list(trace.header.get("actors", [])))
         self.layout.extend(trace.events)
-        self.cursor = 0
+        cursor = trace.header.get("cursor")
+        self.cursor = cursor if isinstance(cursor, int) and 0 <= cursor <= len(trace.events) else 0
         self.running = False
         self._state_cache = None
         self.modeChanged.emit("replay")
         self.changed.emit()
 
-    def save_trace(self, path: str | Path) -> None:
+    def save_trace(self, path: str | Path, with_cursor: bool = False) -> None:
+        """Save the trace; a *session* also keeps the cursor, to reopen where one left off."""
+        trace = self.trace
+        if with_cursor:
+            trace = Trace({**trace.header, "cursor": self.cursor}, trace.events)
         with open(path, "w", encoding="utf-8") as f:
-            write_trace(self.trace, f)
+            write_trace(trace, f)
 
     def reset(self) -> None:
         """Stop everything, even while calls are blocked, and start the same scenario clean."""
