@@ -89,3 +89,22 @@ def test_settings_persist_across_windows(qtbot: QtBot) -> None:
     assert Settings().get("last_scenario") == "udp-echo"
     again.close()
     Settings().reset()
+
+
+def test_preferences_apply_at_once_and_reset_to_defaults(
+    qtbot: QtBot, gui_window: MainWindow
+) -> None:
+    from socketscope.ui.preferences import PreferencesDialog
+
+    w = gui_window
+    d = PreferencesDialog(w.settings, w)
+    qtbot.addWidget(d)
+    d.language.setCurrentIndex(d.language.findData("ko"))
+    d.speed.setValue(20)
+    d.scale.setValue(2.2)
+    d._save()
+    w.apply_settings()
+    assert w.lang == "ko" and w.speed.value() == 20 and w.presenter_scale == pytest.approx(2.2)
+    d.reset_to_defaults()
+    assert d.speed.value() == 55 and d.scale.value() == pytest.approx(1.7)
+    assert d.language.currentData() == ""

@@ -35,6 +35,7 @@ from socketscope.ui.diagram_view import SequenceDiagram
 from socketscope.ui.inspector import SocketInspector
 from socketscope.ui.lesson_panel import LessonPanel
 from socketscope.ui.picker import GROUPS, ScenarioPicker
+from socketscope.ui.preferences import PreferencesDialog
 from socketscope.ui.session import Session
 from socketscope.ui.settings import Settings
 from socketscope.ui.sockets_table import SocketTableModel
@@ -247,6 +248,7 @@ class MainWindow(QMainWindow):
         em.addAction(self._action("Mermaid text…", [], lambda: self.export_dialog("mermaid")))
         em.addAction(self._action("PlantUML text…", [], lambda: self.export_dialog("plantuml")))
         m.addSeparator()
+        m.addAction(self._action("Preferences…", ["Ctrl+,"], self.preferences))
         m.addAction(self._action("Quit", ["Ctrl+Q"], self.close))
         sm = self.menuBar().addMenu("&Scenarios")
         sm.setToolTipsVisible(True)
@@ -304,6 +306,19 @@ class MainWindow(QMainWindow):
         self.status_label.setFont(sf)
         self.diagram._update_scroll()
         self.diagram.viewport().update()
+
+    def preferences(self) -> None:
+        dialog = PreferencesDialog(self.settings, self)
+        if dialog.exec():
+            self.apply_settings()
+
+    def apply_settings(self) -> None:
+        """Take up the saved preferences now, without a restart."""
+        self.speed.setValue(int(self.settings.get("speed")))
+        self.presenter_scale = float(self.settings.get("presenter_scale"))
+        if self.lecture:
+            self._apply_scale(self.presenter_scale)
+        self.set_language(self.settings.language())
 
     def set_lecture(self, on: bool, full_screen: bool = True) -> None:
         self.lecture = on

@@ -1,0 +1,67 @@
+"""Preferences: language, speed, presenter scale, and a way back to the defaults."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QPushButton,
+    QSlider,
+    QWidget,
+)
+
+from socketscope.ui.settings import DEFAULTS, Settings
+
+
+class PreferencesDialog(QDialog):
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.setWindowTitle("Preferences")
+        form = QFormLayout(self)
+        self.language = QComboBox()
+        self.language.addItem("Follow the system", "")
+        self.language.addItem("English", "en")
+        self.language.addItem("한국어", "ko")
+        self.speed = QSlider(Qt.Orientation.Horizontal)
+        self.speed.setRange(0, 100)
+        self.scale = QDoubleSpinBox()
+        self.scale.setRange(1.0, 3.0)
+        self.scale.setSingleStep(0.1)
+        form.addRow("Language / 언어", self.language)
+        form.addRow("Speed", self.speed)
+        form.addRow("Presenter scale (lecture mode)", self.scale)
+        reset = QPushButton("Reset to defaults")
+        reset.clicked.connect(self.reset_to_defaults)
+        form.addRow(reset)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self._save)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self._load()
+
+    def _load(self) -> None:
+        i = self.language.findData(str(self.settings.get("language")))
+        self.language.setCurrentIndex(max(0, i))
+        self.speed.setValue(int(self.settings.get("speed")))
+        self.scale.setValue(float(self.settings.get("presenter_scale")))
+
+    def reset_to_defaults(self) -> None:
+        self.settings.reset()
+        self._load()
+
+    def _save(self) -> None:
+        self.settings.set("language", str(self.language.currentData()))
+        self.settings.set("speed", self.speed.value())
+        self.settings.set("presenter_scale", self.scale.value())
+        self.settings.sync()
+        self.accept()
+
+
+__all__ = ["DEFAULTS", "PreferencesDialog"]
