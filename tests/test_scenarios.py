@@ -247,3 +247,35 @@ def test_stop_ends_a_blocked_process_actor_within_a_second() -> None:
     assert _time.monotonic() - t0 < 1.0
     proc = runner._processes["Server 1"].proc
     assert proc is not None and proc.poll() is not None, "the child process has ended"
+
+
+def test_signals_during_a_busy_process_actor_do_not_hang_it() -> None:
+    """Regression: a handler's event was written from inside the write it interrupted and
+    waited forever on the channel's lock."""
+    from conftest import load_test_scenario
+
+    runner = Runner(load_test_scenario("busy_signal"))
+    t = Trace(runner.scenario.header(), runner.run_to_end(timeout=20))
+    assert len(t.of("signal", actor="Busy")) == 21
+    assert t.of("end", actor="Busy") and not t.of("error", actor="Busy")
+
+
+def test_a_socket_py_in_the_current_folder_does_not_break_process_actors(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "socket.py").write_text("raise SystemExit('a student file shadowed the stdlib')\n")
+    env = {**os.environ, "NO_COLOR": "1"}
+    # the installed command, as a student runs it (`python -m` would itself import ./socket.py)
+    command = Path(sys.executable).parent / "socketscope"
+    r = subprocess.run(
+        [str(command), "log", "signal-cleanup"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert "shadowed" not in r.stderr + r.stdout
+    assert ">> SIGTERM received" in r.stdout

@@ -3,7 +3,7 @@
 from socketscope.api import AF_INET, SOCK_STREAM, actor, socket
 """
 
-from signal import SIGINT, SIGKILL, SIGTERM
+from signal import SIGINT, SIGKILL, SIGTERM, SIGUSR1
 
 from socketscope.engine.scenario import actor
 from socketscope.engine.traced import (
@@ -47,6 +47,7 @@ __all__ = [
     "SIGINT",
     "SIGKILL",
     "SIGTERM",
+    "SIGUSR1",
     "SOCK_DGRAM",
     "SOCK_STREAM",
     "SOL_SOCKET",

@@ -13,13 +13,16 @@ child's requests (the gate, connection pairing, wait_until) and ends the child o
 from __future__ import annotations
 
 import contextlib
+import errno as _errno
 import json
 import os
+import queue
 import select
 import signal as _signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -37,6 +40,11 @@ if TYPE_CHECKING:
     from .traced import TracedSocket
 
 CHILD_SOCK_BASE = 100_000  # child socket ids: 100000 * (n + 1) + i, never colliding with ours
+_CHILD_BOOT = (
+    "import sys; sys.path[:] = [p for p in sys.path if p not in ('', '.')]; "
+    "from socketscope.engine.child import child_main; "
+    "raise SystemExit(child_main(int(sys.argv[1])))"
+)
 
 
 # --- framing: one JSON object per line ------------------------------------------------------------
@@ -85,10 +93,12 @@ class ProcessActor:
         self._in_call: Event | None = None  # the child's call in progress, if any
         self._in_call_blocked = False
         self._in_call_t = 0.0
+        self._stderr: Any = None
 
     def send_signal(self, signum: int) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            os.kill(self.proc.pid, signum)
+        if self.proc is None or self.proc.poll() is not None:
+            raise ProcessLookupError(_errno.ESRCH, f"{self.spec.name} is not running")
+        os.kill(self.proc.pid, signum)
 
     def run(self) -> None:
         runner, name = self.runner, self.spec.name
@@ -96,10 +106,14 @@ class ProcessActor:
         ch = Channel(parent_end)
         source = self.spec.fn.__code__.co_filename
         try:
+            # Not `-m`: that puts the current directory first on sys.path, and a sockets course
+            # folder often holds a student's socket.py that would shadow the standard library.
+            self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 -- read and closed in _reap
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "socketscope.engine.child", str(child_end.fileno())],
+                [sys.executable, "-c", _CHILD_BOOT, str(child_end.fileno())],
                 pass_fds=(child_end.fileno(),),
                 stdin=subprocess.DEVNULL,
+                stderr=self._stderr,
             )
             child_end.close()
             ch.send(
@@ -142,14 +156,15 @@ class ProcessActor:
             if msg is None:
                 return  # the child has gone: its process ended
             kind = msg.get("t")
+            rid = msg.get("id")
             if kind == "ev":
                 self._event(msg["ev"])
             elif kind == "gate":
                 try:
                     runner.gate.pass_through(name, msg["op"])
-                    ch.send({"t": "go", "free": runner.gate.free_running})
+                    self._reply(ch, {"t": "go", "id": rid, "free": runner.gate.free_running})
                 except ActorStopped:
-                    ch.send({"t": "stop"})
+                    self._reply(ch, {"t": "stop"})
                     return
             elif kind == "status":
                 runner.gate.set_status(name, Status(msg["status"]), msg.get("op"))
@@ -158,17 +173,22 @@ class ProcessActor:
             elif kind == "reached":
                 try:
                     runner.wait_reached(msg["actor"], msg["op"])
-                    ch.send({"t": "go"})
+                    self._reply(ch, {"t": "go", "id": rid})
                 except ActorStopped:
-                    ch.send({"t": "stop"})
+                    self._reply(ch, {"t": "stop"})
                     return
             elif kind == "conn":
                 end = runner.pairing.connection(
                     msg["sock"], tuple(msg["local"]), tuple(msg["peer"]), msg["side"]
                 )
-                ch.send({"t": "conn", "conn": end.conn, "side": end.side})
+                self._reply(ch, {"t": "conn", "id": rid, "conn": end.conn, "side": end.side})
             elif kind == "done":
                 return
+
+    @staticmethod
+    def _reply(ch: Channel, msg: dict[str, Any]) -> None:
+        with contextlib.suppress(OSError):  # the child may have died while we waited
+            ch.send(msg)
 
     def _event(self, d: dict[str, Any]) -> None:
         ev = Event.from_json({**d, "seq": 0, "t": 0.0})
@@ -206,6 +226,21 @@ class ProcessActor:
         except subprocess.TimeoutExpired:
             proc.kill()
             code = proc.wait()
+        err = b""
+        if self._stderr is not None:
+            self._stderr.seek(0)
+            err = self._stderr.read()[-4000:]
+            self._stderr.close()
+        if code > 0 and not self.ended and not self.runner.stopping:
+            # the child could not even run the actor: say so, with what it printed
+            text = err.decode(errors="replace").strip() or f"exit status {code}"
+            self.runner.emit(
+                self.spec.name,
+                "error",
+                error="CHILD_FAILED",
+                message=f"the process actor could not run: {text.splitlines()[-1]}",
+                traceback=text,
+            )
         if code < 0 and not self.runner.stopping:
             name = _signal.Signals(-code).name
             call = self._in_call
@@ -317,23 +352,48 @@ class ChildRunner:
         self.fd_lock = threading.RLock()
         self._wake_r, self._wake_w = socket.socketpair()
         self._t0 = time.monotonic()
+        self._ids = 0
+        # A signal handler runs in the main thread, possibly in the middle of a write: so nothing
+        # writes to the channel but this one writer thread, fed by a queue.
+        self._out: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
+        self._writer = threading.Thread(
+            target=self._write, name="socketscope-child-writer", daemon=True
+        )
+        self._writer.start()
         threading.Thread(target=self._read, name="socketscope-child-reader", daemon=True).start()
 
     # messages
     def post(self, msg: dict[str, Any]) -> None:
-        with contextlib.suppress(OSError):
-            self.ch.send(msg)
+        self._out.put(msg)
+
+    def _write(self) -> None:
+        while (msg := self._out.get()) is not None:
+            with contextlib.suppress(OSError):
+                self.ch.send(msg)
+
+    def flush(self) -> None:
+        """Everything posted so far is written (before the process exits)."""
+        self._out.put(None)
+        self._writer.join(2.0)
 
     def request(self, msg: dict[str, Any]) -> dict[str, Any]:
+        """Ask the parent and wait for the reply to this very request: a signal handler can ask
+        in between (a handler's close() while the interrupted call waits at the gate)."""
+        self._ids += 1
+        rid = self._ids
+        self.post({**msg, "id": rid})
         with self._cond:
-            self._replies.clear()
-        self.post(msg)
-        with self._cond:
-            while not self._replies and not self.stopping:
-                self._cond.wait(0.5)
-            if self.stopping:
-                raise ActorStopped
-            reply = self._replies.pop(0)
+            while True:
+                if self.stopping:
+                    raise ActorStopped
+                for i, r in enumerate(self._replies):
+                    if r.get("id") == rid or r.get("t") == "stop":
+                        reply = self._replies.pop(i)
+                        break
+                else:
+                    self._cond.wait(0.5)
+                    continue
+                break
         if reply.get("t") == "stop":
             self._stop()
             raise ActorStopped
@@ -392,6 +452,12 @@ class ChildRunner:
                 snap = s.kernel_snapshot()
             self.emit(actor, "kernel", op=op, sock=s.id, fd=s.fd, kernel=snap)
 
+    def spawn(self, parent: str, name: str, fn: Any, args: Any) -> None:
+        raise NotImplementedError("spawn() is not available inside a process actor")
+
+    def send_signal(self, actor: str, signum: int) -> None:
+        raise NotImplementedError("kill() is not available inside a process actor")
+
     def flush_burst(self, ctx: Any) -> None:
         pass  # no bursts in a process actor: every call is recorded
 
@@ -431,6 +497,9 @@ def child_main(fd: int) -> int:
     msg = ch.recv()
     if msg is None or msg.get("t") != "run":
         return 2
+    # As in a C program, SIGINT terminates the process unless the scenario installs a handler
+    # (Python would otherwise raise KeyboardInterrupt in whatever call is running).
+    _signal.signal(_signal.SIGINT, _signal.SIG_DFL)
     runner = ChildRunner(ch, msg)
     name = msg["actor"]
     scenario = load_file(msg["source"])
@@ -466,6 +535,7 @@ def child_main(fd: int) -> int:
         runner.emit(name, "end")
         runner.milestone(name, None)
         runner.post({"t": "done"})
+        runner.flush()
     return code
 
 

@@ -225,8 +225,9 @@ class Runner:
         """A process actor: this thread runs the child and relays what it does."""
         from .child import ProcessActor
 
-        actor = ProcessActor(self, spec, len(self._processes), self._actor_kwargs(spec))
-        self._processes[spec.name] = actor
+        with self._actors_lock:  # each child gets its own range of socket ids
+            actor = ProcessActor(self, spec, len(self._processes), self._actor_kwargs(spec))
+            self._processes[spec.name] = actor
         try:
             actor.run()
         except Exception as exc:  # noqa: BLE001 -- a failed child must not kill the run

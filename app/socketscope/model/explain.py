@@ -43,10 +43,10 @@ WHAT: dict[str, Text] = {
     },
     "connect": {
         "en": "connect() makes the kernel do the three-way handshake with the server's kernel "
-        "(SYN, SYN-ACK, ACK). It returns when the handshake is done — before the server program "
-        "calls accept(). The kernel picks the client's port if the socket was not bound.",
+        "(SYN, SYN-ACK, ACK). It returns when the handshake is done, without waiting for the "
+        "server program's accept(). The kernel picks the client's port if the socket was not bound.",
         "ko": "connect()는 커널이 서버 커널과 3-way handshake(SYN, SYN-ACK, ACK)를 하게 합니다. "
-        "handshake가 끝나면 돌아오며, 서버 프로그램이 accept()를 부르기 전입니다. 소켓이 bind되지 "
+        "handshake가 끝나면 돌아오며, 서버 프로그램의 accept()를 기다리지 않습니다. 소켓이 bind되지 "
         "않았으면 커널이 클라이언트 포트를 고릅니다.",
     },
     "send": {
@@ -133,9 +133,9 @@ WHAT: dict[str, Text] = {
         "accept()가 돌려준 소켓을 씁니다.",
     },
     "signal": {
-        "en": "signal() installs a handler: when this process receives the signal, its main "
-        "thread stops what it is doing and runs the handler — even in the middle of a blocked "
-        "accept(). Here the handler closes the listening socket and exits.",
+        "en": "signal() installs a handler: when the kernel delivers the signal to this process, "
+        "Python runs the handler in the main thread as soon as it can — even in the middle of a "
+        "blocked accept(). Here the handler closes the listening socket and exits.",
         "ko": "signal()은 핸들러를 설치합니다: 이 프로세스가 시그널을 받으면 메인 스레드가 하던 일을 "
         "멈추고 핸들러를 실행합니다 — 대기 중인 accept() 도중에도. 여기서 핸들러는 듣기 소켓을 닫고 "
         "종료합니다.",
@@ -173,8 +173,8 @@ ERRORS: dict[str, Text] = {
         "있는 채로 닫음). 프로그램은 이 연결을 닫고 계속합니다.",
     },
     "EPIPE": {
-        "en": "EPIPE: writing to a connection the peer has closed. The earlier send() succeeded "
-        "and drew an RST; this one fails. C programs die of SIGPIPE unless they ignore it; "
+        "en": "EPIPE: writing to a connection that can no longer carry data: this side has shut "
+        "down its sending half, or the peer has closed and answered an earlier send() with RST. C programs die of SIGPIPE unless they ignore it; "
         "Python ignores it and raises BrokenPipeError.",
         "ko": "EPIPE: 상대가 닫은 연결에 쓰려고 했습니다. 앞선 send()는 성공해서 RST를 불러왔고, 이번 것은 "
         "실패합니다. C 프로그램은 SIGPIPE를 무시하지 않으면 종료되고, 파이썬은 무시하고 "
@@ -189,8 +189,9 @@ ERRORS: dict[str, Text] = {
         "bind할 수 있습니다.",
     },
     "EAGAIN": {
-        "en": "EAGAIN: on a non-blocking socket, the call would have to wait (nothing to accept or "
-        "read, no room to write). Not a failure: try again when select() says the socket is ready.",
+        "en": "EAGAIN: the call would have to wait (nothing to accept or read, no room to write) on "
+        "a non-blocking socket, or SO_RCVTIMEO / SO_SNDTIMEO ran out. Not a failure: try again "
+        "when select() says the socket is ready.",
         "ko": "EAGAIN: 논블로킹 소켓에서 호출이 기다려야 하는 상황입니다 (accept하거나 읽을 것이 없음, "
         "쓸 자리가 없음). 실패가 아닙니다: select()가 준비됐다고 하면 다시 시도합니다.",
     },

@@ -6,8 +6,6 @@ a note; the kernel's handshake, data and FIN/RST are messages between actors, in
 
 from __future__ import annotations
 
-import re
-
 from socketscope.engine.trace import Trace
 from socketscope.model.diagram import DiagramLayout
 from socketscope.model.labels import duration
@@ -35,9 +33,9 @@ def _items(trace: Trace) -> tuple[list[str], list[_Item]]:
             "dashed" if a.kind in ("handshake", "fin", "rst", "wake", "kill", "dgram") else "solid"
         )
         # what arrives comes before the return it causes
-        items.append(
-            (max(a.row0, a.row1), 1, kind, (lay.lanes[a.lane0], lay.lanes[a.lane1], a.label))
-        )
+        # what arrives comes before the call that gets it
+        row = max(a.row0, a.row1)
+        items.append((row, -1, kind, (lay.lanes[a.lane0], lay.lanes[a.lane1], a.label)))
     for m in lay.marks:
         items.append((m.row, 0, "note", (lay.lanes[m.lane], m.text)))
     items.sort(key=lambda i: (i[0], i[1]))
@@ -45,16 +43,21 @@ def _items(trace: Trace) -> tuple[list[str], list[_Item]]:
 
 
 def _alias(names: list[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for i, n in enumerate(names):
-        base = re.sub(r"\W", "", n) or "A"
-        out[n] = base if base not in out.values() else f"{base}{i}"
-    return out
+    # A0, A1...: an actor called "end", "box" or "Note" would otherwise be read as a keyword
+    return {n: f"A{i}" for i, n in enumerate(names)}
 
 
-def _clean(text: str) -> str:
-    """One line, none of the characters that end a message in either syntax."""
-    return " ".join(text.replace(";", ",").replace("#", "No.").split())
+def _mermaid(text: str) -> str:
+    """One line; ; and # are written as Mermaid entity codes, so the data is shown unchanged."""
+    return " ".join(text.replace("#", "#35;").replace(";", "#59;").split())
+
+
+def _plantuml(text: str) -> str:
+    """One line; ~ escapes what PlantUML would read as formatting or a line break."""
+    out = []
+    for ch in " ".join(text.split()):
+        out.append("~" + ch if ch in '\\*_~<>"-=/' else ch)
+    return "".join(out)
 
 
 def to_mermaid(trace: Trace) -> str:
@@ -63,19 +66,19 @@ def to_mermaid(trace: Trace) -> str:
     lines = ["sequenceDiagram"]
     title = trace.header.get("title", {}).get("en")
     if title:
-        lines.append(f"    title {_clean(title)}")
-    lines += [f"    participant {alias[n]} as {_clean(n)}" for n in lanes]
+        lines.append(f"    title {_mermaid(title)}")
+    lines += [f"    participant {alias[n]} as {_mermaid(n)}" for n in lanes]
     for _row, _o, kind, args in items:
         if kind == "call":
             who, text = args
-            lines.append(f"    {alias[who]}->>{alias[who]}: {_clean(text)}")
+            lines.append(f"    {alias[who]}->>{alias[who]}: {_mermaid(text)}")
         elif kind == "note":
             who, text = args
-            lines.append(f"    Note right of {alias[who]}: {_clean(text)}")
+            lines.append(f"    Note right of {alias[who]}: {_mermaid(text)}")
         else:
             src, dst, text = args
             arrow = "-->>" if kind == "dashed" else "->>"
-            lines.append(f"    {alias[src]}{arrow}{alias[dst]}: {_clean(text)}")
+            lines.append(f"    {alias[src]}{arrow}{alias[dst]}: {_mermaid(text)}")
     return "\n".join(lines) + "\n"
 
 
@@ -85,18 +88,18 @@ def to_plantuml(trace: Trace) -> str:
     lines = ["@startuml"]
     title = trace.header.get("title", {}).get("en")
     if title:
-        lines.append(f"title {_clean(title)}")
-    lines += [f'participant "{_clean(n)}" as {alias[n]}' for n in lanes]
+        lines.append(f"title {_plantuml(title)}")
+    lines += [f'participant "{n.replace(chr(34), chr(39))}" as {alias[n]}' for n in lanes]
     for _row, _o, kind, args in items:
         if kind == "call":
             who, text = args
-            lines.append(f"{alias[who]} -> {alias[who]} : {_clean(text)}")
+            lines.append(f"{alias[who]} -> {alias[who]} : {_plantuml(text)}")
         elif kind == "note":
             who, text = args
-            lines.append(f"note right of {alias[who]} : {_clean(text)}")
+            lines.append(f"note right of {alias[who]} : {_plantuml(text)}")
         else:
             src, dst, text = args
             arrow = "-->" if kind == "dashed" else "->"
-            lines.append(f"{alias[src]} {arrow} {alias[dst]} : {_clean(text)}")
+            lines.append(f"{alias[src]} {arrow} {alias[dst]} : {_plantuml(text)}")
     lines.append("@enduml")
     return "\n".join(lines) + "\n"

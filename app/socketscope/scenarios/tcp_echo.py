@@ -26,12 +26,12 @@ SUMMARY = {
 NOTICE = {
     "en": [
         "accept() blocks until the client's connect() arrives.",
-        "connect() returns once the kernels finish the handshake, before accept() returns.",
+        "connect() returns once the kernels finish the handshake; it does not wait for accept().",
         "accept() returns a new socket for the connection; the listening socket stays open.",
     ],
     "ko": [
         "accept()는 클라이언트의 connect()가 도착할 때까지 대기합니다.",
-        "connect()는 커널이 handshake를 마치면 돌아옵니다. accept()가 돌아오기 전입니다.",
+        "connect()는 커널이 handshake를 마치면 돌아옵니다. accept()를 기다리지 않습니다.",
         "accept()는 연결용 새 소켓을 돌려주고, 듣기(listen) 소켓은 그대로 열려 있습니다.",
     ],
 }

@@ -35,12 +35,12 @@ SUMMARY = {
 NOTICE = {
     "en": [
         "The side that closes first gets TIME_WAIT; here it is the server, on its listening port.",
-        "Killing a server does not free its port: the kernel closes the sockets, TIME_WAIT remains.",
+        "Killing a server that had connections does not free its port: the kernel closes the sockets, but TIME_WAIT remains.",
         "That is why servers set SO_REUSEADDR before bind(): it must be set on both sockets.",
     ],
     "ko": [
         "먼저 닫는 쪽이 TIME_WAIT가 됩니다. 여기서는 서버이고, listen 포트에 남습니다.",
-        "서버를 강제 종료해도 포트는 풀리지 않습니다: 커널이 소켓을 닫아도 TIME_WAIT는 남습니다.",
+        "연결이 있던 서버는 강제 종료해도 포트가 풀리지 않습니다: 커널이 소켓을 닫아도 TIME_WAIT는 남습니다.",
         "그래서 서버는 bind() 전에 SO_REUSEADDR를 설정합니다: 두 소켓 모두에 설정해야 합니다.",
     ],
 }

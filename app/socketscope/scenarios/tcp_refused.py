@@ -25,12 +25,12 @@ NOTICE = {
     "en": [
         "connect() fails at once: on loopback the RST comes back in microseconds.",
         "Programs usually report the error, or retry after a pause (the server may be starting).",
-        "The failed socket cannot be reused for another connect(): close it and make a new one.",
+        "Do not reuse the failed socket: POSIX leaves its state unspecified, so close it and make a new one.",
     ],
     "ko": [
         "connect()는 곧바로 실패합니다: 루프백에서는 RST가 마이크로초 만에 돌아옵니다.",
         "프로그램은 보통 오류를 알리거나, 잠시 뒤 다시 시도합니다 (서버가 시작 중일 수 있습니다).",
-        "실패한 소켓은 다시 connect()에 쓸 수 없습니다: 닫고 새로 만드세요.",
+        "실패한 소켓은 다시 쓰지 마세요: POSIX는 그 상태를 정하지 않으므로, 닫고 새로 만드세요.",
     ],
 }
 

@@ -132,6 +132,7 @@ def main(args: object) -> int:
     w.resize(width, height)
     if offscreen:
         w.diagram.animate = False
+        w.persist = False
     w.session.load_scenario(scenario)
     if getattr(args, "lang", None):
         w.set_language(str(getattr(args, "lang", "en")))

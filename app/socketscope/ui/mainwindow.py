@@ -102,6 +102,8 @@ class MainWindow(QMainWindow):
         self.presenter_scale = float(self.settings.get("presenter_scale"))
         self._normal_geometry: QByteArray | None = None
         self._base_font = QFont(QApplication.font())
+        self._scaled: set[QWidget] = set()  # widgets whose font lecture mode set
+        self.persist = True  # screenshots and self-tests leave the user's settings alone
         self.study = False
         self._pending: Pending | None = None
         self._missed: list[tuple[int, str]] = []
@@ -294,7 +296,11 @@ class MainWindow(QMainWindow):
             app.setFont(f)
             self.setFont(f)
             for w in self.findChildren(QWidget):
-                w.setFont(f) if not w.font().fixedPitch() else None
+                # widgets with a font of their own (code, hex, C call) are scaled by their owner;
+                # giving them the app font would lose their monospace
+                if not w.testAttribute(Qt.WidgetAttribute.WA_SetFont) or w in self._scaled:
+                    w.setFont(f)
+                    self._scaled.add(w)
         self.diagram.font_scale = scale
         self.diagram.line_scale = 1.5 if self.lecture else 1.0
         for hv in (self.inspector.call_hex, self.inspector.stream_hex):
@@ -681,6 +687,14 @@ class MainWindow(QMainWindow):
     def closeEvent(self, e: QCloseEvent) -> None:
         if self.lecture:
             self.set_lecture(False)
+        if self.persist:
+            self._save_settings()
+        self.diagram.stop_animations()
+        self._panels_timer.stop()
+        self.session.shutdown()
+        super().closeEvent(e)
+
+    def _save_settings(self) -> None:
         st = self.settings
         st.set("geometry", self.saveGeometry())
         st.set("speed", self.speed.value())
@@ -688,10 +702,6 @@ class MainWindow(QMainWindow):
         if self.session.scenario is not None:
             st.set("last_scenario", self.session.scenario.id)
         st.sync()
-        self.diagram.stop_animations()
-        self._panels_timer.stop()
-        self.session.shutdown()
-        super().closeEvent(e)
 
 
 def make_window(scenario_id: str | None = None) -> MainWindow:
