@@ -256,7 +256,10 @@ def test_signals_during_a_busy_process_actor_do_not_hang_it() -> None:
 
     runner = Runner(load_test_scenario("busy_signal"))
     t = Trace(runner.scenario.header(), runner.run_to_end(timeout=20))
-    assert len(t.of("signal", actor="Busy")) == 21
+    # standard signals do not queue: SIGUSR1s sent before the handler ran are delivered once
+    handled = [e.message or "" for e in t.of("signal", actor="Busy")]
+    assert 1 <= sum("SIGUSR1" in m for m in handled) <= 20
+    assert sum("SIGTERM" in m for m in handled) == 1
     assert t.of("end", actor="Busy") and not t.of("error", actor="Busy")
 
 
