@@ -176,9 +176,11 @@ def test_udp_reply_to_an_auto_bound_socket_is_paired() -> None:
 
 
 def test_a_streak_call_that_blocks_is_shown_blocked() -> None:
-    """Regression: a summarised (burst) call that had to wait showed no blocked event, and the
-    gate said the actor was running."""
-    from socketscope.api import AF_INET, SO_RCVBUF, SO_SNDBUF, SOCK_STREAM, SOL_SOCKET, wait_until
+    """Regression: a summarised (burst) call that had to wait showed no blocked event. A streak
+    call that waits longer than the burst window is recorded in full, blocked; brief waits are
+    counted in the burst, so that a bulk transfer stays cheap to trace."""
+    from socketscope.api import AF_INET, SO_RCVBUF, SO_SNDBUF, SOCK_STREAM, SOL_SOCKET
+    from socketscope.api import sleep as actor_sleep
     from socketscope.api import socket as tsocket
 
     @actor("Reader")
@@ -188,7 +190,7 @@ def test_a_streak_call_that_blocks_is_shown_blocked() -> None:
         lst.bind(("127.0.0.1", port))
         lst.listen(1)
         conn, _ = lst.accept()
-        wait_until("Writer", "send")
+        actor_sleep(0.3)  # busy: the writer's streak has to wait
         while conn.recv(65536):
             pass
         conn.close()
@@ -199,9 +201,8 @@ def test_a_streak_call_that_blocks_is_shown_blocked() -> None:
         s = tsocket(AF_INET, SOCK_STREAM)
         s.setsockopt(SOL_SOCKET, SO_SNDBUF, 4096)
         s.connect(("127.0.0.1", port))
-        for _ in range(12):
-            s.send(b"q" * 1024)  # the first 8 are traced in full, then the streak is summarised
-        s.send(b"q" * 200000)  # part of the streak, and it must wait: shown blocked
+        for _ in range(40):
+            s.send(b"q" * 1024)
         s.close()
 
     sc = Scenario(
@@ -210,15 +211,17 @@ def test_a_streak_call_that_blocks_is_shown_blocked() -> None:
         {"en": "", "ko": ""},
         (reader.__socketscope_actor__, writer.__socketscope_actor__),
         __file__,
-        "",
-    )  # type: ignore[attr-defined]
+        "",  # type: ignore[attr-defined]
+    )
     t = run(sc)
-    big = [e for e in t.of("return", "send", "Writer") if e.nbytes == 200000]
-    assert big and big[0].blocked, "the big send is recorded in full, blocked"
-    assert any(e.seq < big[0].seq for e in t.of("blocked", "send", "Writer"))
+    long_waits = [
+        e for e in t.of("return", "send", "Writer") if e.blocked and (e.duration or 0) > 0.1
+    ]
+    assert long_waits, "a send that waited for the busy reader is recorded in full, blocked"
+    assert all(any(b.seq < r.seq for b in t.of("blocked", "send", "Writer")) for r in long_waits)
     sent = sum(
         e.nbytes or 0
         for e in t
         if e.actor == "Writer" and e.op == "send" and e.kind in ("return", "burst")
     )
-    assert sent == 12 * 1024 + 200000
+    assert sent == 40 * 1024

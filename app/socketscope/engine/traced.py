@@ -150,6 +150,7 @@ class TracedCall:
         "op",
         "peer",
         "quiet",
+        "quiet_since",
         "range",
         "result",
         "sock",
@@ -179,6 +180,7 @@ class TracedCall:
         self.new_sock: int | None = None
         self.extra: list[TracedSocket] = []
         self.quiet = False
+        self.quiet_since = 0.0
         self.soft_error: str | None = None  # an error returned as a value (connect_ex)
         self.deadline: float | None = None
         self.t0 = 0.0
@@ -224,18 +226,32 @@ class TracedCall:
         self.blocked = True
         runner = self.ctx.runner
         if self.quiet:
-            # a streak call that has to wait is shown as it is: end the burst, show the call
-            self.quiet = False
-            runner.flush_burst(self.ctx)
-            runner.emit(
-                self.ctx.name,
-                "call",
-                op=self.op,
-                sock=self.sock.id if self.sock else None,
-                fd=self.sock.fd if self.sock else None,
-                line=self.line,
-                args=self.args,
-            )
+            # A streak call that waits briefly is counted in its burst (a bulk transfer waits
+            # on EAGAIN all the time); the gate still knows the actor is blocked. If the wait
+            # outlasts the burst window, promote() records the call in full.
+            self.quiet_since = time.monotonic()
+            runner.gate.set_status(self.ctx.name, Status.BLOCKED, self.op)
+            return
+        self._show_blocked()
+
+    def promote(self) -> None:
+        """A streak call has waited too long to be summarised: show it as it is."""
+        runner = self.ctx.runner
+        self.quiet = False
+        runner.flush_burst(self.ctx)
+        runner.emit(
+            self.ctx.name,
+            "call",
+            op=self.op,
+            sock=self.sock.id if self.sock else None,
+            fd=self.sock.fd if self.sock else None,
+            line=self.line,
+            args=self.args,
+        )
+        self._show_blocked()
+
+    def _show_blocked(self) -> None:
+        runner = self.ctx.runner
         sid = self.sock.id if self.sock else None
         runner.emit(
             self.ctx.name,
@@ -270,13 +286,19 @@ class TracedCall:
                 if kleft <= 0:
                     raise BlockingIOError(_errno.EAGAIN, os.strerror(_errno.EAGAIN))
                 remaining = kleft if remaining is None else min(remaining, kleft)
+            if self.quiet:
+                left = self.quiet_since + self.ctx.runner.options.burst_window - now
+                if left <= 0:
+                    self.promote()
+                else:
+                    remaining = left if remaining is None else min(remaining, left)
             self.ctx.runner.wait_ready(self.sock._fd, write, remaining)
 
     # --- leaving: the return event ---------------------------------------------------------------
     def __exit__(self, et: Any, exc: BaseException | None, tb: Any) -> Literal[False]:
         runner, ctx = self.ctx.runner, self.ctx
         duration = time.monotonic() - self.t0
-        if self.blocked and not self.quiet:
+        if self.blocked:
             runner.gate.set_status(ctx.name, Status.RUNNING, self.op)
         sid = self.sock.id if self.sock else None
         fd = self.sock.fd if self.sock else None
