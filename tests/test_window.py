@@ -224,7 +224,7 @@ def test_gate_mode_follows_the_controls(qtbot: QtBot, window: MainWindow) -> Non
     assert runner.gate.mode is Mode.PAUSE
     window.act_run.trigger()
     assert runner.gate.mode is Mode.RUN
-    assert window.act_run.text().startswith("⏸")
+    assert window.act_run.text().startswith("❚❚")
     window.act_step.trigger()
     assert runner.gate.mode is Mode.STEP
 
@@ -280,3 +280,13 @@ def test_a_saved_session_reopens_at_the_same_step(
     assert w.open_trace_file(str(path))
     assert w.session.runner is None and w.session.cursor == cursor
     assert w.diagram.visible_rows() == rows
+
+
+def test_every_glyph_on_the_controls_exists_in_the_font(window: MainWindow) -> None:
+    """Regression: ⏸ is not in DejaVu and showed as an empty box on the Pause button."""
+    from PySide6.QtGui import QAction, QFontMetrics
+
+    fm = QFontMetrics(window.font())
+    texts = [a.text() for a in window.findChildren(QAction)] + ["❚❚ Pause", "▶ Run"]
+    missing = {ch for t in texts for ch in t if ord(ch) > 127 and not fm.inFontUcs4(ord(ch))}
+    assert not missing, f"characters without a glyph: {missing}"

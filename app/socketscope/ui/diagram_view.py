@@ -162,7 +162,9 @@ class SequenceDiagram(QAbstractScrollArea):
 
     def lane_w(self) -> float:
         n = max(1, len(self.layout_model.lanes))
-        return max(330 * self.zoom * self.font_scale, (self.viewport().width() - self.margin) / n)
+        # fit every lane in the view when it can (lecture mode, four actors); scroll sideways only
+        # below a floor that does not grow with the presenter scale
+        return max(230 * self.zoom, (self.viewport().width() - self.margin) / n)
 
     def _top(self) -> float:
         return self.header_h + 16 * self.zoom - self.verticalScrollBar().value()
@@ -654,7 +656,15 @@ class SequenceDiagram(QAbstractScrollArea):
             p.drawPath(path)
             p.setFont(self._font(14, bold=True))
             p.setPen(theme.tint(theme.actor_color(lane), 0.15))
-            p.drawText(r, Qt.AlignmentFlag.AlignCenter, f"next: {op}()   ▸ step")
+            fm = QFontMetricsF(p.font())
+            text = f"next: {op}()   ▸ step"
+            if fm.horizontalAdvance(text) > r.width() - 12:
+                text = f"next: {op}()"  # a narrow lane keeps what matters
+            p.drawText(
+                r,
+                Qt.AlignmentFlag.AlignCenter,
+                fm.elidedText(text, Qt.TextElideMode.ElideRight, r.width() - 12),
+            )
 
     # --- interaction ----------------------------------------------------------------------------
     def item_at(self, x: float, y: float) -> tuple[str, Any] | None:

@@ -666,7 +666,7 @@ class MainWindow(QMainWindow):
         self._message_timer.start(4000)
 
     def _on_mode(self, mode: str) -> None:
-        self.act_run.setText("⏸ Pause" if mode == "run" else "▶ Run")
+        self.act_run.setText("❚❚ Pause" if mode == "run" else "▶ Run")
 
     def _on_box(self, box: Box) -> None:
         self.selected_sock = (
