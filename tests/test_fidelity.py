@@ -94,10 +94,20 @@ def rcvtimeo(m: Any) -> Any:
     return out
 
 
+def ready(m: Any, s: Any) -> None:
+    """Wait until ``s`` is readable: select() on the plain socket module or the traced API."""
+    if m is real:
+        import select
+
+        select.select([s], [], [], 5)
+    else:
+        m.select([s], [], [], 5)
+
+
 def peek(m: Any) -> list[bytes]:
     lst, c, s = pair(m)
     c.send(b"0123456789")
-    time.sleep(0.02)
+    ready(m, s)  # one 10-byte send on loopback arrives whole
     got = [s.recv(5, m.MSG_PEEK), s.recv(5), s.recv(100)]
     for x in (c, s, lst):
         x.close()
