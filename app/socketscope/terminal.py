@@ -5,10 +5,7 @@
 
 from __future__ import annotations
 
-import os
-import sys
-from collections.abc import Iterable, Iterator
-from typing import TextIO
+from collections.abc import Iterator
 
 from socketscope.cform import c_args, c_result
 from socketscope.engine.events import Event
@@ -75,12 +72,3 @@ class LogFormatter:
             yield self._tag(ev.actor) + self._c(
                 _RED, f"datagram #{ev.dgram} was dropped by the kernel"
             )
-
-
-def print_log(events: Iterable[Event], out: TextIO = sys.stdout, color: bool | None = None) -> None:
-    if color is None:
-        color = out.isatty() and "NO_COLOR" not in os.environ
-    fmt = LogFormatter(color=color)
-    for ev in events:
-        for line in fmt.feed(ev):
-            print(line, file=out, flush=True)

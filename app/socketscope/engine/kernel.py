@@ -157,20 +157,3 @@ def lingering_state(local: tuple[str, int], peer: tuple[str, int] | None) -> str
                 continue
             return TCP_STATES.get(int(parts[3], 16), parts[3])
     return "CLOSED"
-
-
-def time_wait_entries(port: int | None = None) -> list[tuple[tuple[str, int], tuple[str, int]]]:
-    """Connections in TIME_WAIT (local, peer), optionally only those on a local port."""
-    out = []
-    for path in _PROC_TCP:
-        try:
-            lines = path.read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for row in lines:
-            parts = row.split()
-            if len(parts) >= 4 and parts[3] == "06":
-                local, peer = _proc_addr(parts[1]), _proc_addr(parts[2])
-                if port is None or local[1] == port:
-                    out.append((local, peer))
-    return out

@@ -75,10 +75,6 @@ def write_trace(trace: Trace, out: IO[str]) -> None:
         out.write(json.dumps(ev.to_json(), ensure_ascii=False) + "\n")
 
 
-def event_line(ev: Event) -> str:
-    return json.dumps(ev.to_json(), ensure_ascii=False)
-
-
 def read_trace(path: str | Path) -> Trace:
     p = Path(path)
     try:

@@ -702,15 +702,3 @@ class MainWindow(QMainWindow):
         if self.session.scenario is not None:
             st.set("last_scenario", self.session.scenario.id)
         st.sync()
-
-
-def make_window(scenario_id: str | None = None) -> MainWindow:
-    from socketscope.engine.scenario import DEFAULT_SCENARIO, resolve
-
-    w = MainWindow()
-    w.session.load_scenario(resolve(scenario_id or DEFAULT_SCENARIO))
-    return w
-
-
-def placeholder(parent: QWidget | None = None) -> QWidget:
-    return QWidget(parent)
