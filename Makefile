@@ -2,7 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint bench setup setup-window clean
+.PHONY: run test lint bench setup setup-window clean i18n
 
 setup:
 	@bash scripts/setup.sh offscreen
@@ -26,3 +26,9 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) build *.egg-info app/*.egg-info .pytest_cache .mypy_cache .ruff_cache
+
+# after changing interface strings: collect them into the Korean .ts, then translate what is new
+i18n: setup
+	$(VENV)/bin/pyside6-lupdate -no-obsolete -locations none app/socketscope/ui/*.py \
+		-ts app/socketscope/resources/i18n/socketscope_ko.ts
+	bash scripts/build_translations.sh

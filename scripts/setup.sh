@@ -59,3 +59,6 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sum" ]; then
     "$venv/bin/python" -m pip install -q -e ".[test,dev]"
     echo "$sum" > "$stamp"
 fi
+
+# --- interface translations: .ts sources compiled to .qm -----------------------------------------
+VENV="$venv" bash scripts/build_translations.sh

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -42,6 +43,15 @@ def clean_settings() -> Iterator[None]:
     s = QSettings(os.environ["SOCKETSCOPE_SETTINGS"], QSettings.Format.IniFormat)
     s.clear()
     s.sync()
+
+
+@pytest.fixture(autouse=True)
+def english_interface() -> Iterator[None]:
+    """The translator is application-wide: a test that switched to Korean must not leak it."""
+    yield
+    i18n = sys.modules.get("socketscope.ui.i18n")
+    if i18n is not None:
+        i18n.install("en")
 
 
 @pytest.fixture(autouse=True)

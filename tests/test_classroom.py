@@ -80,7 +80,7 @@ def test_settings_persist_across_windows(qtbot: QtBot) -> None:
     qtbot.addWidget(w)
     w.session.load_scenario(get("udp-echo"))
     w.speed.setValue(80)
-    w.set_language("ko")
+    w.act_language["ko"].trigger()  # the user's choice, from View → Language
     w.close()
     again = MainWindow()
     qtbot.addWidget(again)

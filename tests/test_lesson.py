@@ -63,8 +63,10 @@ def test_lesson_panel_follows_the_cursor(qtbot: QtBot, gui_window: MainWindow) -
 
 @pytest.mark.gui
 def test_picker_groups_lessons_and_shows_their_summary(qtbot: QtBot) -> None:
+    from socketscope.ui import i18n
     from socketscope.ui.picker import ScenarioPicker
 
+    assert i18n.install("ko") is None
     p = ScenarioPicker("ko", "tcp-backlog")
     qtbot.addWidget(p)
     groups = [p.tree.topLevelItem(i).text(0) for i in range(p.tree.topLevelItemCount())]

@@ -485,13 +485,17 @@ class SequenceDiagram(QAbstractScrollArea):
             # still blocked: the bar reaches the newest row and keeps growing with the clock
             y1 = self.y_of(max(span.row0 + 1, n_rows)) + self.row_h * 0.2
             elapsed = (self.clock() - span.t0) if (self.clock and self.live) else None
-            label = f"blocked {elapsed:.1f} s" if elapsed is not None else "blocked"
+            label = (
+                self.tr("blocked {seconds} s").format(seconds=f"{elapsed:.1f}")
+                if elapsed is not None
+                else self.tr("blocked")
+            )
             if elapsed is not None:
                 y1 += min(self.row_h * 0.6, self.row_h * 0.15 * math.log1p(elapsed * 4))
         else:
             y1 = self.y_of(row1) - self.row_h * 0.37
             d = span.duration or 0.0
-            label = f"blocked {duration(d)}"
+            label = self.tr("blocked {duration}").format(duration=duration(d))
         bar_w = max(6.0, 13 * self.zoom)
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(theme.AMBER)
@@ -657,9 +661,9 @@ class SequenceDiagram(QAbstractScrollArea):
             p.setFont(self._font(14, bold=True))
             p.setPen(theme.tint(theme.actor_color(lane), 0.15))
             fm = QFontMetricsF(p.font())
-            text = f"next: {op}()   ▸ step"
+            text = self.tr("next: {op}()   ▸ step").format(op=op)
             if fm.horizontalAdvance(text) > r.width() - 12:
-                text = f"next: {op}()"  # a narrow lane keeps what matters
+                text = self.tr("next: {op}()").format(op=op)  # a narrow lane keeps what matters
             p.drawText(
                 r,
                 Qt.AlignmentFlag.AlignCenter,

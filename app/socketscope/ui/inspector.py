@@ -3,6 +3,7 @@ against their limits, the bytes of the selected call and of the whole stream so 
 
 from __future__ import annotations
 
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
@@ -16,8 +17,6 @@ from socketscope.engine.events import Event
 from socketscope.model.labels import addr
 from socketscope.model.state import RunState, SocketInfo
 from socketscope.ui.hexview import HexView
-
-NA = "not available on this system"
 
 
 class QueueGauge(QProgressBar):
@@ -39,51 +38,75 @@ class SocketInspector(QWidget):
         super().__init__(parent)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(4, 4, 4, 4)
-        self.title = QLabel("Select a call or a socket")
+        self.title = QLabel()
         self.title.setObjectName("inspectorTitle")
         self.title.setWordWrap(True)
         outer.addWidget(self.title)
-        form_box = QGroupBox("Socket")
-        form = QFormLayout(form_box)
+        self.form_box = QGroupBox()
+        form = QFormLayout(self.form_box)
         self.fields: dict[str, QLabel] = {}
-        for key, label in (
-            ("fd", "fd"),
-            ("type", "type"),
-            ("local", "local address"),
-            ("peer", "peer address"),
-            ("state", "state"),
-            ("options", "options set"),
-        ):
+        self.field_labels: dict[str, QLabel] = {}
+        for key in ("fd", "type", "local", "peer", "state", "options"):
             w = QLabel("—")
             w.setWordWrap(True)
             self.fields[key] = w
-            form.addRow(label, w)
-        outer.addWidget(form_box)
-        gauges = QGroupBox("Kernel queues")
-        g = QFormLayout(gauges)
+            self.field_labels[key] = QLabel()
+            form.addRow(self.field_labels[key], w)
+        outer.addWidget(self.form_box)
+        self.gauges = QGroupBox()
+        g = QFormLayout(self.gauges)
         self.recv_q = QueueGauge()
         self.send_q = QueueGauge()
         self.accept_q = QueueGauge()
-        self.accept_label = QLabel("accept queue")
-        g.addRow("receive queue", self.recv_q)
-        g.addRow("send queue", self.send_q)
+        self.recv_label = QLabel()
+        self.send_label = QLabel()
+        self.accept_label = QLabel()
+        g.addRow(self.recv_label, self.recv_q)
+        g.addRow(self.send_label, self.send_q)
         g.addRow(self.accept_label, self.accept_q)
         self.queue_note = QLabel("")
         self.queue_note.setWordWrap(True)
         g.addRow(self.queue_note)
-        outer.addWidget(gauges)
-        self.call_box = QGroupBox("Bytes of this call")
+        outer.addWidget(self.gauges)
+        self.call_box = QGroupBox()
         cb = QVBoxLayout(self.call_box)
         self.call_hex = HexView()
         cb.addWidget(self.call_hex)
         outer.addWidget(self.call_box, 1)
-        self.stream_box = QGroupBox("The stream so far (each send shaded)")
+        self.stream_box = QGroupBox()
         sb = QVBoxLayout(self.stream_box)
         self.stream_hex = HexView()
         sb.addWidget(self.stream_hex)
         outer.addWidget(self.stream_box, 2)
         self.sock_id: int | None = None
         self.call: Event | None = None
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """The fixed labels; the rest is written again by the next ``show_socket``."""
+        self.title.setText(self.tr("Select a call or a socket"))
+        self.form_box.setTitle(self.tr("Socket"))
+        names = {
+            "fd": self.tr("fd"),
+            "type": self.tr("type"),
+            "local": self.tr("local address"),
+            "peer": self.tr("peer address"),
+            "state": self.tr("state"),
+            "options": self.tr("options set"),
+        }
+        for key, label in self.field_labels.items():
+            label.setText(names[key])
+        self.gauges.setTitle(self.tr("Kernel queues"))
+        self.recv_label.setText(self.tr("receive queue"))
+        self.send_label.setText(self.tr("send queue"))
+        self.accept_label.setText(self.tr("accept queue"))
+        self.call_box.setTitle(self.tr("Bytes of this call"))
+        self.stream_box.setTitle(self.tr("The stream so far (each send shaded)"))
+
+    def changeEvent(self, e: QEvent) -> None:
+        if e.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(e)
 
     def show_socket(
         self,
@@ -96,7 +119,7 @@ class SocketInspector(QWidget):
         self.sock_id = sock_id
         info = state.sockets.get(sock_id) if sock_id is not None else None
         if info is None:
-            self.title.setText("Select a call or a socket")
+            self.title.setText(self.tr("Select a call or a socket"))
             for w in self.fields.values():
                 w.setText("—")
             for gauge in (self.recv_q, self.send_q, self.accept_q):
@@ -104,67 +127,76 @@ class SocketInspector(QWidget):
             self.call_hex.set_bytes(b"", placeholder="")
             self.stream_hex.set_bytes(b"", placeholder="")
             return
-        self.title.setText(f"Socket #{info.id} of {info.actor}")
+        self.title.setText(self.tr("Socket #{id} of {actor}").format(id=info.id, actor=info.actor))
         self._fill(info)
         self._bytes(info, ret, events, cursor)
 
     def _fill(self, s: SocketInfo) -> None:
         k = s.kernel
-        self.fields["fd"].setText(str(s.fd) + ("  (closed)" if s.closed else ""))
+        na = self.tr("not available on this system")
+        self.fields["fd"].setText(str(s.fd) + ("  " + self.tr("(closed)") if s.closed else ""))
         self.fields["type"].setText("SOCK_STREAM (TCP)" if s.type == "TCP" else "SOCK_DGRAM (UDP)")
-        self.fields["local"].setText(addr(s.local) if s.local else "not bound yet")
+        self.fields["local"].setText(addr(s.local) if s.local else self.tr("not bound yet"))
         self.fields["peer"].setText(addr(s.peer) if s.peer else "—")
         self.fields["state"].setText(
-            s.state if s.type == "TCP" else f"{s.state} (UDP has no connection state)"
+            s.state
+            if s.type == "TCP"
+            else self.tr("{state} (UDP has no connection state)").format(state=s.state)
         )
         opts = ", ".join(f"{k_} = {v}" for k_, v in s.options.items())
-        mode = "blocking" if s.blocking else "non-blocking"
+        mode = self.tr("blocking") if s.blocking else self.tr("non-blocking")
         if s.timeout:
-            mode = f"timeout {s.timeout} s"
+            mode = self.tr("timeout {seconds} s").format(seconds=s.timeout)
         self.fields["options"].setText((opts + "; " if opts else "") + mode)
         if s.closed:
             for gauge in (self.recv_q, self.send_q, self.accept_q):
                 gauge.show_value(None, None, "")
-            self.queue_note.setText("closed: no fd to ask the kernel about")
+            self.queue_note.setText(self.tr("closed: no fd to ask the kernel about"))
             return
-        self.recv_q.show_value(k.recv_q, k.rcvbuf, "bytes")
-        self.send_q.show_value(k.send_q, k.sndbuf, "bytes")
+        self.recv_q.show_value(k.recv_q, k.rcvbuf, self.tr("bytes"))
+        self.send_q.show_value(k.send_q, k.sndbuf, self.tr("bytes"))
         self.accept_q.setVisible(s.listening)
         self.accept_label.setVisible(s.listening)
         self.accept_q.show_value(
-            k.accept_q, (k.backlog or 0) + 1 if k.backlog is not None else None, "connections"
+            k.accept_q,
+            (k.backlog or 0) + 1 if k.backlog is not None else None,
+            self.tr("connections"),
         )
         notes = []
         if s.type == "UDP":
             nd = k.next_dgram
             notes.append(
-                "UDP: the receive queue's length is "
-                + NA
-                + f"; next datagram: {nd if nd is not None else '—'} bytes"
+                self.tr(
+                    "UDP: the receive queue's length is {na}; next datagram: {size} bytes"
+                ).format(na=na, size=nd if nd is not None else "—")
             )
         elif k.recv_q is None and not s.listening:
-            notes.append("queue lengths: " + NA)
+            notes.append(self.tr("queue lengths: {na}").format(na=na))
         if s.listening:
             notes.append(
-                f"Linux admits backlog + 1 = {(k.backlog or 0) + 1} connections before accept()"
+                self.tr("Linux admits backlog + 1 = {n} connections before accept()").format(
+                    n=(k.backlog or 0) + 1
+                )
                 if k.backlog is not None
-                else "accept queue: " + NA
+                else self.tr("accept queue: {na}").format(na=na)
             )
         self.queue_note.setText("\n".join(notes))
 
     def _bytes(self, s: SocketInfo, ret: Event | None, events: list[Event], cursor: int) -> None:
         if ret is not None and ret.data is not None:
             raw = bytes.fromhex(ret.data)
-            more = " (first part only)" if ret.truncated else ""
-            self.call_box.setTitle(f"Bytes of this {ret.op}(): {ret.nbytes} bytes{more}")
+            more = " " + self.tr("(first part only)") if ret.truncated else ""
+            self.call_box.setTitle(
+                self.tr("Bytes of this {op}(): {n} bytes").format(op=ret.op, n=ret.nbytes) + more
+            )
             self.call_hex.set_bytes(raw, base_offset=ret.range[0] if ret.range else 0)
         else:
-            self.call_box.setTitle("Bytes of this call")
-            self.call_hex.set_bytes(b"", placeholder="This call moved no bytes.")
+            self.call_box.setTitle(self.tr("Bytes of this call"))
+            self.call_hex.set_bytes(b"", placeholder=self.tr("This call moved no bytes."))
         if s.conn is None:
-            self.stream_box.setTitle("The stream so far")
+            self.stream_box.setTitle(self.tr("The stream so far"))
             self.stream_hex.set_bytes(
-                b"", placeholder="Not a connected TCP socket: no byte stream."
+                b"", placeholder=self.tr("Not a connected TCP socket: no byte stream.")
             )
             return
         direction = ret.dir if ret is not None and ret.dir else None
@@ -185,8 +217,14 @@ class SocketInspector(QWidget):
             if a == len(data):
                 segments.append((len(data), len(data) + len(chunk)))
                 data += chunk
-        arrow = "client → server" if direction == "c>s" else "server → client"
-        note = " (large: only the first bytes of each send are kept)" if gaps else ""
-        self.stream_box.setTitle(f"Stream {arrow}: {len(data)} bytes, {len(segments)} sends{note}")
+        title = (
+            self.tr("Stream client → server: {n} bytes, {sends} sends")
+            if direction == "c>s"
+            else self.tr("Stream server → client: {n} bytes, {sends} sends")
+        )
+        note = " " + self.tr("(large: only the first bytes of each send are kept)") if gaps else ""
+        self.stream_box.setTitle(title.format(n=len(data), sends=len(segments)) + note)
         hl = ret.range if ret is not None and ret.range else None
-        self.stream_hex.set_bytes(bytes(data), segments, hl, placeholder="No bytes sent yet.")
+        self.stream_hex.set_bytes(
+            bytes(data), segments, hl, placeholder=self.tr("No bytes sent yet.")
+        )

@@ -118,7 +118,7 @@ class LessonPanel(QWidget):
     def set_source(self, source: str) -> None:
         if source != self._source:
             self._source = source
-            self.code.setPlainText(source or "# (no source recorded for this trace)")
+            self.code.setPlainText(source or "# " + self.tr("(no source recorded for this trace)"))
 
     def set_lines(self, lines: dict[int, int]) -> None:
         """Mark each actor's current line: {line: lane}."""

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence
+from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QProgressDialog,
     QScrollArea,
@@ -28,22 +29,22 @@ from PySide6.QtWidgets import (
 )
 
 from socketscope.engine import TraceError
-from socketscope.engine.scenario import ScenarioError, builtin_scenarios, load_file
+from socketscope.engine.scenario import Scenario, ScenarioError, builtin_scenarios, load_file
 from socketscope.model.diagram import Box
 from socketscope.model.study import Question, Score, outcome, question_for
+from socketscope.ui import i18n
 from socketscope.ui.diagram_view import SequenceDiagram
+from socketscope.ui.i18n import LANGUAGES
 from socketscope.ui.inspector import SocketInspector
 from socketscope.ui.lesson_panel import LessonPanel
-from socketscope.ui.picker import GROUPS, ScenarioPicker
+from socketscope.ui.picker import ScenarioPicker, group_name
 from socketscope.ui.preferences import PreferencesDialog
 from socketscope.ui.session import Session
 from socketscope.ui.settings import Settings
 from socketscope.ui.sockets_table import SocketTableModel
 from socketscope.ui.study import MissedDialog, Pending, QuestionDialog, load_scores, save_scores
 
-READY = "Press Space to run, → to step"
 DEFAULT_PRESENTER_SCALE = 1.7
-READY_KO = "Space: 실행, →: 한 단계씩"
 
 
 class MainWindow(QMainWindow):
@@ -77,13 +78,14 @@ class MainWindow(QMainWindow):
         split.setStretchFactor(0, 3)
         self.lesson = LessonPanel()
         self.lang = "en"
+        self._language_installed = False
         outer = QSplitter(Qt.Orientation.Vertical)
         outer.addWidget(split)
         outer.addWidget(self.lesson)
         outer.setStretchFactor(0, 3)
         outer.setSizes([700, 250])
         self.setCentralWidget(outer)
-        self.status_label = QLabel(READY)
+        self.status_label = QLabel()
         f = QFont(self.font())
         f.setPointSizeF(f.pointSizeF() * 1.3)
         self.status_label.setFont(f)
@@ -112,12 +114,14 @@ class MainWindow(QMainWindow):
         self._blank.setStyleSheet("background: black")
         self._blank.hide()
         self._shown_layout: object = None
+        self._mode = "pause"
         self._build_actions()
         self.speed.setValue(int(self.settings.get("speed")))
         geometry = self.settings.get("geometry")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         self.set_language(self.settings.language())
+        self.retranslate()
         self.session.changed.connect(self._on_changed)
         self.session.changed.connect(self._check_prediction)
         self.session.runFinished.connect(self._study_summary)
@@ -129,87 +133,61 @@ class MainWindow(QMainWindow):
 
     # --- actions --------------------------------------------------------------------------------
     def _action(
-        self,
-        text: str,
-        keys: list[QKeySequence | QKeySequence.StandardKey | str],
-        slot: Callable[..., object],
-        tip: str = "",
+        self, keys: list[QKeySequence | QKeySequence.StandardKey | str], slot: Callable[..., object]
     ) -> QAction:
-        a = QAction(text, self)
+        """An action whose texts ``retranslate()`` sets, in the interface language."""
+        a = QAction(self)
         a.setShortcuts([k if isinstance(k, QKeySequence) else QKeySequence(k) for k in keys])
         a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         a.triggered.connect(slot)
-        if tip:
-            a.setToolTip(tip)
         self.addAction(a)
         return a
 
     def _build_actions(self) -> None:
         s = self.session
-        self.act_run = self._action("▶ Run", ["Space"], s.toggle_run, "Run / pause (Space)")
-        self.act_study = self._action(
-            "Study mode: predict, then reveal",
-            ["Ctrl+P"],
-            lambda: self.set_study(not self.study),
-            "Before each step, guess what the call will do; the real run tells (Ctrl+P)",
-        )
+        self.act_run = self._action(["Space"], s.toggle_run)
+        self.act_study = self._action(["Ctrl+P"], lambda: self.set_study(not self.study))
         self.act_study.setCheckable(True)
-        self.act_step = self._action(
-            "Step →", ["Right"], lambda: s.step(), "One call: the earliest waiting actor (→)"
-        )
-        self.act_back = self._action(
-            "← Back", ["Left"], s.step_back, "Step back through the recorded trace (←)"
-        )
-        self.act_reset = self._action(
-            "⟲ Reset", ["Ctrl+R"], s.reset, "Stop everything and start clean (Ctrl+R)"
-        )
-        self.act_lecture = self._action(
-            "Lecture mode",
-            ["F11"],
-            lambda: self.set_lecture(not self.lecture),
-            "Full screen, everything larger, for a projector (F11)",
-        )
+        self.act_step = self._action(["Right"], lambda: s.step())
+        self.act_back = self._action(["Left"], s.step_back)
+        self.act_reset = self._action(["Ctrl+R"], s.reset)
+        self.act_lecture = self._action(["F11"], lambda: self.set_lecture(not self.lecture))
         self.act_lecture.setCheckable(True)
         # a presenter remote sends Page Down / Page Up; B blanks the screen (and pauses)
-        self._action("Step (remote)", ["PgDown"], lambda: self._step())
-        self._action("Step back (remote)", ["PgUp"], s.step_back)
-        self._action("Blank screen", ["B"], self.toggle_blank)
+        self.act_remote_step = self._action(["PgDown"], lambda: self._step())
+        self.act_remote_back = self._action(["PgUp"], s.step_back)
+        self.act_blank = self._action(["B"], self.toggle_blank)
         self.act_zoom_in = self._action(
-            "＋",
-            [QKeySequence.StandardKey.ZoomIn, "Ctrl+="],
-            lambda: self._zoom(1.15),
-            "Zoom in (Ctrl +); in lecture mode: everything larger",
+            [QKeySequence.StandardKey.ZoomIn, "Ctrl+="], lambda: self._zoom(1.15)
         )
         self.act_zoom_out = self._action(
-            "－",
-            [QKeySequence.StandardKey.ZoomOut],
-            lambda: self._zoom(1 / 1.15),
-            "Zoom out (Ctrl −); in lecture mode: everything smaller",
+            [QKeySequence.StandardKey.ZoomOut], lambda: self._zoom(1 / 1.15)
         )
-        self.act_fit = self._action(
-            "Fit", ["Ctrl+0"], lambda: self._zoom(0), "Fit the whole diagram (Ctrl 0)"
-        )
-        for n in range(1, 10):
-            self._action(f"Step actor {n}", [str(n)], lambda _=False, n=n: self._step_lane(n - 1))
-        tb = QToolBar("Controls")
+        self.act_fit = self._action(["Ctrl+0"], lambda: self._zoom(0))
+        self.act_step_actor = [
+            self._action([str(n)], lambda _=False, n=n: self._step_lane(n - 1))
+            for n in range(1, 10)
+        ]
+        tb = QToolBar()
+        tb.setObjectName("controls")
         tb.setMovable(False)
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         for a in (self.act_run, self.act_step, self.act_back, self.act_reset):
             tb.addAction(a)
         tb.addSeparator()
-        tb.addWidget(QLabel(" speed "))
+        self.speed_label = QLabel()
+        tb.addWidget(self.speed_label)
         self.speed = QSlider(Qt.Orientation.Horizontal)
         self.speed.setRange(0, 100)
         self.speed.setValue(s.speed)
         self.speed.setFixedWidth(140)
-        self.speed.setToolTip("Slow (2 s per call) … as fast as possible")
         self.speed.valueChanged.connect(self._on_speed)
         tb.addWidget(self.speed)
         tb.addSeparator()
-        tb.addWidget(QLabel(" timeline "))
+        self.timeline_label = QLabel()
+        tb.addWidget(self.timeline_label)
         self.scrubber = QSlider(Qt.Orientation.Horizontal)
         self.scrubber.setMinimumWidth(320)
-        self.scrubber.setToolTip("Move through the recorded trace")
         self.scrubber.valueChanged.connect(self._on_scrub)
         tb.addWidget(self.scrubber)
         self.position = QLabel("")
@@ -219,56 +197,158 @@ class MainWindow(QMainWindow):
             tb.addAction(a)
         tb.addSeparator()
         self.language = QComboBox()
-        self.language.addItem("English", "en")
-        self.language.addItem("한국어", "ko")
-        self.language.setToolTip("Language of the explanations / 설명 언어")
+        for code, name in LANGUAGES.items():
+            self.language.addItem(name, code)
         self.language.currentIndexChanged.connect(
-            lambda _i: self.set_language(str(self.language.currentData()))
+            lambda _i: self.set_language(str(self.language.currentData()), save=True)
         )
         tb.addWidget(self.language)
         self.addToolBar(tb)
         self.toolbar = tb
-        m = self.menuBar().addMenu("&File")
-        m.addAction(self._action("Choose a lesson…", ["Ctrl+L"], self.choose_scenario))
-        m.addAction(self._action("Open scenario file…", ["Ctrl+O"], self.open_scenario_dialog))
-        m.addAction(self._action("Open trace…", ["Ctrl+Shift+O"], self.open_trace_dialog))
-        m.addAction(self._action("Save trace…", ["Ctrl+S"], self.save_trace_dialog))
-        m.addAction(
-            self._action(
-                "Save session (trace and position)…",
-                ["Ctrl+Shift+S"],
-                lambda: self.save_trace_dialog(with_cursor=True),
-            )
+        self.act_choose = self._action(["Ctrl+L"], self.choose_scenario)
+        self.act_open_scenario = self._action(["Ctrl+O"], self.open_scenario_dialog)
+        self.act_open_trace = self._action(["Ctrl+Shift+O"], self.open_trace_dialog)
+        self.act_save_trace = self._action(["Ctrl+S"], self.save_trace_dialog)
+        self.act_save_session = self._action(
+            ["Ctrl+Shift+S"], lambda: self.save_trace_dialog(with_cursor=True)
         )
-        em = m.addMenu("Export")
-        em.addAction(self._action("Diagram as PNG…", [], lambda: self.export_dialog("png")))
-        em.addAction(self._action("Diagram as SVG…", [], lambda: self.export_dialog("svg")))
-        em.addAction(self._action("Diagram as PDF…", [], lambda: self.export_dialog("pdf")))
-        em.addAction(
-            self._action("Slides: one picture per step…", [], lambda: self.export_dialog("slides"))
-        )
-        em.addAction(self._action("Mermaid text…", [], lambda: self.export_dialog("mermaid")))
-        em.addAction(self._action("PlantUML text…", [], lambda: self.export_dialog("plantuml")))
+        self.act_export = {
+            fmt: self._action([], lambda _=False, fmt=fmt: self.export_dialog(fmt))
+            for fmt in ("png", "svg", "pdf", "slides", "mermaid", "plantuml")
+        }
+        self.act_preferences = self._action(["Ctrl+,"], self.preferences)
+        self.act_quit = self._action(["Ctrl+Q"], self.close)
+        self.file_menu = self.menuBar().addMenu("")
+        m = self.file_menu
+        for a in (self.act_choose, self.act_open_scenario, self.act_open_trace):
+            m.addAction(a)
+        m.addAction(self.act_save_trace)
+        m.addAction(self.act_save_session)
+        self.export_menu = m.addMenu("")
+        for a in self.act_export.values():
+            self.export_menu.addAction(a)
         m.addSeparator()
-        m.addAction(self._action("Preferences…", ["Ctrl+,"], self.preferences))
-        m.addAction(self._action("Quit", ["Ctrl+Q"], self.close))
-        sm = self.menuBar().addMenu("&Scenarios")
-        sm.setToolTipsVisible(True)
-        submenus: dict[str, object] = {}
-        for sc in builtin_scenarios():
-            group = GROUPS.get(sc.group, GROUPS["custom"])["en"]
-            if group not in submenus:
-                submenus[group] = sm.addMenu(group)
-            a = QAction(f"{sc.title['en']}   ({sc.id})", self)
-            a.setToolTip(sc.summary["en"])
-            a.triggered.connect(lambda _=False, sc=sc: self.session.load_scenario(sc))
-            submenus[group].addAction(a)  # type: ignore[attr-defined]
-        vm = self.menuBar().addMenu("&View")
+        m.addAction(self.act_preferences)
+        m.addAction(self.act_quit)
+        self.scenario_menu = self.menuBar().addMenu("")
+        self.scenario_menu.setToolTipsVisible(True)
+        self._build_scenario_menu()
+        self.view_menu = self.menuBar().addMenu("")
+        vm = self.view_menu
         vm.addAction(self.act_lecture)
         vm.addAction(self.act_study)
         vm.addSeparator()
         for a in (self.act_zoom_in, self.act_zoom_out, self.act_fit):
             vm.addAction(a)
+        vm.addSeparator()
+        self.language_menu = vm.addMenu("")
+        self.language_group = QActionGroup(self)
+        self.act_language: dict[str, QAction] = {}
+        for code, name in LANGUAGES.items():
+            a = QAction(name, self)
+            a.setCheckable(True)
+            a.triggered.connect(lambda _=False, code=code: self.set_language(code, save=True))
+            self.language_group.addAction(a)
+            self.language_menu.addAction(a)
+            self.act_language[code] = a
+
+    def _build_scenario_menu(self) -> None:
+        self._group_menus: dict[str, QMenu] = {}
+        self._scenario_actions: list[tuple[QAction, Scenario]] = []
+        for sc in builtin_scenarios():
+            if sc.group not in self._group_menus:
+                self._group_menus[sc.group] = self.scenario_menu.addMenu("")
+            menu = self._group_menus[sc.group]
+            a = QAction(menu)
+            a.triggered.connect(lambda _=False, sc=sc: self.session.load_scenario(sc))
+            menu.addAction(a)
+            self._scenario_actions.append((a, sc))
+
+    def _retranslate_scenario_menu(self) -> None:
+        for group, menu in self._group_menus.items():
+            menu.setTitle(group_name(group))
+        for a, sc in self._scenario_actions:
+            a.setText(f"{sc.text('title', self.lang)}   ({sc.id})")
+            a.setToolTip(sc.text("summary", self.lang))
+
+    def retranslate(self) -> None:
+        """Every text of the window's chrome, in the language now installed."""
+        texts: list[tuple[QAction, str, str]] = [
+            (self.act_step, self.tr("Step →"), self.tr("One call: the earliest waiting actor (→)")),
+            (self.act_back, self.tr("← Back"), self.tr("Step back through the recorded trace (←)")),
+            (
+                self.act_reset,
+                self.tr("⟲ Reset"),
+                self.tr("Stop everything and start clean (Ctrl+R)"),
+            ),
+            (
+                self.act_study,
+                self.tr("Study mode: predict, then reveal"),
+                self.tr(
+                    "Before each step, guess what the call will do; the real run tells (Ctrl+P)"
+                ),
+            ),
+            (
+                self.act_lecture,
+                self.tr("Lecture mode"),
+                self.tr("Full screen, everything larger, for a projector (F11)"),
+            ),
+            (self.act_remote_step, self.tr("Step (presenter remote)"), ""),
+            (self.act_remote_back, self.tr("Step back (presenter remote)"), ""),
+            (self.act_blank, self.tr("Blank the screen"), ""),
+            (
+                self.act_zoom_in,
+                self.tr("＋"),
+                self.tr("Zoom in (Ctrl +); in lecture mode: everything larger"),
+            ),
+            (
+                self.act_zoom_out,
+                self.tr("－"),
+                self.tr("Zoom out (Ctrl −); in lecture mode: everything smaller"),
+            ),
+            (self.act_fit, self.tr("Fit"), self.tr("Fit the whole diagram (Ctrl 0)")),
+            (self.act_choose, self.tr("Choose a lesson…"), ""),
+            (self.act_open_scenario, self.tr("Open scenario file…"), ""),
+            (self.act_open_trace, self.tr("Open trace…"), ""),
+            (self.act_save_trace, self.tr("Save trace…"), ""),
+            (self.act_save_session, self.tr("Save session (trace and position)…"), ""),
+            (self.act_export["png"], self.tr("Diagram as PNG…"), ""),
+            (self.act_export["svg"], self.tr("Diagram as SVG…"), ""),
+            (self.act_export["pdf"], self.tr("Diagram as PDF…"), ""),
+            (self.act_export["slides"], self.tr("Slides: one picture per step…"), ""),
+            (self.act_export["mermaid"], self.tr("Mermaid text…"), ""),
+            (self.act_export["plantuml"], self.tr("PlantUML text…"), ""),
+            (self.act_preferences, self.tr("Preferences…"), ""),
+            (self.act_quit, self.tr("Quit"), ""),
+        ]
+        for action, text, tip in texts:
+            action.setText(text)
+            action.setToolTip(tip or text)
+        for n, a in enumerate(self.act_step_actor, start=1):
+            a.setText(self.tr("Step actor {n}").format(n=n))
+        self._on_mode(self._mode)
+        self.toolbar.setWindowTitle(self.tr("Controls"))
+        self.speed_label.setText(" " + self.tr("speed") + " ")
+        self.speed.setToolTip(self.tr("Slow (2 s per call) … as fast as possible"))
+        self.timeline_label.setText(" " + self.tr("timeline") + " ")
+        self.scrubber.setToolTip(self.tr("Move through the recorded trace"))
+        self.language.setToolTip(self.tr("Language of the interface and the explanations"))
+        self.file_menu.setTitle(self.tr("&File"))
+        self.export_menu.setTitle(self.tr("Export"))
+        self.scenario_menu.setTitle(self.tr("&Scenarios"))
+        self.view_menu.setTitle(self.tr("&View"))
+        self.language_menu.setTitle(self.tr("Language"))
+        self.table_model.headerDataChanged.emit(
+            Qt.Orientation.Horizontal, 0, self.table_model.columnCount() - 1
+        )
+        self._retranslate_scenario_menu()
+        self._on_changed()
+        self._update_panels()
+
+    def changeEvent(self, e: QEvent) -> None:
+        if e.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(e)
 
     # --- lecture mode --------------------------------------------------------------------------
     def _zoom(self, factor: float) -> None:
@@ -361,13 +441,7 @@ class MainWindow(QMainWindow):
         self.act_study.setChecked(on)
         self._missed = []
         self._on_message(
-            (
-                "학습 모드: 한 단계마다 먼저 예측합니다."
-                if self.lang == "ko"
-                else "Study mode: predict each step first."
-            )
-            if on
-            else ("학습 모드 끔" if self.lang == "ko" else "Study mode off")
+            self.tr("Study mode: predict each step first.") if on else self.tr("Study mode off")
         )
 
     def ask(self, q: Question) -> str | None:
@@ -420,12 +494,11 @@ class MainWindow(QMainWindow):
         call_box = next(
             (b for b in reversed(s.layout.boxes) if b.call and b.call.actor == p.actor), None
         )
-        ko = self.lang == "ko"
         truth = p.question.label(result, self.lang)
         if right:
-            text = f"✓ {'맞았습니다' if ko else 'Right'}: {truth}."
+            text = self.tr("✓ Right: {truth}.").format(truth=truth)
         else:
-            text = f"✗ {'아쉽습니다' if ko else 'Not quite'}: {truth}."
+            text = self.tr("✗ Not quite: {truth}.").format(truth=truth)
             self._missed.append(
                 (call_box.row if call_box else 0, f"{p.question.text.get(self.lang)} → {truth}")
             )
@@ -475,7 +548,9 @@ class MainWindow(QMainWindow):
             self.session.load_scenario(chosen)
 
     def open_scenario_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open scenario", "", "Python scenario (*.py)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, self.tr("Open scenario"), "", self.tr("Python scenario (*.py)")
+        )
         if path:
             self.open_scenario_file(path)
 
@@ -483,14 +558,14 @@ class MainWindow(QMainWindow):
         try:
             scenario = load_file(path)
         except ScenarioError as e:
-            QMessageBox.warning(self, "Cannot open scenario", str(e))
+            QMessageBox.warning(self, self.tr("Cannot open scenario"), str(e))
             return False
         self.session.load_scenario(scenario)
         return True
 
     def open_trace_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Open trace", "", "SocketScope trace (*.jsonl);;All files (*)"
+            self, self.tr("Open trace"), "", self.tr("SocketScope trace (*.jsonl);;All files (*)")
         )
         if path:
             self.open_trace_file(path)
@@ -499,18 +574,20 @@ class MainWindow(QMainWindow):
         try:
             self.session.load_trace(path)
         except TraceError as e:
-            QMessageBox.warning(self, "Cannot open trace", str(e))
+            QMessageBox.warning(self, self.tr("Cannot open trace"), str(e))
             return False
         return True
 
     def export_dialog(self, fmt: str) -> None:
         name = str(self.session.trace.header.get("scenario", "run"))
         if fmt == "slides":
-            path = QFileDialog.getExistingDirectory(self, "Folder for the slides")
+            path = QFileDialog.getExistingDirectory(self, self.tr("Folder for the slides"))
         else:
             ext = {"mermaid": "mmd", "plantuml": "puml"}.get(fmt, fmt)
             path, _ = QFileDialog.getSaveFileName(
-                self, f"Export {fmt}", str(Path.home() / f"{name}.{ext}")
+                self,
+                self.tr("Export {format}").format(format=fmt.upper()),
+                str(Path.home() / f"{name}.{ext}"),
             )
         if path:
             self.export_to(fmt, path)
@@ -521,7 +598,7 @@ class MainWindow(QMainWindow):
         from socketscope.ui import export
 
         trace = self.session.trace
-        dialog = QProgressDialog("Exporting…", "Cancel", 0, 100, self)
+        dialog = QProgressDialog(self.tr("Exporting…"), self.tr("Cancel"), 0, 100, self)
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
         dialog.setMinimumDuration(400)
 
@@ -542,26 +619,31 @@ class MainWindow(QMainWindow):
             else:
                 export.export_slides(trace, path, progress=progress)
         except export.ExportCancelled:
-            self._on_message("Export cancelled.")
+            self._on_message(self.tr("Export cancelled."))
             return False
         except OSError as e:
-            QMessageBox.warning(self, "Cannot export", f"{path}: {e.strerror or e}")
+            QMessageBox.warning(self, self.tr("Cannot export"), f"{path}: {e.strerror or e}")
             return False
         finally:
             dialog.close()
-        self._on_message(f"Exported {path}")
+        self._on_message(self.tr("Exported {path}").format(path=path))
         return True
 
     def save_trace_dialog(self, with_cursor: bool = False) -> None:
         name = f"{self.session.trace.header.get('scenario', 'trace')}.jsonl"
         path, _ = QFileDialog.getSaveFileName(
-            self, "Save trace", str(Path.home() / name), "SocketScope trace (*.jsonl)"
+            self,
+            self.tr("Save trace"),
+            str(Path.home() / name),
+            self.tr("SocketScope trace (*.jsonl)"),
         )
         if path:
             try:
                 self.session.save_trace(path, with_cursor=with_cursor)
             except OSError as e:
-                QMessageBox.warning(self, "Cannot save trace", f"{path}: {e.strerror or e}")
+                QMessageBox.warning(
+                    self, self.tr("Cannot save trace"), f"{path}: {e.strerror or e}"
+                )
 
     # --- refresh ---------------------------------------------------------------------------------
     def _on_changed(self) -> None:
@@ -581,7 +663,7 @@ class MainWindow(QMainWindow):
         titles = s.trace.header.get("title", {})
         title = titles.get(self.lang) or titles.get("en", "")
         sid = s.trace.header.get("scenario", "")
-        replay = "  [recorded trace]" if not s.live else ""
+        replay = "  " + self.tr("[recorded trace]") if not s.live else ""
         self.setWindowTitle(f"SocketScope — {title} ({sid}){replay}")
         self.act_back.setEnabled(s.cursor > 0)
         if not self._panels_timer.isActive():
@@ -612,11 +694,25 @@ class MainWindow(QMainWindow):
         self._update_lesson(box)
         self._update_status()
 
-    def set_language(self, lang: str) -> None:
+    def set_language(self, lang: str, save: bool = False) -> None:
+        """Switch the interface and the lessons to ``lang`` now; Qt retranslates every widget."""
+        if lang not in LANGUAGES:
+            lang = "en"
+        changed = lang != self.lang or not self._language_installed
         self.lang = self.lesson.lang = lang
+        self._language_installed = True
         i = self.language.findData(lang)
         if i >= 0 and i != self.language.currentIndex():
+            self.language.blockSignals(True)
             self.language.setCurrentIndex(i)
+            self.language.blockSignals(False)
+        self.act_language[lang].setChecked(True)
+        if save and self.persist:
+            self.settings.set("language", lang)
+        if changed:
+            problem = i18n.install(lang)  # the LanguageChange event calls retranslate()
+            if problem:
+                self._on_message(problem)
         self._on_changed()
         self._update_panels()
 
@@ -650,23 +746,26 @@ class MainWindow(QMainWindow):
         s = self.session
         state = s.state()
         text = state.sentence(self.lang)
+        ready = self.tr("Press Space to run, → to step")
         if s.live and state.calls == 0 and not s.running:
-            text = READY if self.lang == "en" else READY_KO  # nothing has run yet
+            text = ready  # nothing has run yet
         elif (
             s.live
             and not s.running
             and not s.finished
             and not text.startswith(("Server", "Client"))
         ):
-            text = (text + "   —   " if text else "") + "Space: run   →: step"
-        self.status_label.setText(text or READY)
+            text = (text + "   —   " if text else "") + self.tr("Space: run   →: step")
+        self.status_label.setText(text or ready)
 
     def _on_message(self, text: str) -> None:
         self.status_label.setText(text)
         self._message_timer.start(4000)
 
     def _on_mode(self, mode: str) -> None:
-        self.act_run.setText("❚❚ Pause" if mode == "run" else "▶ Run")
+        self._mode = mode
+        self.act_run.setText(self.tr("❚❚ Pause") if mode == "run" else self.tr("▶ Run"))
+        self.act_run.setToolTip(self.tr("Run / pause (Space)"))
 
     def _on_box(self, box: Box) -> None:
         self.selected_sock = (
@@ -698,7 +797,6 @@ class MainWindow(QMainWindow):
         st = self.settings
         st.set("geometry", self.saveGeometry())
         st.set("speed", self.speed.value())
-        st.set("language", self.lang)
         if self.session.scenario is not None:
             st.set("last_scenario", self.session.scenario.id)
         st.sync()

@@ -15,23 +15,29 @@ from PySide6.QtWidgets import (
 )
 
 from socketscope.engine.scenario import Scenario, builtin_scenarios
+from socketscope.ui.i18n import QT_TRANSLATE_NOOP, translate
 
-GROUPS = {
-    "tcp-basics": {"en": "TCP basics", "ko": "TCP 기초"},
-    "udp": {"en": "UDP", "ko": "UDP"},
-    "failures": {"en": "Failures", "ko": "실패와 오류"},
-    "advanced": {"en": "Advanced", "ko": "심화"},
-    "custom": {"en": "Your scenarios", "ko": "내 시나리오"},
+GROUPS: dict[str, str] = {
+    "tcp-basics": QT_TRANSLATE_NOOP("ScenarioPicker", "TCP basics"),
+    "udp": QT_TRANSLATE_NOOP("ScenarioPicker", "UDP"),
+    "failures": QT_TRANSLATE_NOOP("ScenarioPicker", "Failures"),
+    "advanced": QT_TRANSLATE_NOOP("ScenarioPicker", "Advanced"),
+    "custom": QT_TRANSLATE_NOOP("ScenarioPicker", "Your scenarios"),
 }
-NOTICE_HEADING = {"en": "What to notice", "ko": "눈여겨볼 점"}
+
+
+def group_name(group: str) -> str:
+    """The lesson group's name in the interface language; unknown groups are the user's own."""
+    return translate("ScenarioPicker", GROUPS.get(group, GROUPS["custom"]))
 
 
 def describe(s: Scenario, lang: str) -> str:
     """The scenario's summary and its notes, as simple HTML."""
     notes = "".join(f"<li>{n}</li>" for n in s.notice.get(lang) or s.notice.get("en", []))
+    heading = translate("ScenarioPicker", "What to notice")
     return (
         f"<h3>{s.text('title', lang)}</h3><p>{s.text('summary', lang)}</p>"
-        f"<p><b>{NOTICE_HEADING.get(lang, NOTICE_HEADING['en'])}</b></p><ul>{notes}</ul>"
+        f"<p><b>{heading}</b></p><ul>{notes}</ul>"
         f"<p style='color:#6B7280'>id: {s.id}</p>"
     )
 
@@ -42,7 +48,7 @@ class ScenarioPicker(QDialog):
     ) -> None:
         super().__init__(parent)
         self.lang = lang
-        self.setWindowTitle("시나리오 선택" if lang == "ko" else "Choose a scenario")
+        self.setWindowTitle(self.tr("Choose a scenario"))
         self.resize(980, 560)
         self.tree = QTreeWidget()
         self.tree.setHeaderHidden(True)
@@ -51,11 +57,7 @@ class ScenarioPicker(QDialog):
         scenarios = builtin_scenarios()
         used = {s.group if s.group in GROUPS else "custom" for s in scenarios}
         # groups in teaching order, not in the order their first scenario happens to come
-        groups = {
-            g: QTreeWidgetItem(self.tree, [GROUPS[g].get(lang, GROUPS[g]["en"])])
-            for g in GROUPS
-            if g in used
-        }
+        groups = {g: QTreeWidgetItem(self.tree, [group_name(g)]) for g in GROUPS if g in used}
         for item in groups.values():
             item.setFlags(Qt.ItemFlag.ItemIsEnabled)
         for s in scenarios:

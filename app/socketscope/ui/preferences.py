@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from socketscope.ui.i18n import LANGUAGES
 from socketscope.ui.settings import DEFAULTS, Settings
 
 
@@ -21,21 +22,21 @@ class PreferencesDialog(QDialog):
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.settings = settings
-        self.setWindowTitle("Preferences")
+        self.setWindowTitle(self.tr("Preferences"))
         form = QFormLayout(self)
         self.language = QComboBox()
-        self.language.addItem("Follow the system", "")
-        self.language.addItem("English", "en")
-        self.language.addItem("한국어", "ko")
+        self.language.addItem(self.tr("Follow the system"), "")
+        for code, name in LANGUAGES.items():
+            self.language.addItem(name, code)
         self.speed = QSlider(Qt.Orientation.Horizontal)
         self.speed.setRange(0, 100)
         self.scale = QDoubleSpinBox()
         self.scale.setRange(1.0, 3.0)
         self.scale.setSingleStep(0.1)
-        form.addRow("Language / 언어", self.language)
-        form.addRow("Speed", self.speed)
-        form.addRow("Presenter scale (lecture mode)", self.scale)
-        reset = QPushButton("Reset to defaults")
+        form.addRow(self.tr("Language") + " / Language", self.language)
+        form.addRow(self.tr("Speed"), self.speed)
+        form.addRow(self.tr("Presenter scale (lecture mode)"), self.scale)
+        reset = QPushButton(self.tr("Reset to defaults"))
         reset.clicked.connect(self.reset_to_defaults)
         form.addRow(reset)
         buttons = QDialogButtonBox(

@@ -181,7 +181,7 @@ class Session(QObject):
         if not self.at_end:
             self.seek(len(self.events))
         if self.runner is None:
-            self.message.emit("This is a recorded trace: there is nothing more to run.")
+            self.message.emit(self.tr("This is a recorded trace: there is nothing more to run."))
             return
         if self.runner.gate.mode is not Mode.STEP:
             self.runner.gate.set_mode(Mode.STEP)

@@ -10,8 +10,21 @@ from PySide6.QtGui import QColor
 from socketscope.model.labels import addr
 from socketscope.model.state import RunState
 from socketscope.ui import theme
+from socketscope.ui.i18n import QT_TRANSLATE_NOOP, translate
 
-COLUMNS = ["#", "fd", "actor", "type", "local", "peer", "state", "recv-q", "send-q", "accept-q"]
+# netstat's own column names stay as they are: they are what students will meet in a terminal
+COLUMNS = [
+    "#",
+    "fd",
+    QT_TRANSLATE_NOOP("SocketTableModel", "actor"),
+    QT_TRANSLATE_NOOP("SocketTableModel", "type"),
+    QT_TRANSLATE_NOOP("SocketTableModel", "local"),
+    QT_TRANSLATE_NOOP("SocketTableModel", "peer"),
+    QT_TRANSLATE_NOOP("SocketTableModel", "state"),
+    "recv-q",
+    "send-q",
+    "accept-q",
+]
 
 
 class SocketTableModel(QAbstractTableModel):
@@ -70,5 +83,5 @@ class SocketTableModel(QAbstractTableModel):
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
+            return translate("SocketTableModel", COLUMNS[section])
         return None

@@ -26,7 +26,7 @@ class QuestionDialog(QDialog):
 
     def __init__(self, q: Question, lang: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("예측해 보세요" if lang == "ko" else "Predict")
+        self.setWindowTitle(self.tr("Predict"))
         self.answer: str | None = None
         layout = QVBoxLayout(self)
         label = QLabel(q.text.get(lang, q.text["en"]))
@@ -77,19 +77,12 @@ class MissedDialog(QDialog):
         self, missed: list[tuple[int, str]], score: Score, lang: str, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        ko = lang == "ko"
-        self.setWindowTitle("결과" if ko else "How it went")
+        self.setWindowTitle(self.tr("How it went"))
         self.row: int | None = None
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(score.text(lang)))
         if missed:
-            layout.addWidget(
-                QLabel(
-                    "틀린 질문 (두 번 눌러 그 호출로 이동):"
-                    if ko
-                    else "Missed (double-click to go back to the call):"
-                )
-            )
+            layout.addWidget(QLabel(self.tr("Missed (double-click to go back to the call):")))
         self.list = QListWidget()
         for row, text in missed:
             item = QListWidgetItem(f"{row + 1}: {text}")

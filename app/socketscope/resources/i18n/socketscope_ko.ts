@@ -1,0 +1,578 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="ko_KR">
+<context>
+    <name>LessonPanel</name>
+    <message>
+        <source>(no source recorded for this trace)</source>
+        <translation>(이 트레이스에는 소스가 기록되지 않았습니다)</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Step →</source>
+        <translation>한 단계 →</translation>
+    </message>
+    <message>
+        <source>One call: the earliest waiting actor (→)</source>
+        <translation>호출 하나: 가장 먼저 기다린 행위자 (→)</translation>
+    </message>
+    <message>
+        <source>← Back</source>
+        <translation>← 뒤로</translation>
+    </message>
+    <message>
+        <source>Step back through the recorded trace (←)</source>
+        <translation>기록된 트레이스에서 한 단계 뒤로 (←)</translation>
+    </message>
+    <message>
+        <source>⟲ Reset</source>
+        <translation>⟲ 초기화</translation>
+    </message>
+    <message>
+        <source>Stop everything and start clean (Ctrl+R)</source>
+        <translation>모두 멈추고 처음부터 다시 시작 (Ctrl+R)</translation>
+    </message>
+    <message>
+        <source>Study mode: predict, then reveal</source>
+        <translation>학습 모드: 예측한 뒤 확인</translation>
+    </message>
+    <message>
+        <source>Before each step, guess what the call will do; the real run tells (Ctrl+P)</source>
+        <translation>단계마다 먼저 호출의 결과를 예측하고, 실제 실행으로 확인합니다 (Ctrl+P)</translation>
+    </message>
+    <message>
+        <source>Lecture mode</source>
+        <translation>강의 모드</translation>
+    </message>
+    <message>
+        <source>Full screen, everything larger, for a projector (F11)</source>
+        <translation>전체 화면, 모든 것을 크게: 프로젝터용 (F11)</translation>
+    </message>
+    <message>
+        <source>Step (presenter remote)</source>
+        <translation>한 단계 (프레젠터 리모컨)</translation>
+    </message>
+    <message>
+        <source>Step back (presenter remote)</source>
+        <translation>한 단계 뒤로 (프레젠터 리모컨)</translation>
+    </message>
+    <message>
+        <source>Blank the screen</source>
+        <translation>화면 가리기</translation>
+    </message>
+    <message>
+        <source>＋</source>
+        <translation>＋</translation>
+    </message>
+    <message>
+        <source>Zoom in (Ctrl +); in lecture mode: everything larger</source>
+        <translation>확대 (Ctrl +), 강의 모드에서는 모든 것을 크게</translation>
+    </message>
+    <message>
+        <source>－</source>
+        <translation>－</translation>
+    </message>
+    <message>
+        <source>Zoom out (Ctrl −); in lecture mode: everything smaller</source>
+        <translation>축소 (Ctrl −), 강의 모드에서는 모든 것을 작게</translation>
+    </message>
+    <message>
+        <source>Fit</source>
+        <translation>맞춤</translation>
+    </message>
+    <message>
+        <source>Fit the whole diagram (Ctrl 0)</source>
+        <translation>다이어그램 전체를 화면에 맞춤 (Ctrl 0)</translation>
+    </message>
+    <message>
+        <source>Choose a lesson…</source>
+        <translation>수업 고르기…</translation>
+    </message>
+    <message>
+        <source>Open scenario file…</source>
+        <translation>시나리오 파일 열기…</translation>
+    </message>
+    <message>
+        <source>Open trace…</source>
+        <translation>트레이스 열기…</translation>
+    </message>
+    <message>
+        <source>Save trace…</source>
+        <translation>트레이스 저장…</translation>
+    </message>
+    <message>
+        <source>Save session (trace and position)…</source>
+        <translation>세션 저장 (트레이스와 현재 위치)…</translation>
+    </message>
+    <message>
+        <source>Diagram as PNG…</source>
+        <translation>다이어그램을 PNG로…</translation>
+    </message>
+    <message>
+        <source>Diagram as SVG…</source>
+        <translation>다이어그램을 SVG로…</translation>
+    </message>
+    <message>
+        <source>Diagram as PDF…</source>
+        <translation>다이어그램을 PDF로…</translation>
+    </message>
+    <message>
+        <source>Slides: one picture per step…</source>
+        <translation>슬라이드: 단계마다 그림 한 장…</translation>
+    </message>
+    <message>
+        <source>Mermaid text…</source>
+        <translation>Mermaid 텍스트…</translation>
+    </message>
+    <message>
+        <source>PlantUML text…</source>
+        <translation>PlantUML 텍스트…</translation>
+    </message>
+    <message>
+        <source>Preferences…</source>
+        <translation>환경 설정…</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>끝내기</translation>
+    </message>
+    <message>
+        <source>Step actor {n}</source>
+        <translation>{n}번 행위자 한 단계</translation>
+    </message>
+    <message>
+        <source>Controls</source>
+        <translation>조작</translation>
+    </message>
+    <message>
+        <source>speed</source>
+        <translation>속도</translation>
+    </message>
+    <message>
+        <source>Slow (2 s per call) … as fast as possible</source>
+        <translation>느리게 (호출당 2초) … 최대한 빠르게</translation>
+    </message>
+    <message>
+        <source>timeline</source>
+        <translation>타임라인</translation>
+    </message>
+    <message>
+        <source>Move through the recorded trace</source>
+        <translation>기록된 트레이스 안에서 이동</translation>
+    </message>
+    <message>
+        <source>Language of the interface and the explanations</source>
+        <translation>화면과 설명의 언어</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>파일(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Export</source>
+        <translation>내보내기</translation>
+    </message>
+    <message>
+        <source>&amp;Scenarios</source>
+        <translation>시나리오(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>보기(&amp;V)</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>언어</translation>
+    </message>
+    <message>
+        <source>Study mode: predict each step first.</source>
+        <translation>학습 모드: 단계마다 먼저 예측합니다.</translation>
+    </message>
+    <message>
+        <source>Study mode off</source>
+        <translation>학습 모드 끔</translation>
+    </message>
+    <message>
+        <source>✓ Right: {truth}.</source>
+        <translation>✓ 맞았습니다: {truth}.</translation>
+    </message>
+    <message>
+        <source>✗ Not quite: {truth}.</source>
+        <translation>✗ 아쉽습니다: {truth}.</translation>
+    </message>
+    <message>
+        <source>Open scenario</source>
+        <translation>시나리오 열기</translation>
+    </message>
+    <message>
+        <source>Python scenario (*.py)</source>
+        <translation>파이썬 시나리오 (*.py)</translation>
+    </message>
+    <message>
+        <source>Cannot open scenario</source>
+        <translation>시나리오를 열 수 없습니다</translation>
+    </message>
+    <message>
+        <source>Open trace</source>
+        <translation>트레이스 열기</translation>
+    </message>
+    <message>
+        <source>SocketScope trace (*.jsonl);;All files (*)</source>
+        <translation>SocketScope 트레이스 (*.jsonl);;모든 파일 (*)</translation>
+    </message>
+    <message>
+        <source>Cannot open trace</source>
+        <translation>트레이스를 열 수 없습니다</translation>
+    </message>
+    <message>
+        <source>Folder for the slides</source>
+        <translation>슬라이드를 저장할 폴더</translation>
+    </message>
+    <message>
+        <source>Export {format}</source>
+        <translation>{format} 내보내기</translation>
+    </message>
+    <message>
+        <source>Exporting…</source>
+        <translation>내보내는 중…</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>취소</translation>
+    </message>
+    <message>
+        <source>Export cancelled.</source>
+        <translation>내보내기를 취소했습니다.</translation>
+    </message>
+    <message>
+        <source>Cannot export</source>
+        <translation>내보낼 수 없습니다</translation>
+    </message>
+    <message>
+        <source>Exported {path}</source>
+        <translation>{path}(으)로 내보냈습니다</translation>
+    </message>
+    <message>
+        <source>Save trace</source>
+        <translation>트레이스 저장</translation>
+    </message>
+    <message>
+        <source>SocketScope trace (*.jsonl)</source>
+        <translation>SocketScope 트레이스 (*.jsonl)</translation>
+    </message>
+    <message>
+        <source>Cannot save trace</source>
+        <translation>트레이스를 저장할 수 없습니다</translation>
+    </message>
+    <message>
+        <source>[recorded trace]</source>
+        <translation>[기록된 트레이스]</translation>
+    </message>
+    <message>
+        <source>Press Space to run, → to step</source>
+        <translation>Space: 실행, →: 한 단계씩</translation>
+    </message>
+    <message>
+        <source>Space: run   →: step</source>
+        <translation>Space: 실행   →: 한 단계</translation>
+    </message>
+    <message>
+        <source>❚❚ Pause</source>
+        <translation>❚❚ 일시정지</translation>
+    </message>
+    <message>
+        <source>▶ Run</source>
+        <translation>▶ 실행</translation>
+    </message>
+    <message>
+        <source>Run / pause (Space)</source>
+        <translation>실행 / 일시정지 (Space)</translation>
+    </message>
+</context>
+<context>
+    <name>MissedDialog</name>
+    <message>
+        <source>How it went</source>
+        <translation>결과</translation>
+    </message>
+    <message>
+        <source>Missed (double-click to go back to the call):</source>
+        <translation>틀린 질문 (두 번 눌러 그 호출로 이동):</translation>
+    </message>
+</context>
+<context>
+    <name>PreferencesDialog</name>
+    <message>
+        <source>Preferences</source>
+        <translation>환경 설정</translation>
+    </message>
+    <message>
+        <source>Follow the system</source>
+        <translation>시스템 설정을 따름</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>언어</translation>
+    </message>
+    <message>
+        <source>Speed</source>
+        <translation>속도</translation>
+    </message>
+    <message>
+        <source>Presenter scale (lecture mode)</source>
+        <translation>발표 배율 (강의 모드)</translation>
+    </message>
+    <message>
+        <source>Reset to defaults</source>
+        <translation>기본값으로 되돌리기</translation>
+    </message>
+</context>
+<context>
+    <name>QuestionDialog</name>
+    <message>
+        <source>Predict</source>
+        <translation>예측해 보세요</translation>
+    </message>
+</context>
+<context>
+    <name>ScenarioPicker</name>
+    <message>
+        <source>TCP basics</source>
+        <translation>TCP 기초</translation>
+    </message>
+    <message>
+        <source>UDP</source>
+        <translation>UDP</translation>
+    </message>
+    <message>
+        <source>Failures</source>
+        <translation>실패와 오류</translation>
+    </message>
+    <message>
+        <source>Advanced</source>
+        <translation>심화</translation>
+    </message>
+    <message>
+        <source>Your scenarios</source>
+        <translation>내 시나리오</translation>
+    </message>
+    <message>
+        <source>What to notice</source>
+        <translation>눈여겨볼 점</translation>
+    </message>
+    <message>
+        <source>Choose a scenario</source>
+        <translation>시나리오 선택</translation>
+    </message>
+</context>
+<context>
+    <name>SequenceDiagram</name>
+    <message>
+        <source>blocked {seconds} s</source>
+        <translation>블로킹 {seconds}초</translation>
+    </message>
+    <message>
+        <source>blocked</source>
+        <translation>블로킹</translation>
+    </message>
+    <message>
+        <source>blocked {duration}</source>
+        <translation>블로킹 {duration}</translation>
+    </message>
+    <message>
+        <source>next: {op}()   ▸ step</source>
+        <translation>다음: {op}()   ▸ 한 단계</translation>
+    </message>
+    <message>
+        <source>next: {op}()</source>
+        <translation>다음: {op}()</translation>
+    </message>
+</context>
+<context>
+    <name>Session</name>
+    <message>
+        <source>This is a recorded trace: there is nothing more to run.</source>
+        <translation>기록된 트레이스입니다: 더 실행할 것이 없습니다.</translation>
+    </message>
+</context>
+<context>
+    <name>SocketInspector</name>
+    <message>
+        <source>Select a call or a socket</source>
+        <translation>호출이나 소켓을 선택하세요</translation>
+    </message>
+    <message>
+        <source>Socket</source>
+        <translation>소켓</translation>
+    </message>
+    <message>
+        <source>fd</source>
+        <translation>fd</translation>
+    </message>
+    <message>
+        <source>type</source>
+        <translation>종류</translation>
+    </message>
+    <message>
+        <source>local address</source>
+        <translation>로컬 주소</translation>
+    </message>
+    <message>
+        <source>peer address</source>
+        <translation>상대 주소</translation>
+    </message>
+    <message>
+        <source>state</source>
+        <translation>상태</translation>
+    </message>
+    <message>
+        <source>options set</source>
+        <translation>설정한 옵션</translation>
+    </message>
+    <message>
+        <source>Kernel queues</source>
+        <translation>커널 큐</translation>
+    </message>
+    <message>
+        <source>receive queue</source>
+        <translation>수신 큐</translation>
+    </message>
+    <message>
+        <source>send queue</source>
+        <translation>송신 큐</translation>
+    </message>
+    <message>
+        <source>accept queue</source>
+        <translation>accept 큐</translation>
+    </message>
+    <message>
+        <source>Bytes of this call</source>
+        <translation>이 호출의 바이트</translation>
+    </message>
+    <message>
+        <source>The stream so far (each send shaded)</source>
+        <translation>지금까지의 스트림 (send마다 음영)</translation>
+    </message>
+    <message>
+        <source>Socket #{id} of {actor}</source>
+        <translation>{actor}의 소켓 #{id}</translation>
+    </message>
+    <message>
+        <source>not available on this system</source>
+        <translation>이 시스템에서는 알 수 없음</translation>
+    </message>
+    <message>
+        <source>(closed)</source>
+        <translation>(닫힘)</translation>
+    </message>
+    <message>
+        <source>not bound yet</source>
+        <translation>아직 bind되지 않음</translation>
+    </message>
+    <message>
+        <source>{state} (UDP has no connection state)</source>
+        <translation>{state} (UDP에는 연결 상태가 없음)</translation>
+    </message>
+    <message>
+        <source>blocking</source>
+        <translation>블로킹</translation>
+    </message>
+    <message>
+        <source>non-blocking</source>
+        <translation>논블로킹</translation>
+    </message>
+    <message>
+        <source>timeout {seconds} s</source>
+        <translation>타임아웃 {seconds}초</translation>
+    </message>
+    <message>
+        <source>closed: no fd to ask the kernel about</source>
+        <translation>닫힘: 커널에 물어볼 fd가 없음</translation>
+    </message>
+    <message>
+        <source>bytes</source>
+        <translation>바이트</translation>
+    </message>
+    <message>
+        <source>connections</source>
+        <translation>연결</translation>
+    </message>
+    <message>
+        <source>UDP: the receive queue&apos;s length is {na}; next datagram: {size} bytes</source>
+        <translation>UDP: 수신 큐의 길이는 {na}, 다음 데이터그램: {size}바이트</translation>
+    </message>
+    <message>
+        <source>queue lengths: {na}</source>
+        <translation>큐 길이: {na}</translation>
+    </message>
+    <message>
+        <source>Linux admits backlog + 1 = {n} connections before accept()</source>
+        <translation>리눅스는 accept() 전에 backlog + 1 = {n}개의 연결을 받아 둡니다</translation>
+    </message>
+    <message>
+        <source>accept queue: {na}</source>
+        <translation>accept 큐: {na}</translation>
+    </message>
+    <message>
+        <source>(first part only)</source>
+        <translation>(앞부분만)</translation>
+    </message>
+    <message>
+        <source>Bytes of this {op}(): {n} bytes</source>
+        <translation>이 {op}()의 바이트: {n}바이트</translation>
+    </message>
+    <message>
+        <source>This call moved no bytes.</source>
+        <translation>이 호출은 바이트를 옮기지 않았습니다.</translation>
+    </message>
+    <message>
+        <source>The stream so far</source>
+        <translation>지금까지의 스트림</translation>
+    </message>
+    <message>
+        <source>Not a connected TCP socket: no byte stream.</source>
+        <translation>연결된 TCP 소켓이 아닙니다: 바이트 스트림이 없습니다.</translation>
+    </message>
+    <message>
+        <source>Stream client → server: {n} bytes, {sends} sends</source>
+        <translation>스트림 클라이언트 → 서버: {n}바이트, send {sends}번</translation>
+    </message>
+    <message>
+        <source>Stream server → client: {n} bytes, {sends} sends</source>
+        <translation>스트림 서버 → 클라이언트: {n}바이트, send {sends}번</translation>
+    </message>
+    <message>
+        <source>(large: only the first bytes of each send are kept)</source>
+        <translation>(큼: send마다 앞쪽 바이트만 보관)</translation>
+    </message>
+    <message>
+        <source>No bytes sent yet.</source>
+        <translation>아직 보낸 바이트가 없습니다.</translation>
+    </message>
+</context>
+<context>
+    <name>SocketTableModel</name>
+    <message>
+        <source>actor</source>
+        <translation>행위자</translation>
+    </message>
+    <message>
+        <source>type</source>
+        <translation>종류</translation>
+    </message>
+    <message>
+        <source>local</source>
+        <translation>로컬</translation>
+    </message>
+    <message>
+        <source>peer</source>
+        <translation>상대</translation>
+    </message>
+    <message>
+        <source>state</source>
+        <translation>상태</translation>
+    </message>
+</context>
+</TS>
