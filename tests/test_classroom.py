@@ -43,7 +43,7 @@ def test_lecture_mode_scales_everything_and_collapses_panels(
     before = smallest_text_px(w)
     qtbot.keyClick(w.diagram, Qt.Key.Key_F11)
     assert (w.lecture and w.isFullScreen()) or w.lecture  # offscreen has no real full screen
-    assert not w.lesson.isVisibleTo(w) and not w.table.isVisibleTo(w)
+    assert not w.lesson_dock.isVisibleTo(w) and not w.table_dock.isVisibleTo(w)
     assert w.diagram.spotlight and w.diagram.line_scale > 1
     px, what = smallest_text_px(w)
     assert px >= 18, f"smallest text is {px} px ({what}); before lecture mode it was {before}"
@@ -52,7 +52,7 @@ def test_lecture_mode_scales_everything_and_collapses_panels(
     assert w.presenter_scale > 1.7
     assert float(Settings().get("presenter_scale")) == pytest.approx(w.presenter_scale)
     qtbot.keyClick(w.diagram, Qt.Key.Key_F11)
-    assert not w.lecture and w.lesson.isVisibleTo(w)
+    assert not w.lecture and w.lesson_dock.isVisibleTo(w)
     assert smallest_text_px(w)[0] == before[0], "leaving lecture mode restores the sizes"
 
 
@@ -108,3 +108,31 @@ def test_preferences_apply_at_once_and_reset_to_defaults(
     d.reset_to_defaults()
     assert d.speed.value() == 55 and d.scale.value() == pytest.approx(1.7)
     assert d.language.currentData() == ""
+
+
+def test_dock_layout_persists_and_resets(qtbot: QtBot) -> None:
+    """Panels are docks; where the user put them, and which are closed, survive a restart."""
+    Settings().reset()
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    assert w.dockWidgetArea(w.table_dock) == Qt.DockWidgetArea.RightDockWidgetArea
+    w.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, w.table_dock)
+    w.lesson_dock.toggleViewAction().trigger()  # View → Panels → Code and explanation: off
+    assert not w.lesson_dock.isVisibleTo(w)
+    w.close()
+    again = MainWindow()
+    qtbot.addWidget(again)
+    again.show()
+    assert again.dockWidgetArea(again.table_dock) == Qt.DockWidgetArea.LeftDockWidgetArea
+    assert not again.lesson_dock.isVisibleTo(again)
+    again.act_reset_layout.trigger()
+    assert again.dockWidgetArea(again.table_dock) == Qt.DockWidgetArea.RightDockWidgetArea
+    assert again.lesson_dock.isVisibleTo(again)
+    # lecture mode hides panels for the lecture and gives back exactly what was shown before
+    again.table_dock.hide()
+    again.set_lecture(True, full_screen=False)
+    assert not again.lesson_dock.isVisibleTo(again)
+    again.set_lecture(False)
+    assert again.lesson_dock.isVisibleTo(again) and not again.table_dock.isVisibleTo(again)
+    again.close()

@@ -58,7 +58,7 @@ def test_predict_then_reveal_in_the_window(qtbot: QtBot, gui_window: MainWindow)
     score = load_scores(Settings())["tcp-echo"]
     assert (score.right, score.asked) == (3, 4), "bind succeeded: that guess was wrong"
     assert len(w._missed) == 1 and "bind()" in w._missed[0][1]
-    assert w.lesson.isVisibleTo(w) and w.diagram.selected is not None
+    assert w.lesson_dock.isVisibleTo(w) and w.diagram.selected is not None
     assert "Right" in w.status_label.text() and "blocks" in w.status_label.text().lower()
     # finishing the run shows the summary with the missed question
     w.set_study(True)

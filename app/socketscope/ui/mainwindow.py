@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QComboBox,
+    QDockWidget,
     QFileDialog,
     QFrame,
     QHeaderView,
@@ -22,7 +23,6 @@ from PySide6.QtWidgets import (
     QProgressDialog,
     QScrollArea,
     QSlider,
-    QSplitter,
     QTableView,
     QToolBar,
     QWidget,
@@ -45,6 +45,7 @@ from socketscope.ui.sockets_table import SocketTableModel
 from socketscope.ui.study import MissedDialog, Pending, QuestionDialog, load_scores, save_scores
 
 DEFAULT_PRESENTER_SCALE = 1.7
+STATE_VERSION = 1  # of the dock layout saved in the settings; a new layout bumps it
 
 
 class MainWindow(QMainWindow):
@@ -61,30 +62,28 @@ class MainWindow(QMainWindow):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        right = QSplitter(Qt.Orientation.Vertical)
         # scrollable, so that the window fits small screens (1280x720) without clipping
         scroll = QScrollArea()
         scroll.setWidget(self.inspector)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        right.addWidget(scroll)
-        right.addWidget(self.table)
-        right.setSizes([650, 250])
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(self.diagram)
-        split.addWidget(right)
-        split.setSizes([1100, 500])
-        split.setStretchFactor(0, 3)
         self.lesson = LessonPanel()
         self.lang = "en"
         self._language_installed = False
-        outer = QSplitter(Qt.Orientation.Vertical)
-        outer.addWidget(split)
-        outer.addWidget(self.lesson)
-        outer.setStretchFactor(0, 3)
-        outer.setSizes([700, 250])
-        self.setCentralWidget(outer)
+        self.setCentralWidget(self.diagram)
+        # the panels are docks: a lecturer can move, float or close them, and the layout persists
+        self.setDockOptions(
+            QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowNestedDocks
+        )
+        self.inspector_dock = self._dock("inspector", scroll, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.table_dock = self._dock("sockets", self.table, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.lesson_dock = self._dock("lesson", self.lesson, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.resizeDocks([self.inspector_dock], [500], Qt.Orientation.Horizontal)
+        self.resizeDocks(
+            [self.inspector_dock, self.table_dock], [650, 250], Qt.Orientation.Vertical
+        )
+        self.resizeDocks([self.lesson_dock], [250], Qt.Orientation.Vertical)
         self.status_label = QLabel()
         f = QFont(self.font())
         f.setPointSizeF(f.pointSizeF() * 1.3)
@@ -101,6 +100,7 @@ class MainWindow(QMainWindow):
         self.selected_sock: int | None = None
         self.settings = Settings()
         self.lecture = False
+        self._docks_before_lecture: list[QDockWidget] = []
         self.presenter_scale = float(self.settings.get("presenter_scale"))
         self._normal_geometry: QByteArray | None = None
         self._base_font = QFont(QApplication.font())
@@ -117,9 +117,13 @@ class MainWindow(QMainWindow):
         self._mode = "pause"
         self._build_actions()
         self.speed.setValue(int(self.settings.get("speed")))
+        self._default_state = self.saveState(STATE_VERSION)
         geometry = self.settings.get("geometry")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
+        state = self.settings.get("state")
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.restoreState(state, STATE_VERSION)
         self.set_language(self.settings.language())
         self.retranslate()
         self.session.changed.connect(self._on_changed)
@@ -130,6 +134,24 @@ class MainWindow(QMainWindow):
         self.diagram.boxClicked.connect(self._on_box)
         self.diagram.ghostClicked.connect(lambda actor: self._step(actor))
         self.table.clicked.connect(self._on_table)
+
+    def _dock(self, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(self)
+        dock.setObjectName(name)  # saveState() finds docks by name
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetClosable
+            | QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        )
+        self.addDockWidget(area, dock)
+        return dock
+
+    def reset_layout(self) -> None:
+        """View → Reset panel layout: the docks where a fresh install puts them."""
+        self.restoreState(self._default_state, STATE_VERSION)
+        for dock in (self.inspector_dock, self.table_dock, self.lesson_dock):
+            dock.show()
 
     # --- actions --------------------------------------------------------------------------------
     def _action(
@@ -241,6 +263,12 @@ class MainWindow(QMainWindow):
         for a in (self.act_zoom_in, self.act_zoom_out, self.act_fit):
             vm.addAction(a)
         vm.addSeparator()
+        self.panels_menu = vm.addMenu("")
+        for dock in (self.inspector_dock, self.table_dock, self.lesson_dock):
+            self.panels_menu.addAction(dock.toggleViewAction())
+        self.panels_menu.addSeparator()
+        self.act_reset_layout = self._action([], self.reset_layout)
+        self.panels_menu.addAction(self.act_reset_layout)
         self.language_menu = vm.addMenu("")
         self.language_group = QActionGroup(self)
         self.act_language: dict[str, QAction] = {}
@@ -320,6 +348,7 @@ class MainWindow(QMainWindow):
             (self.act_export["plantuml"], self.tr("PlantUML text…"), ""),
             (self.act_preferences, self.tr("Preferences…"), ""),
             (self.act_quit, self.tr("Quit"), ""),
+            (self.act_reset_layout, self.tr("Reset panel layout"), ""),
         ]
         for action, text, tip in texts:
             action.setText(text)
@@ -338,6 +367,10 @@ class MainWindow(QMainWindow):
         self.scenario_menu.setTitle(self.tr("&Scenarios"))
         self.view_menu.setTitle(self.tr("&View"))
         self.language_menu.setTitle(self.tr("Language"))
+        self.panels_menu.setTitle(self.tr("Panels"))
+        self.inspector_dock.setWindowTitle(self.tr("Socket inspector"))
+        self.table_dock.setWindowTitle(self.tr("Sockets"))
+        self.lesson_dock.setWindowTitle(self.tr("Code and explanation"))
         self.table_model.headerDataChanged.emit(
             Qt.Orientation.Horizontal, 0, self.table_model.columnCount() - 1
         )
@@ -410,8 +443,14 @@ class MainWindow(QMainWindow):
         self.lecture = on
         self.act_lecture.setChecked(on)
         # the diagram and the bytes get the room; the spotlight is on the newest call
-        self.lesson.setVisible(not on)
-        self.table.setVisible(not on)
+        docks = (self.lesson_dock, self.table_dock)
+        if on:
+            self._docks_before_lecture = [d for d in docks if d.isVisibleTo(self)]
+            for d in docks:
+                d.hide()
+        else:
+            for d in self._docks_before_lecture:
+                d.show()
         self.diagram.spotlight = on
         if on:
             self._normal_geometry = self.saveGeometry()
@@ -503,7 +542,7 @@ class MainWindow(QMainWindow):
                 (call_box.row if call_box else 0, f"{p.question.text.get(self.lang)} → {truth}")
             )
         # the explanation panel opens on that call
-        self.lesson.setVisible(True)
+        self.lesson_dock.show()
         if call_box is not None:
             self.diagram.select(call_box)
             self._update_lesson(call_box)
@@ -796,6 +835,7 @@ class MainWindow(QMainWindow):
     def _save_settings(self) -> None:
         st = self.settings
         st.set("geometry", self.saveGeometry())
+        st.set("state", self.saveState(STATE_VERSION))
         st.set("speed", self.speed.value())
         if self.session.scenario is not None:
             st.set("last_scenario", self.session.scenario.id)

@@ -139,6 +139,10 @@
         <translation>끝내기</translation>
     </message>
     <message>
+        <source>Reset panel layout</source>
+        <translation>패널 배치 되돌리기</translation>
+    </message>
+    <message>
         <source>Step actor {n}</source>
         <translation>{n}번 행위자 한 단계</translation>
     </message>
@@ -185,6 +189,22 @@
     <message>
         <source>Language</source>
         <translation>언어</translation>
+    </message>
+    <message>
+        <source>Panels</source>
+        <translation>패널</translation>
+    </message>
+    <message>
+        <source>Socket inspector</source>
+        <translation>소켓 살펴보기</translation>
+    </message>
+    <message>
+        <source>Sockets</source>
+        <translation>소켓 목록</translation>
+    </message>
+    <message>
+        <source>Code and explanation</source>
+        <translation>코드와 설명</translation>
     </message>
     <message>
         <source>Study mode: predict each step first.</source>
