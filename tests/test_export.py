@@ -7,9 +7,11 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
-from PySide6.QtGui import QImage
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
 from pytestqt.qtbot import QtBot
 
@@ -148,3 +150,52 @@ def test_export_from_the_window(qtbot: QtBot, gui_window: object, tmp_path: Path
     assert QSvgRenderer(str(tmp_path / "u.svg")).isValid()
     assert "sendto" in (tmp_path / "u.mmd").read_text(encoding="utf-8")
     assert list((tmp_path / "u-steps").glob("step-*.png"))
+
+
+def test_export_the_visible_part_crisp_and_at_lecture_scale(
+    qtbot: QtBot, gui_window: object, tmp_path: Path
+) -> None:
+    """The visible part is what the diagram shows (scroll position included), at twice the pixels;
+    whole-run pictures from lecture mode are drawn at the presenter's scale."""
+    w: Any = gui_window
+    w.session.load_scenario(get("tcp-echo"))
+    w.speed.setValue(100)
+    with qtbot.waitSignal(w.session.runFinished, timeout=10000):
+        w.session.toggle_run()
+    w.diagram.verticalScrollBar().setValue(0)
+    assert w.export_to("visible-png", str(tmp_path / "top.png"))
+    top = QImage(str(tmp_path / "top.png"))
+    size = w.diagram.viewport().size()
+    assert (top.width(), top.height()) == (size.width() * 2, size.height() * 2)
+    thumb = (40, 24)
+    smooth = (Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
+    grab = QImage(size, QImage.Format.Format_RGB32)
+    grab.fill(0xFFFFFFFF)  # the viewport's grab is transparent where nothing is painted
+    painter = QPainter(grab)
+    painter.drawPixmap(0, 0, w.diagram.viewport().grab())
+    painter.end()
+    small = top.scaled(grab.size(), *smooth).convertToFormat(QImage.Format.Format_RGB32)
+    # the same picture as the screen: compare a coarse thumbnail, not exact anti-aliasing
+    a, b = grab.scaled(*thumb, *smooth), small.scaled(*thumb, *smooth)
+    diff = max(
+        abs(a.pixelColor(x, y).lightness() - b.pixelColor(x, y).lightness())
+        for x in range(thumb[0])
+        for y in range(thumb[1])
+    )
+    assert diff < 40, diff
+    w.resize(1000, 400)  # a short window scrolls: the bottom is another picture
+    qtbot.waitUntil(lambda: w.diagram.verticalScrollBar().maximum() > 0, timeout=3000)
+    w.diagram.verticalScrollBar().setValue(w.diagram.verticalScrollBar().maximum())
+    assert w.export_to("visible-png", str(tmp_path / "bottom.png"))
+    assert QImage(str(tmp_path / "bottom.png")) != QImage(str(tmp_path / "top.png"))
+    assert w.export_to("visible-svg", str(tmp_path / "v.svg"))
+    assert QSvgRenderer(str(tmp_path / "v.svg")).isValid()
+    assert w.export_to("visible-pdf", str(tmp_path / "v.pdf"))
+    assert (tmp_path / "v.pdf").read_bytes().startswith(b"%PDF")
+    assert w.export_to("png", str(tmp_path / "normal.png"))
+    w.set_lecture(True, full_screen=False)
+    assert w.export_to("png", str(tmp_path / "lecture.png"))
+    w.set_lecture(False)
+    normal, lecture = QImage(str(tmp_path / "normal.png")), QImage(str(tmp_path / "lecture.png"))
+    assert normal.width() == 3200, "whole-run PNGs have twice the pixels"
+    assert lecture.width() == round(3200 * w.presenter_scale)

@@ -236,7 +236,17 @@ class MainWindow(QMainWindow):
         )
         self.act_export = {
             fmt: self._action([], lambda _=False, fmt=fmt: self.export_dialog(fmt))
-            for fmt in ("png", "svg", "pdf", "slides", "mermaid", "plantuml")
+            for fmt in (
+                "png",
+                "svg",
+                "pdf",
+                "visible-png",
+                "visible-svg",
+                "visible-pdf",
+                "slides",
+                "mermaid",
+                "plantuml",
+            )
         }
         self.act_preferences = self._action(["Ctrl+,"], self.preferences)
         self.act_quit = self._action(["Ctrl+Q"], self.close)
@@ -247,8 +257,10 @@ class MainWindow(QMainWindow):
         m.addAction(self.act_save_trace)
         m.addAction(self.act_save_session)
         self.export_menu = m.addMenu("")
-        for a in self.act_export.values():
+        for fmt, a in self.act_export.items():
             self.export_menu.addAction(a)
+            if fmt in ("pdf", "visible-pdf"):
+                self.export_menu.addSeparator()
         m.addSeparator()
         m.addAction(self.act_preferences)
         m.addAction(self.act_quit)
@@ -343,6 +355,9 @@ class MainWindow(QMainWindow):
             (self.act_export["png"], self.tr("Diagram as PNG…"), ""),
             (self.act_export["svg"], self.tr("Diagram as SVG…"), ""),
             (self.act_export["pdf"], self.tr("Diagram as PDF…"), ""),
+            (self.act_export["visible-png"], self.tr("Visible part as PNG…"), ""),
+            (self.act_export["visible-svg"], self.tr("Visible part as SVG…"), ""),
+            (self.act_export["visible-pdf"], self.tr("Visible part as PDF…"), ""),
             (self.act_export["slides"], self.tr("Slides: one picture per step…"), ""),
             (self.act_export["mermaid"], self.tr("Mermaid text…"), ""),
             (self.act_export["plantuml"], self.tr("PlantUML text…"), ""),
@@ -622,10 +637,10 @@ class MainWindow(QMainWindow):
         if fmt == "slides":
             path = QFileDialog.getExistingDirectory(self, self.tr("Folder for the slides"))
         else:
-            ext = {"mermaid": "mmd", "plantuml": "puml"}.get(fmt, fmt)
+            ext = {"mermaid": "mmd", "plantuml": "puml"}.get(fmt, fmt.removeprefix("visible-"))
             path, _ = QFileDialog.getSaveFileName(
                 self,
-                self.tr("Export {format}").format(format=fmt.upper()),
+                self.tr("Export {format}").format(format=ext.upper()),
                 str(Path.home() / f"{name}.{ext}"),
             )
         if path:
@@ -637,6 +652,7 @@ class MainWindow(QMainWindow):
         from socketscope.ui import export
 
         trace = self.session.trace
+        scale = self.presenter_scale if self.lecture else 1.0
         dialog = QProgressDialog(self.tr("Exporting…"), self.tr("Cancel"), 0, 100, self)
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
         dialog.setMinimumDuration(400)
@@ -651,12 +667,15 @@ class MainWindow(QMainWindow):
             if fmt in ("mermaid", "plantuml"):
                 text = to_mermaid(trace) if fmt == "mermaid" else to_plantuml(trace)
                 Path(path).write_text(text, encoding="utf-8")
+            elif fmt.startswith("visible-"):
+                export.export_visible(self.diagram, path)
             elif fmt in ("png", "svg"):
-                export.export_image(trace, path)
+                # at the presenter's scale in lecture mode, and twice the pixels: crisp on slides
+                export.export_image(trace, path, round(1600 * scale), scale, pixel_ratio=2)
             elif fmt == "pdf":
-                export.export_pdf(trace, path, progress=progress)
+                export.export_pdf(trace, path, round(1600 * scale), progress=progress, scale=scale)
             else:
-                export.export_slides(trace, path, progress=progress)
+                export.export_slides(trace, path, progress=progress, scale=scale)
         except export.ExportCancelled:
             self._on_message(self.tr("Export cancelled."))
             return False

@@ -119,6 +119,18 @@
         <translation>다이어그램을 PDF로…</translation>
     </message>
     <message>
+        <source>Visible part as PNG…</source>
+        <translation>보이는 부분을 PNG로…</translation>
+    </message>
+    <message>
+        <source>Visible part as SVG…</source>
+        <translation>보이는 부분을 SVG로…</translation>
+    </message>
+    <message>
+        <source>Visible part as PDF…</source>
+        <translation>보이는 부분을 PDF로…</translation>
+    </message>
+    <message>
         <source>Slides: one picture per step…</source>
         <translation>슬라이드: 단계마다 그림 한 장…</translation>
     </message>
