@@ -81,8 +81,12 @@ def render_rows(
     view.deleteLater()
 
 
-def export_image(trace: Trace, out: str | Path, width: int = 1600, scale: float = 1.0) -> int:
-    """The whole run (up to MAX_ROWS_PER_IMAGE rows) as PNG or SVG. Returns the rows drawn."""
+def export_image(
+    trace: Trace, out: str | Path, width: int = 1600, scale: float = 1.0, pixel_ratio: float = 1.0
+) -> int:
+    """The whole run (up to MAX_ROWS_PER_IMAGE rows) as PNG or SVG. Returns the rows drawn.
+
+    ``pixel_ratio`` 2 paints a PNG at twice the pixels, crisp on a large projected slide."""
     lay = layout_of(trace)
     rows = min(lay.row_count, MAX_ROWS_PER_IMAGE)
     last = trace.events[-1].seq if trace.events else 0
@@ -98,7 +102,10 @@ def export_image(trace: Trace, out: str | Path, width: int = 1600, scale: float 
         gen.setTitle(str(trace.header.get("title", {}).get("en", "SocketScope")))
         render_rows(lay, gen, width, 0, rows, last, scale)
     else:
-        img = QImage(width, height, QImage.Format.Format_ARGB32)
+        # QImage caps each side at 32767 pixels: a very tall run gets fewer pixels per point
+        ratio = max(1.0, min(pixel_ratio, 32000 / height))
+        img = QImage(round(width * ratio), round(height * ratio), QImage.Format.Format_ARGB32)
+        img.setDevicePixelRatio(ratio)
         img.fill(0xFFFFFFFF)
         render_rows(lay, img, width, 0, rows, last, scale)
         if not img.save(str(out)):
@@ -206,3 +213,44 @@ def export_slides(
         if painter is not None:
             painter.end()
     return len(cursors)
+
+
+def export_visible(view: SequenceDiagram, out: str | Path, pixel_ratio: float = 2.0) -> QSize:
+    """What the diagram shows now -- its scroll position, zoom, presenter scale and cursor -- as
+    PNG (at ``pixel_ratio`` times the screen's pixels), SVG or PDF. Returns the size in points."""
+    out = Path(out)
+    viewport = view.viewport()
+    size = viewport.size()
+    suffix = out.suffix.lower()
+    if suffix == ".svg":
+        gen = QSvgGenerator()
+        gen.setFileName(str(out))
+        gen.setSize(size)
+        gen.setViewBox(QRect(QPoint(0, 0), size))
+        painter = QPainter(gen)
+        try:
+            viewport.render(painter, QPoint(0, 0))
+        finally:
+            painter.end()
+    elif suffix == ".pdf":
+        writer = QPdfWriter(str(out))
+        writer.setPageSize(
+            QPageSize(QSizeF(size.width() * 0.75, size.height() * 0.75), QPageSize.Unit.Point)
+        )
+        writer.setPageMargins(QMarginsF(0, 0, 0, 0))
+        painter = QPainter(writer)
+        try:
+            page = writer.pageLayout().paintRectPixels(writer.resolution())
+            s = min(page.width() / size.width(), page.height() / size.height())
+            painter.scale(s, s)
+            viewport.render(painter, QPoint(0, 0))
+        finally:
+            painter.end()
+    else:
+        img = QImage(size * pixel_ratio, QImage.Format.Format_ARGB32)
+        img.setDevicePixelRatio(pixel_ratio)
+        img.fill(0xFFFFFFFF)
+        viewport.render(img)
+        if not img.save(str(out)):
+            raise OSError(f"{out}: could not write the image")
+    return size
