@@ -30,5 +30,6 @@ clean:
 # after changing interface strings: collect them into the Korean .ts, then translate what is new
 i18n: setup
 	$(VENV)/bin/pyside6-lupdate -no-obsolete -locations none app/socketscope/ui/*.py \
+		app/socketscope/model/labels.py app/socketscope/model/diagram.py \
 		-ts app/socketscope/resources/i18n/socketscope_ko.ts
 	bash scripts/build_translations.sh

@@ -30,7 +30,10 @@ def test_lupdate_finds_no_unfinished_or_new_korean_strings(tmp_path: Path) -> No
     lupdate = BIN / "pyside6-lupdate"
     copy = tmp_path / TS.name
     shutil.copy(TS, copy)
-    sources = sorted(str(p) for p in (ROOT / "app" / "socketscope" / "ui").glob("*.py"))
+    pkg = ROOT / "app" / "socketscope"
+    # the same sources as `make i18n`: the interface, and the diagram's own words
+    sources = sorted(str(p) for p in (pkg / "ui").glob("*.py"))
+    sources += [str(pkg / "model" / "labels.py"), str(pkg / "model" / "diagram.py")]
     out = subprocess.run(
         [str(lupdate), "-locations", "none", *sources, "-ts", str(copy)],
         capture_output=True,
@@ -152,6 +155,14 @@ def test_korean_interface_after_a_run(qtbot: Any, gui_window: Any) -> None:
     qtbot.waitUntil(lambda: "바이트" in w.inspector.call_box.title(), timeout=3000)
     leftover = _english_words(_visible_texts(w))
     assert not leftover, f"English left in the Korean interface: {sorted(leftover)}"
+    lay = w.session.layout
+    drawn = [b.result for b in lay.boxes] + [a.label for a in lay.arrows]
+    assert any("커널" in t for t in drawn), "the handshake arrow is labelled in Korean"
+    leftover = _english_words(drawn)
+    assert not leftover, f"English left on the Korean diagram: {sorted(leftover)}"
+    w.act_language["en"].trigger()  # the diagram is rebuilt in English, cursor kept
+    assert any(b.result.startswith("connected from") for b in w.session.layout.boxes)
+    assert w.session.cursor == len(w.session.events)
 
 
 def test_language_defaults_to_the_system_locale(qapp: Any, monkeypatch: Any) -> None:

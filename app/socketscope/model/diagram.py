@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 from socketscope.engine.events import Event
-from socketscope.model.labels import arrow_label, call_label, result_label
+from socketscope.model.labels import (
+    Translate,
+    arrow_label,
+    call_label,
+    result_label,
+    untranslated,
+)
 
 R = TypeVar("R", bound=tuple[Any, ...])
 ArrowKind = Literal["handshake", "data", "dgram", "fin", "rst", "wake", "kill"]
@@ -108,8 +114,11 @@ class _Stream:
 
 
 class DiagramLayout:
-    def __init__(self, actors: list[str] | None = None) -> None:
+    def __init__(
+        self, actors: list[str] | None = None, translate: Translate = untranslated
+    ) -> None:
         self.lanes: list[str] = list(actors or [])
+        self.translate = translate  # the window's language; the layout is rebuilt when it changes
         self.row_seqs: list[int] = []  # seq of the event that made each row
         self.boxes: list[Box] = []
         self.spans: list[BlockedSpan] = []
@@ -193,7 +202,7 @@ class DiagramLayout:
                 ev.seq,
                 ev.op or "?",
                 ev.sock,
-                call_label(ev),
+                call_label(ev, self.translate),
                 line=ev.line,
                 call=ev,
             )
@@ -221,8 +230,8 @@ class DiagramLayout:
                 ev.seq,
                 ev.op or "?",
                 ev.sock,
-                call_label(ev),
-                result_label(ev),
+                call_label(ev, self.translate),
+                result_label(ev, self.translate),
                 ret_seq=ev.seq,
                 ok=True,
                 burst=True,
@@ -243,7 +252,15 @@ class DiagramLayout:
                 self.arrows.append(Arrow("kill", k_lane, k_row, lane, row, ev.seq, signame))
         elif kind == "dgram_lost":
             row = max(0, self.row_count - 1)
-            self.marks.append(Mark("lost", lane, row, ev.seq, f"datagram #{ev.dgram} dropped"))
+            self.marks.append(
+                Mark(
+                    "lost",
+                    lane,
+                    row,
+                    ev.seq,
+                    self.translate("DiagramText", "datagram #{n} dropped").format(n=ev.dgram),
+                )
+            )
         elif kind == "start":
             self.lane_rows[lane] = (self.row_count, None)
             self.lane_start_seq[lane] = ev.seq
@@ -259,7 +276,7 @@ class DiagramLayout:
             box = Box(self._new_row(ev.seq), lane, ev.seq, ev.op or "?", ev.sock, ev.op or "?")
             self.boxes.append(box)
         box.ret_seq, box.ret, box.ok, box.error = ev.seq, ev, ev.ok, ev.error
-        box.result = result_label(ev)
+        box.result = result_label(ev, self.translate)
         ret_row = box.row
         span = self._open_span.pop(box.seq, None)
         if span is not None:
@@ -341,7 +358,7 @@ class DiagramLayout:
                 lane1,
                 max(row0, row1),
                 seq,
-                "SYN · SYN-ACK · ACK (kernel)",
+                self.translate("DiagramText", "SYN · SYN-ACK · ACK (kernel)"),
             )
         )
 
@@ -409,7 +426,15 @@ class DiagramLayout:
         if before:
             _a, _b, rlane, rrow, _rseq = before[-1]
             self.arrows.append(
-                Arrow("wake", rlane, rrow, lane, max(rrow, ret_row), ev.seq, "reader made room")
+                Arrow(
+                    "wake",
+                    rlane,
+                    rrow,
+                    lane,
+                    max(rrow, ret_row),
+                    ev.seq,
+                    self.translate("DiagramText", "reader made room"),
+                )
             )
 
     def _data_arrow(
@@ -458,7 +483,12 @@ class DiagramLayout:
         self._fin_sent.add(sock)
         rst = ev.op == "close" and (sock in self._rst_on_close or self._recv_q.get(sock, 0) > 0)
         kind: ArrowKind = "rst" if rst else "fin"
-        text = "RST (kernel)" if rst else "FIN (kernel)"
+        translate = self.translate
+        text = (
+            translate("DiagramText", "RST (kernel)")
+            if rst
+            else translate("DiagramText", "FIN (kernel)")
+        )
         self.arrows.append(Arrow(kind, lane, row, peer_lane, row, ev.seq, text))
 
     def _on_kernel(self, ev: Event) -> None:

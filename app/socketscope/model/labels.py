@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from socketscope.cform import preview
 from socketscope.engine.events import Event
+
+# The model stays free of Qt: the window passes Qt's translate() in, the terminal and text exports
+# keep English. lupdate collects the strings of the calls below because they are named translate.
+Translate = Callable[[str, str], str]
+
+
+def untranslated(context: str, text: str) -> str:
+    return text
 
 
 def addr(a: Any) -> str:
@@ -34,7 +43,7 @@ def size(n: int | None) -> str:
     return f"{n} B"
 
 
-def call_label(ev: Event) -> str:
+def call_label(ev: Event, translate: Translate = untranslated) -> str:
     op, a, fd = ev.op or "?", ev.args or {}, ev.fd
     if ev.kind == "burst":
         return f"{op}(fd {fd}) × {ev.count}"
@@ -70,31 +79,34 @@ def call_label(ev: Event) -> str:
     if op == "kill":
         return f"kill({a.get('actor')}, {a.get('signal')})"
     if op == "wait_until":
-        what = f"{a.get('op')}()" if a.get("op") else "finished"
-        return (
-            f"waits: {a.get('actor')} in {what}"
-            if a.get("op")
-            else f"waits: {a.get('actor')} {what}"
-        )
+        if a.get("op"):
+            text = translate("DiagramText", "waits: {actor} in {op}()")
+        else:
+            text = translate("DiagramText", "waits: {actor} finished")
+        return text.format(actor=a.get("actor"), op=a.get("op"))
     if op == "select":
         fds = a.get("fds") or {}
         return f"select(r={fds.get('r', [])}, w={fds.get('w', [])})"
     return f"{op}(fd {fd})"
 
 
-def result_label(ev: Event) -> str:
+def result_label(ev: Event, translate: Translate = untranslated) -> str:
     if ev.kind == "burst":
-        blocked = f", {ev.blocked_count} blocked" if ev.blocked_count else ""
-        return f"{size(ev.nbytes)} in {ev.count} calls{blocked}"
+        text = translate("DiagramText", "{size} in {count} calls").format(
+            size=size(ev.nbytes), count=ev.count
+        )
+        if ev.blocked_count:
+            text += translate("DiagramText", ", {n} blocked").format(n=ev.blocked_count)
+        return text
     if ev.ok is False:
         if ev.error == "timeout":
-            return "✗ timed out"
+            return translate("DiagramText", "✗ timed out")
         if ev.error == "STOPPED":
-            return "✗ stopped"
+            return translate("DiagramText", "✗ stopped")
         if ev.error == "NOT_LOOPBACK":
-            return "✗ refused: not loopback"
+            return translate("DiagramText", "✗ refused: not loopback")
         if ev.error == "EXITED":
-            return "✗ the process exited"
+            return translate("DiagramText", "✗ the process exited")
         return f"✗ {ev.error}"
     op = ev.op or ""
     if op == "socket":
@@ -103,30 +115,31 @@ def result_label(ev: Event) -> str:
         res = ev.result if isinstance(ev.result, dict) else {}
         return f"fd {res.get('fd')} ← {addr(ev.peer)}"
     if op in ("connect", "connect_ex"):
-        return f"connected from {addr(ev.local)}"
+        return translate("DiagramText", "connected from {address}").format(address=addr(ev.local))
     if op in ("recv", "recv_into", "recvfrom"):
         if ev.nbytes == 0 and op != "recvfrom":
-            return "0 B: end of stream (EOF)"
+            return translate("DiagramText", "0 B: end of stream (EOF)")
         src = f" ← {addr(ev.peer)}" if op == "recvfrom" and ev.peer else ""
         return f"{size(ev.nbytes)} {preview(ev.data, 14)}{src}"
     if op in ("send", "sendall", "sendto"):
-        return f"{size(ev.nbytes)} sent"
+        return translate("DiagramText", "{size} sent").format(size=size(ev.nbytes))
     if op == "getsockopt":
         return f"= {ev.result}"
     if op == "select":
         res = ev.result if isinstance(ev.result, dict) else {}
-        return f"ready: r={res.get('r', [])} w={res.get('w', [])}"
+        fds = f"r={res.get('r', [])} w={res.get('w', [])}"
+        return translate("DiagramText", "ready: {fds}").format(fds=fds)
     if op == "wait_until":
-        return "done waiting"
+        return translate("DiagramText", "done waiting")
     if op == "spawn":
-        return "started"
+        return translate("DiagramText", "started")
     if op == "signal":
-        return "handler installed"
+        return translate("DiagramText", "handler installed")
     if op == "kill":
-        return "signal sent"
+        return translate("DiagramText", "signal sent")
     if op == "bind" and ev.local:
-        return f"bound {addr(ev.local)}"
-    return "ok"
+        return translate("DiagramText", "bound {address}").format(address=addr(ev.local))
+    return translate("DiagramText", "ok")
 
 
 def arrow_label(nbytes: int | None, hexdata: str | None) -> str:

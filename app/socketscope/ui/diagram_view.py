@@ -91,6 +91,7 @@ class SequenceDiagram(QAbstractScrollArea):
         self._labels_drawn: list[QRectF] = []
         self.spotlight = False  # lecture mode: the newest call stands out, the rest is dimmed
         self.line_scale = 1.0  # lecture mode: heavier lines for a washed-out projector
+        self.fixed_palette: theme.Palette | None = None  # an export's own colours, not the theme's
         self.verticalScrollBar().valueChanged.connect(self._user_scrolled)
 
     # --- model ----------------------------------------------------------------------------------
@@ -271,15 +272,30 @@ class SequenceDiagram(QAbstractScrollArea):
         self._animating = False
 
     # --- painting -------------------------------------------------------------------------------
+    def colors(self) -> theme.Palette:
+        """The palette to paint with, asked at paint time: the theme's unless an export fixed one."""
+        return self.fixed_palette or theme.current()
+
+    def changeEvent(self, e: QEvent) -> None:
+        super().changeEvent(e)
+        if e.type() in (
+            QEvent.Type.PaletteChange,
+            QEvent.Type.ApplicationPaletteChange,
+            QEvent.Type.StyleChange,
+        ):
+            self.viewport().update()  # a theme switch: repaint in the new colours
+
     def _lw(self) -> float:
-        """Line width factor: zoom, presenter scale and lecture mode together."""
-        return float(max(0.6, self.zoom) * self.line_scale * self.font_scale**0.5)
+        """Line width factor: zoom, presenter scale, lecture mode and the theme together."""
+        return float(
+            max(0.6, self.zoom) * self.line_scale * self.font_scale**0.5 * self.colors().weight
+        )
 
     def _dim(self, row: int) -> float:
         """Opacity of an item on ``row``: with the spotlight on, all but the newest row fade."""
         if not self.spotlight:
             return 1.0
-        return 1.0 if row >= self.visible_rows() - 1 else 0.5
+        return 1.0 if row >= self.visible_rows() - 1 else self.colors().dim
 
     def _font(self, px: float, bold: bool = False, mono: bool = False) -> QFont:
         f = QFont("DejaVu Sans Mono" if mono else self.font().family())
@@ -297,7 +313,8 @@ class SequenceDiagram(QAbstractScrollArea):
     def _paint(self, p: QPainter) -> None:
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-        p.fillRect(self.viewport().rect(), theme.PAPER)
+        c = self.colors()
+        p.fillRect(self.viewport().rect(), c.paper)
         self._animating = False
         self._labels_drawn = []
         self._span_labels: list[tuple[QRectF, str, QFont]] = []
@@ -338,7 +355,7 @@ class SequenceDiagram(QAbstractScrollArea):
             if arrow.seq <= cur:
                 self._paint_arrow(p, arrow, now)
         # blocked-time labels last, where no arrow label is: the arrows tell the story first
-        p.setPen(QColor("#92400E"))
+        p.setPen(c.amber_text)
         for rect, text, font in self._span_labels:
             if not any(rect.intersects(other) for other in self._labels_drawn):
                 p.setFont(font)
@@ -372,22 +389,23 @@ class SequenceDiagram(QAbstractScrollArea):
 
     def _paint_header(self, p: QPainter) -> None:
         h = self.header_h
-        p.fillRect(QRectF(0, 0, self.viewport().width(), h), theme.PAPER)
-        p.setPen(QPen(theme.GREY_LIGHT, 1))
+        pal = self.colors()
+        p.fillRect(QRectF(0, 0, self.viewport().width(), h), pal.paper)
+        p.setPen(QPen(pal.grid, pal.weight))
         p.drawLine(QPointF(0, h), QPointF(self.viewport().width(), h))
         p.setFont(self._font(17, bold=True))
         for lane, name in enumerate(self.layout_model.lanes):
             x = self.x_of(lane)
             w = min(self.box_w(), 260 * self.zoom * self.font_scale)
             r = QRectF(x - w / 2, h * 0.16, w, h * 0.68)
-            c = theme.actor_color(lane)
             p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(c)
+            p.setBrush(pal.actor(lane))
             p.drawRoundedRect(r, 8, 8)
-            p.setPen(QColor("white"))
+            p.setPen(pal.actor_text)
             p.drawText(r, Qt.AlignmentFlag.AlignCenter, name)
 
     def _paint_lifelines(self, p: QPainter, n_rows: int) -> None:
+        pal = self.colors()
         for lane in range(len(self.layout_model.lanes)):
             first, end = self.layout_model.lane_rows.get(lane, (n_rows + 1, None))
             if self.layout_model.lane_start_seq.get(lane, self.cursor_seq + 1) > self.cursor_seq:
@@ -400,11 +418,11 @@ class SequenceDiagram(QAbstractScrollArea):
             y1 = self.y_of(last) + self.row_h / 2
             # an actor that has not started at the cursor has only its faint line
             y0 = min(y1, max(self.header_h, self.y_of(first) - self.row_h / 2))
-            pen = QPen(theme.actor_color(lane), max(1.5, 3 * self.zoom))
+            pen = QPen(pal.actor(lane), max(1.5, 3 * self.zoom) * pal.weight)
             # before the actor starts its line is faint and dotted: it does not exist yet
             faint = QPen(
-                theme.tint(theme.actor_color(lane), 0.6),
-                max(1.0, 2 * self.zoom),
+                pal.wash(pal.actor(lane), pal.faint_wash),
+                max(1.0, 2 * self.zoom) * pal.weight,
                 Qt.PenStyle.DotLine,
             )
             p.setPen(faint)
@@ -419,7 +437,7 @@ class SequenceDiagram(QAbstractScrollArea):
     def _paint_row_guides(self, p: QPainter, r0: int, r1: int) -> None:
         # The row number (event order) in the margin: time goes down, one row per step.
         p.setFont(self._font(11))
-        p.setPen(theme.GHOST)
+        p.setPen(self.colors().ghost)
         for row in range(r0, r1):
             y = self.y_of(row)
             p.drawText(
@@ -445,21 +463,22 @@ class SequenceDiagram(QAbstractScrollArea):
                 r.height() * grow,
             )
         dim = self._dim(box.row)
+        pal = self.colors()
         if dim < 1:
             # dimmed, but still opaque: the lifeline must not show through the box
             p.setOpacity(prog)
             p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(theme.PAPER)
+            p.setBrush(pal.paper)
             p.drawRoundedRect(r, 7, 7)
         p.setOpacity(prog * dim)
-        color = theme.actor_color(box.lane)
+        color = pal.actor(box.lane)
         returned = box.returned_at(self.cursor_seq)
         blocked = box.blocked_at(self.cursor_seq)
         failed = returned and box.ok is False
-        fill = theme.RED_LIGHT if failed else theme.tint(color, 0.9)
-        border = theme.RED if failed else (theme.AMBER if blocked else color)
+        fill = pal.red_light if failed else pal.wash(color, pal.box_wash)
+        border = pal.red if failed else (pal.amber if blocked else color)
         width = 4.5 if box is self.selected else 2.0
-        p.setPen(QPen(theme.INK if box is self.selected else border, width * self._lw()))
+        p.setPen(QPen(pal.ink if box is self.selected else border, width * self._lw()))
         p.setBrush(fill)
         p.drawRoundedRect(r, 7, 7)
         text = box.label
@@ -468,7 +487,7 @@ class SequenceDiagram(QAbstractScrollArea):
         elif not returned and not blocked:
             text = f"{box.label} …"
         p.setFont(self._font(14.5, bold=False, mono=False))
-        p.setPen(theme.RED if failed else theme.INK)
+        p.setPen(pal.error_text if failed else pal.ink)
         fm = QFontMetricsF(p.font())
         inner = r.adjusted(10 * self.zoom, 0, -10 * self.zoom, 0)
         p.drawText(
@@ -498,7 +517,7 @@ class SequenceDiagram(QAbstractScrollArea):
             label = self.tr("blocked {duration}").format(duration=duration(d))
         bar_w = max(6.0, 13 * self.zoom)
         p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(theme.AMBER)
+        p.setBrush(self.colors().amber)
         p.drawRoundedRect(QRectF(x - bar_w / 2, y0, bar_w, max(2.0, y1 - y0)), 4, 4)
         font = self._font(13, bold=True)
         fm = QFontMetricsF(font)
@@ -518,21 +537,22 @@ class SequenceDiagram(QAbstractScrollArea):
         prog = self._progress(("w", span.seq1), span.seq1, now)
         r = self._box_rect(span.lane, span.row1)
         dim = self._dim(span.row1)
+        pal = self.colors()
         if dim < 1:
             p.setOpacity(prog)
             p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(theme.PAPER)
+            p.setBrush(pal.paper)
             p.drawRoundedRect(r, 7, 7)
         p.setOpacity(prog * dim)
         failed = box.ok is False
-        p.setPen(QPen(theme.RED if failed else theme.AMBER, 2.2 * self._lw()))
-        p.setBrush(theme.RED_LIGHT if failed else theme.AMBER_LIGHT)
+        p.setPen(QPen(pal.red if failed else pal.amber, 2.2 * self._lw()))
+        p.setBrush(pal.red_light if failed else pal.amber_light)
         p.drawRoundedRect(r, 7, 7)
         p.setFont(self._font(14.5))
-        p.setPen(theme.RED if failed else theme.INK)
+        p.setPen(pal.error_text if failed else pal.ink)
         fm = QFontMetricsF(p.font())
         inner = r.adjusted(10 * self.zoom, 0, -10 * self.zoom, 0)
-        text = f"{box.op}() returns  →  {box.result}"
+        text = self.tr("{op}() returns  →  {result}").format(op=box.op, result=box.result)
         p.drawText(
             inner,
             Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
@@ -553,21 +573,23 @@ class SequenceDiagram(QAbstractScrollArea):
         x = self.x_of(tag.lane) + self.box_w() / 2 - w - taken
         y = self.y_of(tag.row) + self.row_h * 0.37 - h * 0.35
         r = QRectF(x, y, w, h)
-        p.setPen(QPen(theme.GREY, 1))
-        p.setBrush(theme.GREY_LIGHT)
+        pal = self.colors()
+        p.setPen(QPen(pal.grey, pal.weight))
+        p.setBrush(pal.grey_light)
         p.drawRoundedRect(r, h / 2, h / 2)
-        p.setPen(theme.INK)
+        p.setPen(pal.ink)
         p.drawText(r, Qt.AlignmentFlag.AlignCenter, tag.text)
         p.setOpacity(1.0)
 
     def _paint_mark(self, p: QPainter, mark: Any) -> None:
         r = self._box_rect(mark.lane, mark.row)
         signal = mark.kind == "signal"
-        p.setPen(QPen(theme.AMBER if signal else theme.RED, 2))
-        p.setBrush(theme.AMBER_LIGHT if signal else theme.RED_LIGHT)
+        pal = self.colors()
+        p.setPen(QPen(pal.amber if signal else pal.red, 2 * pal.weight))
+        p.setBrush(pal.amber_light if signal else pal.red_light)
         p.drawRoundedRect(r, 7, 7)
         p.setFont(self._font(14, bold=True))
-        p.setPen(theme.INK if signal else theme.RED)
+        p.setPen(pal.ink if signal else pal.error_text)
         fm = QFontMetricsF(p.font())
         text = ("✗ " if mark.kind == "error" else "") + mark.text
         inner = r.adjusted(10, 0, -10, 0)
@@ -592,18 +614,19 @@ class SequenceDiagram(QAbstractScrollArea):
             y0 += self.row_h * 0.15
             y1 -= self.row_h * 0.15
         tip = QPointF(x0 + (x1 - x0) * prog, y0 + (y1 - y0) * prog)
+        pal = self.colors()
         if a.kind == "data":
-            pen = QPen(theme.BLUE, 2.6 * self._lw())
+            pen = QPen(pal.blue, 2.6 * self._lw())
         elif a.kind == "dgram":
-            pen = QPen(theme.BLUE, 2.6 * self._lw(), Qt.PenStyle.DashLine)
+            pen = QPen(pal.blue, 2.6 * self._lw(), Qt.PenStyle.DashLine)
         elif a.kind == "kill":
-            pen = QPen(theme.RED, 2.4 * self._lw(), Qt.PenStyle.DashDotLine)
+            pen = QPen(pal.red, 2.4 * self._lw(), Qt.PenStyle.DashDotLine)
         elif a.kind == "wake":
-            pen = QPen(theme.AMBER, 2.0 * self._lw(), Qt.PenStyle.DotLine)
+            pen = QPen(pal.amber, 2.0 * self._lw(), Qt.PenStyle.DotLine)
         elif a.kind == "rst":
-            pen = QPen(theme.RED, 2.2 * self._lw(), Qt.PenStyle.DashLine)
+            pen = QPen(pal.red, 2.2 * self._lw(), Qt.PenStyle.DashLine)
         else:
-            pen = QPen(theme.GREY, 2.0 * self._lw(), Qt.PenStyle.DashLine)
+            pen = QPen(pal.grey, 2.0 * self._lw(), Qt.PenStyle.DashLine)
         p.setPen(pen)
         p.drawLine(QPointF(x0, y0), tip)
         self._arrowhead(p, QPointF(x0, y0), tip, pen.color())
@@ -622,9 +645,10 @@ class SequenceDiagram(QAbstractScrollArea):
                 return
             self._labels_drawn.append(r)
             p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(QColor(255, 255, 255, 225))
+            p.setBrush(pal.label_bg)
             p.drawRoundedRect(r, 4, 4)
-            p.setPen(pen.color() if a.kind != "handshake" else theme.GREY)
+            # amber is a fill colour: the words of a wake arrow take the darker amber of text
+            p.setPen(pal.amber_text if a.kind == "wake" else pen.color())
             p.drawText(r, Qt.AlignmentFlag.AlignCenter, text)
 
     def _arrowhead(self, p: QPainter, start: QPointF, tip: QPointF, color: QColor) -> None:
@@ -651,15 +675,16 @@ class SequenceDiagram(QAbstractScrollArea):
         return out
 
     def _paint_ghosts(self, p: QPainter, n_rows: int) -> None:
+        pal = self.colors()
         for lane, op in self.ghosts():
             r = self._box_rect(lane, n_rows)
             path = QPainterPath()
             path.addRoundedRect(r, 7, 7)
-            p.setPen(QPen(theme.actor_color(lane), 2, Qt.PenStyle.DashLine))
-            p.setBrush(QColor(255, 255, 255, 235))
+            p.setPen(QPen(pal.actor(lane), 2 * pal.weight, Qt.PenStyle.DashLine))
+            p.setBrush(pal.ghost_fill)
             p.drawPath(path)
             p.setFont(self._font(14, bold=True))
-            p.setPen(theme.tint(theme.actor_color(lane), 0.15))
+            p.setPen(pal.wash(pal.actor(lane), pal.ghost_text_wash))
             fm = QFontMetricsF(p.font())
             text = self.tr("next: {op}()   ▸ step").format(op=op)
             if fm.horizontalAdvance(text) > r.width() - 12:

@@ -16,6 +16,7 @@ from PySide6.QtSvg import QSvgGenerator
 from socketscope.engine.trace import Trace
 from socketscope.model.diagram import DiagramLayout
 from socketscope.ui.diagram_view import SequenceDiagram
+from socketscope.ui.i18n import translate
 
 MAX_ROWS_PER_IMAGE = 600  # a PNG or SVG taller than this is unwieldy (and QImage caps at 32767 px)
 Progress = Callable[[int, int], bool]  # (done, total) -> go on?
@@ -26,7 +27,7 @@ class ExportCancelled(Exception):
 
 
 def layout_of(trace: Trace) -> DiagramLayout:
-    lay = DiagramLayout(list(trace.header.get("actors", [])))
+    lay = DiagramLayout(list(trace.header.get("actors", [])), translate)
     lay.extend(trace.events)
     return lay
 

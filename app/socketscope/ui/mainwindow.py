@@ -771,6 +771,7 @@ class MainWindow(QMainWindow):
             problem = i18n.install(lang)  # the LanguageChange event calls retranslate()
             if problem:
                 self._on_message(problem)
+            self.session.relayout()  # the diagram's own words
         self._on_changed()
         self._update_panels()
 

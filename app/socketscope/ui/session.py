@@ -17,6 +17,7 @@ from socketscope.engine import Event, Mode, Runner, RunOptions, Trace, read_trac
 from socketscope.engine.scenario import Scenario
 from socketscope.model.diagram import DiagramLayout
 from socketscope.model.state import RunState
+from socketscope.ui.i18n import translate
 
 DRAIN_PER_FRAME = 20000
 
@@ -94,7 +95,7 @@ class Session(QObject):
         self._retire_runner()
         self.scenario = scenario
         self.trace = Trace(scenario.header())
-        self.layout = DiagramLayout(list(scenario.header()["actors"]))
+        self.layout = DiagramLayout(list(scenario.header()["actors"]), translate)
         self.cursor = 0
         self.running = False
         self._finished_sent = False
@@ -118,13 +119,19 @@ class Session(QObject):
         self._retire_runner()
         self.scenario = None
         self.trace = trace
-        self.layout = DiagramLayout(list(trace.header.get("actors", [])))
+        self.layout = DiagramLayout(list(trace.header.get("actors", [])), translate)
         self.layout.extend(trace.events)
         cursor = trace.header.get("cursor")
         self.cursor = cursor if isinstance(cursor, int) and 0 <= cursor <= len(trace.events) else 0
         self.running = False
         self._state_cache = None
         self.modeChanged.emit("replay")
+        self.changed.emit()
+
+    def relayout(self) -> None:
+        """Build the diagram again from the trace, in the interface language just installed."""
+        self.layout = DiagramLayout(list(self.layout.lanes), translate)
+        self.layout.extend(self.trace.events)
         self.changed.emit()
 
     def save_trace(self, path: str | Path, with_cursor: bool = False) -> None:

@@ -2,6 +2,101 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ko_KR">
 <context>
+    <name>DiagramText</name>
+    <message>
+        <source>waits: {actor} in {op}()</source>
+        <translation>기다림: {actor}이(가) {op}()에 들어갈 때까지</translation>
+    </message>
+    <message>
+        <source>waits: {actor} finished</source>
+        <translation>기다림: {actor}이(가) 끝날 때까지</translation>
+    </message>
+    <message>
+        <source>{size} in {count} calls</source>
+        <translation>{count}번 호출로 {size}</translation>
+    </message>
+    <message>
+        <source>, {n} blocked</source>
+        <translation>, {n}번 블로킹</translation>
+    </message>
+    <message>
+        <source>✗ timed out</source>
+        <translation>✗ 시간 초과</translation>
+    </message>
+    <message>
+        <source>✗ stopped</source>
+        <translation>✗ 중지됨</translation>
+    </message>
+    <message>
+        <source>✗ refused: not loopback</source>
+        <translation>✗ 거부: 루프백 주소가 아님</translation>
+    </message>
+    <message>
+        <source>✗ the process exited</source>
+        <translation>✗ 프로세스가 종료됨</translation>
+    </message>
+    <message>
+        <source>connected from {address}</source>
+        <translation>연결됨, 내 주소 {address}</translation>
+    </message>
+    <message>
+        <source>0 B: end of stream (EOF)</source>
+        <translation>0 B: 스트림 끝 (EOF)</translation>
+    </message>
+    <message>
+        <source>{size} sent</source>
+        <translation>{size} 보냄</translation>
+    </message>
+    <message>
+        <source>ready: {fds}</source>
+        <translation>준비됨: {fds}</translation>
+    </message>
+    <message>
+        <source>done waiting</source>
+        <translation>기다림 끝</translation>
+    </message>
+    <message>
+        <source>started</source>
+        <translation>시작됨</translation>
+    </message>
+    <message>
+        <source>handler installed</source>
+        <translation>핸들러 설치됨</translation>
+    </message>
+    <message>
+        <source>signal sent</source>
+        <translation>시그널 보냄</translation>
+    </message>
+    <message>
+        <source>bound {address}</source>
+        <translation>{address}에 bind됨</translation>
+    </message>
+    <message>
+        <source>ok</source>
+        <translation>성공</translation>
+    </message>
+    <message>
+        <source>datagram #{n} dropped</source>
+        <translation>데이터그램 #{n} 버려짐</translation>
+    </message>
+    <message>
+        <source>SYN · SYN-ACK · ACK (kernel)</source>
+        <translation>SYN · SYN-ACK · ACK (커널)</translation>
+    </message>
+    <message>
+        <source>reader made room</source>
+        <translation>읽는 쪽이 자리를 비움</translation>
+    </message>
+    <message>
+        <source>RST (kernel)</source>
+        <translation>RST (커널)</translation>
+    </message>
+    <message>
+        <source>FIN (kernel)</source>
+        <translation>FIN (커널)</translation>
+    </message>
+</context>
+<context>
     <name>LessonPanel</name>
     <message>
         <source>(no source recorded for this trace)</source>
@@ -412,6 +507,10 @@
     <message>
         <source>blocked {duration}</source>
         <translation>블로킹 {duration}</translation>
+    </message>
+    <message>
+        <source>{op}() returns  →  {result}</source>
+        <translation>{op}() 반환  →  {result}</translation>
     </message>
     <message>
         <source>next: {op}()   ▸ step</source>
