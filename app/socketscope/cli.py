@@ -16,6 +16,7 @@ from types import FrameType
 from typing import TextIO
 
 from socketscope.engine import Mode, Runner, RunOptions, Trace, write_trace
+from socketscope.engine.child import CHILD_FLAG, child_main
 from socketscope.engine.events import Event
 from socketscope.engine.scenario import (
     Scenario,
@@ -206,6 +207,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    raw = sys.argv[1:] if argv is None else argv
+    if raw[:1] == [CHILD_FLAG] and len(raw) == 2:
+        # a process actor's child, started by the frozen app's own binary (see engine/child.py)
+        return child_main(int(raw[1]))
     args = build_parser().parse_args(argv)
     out = sys.stdout
     try:

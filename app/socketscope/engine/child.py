@@ -45,6 +45,16 @@ _CHILD_BOOT = (
     "from socketscope.engine.child import child_main; "
     "raise SystemExit(child_main(int(sys.argv[1])))"
 )
+# A frozen app (the PyInstaller bundle) has no `python -c`: its own binary is started with this
+# hidden first argument, which socketscope.cli.main hands to child_main.
+CHILD_FLAG = "--socketscope-child"
+
+
+def child_argv(fd: int) -> list[str]:
+    """The command that starts a process actor's child, given the socketpair end it inherits."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, CHILD_FLAG, str(fd)]
+    return [sys.executable, "-c", _CHILD_BOOT, str(fd)]
 
 
 # --- framing: one JSON object per line ------------------------------------------------------------
@@ -104,13 +114,15 @@ class ProcessActor:
         runner, name = self.runner, self.spec.name
         parent_end, child_end = socket.socketpair()
         ch = Channel(parent_end)
-        source = self.spec.fn.__code__.co_filename
+        # the module's file, not co_filename: a frozen app's code objects carry relative paths
+        module = sys.modules.get(self.spec.fn.__module__)
+        source = getattr(module, "__file__", None) or self.spec.fn.__code__.co_filename
         try:
             # Not `-m`: that puts the current directory first on sys.path, and a sockets course
             # folder often holds a student's socket.py that would shadow the standard library.
             self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 -- read and closed in _reap
             self.proc = subprocess.Popen(
-                [sys.executable, "-c", _CHILD_BOOT, str(child_end.fileno())],
+                child_argv(child_end.fileno()),
                 pass_fds=(child_end.fileno(),),
                 stdin=subprocess.DEVNULL,
                 stderr=self._stderr,

@@ -20,7 +20,6 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .events import Event, EventKind
@@ -32,7 +31,7 @@ if TYPE_CHECKING:
     from .scenario import ActorSpec, Scenario
     from .traced import TracedSocket
 
-_ENGINE_DIR = str(Path(__file__).resolve().parent)
+_ENGINE_PKG = __name__.rpartition(".")[0] + "."  # "socketscope.engine."
 _local = threading.local()
 
 DATA_OPS = frozenset({"send", "sendall", "recv", "recv_into", "sendto", "recvfrom"})
@@ -50,7 +49,8 @@ def current_actor() -> ActorContext:
 def caller_line() -> int | None:
     """Line of the scenario code that made the call (the first frame outside the engine)."""
     f = sys._getframe(2)
-    while f is not None and f.f_code.co_filename.startswith(_ENGINE_DIR):
+    # by module name, not file path: in a frozen app (PyInstaller) code objects carry relative paths
+    while f is not None and str(f.f_globals.get("__name__", "")).startswith(_ENGINE_PKG):
         f = f.f_back  # type: ignore[assignment]
     return f.f_lineno if f is not None else None
 
