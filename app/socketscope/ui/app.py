@@ -32,7 +32,21 @@ def _app(offscreen: bool) -> object:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("SocketScope")
     app.setOrganizationName("SocketScope")
+    _set_icon(app)
     return app
+
+
+APP_ID = "org.socketscope.SocketScope"  # the .desktop file's name and the AppStream id (packaging/)
+
+
+def _set_icon(app: object) -> None:
+    from importlib import resources
+
+    from PySide6.QtGui import QIcon
+
+    icon = resources.files("socketscope") / "resources" / "icons" / "socketscope.svg"
+    app.setWindowIcon(QIcon(str(icon)))  # type: ignore[attr-defined]
+    app.setDesktopFileName(APP_ID)  # type: ignore[attr-defined]
 
 
 def _last_scenario() -> str | None:
@@ -163,7 +177,43 @@ def main(args: object) -> int:
                 file=sys.stderr,
             )
         return 0 if ok else 1
+    if os.environ.get("SOCKETSCOPE_EXIT_AFTER_FIRST_PAINT"):
+        _exit_after_first_paint(w)  # for bench/startup.py
     return int(app.exec())  # type: ignore[attr-defined]
+
+
+def _exit_after_first_paint(w: object) -> None:
+    """Print when the window first painted (wall clock, and ms since the process started, which
+    includes a frozen app's bootloader) and quit, leaving the settings alone."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    w.persist = False  # type: ignore[attr-defined]
+
+    class FirstPaint(QObject):
+        seen = False
+
+        def eventFilter(self, obj: QObject, ev: QEvent) -> bool:
+            if ev.type() == QEvent.Type.Paint and not self.seen:
+                self.seen = True
+                QTimer.singleShot(0, report)  # after the rest of this frame is painted
+            return False
+
+    def report() -> None:
+        now = time.time()
+        since_start = ""
+        try:  # Linux: the process's start time, in clock ticks since boot
+            with open("/proc/self/stat", encoding="ascii") as f:
+                ticks = int(f.read().rsplit(")", 1)[1].split()[19])
+            up = time.clock_gettime(time.CLOCK_BOOTTIME)
+            since_start = f" {(up - ticks / os.sysconf('SC_CLK_TCK')) * 1000:.0f}ms"
+        except (OSError, ValueError, IndexError, AttributeError):
+            pass
+        print(f"first-paint {now:.6f}{since_start}", flush=True)
+        QApplication.quit()
+
+    w._first_paint = FirstPaint()  # type: ignore[attr-defined]
+    w.installEventFilter(w._first_paint)  # type: ignore[attr-defined]
 
 
 def _self_test(w: object) -> int:
