@@ -2,7 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint bench setup setup-window clean i18n
+.PHONY: run test lint bench setup setup-window clean i18n package package-check
 
 setup:
 	@bash scripts/setup.sh offscreen
@@ -17,15 +17,15 @@ test: setup
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
 
 lint: setup
-	$(VENV)/bin/ruff check app tests bench
-	$(VENV)/bin/ruff format --check app tests bench
+	$(VENV)/bin/ruff check app tests bench packaging
+	$(VENV)/bin/ruff format --check app tests bench packaging
 	$(VENV)/bin/mypy
 
 bench: setup
 	$(PY) bench/engine.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info app/*.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist *.egg-info app/*.egg-info .pytest_cache .mypy_cache .ruff_cache
 
 # after changing interface strings: collect them into the Korean .ts, then translate what is new
 i18n: setup
@@ -33,3 +33,14 @@ i18n: setup
 		app/socketscope/model/labels.py app/socketscope/model/diagram.py \
 		-ts app/socketscope/resources/i18n/socketscope_ko.ts
 	bash scripts/build_translations.sh
+
+# installers (packaging/): the PyInstaller bundle in dist/socketscope and the .deb beside it.
+# COMPRESS=xz for a release .deb (smaller, slower); zstd is the fast default for CI.
+COMPRESS ?= zstd
+package: setup
+	VENV=$(VENV) bash packaging/build-bundle.sh
+	COMPRESS=$(COMPRESS) bash packaging/linux/build-deb.sh
+
+# CI: build the bundle and run the bundle's own binary (self-test, process actors, Korean window)
+package-check: package
+	VENV=$(VENV) $(PY) packaging/check_bundle.py dist/socketscope

@@ -54,9 +54,9 @@ fi
 stamp="$venv/.socketscope-installed"
 sum=$(cat pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sum" ]; then
-    echo "setup: installing socketscope and its test tools into $venv"
+    echo "setup: installing socketscope, its test tools and PyInstaller (for make package) into $venv"
     "$venv/bin/python" -m pip install -q --upgrade pip
-    "$venv/bin/python" -m pip install -q -e ".[test,dev]"
+    "$venv/bin/python" -m pip install -q -e ".[test,dev,package]"
     echo "$sum" > "$stamp"
 fi
 

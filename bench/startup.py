@@ -1,0 +1,83 @@
+"""Startup benchmark: time from process start to the main window's first paint, for the
+``socketscope`` of the venv and for the installed app (or the bundle), measured in one run.
+
+    .venv/bin/python bench/startup.py [--runs 5] [--installed CMD] [--x11]
+
+CMD is the installed app's command line, default /usr/bin/socketscope when the .deb is installed,
+else dist/socketscope/socketscope; e.g. --installed "chroot /var/tmp/ss-chroot /usr/bin/socketscope"
+for an install in a chroot. Each run starts a new process with SOCKETSCOPE_EXIT_AFTER_FIRST_PAINT=1
+(ui/app.py): the app prints the wall-clock time of its first paint and quits; the figure here is
+that time minus the time just before the process was started. The two commands alternate, the
+first run of each is reported apart (cold caches). Offscreen by default; --x11 uses $DISPLAY.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_installed() -> list[str]:
+    usr_bin = Path("/usr/bin/socketscope")
+    if usr_bin.is_symlink() and str(usr_bin.resolve()).startswith("/opt/socketscope/"):
+        return [str(usr_bin)]
+    return [str(ROOT / "dist" / "socketscope" / "socketscope")]
+
+
+def first_paint_ms(cmd: list[str], x11: bool) -> float:
+    env = {**os.environ, "SOCKETSCOPE_EXIT_AFTER_FIRST_PAINT": "1"}
+    if not x11:
+        env["QT_QPA_PLATFORM"] = "offscreen"
+    args = [*cmd, "--scenario", "tcp-echo", "--size", "1280x800"]
+    t0 = time.time()
+    r = subprocess.run(args, env=env, capture_output=True, text=True, timeout=60, check=False)
+    for line in r.stdout.splitlines():
+        if line.startswith("first-paint "):
+            return (float(line.split()[1]) - t0) * 1000
+    raise SystemExit(f"{shlex.join(args)}: no first-paint line (exit {r.returncode})\n{r.stderr}")
+
+
+def size_mb(path: Path) -> float:
+    return sum(p.lstat().st_size for p in path.rglob("*") if not p.is_dir()) / 2**20
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--runs", type=int, default=5, help="runs of each after the first (cold) one")
+    ap.add_argument("--installed", help="the installed app's command (default: see above)")
+    ap.add_argument("--x11", action="store_true", help="a real window on $DISPLAY, not offscreen")
+    args = ap.parse_args()
+    commands = {
+        "venv": [str(Path(sys.prefix) / "bin" / "socketscope")],
+        "installed": shlex.split(args.installed) if args.installed else default_installed(),
+    }
+    times: dict[str, list[float]] = {k: [] for k in commands}
+    for _ in range(args.runs + 1):
+        for name, cmd in commands.items():
+            times[name].append(first_paint_ms(cmd, args.x11))
+    where = "X11 ($DISPLAY)" if args.x11 else "offscreen"
+    print(f"time from process start to first paint ({where}), ms:")
+    for name, cmd in commands.items():
+        first, rest = times[name][0], times[name][1:]
+        print(
+            f"  {name:<9} median {statistics.median(rest):6.0f}  min {min(rest):6.0f}"
+            f"  first run {first:6.0f}   ({shlex.join(cmd)})"
+        )
+    bundle = ROOT / "dist" / "socketscope"
+    if bundle.is_dir():
+        print(f"bundle dist/socketscope: {size_mb(bundle):.0f} MB")
+    for deb in sorted((ROOT / "dist").glob("socketscope_*.deb")):
+        print(f"{deb.relative_to(ROOT)}: {deb.stat().st_size / 2**20:.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
