@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Verify the .deb the way a lab machine gets it, in a fresh minimal Debian (debootstrap chroot):
-#   1. apt-get install ./socketscope_*.deb (no recommends: Depends alone must be enough)
+#   1. apt-get install ./socketscope_*.deb (no recommends: Depends alone must be enough); the
+#      desktop entry and the AppStream file pass desktop-file-validate and appstreamcli validate
 #   2. /usr/bin/socketscope --self-test, and the process-actor lesson, offscreen
 #   3. the installed app in a real X11 window on Xvfb, run with Space, screenshot in Korean
 #   4. bench/startup.py: first paint, installed (in the chroot) vs the venv, in one run,
@@ -29,7 +30,7 @@ venv="${VENV:-.venv}"
 # --- tools on this machine ------------------------------------------------------------------------
 need=""
 for tool in debootstrap:debootstrap Xvfb:xvfb xauth:xauth import:imagemagick xdotool:xdotool \
-    xprop:x11-utils; do
+    xprop:x11-utils desktop-file-validate:desktop-file-utils appstreamcli:appstream; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || need="$need ${tool#*:}"
 done
 if [ -n "$need" ]; then
@@ -83,6 +84,9 @@ echo "verify: installed with its dependencies in $(awk "BEGIN{printf \"%.0f\", $
 in_chroot dpkg -L socketscope | sort > "$out/dpkg-L-installed.txt"
 echo "verify: dpkg -L socketscope lists $(wc -l < "$out/dpkg-L-installed.txt") paths"
 in_chroot readlink -f /usr/bin/socketscope
+app_id=org.socketscope.SocketScope
+desktop-file-validate "$chroot_dir/usr/share/applications/$app_id.desktop"
+appstreamcli validate --no-net "$chroot_dir/usr/share/metainfo/$app_id.metainfo.xml" | tail -1
 
 # --- 2. the installed binary, offscreen -------------------------------------------------------------
 in_chroot env QT_QPA_PLATFORM=offscreen /usr/bin/socketscope --self-test
