@@ -55,6 +55,16 @@ def english_interface() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def light_theme() -> Iterator[None]:
+    """The theme is application-wide too: a test that switched it (or let the window follow the
+    system) leaves the light one behind, because other tests compare colours."""
+    yield
+    theme = sys.modules.get("socketscope.ui.theme")
+    if theme is not None and (theme.chosen() != "light" or theme.current() is not theme.LIGHT):
+        theme.apply("light")
+
+
+@pytest.fixture(autouse=True)
 def no_leaked_engine_threads() -> Iterator[None]:
     """Fail a test that leaves an actor thread running, naming the thread."""
     yield

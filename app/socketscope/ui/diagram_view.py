@@ -273,7 +273,7 @@ class SequenceDiagram(QAbstractScrollArea):
 
     # --- painting -------------------------------------------------------------------------------
     def colors(self) -> theme.Palette:
-        """The palette to paint with, asked at paint time: the theme's unless an export fixed one."""
+        """The palette to paint with, asked at paint time: the theme's, or an export's own."""
         return self.fixed_palette or theme.current()
 
     def changeEvent(self, e: QEvent) -> None:

@@ -2,6 +2,11 @@
 
 The same painter as the window draws them (an offscreen SequenceDiagram), so an export looks like
 the screen. Long exports report progress through a callback that may cancel them.
+
+Exports paint in the LIGHT palette whatever theme the window shows: a picture goes onto paper, into
+notes and onto other people's (white) slides, where dark paper looks wrong and wastes toner, and a
+high-contrast picture is only needed on a washed-out projector. A caller that wants the window's
+look passes ``palette=theme.current()``.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from PySide6.QtSvg import QSvgGenerator
 
 from socketscope.engine.trace import Trace
 from socketscope.model.diagram import DiagramLayout
+from socketscope.ui import theme
 from socketscope.ui.diagram_view import SequenceDiagram
 from socketscope.ui.i18n import translate
 
@@ -33,9 +39,15 @@ def layout_of(trace: Trace) -> DiagramLayout:
 
 
 def _view(
-    lay: DiagramLayout, width: int, height: int, cursor_seq: int, scale: float
+    lay: DiagramLayout,
+    width: int,
+    height: int,
+    cursor_seq: int,
+    scale: float,
+    palette: theme.Palette | None = None,
 ) -> SequenceDiagram:
     view = SequenceDiagram()
+    view.fixed_palette = palette or theme.LIGHT
     view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     view.animate = False
@@ -60,12 +72,13 @@ def render_rows(
     rows: int,
     cursor_seq: int,
     scale: float = 1.0,
+    palette: theme.Palette | None = None,
 ) -> None:
     """Paint rows [first, first + rows) of the diagram onto ``target``."""
-    probe = _view(lay, width, 600, cursor_seq, scale)
+    probe = _view(lay, width, 600, cursor_seq, scale, palette)
     height = _full_height(probe, rows)
     probe.deleteLater()
-    view = _view(lay, width, height, cursor_seq, scale)
+    view = _view(lay, width, height, cursor_seq, scale, palette)
     view.verticalScrollBar().setMaximum(
         max(view.verticalScrollBar().maximum(), int(first * view.row_h))
     )
@@ -83,7 +96,12 @@ def render_rows(
 
 
 def export_image(
-    trace: Trace, out: str | Path, width: int = 1600, scale: float = 1.0, pixel_ratio: float = 1.0
+    trace: Trace,
+    out: str | Path,
+    width: int = 1600,
+    scale: float = 1.0,
+    pixel_ratio: float = 1.0,
+    palette: theme.Palette | None = None,
 ) -> int:
     """The whole run (up to MAX_ROWS_PER_IMAGE rows) as PNG or SVG. Returns the rows drawn.
 
@@ -101,14 +119,14 @@ def export_image(
         gen.setSize(QSize(width, height))
         gen.setViewBox(QRect(0, 0, width, height))
         gen.setTitle(str(trace.header.get("title", {}).get("en", "SocketScope")))
-        render_rows(lay, gen, width, 0, rows, last, scale)
+        render_rows(lay, gen, width, 0, rows, last, scale, palette)
     else:
         # QImage caps each side at 32767 pixels: a very tall run gets fewer pixels per point
         ratio = max(1.0, min(pixel_ratio, 32000 / height))
         img = QImage(round(width * ratio), round(height * ratio), QImage.Format.Format_ARGB32)
         img.setDevicePixelRatio(ratio)
-        img.fill(0xFFFFFFFF)
-        render_rows(lay, img, width, 0, rows, last, scale)
+        img.fill((palette or theme.LIGHT).paper)
+        render_rows(lay, img, width, 0, rows, last, scale, palette)
         if not img.save(str(out)):
             raise OSError(f"{out}: could not write the image")
     return rows
@@ -121,6 +139,7 @@ def export_pdf(
     rows_per_page: int = 24,
     progress: Progress | None = None,
     scale: float = 1.0,
+    palette: theme.Palette | None = None,
 ) -> int:
     """The whole run as a PDF, a page per ``rows_per_page`` rows. Returns the page count."""
     lay = layout_of(trace)
@@ -135,7 +154,7 @@ def export_pdf(
     )
     writer.setTitle(str(trace.header.get("title", {}).get("en", "SocketScope")))
     pages = max(1, -(-lay.row_count // rows_per_page))
-    probe = _view(lay, width, 600, last, scale)
+    probe = _view(lay, width, 600, last, scale, palette)
     height = _full_height(probe, rows_per_page)
     probe.deleteLater()
     painter = QPainter(writer)
@@ -147,7 +166,7 @@ def export_pdf(
                 raise ExportCancelled
             if page:
                 writer.newPage()
-            view = _view(lay, width, height, last, scale)
+            view = _view(lay, width, height, last, scale, palette)
             vb = view.verticalScrollBar()
             vb.setMaximum(max(vb.maximum(), int(page * rows_per_page * view.row_h)))
             vb.setValue(int(page * rows_per_page * view.row_h))
@@ -167,6 +186,7 @@ def export_slides(
     size: QSize | None = None,
     progress: Progress | None = None,
     scale: float = 1.0,
+    palette: theme.Palette | None = None,
 ) -> int:
     """One picture per step, as the window shows it: PNGs in a folder, or one page each in a PDF."""
     size = size or QSize(1920, 1080)
@@ -191,7 +211,7 @@ def export_slides(
         for i, cursor in enumerate(cursors):
             if progress is not None and not progress(i, len(cursors)):
                 raise ExportCancelled
-            view = _view(lay, size.width(), size.height(), cursor, scale)
+            view = _view(lay, size.width(), size.height(), cursor, scale, palette)
             view.follow = True
             view.scroll_to_end()
             if pdf:
@@ -206,7 +226,7 @@ def export_slides(
                 painter.restore()
             else:
                 img = QImage(view.viewport().size(), QImage.Format.Format_ARGB32)
-                img.fill(0xFFFFFFFF)
+                img.fill(view.colors().paper)
                 view.viewport().render(img)
                 img.save(str(out / f"step-{i + 1:03d}.png"))
             view.deleteLater()
@@ -216,10 +236,24 @@ def export_slides(
     return len(cursors)
 
 
-def export_visible(view: SequenceDiagram, out: str | Path, pixel_ratio: float = 2.0) -> QSize:
+def export_visible(
+    view: SequenceDiagram,
+    out: str | Path,
+    pixel_ratio: float = 2.0,
+    palette: theme.Palette | None = None,
+) -> QSize:
     """What the diagram shows now -- its scroll position, zoom, presenter scale and cursor -- as
-    PNG (at ``pixel_ratio`` times the screen's pixels), SVG or PDF. Returns the size in points."""
-    out = Path(out)
+    PNG (at ``pixel_ratio`` times the screen's pixels), SVG or PDF. Returns the size in points.
+    In the LIGHT palette unless ``palette`` says otherwise (see the module's note)."""
+    kept = view.fixed_palette
+    view.fixed_palette = palette or theme.LIGHT
+    try:
+        return _export_visible(view, Path(out), pixel_ratio)
+    finally:
+        view.fixed_palette = kept
+
+
+def _export_visible(view: SequenceDiagram, out: Path, pixel_ratio: float) -> QSize:
     viewport = view.viewport()
     size = viewport.size()
     suffix = out.suffix.lower()
@@ -250,7 +284,7 @@ def export_visible(view: SequenceDiagram, out: str | Path, pixel_ratio: float = 
     else:
         img = QImage(size * pixel_ratio, QImage.Format.Format_ARGB32)
         img.setDevicePixelRatio(pixel_ratio)
-        img.fill(0xFFFFFFFF)
+        img.fill(view.colors().paper)
         viewport.render(img)
         if not img.save(str(out)):
             raise OSError(f"{out}: could not write the image")

@@ -6,14 +6,13 @@ range of the selected call is outlined, so "two sends, one recv" can be seen in 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPaintEvent, QPen, QResizeEvent
+from PySide6.QtCore import QEvent, QRectF, Qt
+from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QPaintEvent, QPen, QResizeEvent
 from PySide6.QtWidgets import QAbstractScrollArea, QWidget
 
 from socketscope.ui import theme
 
 ROW_CHOICES = (16, 8, 4)
-SEGMENT_COLORS = [QColor("#DBEAFE"), QColor("#FDE68A")]
 
 
 class HexView(QAbstractScrollArea):
@@ -78,6 +77,11 @@ class HexView(QAbstractScrollArea):
         super().resizeEvent(e)
         self._update_scroll()
 
+    def changeEvent(self, e: QEvent) -> None:
+        super().changeEvent(e)
+        if e.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self.viewport().update()  # a theme switch
+
     def _segment_of(self, i: int) -> int | None:
         for n, (a, b) in enumerate(self.segments):
             if a <= i < b:
@@ -86,13 +90,14 @@ class HexView(QAbstractScrollArea):
 
     def paintEvent(self, e: QPaintEvent) -> None:
         p = QPainter(self.viewport())
-        p.fillRect(self.viewport().rect(), theme.PAPER)
+        pal = theme.current()
+        p.fillRect(self.viewport().rect(), pal.paper)
         p.setFont(self._mono())
         fm = QFontMetricsF(p.font())
         lh = self._line_h()
         cw = fm.horizontalAdvance("0")
         if not self.data:
-            p.setPen(theme.GREY)
+            p.setPen(pal.grey)
             p.drawText(
                 self.viewport().rect().adjusted(8, 4, -8, -4),
                 Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap,
@@ -107,7 +112,7 @@ class HexView(QAbstractScrollArea):
         asc_x = hex_x + cw * (self.per_row * 3 + 1)
         for r in range(first, min(self._rows(), first + visible)):
             y = (r - first) * lh + 2
-            p.setPen(theme.GREY)
+            p.setPen(pal.grey)
             p.drawText(
                 QRectF(6, y, off_w, lh),
                 Qt.AlignmentFlag.AlignVCenter,
@@ -121,14 +126,14 @@ class HexView(QAbstractScrollArea):
                 hx = QRectF(hex_x + c * 3 * cw, y, cw * 2.6, lh)
                 ax = QRectF(asc_x + c * cw, y, cw, lh)
                 if seg is not None:
-                    p.fillRect(hx, SEGMENT_COLORS[seg % 2])
-                    p.fillRect(ax, SEGMENT_COLORS[seg % 2])
+                    p.fillRect(hx, pal.hex_segments[seg % 2])
+                    p.fillRect(ax, pal.hex_segments[seg % 2])
                 hl = self.highlight
                 if hl is not None and hl[0] <= self.base_offset + i < hl[1]:
-                    p.setPen(QPen(theme.INK, 1.5))
+                    p.setPen(QPen(pal.ink, 1.5 * pal.weight))
                     p.drawRect(hx.adjusted(0, 1, 0, -1))
                 b = self.data[i]
-                p.setPen(theme.INK)
+                p.setPen(pal.ink)
                 p.drawText(hx, Qt.AlignmentFlag.AlignCenter, f"{b:02x}")
                 p.drawText(ax, Qt.AlignmentFlag.AlignCenter, chr(b) if 32 <= b < 127 else "·")
         p.end()

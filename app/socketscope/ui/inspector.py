@@ -4,6 +4,7 @@ against their limits, the bytes of the selected call and of the whole stream so 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
@@ -16,11 +17,37 @@ from PySide6.QtWidgets import (
 from socketscope.engine.events import Event
 from socketscope.model.labels import addr
 from socketscope.model.state import RunState, SocketInfo
+from socketscope.ui import theme
 from socketscope.ui.hexview import HexView
 
 
 class QueueGauge(QProgressBar):
-    """A kernel queue against its limit, with the numbers written on it."""
+    """A kernel queue against its limit, with the numbers written on it, in the colour of the
+    socket's actor (one colour per actor, kept everywhere)."""
+
+    lane: int | None = None
+    _shown: tuple[QColor, QColor] | None = None  # the bar's colour and its text's, if set
+
+    def set_lane(self, lane: int | None) -> None:
+        self.lane = lane
+        self._recolor()
+
+    def _recolor(self) -> None:
+        pal = theme.current()
+        want = None if self.lane is None else (pal.actor(self.lane), pal.actor_text)
+        if want == self._shown:
+            return  # also ends the PaletteChange our own setPalette sends
+        self._shown = want
+        colors = QPalette()  # no role set: everything else follows the application palette
+        if want is not None:
+            colors.setColor(QPalette.ColorRole.Highlight, want[0])
+            colors.setColor(QPalette.ColorRole.HighlightedText, want[1])
+        self.setPalette(colors)
+
+    def changeEvent(self, e: QEvent) -> None:
+        super().changeEvent(e)
+        if e.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._recolor()  # a theme switch
 
     def show_value(self, value: int | None, limit: int | None, unit: str) -> None:
         if value is None or limit is None or limit <= 0:
@@ -128,6 +155,11 @@ class SocketInspector(QWidget):
             self.stream_hex.set_bytes(b"", placeholder="")
             return
         self.title.setText(self.tr("Socket #{id} of {actor}").format(id=info.id, actor=info.actor))
+        lanes = list(state.actors)  # in lane order
+        lane = lanes.index(info.actor) if info.actor in lanes else None
+        for gauge in (self.recv_q, self.send_q, self.accept_q):
+            if gauge.lane != lane:
+                gauge.set_lane(lane)
         self._fill(info)
         self._bytes(info, ret, events, cursor)
 

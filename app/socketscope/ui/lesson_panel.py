@@ -9,6 +9,7 @@ from __future__ import annotations
 from pygments.lexers import PythonLexer
 from pygments.styles import get_style_by_name
 from pygments.token import Token, _TokenType
+from PySide6.QtCore import QEvent
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -35,22 +36,37 @@ from socketscope.ui import theme
 
 
 class PygmentsHighlighter(QSyntaxHighlighter):
-    """Python highlighting with Pygments' lexer and a Pygments style, line by line."""
+    """Python highlighting with Pygments' lexer and a Pygments style, line by line.
 
-    def __init__(self, doc: QTextDocument) -> None:
+    The style is the theme's (``Palette.pygments_style``); its colours are darkened or lightened
+    where needed to keep the theme's contrast against the code's background (the paper)."""
+
+    def __init__(self, doc: QTextDocument, palette: theme.Palette | None = None) -> None:
         super().__init__(doc)
         self._lexer = PythonLexer(stripnl=False, ensurenl=False)
-        style = get_style_by_name("default")
         self._formats: dict[_TokenType, QTextCharFormat] = {}
-        for token, spec in style:
+        self.palette: theme.Palette | None = None
+        self._build(palette or theme.current())
+
+    def _build(self, pal: theme.Palette) -> None:
+        self.palette = pal
+        self._formats = {}
+        for token, spec in get_style_by_name(pal.pygments_style):
             fmt = QTextCharFormat()
             if spec["color"]:
-                fmt.setForeground(QColor("#" + spec["color"]))
+                color = QColor("#" + spec["color"])
+                fmt.setForeground(theme.readable(color, pal.paper, pal.code_min_contrast))
             if spec["bold"]:
                 fmt.setFontWeight(QFont.Weight.Bold)
             if spec["italic"]:
                 fmt.setFontItalic(True)
             self._formats[token] = fmt
+
+    def set_palette(self, pal: theme.Palette) -> None:
+        """Highlight again in another theme's style."""
+        if pal is not self.palette:
+            self._build(pal)
+            self.rehighlight()
 
     def _format(self, token: _TokenType) -> QTextCharFormat | None:
         t: _TokenType | None = token
@@ -88,7 +104,6 @@ class LessonPanel(QWidget):
         self.signature = QLabel("")
         self.signature.setFont(mono)
         self.signature.setWordWrap(True)
-        self.signature.setStyleSheet("color: #6B7280")
         self.c_call = QLabel("")
         self.c_call.setFont(mono)
         self.c_call.setWordWrap(True)
@@ -105,6 +120,20 @@ class LessonPanel(QWidget):
         split.setSizes([520, 700])
         layout.addWidget(split)
         self._source = ""
+        self._lines: dict[int, int] = {}
+        self._restyle()
+
+    def changeEvent(self, e: QEvent) -> None:
+        super().changeEvent(e)
+        if e.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._restyle()
+
+    def _restyle(self) -> None:
+        """Take up the theme: the code's colours, the signature's grey, the actors' lines."""
+        pal = theme.current()
+        self._highlighter.set_palette(pal)
+        self.signature.setStyleSheet(f"color: {pal.ink_soft.name()}")
+        self._mark_lines()
 
     def set_scale(self, scale: float) -> None:
         for w in (self.code, self.signature, self.c_call):
@@ -120,20 +149,31 @@ class LessonPanel(QWidget):
             self._source = source
             self.code.setPlainText(source or "# " + self.tr("(no source recorded for this trace)"))
 
-    def set_lines(self, lines: dict[int, int]) -> None:
-        """Mark each actor's current line: {line: lane}."""
+    def _mark_lines(self) -> None:
+        pal = theme.current()
         sels = []
-        for line, lane in lines.items():
+        for line, lane in self._lines.items():
             block = self.code.document().findBlockByLineNumber(line - 1)
             if not block.isValid():
                 continue
             sel = QTextEdit.ExtraSelection()
-            sel.format.setBackground(theme.tint(theme.actor_color(lane), 0.72))
+            color = pal.actor(lane)
+            if pal.code_line_solid:
+                # high contrast: a solid bar of the actor's colour, its text in white
+                sel.format.setBackground(color)
+                sel.format.setForeground(pal.actor_text)
+            else:
+                sel.format.setBackground(pal.wash(color, pal.code_wash))
             sel.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
             cur = QTextCursor(block)
             sel.cursor = cur
             sels.append(sel)
         self.code.setExtraSelections(sels)
+
+    def set_lines(self, lines: dict[int, int]) -> None:
+        """Mark each actor's current line: {line: lane}."""
+        self._lines = dict(lines)
+        self._mark_lines()
         if lines:
             last = max(lines)
             block = self.code.document().findBlockByLineNumber(last - 1)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor
 
 from socketscope.model.labels import addr
 from socketscope.model.state import RunState
@@ -73,10 +72,11 @@ class SocketTableModel(QAbstractTableModel):
         row = self.rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return str(row[index.column()])
+        # colours are asked for at paint time, so a theme switch repaints them
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 2:
-            return theme.actor_color(self.lanes.get(row[2], 0))
+            return theme.current().actor(self.lanes.get(row[2], 0))
         if role == Qt.ItemDataRole.ForegroundRole and row[6] in ("CLOSED", "closed"):
-            return QColor(theme.GREY)
+            return theme.current().grey
         return None
 
     def headerData(
