@@ -136,3 +136,26 @@ def test_dock_layout_persists_and_resets(qtbot: QtBot) -> None:
     again.set_lecture(False)
     assert again.lesson_dock.isVisibleTo(again) and not again.table_dock.isVisibleTo(again)
     again.close()
+
+
+def test_theme_from_the_menu_persists_and_lecture_mode_uses_high_contrast(
+    qtbot: QtBot, gui_window: MainWindow
+) -> None:
+    from socketscope.ui import theme
+
+    w = gui_window
+    assert w.theme_name == "system" and theme.chosen() == "system"
+    w.act_theme["dark"].trigger()  # View → Theme → Dark
+    assert theme.current() is theme.DARK and Settings().get("theme") == "dark"
+    w.set_lecture(True, full_screen=False)
+    assert theme.current() is theme.HIGH_CONTRAST, "a washed-out projector gets high contrast"
+    w.set_lecture(False)
+    assert theme.current() is theme.DARK
+    w.settings.set("lecture_theme", "")  # Preferences: "the same as the window"
+    w.set_lecture(True, full_screen=False)
+    assert theme.current() is theme.DARK
+    w.set_lecture(False)
+    again = MainWindow()
+    qtbot.addWidget(again)
+    assert again.theme_name == "dark" and again.act_theme["dark"].isChecked()
+    again.close()

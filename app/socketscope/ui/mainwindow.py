@@ -32,7 +32,7 @@ from socketscope.engine import TraceError
 from socketscope.engine.scenario import Scenario, ScenarioError, builtin_scenarios, load_file
 from socketscope.model.diagram import Box
 from socketscope.model.study import Question, Score, outcome, question_for
-from socketscope.ui import i18n
+from socketscope.ui import i18n, theme
 from socketscope.ui.diagram_view import SequenceDiagram
 from socketscope.ui.i18n import LANGUAGES
 from socketscope.ui.inspector import SocketInspector
@@ -43,6 +43,7 @@ from socketscope.ui.session import Session
 from socketscope.ui.settings import Settings
 from socketscope.ui.sockets_table import SocketTableModel
 from socketscope.ui.study import MissedDialog, Pending, QuestionDialog, load_scores, save_scores
+from socketscope.ui.theme_names import theme_names
 
 DEFAULT_PRESENTER_SCALE = 1.7
 STATE_VERSION = 1  # of the dock layout saved in the settings; a new layout bumps it
@@ -125,6 +126,8 @@ class MainWindow(QMainWindow):
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state, STATE_VERSION)
         self.set_language(self.settings.language())
+        self.theme_name = "system"
+        self.set_theme(str(self.settings.get("theme")))
         self.retranslate()
         self.session.changed.connect(self._on_changed)
         self.session.changed.connect(self._check_prediction)
@@ -281,6 +284,16 @@ class MainWindow(QMainWindow):
         self.panels_menu.addSeparator()
         self.act_reset_layout = self._action([], self.reset_layout)
         self.panels_menu.addAction(self.act_reset_layout)
+        self.theme_menu = vm.addMenu("")
+        self.theme_group = QActionGroup(self)
+        self.act_theme: dict[str, QAction] = {}
+        for code in theme.NAMES:
+            a = QAction(self)
+            a.setCheckable(True)
+            a.triggered.connect(lambda _=False, code=code: self.set_theme(code, save=True))
+            self.theme_group.addAction(a)
+            self.theme_menu.addAction(a)
+            self.act_theme[code] = a
         self.language_menu = vm.addMenu("")
         self.language_group = QActionGroup(self)
         self.act_language: dict[str, QAction] = {}
@@ -383,6 +396,9 @@ class MainWindow(QMainWindow):
         self.view_menu.setTitle(self.tr("&View"))
         self.language_menu.setTitle(self.tr("Language"))
         self.panels_menu.setTitle(self.tr("Panels"))
+        self.theme_menu.setTitle(self.tr("Theme"))
+        for code, name in theme_names().items():
+            self.act_theme[code].setText(name)
         self.inspector_dock.setWindowTitle(self.tr("Socket inspector"))
         self.table_dock.setWindowTitle(self.tr("Sockets"))
         self.lesson_dock.setWindowTitle(self.tr("Code and explanation"))
@@ -453,6 +469,7 @@ class MainWindow(QMainWindow):
         if self.lecture:
             self._apply_scale(self.presenter_scale)
         self.set_language(self.settings.language())
+        self.set_theme(str(self.settings.get("theme")))
 
     def set_lecture(self, on: bool, full_screen: bool = True) -> None:
         self.lecture = on
@@ -467,6 +484,7 @@ class MainWindow(QMainWindow):
             for d in self._docks_before_lecture:
                 d.show()
         self.diagram.spotlight = on
+        self._apply_theme()  # a washed-out projector needs the high-contrast theme
         if on:
             self._normal_geometry = self.saveGeometry()
             if full_screen:
@@ -751,6 +769,24 @@ class MainWindow(QMainWindow):
         self.inspector.show_socket(state, sock, ret, s.events, s.cursor)
         self._update_lesson(box)
         self._update_status()
+
+    def set_theme(self, name: str, save: bool = False) -> None:
+        """The window's theme (lecture mode may show its own until it ends)."""
+        if name not in theme.NAMES:
+            name = "system"
+        self.theme_name = name
+        self.act_theme[name].setChecked(True)
+        if save and self.persist:
+            self.settings.set("theme", name)
+        self._apply_theme()
+
+    def _apply_theme(self) -> None:
+        lecture_theme = str(self.settings.get("lecture_theme"))
+        if self.lecture and lecture_theme in theme.NAMES:
+            theme.apply(lecture_theme)
+        else:
+            theme.apply(self.theme_name)
+        self.diagram.viewport().update()
 
     def set_language(self, lang: str, save: bool = False) -> None:
         """Switch the interface and the lessons to ``lang`` now; Qt retranslates every widget."""

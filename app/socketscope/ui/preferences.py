@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from socketscope.ui.i18n import LANGUAGES
 from socketscope.ui.settings import DEFAULTS, Settings
+from socketscope.ui.theme_names import theme_names
 
 
 class PreferencesDialog(QDialog):
@@ -30,10 +31,19 @@ class PreferencesDialog(QDialog):
             self.language.addItem(name, code)
         self.speed = QSlider(Qt.Orientation.Horizontal)
         self.speed.setRange(0, 100)
+        self.theme = QComboBox()
+        self.lecture_theme = QComboBox()
+        self.lecture_theme.addItem(self.tr("The same as the window"), "")
+        for code, name in theme_names().items():
+            self.theme.addItem(name, code)
+            if code != "system":
+                self.lecture_theme.addItem(name, code)
         self.scale = QDoubleSpinBox()
         self.scale.setRange(1.0, 3.0)
         self.scale.setSingleStep(0.1)
         form.addRow(self.tr("Language") + " / Language", self.language)
+        form.addRow(self.tr("Theme"), self.theme)
+        form.addRow(self.tr("Theme in lecture mode"), self.lecture_theme)
         form.addRow(self.tr("Speed"), self.speed)
         form.addRow(self.tr("Presenter scale (lecture mode)"), self.scale)
         reset = QPushButton(self.tr("Reset to defaults"))
@@ -50,6 +60,8 @@ class PreferencesDialog(QDialog):
     def _load(self) -> None:
         i = self.language.findData(str(self.settings.get("language")))
         self.language.setCurrentIndex(max(0, i))
+        for combo, key in ((self.theme, "theme"), (self.lecture_theme, "lecture_theme")):
+            combo.setCurrentIndex(max(0, combo.findData(str(self.settings.get(key)))))
         self.speed.setValue(int(self.settings.get("speed")))
         self.scale.setValue(float(self.settings.get("presenter_scale")))
 
@@ -59,6 +71,8 @@ class PreferencesDialog(QDialog):
 
     def _save(self) -> None:
         self.settings.set("language", str(self.language.currentData()))
+        self.settings.set("theme", str(self.theme.currentData()))
+        self.settings.set("lecture_theme", str(self.lecture_theme.currentData()))
         self.settings.set("speed", self.speed.value())
         self.settings.set("presenter_scale", self.scale.value())
         self.settings.sync()

@@ -12,6 +12,8 @@ from PySide6.QtCore import QByteArray, QLocale, QSettings
 
 DEFAULTS: dict[str, Any] = {
     "language": "",  # empty: follow the system locale
+    "theme": "system",  # system, light, dark or high-contrast
+    "lecture_theme": "high-contrast",  # "" keeps the window's theme in lecture mode
     "speed": 55,
     "presenter_scale": 1.7,
     "last_scenario": "",

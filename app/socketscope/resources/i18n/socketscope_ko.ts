@@ -302,6 +302,10 @@
         <translation>패널</translation>
     </message>
     <message>
+        <source>Theme</source>
+        <translation>테마</translation>
+    </message>
+    <message>
         <source>Socket inspector</source>
         <translation>소켓 살펴보기</translation>
     </message>
@@ -440,8 +444,20 @@
         <translation>시스템 설정을 따름</translation>
     </message>
     <message>
+        <source>The same as the window</source>
+        <translation>창과 같게</translation>
+    </message>
+    <message>
         <source>Language</source>
         <translation>언어</translation>
+    </message>
+    <message>
+        <source>Theme</source>
+        <translation>테마</translation>
+    </message>
+    <message>
+        <source>Theme in lecture mode</source>
+        <translation>강의 모드의 테마</translation>
     </message>
     <message>
         <source>Speed</source>
@@ -704,6 +720,25 @@
     <message>
         <source>state</source>
         <translation>상태</translation>
+    </message>
+</context>
+<context>
+    <name>Theme</name>
+    <message>
+        <source>Follow the system</source>
+        <translation>시스템 설정을 따름</translation>
+    </message>
+    <message>
+        <source>Light</source>
+        <translation>밝게</translation>
+    </message>
+    <message>
+        <source>Dark</source>
+        <translation>어둡게</translation>
+    </message>
+    <message>
+        <source>High contrast (projector)</source>
+        <translation>고대비 (프로젝터용)</translation>
     </message>
 </context>
 </TS>
