@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontInfo
-from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QTableView, QTextEdit, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QComboBox,
+    QDockWidget,
+    QLabel,
+    QTableView,
+    QTextEdit,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
 from socketscope.engine.scenario import get
@@ -34,6 +42,18 @@ def smallest_text_px(w: MainWindow) -> tuple[int, str]:
     return smallest
 
 
+def title_ink_px(dock: QDockWidget) -> int:
+    """The painted height of a dock's title. Qt may paint it in the platform's own small font
+    whatever the dock's font says, so measure the ink, not the font."""
+    img = dock.grab().toImage()
+    inked = [
+        y
+        for y in range(dock.widget().y())
+        if any(img.pixelColor(x, y).lightness() < 110 for x in range(img.width() - 50))
+    ]
+    return inked[-1] - inked[0] + 1 if inked else 0
+
+
 def test_lecture_mode_scales_everything_and_collapses_panels(
     qtbot: QtBot, gui_window: MainWindow
 ) -> None:
@@ -41,12 +61,15 @@ def test_lecture_mode_scales_everything_and_collapses_panels(
     w.resize(1920, 1080)
     w.session.load_scenario(get("tcp-echo"))
     before = smallest_text_px(w)
+    title_before = title_ink_px(w.inspector_dock)
     qtbot.keyClick(w.diagram, Qt.Key.Key_F11)
     assert (w.lecture and w.isFullScreen()) or w.lecture  # offscreen has no real full screen
     assert not w.lesson_dock.isVisibleTo(w) and not w.table_dock.isVisibleTo(w)
     assert w.diagram.spotlight and w.diagram.line_scale > 1
     px, what = smallest_text_px(w)
     assert px >= 18, f"smallest text is {px} px ({what}); before lecture mode it was {before}"
+    title = title_ink_px(w.inspector_dock)
+    assert title >= 1.15 * title_before, f"panel title {title_before} px → {title} px"
     # Ctrl + in lecture mode grows everything, and the scale is remembered
     qtbot.keyClick(w.diagram, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)
     assert w.presenter_scale > 1.7

@@ -639,6 +639,14 @@ class SequenceDiagram(QAbstractScrollArea):
             # labels of converging arrows sit nearer their sender so they do not overlap
             t = 0.35 if a.kind in ("data", "dgram") else 0.5
             mx, my = x0 + (x1 - x0) * t, y0 + (y1 - y0) * t
+            # the label stays in the gap between the two lifelines' boxes, never over a box: a
+            # narrow gap (lecture mode, many actors) shortens the text rather than hide a call
+            lo, hi = min(x0, x1) + 4, max(x0, x1) - 4
+            if hi - lo > 40:
+                if tw > hi - lo:
+                    text = fm.elidedText(text, Qt.TextElideMode.ElideRight, hi - lo - 10)
+                    tw = fm.horizontalAdvance(text) + 10
+                mx = min(max(mx, lo + tw / 2), hi - tw / 2)
             r = QRectF(mx - tw / 2, my - fm.height() - 2, tw, fm.height() + 2)
             # a fan of arrows (one send read by many recvs) would stack its labels: one is enough
             if any(r.intersects(other) for other in self._labels_drawn):

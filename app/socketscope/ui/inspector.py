@@ -249,11 +249,18 @@ class SocketInspector(QWidget):
             if a == len(data):
                 segments.append((len(data), len(data) + len(chunk)))
                 data += chunk
-        title = (
-            self.tr("Stream client → server: {n} bytes, {sends} sends")
-            if direction == "c>s"
-            else self.tr("Stream server → client: {n} bytes, {sends} sends")
-        )
+        if len(segments) == 1:
+            title = (
+                self.tr("Stream client → server: {n} bytes, 1 send")
+                if direction == "c>s"
+                else self.tr("Stream server → client: {n} bytes, 1 send")
+            )
+        else:
+            title = (
+                self.tr("Stream client → server: {n} bytes, {sends} sends")
+                if direction == "c>s"
+                else self.tr("Stream server → client: {n} bytes, {sends} sends")
+            )
         note = " " + self.tr("(large: only the first bytes of each send are kept)") if gaps else ""
         self.stream_box.setTitle(title.format(n=len(data), sends=len(segments)) + note)
         hl = ret.range if ret is not None and ret.range else None

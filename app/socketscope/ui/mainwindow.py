@@ -437,6 +437,7 @@ class MainWindow(QMainWindow):
         if isinstance(app, QApplication):
             f = QFont(self._base_font)
             f.setPointSizeF(self._base_font.pointSizeF() * scale)
+            f.setBold(False)  # explicit, so a bold dock title (below) is not inherited
             app.setFont(f)
             self.setFont(f)
             for w in self.findChildren(QWidget):
@@ -445,6 +446,13 @@ class MainWindow(QMainWindow):
                 if not w.testAttribute(Qt.WidgetAttribute.WA_SetFont) or w in self._scaled:
                     w.setFont(f)
                     self._scaled.add(w)
+            if scale != 1.0:
+                # QDockWidget paints its title in the platform's small title font whenever its
+                # own font equals the application's: a bold title is the dock's own, so it scales
+                title = QFont(f)
+                title.setBold(True)
+                for dock in (self.inspector_dock, self.table_dock, self.lesson_dock):
+                    dock.setFont(title)
         self.diagram.font_scale = scale
         self.diagram.line_scale = 1.5 if self.lecture else 1.0
         for hv in (self.inspector.call_hex, self.inspector.stream_hex):

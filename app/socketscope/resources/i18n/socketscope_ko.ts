@@ -683,6 +683,14 @@
         <translation>연결된 TCP 소켓이 아닙니다: 바이트 스트림이 없습니다.</translation>
     </message>
     <message>
+        <source>Stream client → server: {n} bytes, 1 send</source>
+        <translation>스트림 클라이언트 → 서버: {n}바이트, send 1번</translation>
+    </message>
+    <message>
+        <source>Stream server → client: {n} bytes, 1 send</source>
+        <translation>스트림 서버 → 클라이언트: {n}바이트, send 1번</translation>
+    </message>
+    <message>
         <source>Stream client → server: {n} bytes, {sends} sends</source>
         <translation>스트림 클라이언트 → 서버: {n}바이트, send {sends}번</translation>
     </message>
