@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from socketscope.engine.scenario import Scenario, builtin_scenarios
+from socketscope.ui import theme
 from socketscope.ui.i18n import QT_TRANSLATE_NOOP, translate
 
 GROUPS: dict[str, str] = {
@@ -38,7 +39,7 @@ def describe(s: Scenario, lang: str) -> str:
     return (
         f"<h3>{s.text('title', lang)}</h3><p>{s.text('summary', lang)}</p>"
         f"<p><b>{heading}</b></p><ul>{notes}</ul>"
-        f"<p style='color:#6B7280'>id: {s.id}</p>"
+        f"<p style='color:{theme.current().ink_soft.name()}'>id: {s.id}</p>"
     )
 
 
