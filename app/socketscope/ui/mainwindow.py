@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QFont, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QFont, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -462,6 +462,10 @@ class MainWindow(QMainWindow):
         sf = QFont(f if isinstance(app, QApplication) else self.font())
         sf.setPointSizeF(sf.pointSizeF() * 1.3)
         self.status_label.setFont(sf)
+        # at a presenter's scale a long sentence takes a second line rather than run off screen
+        self.status_label.setWordWrap(self.lecture)
+        lines = 2 if self.lecture else 1
+        self.status_label.setMaximumHeight(QFontMetrics(sf).lineSpacing() * lines + 6)
         self.diagram._update_scroll()
         self.diagram.viewport().update()
 

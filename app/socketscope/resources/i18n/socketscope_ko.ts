@@ -514,7 +514,7 @@
     <name>SequenceDiagram</name>
     <message>
         <source>blocked {seconds} s</source>
-        <translation>블로킹 {seconds}초</translation>
+        <translation>블로킹 {seconds} s</translation>
     </message>
     <message>
         <source>blocked</source>
@@ -632,7 +632,7 @@
     </message>
     <message>
         <source>timeout {seconds} s</source>
-        <translation>타임아웃 {seconds}초</translation>
+        <translation>타임아웃 {seconds} s</translation>
     </message>
     <message>
         <source>closed: no fd to ask the kernel about</source>
