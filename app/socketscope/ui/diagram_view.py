@@ -88,7 +88,7 @@ class SequenceDiagram(QAbstractScrollArea):
         self._anim_timer.setInterval(16)
         self._anim_timer.timeout.connect(self._tick)
         self._programmatic_scroll = False
-        self._labels_drawn: list[QRectF] = []
+        self._labels_drawn: list[tuple[tuple[int, int], QRectF]] = []  # (origin, rect)
         self.spotlight = False  # lecture mode: the newest call stands out, the rest is dimmed
         self.line_scale = 1.0  # lecture mode: heavier lines for a washed-out projector
         self.fixed_palette: theme.Palette | None = None  # an export's own colours, not the theme's
@@ -357,7 +357,7 @@ class SequenceDiagram(QAbstractScrollArea):
         # blocked-time labels last, where no arrow label is: the arrows tell the story first
         p.setPen(c.amber_text)
         for rect, text, font in self._span_labels:
-            if not any(rect.intersects(other) for other in self._labels_drawn):
+            if not any(rect.intersects(other) for _, other in self._labels_drawn):
                 p.setFont(font)
                 p.drawText(rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)
         self._paint_ghosts(p, n_rows)
@@ -637,21 +637,29 @@ class SequenceDiagram(QAbstractScrollArea):
             tw = fm.horizontalAdvance(text) + 10
             mx, my = (x0 + x1) / 2, (y0 + y1) / 2
             # labels of converging arrows sit nearer their sender so they do not overlap
-            t = 0.35 if a.kind in ("data", "dgram") else 0.5
-            mx, my = x0 + (x1 - x0) * t, y0 + (y1 - y0) * t
+            first = 0.35 if a.kind in ("data", "dgram") else 0.5
             # the label stays in the gap between the two lifelines' boxes, never over a box: a
             # narrow gap (lecture mode, many actors) shortens the text rather than hide a call
             lo, hi = min(x0, x1) + 4, max(x0, x1) - 4
-            if hi - lo > 40:
-                if tw > hi - lo:
-                    text = fm.elidedText(text, Qt.TextElideMode.ElideRight, hi - lo - 10)
-                    tw = fm.horizontalAdvance(text) + 10
-                mx = min(max(mx, lo + tw / 2), hi - tw / 2)
-            r = QRectF(mx - tw / 2, my - fm.height() - 2, tw, fm.height() + 2)
-            # a fan of arrows (one send read by many recvs) would stack its labels: one is enough
-            if any(r.intersects(other) for other in self._labels_drawn):
-                return
-            self._labels_drawn.append(r)
+            if hi - lo > 40 and tw > hi - lo:
+                text = fm.elidedText(text, Qt.TextElideMode.ElideRight, hi - lo - 10)
+                tw = fm.horizontalAdvance(text) + 10
+            origin = (round(x0), round(y0))
+            r = None
+            for t in (first, 0.6, 0.2, 0.8):
+                mx, my = x0 + (x1 - x0) * t, y0 + (y1 - y0) * t
+                if hi - lo > 40:
+                    mx = min(max(mx, lo + tw / 2), hi - tw / 2)
+                cand = QRectF(mx - tw / 2, my - fm.height() - 2, tw, fm.height() + 2)
+                hits = [o for o, rect in self._labels_drawn if cand.intersects(rect)]
+                if origin in hits:
+                    return  # a fan of arrows from one send: one label is enough
+                if not hits:
+                    r = cand
+                    break
+            if r is None:
+                return  # every place on the arrow is taken by other labels
+            self._labels_drawn.append((origin, r))
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(pal.label_bg)
             p.drawRoundedRect(r, 4, 4)
