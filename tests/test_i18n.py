@@ -160,9 +160,15 @@ def test_korean_interface_after_a_run(qtbot: Any, gui_window: Any) -> None:
     assert any("커널" in t for t in drawn), "the handshake arrow is labelled in Korean"
     leftover = _english_words(drawn)
     assert not leftover, f"English left on the Korean diagram: {sorted(leftover)}"
+    w.diagram.animate = True
+    chosen = w.diagram.selected.seq
     w.act_language["en"].trigger()  # the diagram is rebuilt in English, cursor kept
     assert any(b.result.startswith("connected from") for b in w.session.layout.boxes)
     assert w.session.cursor == len(w.session.events)
+    # ... drawn again where it was, not replayed: no animation, the same call selected
+    last = w.session.layout.boxes[-1]
+    assert w.diagram._progress(("b", last.seq), last.seq, 0.0) == 1.0
+    assert w.diagram.selected is not None and w.diagram.selected.seq == chosen
 
 
 def test_language_defaults_to_the_system_locale(qapp: Any, monkeypatch: Any) -> None:

@@ -734,6 +734,20 @@ class MainWindow(QMainWindow):
                 )
 
     # --- refresh ---------------------------------------------------------------------------------
+    def _relayout(self) -> None:
+        """The same run drawn again in the new language: no animation, same place, same call."""
+        d = self.diagram
+        scroll, follow = d.verticalScrollBar().value(), d.follow
+        selected = d.selected.seq if d.selected is not None else None
+        sock = self.selected_sock
+        self.session.relayout()  # emits changed: _on_changed takes up the new layout
+        d.jump(self.session.cursor_seq)
+        d.follow = follow
+        d.verticalScrollBar().setValue(scroll)
+        if selected is not None:
+            d.select(next((b for b in self.session.layout.boxes if b.seq == selected), None))
+        self.selected_sock = sock
+
     def _on_changed(self) -> None:
         s = self.session
         if self._shown_layout is not s.layout:
@@ -819,7 +833,7 @@ class MainWindow(QMainWindow):
             problem = i18n.install(lang)  # the LanguageChange event calls retranslate()
             if problem:
                 self._on_message(problem)
-            self.session.relayout()  # the diagram's own words
+            self._relayout()  # the diagram's own words
         self._on_changed()
         self._update_panels()
 
