@@ -43,7 +43,6 @@ from socketscope.ui.session import Session
 from socketscope.ui.settings import Settings
 from socketscope.ui.sockets_table import SocketTableModel
 from socketscope.ui.study import MissedDialog, Pending, QuestionDialog, load_scores, save_scores
-from socketscope.ui.theme_names import theme_names
 
 DEFAULT_PRESENTER_SCALE = 1.7
 STATE_VERSION = 1  # of the dock layout saved in the settings; a new layout bumps it
@@ -397,7 +396,7 @@ class MainWindow(QMainWindow):
         self.language_menu.setTitle(self.tr("Language"))
         self.panels_menu.setTitle(self.tr("Panels"))
         self.theme_menu.setTitle(self.tr("Theme"))
-        for code, name in theme_names().items():
+        for code, name in theme.display_names().items():
             self.act_theme[code].setText(name)
         self.inspector_dock.setWindowTitle(self.tr("Socket inspector"))
         self.table_dock.setWindowTitle(self.tr("Sockets"))

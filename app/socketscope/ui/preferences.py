@@ -14,9 +14,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from socketscope.ui import theme
 from socketscope.ui.i18n import LANGUAGES
 from socketscope.ui.settings import DEFAULTS, Settings
-from socketscope.ui.theme_names import theme_names
 
 
 class PreferencesDialog(QDialog):
@@ -34,7 +34,7 @@ class PreferencesDialog(QDialog):
         self.theme = QComboBox()
         self.lecture_theme = QComboBox()
         self.lecture_theme.addItem(self.tr("The same as the window"), "")
-        for code, name in theme_names().items():
+        for code, name in theme.display_names().items():
             self.theme.addItem(name, code)
             if code != "system":
                 self.lecture_theme.addItem(name, code)

@@ -19,7 +19,19 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
+from socketscope.ui.i18n import translate
+
 NAMES = ("system", "light", "dark", "high-contrast")
+
+
+def display_names() -> dict[str, str]:
+    """Theme id -> its name in the interface language, for menus and Preferences."""
+    return {
+        "system": translate("Theme", "Follow the system"),
+        "light": translate("Theme", "Light"),
+        "dark": translate("Theme", "Dark"),
+        "high-contrast": translate("Theme", "High contrast (projector)"),
+    }
 
 
 def _c(spec: str, alpha: int = 255) -> QColor:
