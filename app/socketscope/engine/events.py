@@ -87,6 +87,16 @@ class Event:
     blocked_count: int | None = None
     # errors that escaped the actor
     traceback: str | None = None
+    # blocking as the kernel reported it (kind == "blocked"): the wait channel the thread sleeps
+    # in (/proc/<tid>/wchan, e.g. "inet_csk_accept"), the system call it sleeps in ("accept4"),
+    # and how blocking was known: "kernel" (read from /proc) or "time" (no way to ask the OS)
+    kernel_wait: str | None = None
+    syscall: str | None = None
+    evidence: str | None = None
+    # a sentence for people, as a code and its parameters: the window translates it, the
+    # terminal prints ``message`` (English)
+    code: str | None = None
+    params: dict[str, JsonValue] | None = None
 
     # Fields every event carries in JSON, even when null: the trace format promises them.
     CORE = ("seq", "t", "actor", "kind", "op", "sock", "fd", "line")
