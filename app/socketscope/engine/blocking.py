@@ -68,9 +68,7 @@ _AARCH64 = {
     212: "recvmsg",
     242: "accept4",
 }
-SYSCALL_NAMES: dict[int, str] = {"x86_64": _X86_64, "aarch64": _AARCH64}.get(
-    platform.machine(), {}
-)
+SYSCALL_NAMES: dict[int, str] = {"x86_64": _X86_64, "aarch64": _AARCH64}.get(platform.machine(), {})
 
 _POLLING = frozenset({"poll", "ppoll", "select", "pselect6"})
 # Which system calls each traced call may sleep in. "poll" and friends: the wait CPython makes

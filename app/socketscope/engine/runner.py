@@ -311,9 +311,7 @@ class Runner:
         """Block until ``actor`` has reached ``op`` ``times`` times (or ended); a stop ends the
         wait at once."""
         with self._reached_cond:
-            while (
-                self._reached.get((actor, op), 0) < times and (actor, None) not in self._reached
-            ):
+            while self._reached.get((actor, op), 0) < times and (actor, None) not in self._reached:
                 if self._stopping:
                     raise ActorStopped
                 self._reached_cond.wait(0.5)

@@ -12,7 +12,7 @@ TITLE = {
 }
 SUMMARY = {
     "en": (
-        "The picture from the course notes (03. Sockets API, \"the big picture, TCP case\"), "
+        'The picture from the course notes (03. Sockets API, "the big picture, TCP case"), '
         "made for real. The server: socket() (1. Creation and Setup), bind(), listen(), then "
         "accept(), which blocks until a client connects. The client: socket(), connect() "
         "(2. Establishing a Connection: the kernels do the 3-way handshake), write() "
