@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import Collector, load_test_scenario
 from socketscope.engine import Runner, Trace, read_trace
 from socketscope.engine.blocking import BlockWatcher, kernel_reports_blocking
 from socketscope.engine.gate import Mode
@@ -109,20 +110,25 @@ def test_without_kernel_evidence_blocking_is_measured_by_time_only() -> None:
     assert accept.evidence == "time" and accept.kernel_wait is None and accept.syscall is None
 
 
-def test_a_call_cut_short_by_stop_is_marked_stopped_not_failed() -> None:
-    runner = Runner(get("tcp-echo"), RunOptions(mode=Mode.RUN))
+def test_calls_cut_short_by_stop_are_marked_stopped_not_failed() -> None:
+    """Every kind of blocking call, really asleep in the kernel, woken by Stop's shutdown():
+    recorded as stopped, not as the program's own errors (EINVAL, EPIPE, ECONNRESET...)."""
+    runner = Runner(load_test_scenario("blocked_everywhere"), RunOptions(mode=Mode.RUN))
+    c = Collector(runner)
     runner.start()
-    events = []
-    while not any(e.kind == "blocked" and e.op == "accept" for e in events):
-        runner.done.wait(0.01)
-        events.extend(runner.drain())
-    # the client starts once the server blocks; stop as soon as the accept() is asleep
+    wanted = {"accept", "recv", "send", "recvfrom", "connect"}
+    c.until(lambda c: wanted <= {e.op for e in c.events if e.kind == "blocked"}, what="blocked")
     assert runner.stop(timeout=1.0)
-    events.extend(runner.drain())
-    stopped = [e for e in events if e.kind == "return" and e.error == "STOPPED"]
-    assert stopped and all(e.code == "call.stopped" for e in stopped)
-    assert not [e for e in events if e.kind == "error"]
-    assert not [e for e in events if e.kind == "return" and e.ok is False and e.error != "STOPPED"]
+    c.trace.extend(runner.drain())
+    stopped = {e.op for e in c.events if e.kind == "return" and e.error == "STOPPED"}
+    assert wanted <= stopped
+    assert all(
+        e.code == "call.stopped" for e in c.events if e.kind == "return" and e.error == "STOPPED"
+    )
+    assert not [e for e in c.events if e.kind == "error"]
+    assert not [
+        e for e in c.events if e.kind == "return" and e.ok is False and e.error != "STOPPED"
+    ]
 
 
 @linux_only
