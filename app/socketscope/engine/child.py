@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import errno as _errno
-import json
 import os
 import queue
 import select
@@ -30,6 +29,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from . import kernel
+from .channel import Channel
 from .events import Event, KernelSnapshot
 from .gate import ActorStopped, Status
 from .pairing import ConnEnd, DatagramMatch, _PendingDatagram
@@ -55,37 +55,6 @@ def child_argv(fd: int) -> list[str]:
     if getattr(sys, "frozen", False):
         return [sys.executable, CHILD_FLAG, str(fd)]
     return [sys.executable, "-c", _CHILD_BOOT, str(fd)]
-
-
-# --- framing: one JSON object per line ------------------------------------------------------------
-class Channel:
-    def __init__(self, sock: socket.socket) -> None:
-        self.sock = sock
-        self._buf = b""
-        self._send_lock = threading.Lock()
-
-    def send(self, msg: dict[str, Any]) -> None:
-        data = (json.dumps(msg) + "\n").encode()
-        with self._send_lock:
-            self.sock.sendall(data)
-
-    def recv(self) -> dict[str, Any] | None:
-        """One message, or None when the other side has gone."""
-        while b"\n" not in self._buf:
-            try:
-                chunk = self.sock.recv(65536)
-            except OSError:
-                return None
-            if not chunk:
-                return None
-            self._buf += chunk
-        line, self._buf = self._buf.split(b"\n", 1)
-        msg: dict[str, Any] = json.loads(line)
-        return msg
-
-    @property
-    def buffered(self) -> bool:
-        return b"\n" in self._buf
 
 
 # --- the parent's side ---------------------------------------------------------------------------
