@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from conftest import Collector, engine_threads, load_test_scenario
@@ -222,17 +223,11 @@ def test_step_refusals_are_codes_the_window_translates(
     qtbot.waitUntil(lambda: settled(w) and w.diagram.ghosts() == [(0, "socket")], timeout=5000)
     w.set_language("ko")
     w.diagram.setFocus()
-    qtbot.keyClick(w.diagram, Qt_Key("Key_2"))  # the client has not started
+    qtbot.keyClick(w.diagram, Qt.Key.Key_2)  # the client has not started
     qtbot.waitUntil(lambda: "Client" in w.status_label.text(), timeout=3000)
     text = w.status_label.text()
     assert re.search("[\uac00-\ud7a3]", text) and "accept()" in text and "Server" in text
     assert "starts when" not in text
-
-
-def Qt_Key(name: str) -> object:  # noqa: N802 -- reads like Qt.Key.Key_2 at the call
-    from PySide6.QtCore import Qt
-
-    return getattr(Qt.Key, name)
 
 
 def test_the_gate_explains_a_refused_step_as_code_and_english() -> None:
