@@ -8,9 +8,48 @@ run host's messages cannot be made to execute anything by them. Used by process 
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 from typing import Any
+
+# The engine's own descriptors (channels, wake-up pairs) live here and up, so that a scenario's
+# first socket is fd 3 in its process, as in a C program.
+HIGH_FD = 100
+
+
+def fd_above(fd: int) -> int:
+    """``fd`` moved to HIGH_FD or above (close-on-exec); the original number is closed."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: numbers are the system's business there
+        return fd
+    new = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, HIGH_FD)
+    os.close(fd)
+    return new
+
+
+def socket_above(s: socket.socket) -> socket.socket:
+    """The same socket at a descriptor of HIGH_FD or above (``s`` itself is closed)."""
+    try:
+        import fcntl
+    except ImportError:
+        return s
+    fd = fcntl.fcntl(s.fileno(), fcntl.F_DUPFD_CLOEXEC, HIGH_FD)
+    moved = socket.socket(s.family, s.type, s.proto, fileno=fd)
+    moved.settimeout(s.gettimeout())
+    s.close()
+    return moved
+
+
+def _plain(o: object) -> object:
+    """A value JSON has no type for, as data: bytes as hex, sets as lists, the rest as text.
+    A message must always go: a pump that died on one odd value would hang the run."""
+    if isinstance(o, (bytes, bytearray, memoryview)):
+        return bytes(o).hex()
+    if isinstance(o, (set, frozenset)):
+        return sorted(o, key=repr)
+    return str(o)
 
 
 class Channel:
@@ -20,7 +59,7 @@ class Channel:
         self._send_lock = threading.Lock()
 
     def send(self, msg: dict[str, Any]) -> None:
-        data = (json.dumps(msg, separators=(",", ":")) + "\n").encode()
+        data = (json.dumps(msg, separators=(",", ":"), default=_plain) + "\n").encode()
         with self._send_lock:  # one message is written whole, whichever thread sends
             self.sock.sendall(data)
 

@@ -29,7 +29,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from . import kernel
-from .channel import Channel
+from .channel import Channel, fd_above, socket_above
 from .events import Event, KernelSnapshot
 from .gate import ActorStopped, Status
 from .pairing import ConnEnd, DatagramMatch, _PendingDatagram
@@ -81,7 +81,8 @@ class ProcessActor:
 
     def run(self) -> None:
         runner, name = self.runner, self.spec.name
-        parent_end, child_end = socket.socketpair()
+        # out of the way of the run's own sockets, here and in the child (see channel.HIGH_FD)
+        parent_end, child_end = (socket_above(s) for s in socket.socketpair())
         ch = Channel(parent_end)
         # the module's file, not co_filename: a frozen app's code objects carry relative paths
         module = sys.modules.get(self.spec.fn.__module__)
@@ -331,7 +332,7 @@ class ChildRunner:
         self._socks: dict[int, TracedSocket] = {}
         self._listeners: dict[Any, TracedSocket] = {}
         self.fd_lock = threading.RLock()
-        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r, self._wake_w = (socket_above(s) for s in socket.socketpair())
         self._t0 = time.monotonic()
         self._ids = 0
         # A signal handler runs in the main thread, possibly in the middle of a write: so nothing
@@ -474,7 +475,7 @@ def child_main(fd: int) -> int:
     from .runner import ActorContext, _local
     from .scenario import load_file
 
-    ch = Channel(socket.socket(fileno=fd))
+    ch = Channel(socket.socket(fileno=fd_above(fd)))
     msg = ch.recv()
     if msg is None or msg.get("t") != "run":
         return 2

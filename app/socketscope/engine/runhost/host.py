@@ -35,13 +35,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from socketscope.engine.channel import Channel
+from socketscope.engine.channel import Channel, fd_above, socket_above
 from socketscope.engine.events import Event
 from socketscope.engine.gate import Mode
 from socketscope.engine.runner import Runner, RunOptions
 from socketscope.engine.scenario import Scenario, ScenarioError, get, load_file
 
-HIGH_FD = 100  # the host's own descriptors live here and up: a scenario's first socket is fd 3
 BATCH_MAX = 2000  # events per message at most (each may carry a few KiB of data as hex)
 
 
@@ -64,15 +63,6 @@ class _Note:
     note: dict[str, Any]
 
 
-def move_high(fd: int) -> int:
-    """A duplicate of ``fd`` at HIGH_FD or above (close-on-exec); the original is closed."""
-    import fcntl
-
-    new = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, HIGH_FD)
-    os.close(fd)
-    return new
-
-
 def die_with_parent() -> None:
     """Linux: the kernel sends this process SIGKILL when the thread that started it ends, so a
     run never outlives its window or CLI, even one killed with SIGKILL."""
@@ -88,7 +78,7 @@ def die_with_parent() -> None:
 @contextlib.contextmanager
 def _engine_pairs_high() -> Iterator[None]:
     """While the runner starts, the socketpairs it makes for itself (its wake-up pair) go to
-    HIGH_FD and up, so that fd 3 is left for the scenario's first socket as in a C program.
+    channel.HIGH_FD and up, so that fd 3 is left for the scenario's first socket as in a C program.
     Only this thread's pairs: an actor that makes one gets the numbers the kernel gives."""
     me = threading.get_ident()
     original = socket.socketpair
@@ -97,23 +87,13 @@ def _engine_pairs_high() -> Iterator[None]:
         a, b = original(*args, **kwargs)
         if threading.get_ident() != me:
             return a, b
-        return _high(a), _high(b)
+        return socket_above(a), socket_above(b)
 
     socket.socketpair = high_pair
     try:
         yield
     finally:
         socket.socketpair = original
-
-
-def _high(s: socket.socket) -> socket.socket:
-    import fcntl
-
-    fd = fcntl.fcntl(s.fileno(), fcntl.F_DUPFD_CLOEXEC, HIGH_FD)
-    moved = socket.socket(s.family, s.type, s.proto, fileno=fd)
-    moved.settimeout(s.gettimeout())
-    s.close()
-    return moved
 
 
 def load_scenario(spec: dict[str, Any]) -> Scenario:
@@ -267,7 +247,7 @@ class Host:
 
 def host_main(fd: int) -> int:
     """The run host's main: ``python -m socketscope.engine.runhost FD``."""
-    fd = move_high(fd)
+    fd = fd_above(fd)  # fd 3 is for the scenario's first socket
     die_with_parent()
     ch = Channel(socket.socket(fileno=fd))
     try:
