@@ -304,7 +304,7 @@ class DiagramLayout:
             self._connect_returned(ev, lane, box.row, ret_row)
         if ev.nbytes is not None and ev.ok:
             self._data(ev, lane, box.row, ret_row)
-            if span is not None and op.startswith("send"):
+            if span is not None and (op.startswith("send") or op == "write"):
                 self._send_woken(ev, lane, ret_row)
         if ev.ok and op in ("close", "shutdown") and ev.sock is not None:
             self._fin(ev, lane, ret_row, box.call)
@@ -364,7 +364,7 @@ class DiagramLayout:
 
     def _data(self, ev: Event, lane: int, call_row: int, ret_row: int) -> None:
         op = ev.op or ""
-        outgoing = op.startswith("send")
+        outgoing = op.startswith("send") or op == "write"
         if ev.conn is not None and ev.range is not None and ev.dir:
             if ev.sock is not None and ev.sock not in self._sock_conn:
                 # a connection first seen in a data call (after a non-blocking connect)

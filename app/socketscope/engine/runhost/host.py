@@ -31,11 +31,10 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from socketscope.engine.channel import Channel, fd_above, socket_above
+from socketscope.engine.channel import Channel, fd_above
 from socketscope.engine.events import Event
 from socketscope.engine.gate import Mode
 from socketscope.engine.runner import Runner, RunOptions
@@ -75,27 +74,6 @@ def die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
 
 
-@contextlib.contextmanager
-def _engine_pairs_high() -> Iterator[None]:
-    """While the runner starts, the socketpairs it makes for itself (its wake-up pair) go to
-    channel.HIGH_FD and up, so that fd 3 is left for the scenario's first socket as in a C program.
-    Only this thread's pairs: an actor that makes one gets the numbers the kernel gives."""
-    me = threading.get_ident()
-    original = socket.socketpair
-
-    def high_pair(*args: Any, **kwargs: Any) -> tuple[socket.socket, socket.socket]:
-        a, b = original(*args, **kwargs)
-        if threading.get_ident() != me:
-            return a, b
-        return socket_above(a), socket_above(b)
-
-    socket.socketpair = high_pair
-    try:
-        yield
-    finally:
-        socket.socketpair = original
-
-
 def load_scenario(spec: dict[str, Any]) -> Scenario:
     if "path" in spec:
         return load_file(str(spec["path"]))
@@ -118,8 +96,7 @@ class Host:
         runner, gate = self.runner, self.runner.gate
         gate.starts_when = {a.name: a.starts_when for a in runner.scenario.actors if a.starts_when}
         gate.on_change = lambda: self.q.put(_CHANGED)
-        with _engine_pairs_high():
-            runner.start()
+        runner.start()
         t0 = time.monotonic() - runner.time()  # CLOCK_MONOTONIC is one clock for every process
         self._send(
             {
