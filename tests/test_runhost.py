@@ -175,7 +175,12 @@ def test_an_actor_calling_os_exit_ends_the_run_with_a_clear_report(
     assert set(ended) == {"Server", "Quitter"}
     assert ended["Server"].op == "accept", "the server died inside its accept()"
     assert [e.seq for e in events] == sorted({e.seq for e in events})
-    assert any(m.kind == "error" for m in s.layout.marks)
+    assert [m.text for m in s.layout.marks if m.kind == "error"] == [
+        "the run's process exited (status 3)"
+    ] * 2
+    w.set_language("ko")  # the marks and the status bar speak the window's language
+    marks = [m.text for m in w.session.layout.marks if m.kind == "error"]
+    assert marks and all(re.search("[\uac00-\ud7a3]", m) and "3" in m for m in marks)
 
 
 def _subreaper(on: bool) -> None:

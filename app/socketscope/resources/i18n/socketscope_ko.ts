@@ -80,6 +80,18 @@
         <translation>데이터그램 #{n} 버려짐</translation>
     </message>
     <message>
+        <source>the run&apos;s process exited (status {status})</source>
+        <translation>실행 프로세스가 종료됨 (종료 상태 {status})</translation>
+    </message>
+    <message>
+        <source>the run&apos;s process was killed by {signal}</source>
+        <translation>실행 프로세스가 {signal} 시그널로 강제 종료됨</translation>
+    </message>
+    <message>
+        <source>did not stop within 1 s: its process was killed ({signal})</source>
+        <translation>1초 안에 멈추지 않아 프로세스를 강제 종료함 ({signal})</translation>
+    </message>
+    <message>
         <source>SYN · SYN-ACK · ACK (kernel)</source>
         <translation>SYN · SYN-ACK · ACK (커널)</translation>
     </message>
