@@ -177,10 +177,9 @@ def bench_transfer(mb: int, chunk: int, rounds: int) -> None:
     in_proc = statistics.median(times["traced, bursts summarised"])
     hosted = statistics.median(times["run host, bursts summarised"])
     print(
-        f"  run host / in-process (bursts summarised): x{hosted / in_proc:4.2f}; "
-        f"untraced / run host throughput ratio {base / hosted:4.2f}; "
-        f"host start-up (fresh process until its runner started) median "
-        f"{statistics.median(_startups) * 1000:.0f} ms"
+        f"  bursts summarised: run host time x{hosted / in_proc:4.2f} of in-process; "
+        f"run host throughput {base / hosted:4.2f} of untraced; host start-up (fresh "
+        f"process until its runner started) median {statistics.median(_startups) * 1000:.0f} ms"
     )
 
 
