@@ -151,6 +151,24 @@ def test_a_run_that_will_not_stop_is_killed_within_a_second() -> None:
     assert not host.alive_threads()
 
 
+def test_reset_of_a_run_that_will_not_stop_says_it_was_killed(
+    qtbot: QtBot, gui_window: MainWindow
+) -> None:
+    w = gui_window
+    w.session.load_scenario(load_test_scenario("spins_forever"))
+    w.speed.setValue(100)
+    w.act_run.trigger()
+    old = w.session.runner
+    assert old is not None
+    qtbot.waitUntil(lambda: any(e.kind == "return" for e in w.session.events), timeout=5000)
+    pid = old.pid
+    w.act_reset.trigger()
+    qtbot.waitUntil(lambda: "did not stop within 1 s" in w.status_label.text(), timeout=3000)
+    assert old.outcome is not None and old.outcome.how == "killed"
+    assert pid is not None and not Path(f"/proc/{pid}").exists()
+    assert w.session.runner is not old and calls(w) == 0
+
+
 def test_an_actor_calling_os_exit_ends_the_run_with_a_clear_report(
     qtbot: QtBot, gui_window: MainWindow
 ) -> None:

@@ -10,13 +10,14 @@ happen on short-lived helper threads.
 from __future__ import annotations
 
 import bisect
+import queue
 import threading
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from socketscope.engine import Event, Mode, RunOptions, Trace, read_trace, write_trace
-from socketscope.engine.runhost import RunHost
+from socketscope.engine.runhost import Outcome, RunHost
 from socketscope.engine.scenario import Scenario
 from socketscope.model.diagram import DiagramLayout
 from socketscope.model.state import RunState
@@ -48,6 +49,8 @@ class Session(QObject):
         self.speed = 55
         self.running = False  # Space toggled run on
         self._helpers: list[threading.Thread] = []
+        # a retired run that had to be killed says so on the next tick (from a helper thread)
+        self._retired: queue.SimpleQueue[Outcome] = queue.SimpleQueue()
         self._finished_sent = False
         self._timer = QTimer(self)
         self._timer.setInterval(16)
@@ -227,6 +230,9 @@ class Session(QObject):
 
     # --- the bridge -------------------------------------------------------------------------------
     def _drain(self) -> None:
+        while not self._retired.empty():
+            killed = self._retired.get_nowait()
+            self.message.emit(run_message(killed.code, killed.params, killed.message))
         if self.runner is None:
             if self.running:  # replay playback: one row per tick interval of the speed
                 self._replay_tick()
@@ -297,7 +303,8 @@ class Session(QObject):
         for th in list(self._helpers):
             if th.name == "socketscope-starter" and th is not threading.current_thread():
                 th.join(1.0)  # a runner being started is stopped once its start() is done
-        runner.stop()
+        if not runner.stop() and runner.outcome is not None and runner.outcome.how == "killed":
+            self._retired.put(runner.outcome)
 
     def shutdown(self, timeout: float = 2.0) -> bool:
         """Stop the run and wait for it: every thread ended, every socket closed."""
