@@ -4,21 +4,29 @@
 
 Prints figures only; nothing here asserts. The variants of the transfer run interleaved, round
 after round, so the machine's noise hits all of them alike; compare ratios within one run.
+The traced transfer runs both in this process (a Runner, as tests use it) and through a run
+host (a process of its own, as the window and the CLI run it): the host's time is from its
+runner's start to the client holding every event, with the host's start-up printed apart.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import queue
 import socket
 import statistics
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from socketscope.engine import Runner, RunOptions
-from socketscope.engine.scenario import ActorSpec, Scenario
+from socketscope.engine.runhost import RunHost
+from socketscope.engine.scenario import ActorSpec, Scenario, load_file
+
+TRANSFER = Path(__file__).with_name("transfer_scenario.py")
 
 
 def _scenario(sid: str, *actors: ActorSpec) -> Scenario:
@@ -97,34 +105,45 @@ def plain_transfer(total: int, chunk: int) -> float:
     return elapsed
 
 
+def _transfer_scenario(total: int, chunk: int) -> Scenario:
+    os.environ["SOCKETSCOPE_BENCH_BYTES"] = str(total)
+    os.environ["SOCKETSCOPE_BENCH_CHUNK"] = str(chunk)
+    return load_file(TRANSFER)  # read afresh: the sizes are module constants
+
+
 def traced_transfer(total: int, chunk: int, burst_after: int) -> tuple[float, int]:
-    from socketscope.api import AF_INET, SOCK_STREAM
-    from socketscope.api import socket as tsocket
+    return _run(_transfer_scenario(total, chunk), RunOptions(burst_after=burst_after))
 
-    def receiver(port: int) -> None:
-        lst = tsocket(AF_INET, SOCK_STREAM)
-        lst.bind(("127.0.0.1", port))
-        lst.listen(1)
-        conn, _ = lst.accept()
-        while conn.recv(chunk):
-            pass
-        conn.close()
-        lst.close()
 
-    def sender(port: int) -> None:
-        payload = b"x" * chunk
-        s = tsocket(AF_INET, SOCK_STREAM)
-        s.connect(("127.0.0.1", port))
-        for _ in range(total // chunk):
-            s.send(payload)
-        s.close()
+_startups: list[float] = []
 
-    scenario = _scenario(
-        "bench-transfer",
-        ActorSpec("Receiver", receiver),
-        ActorSpec("Sender", sender, ("Receiver", "accept")),
-    )
-    return _run(scenario, RunOptions(burst_after=burst_after))
+
+def host_transfer(total: int, chunk: int, burst_after: int) -> tuple[float, int]:
+    """Through a run host, drained by a consumer thread as the window's timer would."""
+    host = RunHost(_transfer_scenario(total, chunk), RunOptions(burst_after=burst_after))
+    count = 0
+    stop = threading.Event()
+
+    def consume() -> None:
+        nonlocal count
+        while not stop.is_set() or not host.events.empty():
+            try:
+                host.events.get(timeout=0.01)
+            except queue.Empty:
+                continue
+            count += 1
+
+    consumer = threading.Thread(target=consume)
+    consumer.start()
+    t0 = time.monotonic()
+    host.start()
+    _startups.append(time.monotonic() - t0 - host.time())
+    host.done.wait(600)
+    elapsed = host.time()  # since the host's runner started
+    stop.set()
+    consumer.join()
+    host.stop()
+    return elapsed, count
 
 
 def bench_transfer(mb: int, chunk: int, rounds: int) -> None:
@@ -133,6 +152,8 @@ def bench_transfer(mb: int, chunk: int, rounds: int) -> None:
         "untraced (plain sockets)": lambda: (plain_transfer(total, chunk), 0),
         "traced, bursts summarised": lambda: traced_transfer(total, chunk, burst_after=8),
         "traced, every call an event": lambda: traced_transfer(total, chunk, burst_after=10**12),
+        "run host, bursts summarised": lambda: host_transfer(total, chunk, burst_after=8),
+        "run host, every call an event": lambda: host_transfer(total, chunk, burst_after=10**12),
     }
     times: dict[str, list[float]] = {k: [] for k in variants}
     events: dict[str, int] = {}
@@ -153,6 +174,13 @@ def bench_transfer(mb: int, chunk: int, rounds: int) -> None:
             f"  {name:<30} {mb / med:8.0f} MB/s  {med:6.3f} s  "
             f"x{med / base:4.2f} of untraced{extra}"
         )
+    in_proc = statistics.median(times["traced, bursts summarised"])
+    hosted = statistics.median(times["run host, bursts summarised"])
+    print(
+        f"  bursts summarised: run host time x{hosted / in_proc:4.2f} of in-process; "
+        f"run host throughput {base / hosted:4.2f} of untraced; host start-up (fresh "
+        f"process until its runner started) median {statistics.median(_startups) * 1000:.0f} ms"
+    )
 
 
 def main() -> None:

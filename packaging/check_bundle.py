@@ -104,6 +104,19 @@ def main(argv: list[str]) -> int:
             return f"bundle {sorted(call_set(events))}\nvenv   {sorted(call_set(ref))}"
         return None
 
+    @check("trace tcp-echo runs in a run host (the bundle's own binary): the first socket is fd 3")
+    def _run_host() -> str | None:
+        r = run([exe, "trace", "tcp-echo"])
+        if r.returncode != 0:
+            return f"exit {r.returncode}\n{r.stderr}"
+        _, events = calls(r.stdout)
+        first = next(
+            (e for e in events if e.get("kind") == "return" and e.get("op") == "socket"), {}
+        )
+        if first.get("result") != 3:
+            return f"the first socket() returned {first.get('result')}, not 3"
+        return None
+
     @check("trace signal-cleanup: process actors run as children of the bundle's binary")
     def _processes() -> str | None:
         r = run([exe, "trace", "signal-cleanup"])

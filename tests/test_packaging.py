@@ -18,6 +18,7 @@ import pytest
 import socketscope
 from socketscope.engine import Runner, Trace
 from socketscope.engine.child import CHILD_FLAG, child_argv
+from socketscope.engine.runhost import HOST_FLAG, RunHost, host_argv
 from socketscope.engine.scenario import get
 from socketscope.ui.app import APP_ID
 
@@ -104,4 +105,29 @@ def test_process_actors_run_through_the_entry_points_child_flag(
     assert not [e for e in t.of("error") if e.error == "CHILD_FAILED"]
     assert t.of("return", "accept", "Server 1"), "Server 1 ran in a child and made its calls"
     assert t.first("signal", actor="Server 1").actor == "Server 1"
+    assert t.first("error", actor="Server 2").error == "SIGKILL"
+
+
+def test_a_frozen_app_starts_its_own_binary_as_run_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(sys, "frozen", raising=False)
+    argv = host_argv(7)
+    assert argv[0] == sys.executable and argv[-1] == "7"
+    assert argv[-3:-1] == ["-m", "socketscope.engine.runhost"] or argv[1] == "-c"
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", "/opt/socketscope/socketscope")
+    assert host_argv(7) == ["/opt/socketscope/socketscope", HOST_FLAG, "7"]
+
+
+def test_runs_go_through_the_entry_points_run_host_flag(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As a frozen app runs: the `socketscope` command (socketscope.cli.main) is started with the
+    hidden run-host argument, and its process actors with the child one."""
+    command = Path(sys.executable).parent / "socketscope"
+    assert command.is_file(), "the venv's socketscope command"
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", str(command))
+    host = RunHost(get("signal-cleanup"))
+    t = Trace(host.scenario.header(), host.run_to_end(timeout=30))
+    assert host.outcome is not None and host.outcome.how == "finished"
+    assert t.first("return", "socket", "Server 1").result is not None
+    assert t.of("return", "accept", "Server 1"), "Server 1 ran in a child of the run host"
     assert t.first("error", actor="Server 2").error == "SIGKILL"

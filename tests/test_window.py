@@ -231,7 +231,9 @@ def test_gate_mode_follows_the_controls(qtbot: QtBot, window: MainWindow) -> Non
 
 def test_the_gui_thread_makes_no_socket_call(qtbot: QtBot, window: MainWindow) -> None:
     """Python's audit hooks report socket creation, bind, connect and sendto with the calling
-    thread: through a whole run, a reset and a replay, none of them comes from the GUI thread."""
+    thread: through a whole run, a reset and a replay, none of them comes from the GUI thread.
+    The scenario's own calls are not even in this process: the run host makes them; the window
+    only makes its channel to the host (a socketpair), on a helper thread."""
     gui = threading.get_ident()
     seen: list[tuple[str, bool]] = []
 
@@ -254,12 +256,10 @@ def test_the_gui_thread_makes_no_socket_call(qtbot: QtBot, window: MainWindow) -
         qtbot.waitUntil(lambda: w.diagram.ghosts() == [(0, "socket")], timeout=5000)
     finally:
         recording = False
-    assert {e for e, _ in seen} >= {
-        "socket.__new__",
-        "socket.bind",
-        "socket.connect",
-        "socket.sendto",
-    }
+    assert "socket.__new__" in {e for e, _ in seen}, "the hook saw the channels being made"
+    assert not {e for e, _ in seen} & {"socket.bind", "socket.connect", "socket.sendto"}, (
+        "the scenario's sockets live in the run host, not in the window's process"
+    )
     from_gui = [e for e, on_gui in seen if on_gui]
     assert not from_gui, f"socket calls on the GUI thread: {from_gui}"
 

@@ -107,7 +107,9 @@ def test_number_keys_step_that_actor(qtbot: QtBot, window: MainWindow) -> None:
     qtbot.waitUntil(lambda: settled(w) and w.diagram.ghosts() == [(0, "socket")], timeout=5000)
     w.diagram.setFocus()
     qtbot.keyClick(w.diagram, Qt.Key.Key_2)  # the client has not started: nothing moves
-    qtbot.waitUntil(lambda: "Client has not started yet" in w.status_label.text(), timeout=2000)
+    qtbot.waitUntil(
+        lambda: "Client starts when Server reaches accept()" in w.status_label.text(), timeout=2000
+    )
     qtbot.keyClick(w.diagram, Qt.Key.Key_1)
     qtbot.waitUntil(lambda: any(e.kind == "call" for e in w.session.events), timeout=3000)
 

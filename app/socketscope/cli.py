@@ -15,9 +15,10 @@ from collections.abc import Iterator
 from types import FrameType
 from typing import TextIO
 
-from socketscope.engine import Mode, Runner, RunOptions, Trace, write_trace
+from socketscope.engine import Mode, RunOptions, Trace, write_trace
 from socketscope.engine.child import CHILD_FLAG, child_main
 from socketscope.engine.events import Event
+from socketscope.engine.runhost import HOST_FLAG, RunHost
 from socketscope.engine.scenario import (
     Scenario,
     ScenarioError,
@@ -49,7 +50,7 @@ def _stop_on_signals() -> Iterator[None]:
             signal.signal(s, h)
 
 
-def _events(runner: Runner, timeout: float) -> Iterator[Event]:
+def _events(runner: RunHost, timeout: float) -> Iterator[Event]:
     """Run to the end, yielding events as they come; stop everything on a signal or timeout."""
     deadline = time.monotonic() + timeout
     if not runner.started:
@@ -71,6 +72,15 @@ def _load(scenario_id: str) -> Scenario:
     return resolve(scenario_id)
 
 
+def _ended(runner: RunHost) -> int:
+    """Exit status for how the run ended: 0 in order, 1 (with a line on stderr) otherwise."""
+    out = runner.outcome
+    if out is None or out.in_order:
+        return 0
+    print(f"socketscope: {out.message}", file=sys.stderr)
+    return 1
+
+
 def cmd_list(out: TextIO) -> int:
     scenarios = builtin_scenarios()
     width = max(len(s.id) for s in scenarios)
@@ -81,7 +91,8 @@ def cmd_list(out: TextIO) -> int:
 
 def cmd_trace(args: argparse.Namespace, out: TextIO) -> int:
     scenario = _load(args.scenario)
-    runner = Runner(scenario, RunOptions(mode=Mode.RUN, delay=args.delay))
+    # the same path as the window: the run in a process of its own (engine/runhost)
+    runner = RunHost(scenario, RunOptions(mode=Mode.RUN, delay=args.delay))
     trace = Trace(scenario.header())
     with _stop_on_signals():
         trace.extend(_events(runner, args.timeout))
@@ -90,12 +101,12 @@ def cmd_trace(args: argparse.Namespace, out: TextIO) -> int:
             write_trace(trace, f)
     else:
         write_trace(trace, out)
-    return 0
+    return _ended(runner)
 
 
 def cmd_log(args: argparse.Namespace, out: TextIO) -> int:
     scenario = _load(args.scenario)
-    runner = Runner(scenario, RunOptions(mode=Mode.RUN, delay=args.delay))
+    runner = RunHost(scenario, RunOptions(mode=Mode.RUN, delay=args.delay))
     color = args.color if args.color is not None else out.isatty()
     fmt = LogFormatter(color=color, width=max(len(a.name) for a in scenario.actors))
     with _stop_on_signals():
@@ -106,7 +117,7 @@ def cmd_log(args: argparse.Namespace, out: TextIO) -> int:
         for ev in _events(runner, args.timeout):
             for line in fmt.feed(ev):
                 print(line, file=out, flush=True)
-    return 0
+    return _ended(runner)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -211,6 +222,11 @@ def main(argv: list[str] | None = None) -> int:
     if raw[:1] == [CHILD_FLAG] and len(raw) == 2:
         # a process actor's child, started by the frozen app's own binary (see engine/child.py)
         return child_main(int(raw[1]))
+    if raw[:1] == [HOST_FLAG] and len(raw) == 2:
+        # a run host, started by the frozen app's own binary (see engine/runhost)
+        from socketscope.engine.runhost.host import host_main
+
+        return host_main(int(raw[1]))
     args = build_parser().parse_args(argv)
     out = sys.stdout
     try:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import errno as _errno
-import json
 import os
 import queue
 import select
@@ -31,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import kernel
 from .blocking import BlockWatcher
+from .channel import Channel, fd_above, socket_above
 from .events import Event, KernelSnapshot
 from .gate import ActorStopped, Status
 from .pairing import ConnEnd, DatagramMatch, _PendingDatagram
@@ -58,37 +58,6 @@ def child_argv(fd: int) -> list[str]:
     return [sys.executable, "-c", _CHILD_BOOT, str(fd)]
 
 
-# --- framing: one JSON object per line ------------------------------------------------------------
-class Channel:
-    def __init__(self, sock: socket.socket) -> None:
-        self.sock = sock
-        self._buf = b""
-        self._send_lock = threading.Lock()
-
-    def send(self, msg: dict[str, Any]) -> None:
-        data = (json.dumps(msg) + "\n").encode()
-        with self._send_lock:
-            self.sock.sendall(data)
-
-    def recv(self) -> dict[str, Any] | None:
-        """One message, or None when the other side has gone."""
-        while b"\n" not in self._buf:
-            try:
-                chunk = self.sock.recv(65536)
-            except OSError:
-                return None
-            if not chunk:
-                return None
-            self._buf += chunk
-        line, self._buf = self._buf.split(b"\n", 1)
-        msg: dict[str, Any] = json.loads(line)
-        return msg
-
-    @property
-    def buffered(self) -> bool:
-        return b"\n" in self._buf
-
-
 # --- the parent's side ---------------------------------------------------------------------------
 class ProcessActor:
     """Runs one process actor: start the child, relay its events and requests, end it."""
@@ -113,7 +82,8 @@ class ProcessActor:
 
     def run(self) -> None:
         runner, name = self.runner, self.spec.name
-        parent_end, child_end = socket.socketpair()
+        # out of the way of the run's own sockets, here and in the child (see channel.HIGH_FD)
+        parent_end, child_end = (socket_above(s) for s in socket.socketpair())
         ch = Channel(parent_end)
         # the module's file, not co_filename: a frozen app's code objects carry relative paths
         module = sys.modules.get(self.spec.fn.__module__)
@@ -507,7 +477,7 @@ def child_main(fd: int) -> int:
     from .runner import ActorContext, _local
     from .scenario import load_file
 
-    ch = Channel(socket.socket(fileno=fd))
+    ch = Channel(socket.socket(fileno=fd_above(fd)))
     msg = ch.recv()
     if msg is None or msg.get("t") != "run":
         return 2

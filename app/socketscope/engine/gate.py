@@ -15,7 +15,9 @@ from __future__ import annotations
 import enum
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 
 class Mode(str, enum.Enum):
@@ -49,7 +51,47 @@ class Waiting:
 @dataclass(frozen=True)
 class StepResult:
     released: str | None  # the actor whose call was let through, or None
-    reason: str = ""  # when nothing was released: why, in plain words
+    reason: str = ""  # when nothing was released: why, in plain English (the terminal's words)
+    # the same reason as a code and its parameters, for the window to translate (ui/)
+    code: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def refusal(code: str, **params: Any) -> StepResult:
+    """A step that released nothing, with its reason in English and as (code, params)."""
+    return StepResult(None, refusal_text(code, params), code, params)
+
+
+def refusal_text(code: str, params: dict[str, Any]) -> str:
+    """The English sentence of a refusal code (the window translates the code instead)."""
+    p = params
+    if code == "STOPPED":
+        return "The run has stopped."
+    if code == "BLOCKED":
+        return (
+            f"{p['actor']} is blocked in {p['op']}(): it cannot move until another actor's call "
+            "wakes it."
+        )
+    if code == "FINISHED":
+        return f"{p['actor']} has finished."
+    if code == "NOT_STARTED":
+        return f"{p['actor']} has not started yet."
+    if code == "STARTS_WHEN":
+        return f"{p['actor']} starts when {p['other']} reaches {p['op']}()."
+    if code == "STARTS_AFTER":
+        return f"{p['actor']} starts when {p['other']} has returned from {p['op']}()."
+    if code == "STARTS_AT_END":
+        return f"{p['actor']} starts when {p['other']} has finished."
+    if code == "RUNNING":
+        return f"{p['actor']} is still running {p['op']}()."
+    if code == "RELEASED":
+        return f"{p['actor']}'s next call is already released."
+    if code == "NOBODY_WAITING":
+        return "No actor is waiting to make a call."
+    if code == "NOBODY_AT_GATE":
+        parts = [f"{a} is {s} in {op}()" for a, s, op in p["busy"]]
+        return "No actor is waiting at its gate: " + "; ".join(parts) + "."
+    return code
 
 
 class StepGate:
@@ -63,6 +105,16 @@ class StepGate:
         self._ticket = 0
         self._next_release = 0.0
         self._status: dict[str, tuple[Status, str | None]] = {}
+        # what a not-yet-started actor waits for (ActorSpec.starts_when), to say so on a step
+        self.starts_when: dict[str, tuple[str, str | None]] = {}
+        # called after every change (mode, status, waiting, grants), with the lock held: it must
+        # only hand the news on (a run host queues it for its client), never call back in here
+        self.on_change: Callable[[], None] | None = None
+
+    def _notify(self) -> None:
+        self._cond.notify_all()
+        if self.on_change is not None:
+            self.on_change()
 
     # --- state read by anyone ---------------------------------------------------------------
     @property
@@ -98,10 +150,26 @@ class StepGate:
                 return False
             return not any(s is Status.RUNNING for s, _ in self._status.values())
 
+    def snapshot(self) -> dict[str, Any]:
+        """The gate's state as plain data (JSON-ready), for a run host to mirror to its client."""
+        with self._cond:
+            return {
+                "mode": self._mode.value,
+                "delay": self._delay,
+                "stopped": self._stopped,
+                "status": {a: [s.value, op] for a, (s, op) in self._status.items()},
+                "waiting": [
+                    [w.actor, w.op, w.ticket]
+                    for w in sorted(self._waiting.values(), key=lambda w: w.ticket)
+                ],
+                "settled": not self._grants
+                and not any(s is Status.RUNNING for s, _ in self._status.values()),
+            }
+
     def set_status(self, actor: str, status: Status, op: str | None = None) -> None:
         with self._cond:
             self._status[actor] = (status, op)
-            self._cond.notify_all()
+            self._notify()
 
     # --- the actor's side ---------------------------------------------------------------------
     def pass_through(self, actor: str, op: str) -> None:
@@ -117,7 +185,7 @@ class StepGate:
             self._ticket += 1
             self._waiting[actor] = Waiting(actor, op, self._ticket)
             self._status[actor] = (Status.WAITING, op)
-            self._cond.notify_all()
+            self._notify()
             try:
                 while True:
                     if self._stopped:
@@ -138,7 +206,7 @@ class StepGate:
                     self._cond.wait()
             finally:
                 self._waiting.pop(actor, None)
-                self._cond.notify_all()
+                self._notify()
             self._status[actor] = (Status.RUNNING, op)
 
     def _is_head(self, actor: str) -> bool:
@@ -152,58 +220,65 @@ class StepGate:
             if delay is not None:
                 self._delay = max(0.0, float(delay))
             self._next_release = time.monotonic() + (self._delay if self._mode is Mode.RUN else 0)
-            self._cond.notify_all()
+            self._notify()
 
     def set_delay(self, delay: float) -> None:
         with self._cond:
             self._delay = max(0.0, float(delay))
             self._next_release = min(self._next_release, time.monotonic() + self._delay)
-            self._cond.notify_all()
+            self._notify()
 
     def step(self, actor: str | None = None) -> StepResult:
         """Let exactly one waiting call through: the longest-waiting actor's, or ``actor``'s."""
         with self._cond:
             if self._stopped:
-                return StepResult(None, "The run has stopped.")
+                return refusal("STOPPED")
             candidates = [w for w in self._waiting.values() if w.actor not in self._grants]
             if actor is None:
                 if not candidates:
-                    return StepResult(None, self._nobody_waiting_reason())
+                    return self._nobody_waiting_reason()
                 chosen = min(candidates, key=lambda w: w.ticket).actor
             else:
                 if actor not in {w.actor for w in candidates}:
-                    return StepResult(None, self._cannot_move_reason(actor))
+                    return self._cannot_move_reason(actor)
                 chosen = actor
             self._grants.add(chosen)
-            self._cond.notify_all()
+            self._notify()
             return StepResult(chosen)
 
     def stop(self) -> None:
         with self._cond:
             self._stopped = True
-            self._cond.notify_all()
+            self._notify()
 
-    def _cannot_move_reason(self, actor: str) -> str:
+    def _cannot_move_reason(self, actor: str) -> StepResult:
         status, op = self._status.get(actor, (Status.NOT_STARTED, None))
         if status is Status.BLOCKED:
-            return (
-                f"{actor} is blocked in {op}(): it cannot move until another actor's call wakes it."
-            )
+            return refusal("BLOCKED", actor=actor, op=op)
         if status is Status.FINISHED:
-            return f"{actor} has finished."
+            return refusal("FINISHED", actor=actor)
         if status is Status.NOT_STARTED:
-            return f"{actor} has not started yet."
+            when = self.starts_when.get(actor)
+            if when is None:
+                return refusal("NOT_STARTED", actor=actor)
+            other, what = when
+            if what is None:
+                return refusal("STARTS_AT_END", actor=actor, other=other)
+            if what.endswith("/returned"):
+                return refusal(
+                    "STARTS_AFTER", actor=actor, other=other, op=what[: -len("/returned")]
+                )
+            return refusal("STARTS_WHEN", actor=actor, other=other, op=what)
         if status is Status.RUNNING:
-            return f"{actor} is still running {op}()."
-        return f"{actor}'s next call is already released."
+            return refusal("RUNNING", actor=actor, op=op)
+        return refusal("RELEASED", actor=actor)
 
-    def _nobody_waiting_reason(self) -> str:
+    def _nobody_waiting_reason(self) -> StepResult:
         busy = [
-            (a, s, op)
+            [a, s.value, op]
             for a, (s, op) in self._status.items()
             if s in (Status.BLOCKED, Status.RUNNING)
         ]
         if not busy:
-            return "No actor is waiting to make a call."
-        parts = [f"{a} is {s.value} in {op}()" for a, s, op in busy]
-        return "No actor is waiting at its gate: " + "; ".join(parts) + "."
+            return refusal("NOBODY_WAITING")
+        return refusal("NOBODY_AT_GATE", busy=busy)

@@ -245,7 +245,7 @@ class DiagramLayout:
             self._on_kernel(ev)
         elif kind in ("error", "signal"):
             row = self._new_row(ev.seq)
-            self.marks.append(Mark(kind, lane, row, ev.seq, ev.message or ""))
+            self.marks.append(Mark(kind, lane, row, ev.seq, self._mark_text(ev)))
             kill = self._kills.pop(ev.actor, None)
             if kill is not None:
                 k_lane, k_row, signame = kill
@@ -268,6 +268,24 @@ class DiagramLayout:
             first = self.lane_rows.get(lane, (0, None))[0]
             self.lane_rows[lane] = (first, max(first, self.row_count - 1))
             self._ghost(lane, ev.seq, None)
+
+    def _mark_text(self, ev: Event) -> str:
+        """An error mark's words: the run host's report of its process's death is a code (the
+        window's language); anything else is the exception's own text."""
+        p = ev.params or {}
+        if ev.code == "HOST_EXITED":
+            return self.translate(
+                "DiagramText", "the run's process exited (status {status})"
+            ).format(status=p.get("status"))
+        if ev.code == "HOST_KILLED":
+            return self.translate("DiagramText", "the run's process was killed by {signal}").format(
+                signal=p.get("signal")
+            )
+        if ev.code == "HOST_STOP_KILLED":
+            return self.translate(
+                "DiagramText", "did not stop within 1 s: its process was killed ({signal})"
+            ).format(signal=p.get("signal"))
+        return ev.message or ""
 
     def _on_return(self, ev: Event, lane: int) -> None:
         stack = self._open.get(ev.actor)

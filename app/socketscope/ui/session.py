@@ -1,23 +1,28 @@
 """Session: the trace on screen, the cursor into it, and (for a live run) the engine behind it.
 
-The one bridge between engine threads and Qt is ``_drain``: a frame-rate timer that moves events
-from the runner's queue into the trace. The GUI thread never makes a socket call: stopping a
-run (whose shutdown() and close() are socket calls) happens on a short-lived helper thread.
+A live run executes in a process of its own, a run host (engine/runhost): the window holds none
+of its sockets and never waits on its interpreter. The one bridge between the host's client and
+Qt is ``_drain``: a frame-rate timer that moves events (and the host's answers to steps) into the
+trace and the status bar. The GUI thread makes no socket call: starting and stopping a run host
+happen on short-lived helper threads.
 """
 
 from __future__ import annotations
 
 import bisect
+import queue
 import threading
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from socketscope.engine import Event, Mode, Runner, RunOptions, Trace, read_trace, write_trace
+from socketscope.engine import Event, Mode, RunOptions, Trace, read_trace, write_trace
+from socketscope.engine.runhost import Outcome, RunHost
 from socketscope.engine.scenario import Scenario
 from socketscope.model.diagram import DiagramLayout
 from socketscope.model.state import RunState
 from socketscope.ui.i18n import translate
+from socketscope.ui.run_messages import run_message
 
 DRAIN_PER_FRAME = 20000
 
@@ -39,11 +44,13 @@ class Session(QObject):
         self.scenario: Scenario | None = None
         self.trace = Trace()
         self.layout = DiagramLayout()
-        self.runner: Runner | None = None
+        self.runner: RunHost | None = None
         self.cursor = 0  # number of events shown
         self.speed = 55
         self.running = False  # Space toggled run on
         self._helpers: list[threading.Thread] = []
+        # a retired run that had to be killed says so on the next tick (from a helper thread)
+        self._retired: queue.SimpleQueue[Outcome] = queue.SimpleQueue()
         self._finished_sent = False
         self._timer = QTimer(self)
         self._timer.setInterval(16)
@@ -102,8 +109,8 @@ class Session(QObject):
         self._state_cache = None
         # The actors start at once and stop at their first gate: their first call shows as a
         # ghost, and nothing has run yet.
-        self.runner = Runner(scenario, RunOptions(mode=Mode.PAUSE))
-        # start() picks a port and makes the wake-up socketpair: socket calls, so not here
+        self.runner = RunHost(scenario, RunOptions(mode=Mode.PAUSE))
+        # start() makes the channel's socketpair and waits for the host: not on this thread
         starter = threading.Thread(
             target=self.runner.start, name="socketscope-starter", daemon=True
         )
@@ -192,9 +199,8 @@ class Session(QObject):
             return
         if self.runner.gate.mode is not Mode.STEP:
             self.runner.gate.set_mode(Mode.STEP)
-        result = self.runner.gate.step(actor)
-        if result.released is None:
-            self.message.emit(result.reason)
+        # the host's answer (why nothing moved, if so) comes back through _drain
+        self.runner.gate.step(actor)
 
     def step_back(self) -> None:
         if self.running:
@@ -224,6 +230,9 @@ class Session(QObject):
 
     # --- the bridge -------------------------------------------------------------------------------
     def _drain(self) -> None:
+        while not self._retired.empty():
+            killed = self._retired.get_nowait()
+            self.message.emit(run_message(killed.code, killed.params, killed.message))
         if self.runner is None:
             if self.running:  # replay playback: one row per tick interval of the speed
                 self._replay_tick()
@@ -233,6 +242,11 @@ class Session(QObject):
         while len(new) < DRAIN_PER_FRAME and not q.empty():
             new.append(q.get_nowait())
         following = self.at_end
+        notes = self.runner.notes
+        while not notes.empty():
+            note = notes.get_nowait()
+            if note.released is None:
+                self.message.emit(run_message(note.code, note.params, note.message))
         if new:
             self.trace.extend(new)
             self.layout.extend(new)
@@ -243,6 +257,9 @@ class Session(QObject):
         if self.runner.done.is_set() and q.empty() and not self._finished_sent:
             self._finished_sent = True
             self.running = False
+            out = self.runner.outcome
+            if out is not None and not out.in_order:
+                self.message.emit(run_message(out.code, out.params, out.message))
             self.modeChanged.emit("done")
             self.runFinished.emit()
 
@@ -282,11 +299,12 @@ class Session(QObject):
         self._helpers = [t for t in self._helpers if t.is_alive()]
         self._helpers.append(th)
 
-    def _stop_after_start(self, runner: Runner) -> None:
+    def _stop_after_start(self, runner: RunHost) -> None:
         for th in list(self._helpers):
             if th.name == "socketscope-starter" and th is not threading.current_thread():
                 th.join(1.0)  # a runner being started is stopped once its start() is done
-        runner.stop()
+        if not runner.stop() and runner.outcome is not None and runner.outcome.how == "killed":
+            self._retired.put(runner.outcome)
 
     def shutdown(self, timeout: float = 2.0) -> bool:
         """Stop the run and wait for it: every thread ended, every socket closed."""

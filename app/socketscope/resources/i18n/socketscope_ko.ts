@@ -80,6 +80,18 @@
         <translation>데이터그램 #{n} 버려짐</translation>
     </message>
     <message>
+        <source>the run&apos;s process exited (status {status})</source>
+        <translation>실행 프로세스가 종료됨 (종료 상태 {status})</translation>
+    </message>
+    <message>
+        <source>the run&apos;s process was killed by {signal}</source>
+        <translation>실행 프로세스가 {signal} 시그널로 강제 종료됨</translation>
+    </message>
+    <message>
+        <source>did not stop within 1 s: its process was killed ({signal})</source>
+        <translation>1초 안에 멈추지 않아 프로세스를 강제 종료함 ({signal})</translation>
+    </message>
+    <message>
         <source>SYN · SYN-ACK · ACK (kernel)</source>
         <translation>SYN · SYN-ACK · ACK (커널)</translation>
     </message>
@@ -477,6 +489,85 @@
     <message>
         <source>Predict</source>
         <translation>예측해 보세요</translation>
+    </message>
+</context>
+<context>
+    <name>RunMessages</name>
+    <message>
+        <source>blocked</source>
+        <translation>블로킹</translation>
+    </message>
+    <message>
+        <source>running</source>
+        <translation>실행 중</translation>
+    </message>
+    <message>
+        <source>The run has stopped.</source>
+        <translation>실행이 멈췄습니다.</translation>
+    </message>
+    <message>
+        <source>{actor} is blocked in {op}(): it cannot move until another actor&apos;s call wakes it.</source>
+        <translation>{actor}: {op}()에서 블로킹되어 있습니다. 다른 액터의 호출이 깨울 때까지 움직일 수 없습니다.</translation>
+    </message>
+    <message>
+        <source>{actor} has finished.</source>
+        <translation>{actor}: 이미 끝났습니다.</translation>
+    </message>
+    <message>
+        <source>{actor} has not started yet.</source>
+        <translation>{actor}: 아직 시작하지 않았습니다.</translation>
+    </message>
+    <message>
+        <source>{actor} starts when {other} reaches {op}().</source>
+        <translation>{actor}: {other}의 실행이 {op}()에 이르면 시작합니다.</translation>
+    </message>
+    <message>
+        <source>{actor} starts when {other} has returned from {op}().</source>
+        <translation>{actor}: {other}의 {op}() 호출이 반환되면 시작합니다.</translation>
+    </message>
+    <message>
+        <source>{actor} starts when {other} has finished.</source>
+        <translation>{actor}: {other}의 실행이 끝나면 시작합니다.</translation>
+    </message>
+    <message>
+        <source>{actor} is still running {op}().</source>
+        <translation>{actor}: 아직 {op}() 호출을 실행 중입니다.</translation>
+    </message>
+    <message>
+        <source>{actor}&apos;s next call is already released.</source>
+        <translation>{actor}: 다음 호출은 이미 통과했습니다.</translation>
+    </message>
+    <message>
+        <source>No actor is waiting to make a call.</source>
+        <translation>호출하려고 기다리는 액터가 없습니다.</translation>
+    </message>
+    <message>
+        <source>{actor} is {status} in {op}()</source>
+        <translation>{actor}: {op}()에서 {status}</translation>
+    </message>
+    <message>
+        <source>No actor is waiting at its gate: {list}.</source>
+        <translation>게이트에서 기다리는 액터가 없습니다: {list}.</translation>
+    </message>
+    <message>
+        <source>; </source>
+        <translation>; </translation>
+    </message>
+    <message>
+        <source>The run&apos;s process exited with status {status} before the run ended; the kernel closed its sockets. The trace so far is kept.</source>
+        <translation>실행 프로세스가 실행이 끝나기 전에 종료했습니다(종료 상태 {status}). 커널이 그 소켓들을 닫았습니다. 지금까지의 트레이스는 그대로 남아 있습니다.</translation>
+    </message>
+    <message>
+        <source>The run&apos;s process was killed by {signal}; the kernel closed its sockets. The trace so far is kept.</source>
+        <translation>실행 프로세스가 {signal} 시그널로 강제 종료되었습니다. 커널이 그 소켓들을 닫았습니다. 지금까지의 트레이스는 그대로 남아 있습니다.</translation>
+    </message>
+    <message>
+        <source>The run did not stop within 1 s: its process was killed ({signal}) and the kernel closed its sockets.</source>
+        <translation>실행이 1초 안에 멈추지 않아 그 프로세스를 강제 종료({signal})했습니다. 커널이 그 소켓들을 닫았습니다.</translation>
+    </message>
+    <message>
+        <source>The run could not start: {reason}</source>
+        <translation>실행을 시작할 수 없습니다: {reason}</translation>
     </message>
 </context>
 <context>

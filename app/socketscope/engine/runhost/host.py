@@ -1,0 +1,265 @@
+"""The run host's side: one run of one scenario, in a process of its own.
+
+Started by :class:`~socketscope.engine.runhost.client.RunHost` with the inherited end of a
+socketpair; it builds a :class:`Runner`, forwards the runner's events and the step gate's state,
+obeys the client's commands (mode, delay, step, stop) and exits when the run is over. Everything a
+run creates (threads, sockets, process actors) lives and dies with this process, so the kernel
+frees all of it whatever the scenario does.
+
+Messages, host to client (JSON objects, see engine/channel.py):
+  {"t": "started", "pid", "port", "port2", "t0"}   the runner has started
+  {"t": "batch", "evs": [...], "gate": {...}, "acks": [...], "notes": [...]}
+       events in order; the gate's state taken *before* the last of those events was collected,
+       so a client that sees "settled" already holds every event that led there; acks name the
+       commands the gate state already reflects; notes are step results and the stop report
+  {"t": "error", "message"}                        the scenario could not be loaded
+  {"t": "end"}                                     every event has been sent; the host exits
+Client to host:
+  {"t": "run", "scenario": {"id"} | {"path"}, "mode", "delay", "data_cap", "burst_after",
+   "burst_window", "parent"}                       first message, once
+  {"t": "mode", "id", "mode", "delay"}  {"t": "delay", "id", "delay"}  {"t": "step", "id", "actor"}
+  {"t": "stop", "timeout"}
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import signal
+import socket
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from socketscope.engine.channel import Channel, fd_above
+from socketscope.engine.events import Event
+from socketscope.engine.gate import Mode
+from socketscope.engine.runner import Runner, RunOptions
+from socketscope.engine.scenario import Scenario, ScenarioError, get, load_file
+
+BATCH_MAX = 2000  # events per message at most (each may carry a few KiB of data as hex)
+COALESCE = 0.005  # seconds a free-running run's messages gather for (the window draws at 60 Hz)
+
+
+class _Changed:
+    """Marker in the event queue: the gate changed after the events before it."""
+
+
+_CHANGED = _Changed()
+_END = object()
+
+
+@dataclass(frozen=True)
+class _Ack:
+    id: int
+    note: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class _Note:
+    note: dict[str, Any]
+
+
+def die_with_parent() -> None:
+    """Linux: the kernel sends this process SIGKILL when the thread that started it ends, so a
+    run never outlives its window or CLI, even one killed with SIGKILL."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+
+
+def load_scenario(spec: dict[str, Any]) -> Scenario:
+    if "path" in spec:
+        return load_file(str(spec["path"]))
+    return get(str(spec["id"]))
+
+
+class Host:
+    def __init__(self, ch: Channel, runner: Runner) -> None:
+        self.ch = ch
+        self.runner = runner
+        # the runner's queue also carries the host's markers, so that they stay in order with
+        # the events around them
+        self.q: queue.SimpleQueue[Any] = runner.events
+        self.stop_requested = threading.Event()
+        self.stop_handled = threading.Event()
+        self.client_gone = threading.Event()
+        self.stuck = False
+
+    def run(self) -> int:
+        runner, gate = self.runner, self.runner.gate
+        gate.starts_when = {a.name: a.starts_when for a in runner.scenario.actors if a.starts_when}
+        gate.on_change = lambda: self.q.put(_CHANGED)
+        runner.start()
+        t0 = time.monotonic() - runner.time()  # CLOCK_MONOTONIC is one clock for every process
+        self._send(
+            {
+                "t": "started",
+                "pid": os.getpid(),
+                "port": runner.port,
+                "port2": runner.port2,
+                "t0": t0,
+            }
+        )
+        pump = threading.Thread(target=self._pump, name="runhost-pump", daemon=True)
+        commands = threading.Thread(target=self._commands, name="runhost-commands", daemon=True)
+        pump.start()
+        commands.start()
+        runner.done.wait()
+        if self.stop_requested.is_set():
+            self.stop_handled.wait()
+        self.q.put(_END)
+        pump.join()
+        if self.stuck:
+            # an actor would not stop: the client kills this process (it has the report)
+            self.client_gone.wait(5.0)
+        return 0
+
+    # --- to the client --------------------------------------------------------------------------
+    def _send(self, msg: dict[str, Any]) -> None:
+        try:
+            self.ch.send(msg)
+        except OSError:
+            self.client_gone.set()
+
+    def _pump(self) -> None:
+        q, gate = self.q, self.runner.gate
+        ending = False
+        while not ending:
+            items = [q.get()]
+            # Free-running, nobody waits on a step: gather for a few ms, so that a transfer's
+            # thousands of blocked/running flips cost a few messages, not a wake-up each (this
+            # thread competes with the actors for the interpreter). Paced runs go at once.
+            deadline = time.monotonic() + COALESCE if gate.free_running else 0.0
+            with contextlib.suppress(queue.Empty):
+                while len(items) < BATCH_MAX and items[-1] is not _END:
+                    wait = deadline - time.monotonic()
+                    items.append(q.get(timeout=wait) if wait > 0 else q.get_nowait())
+            evs: list[dict[str, Any]] = []
+            acks: list[int] = []
+            notes: list[dict[str, Any]] = []
+            changed = False
+            for it in items:
+                if isinstance(it, Event):
+                    evs.append(it.to_json())
+                elif it is _CHANGED:
+                    changed = True
+                elif isinstance(it, _Ack):
+                    acks.append(it.id)
+                    if it.note is not None:
+                        notes.append(it.note)
+                elif isinstance(it, _Note):
+                    notes.append(it.note)
+                elif it is _END:
+                    ending = True
+            msg: dict[str, Any] = {"t": "batch", "evs": evs}
+            if changed or acks or ending:
+                msg["gate"] = gate.snapshot()
+                # what was emitted before that snapshot goes with it; anything else waits for
+                # the next round (with a snapshot of its own)
+                later: list[Any] = []
+                with contextlib.suppress(queue.Empty):
+                    while len(evs) < BATCH_MAX:
+                        it = q.get_nowait()
+                        if isinstance(it, Event):
+                            evs.append(it.to_json())
+                        elif it is _END:
+                            ending = True
+                        else:
+                            later.append(it)
+                if not ending:
+                    for it in later:
+                        q.put(it)
+            if acks:
+                msg["acks"] = acks
+            if notes:
+                msg["notes"] = notes
+            self._send(msg)
+        self._send({"t": "end"})
+
+    # --- from the client ------------------------------------------------------------------------
+    def _commands(self) -> None:
+        gate = self.runner.gate
+        while True:
+            try:
+                msg = self.ch.recv()
+            except ValueError:
+                msg = None
+            if msg is None:
+                # the client has gone without a stop (it died, or dropped us): end the run
+                self.client_gone.set()
+                if not self.stop_requested.is_set():
+                    self._stop(0.9)
+                return
+            kind, cid = msg.get("t"), int(msg.get("id") or 0)
+            if kind == "mode":
+                delay = msg.get("delay")
+                gate.set_mode(Mode(str(msg["mode"])), None if delay is None else float(delay))
+                self.q.put(_Ack(cid))
+            elif kind == "delay":
+                gate.set_delay(float(msg["delay"]))
+                self.q.put(_Ack(cid))
+            elif kind == "step":
+                actor = msg.get("actor")
+                r = gate.step(None if actor is None else str(actor))
+                note = {
+                    "t": "step",
+                    "released": r.released,
+                    "code": r.code,
+                    "params": r.params,
+                    "message": r.reason,
+                }
+                self.q.put(_Ack(cid, note))
+            elif kind == "stop" and not self.stop_requested.is_set():
+                self._stop(float(msg.get("timeout") or 0.9))
+
+    def _stop(self, timeout: float) -> None:
+        self.stop_requested.set()
+        joined = self.runner.stop(timeout=timeout)
+        self.stuck = not joined
+        self.q.put(_Note({"t": "stopped", "joined": joined}))
+        self.stop_handled.set()
+
+
+def host_main(fd: int) -> int:
+    """The run host's main: ``python -m socketscope.engine.runhost FD``."""
+    fd = fd_above(fd)  # fd 3 is for the scenario's first socket
+    die_with_parent()
+    ch = Channel(socket.socket(fileno=fd))
+    try:
+        msg = ch.recv()
+    except ValueError:
+        msg = None
+    if msg is None or msg.get("t") != "run":
+        return 2
+    parent = msg.get("parent")
+    if isinstance(parent, int) and os.getppid() != parent:
+        return 3  # the client died before PDEATHSIG was set: nobody would see this run
+    # Ctrl-C in a terminal reaches the whole process group: the CLI stops the run in order
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        scenario = load_scenario(msg["scenario"])
+    except ScenarioError as e:
+        ch.send({"t": "error", "message": str(e)})
+        return 2
+    options = RunOptions(
+        mode=Mode(str(msg.get("mode", "run"))),
+        delay=float(msg.get("delay", 0.0)),
+        data_cap=int(msg.get("data_cap", RunOptions.data_cap)),
+        burst_after=int(msg.get("burst_after", RunOptions.burst_after)),
+        burst_window=float(msg.get("burst_window", RunOptions.burst_window)),
+    )
+    code = Host(ch, Runner(scenario, options)).run()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    # Not a normal interpreter exit: an actor thread that would not stop could hold it up. Every
+    # message has been written (sends are synchronous), and the kernel closes what is left.
+    os._exit(code)
