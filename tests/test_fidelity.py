@@ -225,6 +225,7 @@ def test_a_lingering_close_does_not_hold_up_other_actors_or_stop() -> None:
         graceful = runner.stop(timeout=1.0)
         assert time.monotonic() - t1 < 1.2
         lingering = runner.alive_threads()
-        assert graceful or [t.name for t in lingering] == ["socketscope-Lingerer"]
+        # (the linger may run out between stop()'s last join and this look)
+        assert graceful or all(t.name == "socketscope-Lingerer" for t in lingering)
         for th in lingering:
             th.join(5.0)  # the linger runs out (3 s): leave nothing behind for the next test

@@ -38,7 +38,7 @@ def test_step_releases_exactly_one_call_per_step() -> None:
             col.pump()
             assert len(col.trace.of("call")) == before + 1, "one step, one call"
         col.run_to_end()
-        assert steps == len(col.trace.of("call")) == 13
+        assert steps == len(col.trace.of("call")) == 14
     finally:
         assert runner.stop()
 

@@ -30,7 +30,7 @@ def test_server_calls_in_textbook_order(trace: Trace) -> None:
     server_ops = [e.op for e in trace.of("return", actor="Server")]
     assert server_ops == ["socket", "bind", "listen", "accept", "recv", "send", "close", "close"]
     client_ops = [e.op for e in trace.of("return", actor="Client")]
-    assert client_ops == ["socket", "connect", "send", "recv", "close"]
+    assert client_ops == ["socket", "connect", "wait_until", "send", "recv", "close"]
     assert all(e.ok for e in trace.returns())
 
 

@@ -54,7 +54,7 @@ def test_run_to_the_end_draws_one_box_per_call(qtbot: QtBot, window: MainWindow)
         pass
     lay = window.session.layout
     call_events = [e for e in window.session.events if e.kind == "call"]
-    assert len(lay.boxes) == len(call_events) == 13
+    assert len(lay.boxes) == len(call_events) == 14
     labels = [b.label for b in lay.boxes]
     assert labels[0] == "socket(TCP)"
     assert any(lbl.startswith("accept(fd ") for lbl in labels)
