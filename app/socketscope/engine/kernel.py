@@ -154,15 +154,15 @@ def proc_tcp_available() -> bool:
     return _PROC_TCP[0].exists()
 
 
-def lingering_state(local: tuple[str, int], peer: tuple[str, int] | None) -> str | None:
-    """State of a closed TCP socket's connection as the kernel still holds it.
+TcpRow = tuple[tuple[str, int], tuple[str, int], str]  # local, remote, state code (hex)
 
-    Returns "CLOSED" when the kernel has nothing left for these addresses, or ``None`` when this
-    system has no /proc/net/tcp to ask.
-    """
+
+def tcp_table() -> list[TcpRow] | None:
+    """Every TCP entry of this network namespace, read once. Reading /proc/net/tcp walks the
+    kernel's whole connection table (milliseconds), so a batch of lookups shares one read."""
     if not proc_tcp_available():
         return None
-    local = (local[0], local[1])
+    rows: list[TcpRow] = []
     for path in _PROC_TCP:
         try:
             lines = path.read_text().splitlines()[1:]
@@ -173,14 +173,32 @@ def lingering_state(local: tuple[str, int], peer: tuple[str, int] | None) -> str
             if len(parts) < 4:
                 continue
             try:
-                l_addr, r_addr = _proc_addr(parts[1]), _proc_addr(parts[2])
+                rows.append((_proc_addr(parts[1]), _proc_addr(parts[2]), parts[3]))
             except (ValueError, OSError):
                 continue
-            if l_addr != local:
-                continue
-            if peer is not None and r_addr != (peer[0], peer[1]):
-                continue
-            if peer is None and parts[3] != "0A":
-                continue
-            return TCP_STATES.get(int(parts[3], 16), parts[3])
+    return rows
+
+
+def lingering_state(
+    local: tuple[str, int],
+    peer: tuple[str, int] | None,
+    table: list[TcpRow] | None = None,
+) -> str | None:
+    """State of a closed TCP socket's connection as the kernel still holds it.
+
+    Returns "CLOSED" when the kernel has nothing left for these addresses, or ``None`` when this
+    system has no /proc/net/tcp to ask. ``table``: a :func:`tcp_table` read for many lookups.
+    """
+    rows = table if table is not None else tcp_table()
+    if rows is None:
+        return None
+    local = (local[0], local[1])
+    for l_addr, r_addr, code in rows:
+        if l_addr != local:
+            continue
+        if peer is not None and r_addr != (peer[0], peer[1]):
+            continue
+        if peer is None and code != "0A":
+            continue
+        return TCP_STATES.get(int(code, 16), code)
     return "CLOSED"

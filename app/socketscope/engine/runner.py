@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from . import kernel
 from .blocking import BlockWatcher, ThreadProbe
 from .events import Event, EventKind, KernelSnapshot
 from .gate import ActorStopped, Mode, Status, StepGate
@@ -338,7 +339,11 @@ class Runner:
         with self._fd_lock:
             leftovers = [s for s in self._socks.values() if not s.closed]
         for s in leftovers:
-            s.close_at_exit()
+            s.close_for_exit()
+        if not self._stopping:  # a stopped run ends here: Stop closed them, not the program
+            table = kernel.tcp_table() if any(s.is_tcp for s in leftovers) else None
+            for s in leftovers:
+                s.close_at_exit(table)
         self.watcher.stop()
         self.done.set()
 

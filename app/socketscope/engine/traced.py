@@ -257,6 +257,8 @@ class TracedCall:
 
     def on_still_blocked(self) -> None:
         """Watcher thread, every 100 ms while blocked: what the kernel says now, if it changed."""
+        if self._stopping():
+            return  # the stop's shutdown() changes everything; no actor did that
         socks = self.sock.involved() if self.sock else []
         self.ctx.runner.snapshot_events(
             self.ctx.name, self.op, [*socks, *self.extra], changed_since=self.last_snaps
@@ -438,8 +440,9 @@ class TracedSocket:
             else f"{'s' if side == 'c' else 'c'}>{side}"
         )
 
-    def kernel_snapshot(self) -> KernelSnapshot:
-        """Call with the runner's fd lock held."""
+    def kernel_snapshot(self, table: list[kernel.TcpRow] | None = None) -> KernelSnapshot:
+        """Call with the runner's fd lock held. ``table``: one read of /proc/net/tcp shared by
+        many sockets (reading it walks the kernel's whole connection table)."""
         if not self.closed:
             snap = kernel.snapshot(self._s)
             if not self.is_tcp:
@@ -449,13 +452,13 @@ class TracedSocket:
             if snap.state == "CLOSED" and self._local is not None and self._peer is not None:
                 # A connection in TIME_WAIT lives in a separate kernel entry; through the fd it
                 # reads CLOSE. /proc/net/tcp still has it by its addresses.
-                lingering = kernel.lingering_state(self._local, self._peer)
+                lingering = kernel.lingering_state(self._local, self._peer, table)
                 if lingering is not None and lingering != "CLOSED":
                     snap = dataclasses.replace(snap, state=lingering)
             return snap
         if self.is_tcp and self._local is not None:
             peer = None if self.listening else self._peer
-            return KernelSnapshot(state=kernel.lingering_state(self._local, peer))
+            return KernelSnapshot(state=kernel.lingering_state(self._local, peer, table))
         return KernelSnapshot()
 
     def _ensure_conn(self, side: str) -> ConnEnd | None:
@@ -813,12 +816,11 @@ class TracedSocket:
             with contextlib.suppress(OSError):
                 self._s.close()
 
-    def close_at_exit(self) -> None:
-        """The run ended with this socket open: close it as the kernel would at process exit."""
-        if self.closed:
-            return
-        self._remember_addresses()
-        self.close_quietly()
+    def close_at_exit(self, table: list[kernel.TcpRow] | None = None) -> None:
+        """The run ended with this socket open: close it as the kernel would at process exit.
+        Closed by :meth:`close_for_exit` first when many are; ``table`` is read after that."""
+        if not self.closed:
+            self.close_for_exit()
         runner = self._runner
         runner.emit(
             self.owner,
@@ -827,8 +829,12 @@ class TracedSocket:
             sock=self.id,
             fd=self.fd,
             message="closed at the end of the run, as the kernel closes a process's sockets",
-            kernel=self.kernel_snapshot(),
+            kernel=self.kernel_snapshot(table),
         )
+
+    def close_for_exit(self) -> None:
+        self._remember_addresses()
+        self.close_quietly()
 
     # --- options --------------------------------------------------------------------------------
     def setsockopt(self, level: int, option: int, value: int | bytes) -> None:
