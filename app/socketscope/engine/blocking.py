@@ -180,7 +180,7 @@ class Watched:
         self.checks = 0
 
 
-_BACKOFF = (0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01)
+_BACKOFF = (0.0005, 0.001, 0.002, 0.005, 0.01)
 
 
 @dataclass
