@@ -108,7 +108,7 @@ def bench_stop(stops: int, through_host: bool) -> None:
         run.start()
         seen: list[object] = []
         deadline = time.monotonic() + 20
-        while not WANTED <= _blocked(seen) and time.monotonic() < deadline:
+        while not _blocked(seen) >= WANTED and time.monotonic() < deadline:
             run.done.wait(0.005)
             seen.extend(run.drain())
         t0 = time.perf_counter()
