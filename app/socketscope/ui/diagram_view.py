@@ -515,6 +515,8 @@ class SequenceDiagram(QAbstractScrollArea):
             y1 = self.y_of(row1) - self.row_h * 0.37
             d = span.duration or 0.0
             label = self.tr("blocked {duration}").format(duration=duration(d))
+        if span.evidence:
+            label += " · " + span.evidence
         bar_w = max(6.0, 13 * self.zoom)
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(self.colors().amber)

@@ -791,7 +791,14 @@ class MainWindow(QMainWindow):
                     sock = ev.new_sock or ev.sock
                     ret = ret or ev
                     break
-        self.inspector.show_socket(state, sock, ret, s.events, s.cursor)
+        self.inspector.show_socket(
+            state,
+            sock,
+            ret,
+            s.events,
+            s.cursor,
+            blocked=box.blocked_ev if box is not None and box.blocked_at(s.cursor_seq) else None,
+        )
         self._update_lesson(box)
         self._update_status()
 
@@ -848,7 +855,13 @@ class MainWindow(QMainWindow):
             self.lesson.show_call(None, None)
         else:
             ret = box.ret if box.returned_at(cur) else None
-            self.lesson.show_call(box.call, ret, blocked=ret is None and box.blocked_at(cur))
+            self.lesson.show_call(
+                box.call,
+                ret,
+                blocked=ret is None and box.blocked_at(cur),
+                ctx=box.ctx,
+                blocked_ev=box.blocked_ev if box.blocked_at(cur) else None,
+            )
         lines: dict[int, int] = {}
         seen: set[str] = set()
         for ev in reversed(s.events[: s.cursor]):

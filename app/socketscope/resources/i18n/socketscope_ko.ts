@@ -36,6 +36,10 @@
         <translation>✗ 프로세스가 종료됨</translation>
     </message>
     <message>
+        <source>= ? never returned (SIGKILL)</source>
+        <translation>= ? 돌아오지 않음 (SIGKILL)</translation>
+    </message>
+    <message>
         <source>connected from {address}</source>
         <translation>연결됨, 내 주소 {address}</translation>
     </message>
@@ -74,6 +78,18 @@
     <message>
         <source>ok</source>
         <translation>성공</translation>
+    </message>
+    <message>
+        <source>asleep in the kernel: {wait}, in {syscall}()</source>
+        <translation>커널 안에서 잠듦: {syscall}() 안의 {wait}</translation>
+    </message>
+    <message>
+        <source>asleep in the kernel: {wait}</source>
+        <translation>커널 안에서 잠듦: {wait}</translation>
+    </message>
+    <message>
+        <source>measured by time only on this system</source>
+        <translation>이 시스템에서는 시간으로만 측정함</translation>
     </message>
     <message>
         <source>datagram #{n} dropped</source>
@@ -605,6 +621,10 @@
     <message>
         <source>Socket #{id} of {actor}</source>
         <translation>{actor}의 소켓 #{id}</translation>
+    </message>
+    <message>
+        <source>{op}() is blocked: {evidence}</source>
+        <translation>{op}() 블로킹: {evidence}</translation>
     </message>
     <message>
         <source>not available on this system</source>
