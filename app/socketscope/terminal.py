@@ -171,7 +171,9 @@ class LogFormatter:
             if top is not None and top.printed:
                 args = c_args(call, ev)
                 rest = args[args.index("(") + 1 :] if "(" in args else args
-                text = f"<... {call.op} resumed> {rest}"
+                if ev.error in cat.NEVER_RETURNED:
+                    rest = ""  # the process ended inside the call: no arguments came back
+                text = f"<... {call.op} resumed> {rest}".rstrip()
             else:
                 text = c_args(call, ev)
                 if ev.ok is False and ev.error == "timeout":
