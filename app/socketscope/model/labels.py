@@ -11,6 +11,7 @@ from collections.abc import Callable
 from socketscope.engine.events import Event
 from socketscope.model import catalogue as cat
 from socketscope.model.catalogue import addr, preview, size
+from socketscope.model.context import NONE, CallContext
 
 __all__ = ["addr", "arrow_label", "call_label", "duration", "result_label", "size"]
 
@@ -42,7 +43,7 @@ def call_label(ev: Event, translate: Translate = untranslated) -> str:
     return e.label(a, fd, translate)
 
 
-def result_label(ev: Event, translate: Translate = untranslated) -> str:
+def result_label(ev: Event, translate: Translate = untranslated, ctx: CallContext = NONE) -> str:
     if ev.kind == "burst":
         text = translate("DiagramText", "{size} in {count} calls").format(
             size=size(ev.nbytes), count=ev.count
@@ -71,6 +72,13 @@ def result_label(ev: Event, translate: Translate = untranslated) -> str:
     if kind == "accepted":
         res = ev.result if isinstance(ev.result, dict) else {}
         return f"fd {res.get('fd')} ← {addr(ev.peer)}"
+    if op in ("connect", "connect_ex") and ctx.sock_type == "UDP":
+        # nothing was sent: only the default peer is set (and a port bound, if there was none)
+        if ev.local:
+            return translate("DiagramText", "peer set; bound {address}").format(
+                address=addr(ev.local)
+            )
+        return translate("DiagramText", "peer set")
     if op in ("connect", "connect_ex"):
         return translate("DiagramText", "connected from {address}").format(address=addr(ev.local))
     if kind == "bytes" and e is not None and e.data == "in":
@@ -78,6 +86,11 @@ def result_label(ev: Event, translate: Translate = untranslated) -> str:
             return translate("DiagramText", "0 B: end of stream (EOF)")
         src = f" ← {addr(ev.peer)}" if op == "recvfrom" and ev.peer else ""
         return f"{size(ev.nbytes)} {preview(ev.data, 14)}{src}"
+    if kind == "bytes" and op == "sendto" and ev.local:
+        # the first sendto() on an unbound socket: the kernel chose its address
+        return translate("DiagramText", "{size} sent; the kernel bound {address}").format(
+            size=size(ev.nbytes), address=addr(ev.local)
+        )
     if kind == "bytes":
         return translate("DiagramText", "{size} sent").format(size=size(ev.nbytes))
     if kind == "value":

@@ -181,7 +181,7 @@ class SocketInspector(QWidget):
             self.blocking.setVisible(False)
             return
         assert blocked is not None
-        lines = [self.tr("{op}() is blocked: {evidence}").format(op=blocked.op, evidence=said)]
+        lines = [self.tr("{op}() blocked: {evidence}").format(op=blocked.op, evidence=said)]
         if blocked.evidence == "kernel":
             meaning = cat.wait_channel(blocked.kernel_wait, i18n.current())
             if meaning:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from socketscope.engine import TraceError
+from socketscope.engine.events import Event
 from socketscope.engine.scenario import Scenario, ScenarioError, builtin_scenarios, load_file
 from socketscope.model.diagram import Box
 from socketscope.model.study import Question, Score, outcome, question_for
@@ -797,10 +798,21 @@ class MainWindow(QMainWindow):
             ret,
             s.events,
             s.cursor,
-            blocked=box.blocked_ev if box is not None and box.blocked_at(s.cursor_seq) else None,
+            blocked=self._blocked_evidence(box),
         )
         self._update_lesson(box)
         self._update_status()
+
+    def _blocked_evidence(self, box: Box | None) -> Event | None:
+        """The blocked event of the selected call, else of the newest call blocked now: the
+        inspector says where the kernel holds its thread."""
+        cur = self.session.cursor_seq
+        if box is None:
+            now = [
+                b for b in self.session.layout.boxes if b.blocked_at(cur) and not b.returned_at(cur)
+            ]
+            box = now[-1] if now else None
+        return box.blocked_ev if box is not None and box.blocked_at(cur) else None
 
     def set_theme(self, name: str, save: bool = False) -> None:
         """The window's theme (lecture mode may show its own until it ends)."""

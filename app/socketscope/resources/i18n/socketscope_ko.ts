@@ -40,12 +40,24 @@
         <translation>= ? 돌아오지 않음 (SIGKILL)</translation>
     </message>
     <message>
+        <source>peer set; bound {address}</source>
+        <translation>상대 지정됨; {address}에 bind됨</translation>
+    </message>
+    <message>
+        <source>peer set</source>
+        <translation>상대 지정됨</translation>
+    </message>
+    <message>
         <source>connected from {address}</source>
         <translation>연결됨, 내 주소 {address}</translation>
     </message>
     <message>
         <source>0 B: end of stream (EOF)</source>
         <translation>0 B: 스트림 끝 (EOF)</translation>
+    </message>
+    <message>
+        <source>{size} sent; the kernel bound {address}</source>
+        <translation>{size} 보냄; 커널이 {address}에 bind함</translation>
     </message>
     <message>
         <source>{size} sent</source>
@@ -623,7 +635,7 @@
         <translation>{actor}의 소켓 #{id}</translation>
     </message>
     <message>
-        <source>{op}() is blocked: {evidence}</source>
+        <source>{op}() blocked: {evidence}</source>
         <translation>{op}() 블로킹: {evidence}</translation>
     </message>
     <message>
