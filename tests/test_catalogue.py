@@ -219,7 +219,7 @@ def test_so_reuseaddr_on_both_sockets_is_linux_behaviour() -> None:
 def test_a_c_signal_handler_may_only_call_async_signal_safe_functions() -> None:
     en, ko = both("signal", ret("signal", ok=True), CallContext())
     assert "async-signal-safe" in en and "close()" in en and "_exit()" in en
-    assert "async-signal-safe" in ko
+    assert "비동기 시그널 안전 함수" in ko and "_exit()" in ko
 
 
 def test_setblocking_false_fails_only_calls_that_would_wait() -> None:
