@@ -168,18 +168,24 @@ class LogFormatter:
             result = c_result(ev)
             if ev.ok is False:
                 result = self._c(_RED, result)
+            ctx = self._kinds.of(call.sock)
+            timed_out = ev.ok is False and ev.error == "timeout" and ctx.mode == "timeout"
             if top is not None and top.printed:
                 args = c_args(call, ev)
-                rest = args[args.index("(") + 1 :] if "(" in args else args
+                e = cat.entry(call.op)
+                head = f"{e.c_name}(" if e is not None else f"{call.op}("
+                # the arguments again, as strace does; a helper's comment has none
+                rest = args[len(head) :] if args.startswith(head) else ""
                 if ev.error in cat.NEVER_RETURNED:
                     rest = ""  # the process ended inside the call: no arguments came back
+                if timed_out:
+                    # CPython waited in poll(), which returned 0: the call itself was never made
+                    rest, result = c_line(call, ev, ctx), ""
                 text = f"<... {call.op} resumed> {rest}".rstrip()
             else:
                 text = c_args(call, ev)
-                if ev.ok is False and ev.error == "timeout":
-                    ctx = self._kinds.of(call.sock)
-                    if ctx.mode == "timeout":
-                        text, result = c_line(call, ev, ctx), ""
+                if timed_out:
+                    text, result = c_line(call, ev, ctx), ""
             yield f"{self._tag(ev.actor)}{text}{extra} {result}".rstrip()
         elif ev.kind == "burst":
             self._caused(ev, None)
