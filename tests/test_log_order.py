@@ -96,3 +96,25 @@ def test_the_check_catches_an_effect_before_its_cause() -> None:
     with pytest.raises(AssertionError, match="before any line sent it"):
         check_causal(bad)
     assert check_causal(bad[::-1]) == 1
+
+
+def _log(scenario: str) -> list[str]:
+    r = subprocess.run(
+        [sys.executable, "-m", "socketscope", "log", scenario],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=60,
+    )
+    assert r.returncode == 0, r.stderr
+    return r.stdout.splitlines()
+
+
+def test_a_timed_out_recv_is_poll_returning_0_and_a_killed_call_never_returns() -> None:
+    timeout = _log("tcp-timeout")
+    polled = [x for x in timeout if "poll([{fd=" in x]
+    assert polled and "= 0 (Timeout)" in polled[0] and "recv() was never called" in polled[0]
+    assert not any("EAGAIN" in x for x in timeout)
+    killed = _log("signal-cleanup")
+    line = next(x for x in killed if "SIGKILL" in x and "accept" in x)
+    assert "= ? <killed by SIGKILL" in line and "✗" not in line
