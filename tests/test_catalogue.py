@@ -375,3 +375,17 @@ def test_socket_type_and_mode_come_from_the_trace() -> None:
     timed = [b for b in lay.boxes if b.error == "timeout"]
     assert timed and timed[0].ctx.mode == "timeout" and timed[0].ctx.timeout
     assert c_line(timed[0].call, timed[0].ret, timed[0].ctx).startswith("poll(")  # type: ignore[arg-type]
+
+
+def test_korean_particle_follows_the_call_name_as_read_aloud() -> None:
+    """KOREAN-TERMS.md: socket()은, listen()은, recvfrom()은, shutdown()은, signal()은, kill()은,
+    but accept()는, close()는, recv()는, send()는, connect()는, bind()는."""
+    for op in ("socket", "listen", "recvfrom", "shutdown", "signal", "kill"):
+        assert cat.entry(op).ko("는") == f"{op}()은", op  # type: ignore[union-attr]
+    for op in ("accept", "close", "recv", "send", "connect", "bind"):
+        assert cat.entry(op).ko("은") == f"{op}()는", op  # type: ignore[union-attr]
+    assert cat.entry("socket").ko("를") == "socket()을"  # type: ignore[union-attr]
+    assert cat.entry("accept").ko("이") == "accept()가"  # type: ignore[union-attr]
+    # the explanations start with the same particle
+    for op in ("socket", "listen", "accept", "close", "recvfrom", "bind", "connect"):
+        assert cat.what(op, "TCP", "blocking", "ko").startswith(cat.entry(op).ko()), op  # type: ignore[union-attr]

@@ -184,9 +184,39 @@ class Entry:
     note: Words | None = None  # where the course notes simplify
     kernel_calls: tuple[str, ...] = ()  # the syscall names the kernel reports while it sleeps
 
+    def ko(self, particle: str = "은") -> str:
+        """The call's name with a Korean particle that fits it as read aloud: socket()은 but
+        accept()는 (``particle`` is either form of 은/는, 이/가, 을/를)."""
+        pairs = {"은": "는", "는": "는", "이": "가", "가": "가", "을": "를", "를": "를"}
+        vowel = pairs[particle]
+        consonant = {"는": "은", "가": "이", "를": "을"}[vowel]
+        return f"{self.op}()" + (vowel if self.op in _VOWEL_FINAL else consonant)
+
     @property
     def can_block(self) -> bool:
         return bool(self.blocks)
+
+
+# Call names that end in a vowel as Korean readers say them (accept → 액셉트, close → 클로즈); the
+# others end in a consonant (socket → 소켓, listen → 리슨, recvfrom → 리시브프롬). KOREAN-TERMS.md.
+_VOWEL_FINAL = frozenset(
+    [
+        "accept",
+        "close",
+        "recv",
+        "send",
+        "connect",
+        "bind",
+        "sendto",
+        "recv_into",
+        "read",
+        "write",
+        "setsockopt",
+        "getsockopt",
+        "select",
+        "connect_ex",
+    ]
+)
 
 
 def W(en: str, ko: str) -> Words:
