@@ -34,6 +34,7 @@ _HOLD_LIMIT = 400
 class _Open:
     call: Event
     printed: bool = False
+    blocked: bool = False
 
 
 class LogFormatter:
@@ -101,8 +102,20 @@ class LogFormatter:
             return False
         a, b = ev.range
         if b > a:
-            return self._sent.get((ev.conn, ev.dir), 0) < b
+            return self._sent.get((ev.conn, ev.dir), 0) < b and not self._sending(ev.conn, ev.dir)
         return (ev.conn, ev.dir) not in self._fin
+
+    def _sending(self, conn: int, direction: str) -> bool:
+        """A send on this stream is printed as blocked and still in progress: the bytes it has
+        put in the buffer so far are what the reader gets, and the reader's recv() is what
+        lets it go on, so the recv() comes before the send's result."""
+        side = direction[0]
+        return any(
+            o.printed and o.blocked and self._side.get(o.call.sock or -1) == (conn, side)
+            for stack in self._calls.values()
+            for o in stack
+            if cat.data_dir(o.call.op) == "out"
+        )
 
     def _caused(self, ev: Event, call: Event | None) -> None:
         """Note what a printed line has sent: bytes, a datagram, a FIN."""
@@ -151,6 +164,8 @@ class LogFormatter:
             said = cat.evidence(ev.kernel_wait, ev.syscall, ev.evidence, "en")
             blocks = self._c(_AMBER, "blocks" + (f": {said}" if said else ""))
             yield from self._unfinished(ev.seq, top)
+            if top is not None:
+                top.blocked = True
             if top is None:
                 yield f"{self._tag(ev.actor)}{ev.op}() {blocks}"
             elif top.printed:
