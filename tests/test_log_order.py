@@ -118,3 +118,16 @@ def test_a_timed_out_recv_is_poll_returning_0_and_a_killed_call_never_returns() 
     killed = _log("signal-cleanup")
     line = next(x for x in killed if "SIGKILL" in x and "accept" in x)
     assert "= ? <killed by SIGKILL" in line and "✗" not in line
+
+
+def test_a_blocked_send_resumes_after_the_recv_that_made_room() -> None:
+    """tcp-flow-control: the writer's send() blocks on full buffers; the reader's recv() makes
+    room and only then does the send return. The log shows the send start, the reads, then the
+    send's result."""
+    lines = _log("tcp-flow-control")
+    start = next(i for i, x in enumerate(lines) if x.startswith("[Writer] send(") and "blocks" in x)
+    resumed = next(i for i, x in enumerate(lines) if "<... send resumed>" in x)
+    reads = [
+        i for i, x in enumerate(lines) if x.startswith("[Reader]") and "recv(" in x and '"x' in x
+    ]
+    assert reads and start < reads[0] < resumed
