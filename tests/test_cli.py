@@ -31,7 +31,7 @@ def test_list_prints_ids_and_titles() -> None:
     assert r.returncode == 0
     for s in builtin_scenarios():
         assert s.id in r.stdout and s.title["en"] in r.stdout
-    assert r.stdout.splitlines()[0].startswith("tcp-echo")
+    assert r.stdout.splitlines()[0].startswith("notes-tcp")  # the default lesson comes first
 
 
 def test_trace_writes_a_readable_trace(tmp_path: Path) -> None:

@@ -27,12 +27,14 @@ from socketscope.engine.traced import (
     TCP_NODELAY,
     TracedSocket,
     kill,
+    read,
     select,
     signal,
     sleep,
     socket,
     spawn,
     wait_until,
+    write,
 )
 
 __all__ = [
@@ -61,10 +63,12 @@ __all__ = [
     "TracedSocket",
     "actor",
     "kill",
+    "read",
     "select",
     "signal",
     "sleep",
     "socket",
     "spawn",
     "wait_until",
+    "write",
 ]

@@ -30,6 +30,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from . import kernel
+from .blocking import BlockWatcher
 from .events import Event, KernelSnapshot
 from .gate import ActorStopped, Status
 from .pairing import ConnEnd, DatagramMatch, _PendingDatagram
@@ -151,7 +152,6 @@ class ProcessActor:
     def _relay(self, ch: Channel) -> None:
         runner, name = self.runner, self.spec.name
         free = runner.gate.free_running
-        assert runner._wake_r is not None
         while True:
             if runner.stopping:
                 with contextlib.suppress(OSError):
@@ -161,7 +161,7 @@ class ProcessActor:
                 free = runner.gate.free_running
                 ch.send({"t": "mode", "free": free})
             if not ch.buffered:
-                r, _, _ = select.select([ch.sock, runner._wake_r], [], [], 0.05)
+                r, _, _ = select.select([ch.sock], [], [], 0.05)
                 if ch.sock not in r:
                     continue
             msg = ch.recv()
@@ -181,10 +181,15 @@ class ProcessActor:
             elif kind == "status":
                 runner.gate.set_status(name, Status(msg["status"]), msg.get("op"))
             elif kind == "milestone":
-                runner.milestone(name, msg["op"], returned=msg.get("returned", False))
+                runner.milestone(
+                    name,
+                    msg["op"],
+                    returned=msg.get("returned", False),
+                    first=msg.get("first", True),
+                )
             elif kind == "reached":
                 try:
-                    runner.wait_reached(msg["actor"], msg["op"])
+                    runner.wait_reached(msg["actor"], msg["op"], msg.get("times", 1))
                     self._reply(ch, {"t": "go", "id": rid})
                 except ActorStopped:
                     self._reply(ch, {"t": "stop"})
@@ -362,7 +367,8 @@ class ChildRunner:
         self._socks: dict[int, TracedSocket] = {}
         self._listeners: dict[Any, TracedSocket] = {}
         self.fd_lock = threading.RLock()
-        self._wake_r, self._wake_w = socket.socketpair()
+        self.watcher = BlockWatcher()
+        self._stop_event = threading.Event()
         self._t0 = time.monotonic()
         self._ids = 0
         # A signal handler runs in the main thread, possibly in the middle of a write: so nothing
@@ -426,10 +432,14 @@ class ChildRunner:
 
     def _stop(self) -> None:
         self.stopping = True
-        with contextlib.suppress(OSError):
-            self._wake_w.send(b"!")
+        self._stop_event.set()
         with self._cond:
             self._cond.notify_all()
+        # wake every call blocked in the kernel, as the runner's stop does
+        with self.fd_lock:
+            live = [s for s in self._socks.values() if not s.closed]
+        for s in live:
+            s.shutdown_for_stop()
 
     # what TracedSocket and TracedCall use
     def emit(self, actor: str, kind: str, **fields: Any) -> None:
@@ -449,20 +459,33 @@ class ChildRunner:
     def listener_at(self, addr: Any) -> TracedSocket | None:
         return self._listeners.get(addr)
 
-    def milestone(self, actor: str, op: str | None, returned: bool = False) -> None:
-        self.post({"t": "milestone", "op": op, "returned": returned})
+    def milestone(
+        self, actor: str, op: str | None, returned: bool = False, first: bool = True
+    ) -> None:
+        self.post({"t": "milestone", "op": op, "returned": returned, "first": first})
 
-    def has_reached(self, actor: str, op: str | None) -> bool:
+    def has_reached(self, actor: str, op: str | None, times: int = 1) -> bool:
         return False  # always ask the parent, in wait_reached
 
-    def wait_reached(self, actor: str, op: str | None) -> None:
-        self.request({"t": "reached", "actor": actor, "op": op})
+    def wait_reached(self, actor: str, op: str | None, times: int = 1) -> None:
+        self.request({"t": "reached", "actor": actor, "op": op, "times": times})
 
-    def snapshot_events(self, actor: str, op: str, socks: list[TracedSocket]) -> None:
+    def snapshot_events(
+        self,
+        actor: str,
+        op: str,
+        socks: list[TracedSocket],
+        changed_since: dict[int, KernelSnapshot] | None = None,
+    ) -> None:
         for s in socks:
             with self.fd_lock:
                 snap = s.kernel_snapshot()
-            self.emit(actor, "kernel", op=op, sock=s.id, fd=s.fd, kernel=snap)
+                local = s.known_local()
+            if changed_since is not None:
+                if changed_since.get(s.id) == snap:
+                    continue
+                changed_since[s.id] = snap
+            self.emit(actor, "kernel", op=op, sock=s.id, fd=s.fd, kernel=snap, local=local)
 
     def spawn(self, parent: str, name: str, fn: Any, args: Any) -> None:
         raise NotImplementedError("spawn() is not available inside a process actor")
@@ -476,29 +499,8 @@ class ChildRunner:
     def time(self) -> float:
         return time.monotonic() - self._t0
 
-    def wait_ready(self, fd: int, want_write: bool, timeout: float | None) -> bool:
-        if self.stopping:
-            raise ActorStopped
-        wake = self._wake_r.fileno()
-        # a signal handler may run in here (this is the main thread): select() is then retried
-        if want_write:
-            r, w, _ = select.select([wake], [fd], [], timeout)
-        else:
-            r, w, _ = select.select([fd, wake], [], [], timeout)
-        if self.stopping:
-            raise ActorStopped
-        return bool(w) or fd in r
-
-    def wait_any(
-        self, rfds: list[int], wfds: list[int], xfds: list[int], timeout: float | None
-    ) -> tuple[list[int], list[int], list[int]]:
-        if self.stopping:
-            raise ActorStopped
-        wake = self._wake_r.fileno()
-        r, w, x = select.select([*rfds, wake], wfds, xfds, timeout)
-        if self.stopping:
-            raise ActorStopped
-        return [f for f in r if f != wake], w, x
+    def pause(self, seconds: float) -> bool:
+        return self._stop_event.wait(seconds) or self.stopping
 
 
 def child_main(fd: int) -> int:

@@ -92,7 +92,7 @@ def snapshot(sock: socket.socket) -> KernelSnapshot:
         send_q = _ioctl_int(fd, _SIOCOUTQ) if state not in (None, "CLOSED") else None
         return KernelSnapshot(state, recv_q, send_q, None, None, rcvbuf, sndbuf)
     # UDP: FIONREAD is the size of the next datagram only, not the queue; the queue in bytes is
-    # not readable from the socket, so recv_q stays unknown rather than wrong.
+    # not readable from the socket: the caller fills recv_q from /proc (udp_rx_queue).
     next_dgram = _ioctl_int(fd, _FIONREAD)
     send_q = _ioctl_int(fd, _SIOCOUTQ)
     return KernelSnapshot(None, None, send_q, None, None, rcvbuf, sndbuf, next_dgram)
@@ -102,7 +102,34 @@ def snapshot(sock: socket.socket) -> KernelSnapshot:
 # After close() the connection can live on inside the kernel (FIN_WAIT2, TIME_WAIT, LAST_ACK) with
 # no fd to ask. /proc/net/tcp still lists it by its addresses.
 
-_PROC_TCP = (Path("/proc/net/tcp"), Path("/proc/net/tcp6"))
+# thread-self: the network namespace of the calling thread, which is the run's own
+_NET = Path("/proc/thread-self/net")
+if not _NET.exists():
+    _NET = Path("/proc/net")
+_PROC_TCP = (_NET / "tcp", _NET / "tcp6")
+_PROC_UDP = (_NET / "udp", _NET / "udp6")
+
+
+def udp_rx_queue(local: tuple[str, int]) -> int | None:
+    """Bytes queued on the UDP socket bound to ``local`` (rx_queue of /proc/net/udp: what
+    ``ss`` shows as Recv-Q; every datagram is charged its whole buffer, not its payload).
+    None where the system cannot tell. FIONREAD on UDP is only the next datagram's size."""
+    for path in _PROC_UDP:
+        try:
+            lines = path.read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in lines:
+            parts = row.split()
+            if len(parts) < 5:
+                continue
+            try:
+                if _proc_addr(parts[1]) != (local[0], local[1]):
+                    continue
+                return int(parts[4].split(":")[1], 16)
+            except (ValueError, OSError, IndexError):
+                continue
+    return None
 
 
 def _proc_addr(text: str) -> tuple[str, int]:

@@ -12,7 +12,6 @@ import errno
 import inspect
 import itertools
 import queue
-import select
 import socket
 import sys
 import threading
@@ -22,7 +21,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .events import Event, EventKind
+from .blocking import BlockWatcher, ThreadProbe
+from .events import Event, EventKind, KernelSnapshot
 from .gate import ActorStopped, Mode, Status, StepGate
 from .pairing import Pairing
 
@@ -34,7 +34,9 @@ if TYPE_CHECKING:
 _ENGINE_PKG = __name__.rpartition(".")[0] + "."  # "socketscope.engine."
 _local = threading.local()
 
-DATA_OPS = frozenset({"send", "sendall", "recv", "recv_into", "sendto", "recvfrom"})
+DATA_OPS = frozenset(
+    {"send", "sendall", "recv", "recv_into", "sendto", "recvfrom", "read", "write"}
+)
 
 
 def current_actor() -> ActorContext:
@@ -96,6 +98,21 @@ class ActorContext:
     streak_len: int = 0
     burst: _Burst | None = None
     sockets: list[TracedSocket] = field(default_factory=list)
+    probe: ThreadProbe | None = None
+    _probe_tried: bool = False
+
+    def thread_probe(self) -> ThreadProbe | None:
+        """This actor thread's /proc files, opened on its first call (None: not available)."""
+        if not self._probe_tried:
+            self._probe_tried = True
+            with contextlib.suppress(OSError):
+                self.probe = ThreadProbe(threading.get_native_id())
+        return self.probe
+
+    def close_probe(self) -> None:
+        if self.probe is not None:
+            self.probe.close()
+            self.probe = None
 
 
 @dataclass(frozen=True)
@@ -130,13 +147,13 @@ class Runner:
         self._pending: list[ActorSpec] = []
         self._spawned_args: dict[str, tuple[Any, ...]] = {}
         self._processes: dict[str, ProcessActor] = {}
-        self._reached: set[tuple[str, str | None]] = set()
+        self._reached: dict[tuple[str, str | None], int] = {}
         self._reached_cond = threading.Condition()
         self._live_actors = 0
         self._actors_lock = threading.Lock()
         self._stopping = False
-        self._wake_r: socket.socket | None = None
-        self._wake_w: socket.socket | None = None
+        self._stop_event = threading.Event()
+        self.watcher = BlockWatcher()
         self._started = False
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -150,8 +167,6 @@ class Runner:
                 return
             self.port = _free_port()
             self.port2 = _free_port()
-            self._wake_r, self._wake_w = socket.socketpair()
-            self._wake_r.setblocking(False)
         self._t0 = time.monotonic()
         first: list[ActorSpec] = []
         later: list[ActorSpec] = []
@@ -208,6 +223,7 @@ class Runner:
             self.gate.set_status(spec.name, Status.FINISHED)
             self.emit(spec.name, "end")
             _local.actor = None
+            ctx.close_probe()
             self._actor_finished(spec.name)
 
     def spawn(self, parent: str, name: str, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
@@ -266,28 +282,36 @@ class Runner:
         if last:
             self._finish()
 
-    def milestone(self, actor: str, op: str | None, returned: bool = False) -> None:
+    def milestone(
+        self, actor: str, op: str | None, returned: bool = False, first: bool = True
+    ) -> None:
         """``actor`` blocked in or returned from ``op`` (None: ended). Start the actors that
         wait for that, and wake any wait_until() on it. Milestone keys are the op ("connect":
-        blocked in it or returned from it) and op + "/returned" (returned from it)."""
-        keys = [op] if op is None or not returned else [op, f"{op}/returned"]
+        blocked in it or returned from it; counted once per call: ``first`` is False for the
+        return of a call that already counted when it blocked) and op + "/returned"."""
+        if op is None:
+            keys: list[str | None] = [None]
+        elif returned:
+            keys = [op, f"{op}/returned"] if first else [f"{op}/returned"]
+        else:
+            keys = [op]
         with self._reached_cond:
             for key in keys:
-                if (actor, key) not in self._reached:
-                    self._reached.add((actor, key))
-                    self._reached_cond.notify_all()
+                self._reached[(actor, key)] = self._reached.get((actor, key), 0) + 1
+            self._reached_cond.notify_all()
         if self._pending:
             for key in keys:
                 self._trigger(actor, key)
 
-    def has_reached(self, actor: str, op: str | None) -> bool:
+    def has_reached(self, actor: str, op: str | None, times: int = 1) -> bool:
         with self._reached_cond:
-            return (actor, op) in self._reached or (actor, None) in self._reached
+            return self._reached.get((actor, op), 0) >= times or (actor, None) in self._reached
 
-    def wait_reached(self, actor: str, op: str | None) -> None:
-        """Block until ``actor`` has reached ``op`` (or ended); a stop ends the wait at once."""
+    def wait_reached(self, actor: str, op: str | None, times: int = 1) -> None:
+        """Block until ``actor`` has reached ``op`` ``times`` times (or ended); a stop ends the
+        wait at once."""
         with self._reached_cond:
-            while (actor, op) not in self._reached and (actor, None) not in self._reached:
+            while self._reached.get((actor, op), 0) < times and (actor, None) not in self._reached:
                 if self._stopping:
                     raise ActorStopped
                 self._reached_cond.wait(0.5)
@@ -315,7 +339,7 @@ class Runner:
             leftovers = [s for s in self._socks.values() if not s.closed]
         for s in leftovers:
             s.close_at_exit()
-        self._close_wake()
+        self.watcher.stop()
         self.done.set()
 
     def stop(self, timeout: float = 1.0) -> bool:
@@ -326,13 +350,9 @@ class Runner:
             self._pending.clear()
             threads = list(self._threads.values())
         self.gate.stop()
+        self._stop_event.set()
         with self._reached_cond:
             self._reached_cond.notify_all()
-        with self._actors_lock:
-            wake_w = self._wake_w
-        if wake_w is not None:
-            with contextlib.suppress(OSError):
-                wake_w.send(b"!")
         with self._fd_lock:
             live = [s for s in self._socks.values() if not s.closed]
         for s in live:
@@ -348,16 +368,9 @@ class Runner:
             live = [s for s in self._socks.values() if not s.closed]
         for s in live:
             s.close_quietly()
-        self._close_wake()
+        self.watcher.stop()
         self.done.set()
         return all_joined
-
-    def _close_wake(self) -> None:
-        with self._fd_lock:
-            for s in (self._wake_r, self._wake_w):
-                if s is not None:
-                    with contextlib.suppress(OSError):
-                        s.close()
 
     @property
     def started(self) -> bool:
@@ -422,42 +435,20 @@ class Runner:
         with self._fd_lock:
             return self._listeners.get(addr)
 
-    def wait_ready(self, fd: int, want_write: bool, timeout: float | None) -> bool:
-        """Wait until ``fd`` is readable/writable, the timeout passes, or the run stops.
-
-        The wake-up socket is in every wait, so stop() ends all waits at once on any platform.
-        """
-        if self._stopping:
-            raise ActorStopped
-        assert self._wake_r is not None, "the runner has not started"
-        wake = self._wake_r.fileno()
-        try:
-            if want_write:
-                r, w, _ = select.select([wake], [fd], [], timeout)
-            else:
-                r, w, _ = select.select([fd, wake], [], [], timeout)
-        except (OSError, ValueError):
-            if self._stopping:
-                raise ActorStopped from None
-            raise
-        if self._stopping:
-            raise ActorStopped
-        return bool(w) or fd in r
-
-    def wait_any(
-        self, rfds: list[int], wfds: list[int], xfds: list[int], timeout: float | None
-    ) -> tuple[list[int], list[int], list[int]]:
-        if self._stopping:
-            raise ActorStopped
-        assert self._wake_r is not None, "the runner has not started"
-        wake = self._wake_r.fileno()
-        r, w, x = select.select([*rfds, wake], wfds, xfds, timeout)
-        if self._stopping:
-            raise ActorStopped
-        return [f for f in r if f != wake], w, x
+    def pause(self, seconds: float) -> bool:
+        """Sleep ``seconds`` unless the run stops first; True if it stopped."""
+        return self._stop_event.wait(seconds) or self._stopping
 
     # --- helpers for traced calls ---------------------------------------------------------------
-    def snapshot_events(self, actor: str, op: str, socks: list[TracedSocket]) -> None:
+    def snapshot_events(
+        self,
+        actor: str,
+        op: str,
+        socks: list[TracedSocket],
+        changed_since: dict[int, KernelSnapshot] | None = None,
+    ) -> None:
+        """What the kernel says about each socket now. With ``changed_since`` (the snapshots
+        already written during one blocked call), only what changed is written."""
         seen = set()
         for s in socks:
             if s is None or s.id in seen:
@@ -466,7 +457,12 @@ class Runner:
             with self._fd_lock:
                 snap = s.kernel_snapshot()
                 fd = s.fd
-            self.emit(actor, "kernel", op=op, sock=s.id, fd=fd, kernel=snap)
+                local = s.known_local()
+            if changed_since is not None:
+                if changed_since.get(s.id) == snap:
+                    continue
+                changed_since[s.id] = snap
+            self.emit(actor, "kernel", op=op, sock=s.id, fd=fd, kernel=snap, local=local)
 
     def flush_burst(self, ctx: ActorContext) -> None:
         b = ctx.burst

@@ -22,7 +22,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 LANGS = ("en", "ko")
 BUILTIN_PACKAGE = "socketscope.scenarios"
-DEFAULT_SCENARIO = "tcp-echo"
+DEFAULT_SCENARIO = "notes-tcp"
 
 
 class ScenarioError(Exception):

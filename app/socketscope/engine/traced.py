@@ -4,14 +4,16 @@ It looks like the ``socket`` module (``s = socket(AF_INET, SOCK_STREAM)``, ``s.b
 ``conn, addr = s.accept()``) and every call on it is real. Around each call it:
   1. stops at the actor's step gate (the view shows the call as a ghost meanwhile),
   2. records a *call* event with the scenario's source line,
-  3. makes the real call,
-  4. records a *return* event: result or errno, whether it blocked, how long it took, the bytes,
-  5. records what the kernel now says about the sockets involved.
+  3. makes the very system call the code names, on a socket in the mode the code asked for
+     (blocking by default, ``settimeout()``, ``setblocking(False)``): a blocked ``accept()`` is
+     this thread asleep in ``accept4()``, exactly as in a C program,
+  4. meanwhile the :class:`~socketscope.engine.blocking.BlockWatcher` looks at the thread from
+     outside and records *blocked* the moment the kernel has put it to sleep in that call,
+  5. records a *return* event: result or errno, whether it really slept, how long it took, the
+     bytes, and then what the kernel says about the sockets involved.
 
-How blocking is seen: the real socket is kept non-blocking and a call that cannot complete at once
-(EAGAIN / EINPROGRESS) waits in ``select()`` and is tried again -- exactly what CPython itself does
-for any socket that has a timeout. That is how the trace knows the instant a call starts to block,
-and how stop() can end the wait on any platform (the runner's wake-up socket is in every select).
+Stop wakes every blocked call the way Linux allows: ``shutdown(SHUT_RDWR)`` of every socket
+(LINUX-SOCKETS.md); a call woken that way is recorded as cut short by the stop ("STOPPED").
 """
 
 from __future__ import annotations
@@ -21,13 +23,13 @@ import dataclasses
 import errno as _errno
 import os
 import socket as _socket
-import struct
 import time
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from . import kernel
+from .blocking import Sample
 from .events import KernelSnapshot
 from .gate import ActorStopped, Status
 from .loopback import check_loopback
@@ -59,7 +61,7 @@ MSG_PEEK = _socket.MSG_PEEK
 MSG_WAITALL = _socket.MSG_WAITALL
 SO_REUSEPORT = getattr(_socket, "SO_REUSEPORT", None)
 
-CONSUMER_OPS = frozenset({"accept", "recv", "recv_into", "recvfrom"})
+CONSUMER_OPS = frozenset({"accept", "recv", "recv_into", "recvfrom", "read"})
 
 
 _FAMILY: dict[int, str] = {AF_INET: "AF_INET", AF_INET6: "AF_INET6"}
@@ -138,11 +140,11 @@ class TracedCall:
         "conn",
         "ctx",
         "data",
-        "deadline",
         "dgram",
         "dgram_size",
         "dir",
         "extra",
+        "last_snaps",
         "line",
         "local",
         "nbytes",
@@ -150,9 +152,9 @@ class TracedCall:
         "op",
         "peer",
         "quiet",
-        "quiet_since",
         "range",
         "result",
+        "slept",
         "sock",
         "soft_error",
         "t0",
@@ -166,7 +168,8 @@ class TracedCall:
         self.op = op
         self.args = args
         self.line = caller_line()
-        self.blocked = False
+        self.blocked = False  # shown blocked on the diagram (a blocked event was written)
+        self.slept = False  # the kernel was seen to put the thread to sleep in this call
         self.result: Any = None
         self.nbytes: int | None = None
         self.data: bytes | None = None
@@ -180,9 +183,8 @@ class TracedCall:
         self.new_sock: int | None = None
         self.extra: list[TracedSocket] = []
         self.quiet = False
-        self.quiet_since = 0.0
         self.soft_error: str | None = None  # an error returned as a value (connect_ex)
-        self.deadline: float | None = None
+        self.last_snaps: dict[int, KernelSnapshot] = {}
         self.t0 = 0.0
 
     # --- entering: the gate and the call event ---------------------------------------------------
@@ -214,25 +216,51 @@ class TracedCall:
             if self.op in CONSUMER_OPS and self.sock is not None:
                 # what the call will find: the accept queue, the bytes already queued
                 runner.snapshot_events(ctx.name, self.op, [self.sock])
-        timeout = self.sock._timeout if self.sock else None
         self.t0 = time.monotonic()
-        self.deadline = None if not timeout else self.t0 + timeout
         return self
 
-    # --- waiting in the kernel ----------------------------------------------------------------
-    def mark_blocked(self) -> None:
-        if self.blocked:
-            return
-        self.blocked = True
+    # --- in the kernel ------------------------------------------------------------------------
+    def io(self, attempt: Callable[[], T]) -> T:
+        """Make the real system call, with the watcher looking at this thread meanwhile."""
         runner = self.ctx.runner
+        if self._stopping():
+            raise ActorStopped
+        watcher = runner.watcher
+        first = runner.options.burst_window / 10 if self.quiet else 0.0
+        token = watcher.begin(self, self.op, self.ctx.thread_probe(), first=first)
+        try:
+            result = attempt()
+        except OSError:
+            watcher.end(token)
+            if self._stopping():
+                raise ActorStopped from None  # woken by the stop's shutdown(), not by the peer
+            raise
+        watcher.end(token)
+        if self.slept and self._stopping():
+            raise ActorStopped  # a blocked call the stop woke: its result is the stop's doing
+        return result
+
+    def _stopping(self) -> bool:
+        return bool(self.ctx.runner.stopping)
+
+    def on_asleep(self, sample: Sample | None) -> bool:
+        """Watcher thread: the kernel has put this thread to sleep in the call."""
+        self.slept = True
         if self.quiet:
-            # A streak call that waits briefly is counted in its burst (a bulk transfer waits
-            # on EAGAIN all the time); the gate still knows the actor is blocked. If the wait
-            # outlasts the burst window, promote() records the call in full.
-            self.quiet_since = time.monotonic()
-            runner.gate.set_status(self.ctx.name, Status.BLOCKED, self.op)
-            return
-        self._show_blocked()
+            # A streak call that sleeps briefly is counted in its burst (a bulk transfer waits
+            # for buffer space all the time); one that sleeps past the burst window is shown.
+            if time.monotonic() - self.t0 < self.ctx.runner.options.burst_window:
+                return False
+            self.promote()
+        self.show_blocked(sample)
+        return True
+
+    def on_still_blocked(self) -> None:
+        """Watcher thread, every 100 ms while blocked: what the kernel says now, if it changed."""
+        socks = self.sock.involved() if self.sock else []
+        self.ctx.runner.snapshot_events(
+            self.ctx.name, self.op, [*socks, *self.extra], changed_since=self.last_snaps
+        )
 
     def promote(self) -> None:
         """A streak call has waited too long to be summarised: show it as it is."""
@@ -248,11 +276,20 @@ class TracedCall:
             line=self.line,
             args=self.args,
         )
-        self._show_blocked()
 
-    def _show_blocked(self) -> None:
+    def show_blocked(self, sample: Sample | None, *, evidence: str | None = None) -> None:
+        if self.blocked:
+            return
+        self.blocked = True
         runner = self.ctx.runner
         sid = self.sock.id if self.sock else None
+        ev: dict[str, Any] = {}
+        if sample is not None:
+            ev = {"kernel_wait": sample.wchan, "syscall": sample.syscall, "evidence": "kernel"}
+        elif evidence is not None:
+            ev = {"evidence": evidence}
+        else:
+            ev = {"evidence": runner.watcher.evidence}
         runner.emit(
             self.ctx.name,
             "blocked",
@@ -260,39 +297,13 @@ class TracedCall:
             sock=sid,
             fd=self.sock.fd if self.sock else None,
             line=self.line,
+            **ev,
         )
         runner.gate.set_status(self.ctx.name, Status.BLOCKED, self.op)
         runner.milestone(self.ctx.name, self.op)
-
-    def io(self, attempt: Callable[[], T], *, write: bool) -> T:
-        """Make the real call; if it would block, wait for readiness and try again."""
-        assert self.sock is not None
-        if self.sock._timeout == 0.0:
-            return attempt()  # the program asked for non-blocking: EAGAIN is its answer
-        while True:
-            try:
-                return attempt()
-            except (BlockingIOError, InterruptedError):
-                pass
-            self.mark_blocked()
-            now = time.monotonic()
-            remaining = None if self.deadline is None else self.deadline - now
-            if remaining is not None and remaining <= 0:
-                raise TimeoutError("timed out")
-            # SO_RCVTIMEO / SO_SNDTIMEO: the kernel's own timeout on a blocking call -> EAGAIN
-            ktimeo = self.sock._sndtimeo if write else self.sock._rcvtimeo
-            if ktimeo:
-                kleft = self.t0 + ktimeo - now
-                if kleft <= 0:
-                    raise BlockingIOError(_errno.EAGAIN, os.strerror(_errno.EAGAIN))
-                remaining = kleft if remaining is None else min(remaining, kleft)
-            if self.quiet:
-                left = self.quiet_since + self.ctx.runner.options.burst_window - now
-                if left <= 0:
-                    self.promote()
-                else:
-                    remaining = left if remaining is None else min(remaining, left)
-            self.ctx.runner.wait_ready(self.sock._fd, write, remaining)
+        if self.sock is not None:
+            # the state while it waits: SYN_SENT behind a full backlog, the queues it waits on
+            self.on_still_blocked()
 
     # --- leaving: the return event ---------------------------------------------------------------
     def __exit__(self, et: Any, exc: BaseException | None, tb: Any) -> Literal[False]:
@@ -324,6 +335,10 @@ class TracedCall:
             fields.update(ok=False, result=self.result, error=self.soft_error)
         elif exc is None:
             fields.update(ok=True, result=self.result)
+        elif isinstance(exc, ActorStopped):
+            fields.update(
+                ok=False, error="STOPPED", message="cut short by Stop", code="call.stopped"
+            )
         else:
             fields.update(ok=False, error=errno_name(exc), message=str(exc) or type(exc).__name__)
         if self.nbytes is not None:
@@ -338,13 +353,13 @@ class TracedCall:
         if not isinstance(exc, ActorStopped):
             socks = self.sock.involved() if self.sock else []
             runner.snapshot_events(ctx.name, self.op, [*socks, *self.extra])
-        runner.milestone(ctx.name, self.op, returned=True)
+        runner.milestone(ctx.name, self.op, returned=True, first=not self.blocked)
         return False
 
     def _accumulate(self, duration: float) -> None:
         assert self.sock is not None and self.nbytes is not None
         self.sock._burst_add(
-            self.ctx, self.op, self.nbytes, self.data, self.range, self.blocked, duration, self.line
+            self.ctx, self.op, self.nbytes, self.data, self.range, self.slept, duration, self.line
         )
 
 
@@ -363,16 +378,15 @@ class TracedSocket:
     ) -> None:
         self._runner = runner
         self._s = real if real is not None else _socket.socket(family, type, proto)
-        self._s.setblocking(False)
         self._fd = self._s.fileno()
         self.fd = self._fd
         self.family = family
         self.type = type
         self.proto = proto
         self.owner = owner
-        self._timeout: float | None = None  # what the program asked for: None = blocking
-        self._rcvtimeo = 0.0  # SO_RCVTIMEO / SO_SNDTIMEO in seconds, 0 = none
-        self._sndtimeo = 0.0
+        # the mode the program asked for, and the real socket is in: None = blocking
+        self._timeout: float | None = self._s.gettimeout()
+        self._bound = False  # bound by bind(), or by the kernel on a first connect/sendto
         self.closed = False
         self.listening = False
         self.conn: ConnEnd | None = None
@@ -416,7 +430,7 @@ class TracedSocket:
     def stream_dir(self, op: str) -> str | None:
         if self.conn is None:
             return None
-        outgoing = op.startswith("send")
+        outgoing = op.startswith("send") or op == "write"
         side = self.conn.side
         return (
             f"{side}>{'s' if side == 'c' else 'c'}"
@@ -428,6 +442,10 @@ class TracedSocket:
         """Call with the runner's fd lock held."""
         if not self.closed:
             snap = kernel.snapshot(self._s)
+            if not self.is_tcp:
+                local = self.known_local()
+                if local is not None:
+                    snap = dataclasses.replace(snap, recv_q=kernel.udp_rx_queue(local))
             if snap.state == "CLOSED" and self._local is not None and self._peer is not None:
                 # A connection in TIME_WAIT lives in a separate kernel entry; through the fd it
                 # reads CLOSE. /proc/net/tcp still has it by its addresses.
@@ -452,23 +470,6 @@ class TracedSocket:
             self._local, self._peer = local, peer
             self.conn = self._runner.pairing.connection(self.id, local, peer, side)
         return self.conn
-
-    # --- the fast path for long free-running streaks -------------------------------------------
-    # Inside a streak of identical data calls while free-running, a call that completes at once
-    # is only counted into the burst: no call object, no source-line lookup, no events. Anything
-    # else (it would block, it failed, EOF) goes through the full traced path.
-    def _streak(self, op: str) -> ActorContext | None:
-        ctx = current_actor()
-        runner = self._runner
-        if (
-            ctx.burst is not None
-            and ctx.streak == (self.id, op)
-            and runner.gate.free_running
-            and not runner.stopping
-        ):
-            ctx.streak_len += 1
-            return ctx
-        return None
 
     def _burst_add(
         self,
@@ -498,45 +499,6 @@ class TracedSocket:
             b.end = rng[1]
         if runner.time() - b.t_first >= runner.options.burst_window:
             runner.flush_burst(ctx)
-
-    def _fast_failure(
-        self,
-        ctx: ActorContext,
-        op: str,
-        exc: BaseException,
-        t0: float,
-        args: dict[str, Any] | None = None,
-    ) -> None:
-        """A streak call failed on its first attempt: record it in full, like any failure."""
-        runner = self._runner
-        runner.flush_burst(ctx)
-        runner.emit(
-            ctx.name, "call", op=op, sock=self.id, fd=self.fd, line=caller_line(), args=args
-        )
-        runner.emit(
-            ctx.name,
-            "return",
-            op=op,
-            sock=self.id,
-            fd=self.fd,
-            ok=False,
-            error=errno_name(exc),
-            message=str(exc),
-            blocked=False,
-            duration=round(time.monotonic() - t0, 6),
-        )
-        runner.snapshot_events(ctx.name, op, self.involved())
-
-    def _fast_tcp(
-        self, ctx: ActorContext, op: str, n: int, data: bytes | memoryview, t0: float
-    ) -> None:
-        if op.startswith("send"):
-            rng = (self._sent, self._sent + n)
-            self._sent += n
-        else:
-            rng = (self._received, self._received + n)
-            self._received += n
-        self._burst_add(ctx, op, n, data, rng, False, time.monotonic() - t0)
 
     # --- data bookkeeping ----------------------------------------------------------------------
     def _outgoing(self, c: TracedCall, payload: bytes | memoryview, n: int) -> None:
@@ -588,6 +550,15 @@ class TracedSocket:
                 )
         c.peer = src_addr
 
+    def known_local(self) -> tuple[str, int] | None:
+        """The local address, once the socket has one (bound, or given one by the kernel)."""
+        if not self.closed and (self._local is None or self._local[1] == 0):
+            with contextlib.suppress(OSError):
+                local = _addr(self._s.getsockname())
+                if local is not None and local[1] != 0:
+                    self._local = local
+        return self._local if self._local is not None and self._local[1] != 0 else None
+
     def _local_addr(self) -> tuple[str, int] | None:
         with contextlib.suppress(OSError):
             self._local = _addr(self._s.getsockname())
@@ -599,20 +570,28 @@ class TracedSocket:
         pairing = self._runner.pairing
         pending = pairing.datagram_sending(self.id, self._local, dst, bytes(payload))
         try:
-            n = c.io(attempt, write=True)
+            n = c.io(attempt)
         except BaseException:
             pairing.datagram_failed(dst, pending)
             raise
         pairing.datagram_sent(pending, self._local_addr())
+        self._implicit_bind(c)
         c.nbytes, c.data = n, bytes(payload[: self._runner.options.data_cap + 1])
         c.dgram, c.peer = pending.dgram, dst
         return n
+
+    def _implicit_bind(self, c: TracedCall) -> None:
+        """The first connect()/sendto() of an unbound socket: the kernel chose its address."""
+        if not self._bound:
+            self._bound = True
+            c.local = self._local_addr()
 
     # --- set-up ---------------------------------------------------------------------------------
     def bind(self, address: tuple[Any, ...]) -> None:
         with self._call("bind", {"address": addr_json(address)}) as c:
             check_loopback("bind", address)
             self._s.bind(address)
+            self._bound = True
             c.local = self._local_addr()
 
     def listen(self, backlog: int = 128) -> None:
@@ -625,11 +604,11 @@ class TracedSocket:
 
     def accept(self) -> tuple[TracedSocket, tuple[Any, ...]]:
         with self._call("accept") as c:
-            real, address = c.io(self._s.accept, write=False)
+            real, address = c.io(self._s.accept)
             child = TracedSocket(
                 self._runner, self.family, self.type, self.proto, owner=c.ctx.name, real=real
             )
-            child._timeout = None
+            child._bound = True
             child._ensure_conn("s")
             c.new_sock = child.id
             c.peer = _addr(address)
@@ -641,18 +620,18 @@ class TracedSocket:
 
     def _connect(self, c: TracedCall, address: tuple[Any, ...]) -> int:
         check_loopback(c.op, address)
-        err = self._s.connect_ex(address)
-        if err == _errno.EINPROGRESS and self._timeout != 0.0:
-            c.mark_blocked()
-            while True:
-                remaining = None if c.deadline is None else c.deadline - time.monotonic()
-                if remaining is not None and remaining <= 0:
-                    raise TimeoutError("timed out")
-                if self._runner.wait_ready(self._fd, True, remaining):
-                    break
-            err = self._s.getsockopt(SOL_SOCKET, SO_ERROR)
+        if c.op == "connect_ex":
+            err = c.io(lambda: self._s.connect_ex(address))
+        else:
+            try:
+                c.io(lambda: self._s.connect(address))
+            except OSError:
+                self._implicit_bind(c)
+                raise
+            err = 0
         if err == 0:
             self._ensure_conn("c")
+            self._bound = True
             c.local, c.peer = self._local, self._peer
             if self.conn is not None:
                 c.conn = self.conn.conn
@@ -660,7 +639,8 @@ class TracedSocket:
             if listener is not None:
                 c.extra.append(listener)
         else:
-            c.local = self._local_addr()
+            # a refused or pending connect has still bound the socket to an ephemeral port
+            self._implicit_bind(c)
         return err
 
     def connect(self, address: tuple[Any, ...]) -> None:
@@ -671,10 +651,7 @@ class TracedSocket:
 
     def connect_ex(self, address: tuple[Any, ...]) -> int:
         with self._call("connect_ex", {"address": addr_json(address)}) as c:
-            try:
-                err = self._connect(c, address)
-            except TimeoutError:
-                err = _errno.EWOULDBLOCK  # what CPython's connect_ex returns on its timeout
+            err = self._connect(c, address)
             c.result = err
             if err:
                 c.soft_error = _errno.errorcode.get(err, str(err))
@@ -684,21 +661,6 @@ class TracedSocket:
     # --- data -----------------------------------------------------------------------------------
     def send(self, data: bytes, flags: int = 0) -> int:
         view = memoryview(data)
-        done = 0
-        ctx = self._streak("send") if self.is_tcp else None
-        if ctx is not None:
-            t0 = time.monotonic()
-            try:
-                done = self._s.send(view, flags)
-            except (BlockingIOError, InterruptedError):
-                pass
-            except OSError as e:
-                self._fast_failure(ctx, "send", e, t0, {"len": len(data)})
-                raise
-            if done == len(view) or (done and self._timeout is not None):
-                self._fast_tcp(ctx, "send", done, view, t0)
-                return done
-            ctx.streak_len -= 1  # the traced path below counts this call
         with self._call(
             "send", {"len": len(data), "flags": flags} if flags else {"len": len(data)}
         ) as c:
@@ -708,22 +670,12 @@ class TracedSocket:
                     with contextlib.suppress(OSError):
                         dst = _addr(self._s.getpeername())
                 if dst is None:
-                    n = c.io(lambda: self._s.send(view, flags), write=True)  # EDESTADDRREQ
+                    n = c.io(lambda: self._s.send(view, flags))  # EDESTADDRREQ
                 else:
                     n = self._send_datagram(c, data, dst, lambda: self._s.send(view, flags))
-            elif self._timeout is None:
-                # A blocking TCP send returns only when every byte is in the send buffer.
-                n = done  # a streak's first attempt may already have sent part of it
-                while n < len(view):
-                    try:
-                        n += c.io(partial(self._s.send, view[n:], flags), write=True)
-                    except OSError:
-                        if n == 0:
-                            raise
-                        break  # like the kernel: a send that moved bytes returns their count
-                self._outgoing(c, view, n)
             else:
-                n = c.io(lambda: self._s.send(view, flags), write=True)
+                # blocking: the kernel returns only when every byte is in the send buffer
+                n = c.io(lambda: self._s.send(view, flags))
                 self._outgoing(c, view, n)
             c.result = n
         return n
@@ -734,7 +686,7 @@ class TracedSocket:
             n = 0
             try:
                 while n < len(view):
-                    n += c.io(partial(self._s.send, view[n:], flags), write=True)
+                    n += c.io(partial(self._s.send, view[n:], flags))
             finally:
                 self._outgoing(c, view, n)  # what went before an error is in the stream
 
@@ -747,64 +699,83 @@ class TracedSocket:
         return n
 
     def recv(self, bufsize: int, flags: int = 0) -> bytes:
-        ctx = self._streak("recv") if self.is_tcp and not flags else None  # flags: never a burst
-        if ctx is not None:
-            t0 = time.monotonic()
-            try:
-                data = self._s.recv(bufsize)
-            except (BlockingIOError, InterruptedError):
-                data = b""
-            except OSError as e:
-                self._fast_failure(ctx, "recv", e, t0, {"bufsize": bufsize})
-                raise
-            if data:
-                self._fast_tcp(ctx, "recv", len(data), data, t0)
-                return data
-            # would block, or EOF (which a second recv() reports again): the traced path
-            ctx.streak_len -= 1
         with self._call(
             "recv", {"bufsize": bufsize, "flags": flags} if flags else {"bufsize": bufsize}
         ) as c:
-            if flags & MSG_WAITALL and self.is_tcp and self._timeout is None:
-                # the kernel's WAITALL: keep waiting until bufsize bytes, end of stream or error
-                buf, rest = bytearray(), flags & ~MSG_WAITALL
-                while len(buf) < bufsize:
-                    chunk = c.io(partial(self._s.recv, bufsize - len(buf), rest), write=False)
-                    if not chunk:
-                        break
-                    buf += chunk
-                data = bytes(buf)
-            else:
-                data = c.io(lambda: self._s.recv(bufsize, flags), write=False)
+            data = c.io(lambda: self._s.recv(bufsize, flags))
             self._incoming(c, data, peek=bool(flags & MSG_PEEK))
             c.result = len(data)
         return data
 
     def recv_into(self, buffer: bytearray | memoryview, nbytes: int = 0, flags: int = 0) -> int:
         with self._call("recv_into", {"nbytes": nbytes or len(buffer)}) as c:
-            n = c.io(lambda: self._s.recv_into(buffer, nbytes, flags), write=False)
+            n = c.io(lambda: self._s.recv_into(buffer, nbytes, flags))
             self._incoming(c, memoryview(buffer)[:n])
             c.result = n
         return n
 
     def recvfrom(self, bufsize: int, flags: int = 0) -> tuple[bytes, Any]:
         with self._call("recvfrom", {"bufsize": bufsize}) as c:
-            data, address = c.io(lambda: self._s.recvfrom(bufsize, flags), write=False)
+            data, address = c.io(lambda: self._s.recvfrom(bufsize, flags))
             self._incoming(c, data, address, peek=bool(flags & MSG_PEEK))
             c.result = len(data)
         return data, address
 
+    # --- the notes' read() and write(): the plain file calls on the socket's fd -----------------
+    def _fd_wait(self, write: bool) -> None:
+        """With settimeout() the fd is non-blocking: wait as CPython waits for recv()/send()."""
+        import select as _select
+
+        if not self._timeout:
+            return
+        p = _select.poll()
+        p.register(self._fd, _select.POLLOUT if write else _select.POLLIN)
+        if not p.poll(self._timeout * 1000):
+            raise TimeoutError("timed out")
+
+    def read(self, count: int) -> bytes:
+        with self._call("read", {"count": count}) as c:
+
+            def attempt() -> bytes:
+                self._fd_wait(write=False)
+                return os.read(self._fd, count)
+
+            data = c.io(attempt)
+            self._incoming(c, data)
+            c.result = len(data)
+        return data
+
+    def write(self, data: bytes) -> int:
+        view = memoryview(data)
+        with self._call("write", {"len": len(data)}) as c:
+
+            def attempt() -> int:
+                self._fd_wait(write=True)
+                return os.write(self._fd, view)
+
+            dst = self._peer if not self.is_tcp else None
+            if not self.is_tcp and dst is None:
+                with contextlib.suppress(OSError):
+                    dst = _addr(self._s.getpeername())
+            if dst is not None:
+                n = self._send_datagram(c, bytes(view), dst, attempt)
+            else:
+                n = c.io(attempt)
+                self._outgoing(c, view, n)
+            c.result = n
+        return n
+
     # --- tear-down ------------------------------------------------------------------------------
     def shutdown(self, how: int) -> None:
-        with self._call("shutdown", {"how": _SHUT.get(how, how)}):
-            self._s.shutdown(how)
+        with self._call("shutdown", {"how": _SHUT.get(how, how)}) as c:
+            c.io(lambda: self._s.shutdown(how))
 
     def close(self) -> None:
         with self._call("close") as c:
             if not self.closed:
                 self._remember_addresses()
                 if self._mark_closed():
-                    self._s.close()
+                    c.io(self._s.close)  # with SO_LINGER it may sleep in close()
                 if not self.is_tcp and self._local is not None:
                     # sent here, never received: dropped by the kernel, or unread at close
                     for dgram in self._runner.pairing.datagrams_never_received(self._local):
@@ -868,15 +839,6 @@ class TracedSocket:
         ):
             self._s.setsockopt(level, option, value)
             self.options[name] = shown
-            if (
-                name in ("SO_RCVTIMEO", "SO_SNDTIMEO")
-                and isinstance(value, bytes)
-                and len(value) >= 16
-            ):
-                sec, usec = struct.unpack("ll", value[:16])
-                setattr(
-                    self, "_rcvtimeo" if name == "SO_RCVTIMEO" else "_sndtimeo", sec + usec / 1e6
-                )
 
     def getsockopt(self, level: int, option: int, buflen: int = 0) -> int | bytes:
         name = option_name(level, option)
@@ -891,13 +853,13 @@ class TracedSocket:
 
     def settimeout(self, value: float | None) -> None:
         with self._call("settimeout", {"timeout": value}):
-            if value is not None and value < 0:
-                raise ValueError("Timeout value out of range")
-            self._timeout = None if value is None else float(value)
+            self._s.settimeout(value)  # the real socket's mode is the program's
+            self._timeout = self._s.gettimeout()
 
     def setblocking(self, flag: bool) -> None:
         with self._call("setblocking", {"flag": bool(flag)}):
-            self._timeout = None if flag else 0.0
+            self._s.setblocking(flag)
+            self._timeout = self._s.gettimeout()
 
     # --- plain queries: no system call worth showing, so not traced -----------------------------
     def gettimeout(self) -> float | None:
@@ -950,10 +912,7 @@ def select(
     with TracedCall(ctx, None, "select", args) as c:
         import select as _select
 
-        r, w, x = _select.select(rf, wf, xf, 0)
-        if not (r or w or x) and timeout != 0:
-            c.mark_blocked()
-            r, w, x = ctx.runner.wait_any(rf, wf, xf, timeout)
+        r, w, x = c.io(lambda: _select.select(rf, wf, xf, timeout))
         out = ([by_fd[f] for f in r], [by_fd[f] for f in w], [by_fd[f] for f in x])
         c.result = {
             "r": [s.id for s in out[0]],
@@ -963,19 +922,26 @@ def select(
     return out
 
 
-def wait_until(actor: str, op: str | None = None, *, returned: bool = False) -> None:
+def wait_until(
+    actor: str, op: str | None = None, *, returned: bool = False, times: int = 1
+) -> None:
     """Wait until another actor has blocked in, or returned from, ``op`` (with ``returned``:
-    has returned from it; without ``op``: has finished).
+    has returned from it; with ``times``: that many of its calls have; without ``op``: has
+    finished).
 
     Not a socket call: it is how a scenario stages its lesson the same way at any speed ("do not
     accept until the third client is stuck in connect()"). Traced, so it shows on the diagram.
     """
     ctx = current_actor()
     key = f"{op}/returned" if op and returned else op
-    with TracedCall(ctx, None, "wait_until", {"actor": actor, "op": op, "returned": returned}) as c:
-        if not ctx.runner.has_reached(actor, key):
-            c.mark_blocked()
-            ctx.runner.wait_reached(actor, key)
+    args: dict[str, Any] = {"actor": actor, "op": op, "returned": returned}
+    if times != 1:
+        args["times"] = times
+    with TracedCall(ctx, None, "wait_until", args) as c:
+        if not ctx.runner.has_reached(actor, key, times):
+            # not a system call: the engine's own wait, so no kernel evidence to show
+            c.show_blocked(None, evidence="staging")
+            ctx.runner.wait_reached(actor, key, times)
 
 
 def spawn(name: str, target: Callable[..., Any], *args: Any) -> None:
@@ -1021,6 +987,16 @@ def sleep(seconds: float) -> None:
     """Pause the actor (not traced as a call); a stop ends the pause at once."""
     ctx = current_actor()
     ctx.runner.flush_burst(ctx)
-    deadline = time.monotonic() + seconds
-    while (remaining := deadline - time.monotonic()) > 0:
-        ctx.runner.wait_any([], [], [], remaining)
+    if ctx.runner.pause(seconds):
+        raise ActorStopped
+
+
+def read(sock: TracedSocket, count: int) -> bytes:
+    """``read(fd, buf, count)`` on a socket, as the course notes' server calls it: really
+    read(2) on the socket's fd, which for a socket is recv() with flags 0."""
+    return sock.read(count)
+
+
+def write(sock: TracedSocket, data: bytes) -> int:
+    """``write(fd, buf, count)`` on a socket: really write(2), send() with flags 0."""
+    return sock.write(data)

@@ -1,6 +1,6 @@
 """TCP echo: the whole lifecycle of a connection, on real sockets."""
 
-from socketscope.api import AF_INET, SOCK_STREAM, actor, socket
+from socketscope.api import AF_INET, SOCK_STREAM, actor, socket, wait_until
 
 ID = "tcp-echo"
 GROUP = "tcp-basics"
@@ -55,6 +55,7 @@ def server(port):
 def client(port):
     sock = socket(AF_INET, SOCK_STREAM)
     sock.connect((HOST, port))
+    wait_until("Server", "recv")  # let the server wait for the message first
     sock.send(b"hello, server")
     reply = sock.recv(1024)
     sock.close()

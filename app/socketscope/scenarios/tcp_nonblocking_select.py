@@ -77,6 +77,6 @@ def client(port):
     err = sock.connect_ex(("127.0.0.1", port))  # EINPROGRESS, even on loopback
     select([], [sock], [])  # writable: the handshake is done
     status = sock.getsockopt(SOL_SOCKET, SO_ERROR)  # 0: connected
-    wait_until("Server", "recv")  # let the server find nothing first
+    wait_until("Server", "select", times=2)  # the server waits for data before any is sent
     sock.send(b"ready when you are")
     sock.close()
