@@ -125,9 +125,12 @@ def test_a_blocked_send_resumes_after_the_recv_that_made_room() -> None:
     room and only then does the send return. The log shows the send start, the reads, then the
     send's result."""
     lines = _log("tcp-flow-control")
-    start = next(i for i, x in enumerate(lines) if x.startswith("[Writer] send(") and "blocks" in x)
+    start = next(i for i, x in enumerate(lines) if x.startswith("[Writer] send("))
+    blocks = next(
+        i for i, x in enumerate(lines) if x.startswith("[Writer]") and "send" in x and "blocks" in x
+    )
     resumed = next(i for i, x in enumerate(lines) if "<... send resumed>" in x)
     reads = [
         i for i, x in enumerate(lines) if x.startswith("[Reader]") and "recv(" in x and '"x' in x
     ]
-    assert reads and start < reads[0] < resumed
+    assert reads and start <= blocks < reads[0] < resumed, "\n".join(lines)
