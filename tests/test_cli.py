@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -55,9 +56,13 @@ def test_log_reads_like_the_notes() -> None:
         x.startswith("[Server] bind(") and "{AF_INET, 127.0.0.1:" in x and x.endswith("= 0")
         for x in lines
     )
-    accept = next(x for x in lines if x.startswith("[Server] accept(") and "= " in x)
-    assert "blocked" in accept and "{AF_INET, 127.0.0.1:" in accept
-    assert any(x.startswith("[Server] accept(") and x.endswith("... blocks") for x in lines)
+    # strace's style: the blocked call's line when it starts, its result when it returns
+    start = next(i for i, x in enumerate(lines) if x.startswith("[Server] accept("))
+    assert "<unfinished ...> blocks" in lines[start]
+    resumed = next(x for x in lines[start:] if x.startswith("[Server] <... accept resumed>"))
+    assert (
+        "blocked" in resumed and "{AF_INET, 127.0.0.1:" in resumed and re.search(r"= \d+$", resumed)
+    )
     assert any("ESTABLISHED" in x for x in lines)
 
 

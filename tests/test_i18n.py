@@ -33,7 +33,7 @@ def test_lupdate_finds_no_unfinished_or_new_korean_strings(tmp_path: Path) -> No
     pkg = ROOT / "app" / "socketscope"
     # the same sources as `make i18n`: the interface, and the diagram's own words
     sources = sorted(str(p) for p in (pkg / "ui").glob("*.py"))
-    sources += [str(pkg / "model" / "labels.py"), str(pkg / "model" / "diagram.py")]
+    sources += [str(pkg / "model" / n) for n in ("labels.py", "diagram.py", "catalogue.py")]
     out = subprocess.run(
         [str(lupdate), "-locations", "none", *sources, "-ts", str(copy)],
         capture_output=True,
@@ -75,7 +75,10 @@ TECHNICAL = re.compile(
     r"^(fd|TCP|UDP|SOCK_\w+|AF_\w+|Space|Ctrl|PNG|SVG|PDF|Mermaid|PlantUML|SocketScope|recv|send"
     r"|accept|backlog|Linux|ESTABLISHED|LISTEN|CLOSED|SYN_SENT|TIME_WAIT|CLOSE_WAIT|bind|listen"
     r"|connect|close|socket|select|shutdown|sendto|recvfrom|setblocking|settimeout|Server|Client"
-    r"|English|jsonl|py|True|False|way|handshake|timeout|ssize_t|size_t|int|void|struct|[a-f0-9]+)$"
+    r"|English|jsonl|py|True|False|way|handshake|timeout|ssize_t|size_t|int|void|struct|[a-f0-9]+"
+    # the notes' read()/write(), and the kernel's own names for where a thread sleeps
+    r"|read|write|accept4|inet_csk_accept|wait_woken|__skb_wait_for_more_packets|do_select"
+    r"|poll_schedule_timeout|do_sys_poll|poll)$"
 )
 
 

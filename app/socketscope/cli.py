@@ -117,6 +117,8 @@ def cmd_log(args: argparse.Namespace, out: TextIO) -> int:
         for ev in _events(runner, args.timeout):
             for line in fmt.feed(ev):
                 print(line, file=out, flush=True)
+        for line in fmt.finish():
+            print(line, file=out, flush=True)
     return _ended(runner)
 
 

@@ -1,27 +1,58 @@
-"""The terminal view: a readable, strace-like log of a run, one line per call.
+"""The terminal view: a readable, strace-like log of a run, in causal order.
 
-[Server] accept(3, {AF_INET, 127.0.0.1:51234}, 16) blocked 0.41 s = 4
+[Server] accept(3, &cliaddr, &addrlen) <unfinished ...> blocks: asleep in the kernel: ...
+[Client] connect(4, {AF_INET, 127.0.0.1:5050}, 16) = 0
+[Server] <... accept resumed> 3, {AF_INET, 127.0.0.1:51234}, 16) blocked 0.41 s = 5
+
+A call's line is written when it starts if anything else is written before it returns (strace's
+``<unfinished ...>`` / ``<... resumed>``), else whole when it returns. The engine records what
+happens inside the kernel in the order the threads report it, so on loopback a recv() can return
+before the send() that fed it has: a receive whose bytes (or FIN) no printed line has sent yet is
+held back, with the rest of its actor's lines, until the sending line is out. No effect is printed
+before its cause.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from socketscope.cform import c_args, c_result
+from socketscope.cform import c_args, c_line, c_result
 from socketscope.engine.events import Event
+from socketscope.model import catalogue as cat
+from socketscope.model.context import SocketKinds
 from socketscope.model.labels import duration
 
 _RESET, _AMBER, _RED, _DIM, _BLUE = "\033[0m", "\033[33;1m", "\033[31;1m", "\033[2m", "\033[34m"
 
+# A receive held back for its cause is let go after this many later events all the same: a peer
+# the trace does not show (a killed process's FIN comes from its kernel) must not hold it forever.
+_HOLD_LIMIT = 400
+
+
+@dataclass
+class _Open:
+    call: Event
+    printed: bool = False
+    blocked: bool = False
+
 
 class LogFormatter:
-    """Turns events (in order) into log lines. Keeps the open call of each actor."""
+    """Turns events (in order) into log lines; call ``finish()`` at the end of the run."""
 
     def __init__(self, color: bool = False, width: int = 8) -> None:
         self.color = color
         self.width = width
-        self._calls: dict[str, list[Event]] = {}  # per actor, innermost last (signal handlers)
+        self._calls: dict[str, list[_Open]] = {}  # per actor, innermost last (signal handlers)
         self._states: dict[int, str | None] = {}
+        self._held: dict[str, list[Event]] = {}  # per actor: events waiting for their cause
+        self._held_since: dict[str, int] = {}
+        self._count = 0
+        self._sent: dict[tuple[int, str], int] = {}  # (conn, dir) -> end of the bytes printed sent
+        self._fin: set[tuple[int, str]] = set()  # (conn, dir) whose FIN's call is printed
+        self._dgrams: set[int] = set()  # datagrams whose sendto() is printed
+        self._side: dict[int, tuple[int, str]] = {}  # sock -> (conn, "c" or "s")
+        self._kinds = SocketKinds()
 
     def _c(self, code: str, text: str) -> str:
         return f"{code}{text}{_RESET}" if self.color else text
@@ -29,25 +60,151 @@ class LogFormatter:
     def _tag(self, actor: str) -> str:
         return f"[{actor}]".ljust(self.width + 3)
 
+    # --- causal order -----------------------------------------------------------------------
     def feed(self, ev: Event) -> Iterator[str]:
+        self._count += 1
+        if self._held.get(ev.actor) or self._waits(ev):
+            if not self._held.get(ev.actor):
+                self._held_since[ev.actor] = self._count
+            self._held.setdefault(ev.actor, []).append(ev)
+        else:
+            yield from self._emit(ev)
+        yield from self._release()
+
+    def finish(self) -> Iterator[str]:
+        """What is still held back (a cause the trace never showed), in event order."""
+        rest = sorted((e for held in self._held.values() for e in held), key=lambda e: e.seq)
+        self._held.clear()
+        for ev in rest:
+            yield from self._emit(ev)
+
+    def _release(self) -> Iterator[str]:
+        progress = True
+        while progress:
+            progress = False
+            for actor, held in list(self._held.items()):
+                overdue = self._count - self._held_since.get(actor, self._count) > _HOLD_LIMIT
+                while held and (overdue or not self._waits(held[0])):
+                    yield from self._emit(held.pop(0))
+                    progress = True
+                if not held:
+                    del self._held[actor]
+                else:
+                    self._held_since[actor] = self._count if progress else self._held_since[actor]
+
+    def _waits(self, ev: Event) -> bool:
+        """A receive whose bytes or FIN come from a call whose line is not printed yet."""
+        if ev.kind not in ("return", "burst") or not ev.ok or cat.data_dir(ev.op) != "in":
+            return False
+        if ev.dgram is not None:
+            return ev.dgram not in self._dgrams
+        if ev.conn is None or not ev.dir or ev.range is None:
+            return False
+        a, b = ev.range
+        if b > a:
+            return self._sent.get((ev.conn, ev.dir), 0) < b and not self._sending(ev.conn, ev.dir)
+        return (ev.conn, ev.dir) not in self._fin
+
+    def _sending(self, conn: int, direction: str) -> bool:
+        """A send on this stream is printed as blocked and still in progress: the bytes it has
+        put in the buffer so far are what the reader gets, and the reader's recv() is what
+        lets it go on, so the recv() comes before the send's result."""
+        side = direction[0]
+        return any(
+            o.printed and o.blocked and self._side.get(o.call.sock or -1) == (conn, side)
+            for stack in self._calls.values()
+            for o in stack
+            if cat.data_dir(o.call.op) == "out"
+        )
+
+    def _caused(self, ev: Event, call: Event | None) -> None:
+        """Note what a printed line has sent: bytes, a datagram, a FIN."""
+        if not ev.ok:
+            return
+        op = ev.op
+        if op in ("connect", "connect_ex") and ev.conn is not None and ev.sock is not None:
+            self._side[ev.sock] = (ev.conn, "c")
+        elif op == "accept" and ev.conn is not None and ev.new_sock is not None:
+            self._side[ev.new_sock] = (ev.conn, "s")
+        if ev.conn is not None and ev.dir and ev.sock is not None and ev.sock not in self._side:
+            # a connection first seen in a data call (after a non-blocking connect)
+            out = cat.data_dir(op) == "out"
+            self._side[ev.sock] = (ev.conn, ev.dir[0] if out else ev.dir[-1])
+        if cat.data_dir(op) == "out":
+            if ev.dgram is not None:
+                self._dgrams.add(ev.dgram)
+            if ev.conn is not None and ev.dir and ev.range is not None:
+                key = (ev.conn, ev.dir)
+                self._sent[key] = max(self._sent.get(key, 0), ev.range[1])
+        how = ((call.args if call is not None else None) or {}).get("how")
+        if (op == "close" or (op == "shutdown" and how != "SHUT_RD")) and ev.sock in self._side:
+            conn, side = self._side[ev.sock]
+            self._fin.add((conn, "c>s" if side == "c" else "s>c"))
+
+    def _unfinished(self, seq: int, but: _Open | None = None) -> Iterator[str]:
+        """Calls that started before ``seq`` and are still open: written now, as unfinished."""
+        waiting = [
+            (o.call.seq, actor, o)
+            for actor, stack in self._calls.items()
+            for o in stack
+            if not o.printed and o is not but and o.call.seq < seq
+        ]
+        for _seq, actor, o in sorted(waiting, key=lambda w: w[0]):
+            o.printed = True
+            yield f"{self._tag(actor)}{c_args(o.call, None)} <unfinished ...>"
+
+    # --- lines ------------------------------------------------------------------------------
+    def _emit(self, ev: Event) -> Iterator[str]:
+        self._kinds.feed(ev)
         if ev.kind == "call":
-            self._calls.setdefault(ev.actor, []).append(ev)
+            self._calls.setdefault(ev.actor, []).append(_Open(ev))
         elif ev.kind == "blocked":
             stack = self._calls.get(ev.actor)
-            call = stack[-1] if stack else ev
-            # Said at the moment it happens, so the log reads in the order things happened.
-            yield f"{self._tag(ev.actor)}{c_args(call, None)} " + self._c(_AMBER, "... blocks")
+            top = stack[-1] if stack else None
+            said = cat.evidence(ev.kernel_wait, ev.syscall, ev.evidence, "en")
+            blocks = self._c(_AMBER, "blocks" + (f": {said}" if said else ""))
+            yield from self._unfinished(ev.seq, top)
+            if top is not None:
+                top.blocked = True
+            if top is None:
+                yield f"{self._tag(ev.actor)}{ev.op}() {blocks}"
+            elif top.printed:
+                yield f"{self._tag(ev.actor)}<... {top.call.op} {blocks}>"
+            else:
+                top.printed = True
+                yield f"{self._tag(ev.actor)}{c_args(top.call, None)} <unfinished ...> {blocks}"
         elif ev.kind == "return":
             stack = self._calls.get(ev.actor)
-            call = stack.pop() if stack else ev
-            text = c_args(call, ev)
-            if ev.blocked:
-                text += " " + self._c(_AMBER, f"blocked {duration(ev.duration or 0)}")
+            top = stack.pop() if stack else None
+            call = top.call if top is not None else ev
+            self._caused(ev, call)
+            yield from self._unfinished(ev.seq, top)
+            extra = self._c(_AMBER, f" blocked {duration(ev.duration or 0)}") if ev.blocked else ""
             result = c_result(ev)
             if ev.ok is False:
                 result = self._c(_RED, result)
-            yield f"{self._tag(ev.actor)}{text} {result}".rstrip()
+            ctx = self._kinds.of(call.sock)
+            timed_out = ev.ok is False and ev.error == "timeout" and ctx.mode == "timeout"
+            if top is not None and top.printed:
+                args = c_args(call, ev)
+                e = cat.entry(call.op)
+                head = f"{e.c_name}(" if e is not None else f"{call.op}("
+                # the arguments again, as strace does; a helper's comment has none
+                rest = args[len(head) :] if args.startswith(head) else ""
+                if ev.error in cat.NEVER_RETURNED:
+                    rest = ""  # the process ended inside the call: no arguments came back
+                if timed_out:
+                    # CPython waited in poll(), which returned 0: the call itself was never made
+                    rest, result = c_line(call, ev, ctx), ""
+                text = f"<... {call.op} resumed> {rest}".rstrip()
+            else:
+                text = c_args(call, ev)
+                if timed_out:
+                    text, result = c_line(call, ev, ctx), ""
+            yield f"{self._tag(ev.actor)}{text}{extra} {result}".rstrip()
         elif ev.kind == "burst":
+            self._caused(ev, None)
+            yield from self._unfinished(ev.seq)
             yield (
                 f"{self._tag(ev.actor)}"
                 + self._c(_BLUE, f"{ev.op}() x {ev.count}: {ev.nbytes} bytes")
@@ -59,16 +216,20 @@ class LogFormatter:
             before = self._states.get(ev.sock)
             self._states[ev.sock] = state
             if state is not None and state != before:
+                yield from self._unfinished(ev.seq)
                 arrow = f"{before} -> {state}" if before else state
                 yield self._c(
                     _DIM, f"{'':{self.width + 3}}  socket #{ev.sock} (fd {ev.fd}): {arrow}"
                 )
         elif ev.kind == "error":
+            yield from self._unfinished(ev.seq)
             where = f" (line {ev.line})" if ev.line else ""
             yield self._tag(ev.actor) + self._c(_RED, f"!! {ev.message}{where}")
         elif ev.kind == "signal":
+            yield from self._unfinished(ev.seq)
             yield self._tag(ev.actor) + self._c(_AMBER, f">> {ev.message}")
         elif ev.kind == "dgram_lost":
+            yield from self._unfinished(ev.seq)
             yield self._tag(ev.actor) + self._c(
                 _RED, f"datagram #{ev.dgram} was dropped by the kernel"
             )

@@ -14,10 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 from socketscope.engine.events import Event
+from socketscope.model import catalogue as cat
+from socketscope.model.context import NONE, CallContext, SocketKinds
 from socketscope.model.labels import (
     Translate,
     arrow_label,
     call_label,
+    evidence_label,
     result_label,
     untranslated,
 )
@@ -55,6 +58,8 @@ class Box:
     line: int | None = None
     call: Event | None = None
     ret: Event | None = None
+    ctx: CallContext = NONE  # the socket's type and mode when the call was made
+    blocked_ev: Event | None = None  # the event that said it blocked: the kernel's evidence
 
 
 @dataclass(slots=True)
@@ -70,6 +75,7 @@ class BlockedSpan:
     row1: int | None = None
     seq1: int | None = None
     duration: float | None = None
+    evidence: str = ""  # where the kernel holds the thread, for the bar's label
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +155,7 @@ class DiagramLayout:
         # per lane: the seqs at which its actor began or stopped waiting at the gate, and the op
         self._ghost_seqs: dict[int, list[int]] = defaultdict(list)
         self._ghost_ops: dict[int, list[str | None]] = defaultdict(list)
+        self._kinds = SocketKinds()
         self.last_seq = 0
 
     # --- rows and lanes ---------------------------------------------------------------------
@@ -192,6 +199,7 @@ class DiagramLayout:
         self.last_seq = ev.seq
         lane = self.lane_of(ev.actor)
         kind = ev.kind
+        self._kinds.feed(ev)
         if kind == "call":
             self._ghost(lane, ev.seq, None)
             if ev.sock is not None and ev.sock in self._owner:
@@ -205,6 +213,7 @@ class DiagramLayout:
                 call_label(ev, self.translate),
                 line=ev.line,
                 call=ev,
+                ctx=self._kinds.of(ev.sock),
             )
             self.boxes.append(box)
             self._open[ev.actor].append(box)
@@ -213,11 +222,23 @@ class DiagramLayout:
         elif kind == "blocked":
             stack = self._open.get(ev.actor)
             blocked_box = stack[-1] if stack else None
-            if blocked_box is not None:
+            if blocked_box is not None and blocked_box.blocked_seq is not None:
+                # said again (a later report of the same sleep): keep the first, which drew the bar
+                pass
+            elif blocked_box is not None:
                 box = blocked_box
                 box.blocked = True
                 box.blocked_seq = ev.seq
-                span = BlockedSpan(lane, box.row, ev.seq, ev.t, box.op, box)
+                box.blocked_ev = ev
+                span = BlockedSpan(
+                    lane,
+                    box.row,
+                    ev.seq,
+                    ev.t,
+                    box.op,
+                    box,
+                    evidence=evidence_label(ev, self.translate),
+                )
                 self.spans.append(span)
                 self._open_span[box.seq] = span
         elif kind == "return":
@@ -294,7 +315,7 @@ class DiagramLayout:
             box = Box(self._new_row(ev.seq), lane, ev.seq, ev.op or "?", ev.sock, ev.op or "?")
             self.boxes.append(box)
         box.ret_seq, box.ret, box.ok, box.error = ev.seq, ev, ev.ok, ev.error
-        box.result = result_label(ev, self.translate)
+        box.result = result_label(ev, self.translate, box.ctx)
         ret_row = box.row
         span = self._open_span.pop(box.seq, None)
         if span is not None:
@@ -322,7 +343,7 @@ class DiagramLayout:
             self._connect_returned(ev, lane, box.row, ret_row)
         if ev.nbytes is not None and ev.ok:
             self._data(ev, lane, box.row, ret_row)
-            if span is not None and (op.startswith("send") or op == "write"):
+            if span is not None and cat.data_dir(op) == "out":
                 self._send_woken(ev, lane, ret_row)
         if ev.ok and op in ("close", "shutdown") and ev.sock is not None:
             self._fin(ev, lane, ret_row, box.call)
@@ -381,8 +402,7 @@ class DiagramLayout:
         )
 
     def _data(self, ev: Event, lane: int, call_row: int, ret_row: int) -> None:
-        op = ev.op or ""
-        outgoing = op.startswith("send") or op == "write"
+        outgoing = cat.data_dir(ev.op) == "out"
         if ev.conn is not None and ev.range is not None and ev.dir:
             if ev.sock is not None and ev.sock not in self._sock_conn:
                 # a connection first seen in a data call (after a non-blocking connect)

@@ -1,12 +1,19 @@
-"""Short texts for boxes and arrows: ``accept(fd 5)`` → ``fd 7 ← 127.0.0.1:51234``."""
+"""Short texts for boxes and arrows: ``accept(fd 5)`` → ``fd 7 ← 127.0.0.1:51234``.
+
+The text of each call's box comes from the call catalogue; this module adds what is common to all
+calls: results, errors, durations and the blocked bar's evidence.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from socketscope.cform import preview
 from socketscope.engine.events import Event
+from socketscope.model import catalogue as cat
+from socketscope.model.catalogue import addr, preview, size
+from socketscope.model.context import NONE, CallContext
+
+__all__ = ["addr", "arrow_label", "call_label", "duration", "result_label", "size"]
 
 # The model stays free of Qt: the window passes Qt's translate() in, the terminal and text exports
 # keep English. lupdate collects the strings of the calls below because they are named translate.
@@ -15,13 +22,6 @@ Translate = Callable[[str, str], str]
 
 def untranslated(context: str, text: str) -> str:
     return text
-
-
-def addr(a: Any) -> str:
-    if isinstance(a, (list, tuple)) and len(a) >= 2:
-        host, port = a[0], a[1]
-        return f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}"
-    return "?"
 
 
 def duration(seconds: float) -> str:
@@ -33,64 +33,17 @@ def duration(seconds: float) -> str:
     return f"{seconds * 1_000_000:.0f} µs"
 
 
-def size(n: int | None) -> str:
-    if n is None:
-        return "?"
-    if n >= 10 * 1024 * 1024:
-        return f"{n / (1024 * 1024):.0f} MB"
-    if n >= 10 * 1024:
-        return f"{n / 1024:.0f} KB"
-    return f"{n} B"
-
-
 def call_label(ev: Event, translate: Translate = untranslated) -> str:
     op, a, fd = ev.op or "?", ev.args or {}, ev.fd
     if ev.kind == "burst":
         return f"{op}(fd {fd}) × {ev.count}"
-    if op == "socket":
-        kind = {"SOCK_STREAM": "TCP", "SOCK_DGRAM": "UDP"}.get(str(a.get("type")), a.get("type"))
-        return f"socket({kind})"
-    if op == "bind":
-        return f"bind(fd {fd}, {addr(a.get('address'))})"
-    if op == "listen":
-        return f"listen(fd {fd}, backlog {a.get('backlog')})"
-    if op in ("connect", "connect_ex"):
-        return f"{op}(fd {fd}, {addr(a.get('address'))})"
-    if op in ("send", "sendall"):
-        return f"{op}(fd {fd}, {size(a.get('len'))})"
-    if op in ("recv", "recv_into", "recvfrom"):
-        return f"{op}(fd {fd}, {a.get('bufsize', a.get('nbytes'))})"
-    if op == "sendto":
-        return f"sendto(fd {fd}, {size(a.get('len'))} → {addr(a.get('address'))})"
-    if op == "shutdown":
-        return f"shutdown(fd {fd}, {a.get('how')})"
-    if op == "setsockopt":
-        return f"setsockopt(fd {fd}, {a.get('option')}, {a.get('value')})"
-    if op == "getsockopt":
-        return f"getsockopt(fd {fd}, {a.get('option')})"
-    if op == "settimeout":
-        return f"settimeout(fd {fd}, {a.get('timeout')})"
-    if op == "setblocking":
-        return f"setblocking(fd {fd}, {a.get('flag')})"
-    if op == "spawn":
-        return f"spawn({a.get('actor')})"
-    if op == "signal":
-        return f"signal({a.get('signal')}, {a.get('handler')})"
-    if op == "kill":
-        return f"kill({a.get('actor')}, {a.get('signal')})"
-    if op == "wait_until":
-        if a.get("op"):
-            text = translate("DiagramText", "waits: {actor} in {op}()")
-        else:
-            text = translate("DiagramText", "waits: {actor} finished")
-        return text.format(actor=a.get("actor"), op=a.get("op"))
-    if op == "select":
-        fds = a.get("fds") or {}
-        return f"select(r={fds.get('r', [])}, w={fds.get('w', [])})"
-    return f"{op}(fd {fd})"
+    e = cat.entry(op)
+    if e is None:
+        return f"{op}(fd {fd})"
+    return e.label(a, fd, translate)
 
 
-def result_label(ev: Event, translate: Translate = untranslated) -> str:
+def result_label(ev: Event, translate: Translate = untranslated, ctx: CallContext = NONE) -> str:
     if ev.kind == "burst":
         text = translate("DiagramText", "{size} in {count} calls").format(
             size=size(ev.nbytes), count=ev.count
@@ -107,25 +60,42 @@ def result_label(ev: Event, translate: Translate = untranslated) -> str:
             return translate("DiagramText", "✗ refused: not loopback")
         if ev.error == "EXITED":
             return translate("DiagramText", "✗ the process exited")
+        if ev.error == "SIGKILL":
+            # the call never returned: there is no result, only the end of the process
+            return translate("DiagramText", "= ? never returned (SIGKILL)")
         return f"✗ {ev.error}"
     op = ev.op or ""
-    if op == "socket":
+    e = cat.entry(op)
+    kind = e.result if e is not None else "zero"
+    if kind == "fd":
         return f"fd {ev.fd}"
-    if op == "accept":
+    if kind == "accepted":
         res = ev.result if isinstance(ev.result, dict) else {}
         return f"fd {res.get('fd')} ← {addr(ev.peer)}"
+    if op in ("connect", "connect_ex") and ctx.sock_type == "UDP":
+        # nothing was sent: only the default peer is set (and a port bound, if there was none)
+        if ev.local:
+            return translate("DiagramText", "peer set; bound {address}").format(
+                address=addr(ev.local)
+            )
+        return translate("DiagramText", "peer set")
     if op in ("connect", "connect_ex"):
         return translate("DiagramText", "connected from {address}").format(address=addr(ev.local))
-    if op in ("recv", "recv_into", "recvfrom"):
+    if kind == "bytes" and e is not None and e.data == "in":
         if ev.nbytes == 0 and op != "recvfrom":
             return translate("DiagramText", "0 B: end of stream (EOF)")
         src = f" ← {addr(ev.peer)}" if op == "recvfrom" and ev.peer else ""
         return f"{size(ev.nbytes)} {preview(ev.data, 14)}{src}"
-    if op in ("send", "sendall", "sendto"):
+    if kind == "bytes" and op == "sendto" and ev.local:
+        # the first sendto() on an unbound socket: the kernel chose its address
+        return translate("DiagramText", "{size} sent; the kernel bound {address}").format(
+            size=size(ev.nbytes), address=addr(ev.local)
+        )
+    if kind == "bytes":
         return translate("DiagramText", "{size} sent").format(size=size(ev.nbytes))
-    if op == "getsockopt":
+    if kind == "value":
         return f"= {ev.result}"
-    if op == "select":
+    if kind == "ready":
         res = ev.result if isinstance(ev.result, dict) else {}
         fds = f"r={res.get('r', [])} w={res.get('w', [])}"
         return translate("DiagramText", "ready: {fds}").format(fds=fds)
@@ -140,6 +110,24 @@ def result_label(ev: Event, translate: Translate = untranslated) -> str:
     if op == "bind" and ev.local:
         return translate("DiagramText", "bound {address}").format(address=addr(ev.local))
     return translate("DiagramText", "ok")
+
+
+def evidence_label(blocked: Event | None, translate: Translate = untranslated) -> str:
+    """Where the kernel holds a blocked thread, for the blocked bar: empty if the trace does not
+    say (traces made before the engine read /proc)."""
+    if blocked is None:
+        return ""
+    if blocked.evidence == "kernel" and blocked.kernel_wait:
+        if blocked.syscall:
+            return translate("DiagramText", "asleep in the kernel: {wait}, in {syscall}()").format(
+                wait=blocked.kernel_wait, syscall=blocked.syscall
+            )
+        return translate("DiagramText", "asleep in the kernel: {wait}").format(
+            wait=blocked.kernel_wait
+        )
+    if blocked.evidence == "time":
+        return translate("DiagramText", "measured by time only on this system")
+    return ""
 
 
 def arrow_label(nbytes: int | None, hexdata: str | None) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from socketscope.engine.events import Event, KernelSnapshot
+from socketscope.model import catalogue as cat
 
 
 @dataclass
@@ -44,36 +45,6 @@ class ActorInfo:
     since: float = 0.0  # trace time the current status began
     sock: int | None = None
     error: str | None = None
-
-
-WHY_BLOCKED = {
-    "accept": ("no client has connected yet", "아직 연결한 클라이언트가 없습니다"),
-    "recv": ("no data has arrived yet", "아직 도착한 데이터가 없습니다"),
-    "recv_into": ("no data has arrived yet", "아직 도착한 데이터가 없습니다"),
-    "recvfrom": ("no datagram has arrived yet", "아직 도착한 데이터그램이 없습니다"),
-    "send": (
-        "the send buffer is full: the peer is not reading",
-        "송신 버퍼가 가득 찼습니다: 상대가 읽지 않고 있습니다",
-    ),
-    "sendall": (
-        "the send buffer is full: the peer is not reading",
-        "송신 버퍼가 가득 찼습니다: 상대가 읽지 않고 있습니다",
-    ),
-    "sendto": ("the send buffer is full", "송신 버퍼가 가득 찼습니다"),
-    "connect": (
-        "the handshake has not completed (is the server's accept queue full?)",
-        "handshake가 아직 끝나지 않았습니다 (서버의 accept 큐가 가득 찼나요?)",
-    ),
-    "connect_ex": (
-        "the handshake has not completed",
-        "handshake가 아직 끝나지 않았습니다",
-    ),
-    "select": ("none of its sockets is ready", "준비된 소켓이 없습니다"),
-    "wait_until": (
-        "the scenario makes it wait for another actor",
-        "시나리오가 다른 액터를 기다리게 합니다",
-    ),
-}
 
 
 @dataclass
@@ -194,13 +165,12 @@ class RunState:
         if blocked:
             parts = []
             for a in blocked:
-                why = WHY_BLOCKED.get(a.op or "", ("it is waiting", "기다리는 중입니다"))[
-                    1 if ko else 0
-                ]
-                k = self.sockets[a.sock].kernel if a.sock in self.sockets else None
+                info = self.sockets.get(a.sock) if a.sock is not None else None
+                why = cat.why_blocking_now(a.op, info.type if info else None, lang)
+                k = info.kernel if info is not None else None
                 if k is not None and (
                     (a.op == "accept" and k.accept_q)
-                    or (a.op in ("recv", "recv_into") and k.recv_q)
+                    or (cat.data_dir(a.op) == "in" and k.recv_q and info and info.type == "TCP")
                 ):
                     why = (
                         "그 사이 커널이 받아 두었으니 곧 돌아옵니다"
@@ -208,7 +178,7 @@ class RunState:
                         else "the kernel has just queued what it waits for; it is about to return"
                     )
                 if ko:
-                    parts.append(f"{a.name}은(는) {a.op}()에서 대기 중입니다: {why}.")
+                    parts.append(f"{a.name}은(는) {a.op}()에서 블로킹되어 있습니다: {why}.")
                 else:
                     parts.append(f"{a.name} is blocked in {a.op}(): {why}.")
             return " ".join(parts)
@@ -218,6 +188,8 @@ class RunState:
             return f"다음 호출: {names}" if ko else f"Next: {names}"
         if self.actors and all(a.status == "finished" for a in self.actors.values()):
             if ko:
-                return f"실행이 끝났습니다: 호출 {self.calls}번, 그중 {self.blocked_calls}번 대기."
+                return (
+                    f"실행이 끝났습니다: 호출 {self.calls}번, 그중 {self.blocked_calls}번 블로킹."
+                )
             return f"The run is over: {self.calls} calls, {self.blocked_calls} of them blocked."
         return ""

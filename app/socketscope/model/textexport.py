@@ -7,6 +7,7 @@ a note; the kernel's handshake, data and FIN/RST are messages between actors, in
 from __future__ import annotations
 
 from socketscope.engine.trace import Trace
+from socketscope.model import catalogue as cat
 from socketscope.model.diagram import DiagramLayout
 from socketscope.model.labels import duration
 
@@ -24,10 +25,15 @@ def _items(trace: Trace) -> tuple[list[str], list[_Item]]:
     for s in lay.spans:
         if s.row1 is not None:
             who = lay.lanes[s.lane]
-            items.append(
-                (s.row1, 2, "note", (who, f"blocked {duration(s.duration or 0)} in {s.op}()"))
-            )
-            items.append((s.row1, 3, "call", (who, f"{s.op}() returns → {s.box.result}")))
+            note = f"blocked {duration(s.duration or 0)} in {s.op}()"
+            if s.evidence:
+                note += f" · {s.evidence}"
+            items.append((s.row1, 2, "note", (who, note)))
+            if s.box.error in cat.NEVER_RETURNED:
+                # the process ended inside the call: there is no return to show
+                items.append((s.row1, 3, "call", (who, f"{s.op}() {s.box.result}")))
+            else:
+                items.append((s.row1, 3, "call", (who, f"{s.op}() returns → {s.box.result}")))
     for a in lay.arrows:
         kind = (
             "dashed" if a.kind in ("handshake", "fin", "rst", "wake", "kill", "dgram") else "solid"

@@ -30,15 +30,19 @@ SUMMARY = {
         "Server 2 has no handler and is killed with SIGKILL, which no program can catch: its "
         "port is free all the same, because the kernel closes every socket of a process that "
         "exits. What a forced exit can leave behind is TIME_WAIT of closed connections, which is "
-        "why servers set SO_REUSEADDR."
+        "why servers set SO_REUSEADDR. (Python runs the handler later, between bytecodes; a C "
+        "handler runs at once and may call only async-signal-safe functions, such as close() and "
+        "_exit().)"
     ),
     "ko": (
         "서버마다 별도의 프로세스에서 실행됩니다. 서버 1은 강의 노트의 팁대로 SIGTERM/SIGINT "
-        "핸들러를 설치해 듣기 소켓을 닫고 종료합니다. 운영자가 accept()에서 기다리는 서버 1에 실제 "
+        "핸들러를 설치해 리스닝 소켓을 닫고 종료합니다. 운영자가 accept()에서 블로킹된 서버 1에 실제 "
         "SIGTERM을 보내면, 포트를 다시 bind할 수 있습니다. 서버 2는 핸들러 없이 SIGKILL로 죽는데, "
         "SIGKILL은 어떤 프로그램도 잡을 수 없습니다. 그래도 포트는 풀립니다: 프로세스가 끝나면 커널이 "
         "그 소켓을 모두 닫기 때문입니다. 강제 종료 뒤에 남을 수 있는 것은 닫힌 연결의 TIME_WAIT이고, "
-        "그래서 서버는 SO_REUSEADDR를 설정합니다."
+        "그래서 서버는 SO_REUSEADDR를 설정합니다. (파이썬은 핸들러를 나중에 바이트코드 사이에서 "
+        "실행하지만, C의 핸들러는 곧바로 실행되므로 close()나 _exit() 같은 비동기 시그널 안전 함수만 "
+        "부를 수 있습니다.)"
     ),
 }
 NOTICE = {
@@ -48,9 +52,9 @@ NOTICE = {
         "A handler is still good practice (flush data, say goodbye), but the kernel frees sockets.",
     ],
     "ko": [
-        "서버 1이 accept()에서 대기하는 중에 시그널이 옵니다: 핸들러가 실행되고 close()합니다.",
+        "서버 1이 accept()에서 블로킹되어 있을 때 시그널이 옵니다: 핸들러가 실행되고 close()합니다.",
         "SIGKILL은 잡을 수 없지만 커널이 서버 2의 소켓을 닫습니다: 포트를 bind할 수 있습니다.",
-        "그래도 핸들러는 좋은 습관입니다 (데이터 정리, 작별 인사). 소켓은 커널이 풉니다.",
+        "그래도 핸들러는 좋은 습관입니다 (데이터 정리, 상대에게 종료 알림). 소켓은 커널이 풉니다.",
     ],
 }
 

@@ -20,9 +20,9 @@ SUMMARY = {
     ),
     "ko": (
         "서버는 listen(1)을 호출하고 아직 accept하지 않습니다. 클라이언트 1과 2가 connect합니다: "
-        "커널끼리 handshake를 마치면 accept() 전에 connect()가 돌아오고, 연결은 accept 큐에서 "
-        "기다립니다 (리눅스는 backlog + 1 = 2개를 받아 줍니다). 큐가 가득 차서 클라이언트 3의 SYN은 "
-        "버려지고, connect()는 SYN_SENT 상태로 기다립니다. 서버가 accept하면 자리가 생기고, "
+        "커널끼리 핸드셰이크를 마치면 accept() 전에 connect()가 돌아오고, 연결은 accept 큐에서 "
+        "기다립니다 (리눅스는 accept 큐에 backlog + 1 = 2개까지 넣어 둡니다). 큐가 가득 차서 클라이언트 3의 SYN은 "
+        "버려지고, connect()는 SYN_SENT 상태로 블로킹됩니다. 서버가 accept하면 자리가 생기고, "
         "클라이언트 3은 약 1초 뒤 커널이 SYN을 다시 보낼 때 들어옵니다."
     ),
 }
@@ -33,9 +33,9 @@ NOTICE = {
         "Client 3 is blocked in connect() in SYN_SENT until there is room, then waits for the SYN retry.",
     ],
     "ko": [
-        "connect()는 accept()보다 먼저 돌아옵니다: handshake는 서버 프로그램이 아니라 커널이 합니다.",
-        "listen 소켓의 accept 큐 게이지가 한도(2/2)에 닿습니다.",
-        "클라이언트 3은 자리가 날 때까지 SYN_SENT 상태로 connect()에서 대기하고, SYN 재전송을 기다립니다.",
+        "connect()는 accept()보다 먼저 돌아옵니다: 핸드셰이크는 서버 프로그램이 아니라 커널이 합니다.",
+        "리스닝 소켓의 accept 큐 게이지가 한도(2/2)에 닿습니다.",
+        "클라이언트 3은 자리가 날 때까지 SYN_SENT 상태로 connect()에서 블로킹되고, SYN 재전송을 기다립니다.",
     ],
 }
 

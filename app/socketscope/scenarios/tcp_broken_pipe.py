@@ -13,12 +13,14 @@ SUMMARY = {
     "en": (
         "The server accepts and closes at once. The client does not notice and sends: the first "
         "send() succeeds, because it only puts bytes into the client's send buffer. The server's "
-        "kernel answers those bytes with RST. The second send() then fails with EPIPE."
+        "kernel answers those bytes with RST. The second send() then fails with EPIPE (not "
+        "ECONNRESET: the RST came after the server's FIN, in CLOSE_WAIT)."
     ),
     "ko": (
-        "서버는 accept하자마자 close합니다. 클라이언트는 모르고 send합니다: 첫 send()는 성공합니다. "
+        "서버는 accept하자마자 close합니다. 클라이언트는 이를 모른 채 send합니다: 첫 send()는 성공합니다. "
         "바이트를 클라이언트 송신 버퍼에 넣기만 하기 때문입니다. 서버 커널은 그 바이트에 RST로 답하고, "
-        "두 번째 send()는 EPIPE로 실패합니다."
+        "두 번째 send()는 EPIPE로 실패합니다 (RST가 서버의 FIN 뒤, CLOSE_WAIT에서 왔으므로 "
+        "ECONNRESET이 아닙니다)."
     ),
 }
 NOTICE = {

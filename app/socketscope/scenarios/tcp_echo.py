@@ -18,8 +18,8 @@ SUMMARY = {
     ),
     "ko": (
         "서버는 소켓을 만들고 포트에 bind하고 listen한 뒤, 클라이언트가 연결할 때까지 "
-        "accept()에서 대기(blocking)합니다. 클라이언트는 소켓을 만들고 connect하며, 3-way "
-        "handshake는 커널이 처리합니다. 클라이언트가 메시지를 보내면 서버가 읽어서 그대로 "
+        "accept()에서 블로킹됩니다. 클라이언트는 소켓을 만들고 connect하며, 3-way "
+        "핸드셰이크는 커널이 처리합니다. 클라이언트가 메시지를 보내면 서버가 읽어서 그대로 "
         "돌려보내고, 양쪽 모두 close합니다."
     ),
 }
@@ -30,9 +30,9 @@ NOTICE = {
         "accept() returns a new socket for the connection; the listening socket stays open.",
     ],
     "ko": [
-        "accept()는 클라이언트의 connect()가 도착할 때까지 대기합니다.",
-        "connect()는 커널이 handshake를 마치면 돌아옵니다. accept()를 기다리지 않습니다.",
-        "accept()는 연결용 새 소켓을 돌려주고, 듣기(listen) 소켓은 그대로 열려 있습니다.",
+        "accept()는 클라이언트의 connect()가 도착할 때까지 블로킹됩니다.",
+        "connect()는 커널이 핸드셰이크를 마치면 돌아옵니다. accept()를 기다리지 않습니다.",
+        "accept()는 연결용 새 소켓을 돌려주고, 리스닝 소켓은 그대로 열려 있습니다.",
     ],
 }
 

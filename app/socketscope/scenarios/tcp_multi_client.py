@@ -34,8 +34,8 @@ NOTICE = {
         "One slow client does not hold up the others: Handler 1 waits in recv() on its own thread.",
     ],
     "ko": [
-        "듣기 소켓은 서버에 남고, 연결된 소켓은 각각 처리기에게 갑니다.",
-        "처리기들이 클라이언트와 주고받는 동안 서버는 다시 accept()에 있습니다.",
+        "리스닝 소켓은 서버에 남고, 연결된 소켓은 각각 핸들러 스레드에게 갑니다.",
+        "핸들러 스레드들이 클라이언트와 주고받는 동안 서버는 다시 accept()에 있습니다.",
         "C에서는 accept() 뒤에 pthread_create()(또는 fork())를 씁니다.",
         "느린 클라이언트 하나가 다른 클라이언트를 막지 않습니다: 핸들러 1은 자기 스레드에서 recv()를 기다립니다.",
     ],

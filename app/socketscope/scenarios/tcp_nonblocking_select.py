@@ -28,9 +28,9 @@ SUMMARY = {
     ),
     "ko": (
         "setblocking(False)이면 호출은 기다리지 않습니다: 돌려줄 것이 없는 accept()와 recv()는 곧바로 "
-        "EAGAIN으로 실패하고, connect()는 handshake가 진행되는 동안 EINPROGRESS를 돌려줍니다. "
+        "EAGAIN으로 실패하고, connect()는 핸드셰이크가 진행되는 동안 EINPROGRESS를 돌려줍니다. "
         "프로그램은 select()에서 기다리고, select()는 소켓이 준비되면 돌아옵니다: 클라이언트가 오면 "
-        "listen 소켓이, 데이터가 오면 연결 소켓이, handshake가 끝나면 연결 중인 소켓이."
+        "리스닝 소켓이, 데이터가 오면 연결 소켓이, 핸드셰이크가 끝나면 연결 중인 소켓이."
     ),
 }
 NOTICE = {
@@ -41,7 +41,7 @@ NOTICE = {
     ],
     "ko": [
         'EAGAIN과 EINPROGRESS는 실패가 아닙니다: "아직 아니니 나중에 다시"라는 뜻입니다.',
-        "대기하는 것은 select()뿐입니다: 스레드 하나가 여러 소켓을 한꺼번에 기다리는 방법입니다.",
+        "블로킹되는 것은 select()뿐입니다: 스레드 하나가 여러 소켓을 한꺼번에 기다리는 방법입니다.",
         "select()가 쓰기 가능이라고 하면, SO_ERROR로 connect() 성공 여부를 확인합니다.",
     ],
 }

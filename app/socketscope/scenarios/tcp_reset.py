@@ -19,7 +19,7 @@ SUMMARY = {
     ),
     "ko": (
         "클라이언트가 SO_LINGER를 (켜짐, 0초)로 설정하고 close합니다. 정상적인 FIN 대신 커널이 "
-        "RST를 보냅니다: 연결이 즉시 끊기고 TIME_WAIT도 남지 않습니다. recv()에서 대기하던 서버는 "
+        "RST를 보냅니다: 연결이 즉시 끊기고 TIME_WAIT도 남지 않습니다. recv()에서 블로킹되어 있던 서버는 "
         "ECONNRESET을 받습니다."
     ),
 }

@@ -529,6 +529,20 @@ class SequenceDiagram(QAbstractScrollArea):
             lx = x - self.box_w() / 2 - text_w - 4  # no room on the right: the left side
         rect = QRectF(lx, mid - fm.height() / 2, text_w, fm.height())
         self._span_labels.append((rect, "  " + label, font))
+        if span.evidence:
+            # where the kernel holds the thread: a second, smaller line, kept clear of the next
+            # lane's boxes (cut short there; the inspector has it whole)
+            small = self._font(11)
+            sfm = QFontMetricsF(small)
+            last = span.lane + 1 >= len(self.layout_model.lanes)
+            right = (
+                self.viewport().width() if last else self.x_of(span.lane + 1) - self.box_w() / 2 - 4
+            )
+            room = right - lx if lx > x else x - self.box_w() / 2 - 4 - lx
+            text = sfm.elidedText("  " + span.evidence, Qt.TextElideMode.ElideRight, room - 4)
+            if text.strip() and room > sfm.horizontalAdvance("  …") + 4:
+                w = sfm.horizontalAdvance(text) + 4
+                self._span_labels.append((QRectF(lx, rect.bottom(), w, sfm.height()), text, small))
 
     def _paint_wake(self, p: QPainter, span: BlockedSpan, now: float) -> None:
         """The row where a blocked call returned: its result, where the wait ended."""

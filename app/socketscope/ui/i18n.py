@@ -34,11 +34,21 @@ def qm_file(lang: str) -> Path:
     )
 
 
+_language = ["en"]
+
+
+def current() -> str:
+    """The interface language installed last: for the content texts the window shows from the
+    model's catalogue, which carries both languages itself."""
+    return _language[0]
+
+
 def install(lang: str) -> str | None:
     """Switch the interface to ``lang``; returns a message if its translation is missing."""
     app = QCoreApplication.instance()
     if app is None:
         return None
+    _language[0] = lang
     for t in _installed:
         QCoreApplication.removeTranslator(t)
     _installed.clear()

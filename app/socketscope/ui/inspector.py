@@ -15,9 +15,10 @@ from PySide6.QtWidgets import (
 )
 
 from socketscope.engine.events import Event
-from socketscope.model.labels import addr
+from socketscope.model import catalogue as cat
+from socketscope.model.labels import addr, evidence_label
 from socketscope.model.state import RunState, SocketInfo
-from socketscope.ui import theme
+from socketscope.ui import i18n, theme
 from socketscope.ui.hexview import HexView
 
 
@@ -95,6 +96,12 @@ class SocketInspector(QWidget):
         self.queue_note.setWordWrap(True)
         g.addRow(self.queue_note)
         outer.addWidget(self.gauges)
+        # where the kernel holds the selected call's thread, when it is blocked
+        self.blocking = QLabel("")
+        self.blocking.setObjectName("inspectorBlocking")
+        self.blocking.setWordWrap(True)
+        self.blocking.setVisible(False)
+        outer.addWidget(self.blocking)
         self.call_box = QGroupBox()
         cb = QVBoxLayout(self.call_box)
         self.call_hex = HexView()
@@ -142,8 +149,10 @@ class SocketInspector(QWidget):
         ret: Event | None,
         events: list[Event],
         cursor: int,
+        blocked: Event | None = None,
     ) -> None:
         self.sock_id = sock_id
+        self._show_blocking(blocked)
         info = state.sockets.get(sock_id) if sock_id is not None else None
         if info is None:
             self.title.setText(self.tr("Select a call or a socket"))
@@ -162,6 +171,23 @@ class SocketInspector(QWidget):
                 gauge.set_lane(lane)
         self._fill(info)
         self._bytes(info, ret, events, cursor)
+
+    def _show_blocking(self, blocked: Event | None) -> None:
+        """The selected call's blocking evidence: where the kernel holds its thread and what that
+        wait channel means, or that only time could tell."""
+        said = evidence_label(blocked, i18n.translate)
+        if not said:
+            self.blocking.setText("")
+            self.blocking.setVisible(False)
+            return
+        assert blocked is not None
+        lines = [self.tr("{op}() blocked: {evidence}").format(op=blocked.op, evidence=said)]
+        if blocked.evidence == "kernel":
+            meaning = cat.wait_channel(blocked.kernel_wait, i18n.current())
+            if meaning:
+                lines.append(meaning)
+        self.blocking.setText("\n".join(lines))
+        self.blocking.setVisible(True)
 
     def _fill(self, s: SocketInfo) -> None:
         k = s.kernel
@@ -240,7 +266,7 @@ class SocketInspector(QWidget):
         for ev in events[:cursor]:
             if ev.conn != s.conn or ev.dir != direction or ev.range is None:
                 continue
-            if not (ev.op or "").startswith("send") or ev.kind not in ("return", "burst"):
+            if cat.data_dir(ev.op) != "out" or ev.kind not in ("return", "burst"):
                 continue
             a, b = ev.range
             chunk = bytes.fromhex(ev.data or "")

@@ -29,8 +29,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from socketscope.cform import SIGNATURES, c_line
+from socketscope.cform import c_args, c_line, signature
 from socketscope.engine.events import Event
+from socketscope.model.context import NONE, CallContext
 from socketscope.model.explain import explain
 from socketscope.ui import theme
 
@@ -181,7 +182,14 @@ class LessonPanel(QWidget):
                 self.code.setTextCursor(QTextCursor(block))
                 self.code.ensureCursorVisible()
 
-    def show_call(self, call: Event | None, ret: Event | None, blocked: bool = False) -> None:
+    def show_call(
+        self,
+        call: Event | None,
+        ret: Event | None,
+        blocked: bool = False,
+        ctx: CallContext = NONE,
+        blocked_ev: Event | None = None,
+    ) -> None:
         ev = call or ret
         if ev is None:
             self.signature.setText("")
@@ -189,13 +197,11 @@ class LessonPanel(QWidget):
             self.explanation.setPlainText("")
             return
         op = ev.op or ""
-        self.signature.setText(SIGNATURES.get(op, ""))
+        self.signature.setText(signature(op, self.lang))
         if call is not None and ret is not None and ret.kind == "return":
-            self.c_call.setText(c_line(call, ret))
+            self.c_call.setText(c_line(call, ret, ctx))
         elif call is not None:
-            from socketscope.cform import c_args
-
             self.c_call.setText(c_args(call, None) + "  …")
         else:
             self.c_call.setText("")
-        self.explanation.setPlainText(explain(call, ret, self.lang, blocked))
+        self.explanation.setPlainText(explain(call, ret, self.lang, blocked, ctx, blocked_ev))

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from socketscope.engine import TraceError
+from socketscope.engine.events import Event
 from socketscope.engine.scenario import Scenario, ScenarioError, builtin_scenarios, load_file
 from socketscope.model.diagram import Box
 from socketscope.model.study import Question, Score, outcome, question_for
@@ -791,9 +792,27 @@ class MainWindow(QMainWindow):
                     sock = ev.new_sock or ev.sock
                     ret = ret or ev
                     break
-        self.inspector.show_socket(state, sock, ret, s.events, s.cursor)
+        self.inspector.show_socket(
+            state,
+            sock,
+            ret,
+            s.events,
+            s.cursor,
+            blocked=self._blocked_evidence(box),
+        )
         self._update_lesson(box)
         self._update_status()
+
+    def _blocked_evidence(self, box: Box | None) -> Event | None:
+        """The blocked event of the selected call, else of the newest call blocked now: the
+        inspector says where the kernel holds its thread."""
+        cur = self.session.cursor_seq
+        if box is None:
+            now = [
+                b for b in self.session.layout.boxes if b.blocked_at(cur) and not b.returned_at(cur)
+            ]
+            box = now[-1] if now else None
+        return box.blocked_ev if box is not None and box.blocked_at(cur) else None
 
     def set_theme(self, name: str, save: bool = False) -> None:
         """The window's theme (lecture mode may show its own until it ends)."""
@@ -848,7 +867,13 @@ class MainWindow(QMainWindow):
             self.lesson.show_call(None, None)
         else:
             ret = box.ret if box.returned_at(cur) else None
-            self.lesson.show_call(box.call, ret, blocked=ret is None and box.blocked_at(cur))
+            self.lesson.show_call(
+                box.call,
+                ret,
+                blocked=ret is None and box.blocked_at(cur),
+                ctx=box.ctx,
+                blocked_ev=box.blocked_ev if box.blocked_at(cur) else None,
+            )
         lines: dict[int, int] = {}
         seen: set[str] = set()
         for ev in reversed(s.events[: s.cursor]):

@@ -36,12 +36,28 @@
         <translation>✗ 프로세스가 종료됨</translation>
     </message>
     <message>
+        <source>= ? never returned (SIGKILL)</source>
+        <translation>= ? 돌아오지 않음 (SIGKILL)</translation>
+    </message>
+    <message>
+        <source>peer set; bound {address}</source>
+        <translation>상대 지정됨; {address}에 bind됨</translation>
+    </message>
+    <message>
+        <source>peer set</source>
+        <translation>상대 지정됨</translation>
+    </message>
+    <message>
         <source>connected from {address}</source>
         <translation>연결됨, 내 주소 {address}</translation>
     </message>
     <message>
         <source>0 B: end of stream (EOF)</source>
         <translation>0 B: 스트림 끝 (EOF)</translation>
+    </message>
+    <message>
+        <source>{size} sent; the kernel bound {address}</source>
+        <translation>{size} 보냄; 커널이 {address}에 bind함</translation>
     </message>
     <message>
         <source>{size} sent</source>
@@ -74,6 +90,18 @@
     <message>
         <source>ok</source>
         <translation>성공</translation>
+    </message>
+    <message>
+        <source>asleep in the kernel: {wait}, in {syscall}()</source>
+        <translation>커널 안에서 잠듦: {syscall}() 안의 {wait}</translation>
+    </message>
+    <message>
+        <source>asleep in the kernel: {wait}</source>
+        <translation>커널 안에서 잠듦: {wait}</translation>
+    </message>
+    <message>
+        <source>measured by time only on this system</source>
+        <translation>이 시스템에서는 시간으로만 측정함</translation>
     </message>
     <message>
         <source>datagram #{n} dropped</source>
@@ -696,6 +724,10 @@
     <message>
         <source>Socket #{id} of {actor}</source>
         <translation>{actor}의 소켓 #{id}</translation>
+    </message>
+    <message>
+        <source>{op}() blocked: {evidence}</source>
+        <translation>{op}() 블로킹: {evidence}</translation>
     </message>
     <message>
         <source>not available on this system</source>
