@@ -165,3 +165,19 @@ def test_strace_shows_accept4_asleep_not_poll(tmp_path: Path) -> None:
     slept = max(float(x) for x in accepts + resumed)
     assert slept > 0.0005, "accept4() returned at once: it did not wait in the kernel"
     assert not re.search(rf"poll\(\[\{{fd={fd},", text), "the engine waited in poll()"
+
+
+@linux_only
+def test_the_socket_table_shows_syn_sent_with_its_port_during_the_blocked_connect() -> None:
+    from socketscope.model.state import RunState
+
+    t = run("tcp-backlog")
+    ret = next(e for e in t.of("return", "connect") if e.actor == "Client 3")
+    syn = next(
+        e
+        for e in t.events
+        if e.kind == "kernel" and e.sock == ret.sock and e.kernel and e.kernel.state == "SYN_SENT"
+    )
+    cursor = t.events.index(syn) + 1
+    info = RunState.at(t.events, cursor, list(t.header["actors"])).sockets[syn.sock or 0]
+    assert info.state == "SYN_SENT" and info.local == tuple(syn.local or ())

@@ -104,7 +104,11 @@ class RunState:
         elif kind == "burst":
             self.calls += ev.count or 0
         elif kind == "kernel" and ev.sock in self.sockets and ev.kernel is not None:
-            self.sockets[ev.sock].kernel = ev.kernel
+            info = self.sockets[ev.sock]
+            info.kernel = ev.kernel
+            if ev.local is not None and info.local is None:
+                # the address the kernel gave it before the call returned (SYN_SENT's port)
+                info.local = tuple(ev.local)  # type: ignore[assignment]
         elif kind == "error":
             a.error = ev.message
             self.errors += 1
