@@ -21,6 +21,7 @@ from socketscope.model.labels import (
     result_label,
     untranslated,
 )
+from socketscope.model.messages import message_text
 
 R = TypeVar("R", bound=tuple[Any, ...])
 ArrowKind = Literal["handshake", "data", "dgram", "fin", "rst", "wake", "kill"]
@@ -245,7 +246,7 @@ class DiagramLayout:
             self._on_kernel(ev)
         elif kind in ("error", "signal"):
             row = self._new_row(ev.seq)
-            self.marks.append(Mark(kind, lane, row, ev.seq, ev.message or ""))
+            self.marks.append(Mark(kind, lane, row, ev.seq, message_text(ev, self.translate)))
             kill = self._kills.pop(ev.actor, None)
             if kill is not None:
                 k_lane, k_row, signame = kill

@@ -19,6 +19,7 @@ from socketscope.model.labels import addr
 from socketscope.model.state import RunState, SocketInfo
 from socketscope.ui import theme
 from socketscope.ui.hexview import HexView
+from socketscope.ui.sockets_table import state_text
 
 
 class QueueGauge(QProgressBar):
@@ -173,7 +174,7 @@ class SocketInspector(QWidget):
         self.fields["state"].setText(
             s.state
             if s.type == "TCP"
-            else self.tr("{state} (UDP has no connection state)").format(state=s.state)
+            else self.tr("{state} (UDP has no connection state)").format(state=state_text(s.state))
         )
         opts = ", ".join(f"{k_} = {v}" for k_, v in s.options.items())
         mode = self.tr("blocking") if s.blocking else self.tr("non-blocking")

@@ -670,10 +670,26 @@ class MainWindow(QMainWindow):
         try:
             scenario = load_file(path)
         except ScenarioError as e:
-            QMessageBox.warning(self, self.tr("Cannot open scenario"), str(e))
+            self.problem(
+                self.tr("Cannot open scenario"),
+                self.tr("This scenario could not be loaded. Where and why:"),
+                str(e),
+            )
             return False
         self.session.load_scenario(scenario)
         return True
+
+    def problem(self, title: str, frame: str, detail: str) -> None:
+        """An error dialog: the sentence in the interface language, then the detail as the
+        engine or the OS gave it (file:line and what is wrong there), which stays as it is."""
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, title, frame, QMessageBox.StandardButton.Ok, self
+        )
+        box.setObjectName("problem")
+        box.setInformativeText(detail)
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.exec()
+        box.deleteLater()
 
     def open_trace_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -686,7 +702,11 @@ class MainWindow(QMainWindow):
         try:
             self.session.load_trace(path)
         except TraceError as e:
-            QMessageBox.warning(self, self.tr("Cannot open trace"), str(e))
+            self.problem(
+                self.tr("Cannot open trace"),
+                self.tr("This file could not be read as a SocketScope trace. Where and why:"),
+                str(e),
+            )
             return False
         return True
 
@@ -738,7 +758,11 @@ class MainWindow(QMainWindow):
             self._on_message(self.tr("Export cancelled."))
             return False
         except OSError as e:
-            QMessageBox.warning(self, self.tr("Cannot export"), f"{path}: {e.strerror or e}")
+            self.problem(
+                self.tr("Cannot export"),
+                self.tr("The export could not be written:"),
+                f"{path}: {e.strerror or e}",
+            )
             return False
         finally:
             dialog.close()
@@ -757,8 +781,10 @@ class MainWindow(QMainWindow):
             try:
                 self.session.save_trace(path, with_cursor=with_cursor)
             except OSError as e:
-                QMessageBox.warning(
-                    self, self.tr("Cannot save trace"), f"{path}: {e.strerror or e}"
+                self.problem(
+                    self.tr("Cannot save trace"),
+                    self.tr("The trace could not be saved:"),
+                    f"{path}: {e.strerror or e}",
                 )
 
     # --- refresh ---------------------------------------------------------------------------------

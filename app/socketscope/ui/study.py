@@ -380,17 +380,19 @@ class QuestionDialog(QDialog):
 def verdict_text(v: Verdict, lang: str) -> str:
     """The verdict in one or two lines: right or wrong, what happened, and why."""
     op = v.question.op
-    tr = QCoreApplication.translate
+    translate = QCoreApplication.translate
     if v.pending:
-        return tr("StudyMode", "⏳ {op}() is blocked: the answer comes when it returns.").format(
+        return translate(
+            "StudyMode", "⏳ {op}() is blocked: the answer comes when it returns."
+        ).format(op=op)
+    if v.right is None:
+        return translate("StudyMode", "{op}() never returned: this question is not scored.").format(
             op=op
         )
-    if v.right is None:
-        return tr("StudyMode", "{op}() never returned: this question is not scored.").format(op=op)
     if v.right:
-        head = tr("StudyMode", "✓ Right: {truth}.").format(truth=v.truth(lang))
+        head = translate("StudyMode", "✓ Right: {truth}.").format(truth=v.truth(lang))
     else:
-        head = tr("StudyMode", "✗ Not quite: {truth}.").format(truth=v.truth(lang))
+        head = translate("StudyMode", "✗ Not quite: {truth}.").format(truth=v.truth(lang))
     line = v.why.get(lang) or v.why.get("en", "")
     return f"{head}\n{line}" if line else head
 
