@@ -142,3 +142,36 @@ def gui_window(qtbot: Any) -> Iterator[Any]:
     assert not w.session._timer.isActive(), "the bridge timer outlived the window"
     assert not w.diagram._anim_timer.isActive(), "the animation timer outlived the window"
     assert not [t for t in engine_threads() if t.is_alive()], "engine threads outlived the window"
+
+
+def read_modal(qtbot: Any, open_it: Callable[[], object]) -> tuple[object, list[str]]:
+    """Call ``open_it()``, which opens a modal dialog, read the dialog as the user sees it and
+    close it. Returns what ``open_it`` returned and the texts: the title, the main text, then
+    ``"informative:"`` and the detail of a message box, then the other labels and buttons."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QMessageBox
+
+    seen: list[str] = []
+
+    def read() -> None:
+        d = QApplication.activeModalWidget()
+        if d is None:
+            QTimer.singleShot(10, read)
+            return
+        seen.append(d.windowTitle())
+        detail = ""
+        if isinstance(d, QMessageBox):
+            detail = d.informativeText()  # the file:line detail, as the engine or OS said it
+            seen.extend([d.text(), "informative:" + detail])
+        seen.extend(
+            lab.text()
+            for lab in d.findChildren(QLabel)
+            if lab.isVisibleTo(d) and lab.text() != detail
+        )
+        seen.extend(b.text() for b in d.findChildren(QAbstractButton))
+        d.reject()
+
+    QTimer.singleShot(0, read)
+    result = open_it()
+    qtbot.waitUntil(lambda: bool(seen), timeout=3000)
+    return result, seen

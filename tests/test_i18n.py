@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from conftest import read_modal
 from socketscope.ui import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +34,10 @@ def test_lupdate_finds_no_unfinished_or_new_korean_strings(tmp_path: Path) -> No
     pkg = ROOT / "app" / "socketscope"
     # the same sources as `make i18n`: the interface, and the diagram's own words
     sources = sorted(str(p) for p in (pkg / "ui").glob("*.py"))
-    sources += [str(pkg / "model" / n) for n in ("labels.py", "diagram.py", "catalogue.py")]
+    sources += [
+        str(pkg / "model" / n)
+        for n in ("labels.py", "diagram.py", "catalogue.py", "messages.py")
+    ]
     out = subprocess.run(
         [str(lupdate), "-locations", "none", *sources, "-ts", str(copy)],
         capture_output=True,
@@ -183,3 +187,127 @@ def test_language_defaults_to_the_system_locale(qapp: Any, monkeypatch: Any) -> 
     assert i18n.system_language() == "ko" and Settings().language() == "ko"
     monkeypatch.setattr(QLocale, "system", staticmethod(lambda: QLocale("de_DE")))
     assert Settings().language() == "en"
+
+
+def _korean_window_texts(w: Any) -> list[str]:
+    """What the window shows, with the table's cells and every widget's tooltip; the lesson's
+    actor names are names, not prose, so they are left out."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QWidget
+
+    texts = _visible_texts(w)
+    texts += [wd.toolTip() for wd in w.findChildren(QWidget) if wd.toolTip()]
+    model = w.table_model
+    texts += [
+        str(model.data(model.index(r, c), Qt.ItemDataRole.DisplayRole))
+        for r in range(model.rowCount())
+        for c in range(model.columnCount())
+    ]
+    names = sorted(w.session.actors, key=len, reverse=True)
+    out = []
+    for t in texts:
+        for name in names:
+            t = t.replace(name, "")
+        out.append(t)
+    return out
+
+
+def _modal_texts(qtbot: Any, open_it: Any) -> list[str]:
+    return read_modal(qtbot, open_it)[1]
+
+
+@pytest.mark.gui
+def test_no_english_in_korean_dialogs_table_tooltips_and_process_actors(
+    qtbot: Any, gui_window: Any, tmp_path: Path
+) -> None:
+    """signal-cleanup (process actors, a SIGKILL) run to the end in Korean: the diagram's boxes,
+    arrows and marks, the sockets table, every tooltip, and the error dialogs' sentences."""
+    from PySide6.QtCore import QEvent, QPoint, Qt
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QApplication, QToolTip
+
+    from socketscope.engine.scenario import get
+
+    w = gui_window
+    w.act_language["ko"].trigger()
+    w.session.load_scenario(get("signal-cleanup"))
+    w.session.set_speed(100)
+    w.session.toggle_run()
+    qtbot.waitUntil(lambda: w.session.finished and w.session._finished_sent, timeout=20000)
+    lay = w.session.layout
+    assert any("SIGKILL" in m.text for m in lay.marks), "the kill is drawn"
+    killed = next(e for e in w.session.events if e.code == "killed")
+    assert killed.params == {"signal": "SIGKILL"}
+    assert killed.message == "the process was killed by SIGKILL", "the CLI keeps its English"
+    drawn = [b.result for b in lay.boxes] + [a.label for a in lay.arrows]
+    drawn += [m.text for m in lay.marks]
+    leftover = _english_words(drawn)
+    assert not leftover, f"English on the Korean diagram: {sorted(leftover)}"
+    qtbot.waitUntil(lambda: w.table_model.rowCount() > 0, timeout=3000)
+    m = w.table_model
+    headers = [m.headerData(c, Qt.Orientation.Horizontal) for c in range(m.columnCount())]
+    assert "수신 큐" in headers and "액터" in headers
+    qtbot.waitUntil(lambda: not w._panels_timer.isActive(), timeout=3000)
+    leftover = _english_words(_korean_window_texts(w))
+    assert not leftover, f"English in the Korean window: {sorted(leftover)}"
+    # the diagram's tooltips, as the mouse asks for them
+    d = w.diagram
+    d.verticalScrollBar().setValue(0)
+    box = next(b for b in lay.boxes if b.blocked and b.ret is not None and b.ret.ok)
+    d.verticalScrollBar().setValue(int(max(0, d.y_of(box.row) - d.viewport().height() / 2)))
+    pos = QPoint(int(d.x_of(box.lane)), int(d.y_of(box.row)))
+    QApplication.sendEvent(
+        d.viewport(), QHelpEvent(QEvent.Type.ToolTip, pos, d.viewport().mapToGlobal(pos))
+    )
+    tip = QToolTip.text()
+    assert "블로킹" in tip and "시나리오" in tip, tip
+    assert not _english_words([tip]), tip
+    # an error dialog: the sentence in Korean, the file:line detail kept as it is
+    bad = tmp_path / "broken.jsonl"
+    bad.write_text('{"format": "socketscope-trace", "version": 1}\n{not json\n', encoding="utf-8")
+    texts = _modal_texts(qtbot, lambda: w.open_trace_file(str(bad)))
+    informative = [t for t in texts if t.startswith("informative:")]
+    assert informative and f"{bad}:2" in informative[0], texts
+    prose = [t for t in texts if not t.startswith("informative:")]
+    assert any("트레이스" in t for t in prose)
+    leftover = _english_words(prose)
+    assert not leftover, f"English in the Korean error dialog: {sorted(leftover)}"
+    texts = _modal_texts(qtbot, lambda: w.open_scenario_file(str(tmp_path / "none.py")))
+    prose = [t for t in texts if not t.startswith("informative:")]
+    assert not _english_words(prose), prose
+
+
+@pytest.mark.gui
+def test_study_question_and_verdict_in_korean(qtbot: Any, gui_window: Any) -> None:
+    """The question, its choices and the verdict with its why, all in Korean."""
+    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtWidgets import QApplication, QPushButton
+
+    from socketscope.engine.scenario import get
+    from socketscope.ui.app import settled
+
+    w = gui_window
+    w.act_language["ko"].trigger()
+    w.session.load_scenario(get("tcp-echo"))
+    w.set_study(True)
+    qtbot.waitUntil(lambda: settled(w), timeout=5000)
+    w.activateWindow()
+    qtbot.keyClick(w.diagram, Qt.Key.Key_Right)  # socket(): no question
+    qtbot.waitUntil(lambda: settled(w) and len(w.session.events) > 3, timeout=5000)
+    seen: list[str] = []
+
+    def answer() -> None:
+        d = QApplication.activeModalWidget()
+        if d is None:
+            QTimer.singleShot(10, answer)
+            return
+        seen.extend(b.text() for b in d.findChildren(QPushButton))
+        seen.append(d.windowTitle())
+        d.findChild(QPushButton, "choice-ok").click()
+
+    QTimer.singleShot(0, answer)
+    qtbot.keyClick(w.diagram, Qt.Key.Key_Right)  # bind(): asked
+    qtbot.waitUntil(lambda: w.verdict.isVisible(), timeout=5000)
+    assert "맞았습니다" in w.verdict.text()
+    leftover = _english_words([*seen, w.verdict.text()])
+    assert not leftover, f"English in Korean study mode: {sorted(leftover)}"

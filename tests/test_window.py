@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from conftest import load_test_scenario
+from conftest import load_test_scenario, read_modal
 from socketscope.engine import Mode, Status
 from socketscope.engine.scenario import get
 from socketscope.ui.app import settled
@@ -158,14 +158,12 @@ def test_saved_trace_replays_the_same_diagram(
 def test_broken_trace_file_gets_a_message_not_a_crash(
     qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from PySide6.QtWidgets import QMessageBox
-
-    shown: list[str] = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: shown.append(text))
     bad = tmp_path / "bad.jsonl"
     bad.write_text("hello\n")
-    assert not window.open_trace_file(str(bad))
-    assert shown and str(bad) in shown[0] and ":1:" in shown[0]
+    opened, shown = read_modal(qtbot, lambda: window.open_trace_file(str(bad)))
+    assert opened is False
+    detail = next(t for t in shown if t.startswith("informative:"))
+    assert str(bad) in detail and ":1:" in detail, "the file:line detail is kept"
     assert window.session.runner is not None, "the current run is kept"
 
 

@@ -13,7 +13,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
-from conftest import load_test_scenario
+from conftest import load_test_scenario, read_modal
 from socketscope.engine.scenario import get
 from socketscope.ui.app import settled
 from socketscope.ui.mainwindow import MainWindow
@@ -281,15 +281,12 @@ def test_every_scenario_runs_in_the_window(qtbot: QtBot, window: MainWindow, sid
 def test_a_broken_or_refused_scenario_file_gets_a_message(
     qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from PySide6.QtWidgets import QMessageBox
-
-    shown: list[str] = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: shown.append(text))
     bad = tmp_path / "bad.py"
     bad.write_text("ID = 'x'\ndef broken(:\n")
     window.session.load_scenario(get("tcp-echo"))
-    assert not window.open_scenario_file(str(bad))
-    assert shown and f"{bad}:2" in shown[0]
+    opened, shown = read_modal(qtbot, lambda: window.open_scenario_file(str(bad)))
+    assert opened is False
+    assert f"informative:{bad}:2" in " ".join(shown)
     assert window.session.trace.header["scenario"] == "tcp-echo", "the app keeps the open scenario"
     outside = tmp_path / "outside.py"
     outside.write_text(

@@ -226,6 +226,8 @@ class ProcessActor:
                 "error",
                 error="CHILD_FAILED",
                 message=f"the process actor could not run: {text.splitlines()[-1]}",
+                code="child_failed",
+                params={"detail": text.splitlines()[-1]},
                 traceback=text,
             )
         if code < 0 and not self.runner.stopping:
@@ -244,6 +246,8 @@ class ProcessActor:
                     blocked=self._in_call_blocked,
                     duration=round(self.runner.time() - self._in_call_t, 6),
                     message=f"the process was killed by {name} during this call; it never returned",
+                    code="killed_in_call",
+                    params={"signal": name},
                 )
             # The process could not tell us: its sockets were closed by the kernel at its death.
             for sid, s in self._sockets.items():
@@ -260,10 +264,17 @@ class ProcessActor:
                     sock=sid,
                     fd=s.get("fd"),
                     message=f"killed by {name}: the kernel closed this socket",
+                    code="killed_socket_closed",
+                    params={"signal": name},
                     kernel=KernelSnapshot(state=state),
                 )
             self.runner.emit(
-                self.spec.name, "error", error=name, message=f"the process was killed by {name}"
+                self.spec.name,
+                "error",
+                error=name,
+                message=f"the process was killed by {name}",
+                code="killed",
+                params={"signal": name},
             )
 
 
@@ -491,7 +502,13 @@ def child_main(fd: int) -> int:
     ctx = ActorContext(runner, name, spec)  # type: ignore[arg-type]
     _local.actor = ctx
     runner.gate.set_status(name, Status.RUNNING)
-    runner.emit(name, "start", message=f"{spec.fn.__name__} (process {os.getpid()})")
+    runner.emit(
+        name,
+        "start",
+        message=f"{spec.fn.__name__} (process {os.getpid()})",
+        code="process_started",
+        params={"function": spec.fn.__name__, "pid": os.getpid()},
+    )
     code = 0
     try:
         spec.fn(**msg["kwargs"])
@@ -500,7 +517,12 @@ def child_main(fd: int) -> int:
     except SystemExit as e:
         code = e.code if isinstance(e.code, int) else 0
         runner.emit(
-            name, "kernel", op="exit", message=f"sys.exit({e.code}) in process {os.getpid()}"
+            name,
+            "kernel",
+            op="exit",
+            message=f"sys.exit({e.code}) in process {os.getpid()}",
+            code="sys_exit",
+            params={"status": e.code, "pid": os.getpid()},
         )
     except BaseException as exc:  # noqa: BLE001 -- reported to the parent like a thread actor's
         runner.emit(
@@ -508,6 +530,8 @@ def child_main(fd: int) -> int:
             "error",
             error=type(exc).__name__,
             message=f"{type(exc).__name__}: {exc}",
+            code="exception",
+            params={"type": type(exc).__name__, "text": str(exc)},
             traceback=traceback.format_exc(),
         )
     finally:

@@ -24,6 +24,7 @@ from socketscope.model.labels import (
     result_label,
     untranslated,
 )
+from socketscope.model.messages import message_text
 
 R = TypeVar("R", bound=tuple[Any, ...])
 ArrowKind = Literal["handshake", "data", "dgram", "fin", "rst", "wake", "kill"]
@@ -306,7 +307,7 @@ class DiagramLayout:
             return self.translate(
                 "DiagramText", "did not stop within 1 s: its process was killed ({signal})"
             ).format(signal=p.get("signal"))
-        return ev.message or ""
+        return message_text(ev, self.translate)
 
     def _on_return(self, ev: Event, lane: int) -> None:
         stack = self._open.get(ev.actor)

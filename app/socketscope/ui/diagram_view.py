@@ -514,7 +514,7 @@ class SequenceDiagram(QAbstractScrollArea):
         else:
             y1 = self.y_of(row1) - self.row_h * 0.37
             d = span.duration or 0.0
-            label = self.tr("blocked {duration}").format(duration=duration(d))
+            label = self.tr("blocked {duration}").format(duration=self.duration(d))
         bar_w = max(6.0, 13 * self.zoom)
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(self.colors().amber)
@@ -759,18 +759,29 @@ class SequenceDiagram(QAbstractScrollArea):
                 done = box.returned_at(self.cursor_seq)
                 text = f"{box.label}  →  {box.result}" if box.result and done else box.label
                 if done and box.blocked and box.ret is not None:
-                    text += f"\nblocked {duration(box.ret.duration or 0)}"
+                    text += "\n" + self.tr("blocked {duration}").format(
+                        duration=self.duration(box.ret.duration or 0)
+                    )
                 if box.line:
-                    text += f"\nscenario line {box.line}"
+                    text += "\n" + self.tr("scenario line {n}").format(n=box.line)
                 QToolTip.showText(e.globalPos(), text, self.viewport())
             elif hit is not None:
-                QToolTip.showText(
-                    e.globalPos(), f"{hit[1]}: click to step this actor", self.viewport()
-                )
+                QToolTip.showText(e.globalPos(), self.tooltip_for(hit), self.viewport())
             else:
                 QToolTip.hideText()
             return True
         return super().viewportEvent(e)
+
+    def tooltip_for(self, hit: tuple[str, Any]) -> str:
+        """The tooltip of a ghost (a box's is its call and result)."""
+        return self.tr("{actor}: click to step this actor").format(actor=hit[1])
+
+    def duration(self, seconds: float) -> str:
+        """A blocked time in the interface language: "0.41 s" reads "0.41초" in Korean."""
+        text = duration(seconds)
+        if text.endswith(" s"):
+            return self.tr("{seconds} s").format(seconds=text[:-2])
+        return text
 
     def mousePressEvent(self, e: QMouseEvent) -> None:
         hit = self.item_at(e.position().x(), e.position().y())

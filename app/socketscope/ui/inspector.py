@@ -20,6 +20,7 @@ from socketscope.model.labels import addr, evidence_label
 from socketscope.model.state import RunState, SocketInfo
 from socketscope.ui import i18n, theme
 from socketscope.ui.hexview import HexView
+from socketscope.ui.sockets_table import state_text
 
 
 class QueueGauge(QProgressBar):
@@ -199,7 +200,7 @@ class SocketInspector(QWidget):
         self.fields["state"].setText(
             s.state
             if s.type == "TCP"
-            else self.tr("{state} (UDP has no connection state)").format(state=s.state)
+            else self.tr("{state} (UDP has no connection state)").format(state=state_text(s.state))
         )
         opts = ", ".join(f"{k_} = {v}" for k_, v in s.options.items())
         mode = self.tr("blocking") if s.blocking else self.tr("non-blocking")

@@ -32,7 +32,7 @@ from socketscope.engine import TraceError
 from socketscope.engine.events import Event
 from socketscope.engine.scenario import Scenario, ScenarioError, builtin_scenarios, load_file
 from socketscope.model.diagram import Box
-from socketscope.model.study import Question, Score, outcome, question_for
+from socketscope.model.study import Question, Score
 from socketscope.ui import i18n, theme
 from socketscope.ui.diagram_view import SequenceDiagram
 from socketscope.ui.i18n import LANGUAGES
@@ -43,7 +43,16 @@ from socketscope.ui.preferences import PreferencesDialog
 from socketscope.ui.session import Session
 from socketscope.ui.settings import Settings
 from socketscope.ui.sockets_table import SocketTableModel
-from socketscope.ui.study import MissedDialog, Pending, QuestionDialog, load_scores, save_scores
+from socketscope.ui.study import (
+    MissedDialog,
+    QuestionDialog,
+    StudyController,
+    Summary,
+    Verdict,
+    load_scores,
+    save_scores,
+    verdict_text,
+)
 
 DEFAULT_PRESENTER_SCALE = 1.7
 STATE_VERSION = 1  # of the dock layout saved in the settings; a new layout bumps it
@@ -107,10 +116,15 @@ class MainWindow(QMainWindow):
         self._base_font = QFont(QApplication.font())
         self._scaled: set[QWidget] = set()  # widgets whose font lecture mode set
         self.persist = True  # screenshots and self-tests leave the user's settings alone
-        self.study = False
-        self._pending: Pending | None = None
-        self._missed: list[tuple[int, str]] = []
-        self._scores = load_scores(self.settings)
+        self.study_ctl = StudyController(
+            self.session, self, load_scores(self.settings), self._save_scores
+        )
+        self._shown_trace: object = None
+        self.verdict = QLabel(self.diagram.viewport())
+        self.verdict.setObjectName("study-verdict")
+        self.verdict.setWordWrap(True)
+        self.verdict.hide()
+        self._verdict_seq: int | None = None
         self._blank = QWidget(self)
         self._blank.setStyleSheet("background: black")
         self._blank.hide()
@@ -130,12 +144,13 @@ class MainWindow(QMainWindow):
         self.set_theme(str(self.settings.get("theme")))
         self.retranslate()
         self.session.changed.connect(self._on_changed)
-        self.session.changed.connect(self._check_prediction)
-        self.session.runFinished.connect(self._study_summary)
+        self.session.changed.connect(self.study_ctl.on_changed)
+        self.session.runFinished.connect(self.study_ctl.on_finished)
         self.session.message.connect(self._on_message)
         self.session.modeChanged.connect(self._on_mode)
         self.diagram.boxClicked.connect(self._on_box)
         self.diagram.ghostClicked.connect(lambda actor: self._step(actor))
+        self.diagram.verticalScrollBar().valueChanged.connect(lambda _v: self._place_verdict())
         self.table.clicked.connect(self._on_table)
 
     def _dock(self, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -170,10 +185,10 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         s = self.session
-        self.act_run = self._action(["Space"], s.toggle_run)
+        self.act_run = self._action(["Space"], self._run_key)
         self.act_study = self._action(["Ctrl+P"], lambda: self.set_study(not self.study))
         self.act_study.setCheckable(True)
-        self.act_step = self._action(["Right"], lambda: s.step())
+        self.act_step = self._action(["Right"], lambda: self._step())
         self.act_back = self._action(["Left"], s.step_back)
         self.act_reset = self._action(["Ctrl+R"], s.reset)
         self.act_lecture = self._action(["F11"], lambda: self.set_lecture(not self.lecture))
@@ -520,94 +535,108 @@ class MainWindow(QMainWindow):
         self._blank.raise_()
 
     # --- study mode ------------------------------------------------------------------------------
+    @property
+    def study(self) -> bool:
+        return self.study_ctl.enabled
+
     def set_study(self, on: bool) -> None:
-        self.study = on
+        self.study_ctl.set_enabled(on)
         self.act_study.setChecked(on)
-        self._missed = []
+        self.verdict.hide()
         self._on_message(
             self.tr("Study mode: predict each step first.") if on else self.tr("Study mode off")
         )
 
-    def ask(self, q: Question) -> str | None:
-        """Ask one question; None if the student skipped it. Tests replace this."""
-        d = QuestionDialog(q, self.lang, self)
-        return d.answer if d.exec() else None
+    def _save_scores(self, scores: dict[str, Score]) -> None:
+        if self.persist:
+            save_scores(self.settings, scores)
+
+    def _run_key(self) -> None:
+        """Space: in study mode the run still asks before each call."""
+        s = self.session
+        if self.study and s.live and s.at_end and not s.finished:
+            self.study_ctl.toggle_run()
+        else:
+            s.toggle_run()
 
     def _step(self, actor: str | None = None) -> None:
-        s = self.session
-        runner = s.runner
-        if not (self.study and runner is not None and s.at_end and not s.finished) or self._pending:
-            s.step(actor)
-            return
-        waiting = runner.gate.waiting()
-        target = next((w for w in waiting if actor is None or w.actor == actor), None)
-        if target is None:
-            s.step(actor)  # nothing to ask about: let the gate say why
-            return
-        q = question_for(target.op)
-        answer = self.ask(q)
-        if answer is None:
-            return
-        self._pending = Pending(q, target.actor, answer, len(s.events))
-        s.step(target.actor)
+        """Every step key: →, the toolbar's Step, Page Down, 1–9, a ghost click."""
+        self.study_ctl.step(actor)
 
-    def _check_prediction(self) -> None:
-        p = self._pending
-        s = self.session
-        if p is None:
-            return
-        new = s.events[p.start :]
-        blocked = next((e for e in new if e.actor == p.actor and e.kind == "blocked"), None)
-        ret = next((e for e in new if e.actor == p.actor and e.kind == "return"), None)
-        if ret is None and blocked is not None and p.question.kind in ("recv", "send", "block"):
-            result = "blocks"  # no need to wait for the wake-up: it has blocked
-        elif ret is not None:
-            after = new[new.index(ret) + 1 :]
-            if p.question.kind == "close" and not after and not s.finished:
-                return  # its snapshot is on the way
-            result = outcome(p.question, ret, after)
+    # the StudyView the controller is handed
+    def ask(self, q: Question) -> str | None:
+        self.verdict.hide()
+        d = QuestionDialog(q, self.lang, parent=self)
+        answer = d.answer if d.exec() else None
+        d.deleteLater()
+        self.activateWindow()  # the step keys are the window's shortcuts: give it the keys back
+        return answer
+
+    def show_verdict(self, v: Verdict) -> None:
+        box = next((b for b in self.session.layout.boxes if b.seq == v.seq), None)
+        self.lesson_dock.show()  # the explanation panel opens on that call
+        if box is not None:
+            self.diagram.select(box)
+            self._update_lesson(box)
+        text = verdict_text(v, self.lang)
+        if v.pending:
+            colors = ("#fff4e5", "#b06000")
+        elif v.right is None:
+            colors = ("#f1f3f4", "#5f6368")
+        elif v.right:
+            colors = ("#e6f4ea", "#1e8e3e")
         else:
-            return
-        self._pending = None
-        right = result == p.answer
-        sid = str(s.trace.header.get("scenario", ""))
-        score = self._scores.setdefault(sid, Score())
-        score.asked += 1
-        score.right += right
-        save_scores(self.settings, self._scores)
-        call_box = next(
-            (b for b in reversed(s.layout.boxes) if b.call and b.call.actor == p.actor), None
+            colors = ("#fdecea", "#c5221f")
+        self.verdict.setStyleSheet(
+            f"QLabel {{ background: {colors[0]}; color: #202124; border: 2px solid {colors[1]};"
+            " border-radius: 8px; padding: 8px 12px; }"
         )
-        truth = p.question.label(result, self.lang)
-        if right:
-            text = self.tr("✓ Right: {truth}.").format(truth=truth)
+        f = QFont(self.font())
+        f.setPointSizeF(f.pointSizeF() * 1.25)
+        self.verdict.setFont(f)
+        self.verdict.setText(text)
+        self._verdict_seq = v.seq
+        self.verdict.show()
+        self.verdict.raise_()
+        self._place_verdict()
+        score = self.study_ctl.scores.get(str(self.session.trace.header.get("scenario", "")))
+        if v.right is not None and score is not None:
+            self._on_message(f"{text.splitlines()[0]}  ({score.text(self.lang)})")
+
+    def _place_verdict(self) -> None:
+        """Beside its call on the diagram: under the box, or above it near the bottom."""
+        if not self.verdict.isVisible():
+            return
+        d = self.diagram
+        vp = d.viewport()
+        box = next((b for b in self.session.layout.boxes if b.seq == self._verdict_seq), None)
+        width = int(min(vp.width() - 16, max(d.box_w() * 1.3, 520 * d.font_scale)))
+        self.verdict.setFixedWidth(max(200, width))
+        self.verdict.adjustSize()
+        h = self.verdict.height()
+        if box is None:
+            x, y = (vp.width() - width) // 2, 8
         else:
-            text = self.tr("✗ Not quite: {truth}.").format(truth=truth)
-            self._missed.append(
-                (call_box.row if call_box else 0, f"{p.question.text.get(self.lang)} → {truth}")
-            )
-        # the explanation panel opens on that call
-        self.lesson_dock.show()
-        if call_box is not None:
-            self.diagram.select(call_box)
-            self._update_lesson(call_box)
-        self._on_message(f"{text}  ({score.text(self.lang)})")
+            r = d._box_rect(box.lane, box.row)
+            x = int(min(max(8, r.center().x() - width / 2), vp.width() - width - 8))
+            y = int(r.bottom() + 6)
+            if y + h > vp.height() - 8:
+                y = int(r.top() - h - 6)
+            y = max(8, y)
+        self.verdict.move(x, y)
 
-    def _study_summary(self) -> None:
-        if not self.study:
-            return
-        sid = str(self.session.trace.header.get("scenario", ""))
-        score = self._scores.get(sid)
-        if score is None or not score.asked:
-            return
-        dialog = MissedDialog(self._missed, score, self.lang, self)
-        if self.show_summary(dialog) and dialog.row is not None:
-            rests = self.session._rests()
-            self.session.seek(rests[dialog.row] if dialog.row < len(rests) else 0)
+    def show_summary(self, summary: Summary) -> int | None:
+        dialog = MissedDialog(summary, self.lang, self)
+        seq = dialog.seq if dialog.exec() else None
+        dialog.deleteLater()
+        self.activateWindow()
+        return seq
 
-    def show_summary(self, dialog: MissedDialog) -> bool:
-        """Show the end-of-run summary; tests replace this."""
-        return bool(dialog.exec())
+    def show_running(self, on: bool) -> None:
+        self._on_mode("run" if on else "pause")
+
+    def later(self, seconds: float, fn: Callable[[], None]) -> None:
+        QTimer.singleShot(int(seconds * 1000), self, fn)
 
     def _step_lane(self, lane: int) -> None:
         lanes = self.session.layout.lanes
@@ -642,10 +671,26 @@ class MainWindow(QMainWindow):
         try:
             scenario = load_file(path)
         except ScenarioError as e:
-            QMessageBox.warning(self, self.tr("Cannot open scenario"), str(e))
+            self.problem(
+                self.tr("Cannot open scenario"),
+                self.tr("This scenario could not be loaded. Where and why:"),
+                str(e),
+            )
             return False
         self.session.load_scenario(scenario)
         return True
+
+    def problem(self, title: str, frame: str, detail: str) -> None:
+        """An error dialog: the sentence in the interface language, then the detail as the
+        engine or the OS gave it (file:line and what is wrong there), which stays as it is."""
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, title, frame, QMessageBox.StandardButton.Ok, self
+        )
+        box.setObjectName("problem")
+        box.setInformativeText(detail)
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.exec()
+        box.deleteLater()
 
     def open_trace_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -658,7 +703,11 @@ class MainWindow(QMainWindow):
         try:
             self.session.load_trace(path)
         except TraceError as e:
-            QMessageBox.warning(self, self.tr("Cannot open trace"), str(e))
+            self.problem(
+                self.tr("Cannot open trace"),
+                self.tr("This file could not be read as a SocketScope trace. Where and why:"),
+                str(e),
+            )
             return False
         return True
 
@@ -710,7 +759,11 @@ class MainWindow(QMainWindow):
             self._on_message(self.tr("Export cancelled."))
             return False
         except OSError as e:
-            QMessageBox.warning(self, self.tr("Cannot export"), f"{path}: {e.strerror or e}")
+            self.problem(
+                self.tr("Cannot export"),
+                self.tr("The export could not be written:"),
+                f"{path}: {e.strerror or e}",
+            )
             return False
         finally:
             dialog.close()
@@ -729,8 +782,10 @@ class MainWindow(QMainWindow):
             try:
                 self.session.save_trace(path, with_cursor=with_cursor)
             except OSError as e:
-                QMessageBox.warning(
-                    self, self.tr("Cannot save trace"), f"{path}: {e.strerror or e}"
+                self.problem(
+                    self.tr("Cannot save trace"),
+                    self.tr("The trace could not be saved:"),
+                    f"{path}: {e.strerror or e}",
                 )
 
     # --- refresh ---------------------------------------------------------------------------------
@@ -750,6 +805,9 @@ class MainWindow(QMainWindow):
 
     def _on_changed(self) -> None:
         s = self.session
+        if self._shown_trace is not s.trace:
+            self._shown_trace = s.trace
+            self.verdict.hide()  # a new lesson or Reset: a new visit
         if self._shown_layout is not s.layout:
             self._shown_layout = s.layout
             self.diagram.set_layout(s.layout)
@@ -768,6 +826,7 @@ class MainWindow(QMainWindow):
         replay = "  " + self.tr("[recorded trace]") if not s.live else ""
         self.setWindowTitle(f"SocketScope — {title} ({sid}){replay}")
         self.act_back.setEnabled(s.cursor > 0)
+        self._place_verdict()
         if not self._panels_timer.isActive():
             self._panels_timer.start()
 

@@ -11,7 +11,7 @@ from socketscope.model.state import RunState
 from socketscope.ui import theme
 from socketscope.ui.i18n import QT_TRANSLATE_NOOP, translate
 
-# netstat's own column names stay as they are: they are what students will meet in a terminal
+# the columns of netstat / ss; the Korean names the queues as the inspector does
 COLUMNS = [
     "#",
     "fd",
@@ -20,10 +20,21 @@ COLUMNS = [
     QT_TRANSLATE_NOOP("SocketTableModel", "local"),
     QT_TRANSLATE_NOOP("SocketTableModel", "peer"),
     QT_TRANSLATE_NOOP("SocketTableModel", "state"),
-    "recv-q",
-    "send-q",
-    "accept-q",
+    QT_TRANSLATE_NOOP("SocketTableModel", "recv-q"),
+    QT_TRANSLATE_NOOP("SocketTableModel", "send-q"),
+    QT_TRANSLATE_NOOP("SocketTableModel", "accept-q"),
 ]
+# a UDP socket's "state" is ours, not the kernel's: say it in the interface language
+UDP_STATES = {
+    "closed": QT_TRANSLATE_NOOP("SocketTableModel", "closed"),
+    "bound": QT_TRANSLATE_NOOP("SocketTableModel", "bound"),
+    "unbound": QT_TRANSLATE_NOOP("SocketTableModel", "unbound"),
+}
+
+
+def state_text(state: str) -> str:
+    """TCP states are the kernel's names (as ss shows them); UDP's words are translated."""
+    return translate("SocketTableModel", UDP_STATES[state]) if state in UDP_STATES else state
 
 
 class SocketTableModel(QAbstractTableModel):
@@ -71,6 +82,8 @@ class SocketTableModel(QAbstractTableModel):
             return None
         row = self.rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
+            if index.column() == 6:
+                return state_text(str(row[6]))
             return str(row[index.column()])
         # colours are asked for at paint time, so a theme switch repaints them
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 2:

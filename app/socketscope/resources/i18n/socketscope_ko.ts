@@ -125,7 +125,7 @@
     </message>
     <message>
         <source>reader made room</source>
-        <translation>읽는 쪽이 자리를 비움</translation>
+        <translation>수신자가 버퍼 공간을 비움</translation>
     </message>
     <message>
         <source>RST (kernel)</source>
@@ -134,6 +134,37 @@
     <message>
         <source>FIN (kernel)</source>
         <translation>FIN (커널)</translation>
+    </message>
+</context>
+<context>
+    <name>EngineMessage</name>
+    <message>
+        <source>the process was killed by {signal}</source>
+        <translation>{signal}에 의해 프로세스가 강제 종료됨</translation>
+    </message>
+    <message>
+        <source>the process was killed by {signal} during this call; it never returned</source>
+        <translation>이 호출 중에 {signal}에 의해 프로세스가 강제 종료됨: 호출은 끝내 돌아오지 않음</translation>
+    </message>
+    <message>
+        <source>killed by {signal}: the kernel closed this socket</source>
+        <translation>{signal}로 종료됨: 커널이 이 소켓을 닫음</translation>
+    </message>
+    <message>
+        <source>the process actor could not run: {detail}</source>
+        <translation>프로세스 액터를 실행할 수 없음: {detail}</translation>
+    </message>
+    <message>
+        <source>{function} (process {pid})</source>
+        <translation>{function} (프로세스 {pid})</translation>
+    </message>
+    <message>
+        <source>sys.exit({status}) in process {pid}</source>
+        <translation>프로세스 {pid}에서 sys.exit({status})</translation>
+    </message>
+    <message>
+        <source>{signal} received: {handler}() runs</source>
+        <translation>{signal} 받음: {handler}() 실행</translation>
     </message>
 </context>
 <context>
@@ -151,7 +182,7 @@
     </message>
     <message>
         <source>One call: the earliest waiting actor (→)</source>
-        <translation>호출 하나: 가장 먼저 기다린 행위자 (→)</translation>
+        <translation>호출 하나: 가장 먼저 기다린 액터 (→)</translation>
     </message>
     <message>
         <source>← Back</source>
@@ -291,7 +322,7 @@
     </message>
     <message>
         <source>Step actor {n}</source>
-        <translation>{n}번 행위자 한 단계</translation>
+        <translation>{n}번 액터 한 단계</translation>
     </message>
     <message>
         <source>Controls</source>
@@ -366,14 +397,6 @@
         <translation>학습 모드 끔</translation>
     </message>
     <message>
-        <source>✓ Right: {truth}.</source>
-        <translation>✓ 맞았습니다: {truth}.</translation>
-    </message>
-    <message>
-        <source>✗ Not quite: {truth}.</source>
-        <translation>✗ 아쉽습니다: {truth}.</translation>
-    </message>
-    <message>
         <source>Open scenario</source>
         <translation>시나리오 열기</translation>
     </message>
@@ -386,6 +409,10 @@
         <translation>시나리오를 열 수 없습니다</translation>
     </message>
     <message>
+        <source>This scenario could not be loaded. Where and why:</source>
+        <translation>이 시나리오를 불러올 수 없습니다. 위치와 이유:</translation>
+    </message>
+    <message>
         <source>Open trace</source>
         <translation>트레이스 열기</translation>
     </message>
@@ -396,6 +423,10 @@
     <message>
         <source>Cannot open trace</source>
         <translation>트레이스를 열 수 없습니다</translation>
+    </message>
+    <message>
+        <source>This file could not be read as a SocketScope trace. Where and why:</source>
+        <translation>이 파일을 SocketScope 트레이스로 읽을 수 없습니다. 위치와 이유:</translation>
     </message>
     <message>
         <source>Folder for the slides</source>
@@ -422,6 +453,10 @@
         <translation>내보낼 수 없습니다</translation>
     </message>
     <message>
+        <source>The export could not be written:</source>
+        <translation>내보낸 파일을 쓸 수 없습니다:</translation>
+    </message>
+    <message>
         <source>Exported {path}</source>
         <translation>{path}(으)로 내보냈습니다</translation>
     </message>
@@ -436,6 +471,10 @@
     <message>
         <source>Cannot save trace</source>
         <translation>트레이스를 저장할 수 없습니다</translation>
+    </message>
+    <message>
+        <source>The trace could not be saved:</source>
+        <translation>트레이스를 저장할 수 없습니다:</translation>
     </message>
     <message>
         <source>[recorded trace]</source>
@@ -471,6 +510,10 @@
     <message>
         <source>Missed (double-click to go back to the call):</source>
         <translation>틀린 질문 (두 번 눌러 그 호출로 이동):</translation>
+    </message>
+    <message>
+        <source>Every prediction was right.</source>
+        <translation>모든 예측이 맞았습니다.</translation>
     </message>
 </context>
 <context>
@@ -517,6 +560,10 @@
     <message>
         <source>Predict</source>
         <translation>예측해 보세요</translation>
+    </message>
+    <message>
+        <source>Esc: skip this step</source>
+        <translation>Esc: 이 단계 건너뛰기</translation>
     </message>
 </context>
 <context>
@@ -633,7 +680,7 @@
     <name>SequenceDiagram</name>
     <message>
         <source>blocked {seconds} s</source>
-        <translation>블로킹 {seconds} s</translation>
+        <translation>블로킹 {seconds}초</translation>
     </message>
     <message>
         <source>blocked</source>
@@ -654,6 +701,18 @@
     <message>
         <source>next: {op}()</source>
         <translation>다음: {op}()</translation>
+    </message>
+    <message>
+        <source>scenario line {n}</source>
+        <translation>시나리오 {n}번째 줄</translation>
+    </message>
+    <message>
+        <source>{actor}: click to step this actor</source>
+        <translation>{actor}: 누르면 이 액터가 한 단계 진행</translation>
+    </message>
+    <message>
+        <source>{seconds} s</source>
+        <translation>{seconds}초</translation>
     </message>
 </context>
 <context>
@@ -755,7 +814,7 @@
     </message>
     <message>
         <source>timeout {seconds} s</source>
-        <translation>타임아웃 {seconds} s</translation>
+        <translation>타임아웃 {seconds}초</translation>
     </message>
     <message>
         <source>closed: no fd to ask the kernel about</source>
@@ -779,7 +838,7 @@
     </message>
     <message>
         <source>Linux admits backlog + 1 = {n} connections before accept()</source>
-        <translation>리눅스는 accept() 전에 backlog + 1 = {n}개의 연결을 받아 둡니다</translation>
+        <translation>리눅스는 accept() 전에 accept 큐에 backlog + 1 = {n}개까지 연결을 넣어 둡니다</translation>
     </message>
     <message>
         <source>accept queue: {na}</source>
@@ -834,7 +893,7 @@
     <name>SocketTableModel</name>
     <message>
         <source>actor</source>
-        <translation>행위자</translation>
+        <translation>액터</translation>
     </message>
     <message>
         <source>type</source>
@@ -851,6 +910,49 @@
     <message>
         <source>state</source>
         <translation>상태</translation>
+    </message>
+    <message>
+        <source>recv-q</source>
+        <translation>수신 큐</translation>
+    </message>
+    <message>
+        <source>send-q</source>
+        <translation>송신 큐</translation>
+    </message>
+    <message>
+        <source>accept-q</source>
+        <translation>accept 큐</translation>
+    </message>
+    <message>
+        <source>closed</source>
+        <translation>닫힘</translation>
+    </message>
+    <message>
+        <source>bound</source>
+        <translation>bind됨</translation>
+    </message>
+    <message>
+        <source>unbound</source>
+        <translation>bind 전</translation>
+    </message>
+</context>
+<context>
+    <name>StudyMode</name>
+    <message>
+        <source>⏳ {op}() is blocked: the answer comes when it returns.</source>
+        <translation>⏳ {op}()에서 블로킹됨: 답은 호출이 돌아올 때 나옵니다.</translation>
+    </message>
+    <message>
+        <source>{op}() never returned: this question is not scored.</source>
+        <translation>{op}() 호출은 끝내 돌아오지 않았습니다: 이 질문은 채점하지 않습니다.</translation>
+    </message>
+    <message>
+        <source>✓ Right: {truth}.</source>
+        <translation>✓ 맞았습니다: {truth}.</translation>
+    </message>
+    <message>
+        <source>✗ Not quite: {truth}.</source>
+        <translation>✗ 아쉽습니다: {truth}.</translation>
     </message>
 </context>
 <context>

@@ -1,0 +1,64 @@
+"""Sentences the engine writes for people, in the window's language.
+
+The engine gives such events a ``code`` and ``params`` and keeps ``message`` in English for the
+terminal; the window turns the code into a sentence through Qt's translation system (the
+``translate`` it is handed), so a Korean window shows no English from the engine.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from socketscope.engine.events import Event
+from socketscope.model.labels import Translate, untranslated
+
+# A signal event of an engine that does not give it a code yet: "SIGTERM received: on_term() runs"
+_SIGNAL_RECEIVED = re.compile(r"^(SIG\w+) received: (\w+)\(\) runs$")
+
+
+def _params(ev: Event) -> dict[str, Any]:
+    if ev.code is None and ev.kind == "signal" and ev.message:
+        m = _SIGNAL_RECEIVED.match(ev.message)
+        if m:
+            return {"signal": m.group(1), "handler": m.group(2)}
+    return dict(ev.params or {})
+
+
+def _code(ev: Event) -> str | None:
+    if ev.code is None and ev.kind == "signal" and ev.message:
+        return "signal_received" if _SIGNAL_RECEIVED.match(ev.message) else None
+    return ev.code
+
+
+def message_text(ev: Event, translate: Translate = untranslated) -> str:
+    """The event's sentence for people; its English ``message`` when it has no known code."""
+    code, p = _code(ev), _params(ev)
+    try:
+        if code == "killed":
+            return translate("EngineMessage", "the process was killed by {signal}").format(**p)
+        if code == "killed_in_call":
+            return translate(
+                "EngineMessage",
+                "the process was killed by {signal} during this call; it never returned",
+            ).format(**p)
+        if code == "killed_socket_closed":
+            return translate(
+                "EngineMessage", "killed by {signal}: the kernel closed this socket"
+            ).format(**p)
+        if code == "child_failed":
+            return translate("EngineMessage", "the process actor could not run: {detail}").format(
+                **p
+            )
+        if code == "process_started":
+            return translate("EngineMessage", "{function} (process {pid})").format(**p)
+        if code == "sys_exit":
+            return translate("EngineMessage", "sys.exit({status}) in process {pid}").format(**p)
+        if code == "exception":
+            # the program's own exception, as Python words it
+            return "{type}: {text}".format(**p)
+        if code == "signal_received":
+            return translate("EngineMessage", "{signal} received: {handler}() runs").format(**p)
+    except (KeyError, IndexError, ValueError):
+        pass  # a code whose parameters do not fit: the English sentence is still true
+    return ev.message or ""
