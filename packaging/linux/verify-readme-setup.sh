@@ -79,7 +79,7 @@ secs() { awk "BEGIN{printf \"%.0f\", $EPOCHREALTIME - $1}"; }
 env_in() {
     local home=$1
     echo "HOME=$home PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin TERM=dumb" \
-        "${pip_cert:+PIP_CERT=/etc/ssl/host-ca.crt}"
+        "${pip_cert:+PIP_CERT=/etc/host-ca.crt}"
 }
 as_root_in() { local d=$1; shift; chroot "$d" env -i $(env_in /root) "$@"; }
 as_user_in() { local d=$1; shift; chroot --userspec=1000:1000 "$d" env -i $(env_in /home/student) USER=student "$@"; }
@@ -94,7 +94,7 @@ prepare() { # $1 the root dir: mounts, network, the project
     mkdir -p /tmp/.X11-unix "$d/tmp/.X11-unix" && chmod 1777 /tmp/.X11-unix
     mnt --bind /tmp/.X11-unix "$d/tmp/.X11-unix"
     cp /etc/resolv.conf "$d/etc/resolv.conf"
-    [ -z "$pip_cert" ] || cp "$pip_cert" "$d/etc/ssl/host-ca.crt"
+    [ -z "$pip_cert" ] || cp "$pip_cert" "$d/etc/host-ca.crt"
     git clone -q "$repo" "$d$home/socketscope"
     git -C "$d$home/socketscope" checkout -q --detach "$head"
 }
@@ -223,8 +223,20 @@ for s in "${suites[@]}"; do
     [ "${ONLY:-root}" = user ] || cp -a "$work/$s" "$work/$s-root"
     [ "${ONLY:-user}" = root ] || cp -a "$work/$s" "$work/$s-user"
     remove_root "$work/$s"
-    if [ "${ONLY:-root}" != user ]; then run_root "$s" || status=1; fi
-    if [ "${ONLY:-user}" != root ]; then run_user "$s" || status=1; fi
+    # each path in a subshell called as a plain command: `f || x` would switch set -e off in f
+    for path in root user; do
+        [ "${ONLY:-$path}" = "$path" ] || continue
+        set +e
+        (
+            set -e
+            trap 'result "$s" "$path" FAIL "line $LINENO: $BASH_COMMAND"' ERR
+            "run_$path" "$s"
+        )
+        rc=$?
+        set -e
+        [ "$rc" = 0 ] || status=1
+        remove_root "$work/$s-$path" || true
+    done
 done
 echo "verify-readme: summary (also in $out/<suite>-summary.txt):"
 for s in "${suites[@]}"; do cat "$out/$s-summary.txt"; done
