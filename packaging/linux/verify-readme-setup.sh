@@ -235,7 +235,7 @@ for s in "${suites[@]}"; do
         rc=$?
         set -e
         [ "$rc" = 0 ] || status=1
-        remove_root "$work/$s-$path" || true
+        [ "${KEEP:-0}" = 1 ] || remove_root "$work/$s-$path" || true
     done
 done
 echo "verify-readme: summary (also in $out/<suite>-summary.txt):"
