@@ -50,28 +50,28 @@ fi
 # an admin of such a network would configure it. Nothing else of the host goes in.
 pip_cert="${PIP_CERT:-$(sed -n 's/^cert *= *//p' /etc/pip.conf 2>/dev/null | head -1)}"
 
-mounted=()
-pids=()
 # A root is removed only with nothing mounted in it: /dev and /tmp/.X11-unix are this machine's.
-remove_root() {
+# The mounts are found with findmnt, not remembered: each path runs in a subshell.
+unmount_root() {
     local d=$1 m
-    [ -e "$d" ] || return 0
     for m in $(findmnt -rn -o TARGET | grep -F "$d/" | sort -r); do umount -l "$m"; done
-    if findmnt -rn -o TARGET | grep -qF "$d/"; then
-        echo "verify-readme: $d still has mounts; not removing it" >&2
-        return 1
-    fi
+    ! findmnt -rn -o TARGET | grep -qF "$d/"
+}
+remove_root() {
+    local d=$1
+    [ -e "$d" ] || return 0
+    unmount_root "$d" || { echo "verify-readme: $d still has mounts; not removing it" >&2; return 1; }
     rm -rf --one-file-system "$d"
 }
 cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do umount -l "${mounted[i]}" 2>/dev/null || true; done
-    if [ "${KEEP:-0}" != 1 ]; then
-        for s in "${suites[@]}"; do remove_root "$work/$s-root"; remove_root "$work/$s-user"; done
-    fi
+    for s in "${suites[@]}"; do
+        for d in "$work/$s-root" "$work/$s-user"; do
+            if [ "${KEEP:-0}" = 1 ]; then unmount_root "$d" || true; else remove_root "$d" || true; fi
+        done
+    done
 }
 trap cleanup EXIT
-mnt() { mount "$@"; mounted+=("${*: -1}"); }
+mnt() { mount "$@"; }
 secs() { awk "BEGIN{printf \"%.0f\", $EPOCHREALTIME - $1}"; }
 
 # A shell in the root as a fresh login would have it: no LANG (a minimal Debian sets none), no
@@ -133,10 +133,9 @@ run_root() {
     [ -z "$err" ] || { result "$s" root FAIL "self-test without LANG printed on stderr: $err"; return 1; }
     result "$s" root ok "socketscope --self-test with no LANG: nothing on stderr"
 
-    local display=":$((100 + RANDOM % 100))" xpid
+    local display=":$((100 + RANDOM % 100))"
     Xvfb "$display" -screen 0 1920x1080x24 -nolisten tcp > "$out/$s-xvfb.log" 2>&1 &
-    xpid=$!
-    pids+=("$xpid")
+    xpid=$! # global: the path's subshell kills it on the way out, whatever happens
     for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X${display#:}" ] && break; sleep 0.1; done
     err=$(as_root_in "$d" env DISPLAY="$display" QT_QPA_PLATFORM=xcb "$app" --screenshot /tmp/x11.png \
         --to-end --size 1920x1080 2>&1) || rc=$?
@@ -229,13 +228,16 @@ for s in "${suites[@]}"; do
         set +e
         (
             set -e
+            xpid=""
             trap 'result "$s" "$path" FAIL "line $LINENO: $BASH_COMMAND"' ERR
+            trap '[ -z "$xpid" ] || kill "$xpid" 2>/dev/null || true' EXIT
             "run_$path" "$s"
         )
         rc=$?
         set -e
         [ "$rc" = 0 ] || status=1
-        [ "${KEEP:-0}" = 1 ] || remove_root "$work/$s-$path" || true
+        if [ "${KEEP:-0}" = 1 ]; then unmount_root "$work/$s-$path" || true
+        else remove_root "$work/$s-$path" || true; fi
     done
 done
 echo "verify-readme: summary (also in $out/<suite>-summary.txt):"
