@@ -62,7 +62,8 @@ fi
 # The stamp is written only after a complete install, so an install that failed half-way (network,
 # disk) is redone on the next run.
 stamp="$venv/.socketscope-installed"
-sum=$(sha256sum pyproject.toml | cut -d' ' -f1)
+sum=$("$venv/bin/python" -c \
+    'import hashlib; print(hashlib.sha256(open("pyproject.toml", "rb").read()).hexdigest())')
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sum" ]; then
     echo "setup: installing socketscope, its test tools and PyInstaller (for make package) into $venv"
     "$venv/bin/python" -m pip install -q --upgrade pip
