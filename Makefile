@@ -4,13 +4,13 @@ PY := $(VENV)/bin/python
 
 .PHONY: run test lint bench setup setup-window clean i18n package package-check
 
+# one set-up for both: after `make test` the window opens too (Qt's offscreen and xcb plugins)
 setup:
-	@bash scripts/setup.sh offscreen
+	@VENV=$(VENV) bash scripts/setup.sh
 
-setup-window:
-	@bash scripts/setup.sh window
+setup-window: setup
 
-run: setup-window
+run: setup
 	$(PY) -m socketscope
 
 test: setup

@@ -22,4 +22,6 @@ QT_QPA_PLATFORM=offscreen "$py" packaging/make_icons.py build/icons
 rm -rf dist/socketscope dist/SocketScope.app
 "$py" -m PyInstaller --noconfirm --log-level WARN \
     --distpath dist --workpath build/pyinstaller packaging/socketscope.spec
-echo "build-bundle: $(du -sh dist/socketscope | cut -f1) in dist/socketscope"
+# the README quotes this line: measure, do not guess
+echo "build-bundle: dist/socketscope is $(($(du -sk dist/socketscope | cut -f1) / 1024)) MB" \
+    "($(find dist/socketscope -type f | wc -l) files)"

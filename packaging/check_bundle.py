@@ -93,6 +93,19 @@ def main(argv: list[str]) -> int:
             return f"exit {r.returncode}\n{r.stdout}{r.stderr}"
         return None
 
+    @check("--self-test with no LANG or LC_*: nothing on stderr (no Qt locale warning)")
+    def _no_locale() -> str | None:
+        # a minimal system or a desktop launcher without a locale; the embedded Python does not
+        # coerce the C locale as `python` does, so the app itself must give Qt a UTF-8 one
+        env = {k: v for k, v in os.environ.items() if k != "LANG" and not k.startswith("LC_")}
+        env["QT_QPA_PLATFORM"] = "offscreen"
+        r = subprocess.run(
+            [exe, "--self-test"], capture_output=True, text=True, timeout=120, env=env, check=False
+        )
+        if r.returncode != 0 or r.stderr.strip():
+            return f"exit {r.returncode}, stderr:\n{r.stderr}"
+        return None
+
     @check("trace tcp-echo: the same calls on the same scenario lines as the venv, with source")
     def _lines() -> str | None:
         head, events = calls(run([exe, "trace", "tcp-echo"]).stdout)

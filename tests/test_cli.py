@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from socketscope.engine import read_trace
 from socketscope.engine.scenario import builtin_scenarios
 
@@ -130,3 +132,26 @@ def test_sigterm_closes_every_socket_before_exit(tmp_path: Path) -> None:
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", port))
+
+
+# No locale at all (a minimal system, a cron job), the same without Python's own C-locale coercion
+# (the installed app's embedded Python does not coerce), and an explicit LC_ALL=C.
+NO_LOCALE = {
+    k: v for k, v in os.environ.items() if k not in ("LANG", "LANGUAGE") and not k.startswith("LC_")
+}
+
+
+@pytest.mark.parametrize(
+    "extra", [{}, {"PYTHONCOERCECLOCALE": "0"}, {"LC_ALL": "C"}], ids=["unset", "no-coercion", "C"]
+)
+def test_the_window_starts_without_a_locale_warning(extra: dict[str, str]) -> None:
+    r = subprocess.run(
+        [sys.executable, "-m", "socketscope", "--self-test"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**NO_LOCALE, "QT_QPA_PLATFORM": "offscreen", **extra},
+    )
+    assert r.returncode == 0, r.stderr
+    assert "self-test ok" in r.stdout
+    assert "Detected locale" not in r.stderr and "UTF-8" not in r.stderr, r.stderr

@@ -131,3 +131,16 @@ def test_runs_go_through_the_entry_points_run_host_flag(monkeypatch: pytest.Monk
     assert t.first("return", "socket", "Server 1").result is not None
     assert t.of("return", "accept", "Server 1"), "Server 1 ran in a child of the run host"
     assert t.first("error", actor="Server 2").error == "SIGKILL"
+
+
+def test_readme_states_the_prerequisites_above_the_two_commands() -> None:
+    """packaging/linux/verify-readme-setup.sh installs exactly the README's first apt line in a
+    bare Debian before `make test`: the line must be there, before the commands, with make and
+    python3-venv (a minimal Debian has neither)."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    setup = readme.split("## Set-up on a fresh machine", 1)[1].split("\n## ", 1)[0]
+    lines = setup.splitlines()
+    apt = next(i for i, line in enumerate(lines) if line.startswith("apt-get install"))
+    run = next(i for i, line in enumerate(lines) if line.startswith("make run"))
+    assert apt < run
+    assert {"make", "python3-venv"} <= set(lines[apt].split("#")[0].split())

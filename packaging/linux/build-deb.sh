@@ -73,4 +73,6 @@ rm -f "$out"
 start=$EPOCHREALTIME
 dpkg-deb --root-owner-group -Z"$compress" --build "$stage" "$out" >/dev/null
 secs=$(awk "BEGIN { printf \"%.1f\", $EPOCHREALTIME - $start }")
-echo "build-deb: $out ($(du -h "$out" | cut -f1), $compress in ${secs} s; installs $((installed_kb / 1024)) MB)"
+# the README quotes this line: measure, do not guess
+echo "build-deb: $out is $(($(stat -c %s "$out") / 1048576)) MB ($compress, ${secs} s);" \
+    "it installs $((installed_kb / 1024)) MB"

@@ -10,9 +10,36 @@ from collections.abc import Callable
 from socketscope.engine.scenario import DEFAULT_SCENARIO, ScenarioError, UnknownScenario, resolve
 
 
+def _utf8_locale() -> None:
+    """Give Qt the UTF-8 locale it insists on before it starts, instead of letting it switch by
+    itself with a four-line "Detected locale "C"..." warning on stderr.
+
+    A minimal system or a cron job has no LANG; ``python`` then coerces LC_CTYPE to C.UTF-8 (PEP
+    538), but the installed app's embedded Python does not, and LC_ALL=C defeats both. Only the
+    character type is changed, as Qt and Python do, so LANG still picks the interface language;
+    LC_ALL can only be replaced whole.
+    """
+    if not sys.platform.startswith("linux"):
+        return  # macOS and Windows give Qt UTF-8 whatever the locale
+    import contextlib
+    import locale
+
+    # a locale the C library does not have leaves C, which Qt would fall back to as well
+    with contextlib.suppress(locale.Error):
+        locale.setlocale(locale.LC_CTYPE, "")
+    if locale.nl_langinfo(locale.CODESET).upper().replace("-", "") == "UTF8":
+        return
+    try:
+        locale.setlocale(locale.LC_CTYPE, "C.UTF-8")
+    except locale.Error:
+        return  # no C.UTF-8 here: leave it to Qt and its warning
+    os.environ["LC_ALL" if os.environ.get("LC_ALL") else "LC_CTYPE"] = "C.UTF-8"
+
+
 def _app(offscreen: bool) -> object:
     if offscreen:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    _utf8_locale()
     from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
 
