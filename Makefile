@@ -13,7 +13,11 @@ setup-window: setup
 run: setup
 	$(PY) -m socketscope
 
+# strace: a test checks that a blocked accept() is accept4() asleep in the kernel, as strace sees it
 test: setup
+	@command -v strace >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+		apt-get install -y -qq --no-install-recommends strace >/dev/null; } || \
+		echo "setup: no strace (apt-get install strace): its test is skipped"
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
 
 lint: setup
