@@ -363,6 +363,9 @@ class QuestionDialog(QDialog):
         for key, en, ko in q.choices:
             b = QPushButton(ko if lang == "ko" else en)
             b.setObjectName(f"choice-{key}")
+            bf = QFont(b.font())
+            bf.setPointSizeF(bf.pointSizeF() * 1.15)
+            b.setFont(bf)
             b.setMinimumHeight(int(b.sizeHint().height() * 1.4))
             b.setStyleSheet("text-align: left; padding: 4px 12px;")
             b.clicked.connect(lambda _=False, key=key: self._pick(key))
@@ -438,7 +441,8 @@ class MissedDialog(QDialog):
             for row, v in summary.missed:
                 text = (
                     f"{row + 1}. {v.question.text.get(lang, v.question.text['en'])}\n"
-                    f"    → {v.truth(lang)}"
+                    f"    ✗ {v.question.label(v.answer, lang)}\n"
+                    f"    ✓ {v.truth(lang)}"
                 )
                 if v.why.get(lang):
                     text += f"\n    {v.why[lang]}"
