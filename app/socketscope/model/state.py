@@ -62,11 +62,11 @@ WHY_BLOCKED = {
     "sendto": ("the send buffer is full", "송신 버퍼가 가득 찼습니다"),
     "connect": (
         "the handshake has not completed (is the server's accept queue full?)",
-        "handshake가 아직 끝나지 않았습니다 (서버의 accept 큐가 가득 찼나요?)",
+        "3-way 핸드셰이크가 아직 끝나지 않았습니다 (서버의 accept 큐가 가득 찼나요?)",
     ),
     "connect_ex": (
         "the handshake has not completed",
-        "handshake가 아직 끝나지 않았습니다",
+        "3-way 핸드셰이크가 아직 끝나지 않았습니다",
     ),
     "select": ("none of its sockets is ready", "준비된 소켓이 없습니다"),
     "wait_until": (
@@ -208,7 +208,7 @@ class RunState:
                         else "the kernel has just queued what it waits for; it is about to return"
                     )
                 if ko:
-                    parts.append(f"{a.name}은(는) {a.op}()에서 대기 중입니다: {why}.")
+                    parts.append(f"{a.name}은(는) {a.op}()에서 블로킹되어 있습니다: {why}.")
                 else:
                     parts.append(f"{a.name} is blocked in {a.op}(): {why}.")
             return " ".join(parts)
@@ -218,6 +218,6 @@ class RunState:
             return f"다음 호출: {names}" if ko else f"Next: {names}"
         if self.actors and all(a.status == "finished" for a in self.actors.values()):
             if ko:
-                return f"실행이 끝났습니다: 호출 {self.calls}번, 그중 {self.blocked_calls}번 대기."
+                return f"실행이 끝났습니다: 호출 {self.calls}번, 그중 {self.blocked_calls}번 블로킹."
             return f"The run is over: {self.calls} calls, {self.blocked_calls} of them blocked."
         return ""

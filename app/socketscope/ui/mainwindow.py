@@ -553,7 +553,9 @@ class MainWindow(QMainWindow):
     def _run_key(self) -> None:
         """Space: in study mode the run still asks before each call."""
         s = self.session
-        if self.study and s.live and s.at_end and not s.finished:
+        if self.study and s.live and not s.finished:
+            if not s.at_end:
+                s.seek(len(s.events))  # as Space does outside study mode: run on from the end
             self.study_ctl.toggle_run()
         else:
             s.toggle_run()
