@@ -42,7 +42,7 @@ def test_blocked_sentence_in_both_languages(echo: list[Event]) -> None:
     blocked = next(e for e in echo if e.kind == "blocked" and e.op == "accept")
     st = RunState.at(echo, echo.index(blocked) + 1, ["Server", "Client"])
     assert st.sentence() == "Server is blocked in accept(): no client has connected yet."
-    assert "accept()에서 대기 중" in st.sentence("ko")
+    assert "accept()에서 블로킹되어" in st.sentence("ko")
 
 
 def test_non_blocking_connection_learns_its_addresses_from_data() -> None:

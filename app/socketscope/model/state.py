@@ -218,6 +218,7 @@ class RunState:
             return f"다음 호출: {names}" if ko else f"Next: {names}"
         if self.actors and all(a.status == "finished" for a in self.actors.values()):
             if ko:
-                return f"실행이 끝났습니다: 호출 {self.calls}번, 그중 {self.blocked_calls}번 블로킹."
+                n, blocked = self.calls, self.blocked_calls
+                return f"실행이 끝났습니다: 호출 {n}번, 그중 {blocked}번 블로킹."
             return f"The run is over: {self.calls} calls, {self.blocked_calls} of them blocked."
         return ""
