@@ -113,7 +113,8 @@ class FakeView:
         self.summaries: list[Summary] = []
         self.running: list[bool] = []
 
-    def ask(self, q: Question) -> str | None:
+    def ask(self, q: Question, actor: str) -> str | None:
+        assert actor in ("Server", "Client", "Sender", "Receiver"), actor
         self.asked.append(q)
         return self.answers(q)
 

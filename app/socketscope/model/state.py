@@ -218,7 +218,7 @@ class RunState:
             return f"다음 호출: {names}" if ko else f"Next: {names}"
         if self.actors and all(a.status == "finished" for a in self.actors.values()):
             if ko:
-                n, blocked = self.calls, self.blocked_calls
-                return f"실행이 끝났습니다: 호출 {n}번, 그중 {blocked}번 블로킹."
+                n, n_blocked = self.calls, self.blocked_calls
+                return f"실행이 끝났습니다: 호출 {n}번, 그중 {n_blocked}번 블로킹."
             return f"The run is over: {self.calls} calls, {self.blocked_calls} of them blocked."
         return ""

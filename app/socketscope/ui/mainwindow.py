@@ -565,9 +565,9 @@ class MainWindow(QMainWindow):
         self.study_ctl.step(actor)
 
     # the StudyView the controller is handed
-    def ask(self, q: Question) -> str | None:
+    def ask(self, q: Question, actor: str) -> str | None:
         self.verdict.hide()
-        d = QuestionDialog(q, self.lang, parent=self)
+        d = QuestionDialog(q, self.lang, actor, parent=self)
         answer = d.answer if d.exec() else None
         d.deleteLater()
         self.activateWindow()  # the step keys are the window's shortcuts: give it the keys back
