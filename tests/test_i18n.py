@@ -311,3 +311,23 @@ def test_study_question_and_verdict_in_korean(qtbot: Any, gui_window: Any) -> No
     assert "맞았습니다" in w.verdict.text()
     leftover = _english_words([*seen, w.verdict.text()])
     assert not leftover, f"English in Korean study mode: {sorted(leftover)}"
+
+
+def test_engine_sentences_go_through_translation_by_code() -> None:
+    """A coded event is said through ``translate``; an uncoded one keeps its English message."""
+    from socketscope.engine.events import Event
+    from socketscope.model.messages import message_text
+
+    def upper(context: str, text: str) -> str:
+        assert context == "EngineMessage"
+        return text.upper().replace("{SIGNAL}", "{signal}").replace("{HANDLER}", "{handler}")
+
+    killed = Event(1, 0.0, "Server 2", "error", code="killed", params={"signal": "SIGKILL"})
+    assert message_text(killed, upper) == "THE PROCESS WAS KILLED BY SIGKILL"
+    # the signal event of an engine that does not code it yet is still translated
+    sig = Event(2, 0.0, "Server 1", "signal", message="SIGTERM received: on_term() runs")
+    assert message_text(sig, upper) == "SIGTERM RECEIVED: on_term() RUNS"
+    odd = Event(3, 0.0, "A", "error", code="killed", params={}, message="as the engine said")
+    assert message_text(odd, upper) == "as the engine said", "parameters that do not fit"
+    plain = Event(4, 0.0, "A", "error", message="ValueError: boom")
+    assert message_text(plain, upper) == "ValueError: boom"

@@ -113,7 +113,8 @@ class FakeView:
         self.summaries: list[Summary] = []
         self.running: list[bool] = []
 
-    def ask(self, q: Question) -> str | None:
+    def ask(self, q: Question, actor: str) -> str | None:
+        assert actor in ("Server", "Client", "Sender", "Receiver"), actor
         self.asked.append(q)
         return self.answers(q)
 
@@ -242,6 +243,12 @@ def test_every_step_key_asks_in_study_mode(qtbot: QtBot, gui_window: MainWindow)
     assert seen and w.study_ctl.verdicts[0].right is False
     assert w.verdict.isVisible() and "Not quite" in w.verdict.text()
     assert "No other socket held that address" in w.verdict.text()
+    # ... next to the call it answers, where the student is looking
+    bind = next(b for b in w.session.layout.boxes if b.op == "bind")
+    box = w.diagram._box_rect(bind.lane, bind.row)
+    shown = w.verdict.geometry()
+    assert shown.intersects(box.adjusted(-20, -box.height() * 4, 20, box.height() * 4).toRect())
+    assert not shown.intersects(box.toRect()), "it does not cover the call itself"
     # listen() by the toolbar's Step button (no question), accept() by Page Down
     button = next(b for b in w.toolbar.findChildren(QToolButton) if b.defaultAction() is w.act_step)
     qtbot.waitUntil(lambda: _ready(w), timeout=5000)

@@ -344,14 +344,14 @@ _CONNECT_BLOCKS: Table = {
         "It blocked during the handshake. A loopback connect() normally completes without "
         "sleeping; it sleeps when the server's accept queue is full, because the SYN is dropped "
         "and retried after about a second (SYN_SENT).",
-        "핸드셰이크 동안 블로킹되었습니다. 루프백의 connect()는 보통 잠들지 않고 끝나지만, 서버의 "
+        "3-way 핸드셰이크 동안 블로킹되었습니다. 루프백의 connect()는 보통 잠들지 않고 끝나지만, 서버의 "
         "accept 큐가 가득 차 있으면 SYN이 버려지고 약 1초 뒤 재전송되므로 잠듭니다 (SYN_SENT).",
     ),
 }
 _CONNECT_NOW: Table = {
     "*": W(
         "the handshake has not completed (is the server's accept queue full?)",
-        "핸드셰이크가 아직 끝나지 않았습니다 (서버의 accept 큐가 가득 찼나요?)",
+        "3-way 핸드셰이크가 아직 끝나지 않았습니다 (서버의 accept 큐가 가득 찼나요?)",
     )
 }
 _CONNECT_OUTCOMES: Mapping[str, Table] = {"ECONNREFUSED": {"UDP": _ECONNREFUSED_UDP}}

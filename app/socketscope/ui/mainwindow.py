@@ -554,7 +554,9 @@ class MainWindow(QMainWindow):
     def _run_key(self) -> None:
         """Space: in study mode the run still asks before each call."""
         s = self.session
-        if self.study and s.live and s.at_end and not s.finished:
+        if self.study and s.live and not s.finished:
+            if not s.at_end:
+                s.seek(len(s.events))  # as Space does outside study mode: run on from the end
             self.study_ctl.toggle_run()
         else:
             s.toggle_run()
@@ -564,9 +566,9 @@ class MainWindow(QMainWindow):
         self.study_ctl.step(actor)
 
     # the StudyView the controller is handed
-    def ask(self, q: Question) -> str | None:
+    def ask(self, q: Question, actor: str) -> str | None:
         self.verdict.hide()
-        d = QuestionDialog(q, self.lang, parent=self)
+        d = QuestionDialog(q, self.lang, actor, parent=self)
         answer = d.answer if d.exec() else None
         d.deleteLater()
         self.activateWindow()  # the step keys are the window's shortcuts: give it the keys back

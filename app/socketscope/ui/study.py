@@ -100,8 +100,8 @@ class Summary:
 class StudyView(Protocol):
     lang: str
 
-    def ask(self, q: Question) -> str | None:
-        """Ask one question; the chosen key, or None if the student skipped it."""
+    def ask(self, q: Question, actor: str) -> str | None:
+        """Ask ``actor``'s question; the chosen key, or None if the student skipped it."""
 
     def show_verdict(self, v: Verdict) -> None: ...
     def show_summary(self, summary: Summary) -> int | None:
@@ -207,7 +207,7 @@ class StudyController:
         if q is not None:
             self._asking = True
             try:
-                answer = self.view.ask(q)
+                answer = self.view.ask(q, target.actor)
             finally:
                 self._asking = False
             if answer is None:
@@ -352,6 +352,10 @@ class QuestionDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 20)
         layout.setSpacing(10)
+        if actor:
+            who = QLabel(f"{actor}  →  {q.op}()")  # whose call: lessons have up to four actors
+            who.setObjectName("actor")
+            layout.addWidget(who)
         label = QLabel(q.text.get(lang, q.text["en"]))
         label.setObjectName("question")
         label.setWordWrap(True)
@@ -363,6 +367,9 @@ class QuestionDialog(QDialog):
         for key, en, ko in q.choices:
             b = QPushButton(ko if lang == "ko" else en)
             b.setObjectName(f"choice-{key}")
+            bf = QFont(b.font())
+            bf.setPointSizeF(bf.pointSizeF() * 1.15)
+            b.setFont(bf)
             b.setMinimumHeight(int(b.sizeHint().height() * 1.4))
             b.setStyleSheet("text-align: left; padding: 4px 12px;")
             b.clicked.connect(lambda _=False, key=key: self._pick(key))
@@ -438,7 +445,8 @@ class MissedDialog(QDialog):
             for row, v in summary.missed:
                 text = (
                     f"{row + 1}. {v.question.text.get(lang, v.question.text['en'])}\n"
-                    f"    → {v.truth(lang)}"
+                    f"    ✗ {v.question.label(v.answer, lang)}\n"
+                    f"    ✓ {v.truth(lang)}"
                 )
                 if v.why.get(lang):
                     text += f"\n    {v.why[lang]}"
