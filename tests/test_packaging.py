@@ -8,7 +8,9 @@ of starting a process actor's child.
 from __future__ import annotations
 
 import configparser
+import os
 import re
+import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -144,3 +146,31 @@ def test_readme_states_the_prerequisites_above_the_two_commands() -> None:
     run = next(i for i, line in enumerate(lines) if line.startswith("make run"))
     assert apt < run
     assert {"make", "python3-venv"} <= set(lines[apt].split("#")[0].split())
+
+
+def test_setup_rebuilds_a_half_made_venv(tmp_path: Path) -> None:
+    """A first try without python3-venv leaves a .venv with no pip that later runs trusted ("No
+    module named pip"). The set-up must rebuild it. Offline (no package index), the install then
+    fails, and must leave no stamp, so the next run installs again."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    root = Path(__file__).parents[1]
+    env = {
+        **os.environ,
+        "VENV": str(venv),
+        "PYTHON": sys.executable,
+        "PIP_NO_INDEX": "1",
+        "PIP_FIND_LINKS": "",
+    }
+    r = subprocess.run(
+        ["bash", str(root / "scripts" / "setup.sh")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert "half-made" in r.stdout, r.stdout + r.stderr
+    assert r.returncode != 0  # the install cannot reach an index
+    pip = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "--version"], check=False)
+    assert pip.returncode == 0, "the rebuilt venv has pip"
+    assert not (venv / ".socketscope-installed").exists()
