@@ -316,7 +316,7 @@ _CONNECT_WHAT: Table = {
         "SYN-ACK, ACK). It returns when the handshake is done, without waiting for the server "
         "program's accept(). The kernel picks the client's port if the socket was not bound.",
         "connect()는 커널이 서버 커널과 3-way 핸드셰이크(SYN, SYN-ACK, ACK)를 하게 합니다. "
-        "핸드셰이크가 끝나면 돌아오며, 서버 프로그램의 accept()를 기다리지 않습니다. 소켓이 "
+        "3-way 핸드셰이크가 끝나면 돌아오며, 서버 프로그램의 accept()를 기다리지 않습니다. 소켓이 "
         "bind되지 "
         "않았으면 커널이 클라이언트 포트를 고릅니다.",
     ),
@@ -325,7 +325,7 @@ _CONNECT_WHAT: Table = {
         "with EINPROGRESS; select() reports the socket writable when the handshake is over, and "
         "SO_ERROR tells how it ended.",
         "논블로킹 소켓의 connect()는 3-way 핸드셰이크를 시작하고 곧바로 EINPROGRESS로 돌아옵니다. "
-        "핸드셰이크가 끝나면 select()가 쓰기 가능으로 알려 주고, 결과는 SO_ERROR로 확인할 수 "
+        "3-way 핸드셰이크가 끝나면 select()가 쓰기 가능으로 알려 주고, 결과는 SO_ERROR로 확인할 수 "
         "있습니다.",
     ),
     "UDP": W(
@@ -438,7 +438,7 @@ _add(
                 "kernel itself answers clients' handshakes and queues finished connections in "
                 "the accept queue, up to the backlog (Linux admits backlog + 1).",
                 "listen()은 소켓을 리스닝 소켓(LISTEN)으로 바꿉니다. 이제부터 커널이 직접 "
-                "클라이언트의 핸드셰이크에 응답하고, 완료된 연결을 backlog만큼 accept 큐에 넣어 "
+                "클라이언트의 3-way 핸드셰이크에 응답하고, 완료된 연결을 backlog만큼 accept 큐에 넣어 "
                 "둡니다 (리눅스는 backlog + 1개).",
             )
         },
@@ -498,7 +498,7 @@ _add(
             "*": W(
                 "It blocked because the accept queue was empty: no client had finished a "
                 "handshake. A client's connect() woke it.",
-                "accept 큐가 비어 있어서, 즉 핸드셰이크를 마친 클라이언트가 없어서 "
+                "accept 큐가 비어 있어서, 즉 3-way 핸드셰이크를 마친 클라이언트가 없어서 "
                 "블로킹되었습니다. 클라이언트의 connect()가 깨웠습니다.",
             )
         },
@@ -1131,7 +1131,7 @@ ERRORS: dict[str, Table] = {
             "EINPROGRESS: a non-blocking connect() has started the handshake and returned at "
             "once. select() reports the socket writable when it is done; SO_ERROR tells the "
             "result.",
-            "EINPROGRESS: 논블로킹 connect()가 핸드셰이크를 시작하고 곧바로 돌아왔습니다. 끝나면 "
+            "EINPROGRESS: 논블로킹 connect()가 3-way 핸드셰이크를 시작하고 곧바로 돌아왔습니다. 끝나면 "
             "select()가 쓰기 가능으로 알려 주고, 결과는 SO_ERROR로 확인할 수 있습니다.",
         )
     },
@@ -1257,7 +1257,7 @@ WAIT_CHANNELS: dict[str, Words] = {
         "wait_woken: a generic TCP sleep — waiting for data to read, for room in the send "
         "buffer, or for the handshake; the system call tells which.",
         "wait_woken: TCP의 일반적인 대기입니다 — 읽을 데이터, 송신 버퍼의 빈 공간, 또는 "
-        "핸드셰이크를 기다립니다. 어느 것인지는 시스템 콜이 알려 줍니다.",
+        "3-way 핸드셰이크를 기다립니다. 어느 것인지는 시스템 콜이 알려 줍니다.",
     ),
     "__skb_wait_for_more_packets": W(
         "__skb_wait_for_more_packets: a UDP receive, asleep until a datagram is queued on the "

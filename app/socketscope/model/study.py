@@ -187,7 +187,7 @@ def question_for(op: str, facts: SocketFacts | None = None) -> Question | None:
                     (
                         "waits",
                         "Waits until the peer answers (a handshake)",
-                        "상대가 응답할 때까지 기다린다 (핸드셰이크)",
+                        "상대가 응답할 때까지 기다린다 (3-way 핸드셰이크)",
                     ),
                     ERROR,
                 ),
@@ -196,7 +196,7 @@ def question_for(op: str, facts: SocketFacts | None = None) -> Question | None:
             (
                 "EINPROGRESS",
                 "Returns EINPROGRESS: the handshake goes on without it",
-                "EINPROGRESS를 돌려준다: 핸드셰이크는 그와 상관없이 계속된다",
+                "EINPROGRESS를 돌려준다: 3-way 핸드셰이크는 그와 상관없이 계속된다",
             )
             if f.mode == "nonblocking"
             else (
