@@ -189,7 +189,10 @@ class BlockWatcher:
 
     kernel: bool = field(default_factory=kernel_reports_blocking)
     _calls: dict[int, Watched] = field(default_factory=dict)
-    _lock: threading.Condition = field(default_factory=threading.Condition)
+    # a plain Lock under the Condition: cheaper than the default RLock on every call
+    _lock: threading.Condition = field(
+        default_factory=lambda: threading.Condition(threading.Lock())
+    )
     _stopped: bool = False
     _thread: threading.Thread | None = None
     _ids: int = 0

@@ -172,7 +172,7 @@ class TracedCall:
         self.slept = False  # the kernel was seen to put the thread to sleep in this call
         self.result: Any = None
         self.nbytes: int | None = None
-        self.data: bytes | None = None
+        self.data: bytes | memoryview | None = None
         self.range: tuple[int, int] | None = None
         self.conn: int | None = None
         self.dir: str | None = None
@@ -507,7 +507,8 @@ class TracedSocket:
     # --- data bookkeeping ----------------------------------------------------------------------
     def _outgoing(self, c: TracedCall, payload: bytes | memoryview, n: int) -> None:
         c.nbytes = n
-        c.data = bytes(payload[: min(n, self._runner.options.data_cap + 1)])
+        # a summarised call's bytes only seed its burst's preview: no copy
+        c.data = payload if c.quiet else bytes(payload[: min(n, self._runner.options.data_cap + 1)])
         if self.is_tcp:
             self._tcp_stream(c, "send")
             c.range = (self._sent, self._sent + n)
@@ -529,7 +530,7 @@ class TracedSocket:
     ) -> None:
         n = len(data)
         c.nbytes = n
-        c.data = bytes(data[: self._runner.options.data_cap + 1])
+        c.data = data if c.quiet else bytes(data[: self._runner.options.data_cap + 1])
         if peek:
             # MSG_PEEK looks without taking: no stream range consumed, no datagram paired
             if self.is_tcp:
