@@ -295,10 +295,10 @@ def test_a_broken_or_refused_scenario_file_gets_a_message(
         "@actor('Client')\n"
         "def client():\n"
         "    s = socket(AF_INET, SOCK_STREAM)\n"
-        "    s.connect(('10.1.2.3', 80))\n"
+        "    s.connect(('192.0.2.1', 80))\n"
     )
     assert window.open_scenario_file(str(outside))
     with qtbot.waitSignal(window.session.message, timeout=10000) as blocker:
         window.session.set_speed(100)
         window.session.toggle_run()
-    assert blocker.args[0].startswith(f"{outside}:8: connect() to 10.1.2.3:80 refused")
+    assert blocker.args[0].startswith(f"{outside}:8: connect() to 192.0.2.1:80 refused")

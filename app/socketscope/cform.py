@@ -28,7 +28,7 @@ def signature(op: str | None, lang: str = "en") -> str:
     return f"{e.prototype}\n/* {e.note(lang)} */"
 
 
-def c_args(call: Event, ret: Event | None) -> str:
+def c_args(call: Event, ret: Event | None, lang: str = "en") -> str:
     """The C call with its arguments, e.g. ``bind(3, {AF_INET, 127.0.0.1:5050}, 16)``."""
     op = call.op or "?"
     e = cat.entry(op)
@@ -40,22 +40,32 @@ def c_args(call: Event, ret: Event | None) -> str:
         data=ret.data if ret is not None else None,
         peer=ret.peer if ret is not None else None,
         returned=ret is not None,
+        lang=lang,
     )
     return e.c_form(values)
 
 
-def c_result(ret: Event) -> str:
+_NEVER_RETURNED = {
+    "timeout": (
+        "= ? (timed out in poll() before the call)",
+        "= ? (호출 전에 poll()에서 시간 초과)",
+    ),
+    "STOPPED": ("= ? (run stopped)", "= ? (실행 중지됨)"),
+    "EXITED": ("= ? (the process exited during the call)", "= ? (호출 중에 프로세스가 종료됨)"),
+    "SIGKILL": (
+        "= ? <killed by SIGKILL: the call never returned>",
+        "= ? <SIGKILL로 종료됨: 호출은 돌아오지 않음>",
+    ),
+}
+
+
+def c_result(ret: Event, lang: str = "en") -> str:
     """``= 4`` / ``= 0`` / ``= -1 ECONNREFUSED (Connection refused)`` / ``= ?``."""
     if ret.ok is False or (ret.op == "connect_ex" and ret.error):
         name = ret.error or "?"
-        if name == "timeout":
-            return "= ? (timed out in poll() before the call)"
-        if name == "STOPPED":
-            return "= ? (run stopped)"
-        if name == "EXITED":
-            return "= ? (the process exited during the call)"
-        if name == "SIGKILL":
-            return "= ? <killed by SIGKILL: the call never returned>"
+        if name in _NEVER_RETURNED:
+            en, ko = _NEVER_RETURNED[name]
+            return ko if lang == "ko" else en
         why = cat.strerror(name) or (ret.message or "")
         return f"= -1 {name} ({why})"
     e = cat.entry(ret.op)
@@ -77,20 +87,19 @@ def c_result(ret: Event) -> str:
     return "= 0"
 
 
-def c_timeout(call: Event, ctx: CallContext) -> str:
+def c_timeout(call: Event, ctx: CallContext, lang: str = "en") -> str:
     """A timed-out call as C sees it: CPython's poll() returned 0 and the call was never made."""
     e = cat.entry(call.op)
     out = (e is not None and e.data == "out") or call.op in ("connect", "connect_ex")
     events = "POLLOUT" if out else "POLLIN"
     ms = round((ctx.timeout or 0) * 1000)
     name = e.c_name if e is not None else call.op
-    return (
-        f"poll([{{fd={call.fd}, events={events}}}], 1, {ms}) = 0 (Timeout)"
-        f"  /* {name}() was never called */"
-    )
+    never = f"호출되지 않음: {name}()" if lang == "ko" else f"{name}() was never called"
+    return f"poll([{{fd={call.fd}, events={events}}}], 1, {ms}) = 0 (Timeout)  /* {never} */"
 
 
-def c_line(call: Event, ret: Event, ctx: CallContext = NONE) -> str:
+def c_line(call: Event, ret: Event, ctx: CallContext = NONE, lang: str = "en") -> str:
+    """The whole C line; ``lang``: the language of its comments (the terminal keeps English)."""
     if ret.ok is False and ret.error == "timeout" and ctx.mode == "timeout":
-        return c_timeout(call, ctx)
-    return f"{c_args(call, ret)} {c_result(ret)}".rstrip()
+        return c_timeout(call, ctx, lang)
+    return f"{c_args(call, ret, lang)} {c_result(ret, lang)}".rstrip()

@@ -975,6 +975,8 @@ def signal(signum: int, handler: Callable[[int, Any], Any]) -> None:
             op="signal",
             line=frame.f_lineno if frame else None,
             message=f"{name} received: {getattr(handler, '__name__', 'handler')}() runs",
+            code="signal_received",
+            params={"signal": name, "handler": getattr(handler, "__name__", "handler")},
         )
         return handler(sig, frame)
 

@@ -113,6 +113,7 @@ class Values:
     data: str | None = None  # hex of the bytes moved (return), if any
     peer: tuple[str, int] | None = None
     returned: bool = False
+    lang: str = "en"  # the language of the comments a C form carries
 
 
 def _c_select(v: Values) -> str:
@@ -139,9 +140,13 @@ def _buf(v: Values) -> str:
 
 
 def _c_wait_until(v: Values) -> str:
-    who = v.args.get("actor")
-    if v.args.get("op"):
-        return f"/* no system call: wait until {who} is in {v.args.get('op')}() */"
+    who, op = v.args.get("actor"), v.args.get("op")
+    if v.lang == "ko":
+        if op:
+            return f"/* 시스템 콜 아님: {who} → {op}()까지 기다림 */"
+        return f"/* 시스템 콜 아님: {who} 종료까지 기다림 */"
+    if op:
+        return f"/* no system call: wait until {who} is in {op}() */"
     return f"/* no system call: wait until {who} has finished */"
 
 

@@ -50,7 +50,9 @@ def explain(
             else f"{ret.count} identical calls are summarised as one (the run is going fast)."
         )
     elif error:
-        parts.append(cat.error_text(op, error, t, mode, lang) or ret.message or error)
+        # the engine's English sentence only in English; in Korean, at least the errno's name
+        fallback = ret.message if lang == "en" else None
+        parts.append(cat.error_text(op, error, t, mode, lang) or fallback or error)
     elif ret.blocked:
         why = cat.why_blocked(op, t, mode, lang)
         took = duration(ret.duration or 0)

@@ -199,9 +199,9 @@ class LessonPanel(QWidget):
         op = ev.op or ""
         self.signature.setText(signature(op, self.lang))
         if call is not None and ret is not None and ret.kind == "return":
-            self.c_call.setText(c_line(call, ret, ctx))
+            self.c_call.setText(c_line(call, ret, ctx, self.lang))
         elif call is not None:
-            self.c_call.setText(c_args(call, None) + "  …")
+            self.c_call.setText(c_args(call, None, self.lang) + "  …")
         else:
             self.c_call.setText("")
         self.explanation.setPlainText(explain(call, ret, self.lang, blocked, ctx, blocked_ev))

@@ -57,6 +57,7 @@ class Session(QObject):
         self._timer.timeout.connect(self._drain)
         self._state_cache: tuple[int, RunState] | None = None
         self._call_lines: dict[str, int | None] = {}
+        self._call_args: dict[str, dict[str, object]] = {}
 
     # --- what is shown ---------------------------------------------------------------------------
     @property
@@ -268,11 +269,22 @@ class Session(QObject):
         for ev in new:
             if ev.kind == "call":
                 self._call_lines[ev.actor] = ev.line
+                self._call_args[ev.actor] = ev.args or {}
             elif ev.kind == "return" and ev.error == "NOT_LOOPBACK":
                 path = self.trace.header.get("source_path", "scenario")
                 line = self._call_lines.get(ev.actor)
                 where = f"{path}:{line}" if line else str(path)
-                self.message.emit(f"{where}: {ev.message}")
+                address = self._call_args.get(ev.actor, {}).get("address")
+                shown = (
+                    f"{address[0]}:{address[1]}"
+                    if isinstance(address, list) and len(address) >= 2
+                    else str(address)
+                )
+                sentence = self.tr(
+                    "{op}() to {address} refused: SocketScope only uses loopback addresses "
+                    "(127.0.0.0/8, ::1, localhost) so that no packet leaves this machine"
+                ).format(op=ev.op, address=shown)
+                self.message.emit(f"{where}: {sentence}")
 
     _replay_acc = 0.0
 

@@ -721,6 +721,10 @@
         <source>This is a recorded trace: there is nothing more to run.</source>
         <translation>기록된 트레이스입니다: 더 실행할 것이 없습니다.</translation>
     </message>
+    <message>
+        <source>{op}() to {address} refused: SocketScope only uses loopback addresses (127.0.0.0/8, ::1, localhost) so that no packet leaves this machine</source>
+        <translation>{address}(으)로의 {op}() 거부됨: SocketScope는 어떤 패킷도 이 컴퓨터 밖으로 나가지 않도록 루프백 주소(127.0.0.0/8, ::1, localhost)만 사용합니다</translation>
+    </message>
 </context>
 <context>
     <name>SocketInspector</name>
