@@ -49,12 +49,13 @@ def current_actor() -> ActorContext:
     return ctx
 
 
-def caller_line() -> int | None:
-    """Line of the scenario code that made the call (the first frame outside the engine)."""
-    f = sys._getframe(2)
+def caller_line(frame: Any = None) -> int | None:
+    """Line of the scenario code that made the call (the first frame outside the engine).
+    ``frame``: start from another thread's frame (``sys._current_frames()``)."""
+    f = frame if frame is not None else sys._getframe(2)
     # by module name, not file path: in a frozen app (PyInstaller) code objects carry relative paths
     while f is not None and str(f.f_globals.get("__name__", "")).startswith(_ENGINE_PKG):
-        f = f.f_back  # type: ignore[assignment]
+        f = f.f_back
     return f.f_lineno if f is not None else None
 
 

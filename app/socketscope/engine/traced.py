@@ -23,6 +23,8 @@ import dataclasses
 import errno as _errno
 import os
 import socket as _socket
+import sys
+import threading
 import time
 from collections.abc import Callable
 from functools import partial
@@ -161,13 +163,18 @@ class TracedCall:
     )
 
     def __init__(
-        self, ctx: ActorContext, sock: TracedSocket | None, op: str, args: dict[str, Any] | None
+        self,
+        ctx: ActorContext,
+        sock: TracedSocket | None,
+        op: str,
+        args: dict[str, Any] | None,
+        line: int | Literal[False] | None = False,
     ) -> None:
         self.ctx = ctx
         self.sock = sock
         self.op = op
         self.args = args
-        self.line = caller_line()
+        self.line = caller_line() if line is False else line
         self.blocked = False  # shown blocked on the diagram (a blocked event was written)
         self.slept = False  # the kernel was seen to put the thread to sleep in this call
         self.result: Any = None
@@ -366,6 +373,93 @@ class TracedCall:
         )
 
 
+class QuickCall:
+    """A call inside a long free-running streak of identical data calls (a bulk transfer): it
+    is only counted into the streak's burst, so it costs no events and almost no Python. The
+    watcher still looks at it; if it sleeps longer than the burst window it is *promoted* to a
+    :class:`TracedCall` and shown as the blocked call it is. Anything unusual (an error, end of
+    stream, a stop) is recorded in full too."""
+
+    __slots__ = ("args", "call", "ctx", "ident", "op", "slept", "sock", "t0")
+
+    def __init__(
+        self, ctx: ActorContext, sock: TracedSocket, op: str, args: dict[str, Any]
+    ) -> None:
+        self.ctx, self.sock, self.op, self.args = ctx, sock, op, args
+        self.ident = threading.get_ident()
+        self.call: TracedCall | None = None
+        self.slept = False
+        self.t0 = time.monotonic()
+
+    def run(self, attempt: Callable[[], T]) -> T:
+        runner = self.ctx.runner
+        watcher = runner.watcher
+        token = watcher.begin(
+            self, self.op, self.ctx.thread_probe(), first=runner.options.burst_window / 10
+        )
+        try:
+            result = attempt()
+        except OSError as exc:
+            watcher.end(token)
+            failure: BaseException = ActorStopped() if runner.stopping else exc
+            self._full().__exit__(type(failure), failure, None)
+            if isinstance(failure, ActorStopped):
+                raise failure from None
+            raise
+        watcher.end(token)
+        if self.slept and runner.stopping:
+            self._full().__exit__(ActorStopped, ActorStopped(), None)
+            raise ActorStopped
+        return result
+
+    def _full(self) -> TracedCall:
+        """This call as a fully traced one (made on the actor's thread, after the fact)."""
+        if self.call is None:
+            c = TracedCall(self.ctx, self.sock, self.op, self.args, line=caller_line())
+            c.quiet, c.t0, c.slept = True, self.t0, self.slept
+            self.call = c
+        return self.call
+
+    def on_asleep(self, sample: Sample | None) -> bool:
+        """Watcher thread, its lock held (the call cannot return meanwhile)."""
+        self.slept = True
+        if time.monotonic() - self.t0 < self.ctx.runner.options.burst_window:
+            return False
+        frame = sys._current_frames().get(self.ident)
+        c = TracedCall(self.ctx, self.sock, self.op, self.args, line=caller_line(frame))
+        c.quiet, c.t0, c.slept = True, self.t0, True
+        c.promote()
+        c.show_blocked(sample)
+        self.call = c
+        return True
+
+    def on_still_blocked(self) -> None:
+        if self.call is not None:
+            self.call.on_still_blocked()
+
+    def finish(self, n: int, data: bytes | memoryview, result: Any) -> bool:
+        """The call returned ``n`` bytes. Counted into the burst (True), or, when it was
+        promoted or is the streak's end (0 bytes), recorded in full (False)."""
+        sock = self.sock
+        if self.call is None and n:
+            if self.op == "send":
+                rng = (sock._sent, sock._sent + n)
+                sock._sent += n
+            else:
+                rng = (sock._received, sock._received + n)
+                sock._received += n
+            sock._burst_add(self.ctx, self.op, n, data, rng, self.slept, time.monotonic() - self.t0)
+            return True
+        c = self._full()
+        if self.op == "send":
+            sock._outgoing(c, data, n)
+        else:
+            sock._incoming(c, data)
+        c.result = result
+        c.__exit__(None, None, None)
+        return False
+
+
 class TracedSocket:
     """A real socket whose every call is traced. Created by :func:`socket` or ``accept()``."""
 
@@ -474,6 +568,21 @@ class TracedSocket:
             self._local, self._peer = local, peer
             self.conn = self._runner.pairing.connection(self.id, local, peer, side)
         return self.conn
+
+    def _streak(self, op: str) -> ActorContext | None:
+        """The actor, when this call continues a long free-running streak of ``op`` on this
+        socket (then it takes the quick path: see :class:`QuickCall`)."""
+        ctx = current_actor()
+        runner = self._runner
+        if (
+            ctx.burst is not None
+            and ctx.streak == (self.id, op)
+            and runner.gate.free_running
+            and not runner.stopping
+        ):
+            ctx.streak_len += 1
+            return ctx
+        return None
 
     def _burst_add(
         self,
@@ -666,6 +775,17 @@ class TracedSocket:
     # --- data -----------------------------------------------------------------------------------
     def send(self, data: bytes, flags: int = 0) -> int:
         view = memoryview(data)
+        ctx = self._streak("send") if self.is_tcp else None
+        if ctx is not None:
+            q = QuickCall(
+                ctx,
+                self,
+                "send",
+                {"len": len(data), "flags": flags} if flags else {"len": len(data)},
+            )
+            n = q.run(lambda: self._s.send(view, flags))
+            q.finish(n, view, n)
+            return n
         with self._call(
             "send", {"len": len(data), "flags": flags} if flags else {"len": len(data)}
         ) as c:
@@ -704,6 +824,12 @@ class TracedSocket:
         return n
 
     def recv(self, bufsize: int, flags: int = 0) -> bytes:
+        ctx = self._streak("recv") if self.is_tcp and not flags else None  # flags: never a burst
+        if ctx is not None:
+            q = QuickCall(ctx, self, "recv", {"bufsize": bufsize})
+            data = q.run(lambda: self._s.recv(bufsize))
+            q.finish(len(data), data, len(data))
+            return data
         with self._call(
             "recv", {"bufsize": bufsize, "flags": flags} if flags else {"bufsize": bufsize}
         ) as c:
