@@ -389,3 +389,10 @@ def test_korean_particle_follows_the_call_name_as_read_aloud() -> None:
     # the explanations start with the same particle
     for op in ("socket", "listen", "accept", "close", "recvfrom", "bind", "connect"):
         assert cat.what(op, "TCP", "blocking", "ko").startswith(cat.entry(op).ko()), op  # type: ignore[union-attr]
+
+
+def test_a_wait_channel_with_a_compiler_suffix_has_its_functions_meaning() -> None:
+    from socketscope.model import catalogue as cat
+
+    plain = cat.wait_channel("poll_schedule_timeout", "en")
+    assert plain and cat.wait_channel("poll_schedule_timeout.constprop.0", "en") == plain

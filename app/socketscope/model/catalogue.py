@@ -1313,8 +1313,10 @@ def evidence(kernel_wait: str | None, syscall: str | None, how: str | None, lang
 
 
 def wait_channel(kernel_wait: str | None, lang: str) -> str:
-    """The one-line meaning of a wait channel; empty for one the lessons do not produce."""
-    w = WAIT_CHANNELS.get(kernel_wait or "")
+    """The one-line meaning of a wait channel; empty for one the lessons do not produce.
+    The compiler's suffixes (``poll_schedule_timeout.constprop.0``, ``.isra.0``, ``.part.0``)
+    name the same kernel function."""
+    w = WAIT_CHANNELS.get((kernel_wait or "").split(".", 1)[0])
     return w(lang) if w else ""
 
 
