@@ -110,25 +110,28 @@ _PROC_TCP = (_NET / "tcp", _NET / "tcp6")
 _PROC_UDP = (_NET / "udp", _NET / "udp6")
 
 
-def udp_rx_queue(local: tuple[str, int]) -> int | None:
-    """Bytes queued on the UDP socket bound to ``local`` (rx_queue of /proc/net/udp: what
-    ``ss`` shows as Recv-Q; every datagram is charged its whole buffer, not its payload).
-    None where the system cannot tell. FIONREAD on UDP is only the next datagram's size."""
-    for path in _PROC_UDP:
+def _proc_rows(paths: tuple[Path, ...], columns: int) -> list[list[str]]:
+    """The rows of /proc/net/{tcp,udp}[6] split into columns, header left out."""
+    rows: list[list[str]] = []
+    for path in paths:
         try:
             lines = path.read_text().splitlines()[1:]
         except OSError:
             continue
-        for row in lines:
-            parts = row.split()
-            if len(parts) < 5:
-                continue
-            try:
-                if _proc_addr(parts[1]) != (local[0], local[1]):
-                    continue
+        rows.extend(parts for row in lines if len(parts := row.split()) >= columns)
+    return rows
+
+
+def udp_rx_queue(local: tuple[str, int]) -> int | None:
+    """Bytes queued on the UDP socket bound to ``local`` (rx_queue of /proc/net/udp: what
+    ``ss`` shows as Recv-Q; every datagram is charged its whole buffer, not its payload).
+    None where the system cannot tell. FIONREAD on UDP is only the next datagram's size."""
+    for parts in _proc_rows(_PROC_UDP, 5):
+        try:
+            if _proc_addr(parts[1]) == (local[0], local[1]):
                 return int(parts[4].split(":")[1], 16)
-            except (ValueError, OSError, IndexError):
-                continue
+        except (ValueError, OSError, IndexError):
+            continue
     return None
 
 
@@ -163,19 +166,11 @@ def tcp_table() -> list[TcpRow] | None:
     if not proc_tcp_available():
         return None
     rows: list[TcpRow] = []
-    for path in _PROC_TCP:
+    for parts in _proc_rows(_PROC_TCP, 4):
         try:
-            lines = path.read_text().splitlines()[1:]
-        except OSError:
+            rows.append((_proc_addr(parts[1]), _proc_addr(parts[2]), parts[3]))
+        except (ValueError, OSError):
             continue
-        for row in lines:
-            parts = row.split()
-            if len(parts) < 4:
-                continue
-            try:
-                rows.append((_proc_addr(parts[1]), _proc_addr(parts[2]), parts[3]))
-            except (ValueError, OSError):
-                continue
     return rows
 
 
