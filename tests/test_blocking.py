@@ -181,3 +181,66 @@ def test_the_socket_table_shows_syn_sent_with_its_port_during_the_blocked_connec
     cursor = t.events.index(syn) + 1
     info = RunState.at(t.events, cursor, list(t.header["actors"])).sockets[syn.sock or 0]
     assert info.state == "SYN_SENT" and info.local == tuple(syn.local or ())
+
+
+def test_a_streak_call_that_sleeps_long_is_shown_blocked_and_no_byte_is_lost() -> None:
+    """A bulk transfer is summarised in bursts, but a send that sleeps past the burst window
+    (the reader is away) is shown as the blocked call it is; bursts and full calls together
+    account for every byte, in order."""
+    from socketscope.api import (
+        AF_INET,
+        SO_RCVBUF,
+        SO_SNDBUF,
+        SOCK_STREAM,
+        SOL_SOCKET,
+        sleep,
+        socket,
+    )
+    from socketscope.engine.scenario import ActorSpec, Scenario
+
+    chunk, count = 65536, 64
+
+    def reader(port: int) -> None:
+        lst = socket(AF_INET, SOCK_STREAM)
+        lst.setsockopt(SOL_SOCKET, SO_RCVBUF, 4096)  # small buffers: the writer waits for it
+        lst.bind(("127.0.0.1", port))
+        lst.listen(1)
+        conn, _ = lst.accept()
+        got = 0
+        while got < chunk * count // 2:  # keep up at first: the writer's streak gets going
+            got += len(conn.recv(chunk))
+        sleep(0.4)  # then away: the writer fills every buffer and sleeps in send()
+        while conn.recv(chunk):
+            pass
+        conn.close()
+        lst.close()
+
+    def writer(port: int) -> None:
+        s = socket(AF_INET, SOCK_STREAM)
+        s.setsockopt(SOL_SOCKET, SO_SNDBUF, 4096)
+        s.connect(("127.0.0.1", port))
+        for _ in range(count):
+            s.send(b"x" * chunk)
+        s.close()
+
+    sc = Scenario(
+        "streak",
+        {"en": "", "ko": ""},
+        {"en": "", "ko": ""},
+        (ActorSpec("Reader", reader), ActorSpec("Writer", writer, ("Reader", "accept"))),
+        __file__,
+        "",
+    )
+    t = Trace({}, Runner(sc).run_to_end(timeout=30))
+    assert not t.of("error")
+    sends = [e for e in t.events if e.actor == "Writer" and e.op == "send"]
+    assert any(e.kind == "burst" for e in sends), "the streak was summarised"
+    first_burst = next(e.seq for e in sends if e.kind == "burst")
+    blocked = [e for e in sends if e.kind == "blocked" and e.seq > first_burst]
+    assert blocked, "a call inside the streak slept 0.4 s and was not shown"
+    assert blocked[0].evidence in ("kernel", "time")
+    if kernel_reports_blocking():
+        assert blocked[0].syscall == "sendto" and blocked[0].kernel_wait
+    ranges = sorted(e.range for e in sends if e.kind in ("return", "burst") and e.range)
+    assert ranges[0][0] == 0 and ranges[-1][1] == chunk * count
+    assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:], strict=False))

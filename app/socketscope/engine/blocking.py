@@ -183,6 +183,26 @@ class Watched:
 _BACKOFF = (0.0005, 0.001, 0.002, 0.005, 0.01)
 
 
+class StreakSlot:
+    """One actor thread inside a long free-running streak of data calls (a bulk transfer).
+
+    Registering each such call with the watcher would cost more than the call; instead the
+    actor only stores the call in progress here, and the watcher, which ticks while the streak
+    lasts, takes over a call that has been in the kernel for ``first`` seconds. The slot's lock
+    is held by the watcher while it does, so the call cannot return meanwhile."""
+
+    __slots__ = ("call", "count", "first", "lock", "probe", "seen", "watched")
+
+    def __init__(self, probe: ThreadProbe | None, first: float) -> None:
+        self.probe = probe
+        self.first = first
+        self.lock = threading.Lock()
+        self.call: Any = None  # has t0, op, on_asleep(), on_still_blocked()
+        self.count = 0  # calls made: the watcher keeps ticking while it changes
+        self.seen = 0
+        self.watched: int | None = None  # the token once the watcher took the call over
+
+
 @dataclass
 class BlockWatcher:
     """Samples the threads of calls in progress; one per run (and per process actor)."""
@@ -198,6 +218,46 @@ class BlockWatcher:
     _ids: int = 0
     _wake_at: float = 0.0  # when the watcher thread will next look (0: it is not waiting)
     _last_call: float = 0.0
+    _slots: list[StreakSlot] = field(default_factory=list)
+    sleeping: bool = False  # waiting with no timeout: a streak call must wake it
+
+    def slot(self, probe: ThreadProbe | None, first: float) -> StreakSlot:
+        """A slot for one actor thread's streak calls (see :class:`StreakSlot`)."""
+        slot = StreakSlot(probe if self.kernel else None, first)
+        with self._lock:
+            self._slots.append(slot)
+            self._last_call = time.monotonic()
+            self._ensure_thread()
+        return slot
+
+    def drop_slot(self, slot: StreakSlot) -> None:
+        with self._lock:
+            if slot in self._slots:
+                self._slots.remove(slot)
+
+    def streak_call(self, slot: StreakSlot, call: Any) -> None:
+        """Actor thread, before the system call: cheap, no lock unless the watcher sleeps."""
+        slot.call = call
+        slot.count += 1
+        if self.sleeping:
+            with self._lock:
+                self._lock.notify()
+
+    def streak_return(self, slot: StreakSlot) -> None:
+        """Actor thread, after the system call: waits if the watcher is in a callback for it."""
+        with slot.lock:
+            slot.call = None
+            token, slot.watched = slot.watched, None
+        if token is not None:
+            with self._lock:
+                self._calls.pop(token, None)
+
+    def _ensure_thread(self) -> None:
+        if self._thread is None and not self._stopped:
+            self._thread = threading.Thread(
+                target=self._run, name="socketscope-watcher", daemon=True
+            )
+            self._thread.start()
 
     @property
     def evidence(self) -> str:
@@ -211,11 +271,8 @@ class BlockWatcher:
             self._last_call = w.t0
             token = self._ids
             self._calls[token] = w
-            if self._thread is None and not self._stopped:
-                self._thread = threading.Thread(
-                    target=self._run, name="socketscope-watcher", daemon=True
-                )
-                self._thread.start()
+            if self._thread is None:
+                self._ensure_thread()
             elif w.next_check < self._wake_at:
                 self._lock.notify()  # it would look too late for this call
         return token
@@ -234,28 +291,64 @@ class BlockWatcher:
         if th is not None and th is not threading.current_thread():
             th.join(1.0)
 
+    def _take_over_streak_calls(self, now: float) -> None:
+        """Streak calls that have been in the kernel ``first`` seconds are watched like any."""
+        for slot in self._slots:
+            if slot.count != slot.seen:
+                slot.seen = slot.count
+                self._last_call = now
+            call = slot.call
+            if call is None or slot.watched is not None or now - call.t0 < slot.first:
+                continue
+            with slot.lock:
+                if slot.call is not call or slot.watched is not None:
+                    continue  # it returned meanwhile
+                w = Watched(call, call.op, slot.probe, 0.0)
+                w.t0 = call.t0
+                self._ids += 1
+                self._calls[self._ids] = w
+                slot.watched = self._ids
+
     def _run(self) -> None:
         with self._lock:
             while not self._stopped:
+                self._take_over_streak_calls(time.monotonic())
                 if not self._calls:
                     now = time.monotonic()
                     if now - self._last_call < IDLE_FOR:
                         self._wake_at = now + IDLE_TICK
                         self._lock.wait(IDLE_TICK)
                     else:
-                        self._wake_at = float("inf")
-                        self._lock.wait()
+                        self.sleeping = True
+                        # a streak call stored before `sleeping` was set is seen here
+                        if not any(sl.count != sl.seen for sl in self._slots):
+                            self._wake_at = float("inf")
+                            self._lock.wait()
+                        self.sleeping = False
                     self._wake_at = 0.0
                     continue
                 now = time.monotonic()
                 wake = now + 1.0
                 for w in list(self._calls.values()):
                     if now >= w.next_check:
-                        self._check(w, now)
+                        self._check_guarded(w, now)
                     wake = min(wake, w.next_check)
+                if self._slots:
+                    wake = min(wake, now + IDLE_TICK)
                 self._wake_at = wake
                 self._lock.wait(max(0.0, wake - time.monotonic()))
                 self._wake_at = 0.0
+
+    def _check_guarded(self, w: Watched, now: float) -> None:
+        """A streak call taken over is checked under its slot's lock, like begin/end calls are
+        under the watcher's: it cannot return while a callback writes its events."""
+        slot = next((sl for sl in self._slots if sl.call is w.target), None)
+        if slot is None:
+            self._check(w, now)
+            return
+        with slot.lock:
+            if slot.call is w.target:
+                self._check(w, now)
 
     def _check(self, w: Watched, now: float) -> None:
         if w.asleep:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import kernel
-from .blocking import BlockWatcher, ThreadProbe
+from .blocking import BlockWatcher, StreakSlot, ThreadProbe
 from .events import Event, EventKind, KernelSnapshot
 from .gate import ActorStopped, Mode, Status, StepGate
 from .pairing import Pairing
@@ -101,6 +101,7 @@ class ActorContext:
     burst: _Burst | None = None
     sockets: list[TracedSocket] = field(default_factory=list)
     probe: ThreadProbe | None = None
+    streak_slot: StreakSlot | None = None  # where the watcher finds this thread's streak calls
     _probe_tried: bool = False
 
     def thread_probe(self) -> ThreadProbe | None:
@@ -112,6 +113,9 @@ class ActorContext:
         return self.probe
 
     def close_probe(self) -> None:
+        if self.streak_slot is not None:
+            self.runner.watcher.drop_slot(self.streak_slot)
+            self.streak_slot = None
         if self.probe is not None:
             self.probe.close()
             self.probe = None

@@ -394,19 +394,22 @@ class QuickCall:
     def run(self, attempt: Callable[[], T]) -> T:
         runner = self.ctx.runner
         watcher = runner.watcher
-        token = watcher.begin(
-            self, self.op, self.ctx.thread_probe(), first=runner.options.burst_window / 10
-        )
+        slot = self.ctx.streak_slot
+        if slot is None:
+            slot = self.ctx.streak_slot = watcher.slot(
+                self.ctx.thread_probe(), runner.options.burst_window / 10
+            )
+        watcher.streak_call(slot, self)
         try:
             result = attempt()
         except OSError as exc:
-            watcher.end(token)
+            watcher.streak_return(slot)
             failure: BaseException = ActorStopped() if runner.stopping else exc
             self._full().__exit__(type(failure), failure, None)
             if isinstance(failure, ActorStopped):
                 raise failure from None
             raise
-        watcher.end(token)
+        watcher.streak_return(slot)
         if self.slept and runner.stopping:
             self._full().__exit__(ActorStopped, ActorStopped(), None)
             raise ActorStopped
