@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 import subprocess
@@ -243,4 +244,4 @@ def test_a_streak_call_that_sleeps_long_is_shown_blocked_and_no_byte_is_lost() -
         assert blocked[0].syscall == "sendto" and blocked[0].kernel_wait
     ranges = sorted(e.range for e in sends if e.kind in ("return", "burst") and e.range)
     assert ranges[0][0] == 0 and ranges[-1][1] == chunk * count
-    assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:], strict=False))
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(ranges))
