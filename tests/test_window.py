@@ -183,7 +183,9 @@ def test_event_loop_answers_while_a_sender_blocks(qtbot: QtBot, window: MainWind
             pass
         late.append(time.monotonic() - t0 - 0.05)
         assert runner.gate.status("Writer")[0] is Status.BLOCKED
-    assert max(late) < 0.1, f"timer fired late by {max(late):.3f} s"
+    # A window held by the run would be late by the whole blocked call (seconds); a shared,
+    # busy 2-core machine alone makes a timer some tens of ms late now and then.
+    assert sorted(late)[2] < 0.05 and max(late) < 0.25, f"timers fired late: {late}"
 
 
 def _single_shot(parent: MainWindow, ms: int) -> object:
