@@ -52,6 +52,8 @@ class Session(QObject):
         # a retired run that had to be killed says so on the next tick (from a helper thread)
         self._retired: queue.SimpleQueue[Outcome] = queue.SimpleQueue()
         self._finished_sent = False
+        # the run's process ended out of order (died, failed): no actor of it can move any more
+        self.ended_badly = False
         self._timer = QTimer(self)
         self._timer.setInterval(16)
         self._timer.timeout.connect(self._drain)
@@ -106,6 +108,7 @@ class Session(QObject):
         self.cursor = 0
         self.running = False
         self._finished_sent = False
+        self.ended_badly = False
         self._state_cache = None
         # The actors start at once and stop at their first gate: their first call shows as a
         # ghost, and nothing has run yet.
@@ -131,6 +134,7 @@ class Session(QObject):
         cursor = trace.header.get("cursor")
         self.cursor = cursor if isinstance(cursor, int) and 0 <= cursor <= len(trace.events) else 0
         self.running = False
+        self.ended_badly = False
         self._state_cache = None
         self.modeChanged.emit("replay")
         self.changed.emit()
@@ -258,7 +262,9 @@ class Session(QObject):
             self._finished_sent = True
             self.running = False
             out = self.runner.outcome
-            if out is not None and not out.in_order:
+            self.ended_badly = out is not None and not out.in_order
+            if self.ended_badly:
+                assert out is not None
                 self.message.emit(run_message(out.code, out.params, out.message))
             self.modeChanged.emit("done")
             self.runFinished.emit()
