@@ -62,6 +62,25 @@ class QueueGauge(QProgressBar):
         self.setFormat(f"{value:,} / {limit:,} {unit}")
 
 
+class TitledBox(QGroupBox):
+    """A group box whose title wraps. A QGroupBox's own title never does, so a long one
+    ("Stream client → server: 1,024 bytes, 12 sends") would set the inspector's minimum width and
+    clip it where the inspector is narrow (lecture mode, a laptop)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.body = QVBoxLayout(self)
+        self._heading = QLabel()
+        self._heading.setWordWrap(True)
+        self.body.addWidget(self._heading)
+
+    def setTitle(self, title: str) -> None:
+        self._heading.setText(title)
+
+    def title(self) -> str:
+        return self._heading.text()
+
+
 class SocketInspector(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -73,6 +92,7 @@ class SocketInspector(QWidget):
         outer.addWidget(self.title)
         self.form_box = QGroupBox()
         form = QFormLayout(self.form_box)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.fields: dict[str, QLabel] = {}
         self.field_labels: dict[str, QLabel] = {}
         for key in ("fd", "type", "local", "peer", "state", "options"):
@@ -84,6 +104,7 @@ class SocketInspector(QWidget):
         outer.addWidget(self.form_box)
         self.gauges = QGroupBox()
         g = QFormLayout(self.gauges)
+        g.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.recv_q = QueueGauge()
         self.send_q = QueueGauge()
         self.accept_q = QueueGauge()
@@ -103,15 +124,13 @@ class SocketInspector(QWidget):
         self.blocking.setWordWrap(True)
         self.blocking.setVisible(False)
         outer.addWidget(self.blocking)
-        self.call_box = QGroupBox()
-        cb = QVBoxLayout(self.call_box)
+        self.call_box = TitledBox()
         self.call_hex = HexView()
-        cb.addWidget(self.call_hex)
+        self.call_box.body.addWidget(self.call_hex)
         outer.addWidget(self.call_box, 1)
-        self.stream_box = QGroupBox()
-        sb = QVBoxLayout(self.stream_box)
+        self.stream_box = TitledBox()
         self.stream_hex = HexView()
-        sb.addWidget(self.stream_hex)
+        self.stream_box.body.addWidget(self.stream_hex)
         outer.addWidget(self.stream_box, 2)
         self.sock_id: int | None = None
         self.call: Event | None = None
@@ -285,25 +304,28 @@ class SocketInspector(QWidget):
         if not shown or ls is None:
             return []
         k = ls.kernel
-        if own:
-            self.accept_label.setText(self.tr("accept queue"))
-        else:
-            self.accept_label.setText(
-                self.tr("accept queue of {actor}'s listener (fd {fd})").format(
+        self.accept_label.setText(self.tr("accept queue"))
+        notes = (
+            []
+            if own
+            else [
+                self.tr("The accept queue is of {actor}'s listener (fd {fd}).").format(
                     actor=ls.actor, fd=ls.fd
                 )
-            )
+            ]
+        )
         self.accept_q.show_value(
             k.accept_q,
             k.backlog + 1 if k.backlog is not None else None,
             self.tr("connections"),
         )
         if k.backlog is None:
-            return [self.tr("accept queue: {na}").format(na=na)]
+            return [*notes, self.tr("accept queue: {na}").format(na=na)]
         return [
+            *notes,
             self.tr("Linux admits backlog + 1 = {n} connections before accept()").format(
                 n=k.backlog + 1
-            )
+            ),
         ]
 
     def _bytes(self, s: SocketInfo, ret: Event | None, events: list[Event], cursor: int) -> None:

@@ -197,13 +197,12 @@ class MainWindow(QMainWindow):
         sockets table without scrolling; on a laptop (1280×720) the diagram keeps most of the
         width, and the table shares a tab with the inspector so the byte views are not pushed
         below the fold."""
-        w, h = self.width(), self.height()
+        h = self.height()
         small = h < 900
         if small:
             self.tabifyDockWidget(self.inspector_dock, self.table_dock)
             self.inspector_dock.raise_()
-        right = int(min(max(w * 0.32, 340), 620))
-        self.resizeDocks([self.inspector_dock], [right], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.inspector_dock], [self._right_width()], Qt.Orientation.Horizontal)
         if not small:
             avail = h - 300
             self.resizeDocks(
@@ -213,6 +212,13 @@ class MainWindow(QMainWindow):
             )
         lesson = int(min(max(h * 0.24, 170), 280))
         self.resizeDocks([self.lesson_dock], [lesson], Qt.Orientation.Vertical)
+
+    def _right_width(self) -> int:
+        """The right column's width: in lecture mode the lanes need the room more than the
+        inspector, which gets a fifth of the screen; else enough for the sockets table."""
+        if self.lecture:
+            return self.width() // 5
+        return int(min(max(self.width() * 0.32, 340), 620))
 
     def showEvent(self, e: QShowEvent) -> None:
         super().showEvent(e)
@@ -574,6 +580,8 @@ class MainWindow(QMainWindow):
 
     def set_lecture(self, on: bool, full_screen: bool = True) -> None:
         self.lecture_ctl.set_lecture(on, full_screen)
+        # again at the new scale: the fonts changed what the inspector needs
+        self.resizeDocks([self.inspector_dock], [self._right_width()], Qt.Orientation.Horizontal)
         self._update_panels()
 
     def enter_full_screen(self, on: bool, full_screen: bool) -> None:
@@ -582,7 +590,6 @@ class MainWindow(QMainWindow):
         docks = (self.lesson_dock, self.table_dock)
         if on:
             self._docks_before_lecture = [d for d in docks if d.isVisibleTo(self)]
-            self._inspector_width = self.inspector_dock.width()
             for d in docks:
                 d.hide()
         else:
@@ -594,15 +601,11 @@ class MainWindow(QMainWindow):
             self._normal_geometry = self.saveGeometry()
             if full_screen:
                 self.showFullScreen()
-            # lanes need the width more than the inspector: under a quarter of the screen
-            self.resizeDocks([self.inspector_dock], [self.width() // 5], Qt.Orientation.Horizontal)
         else:
             self.showNormal()
             if self._normal_geometry is not None:
                 self.restoreGeometry(self._normal_geometry)
-            self.resizeDocks(
-                [self.inspector_dock], [self._inspector_width], Qt.Orientation.Horizontal
-            )
+        self.resizeDocks([self.inspector_dock], [self._right_width()], Qt.Orientation.Horizontal)
 
     def toggle_blank(self) -> None:
         """B on a presenter remote: a black screen, and the run pauses."""
