@@ -411,3 +411,17 @@ def test_pressing_2_at_the_start_says_what_the_client_waits_for_in_korean(
     qtbot.waitUntil(lambda: settled(w) and w.diagram.ghosts() == [(0, "socket")], timeout=5000)
     qtbot.keyClick(w.diagram, Qt.Key.Key_2)
     qtbot.waitUntil(lambda: "accept()에 이르면 시작합니다" in w.status_label.text(), timeout=2000)
+
+
+@pytest.mark.gui
+def test_a_run_host_that_died_leaves_a_hint_in_korean(qtbot: QtBot, window: MainWindow) -> None:
+    w = window
+    w.set_language("ko")
+    w.session.load_scenario(load_test_scenario("exits_midway"))
+    w.speed.setValue(100)
+    with qtbot.waitSignal(w.session.runFinished, timeout=10000):
+        qtbot.keyClick(w.diagram, Qt.Key.Key_Space)
+    # the exit's own message shows first for a while; the hint stays after it
+    qtbot.waitUntil(lambda: "초기화(Ctrl+R)" in w.status_label.text(), timeout=8000)
+    assert "Server의 accept()" in w.status_label.text()
+    assert w.reset_button.isVisible() and w.reset_button.text() == "⟲ 초기화"

@@ -38,8 +38,10 @@ from PySide6.QtWidgets import (
 )
 
 from socketscope.engine import TraceError
+from socketscope.engine.events import Event
 from socketscope.engine.scenario import Scenario, ScenarioError, builtin_scenarios, load_file
 from socketscope.model.diagram import Box
+from socketscope.model.messages import message_text
 from socketscope.model.study import Question, Score
 from socketscope.ui import i18n, theme
 from socketscope.ui.diagram_view import SequenceDiagram
@@ -49,6 +51,7 @@ from socketscope.ui.lecture import DEFAULT_PRESENTER_SCALE, LectureController
 from socketscope.ui.lesson_panel import LessonPanel
 from socketscope.ui.picker import ScenarioPicker, group_name
 from socketscope.ui.preferences import PreferencesDialog
+from socketscope.ui.run_messages import run_message
 from socketscope.ui.selection import SelectionController, Shown
 from socketscope.ui.session import Session
 from socketscope.ui.settings import Settings
@@ -1036,26 +1039,45 @@ class MainWindow(QMainWindow):
         self.lesson.set_lines(lines)
 
     def _crash_sentence(self) -> str:
-        """An actor that raised, or a run host that died, leaves its peers blocked for ever:
-        say so (from the trace at the cursor), and offer Reset."""
+        """An actor that raised, or a run host that died, can leave its peers blocked for ever:
+        say so (from the trace at the cursor) and offer Reset. A lesson's own kill that leaves
+        nobody stuck is not news."""
         s = self.session
-        state = s.state()
-        crashed = [a for a in state.actors.values() if a.error]
-        host_died = s.at_end and s.ended_badly
-        if not crashed and not host_died:
-            return ""
-        parts = [
-            self.tr("{actor} crashed: {error}").format(actor=a.name, error=a.error) for a in crashed
-        ]
-        if host_died and not crashed:
-            parts.append(self.tr("The run's process has ended."))
-        for a in state.actors.values():
-            if a.status == "blocked":
-                parts.append(
-                    self.tr(
-                        "{actor}'s {op}() waits on an actor that is dead: it will never return."
-                    ).format(actor=a.name, op=a.op)
+        if s.at_end and s.ended is not None and not s.ended.in_order:
+            out = s.ended
+            parts = [run_message(out.code, out.params, out.message)]
+            lanes = s.layout.lanes
+            parts += [
+                self.tr("{actor}'s {op}() never returned: the process it ran in has ended.").format(
+                    actor=lanes[b.lane], op=b.op
                 )
+                for b in s.layout.boxes
+                if b.ret is None and not b.burst and b.blocked_ev is not None
+            ]
+        else:
+            state = s.state()
+            alive = [a for a in state.actors.values() if a.status != "finished"]
+            stuck = [a for a in alive if a.status == "blocked"]
+            if not stuck or len(stuck) < len(alive):
+                return ""  # somebody can still move
+            errors: dict[str, Event] = {}
+            for ev in s.events[: s.cursor]:
+                if ev.kind == "error":
+                    errors[ev.actor] = ev
+            if not errors:
+                return ""
+            parts = [
+                self.tr("{actor} crashed: {error}").format(
+                    actor=actor, error=message_text(ev, i18n.translate)
+                )
+                for actor, ev in errors.items()
+            ]
+            parts += [
+                self.tr(
+                    "{actor}'s {op}() waits on an actor that is dead: it will never return."
+                ).format(actor=a.name, op=a.op)
+                for a in stuck
+            ]
         parts.append(self.tr("Reset (Ctrl+R) runs the lesson again."))
         return "  ".join(parts)
 

@@ -497,12 +497,12 @@
         <translation>[기록된 트레이스]</translation>
     </message>
     <message>
-        <source>{actor} crashed: {error}</source>
-        <translation>{actor}이(가) 비정상 종료했습니다: {error}</translation>
+        <source>{actor}&apos;s {op}() never returned: the process it ran in has ended.</source>
+        <translation>{actor}의 {op}()는 반환되지 못했습니다: 그 호출이 실행되던 프로세스가 끝났습니다.</translation>
     </message>
     <message>
-        <source>The run&apos;s process has ended.</source>
-        <translation>실행 프로세스가 끝났습니다.</translation>
+        <source>{actor} crashed: {error}</source>
+        <translation>{actor}이(가) 비정상 종료했습니다: {error}</translation>
     </message>
     <message>
         <source>{actor}&apos;s {op}() waits on an actor that is dead: it will never return.</source>
