@@ -1060,6 +1060,8 @@ class MainWindow(QMainWindow):
             stuck = [a for a in alive if a.status == "blocked"]
             if not stuck or len(stuck) < len(alive):
                 return ""  # somebody can still move
+            if not any(a.error for a in state.actors.values()):
+                return ""  # all blocked on each other, as a lesson can be: no crash to name
             errors: dict[str, Event] = {}
             for ev in s.events[: s.cursor]:
                 if ev.kind == "error":

@@ -101,7 +101,9 @@ class Session(QObject):
 
     @property
     def finished(self) -> bool:
-        return self.runner is not None and self.runner.done.is_set()
+        """The live run has ended and the trace holds all of it (the views read the trace, never
+        the run host's live state, which can be ahead of what the trace shows)."""
+        return self.runner is not None and self._finished_sent
 
     # --- loading ---------------------------------------------------------------------------------
     def load_scenario(self, scenario: Scenario) -> None:
