@@ -38,10 +38,8 @@ from PySide6.QtWidgets import (
 )
 
 from socketscope.engine import TraceError
-from socketscope.engine.events import Event
 from socketscope.engine.scenario import Scenario, ScenarioError, builtin_scenarios, load_file
 from socketscope.model.diagram import Box
-from socketscope.model.messages import message_text
 from socketscope.model.study import Question, Score
 from socketscope.ui import i18n, theme
 from socketscope.ui.diagram_view import SequenceDiagram
@@ -51,11 +49,11 @@ from socketscope.ui.lecture import DEFAULT_PRESENTER_SCALE, LectureController
 from socketscope.ui.lesson_panel import LessonPanel
 from socketscope.ui.picker import ScenarioPicker, group_name
 from socketscope.ui.preferences import PreferencesDialog
-from socketscope.ui.run_messages import run_message
 from socketscope.ui.selection import SelectionController, Shown
 from socketscope.ui.session import Session
 from socketscope.ui.settings import Settings
 from socketscope.ui.sockets_table import SocketTableModel
+from socketscope.ui.status import status_line
 from socketscope.ui.study import (
     MissedDialog,
     QuestionDialog,
@@ -1038,73 +1036,12 @@ class MainWindow(QMainWindow):
                 break
         self.lesson.set_lines(lines)
 
-    def _crash_sentence(self) -> str:
-        """An actor that raised, or a run host that died, can leave its peers blocked for ever:
-        say so (from the trace at the cursor) and offer Reset. A lesson's own kill that leaves
-        nobody stuck is not news."""
-        s = self.session
-        if s.at_end and s.ended is not None and not s.ended.in_order:
-            out = s.ended
-            parts = [run_message(out.code, out.params, out.message)]
-            lanes = s.layout.lanes
-            parts += [
-                self.tr("{actor}'s {op}() never returned: the process it ran in has ended.").format(
-                    actor=lanes[b.lane], op=b.op
-                )
-                for b in s.layout.boxes
-                if b.ret is None and not b.burst and b.blocked_ev is not None
-            ]
-        else:
-            state = s.state()
-            alive = [a for a in state.actors.values() if a.status != "finished"]
-            stuck = [a for a in alive if a.status == "blocked"]
-            if not stuck or len(stuck) < len(alive):
-                return ""  # somebody can still move
-            if not any(a.error for a in state.actors.values()):
-                return ""  # all blocked on each other, as a lesson can be: no crash to name
-            errors: dict[str, Event] = {}
-            for ev in s.events[: s.cursor]:
-                if ev.kind == "error":
-                    errors[ev.actor] = ev
-            if not errors:
-                return ""
-            parts = [
-                self.tr("{actor} crashed: {error}").format(
-                    actor=actor, error=message_text(ev, i18n.translate)
-                )
-                for actor, ev in errors.items()
-            ]
-            parts += [
-                self.tr(
-                    "{actor}'s {op}() waits on an actor that is dead: it will never return."
-                ).format(actor=a.name, op=a.op)
-                for a in stuck
-            ]
-        parts.append(self.tr("Reset (Ctrl+R) runs the lesson again."))
-        return "  ".join(parts)
-
     def _update_status(self) -> None:
-        crash = self._crash_sentence()
-        self.reset_button.setVisible(bool(crash))
-        if self._message_timer.isActive():
-            return
-        if crash:
-            self.status_label.setText(crash)
-            return
-        s = self.session
-        state = s.state()
-        text = state.sentence(self.lang)
-        ready = self.tr("Press Space to run, → to step")
-        if s.live and state.calls == 0 and not s.running:
-            text = ready  # nothing has run yet
-        elif (
-            s.live
-            and not s.running
-            and not s.finished
-            and not text.startswith(("Server", "Client"))
-        ):
-            text = (text + "   —   " if text else "") + self.tr("Space: run   →: step")
-        self.status_label.setText(text or ready)
+        text, offer_reset = status_line(self.session, self.lang)
+        self.reset_button.setVisible(offer_reset)
+        if offer_reset or not self._message_timer.isActive():
+            # a run that cannot go on outranks a passing message
+            self.status_label.setText(text)
 
     def _on_message(self, text: str) -> None:
         self.status_label.setText(text)

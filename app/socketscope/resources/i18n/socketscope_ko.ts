@@ -497,30 +497,6 @@
         <translation>[기록된 트레이스]</translation>
     </message>
     <message>
-        <source>{actor}&apos;s {op}() never returned: the process it ran in has ended.</source>
-        <translation>{actor}의 {op}()는 반환되지 못했습니다: 그 호출이 실행되던 프로세스가 끝났습니다.</translation>
-    </message>
-    <message>
-        <source>{actor} crashed: {error}</source>
-        <translation>{actor}이(가) 비정상 종료했습니다: {error}</translation>
-    </message>
-    <message>
-        <source>{actor}&apos;s {op}() waits on an actor that is dead: it will never return.</source>
-        <translation>{actor}의 {op}()는 이미 죽은 액터를 기다리고 있어 영원히 반환되지 않습니다.</translation>
-    </message>
-    <message>
-        <source>Reset (Ctrl+R) runs the lesson again.</source>
-        <translation>초기화(Ctrl+R)하면 수업을 다시 실행합니다.</translation>
-    </message>
-    <message>
-        <source>Press Space to run, → to step</source>
-        <translation>Space: 실행, →: 한 단계씩</translation>
-    </message>
-    <message>
-        <source>Space: run   →: step</source>
-        <translation>Space: 실행   →: 한 단계</translation>
-    </message>
-    <message>
         <source>❚❚ Pause</source>
         <translation>❚❚ 일시정지</translation>
     </message>
@@ -1002,6 +978,33 @@
     <message>
         <source>unbound</source>
         <translation>bind 전</translation>
+    </message>
+</context>
+<context>
+    <name>StatusLine</name>
+    <message>
+        <source>{actor}&apos;s {op}() never returned: the process it ran in has ended.</source>
+        <translation>{actor}의 {op}()는 반환되지 못했습니다: 그 호출이 실행되던 프로세스가 끝났습니다.</translation>
+    </message>
+    <message>
+        <source>{actor} crashed: {error}</source>
+        <translation>{actor}이(가) 비정상 종료했습니다: {error}</translation>
+    </message>
+    <message>
+        <source>{actor}&apos;s {op}() waits on an actor that is dead: it will never return.</source>
+        <translation>{actor}의 {op}()는 이미 죽은 액터를 기다리고 있어 영원히 반환되지 않습니다.</translation>
+    </message>
+    <message>
+        <source>Reset (Ctrl+R) runs the lesson again.</source>
+        <translation>초기화(Ctrl+R)하면 수업을 다시 실행합니다.</translation>
+    </message>
+    <message>
+        <source>Press Space to run, → to step</source>
+        <translation>Space: 실행, →: 한 단계씩</translation>
+    </message>
+    <message>
+        <source>Space: run   →: step</source>
+        <translation>Space: 실행   →: 한 단계</translation>
     </message>
 </context>
 <context>
