@@ -662,8 +662,7 @@ class MainWindow(QMainWindow):
         box = next((b for b in self.session.layout.boxes if b.seq == v.seq), None)
         self.lesson_dock.show()  # the explanation panel opens on that call
         if box is not None:
-            self.diagram.select(box)
-            self._update_lesson(box)
+            self.selection.choose_box(box)  # the inspector and the explanation: that call
         text = verdict_text(v, self.lang)
         if v.pending:
             colors = ("#fff4e5", "#b06000")
