@@ -425,3 +425,20 @@ def test_a_run_host_that_died_leaves_a_hint_in_korean(qtbot: QtBot, window: Main
     qtbot.waitUntil(lambda: "초기화(Ctrl+R)" in w.status_label.text(), timeout=8000)
     assert "Server의 accept()" in w.status_label.text()
     assert w.reset_button.isVisible() and w.reset_button.text() == "⟲ 초기화"
+
+
+def test_views_never_read_the_live_run() -> None:
+    """Everything on screen is a function of (trace, cursor): only the session (the bridge) and
+    the screenshot driver may touch the run host's live state."""
+    from pathlib import Path
+
+    import socketscope.ui
+
+    ui = Path(socketscope.ui.__file__).parent
+    readers = {
+        p.name
+        for p in ui.glob("*.py")
+        if p.name not in ("session.py", "app.py")
+        and any(s in p.read_text(encoding="utf-8") for s in ("runner.", ".gate.", "_finished_sent"))
+    }
+    assert not readers, f"views reading the live run: {sorted(readers)}"
