@@ -180,7 +180,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--to-end", action="store_true", help="with --screenshot: run to the end first"
     )
     p.add_argument(
-        "--size", metavar="WxH", default="1920x1080", help="window size (default 1920x1080)"
+        "--size",
+        metavar="WxH",
+        help="window size (screenshots: 1920x1080 by default; the window opens where it was)",
     )
     p.add_argument("--lecture", action="store_true", help="lecture mode (large, for a projector)")
     p.add_argument("--lang", choices=["en", "ko"], help="interface language for this run")

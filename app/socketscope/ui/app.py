@@ -162,15 +162,19 @@ def main(args: object) -> int:
     from socketscope.ui.mainwindow import MainWindow
 
     w = MainWindow()
-    size = getattr(args, "size", None) or "1920x1080"
-    try:
-        width, height = (int(v) for v in size.lower().split("x"))
-    except ValueError:
-        print(
-            f"socketscope: --size {size!r}: expected WIDTHxHEIGHT, e.g. 1920x1080", file=sys.stderr
-        )
-        return 2
-    w.resize(width, height)
+    # the window opens where it was closed (or fitted to the screen on the first start); only
+    # an explicit --size, or a picture with no screen to fit, sets the size here
+    size = getattr(args, "size", None) or ("1920x1080" if offscreen else None)
+    if size is not None:
+        try:
+            width, height = (int(v) for v in size.lower().split("x"))
+        except ValueError:
+            print(
+                f"socketscope: --size {size!r}: expected WIDTHxHEIGHT, e.g. 1920x1080",
+                file=sys.stderr,
+            )
+            return 2
+        w.resize(width, height)
     if offscreen:
         w.diagram.animate = False
         w.persist = False

@@ -62,6 +62,25 @@ class QueueGauge(QProgressBar):
         self.setFormat(f"{value:,} / {limit:,} {unit}")
 
 
+class TitledBox(QGroupBox):
+    """A group box whose title wraps. A QGroupBox's own title never does, so a long one
+    ("Stream client → server: 1,024 bytes, 12 sends") would set the inspector's minimum width and
+    clip it where the inspector is narrow (lecture mode, a laptop)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.body = QVBoxLayout(self)
+        self._heading = QLabel()
+        self._heading.setWordWrap(True)
+        self.body.addWidget(self._heading)
+
+    def setTitle(self, title: str) -> None:
+        self._heading.setText(title)
+
+    def title(self) -> str:
+        return self._heading.text()
+
+
 class SocketInspector(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -73,6 +92,7 @@ class SocketInspector(QWidget):
         outer.addWidget(self.title)
         self.form_box = QGroupBox()
         form = QFormLayout(self.form_box)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.fields: dict[str, QLabel] = {}
         self.field_labels: dict[str, QLabel] = {}
         for key in ("fd", "type", "local", "peer", "state", "options"):
@@ -84,6 +104,7 @@ class SocketInspector(QWidget):
         outer.addWidget(self.form_box)
         self.gauges = QGroupBox()
         g = QFormLayout(self.gauges)
+        g.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.recv_q = QueueGauge()
         self.send_q = QueueGauge()
         self.accept_q = QueueGauge()
@@ -103,15 +124,13 @@ class SocketInspector(QWidget):
         self.blocking.setWordWrap(True)
         self.blocking.setVisible(False)
         outer.addWidget(self.blocking)
-        self.call_box = QGroupBox()
-        cb = QVBoxLayout(self.call_box)
+        self.call_box = TitledBox()
         self.call_hex = HexView()
-        cb.addWidget(self.call_hex)
+        self.call_box.body.addWidget(self.call_hex)
         outer.addWidget(self.call_box, 1)
-        self.stream_box = QGroupBox()
-        sb = QVBoxLayout(self.stream_box)
+        self.stream_box = TitledBox()
         self.stream_hex = HexView()
-        sb.addWidget(self.stream_hex)
+        self.stream_box.body.addWidget(self.stream_hex)
         outer.addWidget(self.stream_box, 2)
         self.sock_id: int | None = None
         self.call: Event | None = None
@@ -151,16 +170,27 @@ class SocketInspector(QWidget):
         events: list[Event],
         cursor: int,
         blocked: Event | None = None,
+        listener: int | None = None,
     ) -> None:
+        """Show socket ``sock_id`` at the cursor; ``listener``, a listening socket of the run
+        whose accept queue is shown alongside when ``sock_id`` is not one."""
         self.sock_id = sock_id
         self._show_blocking(blocked)
         info = state.sockets.get(sock_id) if sock_id is not None else None
         if info is None:
+            # nothing of an earlier run or selection may stay on screen (Reset, a new lesson)
             self.title.setText(self.tr("Select a call or a socket"))
             for w in self.fields.values():
                 w.setText("—")
             for gauge in (self.recv_q, self.send_q, self.accept_q):
                 gauge.show_value(None, None, "")
+                gauge.set_lane(None)
+            self.accept_q.setVisible(True)
+            self.accept_label.setVisible(True)
+            self.accept_label.setText(self.tr("accept queue"))
+            self.queue_note.setText("")
+            self.call_box.setTitle(self.tr("Bytes of this call"))
+            self.stream_box.setTitle(self.tr("The stream so far (each send shaded)"))
             self.call_hex.set_bytes(b"", placeholder="")
             self.stream_hex.set_bytes(b"", placeholder="")
             return
@@ -170,7 +200,8 @@ class SocketInspector(QWidget):
         for gauge in (self.recv_q, self.send_q, self.accept_q):
             if gauge.lane != lane:
                 gauge.set_lane(lane)
-        self._fill(info)
+        listener_info = state.sockets.get(listener) if listener is not None else None
+        self._fill(info, listener_info)
         self._bytes(info, ret, events, cursor)
 
     def _show_blocking(self, blocked: Event | None) -> None:
@@ -190,8 +221,7 @@ class SocketInspector(QWidget):
         self.blocking.setText("\n".join(lines))
         self.blocking.setVisible(True)
 
-    def _fill(self, s: SocketInfo) -> None:
-        k = s.kernel
+    def _fill(self, s: SocketInfo, listener: SocketInfo | None = None) -> None:
         na = self.tr("not available on this system")
         self.fields["fd"].setText(str(s.fd) + ("  " + self.tr("(closed)") if s.closed else ""))
         self.fields["type"].setText("SOCK_STREAM (TCP)" if s.type == "TCP" else "SOCK_DGRAM (UDP)")
@@ -207,39 +237,96 @@ class SocketInspector(QWidget):
         if s.timeout:
             mode = self.tr("timeout {seconds} s").format(seconds=s.timeout)
         self.fields["options"].setText((opts + "; " if opts else "") + mode)
+        notes: list[str] = []
         if s.closed:
-            for gauge in (self.recv_q, self.send_q, self.accept_q):
+            for gauge in (self.recv_q, self.send_q):
                 gauge.show_value(None, None, "")
-            self.queue_note.setText(self.tr("closed: no fd to ask the kernel about"))
-            return
+            notes.append(self.tr("closed: no fd to ask the kernel about"))
+        elif s.type == "UDP":
+            notes += self._udp_queues(s, na)
+        else:
+            notes += self._tcp_queues(s, na)
+        notes += self._accept_queue(s, listener, na)
+        self.queue_note.setText("\n".join(notes))
+
+    def _tcp_queues(self, s: SocketInfo, na: str) -> list[str]:
+        k = s.kernel
         self.recv_q.show_value(k.recv_q, k.rcvbuf, self.tr("bytes"))
         self.send_q.show_value(k.send_q, k.sndbuf, self.tr("bytes"))
-        self.accept_q.setVisible(s.listening)
-        self.accept_label.setVisible(s.listening)
-        self.accept_q.show_value(
-            k.accept_q,
-            (k.backlog or 0) + 1 if k.backlog is not None else None,
-            self.tr("connections"),
-        )
+        if k.state is None:
+            return [self.tr("TCP state and queue lengths: {na}").format(na=na)]
+        if k.state == "LISTEN":
+            return [self.tr("A listening socket queues connections, not bytes.")]
+        if k.state == "CLOSED":
+            # measured: the kernel has no connection for this fd, so there is no queue to ask
+            return [
+                self.tr(
+                    "CLOSED: not connected and not listening, so the kernel keeps no queues for it."
+                )
+            ]
+        if k.recv_q is None or k.send_q is None:
+            return [self.tr("queue lengths: {na}").format(na=na)]
+        return []
+
+    def _udp_queues(self, s: SocketInfo, na: str) -> list[str]:
+        k = s.kernel
+        self.recv_q.show_value(k.recv_q, k.rcvbuf, self.tr("bytes"))
+        self.send_q.show_value(k.send_q, k.sndbuf, self.tr("bytes"))
         notes = []
-        if s.type == "UDP":
-            nd = k.next_dgram
+        if k.recv_q is None:
+            notes.append(self.tr("UDP receive queue: {na}").format(na=na))
+        else:
             notes.append(
                 self.tr(
-                    "UDP: the receive queue's length is {na}; next datagram: {size} bytes"
-                ).format(na=na, size=nd if nd is not None else "—")
-            )
-        elif k.recv_q is None and not s.listening:
-            notes.append(self.tr("queue lengths: {na}").format(na=na))
-        if s.listening:
-            notes.append(
-                self.tr("Linux admits backlog + 1 = {n} connections before accept()").format(
-                    n=(k.backlog or 0) + 1
+                    "UDP receive queue: the bytes the kernel charges for the queued datagrams "
+                    "(as ss shows Recv-Q), each with its buffer's overhead."
                 )
-                if k.backlog is not None
-                else self.tr("accept queue: {na}").format(na=na)
             )
-        self.queue_note.setText("\n".join(notes))
+        nd = k.next_dgram
+        if nd is None:
+            notes.append(self.tr("Next datagram: {na}").format(na=na))
+        elif nd == 0 and not k.recv_q:
+            notes.append(self.tr("Next datagram: none queued."))
+        else:
+            notes.append(
+                self.tr("Next datagram: {n} bytes of payload (FIONREAD).").format(n=f"{nd:,}")
+            )
+        return notes
+
+    def _accept_queue(self, s: SocketInfo, listener: SocketInfo | None, na: str) -> list[str]:
+        """The shown socket's own accept queue, else the lesson's listener's: its queue matters
+        in every lesson with a server, and nobody should need a click to see it."""
+        own = s.listening and not s.closed
+        ls = s if own else listener
+        shown = ls is not None and ls.listening and not ls.closed
+        self.accept_q.setVisible(shown)
+        self.accept_label.setVisible(shown)
+        if not shown or ls is None:
+            return []
+        k = ls.kernel
+        self.accept_label.setText(self.tr("accept queue"))
+        notes = (
+            []
+            if own
+            else [
+                self.tr("The accept queue is of {actor}'s listener (fd {fd}).").format(
+                    actor=ls.actor, fd=ls.fd
+                )
+            ]
+        )
+        self.accept_q.show_value(
+            k.accept_q,
+            k.backlog + 1 if k.backlog is not None else None,
+            self.tr("connections"),
+        )
+        if k.backlog is None:
+            return [*notes, self.tr("accept queue: {na}").format(na=na)]
+        return [
+            *notes,
+            self.tr("Linux admits backlog + 1 = {n} connections before accept()").format(
+                n=k.backlog + 1
+            ),
+        ]
 
     def _bytes(self, s: SocketInfo, ret: Event | None, events: list[Event], cursor: int) -> None:
         if ret is not None and ret.data is not None:
@@ -248,7 +335,11 @@ class SocketInspector(QWidget):
             self.call_box.setTitle(
                 self.tr("Bytes of this {op}(): {n} bytes").format(op=ret.op, n=ret.nbytes) + more
             )
-            self.call_hex.set_bytes(raw, base_offset=ret.range[0] if ret.range else 0)
+            self.call_hex.set_bytes(
+                raw,
+                base_offset=ret.range[0] if ret.range else 0,
+                placeholder=self.tr("The trace did not keep these bytes."),
+            )
         else:
             self.call_box.setTitle(self.tr("Bytes of this call"))
             self.call_hex.set_bytes(b"", placeholder=self.tr("This call moved no bytes."))

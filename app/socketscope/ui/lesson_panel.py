@@ -6,6 +6,9 @@ each actor's current line is marked in that actor's colour; it follows the curso
 
 from __future__ import annotations
 
+import html
+import re
+
 from pygments.lexers import PythonLexer
 from pygments.styles import get_style_by_name
 from pygments.token import Token, _TokenType
@@ -34,6 +37,14 @@ from socketscope.engine.events import Event
 from socketscope.model.context import NONE, CallContext
 from socketscope.model.explain import explain
 from socketscope.ui import theme
+
+_ACTOR = re.compile(r"^@actor\(", re.MULTILINE)
+
+
+def first_actor_line(source: str) -> int | None:
+    """The 1-based line of the first ``@actor(...)`` decorator, if any."""
+    m = _ACTOR.search(source)
+    return source.count("\n", 0, m.start()) + 1 if m else None
 
 
 class PygmentsHighlighter(QSyntaxHighlighter):
@@ -149,6 +160,27 @@ class LessonPanel(QWidget):
         if source != self._source:
             self._source = source
             self.code.setPlainText(source or "# " + self.tr("(no source recorded for this trace)"))
+            # open on the first actor's code, not on the module's bilingual texts above it
+            first = first_actor_line(source)
+            if first is not None:
+                self.code.verticalScrollBar().setValue(first - 1)
+                block = self.code.document().findBlockByLineNumber(first - 1)
+                self.code.setTextCursor(QTextCursor(block))
+
+    def show_intro(self, title: str, summary: str, notice: list[str]) -> None:
+        """Before the first step: the lesson's title, summary and what to notice."""
+        self.signature.setText("")
+        self.c_call.setText("")
+        self.signature.hide()  # no call yet: the introduction gets the room
+        self.c_call.hide()
+        notes = "".join(f"<li>{html.escape(n)}</li>" for n in notice)
+        heading = self.tr("What to notice")
+        hint = self.tr("Press Space to run, → to step.")
+        self.explanation.setHtml(
+            f"<h3>{html.escape(title)}</h3><p>{html.escape(summary)}</p>"
+            + (f"<p><b>{heading}</b></p><ul>{notes}</ul>" if notes else "")
+            + f"<p><i>{hint}</i></p>"
+        )
 
     def _mark_lines(self) -> None:
         pal = theme.current()
@@ -191,6 +223,8 @@ class LessonPanel(QWidget):
         blocked_ev: Event | None = None,
     ) -> None:
         ev = call or ret
+        self.signature.show()
+        self.c_call.show()
         if ev is None:
             self.signature.setText("")
             self.c_call.setText("")

@@ -7,7 +7,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QFont, QFontMetrics, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QFont,
+    QFontMetrics,
+    QKeySequence,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -21,6 +29,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QProgressDialog,
+    QPushButton,
     QScrollArea,
     QSlider,
     QTableView,
@@ -29,7 +38,6 @@ from PySide6.QtWidgets import (
 )
 
 from socketscope.engine import TraceError
-from socketscope.engine.events import Event
 from socketscope.engine.scenario import Scenario, ScenarioError, builtin_scenarios, load_file
 from socketscope.model.diagram import Box
 from socketscope.model.study import Question, Score
@@ -37,12 +45,15 @@ from socketscope.ui import i18n, theme
 from socketscope.ui.diagram_view import SequenceDiagram
 from socketscope.ui.i18n import LANGUAGES
 from socketscope.ui.inspector import SocketInspector
+from socketscope.ui.lecture import DEFAULT_PRESENTER_SCALE, LectureController
 from socketscope.ui.lesson_panel import LessonPanel
 from socketscope.ui.picker import ScenarioPicker, group_name
 from socketscope.ui.preferences import PreferencesDialog
+from socketscope.ui.selection import SelectionController, Shown
 from socketscope.ui.session import Session
 from socketscope.ui.settings import Settings
 from socketscope.ui.sockets_table import SocketTableModel
+from socketscope.ui.status import status_line
 from socketscope.ui.study import (
     MissedDialog,
     QuestionDialog,
@@ -54,15 +65,15 @@ from socketscope.ui.study import (
     verdict_text,
 )
 
-DEFAULT_PRESENTER_SCALE = 1.7
-STATE_VERSION = 1  # of the dock layout saved in the settings; a new layout bumps it
+__all__ = ["DEFAULT_PRESENTER_SCALE", "MainWindow"]
+STATE_VERSION = 2  # of the dock layout saved in the settings; a new layout bumps it
 
 
 class MainWindow(QMainWindow):
     def __init__(self, session: Session | None = None) -> None:
         super().__init__()
         self.session = session or Session(self)
-        self.resize(1600, 950)
+        self._fit_screen(1600, 950)
         self.diagram = SequenceDiagram()
         self.inspector = SocketInspector()
         self.table_model = SocketTableModel()
@@ -89,16 +100,16 @@ class MainWindow(QMainWindow):
         self.inspector_dock = self._dock("inspector", scroll, Qt.DockWidgetArea.RightDockWidgetArea)
         self.table_dock = self._dock("sockets", self.table, Qt.DockWidgetArea.RightDockWidgetArea)
         self.lesson_dock = self._dock("lesson", self.lesson, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.resizeDocks([self.inspector_dock], [500], Qt.Orientation.Horizontal)
-        self.resizeDocks(
-            [self.inspector_dock, self.table_dock], [650, 250], Qt.Orientation.Vertical
-        )
-        self.resizeDocks([self.lesson_dock], [250], Qt.Orientation.Vertical)
+        self._laid_out = False  # the default layout is sized to the window when first shown
         self.status_label = QLabel()
         f = QFont(self.font())
         f.setPointSizeF(f.pointSizeF() * 1.3)
         self.status_label.setFont(f)
         self.statusBar().addWidget(self.status_label, 1)
+        self.reset_button = QPushButton()
+        self.reset_button.setObjectName("crash-reset")
+        self.reset_button.hide()
+        self.statusBar().addPermanentWidget(self.reset_button)
         self._message_timer = QTimer(self)
         self._message_timer.setSingleShot(True)
         self._message_timer.timeout.connect(self._update_status)
@@ -107,11 +118,10 @@ class MainWindow(QMainWindow):
         self._panels_timer.setSingleShot(True)
         self._panels_timer.setInterval(60)
         self._panels_timer.timeout.connect(self._update_panels)
-        self.selected_sock: int | None = None
         self.settings = Settings()
-        self.lecture = False
+        self.selection = SelectionController(self.session, self)
+        self.lecture_ctl = LectureController(self, float(self.settings.get("presenter_scale")))
         self._docks_before_lecture: list[QDockWidget] = []
-        self.presenter_scale = float(self.settings.get("presenter_scale"))
         self._normal_geometry: QByteArray | None = None
         self._base_font = QFont(QApplication.font())
         self._scaled: set[QWidget] = set()  # widgets whose font lecture mode set
@@ -138,7 +148,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         state = self.settings.get("state")
         if isinstance(state, QByteArray) and not state.isEmpty():
-            self.restoreState(state, STATE_VERSION)
+            self._laid_out = self.restoreState(state, STATE_VERSION)
         self.set_language(self.settings.language())
         self.theme_name = "system"
         self.set_theme(str(self.settings.get("theme")))
@@ -152,6 +162,17 @@ class MainWindow(QMainWindow):
         self.diagram.ghostClicked.connect(lambda actor: self._step(actor))
         self.diagram.verticalScrollBar().valueChanged.connect(lambda _v: self._place_verdict())
         self.table.clicked.connect(self._on_table)
+        self.reset_button.clicked.connect(self.session.reset)
+
+    def _fit_screen(self, width: int, height: int) -> None:
+        """First start: the window's size, but never larger than the screen's free area (a
+        1080p panel under a title bar has less than 1080 px), and centred on it."""
+        avail = self.screen().availableGeometry()
+        # the window manager's frame is unknown before the first show: leave it room
+        w = min(width, avail.width() - 16)
+        h = min(height, avail.height() - 48)
+        self.resize(w, h)
+        self.move(avail.x() + (avail.width() - w) // 2, avail.y() + (avail.height() - h - 32) // 2)
 
     def _dock(self, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(self)
@@ -170,6 +191,41 @@ class MainWindow(QMainWindow):
         self.restoreState(self._default_state, STATE_VERSION)
         for dock in (self.inspector_dock, self.table_dock, self.lesson_dock):
             dock.show()
+        self._size_docks()
+
+    def _size_docks(self) -> None:
+        """The default layout for the window's size. At 1920 px the right column fits the
+        sockets table without scrolling; on a laptop (1280×720) the diagram keeps most of the
+        width, and the table shares a tab with the inspector so the byte views are not pushed
+        below the fold."""
+        h = self.height()
+        small = h < 900
+        if small:
+            self.tabifyDockWidget(self.inspector_dock, self.table_dock)
+            self.inspector_dock.raise_()
+        self.resizeDocks([self.inspector_dock], [self._right_width()], Qt.Orientation.Horizontal)
+        if not small:
+            avail = h - 300
+            self.resizeDocks(
+                [self.inspector_dock, self.table_dock],
+                [int(avail * 0.68), int(avail * 0.32)],
+                Qt.Orientation.Vertical,
+            )
+        lesson = int(min(max(h * 0.24, 170), 280))
+        self.resizeDocks([self.lesson_dock], [lesson], Qt.Orientation.Vertical)
+
+    def _right_width(self) -> int:
+        """The right column's width: in lecture mode the lanes need the room more than the
+        inspector, which gets a fifth of the screen; else enough for the sockets table."""
+        if self.lecture:
+            return self.width() // 5
+        return int(min(max(self.width() * 0.32, 340), 620))
+
+    def showEvent(self, e: QShowEvent) -> None:
+        super().showEvent(e)
+        if not self._laid_out:
+            self._laid_out = True
+            self._size_docks()
 
     # --- actions --------------------------------------------------------------------------------
     def _action(
@@ -197,13 +253,11 @@ class MainWindow(QMainWindow):
         self.act_remote_step = self._action(["PgDown"], lambda: self._step())
         self.act_remote_back = self._action(["PgUp"], s.step_back)
         self.act_blank = self._action(["B"], self.toggle_blank)
-        self.act_zoom_in = self._action(
-            [QKeySequence.StandardKey.ZoomIn, "Ctrl+="], lambda: self._zoom(1.15)
-        )
-        self.act_zoom_out = self._action(
-            [QKeySequence.StandardKey.ZoomOut], lambda: self._zoom(1 / 1.15)
-        )
-        self.act_fit = self._action(["Ctrl+0"], lambda: self._zoom(0))
+        lc = self.lecture_ctl
+        self.act_zoom_in = self._action([QKeySequence.StandardKey.ZoomIn, "Ctrl+="], lc.zoom_in)
+        self.act_zoom_out = self._action([QKeySequence.StandardKey.ZoomOut], lc.zoom_out)
+        self.act_actual_size = self._action(["Ctrl+0"], lc.actual_size)
+        self.act_fit = self._action(["Ctrl+9"], lc.fit)
         self.act_step_actor = [
             self._action([str(n)], lambda _=False, n=n: self._step_lane(n - 1))
             for n in range(1, 10)
@@ -233,7 +287,7 @@ class MainWindow(QMainWindow):
         self.position = QLabel("")
         tb.addWidget(self.position)
         tb.addSeparator()
-        for a in (self.act_zoom_out, self.act_zoom_in, self.act_fit):
+        for a in (self.act_zoom_out, self.act_zoom_in, self.act_actual_size, self.act_fit):
             tb.addAction(a)
         tb.addSeparator()
         self.language = QComboBox()
@@ -290,7 +344,7 @@ class MainWindow(QMainWindow):
         vm.addAction(self.act_lecture)
         vm.addAction(self.act_study)
         vm.addSeparator()
-        for a in (self.act_zoom_in, self.act_zoom_out, self.act_fit):
+        for a in (self.act_zoom_in, self.act_zoom_out, self.act_actual_size, self.act_fit):
             vm.addAction(a)
         vm.addSeparator()
         self.panels_menu = vm.addMenu("")
@@ -366,15 +420,20 @@ class MainWindow(QMainWindow):
             (self.act_blank, self.tr("Blank the screen"), ""),
             (
                 self.act_zoom_in,
-                self.tr("＋"),
+                self.tr("Zoom in"),
                 self.tr("Zoom in (Ctrl +); in lecture mode: everything larger"),
             ),
             (
                 self.act_zoom_out,
-                self.tr("－"),
+                self.tr("Zoom out"),
                 self.tr("Zoom out (Ctrl −); in lecture mode: everything smaller"),
             ),
-            (self.act_fit, self.tr("Fit"), self.tr("Fit the whole diagram (Ctrl 0)")),
+            (
+                self.act_actual_size,
+                self.tr("Actual size"),
+                self.tr("100 % (Ctrl 0); in lecture mode: the default presenter scale"),
+            ),
+            (self.act_fit, self.tr("Fit"), self.tr("Fit the whole diagram (Ctrl 9)")),
             (self.act_choose, self.tr("Choose a lesson…"), ""),
             (self.act_open_scenario, self.tr("Open scenario file…"), ""),
             (self.act_open_trace, self.tr("Open trace…"), ""),
@@ -396,6 +455,13 @@ class MainWindow(QMainWindow):
         for action, text, tip in texts:
             action.setText(text)
             action.setToolTip(tip or text)
+        # the toolbar is short of room: signs there, words in the menu
+        for action, sign in (
+            (self.act_zoom_in, "＋"),
+            (self.act_zoom_out, "－"),
+            (self.act_actual_size, "100 %"),
+        ):
+            action.setIconText(sign)
         for n, a in enumerate(self.act_step_actor, start=1):
             a.setText(self.tr("Step actor {n}").format(n=n))
         self._on_mode(self._mode)
@@ -414,6 +480,7 @@ class MainWindow(QMainWindow):
         self.theme_menu.setTitle(self.tr("Theme"))
         for code, name in theme.display_names().items():
             self.act_theme[code].setText(name)
+        self.reset_button.setText(self.tr("⟲ Reset"))
         self.inspector_dock.setWindowTitle(self.tr("Socket inspector"))
         self.table_dock.setWindowTitle(self.tr("Sockets"))
         self.lesson_dock.setWindowTitle(self.tr("Code and explanation"))
@@ -429,24 +496,38 @@ class MainWindow(QMainWindow):
             self.retranslate()
         super().changeEvent(e)
 
-    # --- lecture mode --------------------------------------------------------------------------
-    def _zoom(self, factor: float) -> None:
-        """Ctrl + / − / 0: the diagram's zoom, or in lecture mode the presenter scale of it all."""
-        if self.lecture:
-            scale = DEFAULT_PRESENTER_SCALE if factor == 0 else self.presenter_scale * factor
-            self.set_presenter_scale(scale)
-        elif factor == 0:
-            self.diagram.zoom_fit()
-        else:
-            self.diagram.set_zoom(self.diagram.zoom * factor)
+    # --- lecture mode and zoom: the LectureView the controller is handed -----------------------
+    @property
+    def lecture(self) -> bool:
+        return self.lecture_ctl.on
+
+    @property
+    def presenter_scale(self) -> float:
+        return self.lecture_ctl.presenter_scale
 
     def set_presenter_scale(self, scale: float) -> None:
-        self.presenter_scale = min(3.0, max(1.0, scale))
-        self.settings.set("presenter_scale", self.presenter_scale)
-        if self.lecture:
-            self._apply_scale(self.presenter_scale)
+        self.lecture_ctl.set_presenter_scale(scale)
 
-    def _apply_scale(self, scale: float) -> None:
+    def save_presenter_scale(self, scale: float) -> None:
+        self.settings.set("presenter_scale", scale)
+
+    def diagram_zoom(self) -> float:
+        return self.diagram.zoom
+
+    def set_diagram_zoom(self, zoom: float) -> None:
+        self.diagram.set_zoom(zoom)
+
+    def diagram_rows(self) -> int:
+        return self.session.layout.rows_at(self.session.cursor_seq)
+
+    def zoom_to_fit(self) -> float:
+        d = self.diagram
+        before = d.zoom
+        d.zoom_fit()
+        fit, d.zoom = d.zoom, before
+        return fit
+
+    def apply_scale(self, scale: float, lecture: bool) -> None:
         """Every font, line and control together, not only the diagram."""
         app = QApplication.instance()
         if isinstance(app, QApplication):
@@ -469,7 +550,7 @@ class MainWindow(QMainWindow):
                 for dock in (self.inspector_dock, self.table_dock, self.lesson_dock):
                     dock.setFont(title)
         self.diagram.font_scale = scale
-        self.diagram.line_scale = 1.5 if self.lecture else 1.0
+        self.diagram.line_scale = 1.5 if lecture else 1.0
         for hv in (self.inspector.call_hex, self.inspector.stream_hex):
             hv.font_px = round(13 * scale)
             hv._update_scroll()
@@ -478,8 +559,8 @@ class MainWindow(QMainWindow):
         sf.setPointSizeF(sf.pointSizeF() * 1.3)
         self.status_label.setFont(sf)
         # at a presenter's scale a long sentence takes a second line rather than run off screen
-        self.status_label.setWordWrap(self.lecture)
-        lines = 2 if self.lecture else 1
+        self.status_label.setWordWrap(lecture)
+        lines = 2 if lecture else 1
         self.status_label.setMaximumHeight(QFontMetrics(sf).lineSpacing() * lines + 6)
         self.diagram._update_scroll()
         self.diagram.viewport().update()
@@ -492,14 +573,19 @@ class MainWindow(QMainWindow):
     def apply_settings(self) -> None:
         """Take up the saved preferences now, without a restart."""
         self.speed.setValue(int(self.settings.get("speed")))
-        self.presenter_scale = float(self.settings.get("presenter_scale"))
+        self.lecture_ctl.presenter_scale = float(self.settings.get("presenter_scale"))
         if self.lecture:
-            self._apply_scale(self.presenter_scale)
+            self.apply_scale(self.presenter_scale, True)
         self.set_language(self.settings.language())
         self.set_theme(str(self.settings.get("theme")))
 
     def set_lecture(self, on: bool, full_screen: bool = True) -> None:
-        self.lecture = on
+        self.lecture_ctl.set_lecture(on, full_screen)
+        # again at the new scale: the fonts changed what the inspector needs
+        self.resizeDocks([self.inspector_dock], [self._right_width()], Qt.Orientation.Horizontal)
+        self._update_panels()
+
+    def enter_full_screen(self, on: bool, full_screen: bool) -> None:
         self.act_lecture.setChecked(on)
         # the diagram and the bytes get the room; the spotlight is on the newest call
         docks = (self.lesson_dock, self.table_dock)
@@ -516,13 +602,11 @@ class MainWindow(QMainWindow):
             self._normal_geometry = self.saveGeometry()
             if full_screen:
                 self.showFullScreen()
-            self._apply_scale(self.presenter_scale)
         else:
-            self._apply_scale(1.0)
             self.showNormal()
             if self._normal_geometry is not None:
                 self.restoreGeometry(self._normal_geometry)
-        self._update_panels()
+        self.resizeDocks([self.inspector_dock], [self._right_width()], Qt.Orientation.Horizontal)
 
     def toggle_blank(self) -> None:
         """B on a presenter remote: a black screen, and the run pauses."""
@@ -578,8 +662,7 @@ class MainWindow(QMainWindow):
         box = next((b for b in self.session.layout.boxes if b.seq == v.seq), None)
         self.lesson_dock.show()  # the explanation panel opens on that call
         if box is not None:
-            self.diagram.select(box)
-            self._update_lesson(box)
+            self.selection.choose_box(box)  # the inspector and the explanation: that call
         text = verdict_text(v, self.lang)
         if v.pending:
             colors = ("#fff4e5", "#b06000")
@@ -795,19 +878,22 @@ class MainWindow(QMainWindow):
         """The same run drawn again in the new language: no animation, same place, same call."""
         d = self.diagram
         scroll, follow = d.verticalScrollBar().value(), d.follow
-        selected = d.selected.seq if d.selected is not None else None
-        sock = self.selected_sock
+        sel = self.selection
+        selected = sel.box.seq if sel.box is not None else None
+        sock = sel.sock
         self.session.relayout()  # emits changed: _on_changed takes up the new layout
         d.jump(self.session.cursor_seq)
         d.follow = follow
         d.verticalScrollBar().setValue(scroll)
         if selected is not None:
-            d.select(next((b for b in self.session.layout.boxes if b.seq == selected), None))
-        self.selected_sock = sock
+            sel.box = next((b for b in self.session.layout.boxes if b.seq == selected), None)
+            d.select(sel.box)
+        sel.sock = sock
 
     def _on_changed(self) -> None:
         s = self.session
-        if self._shown_trace is not s.trace:
+        new_visit = self._shown_trace is not s.trace
+        if new_visit:
             self._shown_trace = s.trace
             self.verdict.hide()  # a new lesson or Reset: a new visit
         if self._shown_layout is not s.layout:
@@ -815,7 +901,9 @@ class MainWindow(QMainWindow):
             self.diagram.set_layout(s.layout)
             self.diagram.clock = s.trace_time
             self.diagram.follow = True
-            self.selected_sock = None
+            self.selection.forget()
+        if new_visit:
+            self.lecture_ctl.new_lesson()
         self.diagram.refresh(s.cursor_seq, live=s.live and s.at_end)
         self.scrubber.blockSignals(True)
         self.scrubber.setRange(0, len(s.events))
@@ -833,47 +921,38 @@ class MainWindow(QMainWindow):
             self._panels_timer.start()
 
     def _update_panels(self) -> None:
+        self.selection.refresh()
+
+    # the SelectionView the controller is handed
+    def highlight(self, box: Box | None) -> None:
+        if self.diagram.selected is not box:
+            self.diagram.select(box)
+
+    def show_selection(self, shown: Shown) -> None:
         s = self.session
         state = s.state()
         self.table_model.set_state(state, s.layout.lanes)
-        box = self.diagram.selected
-        if box is not None and box.seq > s.cursor_seq:
-            self.diagram.select(None)
-            box = None
-        ret = (
-            box.ret
-            if box is not None and box.ret_seq is not None and box.ret_seq <= s.cursor_seq
-            else None
-        )
-        sock = self.selected_sock
-        if sock is None and state.last is not None:
-            # nothing chosen: follow the socket of the newest call
-            for ev in reversed(s.events[: s.cursor]):
-                if ev.kind in ("return", "burst") and ev.sock is not None:
-                    sock = ev.new_sock or ev.sock
-                    ret = ret or ev
-                    break
         self.inspector.show_socket(
             state,
-            sock,
-            ret,
+            shown.sock,
+            shown.ret,
             s.events,
             s.cursor,
-            blocked=self._blocked_evidence(box),
+            blocked=shown.blocked,
+            listener=shown.listener,
         )
-        self._update_lesson(box)
+        self._select_table_row(self.selection.sock)
+        self._update_lesson(shown.box)
         self._update_status()
 
-    def _blocked_evidence(self, box: Box | None) -> Event | None:
-        """The blocked event of the selected call, else of the newest call blocked now: the
-        inspector says where the kernel holds its thread."""
-        cur = self.session.cursor_seq
-        if box is None:
-            now = [
-                b for b in self.session.layout.boxes if b.blocked_at(cur) and not b.returned_at(cur)
-            ]
-            box = now[-1] if now else None
-        return box.blocked_ev if box is not None and box.blocked_at(cur) else None
+    def _select_table_row(self, sock: int | None) -> None:
+        sm = self.table.selectionModel()
+        if sock is None or sock not in self.table_model.ids:
+            sm.clearSelection()
+            return
+        row = self.table_model.ids.index(sock)
+        if not sm.isRowSelected(row):
+            self.table.selectRow(row)
 
     def set_theme(self, name: str, save: bool = False) -> None:
         """The window's theme (lecture mode may show its own until it ends)."""
@@ -925,7 +1004,17 @@ class MainWindow(QMainWindow):
             shown = [b for b in s.layout.boxes if b.seq <= cur]
             box = shown[-1] if shown else None
         if box is None:
-            self.lesson.show_call(None, None)
+            # before the first step: what the lesson is about, and what to watch for
+            h = s.trace.header
+            sc = s.scenario
+            title = h.get("title", {})
+            summary = h.get("summary", {})
+            notice = sc.notice if sc is not None else h.get("notice", {})
+            self.lesson.show_intro(
+                title.get(self.lang) or title.get("en", ""),
+                summary.get(self.lang) or summary.get("en", ""),
+                list(notice.get(self.lang) or notice.get("en") or []),
+            )
         else:
             ret = box.ret if box.returned_at(cur) else None
             self.lesson.show_call(
@@ -947,22 +1036,11 @@ class MainWindow(QMainWindow):
         self.lesson.set_lines(lines)
 
     def _update_status(self) -> None:
-        if self._message_timer.isActive():
-            return
-        s = self.session
-        state = s.state()
-        text = state.sentence(self.lang)
-        ready = self.tr("Press Space to run, → to step")
-        if s.live and state.calls == 0 and not s.running:
-            text = ready  # nothing has run yet
-        elif (
-            s.live
-            and not s.running
-            and not s.finished
-            and not text.startswith(("Server", "Client"))
-        ):
-            text = (text + "   —   " if text else "") + self.tr("Space: run   →: step")
-        self.status_label.setText(text or ready)
+        text, offer_reset = status_line(self.session, self.lang)
+        self.reset_button.setVisible(offer_reset)
+        if offer_reset or not self._message_timer.isActive():
+            # a run that cannot go on outranks a passing message
+            self.status_label.setText(text)
 
     def _on_message(self, text: str) -> None:
         self.status_label.setText(text)
@@ -974,20 +1052,12 @@ class MainWindow(QMainWindow):
         self.act_run.setToolTip(self.tr("Run / pause (Space)"))
 
     def _on_box(self, box: Box) -> None:
-        self.selected_sock = (
-            box.ret.new_sock if box.ret is not None and box.ret.new_sock else box.sock
-        )
-        self._update_panels()
-        for row, sid in enumerate(self.table_model.ids):
-            if sid == self.selected_sock:
-                self.table.selectRow(row)
+        self.selection.choose_box(box)
 
     def _on_table(self, index: object) -> None:
         row = index.row()  # type: ignore[attr-defined]
         if 0 <= row < len(self.table_model.ids):
-            self.selected_sock = self.table_model.ids[row]
-            self.diagram.select(None)
-            self._update_panels()
+            self.selection.choose_socket(self.table_model.ids[row])
 
     def closeEvent(self, e: QCloseEvent) -> None:
         if self.lecture:

@@ -52,6 +52,8 @@ class Session(QObject):
         # a retired run that had to be killed says so on the next tick (from a helper thread)
         self._retired: queue.SimpleQueue[Outcome] = queue.SimpleQueue()
         self._finished_sent = False
+        # how the live run ended, once it has: out of order (died, failed) no actor can move
+        self.ended: Outcome | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(16)
         self._timer.timeout.connect(self._drain)
@@ -95,8 +97,14 @@ class Session(QObject):
         return self.runner.time() if self.runner is not None else 0.0
 
     @property
+    def ended_badly(self) -> bool:
+        return self.ended is not None and not self.ended.in_order
+
+    @property
     def finished(self) -> bool:
-        return self.runner is not None and self.runner.done.is_set()
+        """The live run has ended and the trace holds all of it (the views read the trace, never
+        the run host's live state, which can be ahead of what the trace shows)."""
+        return self.runner is not None and self._finished_sent
 
     # --- loading ---------------------------------------------------------------------------------
     def load_scenario(self, scenario: Scenario) -> None:
@@ -107,6 +115,7 @@ class Session(QObject):
         self.cursor = 0
         self.running = False
         self._finished_sent = False
+        self.ended = None
         self._state_cache = None
         # The actors start at once and stop at their first gate: their first call shows as a
         # ghost, and nothing has run yet.
@@ -132,6 +141,7 @@ class Session(QObject):
         cursor = trace.header.get("cursor")
         self.cursor = cursor if isinstance(cursor, int) and 0 <= cursor <= len(trace.events) else 0
         self.running = False
+        self.ended = None
         self._state_cache = None
         self.modeChanged.emit("replay")
         self.changed.emit()
@@ -259,6 +269,7 @@ class Session(QObject):
             self._finished_sent = True
             self.running = False
             out = self.runner.outcome
+            self.ended = out
             if out is not None and not out.in_order:
                 self.message.emit(run_message(out.code, out.params, out.message))
             self.modeChanged.emit("done")

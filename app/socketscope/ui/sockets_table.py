@@ -11,9 +11,10 @@ from socketscope.model.state import RunState
 from socketscope.ui import theme
 from socketscope.ui.i18n import QT_TRANSLATE_NOOP, translate
 
-# the columns of netstat / ss; the Korean names the queues as the inspector does
+# the columns of netstat / ss; the Korean names the queues as the inspector does. No column for
+# the trace's own socket number: it means nothing to a user (the inspector's title keeps it), and
+# without it the table fits the right-hand panel at 1920 px.
 COLUMNS = [
-    "#",
     "fd",
     QT_TRANSLATE_NOOP("SocketTableModel", "actor"),
     QT_TRANSLATE_NOOP("SocketTableModel", "type"),
@@ -24,6 +25,7 @@ COLUMNS = [
     QT_TRANSLATE_NOOP("SocketTableModel", "send-q"),
     QT_TRANSLATE_NOOP("SocketTableModel", "accept-q"),
 ]
+ACTOR, STATE = 1, 5
 # a UDP socket's "state" is ours, not the kernel's: say it in the interface language
 UDP_STATES = {
     "closed": QT_TRANSLATE_NOOP("SocketTableModel", "closed"),
@@ -53,7 +55,6 @@ class SocketTableModel(QAbstractTableModel):
             self.ids.append(s.id)
             self.rows.append(
                 [
-                    s.id,
                     s.fd,
                     s.actor,
                     s.type,
@@ -82,13 +83,14 @@ class SocketTableModel(QAbstractTableModel):
             return None
         row = self.rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            if index.column() == 6:
-                return state_text(str(row[6]))
-            return str(row[index.column()])
+            if index.column() == STATE:
+                return state_text(str(row[STATE]))
+            value = row[index.column()]
+            return "—" if value is None else str(value)
         # colours are asked for at paint time, so a theme switch repaints them
-        if role == Qt.ItemDataRole.ForegroundRole and index.column() == 2:
-            return theme.current().actor(self.lanes.get(row[2], 0))
-        if role == Qt.ItemDataRole.ForegroundRole and row[6] in ("CLOSED", "closed"):
+        if role == Qt.ItemDataRole.ForegroundRole and index.column() == ACTOR:
+            return theme.current().actor(self.lanes.get(row[ACTOR], 0))
+        if role == Qt.ItemDataRole.ForegroundRole and row[STATE] in ("CLOSED", "closed"):
             return theme.current().grey
         return None
 

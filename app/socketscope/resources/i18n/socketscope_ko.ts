@@ -173,6 +173,14 @@
         <source>(no source recorded for this trace)</source>
         <translation>(이 트레이스에는 소스가 기록되지 않았습니다)</translation>
     </message>
+    <message>
+        <source>What to notice</source>
+        <translation>눈여겨볼 점</translation>
+    </message>
+    <message>
+        <source>Press Space to run, → to step.</source>
+        <translation>Space로 실행, →로 한 단계씩 진행합니다.</translation>
+    </message>
 </context>
 <context>
     <name>MainWindow</name>
@@ -229,16 +237,8 @@
         <translation>화면 가리기</translation>
     </message>
     <message>
-        <source>＋</source>
-        <translation>＋</translation>
-    </message>
-    <message>
         <source>Zoom in (Ctrl +); in lecture mode: everything larger</source>
         <translation>확대 (Ctrl +), 강의 모드에서는 모든 것을 크게</translation>
-    </message>
-    <message>
-        <source>－</source>
-        <translation>－</translation>
     </message>
     <message>
         <source>Zoom out (Ctrl −); in lecture mode: everything smaller</source>
@@ -249,8 +249,24 @@
         <translation>맞춤</translation>
     </message>
     <message>
-        <source>Fit the whole diagram (Ctrl 0)</source>
-        <translation>다이어그램 전체를 화면에 맞춤 (Ctrl 0)</translation>
+        <source>Zoom in</source>
+        <translation>확대</translation>
+    </message>
+    <message>
+        <source>Zoom out</source>
+        <translation>축소</translation>
+    </message>
+    <message>
+        <source>Actual size</source>
+        <translation>실제 크기</translation>
+    </message>
+    <message>
+        <source>100 % (Ctrl 0); in lecture mode: the default presenter scale</source>
+        <translation>100 % (Ctrl 0), 강의 모드에서는 기본 발표 배율</translation>
+    </message>
+    <message>
+        <source>Fit the whole diagram (Ctrl 9)</source>
+        <translation>다이어그램 전체를 맞춤 (Ctrl 9)</translation>
     </message>
     <message>
         <source>Choose a lesson…</source>
@@ -479,14 +495,6 @@
     <message>
         <source>[recorded trace]</source>
         <translation>[기록된 트레이스]</translation>
-    </message>
-    <message>
-        <source>Press Space to run, → to step</source>
-        <translation>Space: 실행, →: 한 단계씩</translation>
-    </message>
-    <message>
-        <source>Space: run   →: step</source>
-        <translation>Space: 실행   →: 한 단계</translation>
     </message>
     <message>
         <source>❚❚ Pause</source>
@@ -829,12 +837,44 @@
         <translation>바이트</translation>
     </message>
     <message>
-        <source>connections</source>
-        <translation>연결</translation>
+        <source>TCP state and queue lengths: {na}</source>
+        <translation>TCP 상태와 큐 길이: {na}</translation>
     </message>
     <message>
-        <source>UDP: the receive queue&apos;s length is {na}; next datagram: {size} bytes</source>
-        <translation>UDP: 수신 큐의 길이는 {na}, 다음 데이터그램: {size}바이트</translation>
+        <source>A listening socket queues connections, not bytes.</source>
+        <translation>리스닝 소켓은 바이트가 아니라 연결을 큐에 쌓습니다.</translation>
+    </message>
+    <message>
+        <source>CLOSED: not connected and not listening, so the kernel keeps no queues for it.</source>
+        <translation>CLOSED: 연결되지도, 리스닝 중이지도 않으므로 커널이 이 소켓의 큐를 두지 않습니다.</translation>
+    </message>
+    <message>
+        <source>UDP receive queue: {na}</source>
+        <translation>UDP 수신 큐: {na}</translation>
+    </message>
+    <message>
+        <source>UDP receive queue: the bytes the kernel charges for the queued datagrams (as ss shows Recv-Q), each with its buffer&apos;s overhead.</source>
+        <translation>UDP 수신 큐: 큐에 쌓인 데이터그램에 커널이 매기는 바이트 수입니다(ss의 Recv-Q와 같음). 데이터그램마다 버퍼 오버헤드가 포함됩니다.</translation>
+    </message>
+    <message>
+        <source>Next datagram: {na}</source>
+        <translation>다음 데이터그램: {na}</translation>
+    </message>
+    <message>
+        <source>Next datagram: none queued.</source>
+        <translation>다음 데이터그램: 큐에 없음.</translation>
+    </message>
+    <message>
+        <source>Next datagram: {n} bytes of payload (FIONREAD).</source>
+        <translation>다음 데이터그램: 페이로드 {n}바이트 (FIONREAD).</translation>
+    </message>
+    <message>
+        <source>The accept queue is of {actor}&apos;s listener (fd {fd}).</source>
+        <translation>accept 큐는 {actor}의 리스닝 소켓(fd {fd})의 것입니다.</translation>
+    </message>
+    <message>
+        <source>connections</source>
+        <translation>연결</translation>
     </message>
     <message>
         <source>queue lengths: {na}</source>
@@ -855,6 +895,10 @@
     <message>
         <source>Bytes of this {op}(): {n} bytes</source>
         <translation>이 {op}()의 바이트: {n}바이트</translation>
+    </message>
+    <message>
+        <source>The trace did not keep these bytes.</source>
+        <translation>트레이스에 이 바이트가 저장되지 않았습니다.</translation>
     </message>
     <message>
         <source>This call moved no bytes.</source>
@@ -938,6 +982,33 @@
     <message>
         <source>unbound</source>
         <translation>bind 전</translation>
+    </message>
+</context>
+<context>
+    <name>StatusLine</name>
+    <message>
+        <source>{actor}&apos;s {op}() never returned: the process it ran in has ended.</source>
+        <translation>{actor}의 {op}()는 반환되지 못했습니다: 그 호출이 실행되던 프로세스가 끝났습니다.</translation>
+    </message>
+    <message>
+        <source>{actor} crashed: {error}</source>
+        <translation>{actor}이(가) 비정상 종료했습니다: {error}</translation>
+    </message>
+    <message>
+        <source>{actor}&apos;s {op}() waits on an actor that is dead: it will never return.</source>
+        <translation>{actor}의 {op}()는 이미 죽은 액터를 기다리고 있어 영원히 반환되지 않습니다.</translation>
+    </message>
+    <message>
+        <source>Reset (Ctrl+R) runs the lesson again.</source>
+        <translation>초기화(Ctrl+R)하면 수업을 다시 실행합니다.</translation>
+    </message>
+    <message>
+        <source>Press Space to run, → to step</source>
+        <translation>Space: 실행, →: 한 단계씩</translation>
+    </message>
+    <message>
+        <source>Space: run   →: step</source>
+        <translation>Space: 실행   →: 한 단계</translation>
     </message>
 </context>
 <context>

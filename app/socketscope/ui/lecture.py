@@ -1,0 +1,88 @@
+"""Lecture mode and zoom: what F11 and Ctrl + / − / 0 / 9 do.
+
+``LectureController`` is handed a view (the Mu pattern, as ``StudyController``): the window
+implements ``LectureView`` (fonts, full screen, docks, the diagram's zoom); the tests drive the
+controller with a fake view. Outside lecture mode Ctrl + and − zoom the diagram; in lecture mode
+they scale everything (the presenter scale), because a projected window must be readable as a
+whole, not only its diagram.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+DEFAULT_PRESENTER_SCALE = 1.7
+ZOOM_STEP = 1.15
+MIN_SCALE, MAX_SCALE = 1.0, 3.0
+
+
+class LectureView(Protocol):
+    def apply_scale(self, scale: float, lecture: bool) -> None:
+        """Every font, line and control at ``scale`` (1.0: the normal window)."""
+
+    def enter_full_screen(self, on: bool, full_screen: bool) -> None:
+        """Lecture mode's window: full screen and the room to the diagram, or back as it was."""
+
+    def diagram_zoom(self) -> float: ...
+    def set_diagram_zoom(self, zoom: float) -> None: ...
+    def diagram_rows(self) -> int:
+        """Rows the diagram shows now (0: nothing has run)."""
+
+    def zoom_to_fit(self) -> float:
+        """The zoom at which every row shown fits the diagram's height."""
+
+    def save_presenter_scale(self, scale: float) -> None: ...
+
+
+class LectureController:
+    def __init__(self, view: LectureView, presenter_scale: float = DEFAULT_PRESENTER_SCALE):
+        self.view = view
+        self.on = False
+        self.presenter_scale = self._clamp(presenter_scale)
+
+    @staticmethod
+    def _clamp(scale: float) -> float:
+        return min(MAX_SCALE, max(MIN_SCALE, scale))
+
+    def set_lecture(self, on: bool, full_screen: bool = True) -> None:
+        self.on = on
+        self.view.enter_full_screen(on, full_screen)
+        self.view.apply_scale(self.presenter_scale if on else 1.0, on)
+
+    def set_presenter_scale(self, scale: float) -> None:
+        self.presenter_scale = self._clamp(scale)
+        self.view.save_presenter_scale(self.presenter_scale)
+        if self.on:
+            self.view.apply_scale(self.presenter_scale, True)
+
+    # --- the zoom keys -------------------------------------------------------------------------
+    def zoom_in(self) -> None:
+        self._zoom_by(ZOOM_STEP)
+
+    def zoom_out(self) -> None:
+        self._zoom_by(1 / ZOOM_STEP)
+
+    def _zoom_by(self, factor: float) -> None:
+        if self.on:
+            self.set_presenter_scale(self.presenter_scale * factor)
+        else:
+            self.view.set_diagram_zoom(self.view.diagram_zoom() * factor)
+
+    def actual_size(self) -> None:
+        """Ctrl+0: 100 % (in lecture mode, the default presenter scale)."""
+        if self.on:
+            self.set_presenter_scale(DEFAULT_PRESENTER_SCALE)
+        else:
+            self.view.set_diagram_zoom(1.0)
+
+    def fit(self) -> None:
+        """Every row in view. Fit only ever shrinks: a lesson with three rows (or none) stays
+        at 100 %, so the run that follows is not played at a zoom meant for three rows."""
+        if self.view.diagram_rows() == 0:
+            self.view.set_diagram_zoom(1.0)
+            return
+        self.view.set_diagram_zoom(min(1.0, self.view.zoom_to_fit()))
+
+    def new_lesson(self) -> None:
+        """Zoom is per lesson: a new lesson (or Reset) starts at 100 %."""
+        self.view.set_diagram_zoom(1.0)
