@@ -7,7 +7,9 @@
 #   /usr/share/icons/hicolor/*/apps/socketscope.{png,svg}
 #   /usr/share/metainfo/org.socketscope.SocketScope.metainfo.xml  (AppStream)
 #   /usr/share/doc/socketscope/copyright
-# No maintainer scripts: the icon cache and the desktop database are refreshed by dpkg triggers.
+# The icon cache and the desktop database are refreshed by dpkg triggers. The maintainer scripts
+# only load (postinst) and remove (postrm) the AppArmor profile that grants the binary user
+# namespaces where AppArmor 4 restricts them (Ubuntu 24.04+): each run's private network.
 #   COMPRESS=zstd|xz packaging/linux/build-deb.sh     (zstd: fast, for CI; xz: smaller, release)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -45,6 +47,7 @@ cp -r build/icons/hicolor "$stage/usr/share/icons/hicolor"
 sed -e "s/@VERSION@/$version/" -e "s/@DATE@/$date/" "packaging/linux/$app_id.metainfo.xml.in" \
     > "$stage/usr/share/metainfo/$app_id.metainfo.xml"
 install -m 0644 packaging/linux/copyright "$stage/usr/share/doc/socketscope/copyright"
+install -D -m 0644 packaging/linux/apparmor-socketscope "$stage/opt/socketscope/share/apparmor/socketscope"
 # nothing writable by others, whatever the build machine's umask was
 chmod -R u+rwX,go+rX,go-w "$stage"
 
@@ -65,6 +68,8 @@ Description: watch real socket calls block, connect and move bytes
  socket. Lessons in English and Korean, a lecture mode for projectors and a
  study mode for students.
 CONTROL
+install -m 0755 packaging/linux/postinst "$stage/DEBIAN/postinst"
+install -m 0755 packaging/linux/postrm "$stage/DEBIAN/postrm"
 (cd "$stage" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | sort -z \
     | xargs -0 md5sum > DEBIAN/md5sums)
 
