@@ -457,11 +457,16 @@ class ChildRunner:
         op: str,
         socks: list[TracedSocket],
         changed_since: dict[int, KernelSnapshot] | None = None,
+        proc: bool = True,
     ) -> None:
         for s in socks:
             with self.fd_lock:
-                snap = s.kernel_snapshot()
+                fd_snap = s.fd_snapshot()
                 local = s.known_local()
+            if fd_snap is None and not proc:
+                continue
+            snap = s.settle_snapshot(fd_snap) if proc else fd_snap
+            assert snap is not None
             if changed_since is not None:
                 if changed_since.get(s.id) == snap:
                     continue

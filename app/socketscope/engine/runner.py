@@ -456,18 +456,24 @@ class Runner:
         op: str,
         socks: list[TracedSocket],
         changed_since: dict[int, KernelSnapshot] | None = None,
+        proc: bool = True,
     ) -> None:
         """What the kernel says about each socket now. With ``changed_since`` (the snapshots
-        already written during one blocked call), only what changed is written."""
+        already written during one blocked call), only what changed is written; without
+        ``proc``, only what the fds say (a closed socket is then left out)."""
         seen = set()
         for s in socks:
             if s is None or s.id in seen:
                 continue
             seen.add(s.id)
             with self._fd_lock:
-                snap = s.kernel_snapshot()
+                fd_snap = s.fd_snapshot()
                 fd = s.fd
                 local = s.known_local()
+            if fd_snap is None and not proc:
+                continue
+            snap = s.settle_snapshot(fd_snap) if proc else fd_snap
+            assert snap is not None
             if changed_since is not None:
                 if changed_since.get(s.id) == snap:
                     continue

@@ -268,8 +268,15 @@ class TracedCall:
         if self._stopping():
             return  # the stop's shutdown() changes everything; no actor did that
         socks = self.sock.involved() if self.sock else []
+        # the first look may read /proc/net/tcp (a lingering close's state); the 100 ms ones
+        # ask the fds only: that read walks the kernel's whole table every time
+        first = not self.last_snaps
         self.ctx.runner.snapshot_events(
-            self.ctx.name, self.op, [*socks, *self.extra], changed_since=self.last_snaps
+            self.ctx.name,
+            self.op,
+            [*socks, *self.extra],
+            changed_since=self.last_snaps,
+            proc=first,
         )
 
     def promote(self) -> None:
@@ -541,23 +548,37 @@ class TracedSocket:
     def kernel_snapshot(self, table: list[kernel.TcpRow] | None = None) -> KernelSnapshot:
         """Call with the runner's fd lock held. ``table``: one read of /proc/net/tcp shared by
         many sockets (reading it walks the kernel's whole connection table)."""
-        if not self.closed:
-            snap = kernel.snapshot(self._s)
-            if not self.is_tcp:
-                local = self.known_local()
-                if local is not None:
-                    snap = dataclasses.replace(snap, recv_q=kernel.udp_rx_queue(local))
-            if snap.state == "CLOSED" and self._local is not None and self._peer is not None:
-                # A connection in TIME_WAIT lives in a separate kernel entry; through the fd it
-                # reads CLOSE. /proc/net/tcp still has it by its addresses.
-                lingering = kernel.lingering_state(self._local, self._peer, table)
+        return self.settle_snapshot(self.fd_snapshot(), table)
+
+    def fd_snapshot(self) -> KernelSnapshot | None:
+        """What the kernel says through the fd (None once closed). With the fd lock held."""
+        if self.closed:
+            return None
+        snap = kernel.snapshot(self._s)
+        if not self.is_tcp:
+            local = self.known_local()
+            if local is not None:
+                snap = dataclasses.replace(snap, recv_q=kernel.udp_rx_queue(local))
+        return snap
+
+    def settle_snapshot(
+        self, snap: KernelSnapshot | None, table: list[kernel.TcpRow] | None = None
+    ) -> KernelSnapshot:
+        """What only /proc/net/tcp can add: the state of a connection the fd no longer shows
+        (TIME_WAIT reads CLOSE through the fd; a closed socket has none). No fd is touched, so
+        no lock is needed: the read takes milliseconds, and other actors must not wait on it."""
+        local = self._local if self._local is not None and self._local[1] != 0 else None
+        if snap is not None:
+            if snap.state == "CLOSED" and local is not None and self._peer is not None:
+                lingering = kernel.lingering_state(local, self._peer, table)
                 if lingering is not None and lingering != "CLOSED":
                     snap = dataclasses.replace(snap, state=lingering)
             return snap
-        if self.is_tcp and self._local is not None:
+        if self.is_tcp and local is not None:
             peer = None if self.listening else self._peer
-            return KernelSnapshot(state=kernel.lingering_state(self._local, peer, table))
-        return KernelSnapshot()
+            return KernelSnapshot(state=kernel.lingering_state(local, peer, table))
+        # never bound: the kernel holds nothing for it once closed (no /proc read to say so)
+        return KernelSnapshot(state="CLOSED" if self.is_tcp else None)
 
     def _ensure_conn(self, side: str) -> ConnEnd | None:
         """The connection this socket is an end of, registered on first sight."""
