@@ -27,7 +27,10 @@ from socketscope.model.labels import (
 from socketscope.model.messages import message_text
 
 R = TypeVar("R", bound=tuple[Any, ...])
-ArrowKind = Literal["handshake", "data", "dgram", "fin", "rst", "wake", "kill"]
+ArrowKind = Literal["handshake", "data", "dgram", "fin", "rst", "wake", "woke", "kill", "lost"]
+
+# errnos a non-blocking socket answers with when it cannot act yet: the code asked for them
+EXPECTED_ERRNOS = frozenset({"EAGAIN", "EWOULDBLOCK", "EINPROGRESS", "EALREADY"})
 
 
 @dataclass(slots=True)
@@ -62,6 +65,12 @@ class Box:
     ctx: CallContext = NONE  # the socket's type and mode when the call was made
     blocked_ev: Event | None = None  # the event that said it blocked: the kernel's evidence
 
+    @property
+    def expected(self) -> bool:
+        """A failure the code expected: a non-blocking call's "not yet" (EAGAIN, EINPROGRESS),
+        part of the lesson rather than an error."""
+        return self.ok is False and self.error in EXPECTED_ERRNOS and self.ctx.mode == "nonblocking"
+
 
 @dataclass(slots=True)
 class BlockedSpan:
@@ -77,6 +86,7 @@ class BlockedSpan:
     seq1: int | None = None
     duration: float | None = None
     evidence: str = ""  # where the kernel holds the thread, for the bar's label
+    evidence_short: str = ""  # the same, in fewer words, for a bar with little room
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +120,7 @@ class Mark:
     row: int
     seq: int
     text: str
+    seqs: tuple[int, ...] = ()  # a "lost" count: the seq of each datagram it counts
 
 
 @dataclass
@@ -239,6 +250,7 @@ class DiagramLayout:
                     box.op,
                     box,
                     evidence=evidence_label(ev, self.translate),
+                    evidence_short=evidence_label(ev, self.translate, short=True),
                 )
                 self.spans.append(span)
                 self._open_span[box.seq] = span
@@ -273,16 +285,7 @@ class DiagramLayout:
                 k_lane, k_row, signame = kill
                 self.arrows.append(Arrow("kill", k_lane, k_row, lane, row, ev.seq, signame))
         elif kind == "dgram_lost":
-            row = max(0, self.row_count - 1)
-            self.marks.append(
-                Mark(
-                    "lost",
-                    lane,
-                    row,
-                    ev.seq,
-                    self.translate("DiagramText", "datagram #{n} dropped").format(n=ev.dgram),
-                )
-            )
+            self._lost(ev, lane)
         elif kind == "start":
             self.lane_rows[lane] = (self.row_count, None)
             self.lane_start_seq[lane] = ev.seq
@@ -290,6 +293,29 @@ class DiagramLayout:
             first = self.lane_rows.get(lane, (0, None))[0]
             self.lane_rows[lane] = (first, max(first, self.row_count - 1))
             self._ghost(lane, ev.seq, None)
+
+    def _lost(self, ev: Event, lane: int) -> None:
+        """A datagram the kernel dropped: an arrow from its sendto() that ends in a ✗ short of
+        the receiver, and one row that counts them (the kernel reports them together)."""
+        count = self.marks[-1] if self.marks and self.marks[-1].kind == "lost" else None
+        if count is None or count.lane != lane or self.row_seqs[-1] != count.seq:
+            count = Mark("lost", lane, self._new_row(ev.seq), ev.seq, "", ())
+            self.marks.append(count)
+        seqs = (*count.seqs, ev.seq)
+        self.marks[-1] = Mark(
+            "lost",
+            lane,
+            count.row,
+            count.seq,
+            self.translate("DiagramText", "{n} datagrams dropped by the kernel").format(
+                n=len(seqs)
+            ),
+            seqs,
+        )
+        send = self._dgram_sends.pop(ev.dgram, None) if ev.dgram is not None else None
+        if send is not None:
+            slane, srow, _sseq, _label = send
+            self.arrows.append(Arrow("lost", slane, srow, lane, srow, ev.seq, ""))
 
     def _mark_text(self, ev: Event) -> str:
         """An error mark's words: the run host's report of its process's death is a code (the

@@ -112,12 +112,18 @@ def result_label(ev: Event, translate: Translate = untranslated, ctx: CallContex
     return translate("DiagramText", "ok")
 
 
-def evidence_label(blocked: Event | None, translate: Translate = untranslated) -> str:
+def evidence_label(
+    blocked: Event | None, translate: Translate = untranslated, short: bool = False
+) -> str:
     """Where the kernel holds a blocked thread, for the blocked bar: empty if the trace does not
-    say (traces made before the engine read /proc)."""
+    say (traces made before the engine read /proc). ``short``: the wait alone, for a short bar."""
     if blocked is None:
         return ""
     if blocked.evidence == "kernel" and blocked.kernel_wait:
+        if short:
+            return translate("DiagramText", "in the kernel: {wait}").format(
+                wait=blocked.kernel_wait
+            )
         if blocked.syscall:
             return translate("DiagramText", "asleep in the kernel: {wait}, in {syscall}()").format(
                 wait=blocked.kernel_wait, syscall=blocked.syscall

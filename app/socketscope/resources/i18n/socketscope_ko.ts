@@ -92,6 +92,10 @@
         <translation>성공</translation>
     </message>
     <message>
+        <source>in the kernel: {wait}</source>
+        <translation>커널 안: {wait}</translation>
+    </message>
+    <message>
         <source>asleep in the kernel: {wait}, in {syscall}()</source>
         <translation>커널 안에서 잠듦: {syscall}() 안의 {wait}</translation>
     </message>
@@ -104,8 +108,8 @@
         <translation>이 시스템에서는 시간으로만 측정함</translation>
     </message>
     <message>
-        <source>datagram #{n} dropped</source>
-        <translation>데이터그램 #{n} 버려짐</translation>
+        <source>{n} datagrams dropped by the kernel</source>
+        <translation>커널이 데이터그램 {n}개를 버림</translation>
     </message>
     <message>
         <source>the run&apos;s process exited (status {status})</source>
@@ -691,8 +695,16 @@
         <translation>블로킹 {duration}</translation>
     </message>
     <message>
-        <source>{op}() returns  →  {result}</source>
-        <translation>{op}() 반환  →  {result}</translation>
+        <source>{op}() returns</source>
+        <translation>{op}() 반환</translation>
+    </message>
+    <message>
+        <source>✗ {n} datagrams dropped by the kernel</source>
+        <translation>✗ 커널이 데이터그램 {n}개를 버림</translation>
+    </message>
+    <message>
+        <source>✗ 1 datagram dropped by the kernel</source>
+        <translation>✗ 커널이 데이터그램 1개를 버림</translation>
     </message>
     <message>
         <source>next: {op}()   ▸ step</source>

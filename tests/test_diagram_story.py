@@ -1,0 +1,126 @@
+"""Every built-in lesson, run for real once and drawn to its end as a lecturer shows it: nothing
+a lecturer points at is cut short, and nothing is drawn over anything else.
+
+The checks read the diagram's own record of what its last paint drew (``placed``), scrolling
+through the run as a user would: the layout, not pixels, and not private methods."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from socketscope.engine import Runner, Trace
+from socketscope.engine.scenario import builtin_scenarios, get
+from socketscope.engine.trace import write_trace
+
+LESSONS = [s.id for s in builtin_scenarios()]
+
+
+@pytest.fixture(scope="module")
+def traces(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """One real run of every lesson, saved as a trace (the window replays it)."""
+    out = tmp_path_factory.mktemp("lessons")
+    paths = {}
+    for sid in LESSONS:
+        runner = Runner(get(sid))
+        trace = Trace(runner.scenario.header(), runner.run_to_end(timeout=20))
+        paths[sid] = out / f"{sid}.jsonl"
+        with open(paths[sid], "w", encoding="utf-8") as f:
+            write_trace(trace, f)
+    return paths
+
+
+def frames(w: Any) -> Iterator[list[Any]]:
+    """Scroll the diagram from top to bottom, a screen at a time with overlap, and yield what
+    each frame drew below the header."""
+    d = w.diagram
+    vb = d.verticalScrollBar()
+    step = max(1, int(d.viewport().height() - d.header_h - 3 * d.row_h))
+    value = 0
+    while True:
+        vb.setValue(value)
+        d.viewport().grab()
+        yield [it for it in d.placed if it.rect.top() >= d.header_h]
+        if value >= vb.maximum():
+            return
+        value = min(vb.maximum(), value + step)
+
+
+def open_at_end(w: Any, qtbot: Any, path: Path) -> None:
+    w.open_trace_file(str(path))
+    w.session.seek(len(w.session.events))
+    qtbot.waitUntil(lambda: w.diagram.cursor_seq == w.session.cursor_seq, timeout=3000)
+
+
+def lecture(w: Any, qtbot: Any, size: tuple[int, int], lang: str) -> None:
+    w.set_language(lang)
+    w.resize(*size)
+    w.set_lecture(True, full_screen=False)
+    w.resize(*size)
+    qtbot.waitUntil(lambda: w.width() == size[0], timeout=3000)
+
+
+def problems(items: list[Any]) -> list[str]:
+    found = []
+    labels = [
+        it
+        for it in items
+        if it.kind in ("text", "tag", "arrow-label", "span-label", "evidence", "mark", "lost-x")
+    ]
+    boxes = [it for it in items if it.kind in ("box", "mark")]
+    for i, a in enumerate(labels):
+        for b in labels[i + 1 :]:
+            if a.rect.intersects(b.rect) and not _nested(a, b):
+                found.append(f"{a.kind} {a.text!r} overlaps {b.kind} {b.text!r}")
+        for box in boxes:
+            if a.owner is box.owner or (a.kind in ("text", "tag") and _inside(a, box)):
+                continue
+            if a.rect.intersects(box.rect):
+                found.append(f"{a.kind} {a.text!r} overlaps the box of {box.text!r}")
+    for arrow in (it for it in items if it.kind == "arrow"):
+        for lab in labels:
+            if lab.owner is arrow.owner or lab.kind in ("text", "tag", "mark", "lost-x"):
+                continue  # a box's own text is under an opaque box, which hides the line
+            if _crosses(arrow.line, lab.rect):
+                found.append(f"the arrow {arrow.text!r} strikes through {lab.kind} {lab.text!r}")
+    return found
+
+
+def _nested(a: Any, b: Any) -> bool:
+    """A mark's words inside its own mark box."""
+    return a.owner is b.owner and {a.kind, b.kind} == {"mark", "text"}
+
+
+def _inside(a: Any, box: Any) -> bool:
+    return bool(box.rect.contains(a.rect)) and a.row == box.row and a.lane == box.lane
+
+
+def _crosses(line: Any, rect: Any) -> bool:
+    from socketscope.ui.diagram_view import line_hits_rect
+
+    return line_hits_rect(line, rect.adjusted(1, 1, -1, -1))
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_lecture_mode_cuts_no_call_or_result_short_and_draws_nothing_over_anything(
+    gui_window: Any, qtbot: Any, traces: dict[str, Path], lang: str
+) -> None:
+    w = gui_window
+    lecture(w, qtbot, (1920, 1080), lang)
+    failures = []
+    for sid, path in traces.items():
+        open_at_end(w, qtbot, path)
+        seen: set[tuple[str, str]] = set()
+        for items in frames(w):
+            for it in items:
+                if it.kind == "text" and it.elided and (it.kind, it.text) not in seen:
+                    seen.add((it.kind, it.text))
+                    failures.append(f"{sid}: cut short: {it.text!r} shown as {it.shown!r}")
+            for p in problems(items):
+                if ("p", p) not in seen:
+                    seen.add(("p", p))
+                    failures.append(f"{sid}: {p}")
+    assert not failures, "\n".join(failures)
