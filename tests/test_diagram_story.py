@@ -124,3 +124,43 @@ def test_lecture_mode_cuts_no_call_or_result_short_and_draws_nothing_over_anythi
                     seen.add(("p", p))
                     failures.append(f"{sid}: {p}")
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("lecture_mode", [False, True])
+def test_the_lesson_picker_shows_every_title_whole(
+    gui_window: Any, qtbot: Any, lecture_mode: bool
+) -> None:
+    from socketscope.ui.picker import ScenarioPicker
+
+    w = gui_window
+    if lecture_mode:
+        lecture(w, qtbot, (1920, 1080), "en")
+    picker = ScenarioPicker("en", "tcp-echo", w)
+    qtbot.addWidget(picker)
+    picker.show()
+    qtbot.waitExposed(picker)
+    assert picker.windowTitle() == "Choose a lesson"
+    tree = picker.tree
+    fm = tree.fontMetrics()
+    for i in range(tree.topLevelItemCount()):
+        group = tree.topLevelItem(i)
+        for j in range(group.childCount()):
+            item = group.child(j)
+            rect = tree.visualItemRect(item)
+            assert fm.horizontalAdvance(item.text(0)) <= tree.viewport().width() - rect.left(), (
+                item.text(0)
+            )
+    picker.close()
+
+
+def test_four_actors_fit_and_nothing_is_cut_short_at_1280x720_lecture_mode(
+    gui_window: Any, qtbot: Any, traces: dict[str, Path]
+) -> None:
+    w = gui_window
+    lecture(w, qtbot, (1280, 720), "en")
+    open_at_end(w, qtbot, traces["tcp-backlog"])
+    failures = []
+    for items in frames(w):
+        failures += [f"cut short: {it.text!r}" for it in items if it.kind == "text" and it.elided]
+        failures += problems(items)
+    assert not failures, "\n".join(sorted(set(failures)))

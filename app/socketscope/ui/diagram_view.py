@@ -255,7 +255,7 @@ class SequenceDiagram(QAbstractScrollArea):
         # below a floor that does not grow with the presenter scale
         # below a floor that grows with the presenter scale only in lecture mode, where the words
         # must be read from the back of the room, not cut short
-        floor = 230 * self.zoom * (self.font_scale**0.75 if self.lecture else 1.0)
+        floor = 230 * self.zoom * (self.font_scale**0.6 if self.lecture else 1.0)
         return max(floor, (self.viewport().width() - self.margin) / n)
 
     def _top(self) -> float:

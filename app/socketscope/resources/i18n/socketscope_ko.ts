@@ -676,8 +676,8 @@
         <translation>눈여겨볼 점</translation>
     </message>
     <message>
-        <source>Choose a scenario</source>
-        <translation>시나리오 선택</translation>
+        <source>Choose a lesson</source>
+        <translation>수업 고르기</translation>
     </message>
 </context>
 <context>
