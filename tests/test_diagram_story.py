@@ -164,3 +164,22 @@ def test_four_actors_fit_and_nothing_is_cut_short_at_1280x720_lecture_mode(
         failures += [f"cut short: {it.text!r}" for it in items if it.kind == "text" and it.elided]
         failures += problems(items)
     assert not failures, "\n".join(sorted(set(failures)))
+
+
+def test_select_shows_fd_numbers_in_its_call_and_its_result(traces: dict[str, Path]) -> None:
+    import re
+
+    from socketscope.engine.trace import read_trace
+    from socketscope.model.diagram import DiagramLayout
+
+    trace = read_trace(traces["tcp-nonblocking-select"])
+    lay = DiagramLayout(list(trace.header.get("actors", [])))
+    lay.extend(trace.events)
+    selects = [b for b in lay.boxes if b.op == "select" and b.ok]
+    assert selects
+    for b in selects:
+        asked = {int(n) for n in re.findall(r"\d+", b.label)}
+        ready = {int(n) for n in re.findall(r"\d+", b.result)}
+        assert ready and ready <= asked, (b.label, b.result)
+    expected = [b for b in lay.boxes if b.error in ("EAGAIN", "EINPROGRESS")]
+    assert expected and all(b.expected for b in expected)

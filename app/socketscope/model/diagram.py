@@ -342,7 +342,7 @@ class DiagramLayout:
             box = Box(self._new_row(ev.seq), lane, ev.seq, ev.op or "?", ev.sock, ev.op or "?")
             self.boxes.append(box)
         box.ret_seq, box.ret, box.ok, box.error = ev.seq, ev, ev.ok, ev.error
-        box.result = result_label(ev, self.translate, box.ctx)
+        box.result = result_label(ev, self.translate, box.ctx, box.call)
         ret_row = box.row
         span = self._open_span.pop(box.seq, None)
         if span is not None:

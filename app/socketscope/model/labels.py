@@ -43,7 +43,12 @@ def call_label(ev: Event, translate: Translate = untranslated) -> str:
     return e.label(a, fd, translate)
 
 
-def result_label(ev: Event, translate: Translate = untranslated, ctx: CallContext = NONE) -> str:
+def result_label(
+    ev: Event,
+    translate: Translate = untranslated,
+    ctx: CallContext = NONE,
+    call: Event | None = None,
+) -> str:
     if ev.kind == "burst":
         text = translate("DiagramText", "{size} in {count} calls").format(
             size=size(ev.nbytes), count=ev.count
@@ -97,7 +102,17 @@ def result_label(ev: Event, translate: Translate = untranslated, ctx: CallContex
         return f"= {ev.result}"
     if kind == "ready":
         res = ev.result if isinstance(ev.result, dict) else {}
-        fds = f"r={res.get('r', [])} w={res.get('w', [])}"
+        # the call shows fd numbers, so the result does too: the same numbers on both sides
+        a = (call.args or {}) if call is not None else {}
+        raw = a.get("fds")
+        by_fd: dict[str, list[object]] = raw if isinstance(raw, dict) else {}
+
+        def fds_of(k: str) -> list[object]:
+            socks, fds = a.get(k) or [], by_fd.get(k) or []
+            to_fd = dict(zip(socks, fds, strict=False))
+            return [to_fd.get(s, s) for s in res.get(k, [])]
+
+        fds = f"r={fds_of('r')} w={fds_of('w')}"
         return translate("DiagramText", "ready: {fds}").format(fds=fds)
     if op == "wait_until":
         return translate("DiagramText", "done waiting")
