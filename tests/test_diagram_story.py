@@ -183,3 +183,96 @@ def test_select_shows_fd_numbers_in_its_call_and_its_result(traces: dict[str, Pa
         assert ready and ready <= asked, (b.label, b.result)
     expected = [b for b in lay.boxes if b.error in ("EAGAIN", "EINPROGRESS")]
     assert expected and all(b.expected for b in expected)
+
+
+def test_an_arrow_shows_what_woke_select(traces: dict[str, Path]) -> None:
+    from socketscope.engine.trace import read_trace
+    from socketscope.model.diagram import DiagramLayout
+
+    trace = read_trace(traces["tcp-nonblocking-select"])
+    lay = DiagramLayout(list(trace.header.get("actors", [])))
+    lay.extend(trace.events)
+    woke = [a for a in lay.arrows if a.kind == "woke"]
+    wakes = {s.row1 for s in lay.spans if s.op == "select"}
+    assert {a.row1 for a in woke} == wakes, (woke, wakes)
+    assert {a.label for a in woke} == {"a connection arrived", "data arrived"}
+    client = lay.lanes.index("Client")
+    assert all(a.lane0 == client for a in woke)
+
+
+def _texts(w: Any) -> list[str]:
+    """The words of each box as drawn, its lines joined."""
+    w.diagram.viewport().grab()
+    by_owner: dict[int, list[str]] = {}
+    for it in w.diagram.placed:
+        if it.kind == "text":
+            by_owner.setdefault(id(it.owner), []).append(it.text.strip())
+    return [" ".join(parts) for parts in by_owner.values()]
+
+
+def test_a_long_streak_of_identical_calls_folds_into_one_row_and_unfolds(
+    gui_window: Any, qtbot: Any
+) -> None:
+    from PySide6.QtCore import Qt
+
+    from socketscope.ui.app import step_n
+
+    w = gui_window
+    w.session.load_scenario(get("udp-loss"))
+    assert step_n(w, 80) and w.session.finished  # step by step: every call has its own row
+    qtbot.waitUntil(lambda: w.diagram.cursor_seq == w.session.cursor_seq, timeout=3000)
+    d = w.diagram
+    ((r0, r1),) = d.streaks
+    n = r1 - r0 + 1
+    assert n > 8
+    d.verticalScrollBar().setValue(0)
+    folded = [t for t in _texts(w) if t.startswith("▸ sendto(")]
+    assert len(folded) == 1 and f"× {n}" in folded[0], folded
+    # every lost datagram ends in a ✗ at the end of its own arrow, and one row counts them
+    lost = [a for a in d.layout_model.arrows if a.kind == "lost"]
+    count = [m for m in d.layout_model.marks if m.kind == "lost"]
+    assert lost and len(count) == 1 and len(count[0].seqs) == len(lost)
+    assert d.layout_model.row_count - (n - 1) == d._disp(d.layout_model.row_count)
+
+    d.setFocus()
+    qtbot.keyClick(d, Qt.Key.Key_Return)  # unfold: every call has its row again
+    assert not d._folds
+    seen: set[int] = set()
+    for items in frames(w):
+        seen |= {it.row for it in items if it.kind == "text" and it.text.startswith("sendto(")}
+    assert set(range(r0, r1 + 1)) <= seen
+    xs = [it for items in frames(w) for it in items if it.kind == "lost-x"]
+    assert len({(round(x.rect.x()), round(x.rect.y())) for x in xs}) >= min(len(lost), 5)
+    qtbot.keyClick(d, Qt.Key.Key_Return)  # and fold again
+    assert d._folds
+
+    # stepping back through the streak: it counts down row by row, then unfolds under 9
+    w.session.seek(0)
+    while d.layout_model.rows_at(w.session.cursor_seq) <= r1:
+        w.session.step()  # replay: forward through the recorded trace
+    counts = []
+    for _ in range(n):
+        w.session.step_back()
+        qtbot.waitUntil(lambda: d.cursor_seq == w.session.cursor_seq, timeout=3000)
+        d.verticalScrollBar().setValue(d.verticalScrollBar().maximum())
+        counts.append([t for t in _texts(w) if t.startswith("▸ sendto(")])
+    sizes = [int(c[0].rsplit("× ", 1)[1].split()[0]) if c else 0 for c in counts]
+    assert sizes[: n - 9] == sorted(sizes[: n - 9], reverse=True)
+    assert 0 in sizes  # under 9 rows, each call has its own row again
+
+
+def test_clicking_a_folded_streak_unfolds_it(gui_window: Any, qtbot: Any) -> None:
+    from PySide6.QtCore import Qt
+
+    from socketscope.ui.app import step_n
+
+    w = gui_window
+    w.session.load_scenario(get("udp-loss"))
+    assert step_n(w, 80) and w.session.finished
+    d = w.diagram
+    qtbot.waitUntil(lambda: bool(d._folds), timeout=3000)
+    d.verticalScrollBar().setValue(0)
+    d.viewport().grab()
+    box = next(it for it in d.placed if it.kind == "text" and it.text.startswith("▸ sendto("))
+    qtbot.mouseClick(d.viewport(), Qt.MouseButton.LeftButton, pos=box.rect.center().toPoint())
+    assert not d._folds

@@ -168,6 +168,9 @@ class DiagramLayout:
         self._ghost_seqs: dict[int, list[int]] = defaultdict(list)
         self._ghost_ops: dict[int, list[str | None]] = defaultdict(list)
         self._kinds = SocketKinds()
+        self._box_at_row: dict[int, Box] = {}
+        self._runs: list[tuple[int, int]] = []  # rows of identical consecutive calls
+        self._last_connect: dict[int, tuple[int, int]] = {}  # listener -> (lane, row) of a connect
         self.last_seq = 0
 
     # --- rows and lanes ---------------------------------------------------------------------
@@ -189,6 +192,23 @@ class DiagramLayout:
     def rows_at(self, cursor_seq: int) -> int:
         """How many rows exist when the cursor is at ``cursor_seq``."""
         return bisect.bisect_right(self.row_seqs, cursor_seq)
+
+    def streaks(self, cursor_seq: int, longer_than: int = 8) -> list[tuple[int, int]]:
+        """Runs of identical consecutive calls (same actor, call and result, none blocked) of
+        more than ``longer_than`` rows, as (first row, last row) at the cursor: 50 sendto()
+        rows that a user may fold into one. Kept as the layout grows: cheap at any size."""
+        n = self.rows_at(cursor_seq)
+        out = []
+        for r0, r1 in self._runs:
+            if r0 >= n:
+                break
+            end = min(r1, n - 1)
+            last = self._box_at_row.get(end)
+            if last is not None and not last.returned_at(cursor_seq):
+                end -= 1
+            if end - r0 + 1 > longer_than:
+                out.append((r0, end))
+        return out
 
     def ghost_at(self, lane: int, cursor_seq: int) -> str | None:
         """The call this lane's actor is waiting to make at the cursor, if any."""
@@ -228,7 +248,13 @@ class DiagramLayout:
                 ctx=self._kinds.of(ev.sock),
             )
             self.boxes.append(box)
+            self._box_at_row[box.row] = box
             self._open[ev.actor].append(box)
+            address = (ev.args or {}).get("address")
+            if ev.op in ("connect", "connect_ex") and isinstance(address, list | tuple):
+                listener = self._listener_at.get((address[0], address[1])) if address else None
+                if listener is not None:
+                    self._last_connect[listener] = (lane, box.row)
         elif kind == "waiting":
             self._ghost(lane, ev.seq, ev.op)
         elif kind == "blocked":
@@ -343,6 +369,12 @@ class DiagramLayout:
             self.boxes.append(box)
         box.ret_seq, box.ret, box.ok, box.error = ev.seq, ev, ev.ok, ev.error
         box.result = result_label(ev, self.translate, box.ctx, box.call)
+        prev = self._box_at_row.get(box.row - 1)
+        if prev is not None and _same(prev, box):
+            if self._runs and self._runs[-1][1] == box.row - 1:
+                self._runs[-1] = (self._runs[-1][0], box.row)
+            else:
+                self._runs.append((box.row - 1, box.row))
         ret_row = box.row
         span = self._open_span.pop(box.seq, None)
         if span is not None:
@@ -374,6 +406,8 @@ class DiagramLayout:
                 self._send_woken(ev, lane, ret_row)
         if ev.ok and op in ("close", "shutdown") and ev.sock is not None:
             self._fin(ev, lane, ret_row, box.call)
+        if ev.ok and op == "select" and span is not None:
+            self._select_woken(ev, lane, ret_row)
         if op == "kill" and ev.ok and box.call is not None and box.call.args:
             a = box.call.args
             self._kills[str(a.get("actor"))] = (lane, box.row, str(a.get("signal")))
@@ -502,6 +536,33 @@ class DiagramLayout:
                 )
             )
 
+    def _select_woken(self, ev: Event, lane: int, ret_row: int) -> None:
+        """What woke a blocked select(): the connect() that reached a listener it watched, or
+        the last send() into a connection it watched for reading."""
+        res = ev.result if isinstance(ev.result, dict) else {}
+        listeners = set(self._listener_at.values())
+        for sock in res.get("r") or []:
+            cause: tuple[int, int] | None = None
+            text = ""
+            if sock in listeners and sock in self._last_connect:
+                cause = self._last_connect[sock]
+                text = self.translate("DiagramText", "a connection arrived")
+            elif sock in self._sock_conn:
+                conn, side = self._sock_conn[sock]
+                sends = [
+                    st.sends[-1]
+                    for (c, d), st in self._streams.items()
+                    if c == conn and d.endswith(side) and st.sends
+                ]
+                if sends:
+                    last = max(sends, key=lambda x: x[4])
+                    cause = (last[2], last[3])
+                    text = self.translate("DiagramText", "data arrived")
+            if cause is not None and cause[0] != lane:
+                self.arrows.append(
+                    Arrow("woke", cause[0], cause[1], lane, max(cause[1], ret_row), ev.seq, text)
+                )
+
     def _data_arrow(
         self,
         slane: int,
@@ -574,6 +635,20 @@ class DiagramLayout:
             return
         row = max(0, self.row_count - 1)
         self.tags.append(StateTag(lane, row, ev.seq, ev.sock, f"fd {ev.fd} {state}"))
+
+
+def _same(a: Box, b: Box) -> bool:
+    """Two boxes that say the same: one actor, one call, one result, neither blocked."""
+    return (
+        a.lane == b.lane
+        and a.label == b.label
+        and a.result == b.result
+        and a.ok == b.ok
+        and not a.blocked
+        and not b.blocked
+        and not a.burst
+        and not b.burst
+    )
 
 
 def _overlapping(items: list[R], a: int, b: int) -> list[R]:

@@ -174,6 +174,10 @@ class SequenceDiagram(QAbstractScrollArea):
         self._span_jobs: list[tuple[BlockedSpan, float, float, float, str]] = []
         self._crosses: list[QPointF] = []
         self._fonts: dict[tuple[str, int, bool], QFont] = {}
+        self.collapse = True  # fold streaks of more than 8 identical calls into one row
+        self.expanded: set[int] = set()  # the first rows of streaks the user unfolded
+        self.streaks: list[tuple[int, int]] = []
+        self._folds: list[tuple[int, int]] = []
         self.lecture = False  # lecture mode: two lines per box, the result on its own
         self.spotlight = False  # lecture mode: the newest call stands out, the rest is dimmed
         self.line_scale = 1.0  # lecture mode: heavier lines for a washed-out projector
@@ -183,6 +187,7 @@ class SequenceDiagram(QAbstractScrollArea):
     # --- model ----------------------------------------------------------------------------------
     def set_layout(self, layout: DiagramLayout) -> None:
         self.layout_model = layout
+        self.expanded = set()
         self._arrows, self._spans = RowIndex(), RowIndex()
         self._n_arrows = self._n_spans = 0
         self._live_spans = []
@@ -252,7 +257,6 @@ class SequenceDiagram(QAbstractScrollArea):
     def lane_w(self) -> float:
         n = max(1, len(self.layout_model.lanes))
         # fit every lane in the view when it can (lecture mode, four actors); scroll sideways only
-        # below a floor that does not grow with the presenter scale
         # below a floor that grows with the presenter scale only in lecture mode, where the words
         # must be read from the back of the room, not cut short
         floor = 230 * self.zoom * (self.font_scale**0.6 if self.lecture else 1.0)
@@ -262,7 +266,58 @@ class SequenceDiagram(QAbstractScrollArea):
         return self.header_h + 16 * self.zoom - self.verticalScrollBar().value()
 
     def y_of(self, row: float) -> float:
-        return self._top() + row * self.row_h + self.row_h / 2
+        return self._top() + self._disp(row) * self.row_h + self.row_h / 2
+
+    # --- folded streaks: 50 identical sendto() rows drawn as one ---------------------------------
+    def _disp(self, row: float) -> float:
+        """The drawn row of a layout row: the rows of a folded streak share its first's."""
+        d = row
+        for r0, r1 in self._folds:
+            if row > r1:
+                d -= r1 - r0
+            elif row > r0:
+                return d - (row - r0)
+            else:
+                break
+        return d
+
+    def _model_row(self, d: int) -> int:
+        """The first layout row drawn on drawn row ``d``."""
+        row = d
+        for r0, r1 in self._folds:
+            if row > r0:
+                row += r1 - r0
+            else:
+                break
+        return row
+
+    def fold_of(self, row: int) -> tuple[int, int] | None:
+        """The folded streak that ``row`` is part of, if any."""
+        for r0, r1 in self._folds:
+            if r0 <= row <= r1:
+                return (r0, r1)
+        return None
+
+    def _canon(self, row: int) -> int:
+        fold = self.fold_of(row)
+        return fold[0] if fold else row
+
+    def _update_folds(self) -> None:
+        streaks = self.layout_model.streaks(self.cursor_seq) if self.collapse else []
+        self.streaks = streaks
+        self._folds = [(r0, r1) for r0, r1 in streaks if r0 not in self.expanded]
+
+    def toggle_fold(self, row: int) -> None:
+        """Fold or unfold the streak of identical calls that ``row`` is part of."""
+        for r0, r1 in self.streaks:
+            if r0 <= row <= r1:
+                self.expanded ^= {r0}
+                self._update_folds()
+                self._update_scroll()
+                if self.follow:
+                    self.scroll_to_end()
+                self.viewport().update()
+                return
 
     def x_of(self, lane: int) -> float:
         return self.margin + self.lane_w() * (lane + 0.5) - self.horizontalScrollBar().value()
@@ -276,9 +331,10 @@ class SequenceDiagram(QAbstractScrollArea):
         return self.layout_model.rows_at(self.cursor_seq)
 
     def _content_height(self) -> float:
-        return self.header_h + 16 * self.zoom + (self.visible_rows() + 2) * self.row_h
+        return self.header_h + 16 * self.zoom + (self._disp(self.visible_rows()) + 2) * self.row_h
 
     def _update_scroll(self) -> None:
+        self._update_folds()
         vb = self.verticalScrollBar()
         h = max(0, int(self._content_height() - self.viewport().height()))
         self._programmatic_scroll = True
@@ -332,6 +388,15 @@ class SequenceDiagram(QAbstractScrollArea):
         # Arrow keys belong to the window's step / step-back actions, not to scrolling.
         if e.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right):
             e.ignore()
+            return
+        if e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.streaks:
+            # the selected call's streak, or else the newest one
+            row = self.selected.row if self.selected is not None else self.streaks[-1][0]
+            if any(r0 <= row <= r1 for r0, r1 in self.streaks):
+                self.toggle_fold(row)
+            else:
+                self.toggle_fold(self.streaks[-1][0])
+            e.accept()
             return
         super().keyPressEvent(e)
 
@@ -387,7 +452,8 @@ class SequenceDiagram(QAbstractScrollArea):
         """Opacity of an item on ``row``: with the spotlight on, all but the newest row fade."""
         if not self.spotlight:
             return 1.0
-        return 1.0 if row >= self.visible_rows() - 1 else self.colors().dim
+        newest = self._canon(self.visible_rows() - 1)
+        return 1.0 if self._canon(row) >= newest else self.colors().dim
 
     def _font(self, px: float, bold: bool = False, mono: bool = False) -> QFont:
         family = "DejaVu Sans Mono" if mono else self.font().family()
@@ -420,8 +486,9 @@ class SequenceDiagram(QAbstractScrollArea):
         now = time.monotonic()
         lay = self.layout_model
         n_rows = self.visible_rows()
-        top_row = max(0, int((self.header_h - self._top()) / self.row_h) - 1)
-        bottom_row = min(n_rows, int((self.viewport().height() - self._top()) / self.row_h) + 1)
+        top_row = self._model_row(max(0, int((self.header_h - self._top()) / self.row_h) - 1))
+        bottom_d = int((self.viewport().height() - self._top()) / self.row_h) + 1
+        bottom_row = min(n_rows, self._model_row(bottom_d + 1) - 1)
         cur = self.cursor_seq
 
         self._paint_lifelines(p, n_rows)
@@ -431,7 +498,11 @@ class SequenceDiagram(QAbstractScrollArea):
         for span in spans:
             done = span.seq1 is not None and span.seq1 <= cur
             self._paint_span(p, span, span.row1 if done else None, n_rows)
-        boxes = [b for b in self._boxes_in(top_row, bottom_row) if b.seq <= cur]
+        boxes = [
+            b
+            for b in self._boxes_in(top_row, bottom_row)
+            if b.seq <= cur and self._canon(b.row) == b.row
+        ]
         wakes = [
             s
             for s in spans
@@ -439,6 +510,7 @@ class SequenceDiagram(QAbstractScrollArea):
         ]
         marks = [m for m in self._in_rows(lay.marks, top_row, bottom_row) if m.seq <= cur]
         # the slots that hold something: an arrow ends at a box, or at the lifeline where none is
+        self._drawn_arrows: set[tuple[Any, ...]] = set()
         self._slots = {(b.lane, b.row) for b in boxes}
         self._slots |= {(s.lane, s.row1) for s in wakes}
         self._slots |= {(m.lane, m.row) for m in marks}
@@ -451,7 +523,7 @@ class SequenceDiagram(QAbstractScrollArea):
         tags: dict[tuple[int, int], list[StateTag]] = {}
         for tag in self._in_rows(lay.tags, top_row, bottom_row):
             if tag.seq <= cur:
-                tags.setdefault((tag.lane, tag.row), []).append(tag)
+                tags.setdefault((tag.lane, self._canon(tag.row)), []).append(tag)
         for box in boxes:
             self._paint_box(p, box, now, tags.pop((box.lane, box.row), []))
         for span in wakes:
@@ -579,6 +651,8 @@ class SequenceDiagram(QAbstractScrollArea):
         p.setPen(self.colors().ghost)
         fm = QFontMetricsF(p.font())
         for row in range(r0, r1):
+            if self._canon(row) != row:
+                continue  # a folded streak is numbered by its first row
             y = self.y_of(row)
             r = QRectF(2, y - fm.height() / 2, self.margin - 6, fm.height())
             p.drawText(r, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, str(row + 1))
@@ -754,7 +828,12 @@ class SequenceDiagram(QAbstractScrollArea):
         p.setBrush(fill)
         p.drawRoundedRect(r, 7, 7)
         self._place("box", r, box.label, row=box.row, lane=box.lane, owner=box)
-        if returned and not blocked and box.result:
+        fold = self.fold_of(box.row)
+        if fold is not None:
+            n = fold[1] - fold[0] + 1
+            first = self.tr("{call} × {n}").format(call=box.label, n=n)
+            lines = self._box_lines(f"▸ {first}", box.result)
+        elif returned and not blocked and box.result:
             lines = self._box_lines(box.label, box.result)
         elif not returned and not blocked:
             lines = [f"{box.label} …"]
@@ -918,6 +997,9 @@ class SequenceDiagram(QAbstractScrollArea):
         p.setOpacity(1.0)
 
     def _arrow_line(self, a: Arrow) -> QLineF:
+        a = Arrow(
+            a.kind, a.lane0, self._canon(a.row0), a.lane1, self._canon(a.row1), a.seq, a.label
+        )
         """From the sender's box to the receiver's, or to the lifeline where a lane has no box
         on that row (a connection queued on a listener nobody is accepting on)."""
         xa, xb = self.x_of(a.lane0), self.x_of(a.lane1)
@@ -940,6 +1022,17 @@ class SequenceDiagram(QAbstractScrollArea):
     def _paint_arrow(self, p: QPainter, a: Arrow, now: float) -> None:
         prog = self._progress(("a", a.seq, a.kind, a.lane0, a.row0, a.lane1), a.seq, now)
         line = self._arrow_line(a)
+        same = (
+            a.kind,
+            a.label,
+            round(line.x1()),
+            round(line.y1()),
+            round(line.x2()),
+            round(line.y2()),
+        )
+        if same in self._drawn_arrows:
+            return  # the same arrow again from a folded streak: one is drawn
+        self._drawn_arrows.add(same)
         start = line.p1()
         tip = line.pointAt(prog)
         pal = self.colors()
@@ -1069,7 +1162,8 @@ class SequenceDiagram(QAbstractScrollArea):
 
     # --- interaction ----------------------------------------------------------------------------
     def item_at(self, x: float, y: float) -> tuple[str, Any] | None:
-        row = math.floor((y - self._top()) / self.row_h)
+        d = math.floor((y - self._top()) / self.row_h)
+        row = self._model_row(d) if d >= 0 else d
         n_rows = self.visible_rows()
         for lane in range(len(self.layout_model.lanes)):
             r = self._box_rect(lane, max(0, row))
@@ -1106,6 +1200,10 @@ class SequenceDiagram(QAbstractScrollArea):
                     )
                 if box.line:
                     text += "\n" + self.tr("scenario line {n}").format(n=box.line)
+                if self.fold_of(box.row) is not None:
+                    text += "\n" + self.tr(
+                        "identical calls, folded: click or press Enter to unfold"
+                    )
                 QToolTip.showText(e.globalPos(), text, self.viewport())
             elif hit is not None:
                 QToolTip.showText(e.globalPos(), self.tooltip_for(hit), self.viewport())
@@ -1133,6 +1231,8 @@ class SequenceDiagram(QAbstractScrollArea):
         if kind == "ghost":
             self.ghostClicked.emit(item)
         else:
+            if self.fold_of(item.row) is not None:
+                self.toggle_fold(item.row)  # a folded streak opens where it is clicked
             self.select(item)
             self.boxClicked.emit(item)
 

@@ -132,6 +132,14 @@
         <translation>수신자가 버퍼 공간을 비움</translation>
     </message>
     <message>
+        <source>a connection arrived</source>
+        <translation>연결이 도착함</translation>
+    </message>
+    <message>
+        <source>data arrived</source>
+        <translation>데이터가 도착함</translation>
+    </message>
+    <message>
         <source>RST (kernel)</source>
         <translation>RST (커널)</translation>
     </message>
@@ -683,6 +691,10 @@
 <context>
     <name>SequenceDiagram</name>
     <message>
+        <source>{call} × {n}</source>
+        <translation>{call} × {n}</translation>
+    </message>
+    <message>
         <source>blocked {seconds} s</source>
         <translation>블로킹 {seconds}초</translation>
     </message>
@@ -717,6 +729,10 @@
     <message>
         <source>scenario line {n}</source>
         <translation>시나리오 {n}번째 줄</translation>
+    </message>
+    <message>
+        <source>identical calls, folded: click or press Enter to unfold</source>
+        <translation>똑같은 호출을 접어 둠: 클릭하거나 Enter를 누르면 펼침</translation>
     </message>
     <message>
         <source>{actor}: click to step this actor</source>
