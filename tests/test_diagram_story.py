@@ -43,7 +43,7 @@ def frames(w: Any) -> Iterator[list[Any]]:
     while True:
         vb.setValue(value)
         d.viewport().grab()
-        yield [it for it in d.placed if it.rect.top() >= d.header_h]
+        yield [it for it in d.placed if it.rect.top() >= d.header_h or it.kind == "lifeline"]
         if value >= vb.maximum():
             return
         value = min(vb.maximum(), value + step)
@@ -86,6 +86,19 @@ def problems(items: list[Any]) -> list[str]:
                 continue  # a box's own text is under an opaque box, which hides the line
             if _crosses(arrow.line, lab.rect):
                 found.append(f"the arrow {arrow.text!r} strikes through {lab.kind} {lab.text!r}")
+    # an arrow ends at a box, or at a lifeline where its lane has no box on that row (checked
+    # where the frame drew what is at the arrow's end)
+    ends = [it.rect.adjusted(-4, -4, 4, 4) for it in items if it.kind in ("box", "mark", "bar")]
+    # the lifeline, or the edge of a blocked bar on it (the widest a bar is drawn)
+    ends += [it.rect.adjusted(-12, 0, 12, 0) for it in items if it.kind == "lifeline"]
+    drawn_to = max((it.rect.bottom() for it in items if it.kind == "box"), default=0)
+    drawn_from = min((it.rect.top() for it in items if it.kind == "box"), default=0)
+    for arrow in (it for it in items if it.kind == "arrow" and it.owner.kind != "lost"):
+        tip = arrow.line.p2()
+        if not drawn_from <= tip.y() <= drawn_to:
+            continue
+        if not any(r.contains(tip) for r in ends):
+            found.append(f"the arrow {arrow.text!r} ends in mid-air")
     return found
 
 
@@ -119,6 +132,9 @@ def test_lecture_mode_cuts_no_call_or_result_short_and_draws_nothing_over_anythi
                 if it.kind == "text" and it.elided and (it.kind, it.text) not in seen:
                     seen.add((it.kind, it.text))
                     failures.append(f"{sid}: cut short: {it.text!r} shown as {it.shown!r}")
+            for it in items:
+                if it.kind == "text" and ("100001" in it.text or "200001" in it.text):
+                    failures.append(f"{sid}: an internal socket number in {it.text!r}")
             for p in problems(items):
                 if ("p", p) not in seen:
                     seen.add(("p", p))
@@ -276,3 +292,34 @@ def test_clicking_a_folded_streak_unfolds_it(gui_window: Any, qtbot: Any) -> Non
     box = next(it for it in d.placed if it.kind == "text" and it.text.startswith("▸ sendto("))
     qtbot.mouseClick(d.viewport(), Qt.MouseButton.LeftButton, pos=box.rect.center().toPoint())
     assert not d._folds
+
+
+def test_fit_keeps_every_row_number_whole(
+    gui_window: Any, qtbot: Any, traces: dict[str, Path]
+) -> None:
+    from socketscope.engine.trace import read_trace
+    from socketscope.model.diagram import DiagramLayout
+
+    w = gui_window
+    d = w.diagram
+    d.collapse = False  # every row: two-digit and three-digit numbers
+    trace = read_trace(traces["udp-loss"])
+    lay = DiagramLayout(list(trace.header.get("actors", [])))
+    lay.extend(trace.events)
+    d.set_layout(lay)
+    d.jump(trace.events[-1].seq)
+    for zoom in ("fit", 0.25, 1.0):
+        if zoom == "fit":
+            d.zoom_fit()
+        else:
+            d.set_zoom(float(zoom))
+        for items in frames(w):
+            numbers = [it for it in items if it.kind == "row-number"]
+            assert numbers
+            assert all(it.rect.left() >= 0 for it in numbers), [it.text for it in numbers]
+
+
+def test_socket_numbers_are_what_a_user_calls_them() -> None:
+    from socketscope.model.labels import socket_number
+
+    assert [socket_number(s) for s in (1, 2, 100001, 100002, 200001)] == [1, 2, 1, 2, 1]

@@ -13,7 +13,15 @@ from socketscope.model import catalogue as cat
 from socketscope.model.catalogue import addr, preview, size
 from socketscope.model.context import NONE, CallContext
 
-__all__ = ["addr", "arrow_label", "call_label", "duration", "result_label", "size"]
+__all__ = [
+    "addr",
+    "arrow_label",
+    "call_label",
+    "duration",
+    "result_label",
+    "size",
+    "socket_number",
+]
 
 # The model stays free of Qt: the window passes Qt's translate() in, the terminal and text exports
 # keep English. lupdate collects the strings of the calls below because they are named translate.
@@ -125,6 +133,13 @@ def result_label(
     if op == "bind" and ev.local:
         return translate("DiagramText", "bound {address}").format(address=addr(ev.local))
     return translate("DiagramText", "ok")
+
+
+def socket_number(sock: int) -> int:
+    """The number a user would call a socket by: its actor's own count. A process actor's
+    sockets are numbered from 100001 (the second from 200001) so that they stay unique across
+    processes; to the user they are that process's socket #1, #2…"""
+    return sock % 100_000 if sock > 100_000 else sock
 
 
 def evidence_label(

@@ -641,9 +641,17 @@ class SequenceDiagram(QAbstractScrollArea):
             if y0 < y1:
                 p.setPen(pen)
                 p.drawLine(QPointF(x, y0), QPointF(x, y1))
+                self._place("lifeline", QRectF(x - 1, y0, 2, y1 - y0), lane=lane)
             if end is not None and end < n_rows:
                 # the actor's function returned: a short bar ends its lifeline
                 p.drawLine(QPointF(x - 14 * self.zoom, y1), QPointF(x + 14 * self.zoom, y1))
+                # its sockets may outlive it in the kernel (TIME_WAIT, a FIN still to answer):
+                # the faint line goes on for them
+                y2 = self.y_of(n_rows)
+                if y2 > y1:
+                    p.setPen(faint)
+                    p.drawLine(QPointF(x, y1), QPointF(x, y2))
+                    self._place("lifeline", QRectF(x - 1, y1, 2, y2 - y1), lane=lane)
 
     def _paint_row_guides(self, p: QPainter, r0: int, r1: int) -> None:
         # The row number (event order) in the margin: time goes down, one row per step.
@@ -747,7 +755,8 @@ class SequenceDiagram(QAbstractScrollArea):
             if below:
                 th = tfm.height() + 2
                 ty = r.bottom() + (self.row_h - r.height() - th) / 2
-            for tag, w in zip(tags, tag_ws, strict=True):
+            # laid from the right, the last change first: they read left to right in time order
+            for tag, w in zip(reversed(tags), reversed(tag_ws), strict=True):
                 x -= w
                 self._draw_tag(p, QRectF(x, ty, w, th), tag, tfont)
                 x -= gap
@@ -774,7 +783,7 @@ class SequenceDiagram(QAbstractScrollArea):
         h = fm.height() + 2
         gap = 4 * self.zoom
         right, left = slot.right(), self.x_of(lane) - self._bar_w() / 2 - gap
-        for tag in tags:
+        for tag in reversed(tags):  # from the right: the last change first
             w = fm.horizontalAdvance(tag.text) + 12 * self.zoom
             y = slot.center().y() - h / 2
             # right of the lifeline; else left of it (its blocked bar is in the way); else under
