@@ -647,7 +647,7 @@ class SequenceDiagram(QAbstractScrollArea):
                 p.drawLine(QPointF(x - 14 * self.zoom, y1), QPointF(x + 14 * self.zoom, y1))
                 # its sockets may outlive it in the kernel (TIME_WAIT, a FIN still to answer):
                 # the faint line goes on for them
-                y2 = self.y_of(n_rows)
+                y2 = self.y_of(n_rows - 1) + self.row_h / 2
                 if y2 > y1:
                     p.setPen(faint)
                     p.drawLine(QPointF(x, y1), QPointF(x, y2))
@@ -843,7 +843,9 @@ class SequenceDiagram(QAbstractScrollArea):
             first = self.tr("{call} × {n}").format(call=box.label, n=n)
             lines = self._box_lines(f"▸ {first}", box.result)
         elif returned and not blocked and box.result:
-            lines = self._box_lines(box.label, box.result)
+            # an expected "not yet" is no failure: no ✗ (the dashed border says it)
+            result = box.result.removeprefix("✗ ") if expected else box.result
+            lines = self._box_lines(box.label, result)
         elif not returned and not blocked:
             lines = [f"{box.label} …"]
         else:
@@ -969,7 +971,8 @@ class SequenceDiagram(QAbstractScrollArea):
         p.drawRoundedRect(r, 7, 7)
         self._place("box", r, box.label, row=span.row1, lane=span.lane, owner=box)
         head = self.tr("{op}() returns").format(op=box.op)
-        lines = self._box_lines(head, box.result)
+        result = box.result.removeprefix("✗ ") if box.expected else box.result
+        lines = self._box_lines(head, result)
         ink = pal.error_text if failed else pal.ink
         self._box_text(p, r, lines, tags, ink, box, span.row1, span.lane)
         p.setOpacity(1.0)
