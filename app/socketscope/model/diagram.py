@@ -170,7 +170,8 @@ class DiagramLayout:
         self._kinds = SocketKinds()
         self._box_at_row: dict[int, Box] = {}
         self._runs: list[tuple[int, int]] = []  # rows of identical consecutive calls
-        self._last_connect: dict[int, tuple[int, int]] = {}  # listener -> (lane, row) of a connect
+        # listener -> (lane, row, seq) of the last connect() to it
+        self._last_connect: dict[int, tuple[int, int, int]] = {}
         self.last_seq = 0
 
     # --- rows and lanes ---------------------------------------------------------------------
@@ -254,7 +255,7 @@ class DiagramLayout:
             if ev.op in ("connect", "connect_ex") and isinstance(address, list | tuple):
                 listener = self._listener_at.get((address[0], address[1])) if address else None
                 if listener is not None:
-                    self._last_connect[listener] = (lane, box.row)
+                    self._last_connect[listener] = (lane, box.row, ev.seq)
         elif kind == "waiting":
             self._ghost(lane, ev.seq, ev.op)
         elif kind == "blocked":
@@ -407,7 +408,7 @@ class DiagramLayout:
         if ev.ok and op in ("close", "shutdown") and ev.sock is not None:
             self._fin(ev, lane, ret_row, box.call)
         if ev.ok and op == "select" and span is not None:
-            self._select_woken(ev, lane, ret_row)
+            self._select_woken(ev, lane, ret_row, box.seq)
         if op == "kill" and ev.ok and box.call is not None and box.call.args:
             a = box.call.args
             self._kills[str(a.get("actor"))] = (lane, box.row, str(a.get("signal")))
@@ -536,23 +537,24 @@ class DiagramLayout:
                 )
             )
 
-    def _select_woken(self, ev: Event, lane: int, ret_row: int) -> None:
+    def _select_woken(self, ev: Event, lane: int, ret_row: int, since: int) -> None:
         """What woke a blocked select(): the connect() that reached a listener it watched, or
-        the last send() into a connection it watched for reading."""
+        the last send() into a connection it watched for reading, made while it slept (seq
+        after ``since``). Anything else (an end of stream) gets no arrow rather than a guess."""
         res = ev.result if isinstance(ev.result, dict) else {}
         listeners = set(self._listener_at.values())
         for sock in res.get("r") or []:
             cause: tuple[int, int] | None = None
             text = ""
-            if sock in listeners and sock in self._last_connect:
-                cause = self._last_connect[sock]
+            if sock in listeners and self._last_connect.get(sock, (0, 0, -1))[2] > since:
+                cause = self._last_connect[sock][:2]
                 text = self.translate("DiagramText", "a connection arrived")
             elif sock in self._sock_conn:
                 conn, side = self._sock_conn[sock]
                 sends = [
                     st.sends[-1]
                     for (c, d), st in self._streams.items()
-                    if c == conn and d.endswith(side) and st.sends
+                    if c == conn and d.endswith(side) and st.sends and st.sends[-1][4] > since
                 ]
                 if sends:
                     last = max(sends, key=lambda x: x[4])
