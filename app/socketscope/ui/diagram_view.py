@@ -174,6 +174,11 @@ class SequenceDiagram(QAbstractScrollArea):
         self._span_jobs: list[tuple[BlockedSpan, float, float, float, str]] = []
         self._crosses: list[QPointF] = []
         self._fonts: dict[tuple[str, int, bool], QFont] = {}
+        self._margin_key: tuple[Any, ...] = ()
+        self._margin = 0.0
+        self._obstacles: list[tuple[QRectF, Any]] = []
+        self._lines: list[tuple[QLineF, Any, float, float, float, float]] = []
+        self._fans: dict[tuple[Any, ...], int] = {}
         self.collapse = True  # fold streaks of more than 8 identical calls into one row
         self.expanded: set[int] = set()  # the first rows of streaks the user unfolded
         self.streaks: list[tuple[int, int]] = []
@@ -251,8 +256,14 @@ class SequenceDiagram(QAbstractScrollArea):
     def margin(self) -> float:
         """Room on the left for the row numbers, however many digits they have at this zoom."""
         digits = len(str(max(1, self.layout_model.row_count)))
-        fm = QFontMetricsF(self._font(11))
-        return max(34 * self.zoom * self.font_scale, fm.horizontalAdvance("8" * digits) + 12)
+        key = (digits, self.zoom, self.font_scale, self.font().family())
+        if self._margin_key != key:
+            fm = QFontMetricsF(self._font(11))
+            self._margin_key = key
+            self._margin = max(
+                34 * self.zoom * self.font_scale, fm.horizontalAdvance("8" * digits) + 12
+            )
+        return self._margin
 
     def lane_w(self) -> float:
         n = max(1, len(self.layout_model.lanes))
@@ -464,7 +475,7 @@ class SequenceDiagram(QAbstractScrollArea):
             f = self._fonts[key] = QFont(family)
             f.setPixelSize(size)
             f.setBold(bold)
-        return QFont(f)
+        return f  # shared: callers only set it on a painter
 
     def paintEvent(self, e: QPaintEvent) -> None:
         p = QPainter(self.viewport())
@@ -480,6 +491,9 @@ class SequenceDiagram(QAbstractScrollArea):
         p.fillRect(self.viewport().rect(), c.paper)
         self._animating = False
         self.placed = []
+        self._obstacles = []
+        self._lines = []
+        self._fans = {}
         self._label_jobs = []
         self._span_jobs = []
         self._crosses = []
@@ -559,22 +573,27 @@ class SequenceDiagram(QAbstractScrollArea):
         line: QLineF | None = None,
         owner: Any = None,
     ) -> None:
+        r = QRectF(rect)
         self.placed.append(
-            Placed(
-                kind, QRectF(rect), text, text if shown is None else shown, row, lane, line, owner
-            )
+            Placed(kind, r, text, text if shown is None else shown, row, lane, line, owner)
         )
+        if kind in OBSTACLES:
+            self._obstacles.append((r, owner))
+        elif kind == "arrow" and line is not None:
+            x1, y1, x2, y2 = line.x1(), line.y1(), line.x2(), line.y2()
+            self._lines.append((line, owner, min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)))
 
     def _free(self, rect: QRectF, owner: Any = None) -> bool:
         """Nothing painted yet covers ``rect``: no box, label, tag or mark, and no arrow's line
         but ``owner``'s own."""
-        for it in self.placed:
-            if it.owner is owner and owner is not None:
+        for r, o in self._obstacles:
+            if (o is not owner or owner is None) and r.intersects(rect):
+                return False
+        left, top, right, bottom = rect.left(), rect.top(), rect.right(), rect.bottom()
+        for line, o, x0, y0, x1, y1 in self._lines:
+            if x1 < left or x0 > right or y1 < top or y0 > bottom:
                 continue
-            if it.kind == "arrow":
-                if it.line is not None and line_hits_rect(it.line, rect):
-                    return False
-            elif it.kind in OBSTACLES and it.rect.intersects(rect):
+            if (o is not owner or owner is None) and line_hits_rect(line, rect):
                 return False
         return True
 
@@ -1064,6 +1083,8 @@ class SequenceDiagram(QAbstractScrollArea):
         p.setPen(pen)
         p.drawLine(start, tip)
         drawn = QLineF(start, tip)
+        origin = (a.lane0, a.row0, a.kind)
+        self._fans[origin] = self._fans.get(origin, 0) + 1
         self._place("arrow", QRectF(start, tip).normalized(), a.label, line=drawn, owner=a)
         if a.kind == "lost":
             if prog >= 1.0:
@@ -1095,14 +1116,7 @@ class SequenceDiagram(QAbstractScrollArea):
             text = fm.elidedText(text, Qt.TextElideMode.ElideRight, hi - lo - 10)
             tw = fm.horizontalAdvance(text) + 10
         # a fan of arrows from one send: the arrows part near their receivers, so do the labels
-        fan = sum(
-            1
-            for o in self.placed
-            if o.kind == "arrow"
-            and isinstance(o.owner, Arrow)
-            and o.owner is not a
-            and (o.owner.lane0, o.owner.row0, o.owner.kind) == (a.lane0, a.row0, a.kind)
-        )
+        fan = self._fans.get((a.lane0, a.row0, a.kind), 0) > 1
         if fan:
             ts: tuple[float, ...] = (0.78, 0.88, 0.68, 0.58)
         elif a.kind in ("data", "dgram"):
