@@ -172,6 +172,7 @@ class DiagramLayout:
         self._runs: list[tuple[int, int]] = []  # rows of identical consecutive calls
         # listener -> (lane, row, seq) of the last connect() to it
         self._last_connect: dict[int, tuple[int, int, int]] = {}
+        self._connect_target: dict[int, int] = {}  # connecting sock -> the listener it called
         self.last_seq = 0
 
     # --- rows and lanes ---------------------------------------------------------------------
@@ -256,6 +257,8 @@ class DiagramLayout:
                 listener = self._listener_at.get((address[0], address[1])) if address else None
                 if listener is not None:
                     self._last_connect[listener] = (lane, box.row, ev.seq)
+                    if ev.sock is not None:
+                        self._connect_target[ev.sock] = listener
         elif kind == "waiting":
             self._ghost(lane, ev.seq, ev.op)
         elif kind == "blocked":
@@ -546,7 +549,8 @@ class DiagramLayout:
         for sock in res.get("r") or []:
             cause: tuple[int, int] | None = None
             text = ""
-            if sock in listeners and self._last_connect.get(sock, (0, 0, -1))[2] > since:
+            if sock in listeners and sock in self._last_connect:
+                # a non-blocking connect() may be called before select() and complete after
                 cause = self._last_connect[sock][:2]
                 text = self.translate("DiagramText", "a connection arrived")
             elif sock in self._sock_conn:
@@ -564,6 +568,13 @@ class DiagramLayout:
                 self.arrows.append(
                     Arrow("woke", cause[0], cause[1], lane, max(cause[1], ret_row), ev.seq, text)
                 )
+        for sock in res.get("w") or []:
+            # a non-blocking connect() completing: the listener's kernel answered the handshake
+            listener = self._connect_target.get(sock)
+            owner = self._owner.get(listener) if listener is not None else None
+            if owner is not None and owner != lane:
+                text = self.translate("DiagramText", "connected (kernel)")
+                self.arrows.append(Arrow("woke", owner, ret_row, lane, ret_row, ev.seq, text))
 
     def _data_arrow(
         self,

@@ -140,6 +140,10 @@
         <translation>데이터가 도착함</translation>
     </message>
     <message>
+        <source>connected (kernel)</source>
+        <translation>연결됨 (커널)</translation>
+    </message>
+    <message>
         <source>RST (kernel)</source>
         <translation>RST (커널)</translation>
     </message>
