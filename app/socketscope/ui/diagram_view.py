@@ -1124,6 +1124,19 @@ class SequenceDiagram(QAbstractScrollArea):
         else:
             ts = (0.5, 0.35, 0.65, 0.2, 0.8, 0.1, 0.9)
         h = fm.height() + 2
+        places: list[tuple[QRectF, str]] = []
+        if text != a.label:
+            # too long for the gap between the boxes: whole, in the gap between two rows
+            full = fm.horizontalAdvance(a.label) + 10
+            for t in (0.5, 0.35, 0.65):
+                mx, my = x0 + (x1 - x0) * t, y0 + (y1 - y0) * t
+                k = math.floor((my - self._top()) / self.row_h)
+                for gap_y in (self._top() + k * self.row_h, self._top() + (k + 1) * self.row_h):
+                    places.append((QRectF(mx - full / 2, gap_y - h / 2, full, h), a.label))
+        for r, shown in places:
+            if self._free(r, a):
+                self._draw_arrow_label(p, a, r, a.label, shown, font, pen)
+                return
         for t in ts:
             mx, my = x0 + (x1 - x0) * t, y0 + (y1 - y0) * t
             if hi - lo > 40:
@@ -1131,16 +1144,21 @@ class SequenceDiagram(QAbstractScrollArea):
             for top in (my - h - 1, my + 1):
                 r = QRectF(mx - tw / 2, top, tw, h)
                 if self._free(r, a):
-                    self._place("arrow-label", r, a.label, text, owner=a)
-                    pal = self.colors()
-                    p.setFont(font)
-                    p.setPen(Qt.PenStyle.NoPen)
-                    p.setBrush(pal.label_bg)
-                    p.drawRoundedRect(r, 4, 4)
-                    # amber is a fill colour: the words of a wake arrow take the darker amber
-                    p.setPen(pal.amber_text if a.kind in ("wake", "woke") else pen.color())
-                    p.drawText(r, Qt.AlignmentFlag.AlignCenter, text)
+                    self._draw_arrow_label(p, a, r, a.label, text, font, pen)
                     return
+
+    def _draw_arrow_label(
+        self, p: QPainter, a: Arrow, r: QRectF, text: str, shown: str, font: QFont, pen: QPen
+    ) -> None:
+        self._place("arrow-label", r, text, shown, owner=a)
+        pal = self.colors()
+        p.setFont(font)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(pal.label_bg)
+        p.drawRoundedRect(r, 4, 4)
+        # amber is a fill colour: the words of a wake arrow take the darker amber of text
+        p.setPen(pal.amber_text if a.kind in ("wake", "woke") else pen.color())
+        p.drawText(r, Qt.AlignmentFlag.AlignCenter, shown)
 
     def _arrowhead(self, p: QPainter, start: QPointF, tip: QPointF, color: QColor) -> None:
         dx, dy = tip.x() - start.x(), tip.y() - start.y()
