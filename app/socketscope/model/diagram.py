@@ -27,7 +27,10 @@ from socketscope.model.labels import (
 from socketscope.model.messages import message_text
 
 R = TypeVar("R", bound=tuple[Any, ...])
-ArrowKind = Literal["handshake", "data", "dgram", "fin", "rst", "wake", "kill"]
+ArrowKind = Literal["handshake", "data", "dgram", "fin", "rst", "wake", "woke", "kill", "lost"]
+
+# errnos a non-blocking socket answers with when it cannot act yet: the code asked for them
+EXPECTED_ERRNOS = frozenset({"EAGAIN", "EWOULDBLOCK", "EINPROGRESS", "EALREADY"})
 
 
 @dataclass(slots=True)
@@ -62,6 +65,12 @@ class Box:
     ctx: CallContext = NONE  # the socket's type and mode when the call was made
     blocked_ev: Event | None = None  # the event that said it blocked: the kernel's evidence
 
+    @property
+    def expected(self) -> bool:
+        """A failure the code expected: a non-blocking call's "not yet" (EAGAIN, EINPROGRESS),
+        part of the lesson rather than an error."""
+        return self.ok is False and self.error in EXPECTED_ERRNOS and self.ctx.mode == "nonblocking"
+
 
 @dataclass(slots=True)
 class BlockedSpan:
@@ -77,6 +86,7 @@ class BlockedSpan:
     seq1: int | None = None
     duration: float | None = None
     evidence: str = ""  # where the kernel holds the thread, for the bar's label
+    evidence_short: str = ""  # the same, in fewer words, for a bar with little room
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +120,7 @@ class Mark:
     row: int
     seq: int
     text: str
+    seqs: tuple[int, ...] = ()  # a "lost" count: the seq of each datagram it counts
 
 
 @dataclass
@@ -157,6 +168,11 @@ class DiagramLayout:
         self._ghost_seqs: dict[int, list[int]] = defaultdict(list)
         self._ghost_ops: dict[int, list[str | None]] = defaultdict(list)
         self._kinds = SocketKinds()
+        self._box_at_row: dict[int, Box] = {}
+        self._runs: list[tuple[int, int]] = []  # rows of identical consecutive calls
+        # listener -> (lane, row, seq) of the last connect() to it
+        self._last_connect: dict[int, tuple[int, int, int]] = {}
+        self._connect_target: dict[int, int] = {}  # connecting sock -> the listener it called
         self.last_seq = 0
 
     # --- rows and lanes ---------------------------------------------------------------------
@@ -178,6 +194,23 @@ class DiagramLayout:
     def rows_at(self, cursor_seq: int) -> int:
         """How many rows exist when the cursor is at ``cursor_seq``."""
         return bisect.bisect_right(self.row_seqs, cursor_seq)
+
+    def streaks(self, cursor_seq: int, longer_than: int = 8) -> list[tuple[int, int]]:
+        """Runs of identical consecutive calls (same actor, call and result, none blocked) of
+        more than ``longer_than`` rows, as (first row, last row) at the cursor: 50 sendto()
+        rows that a user may fold into one. Kept as the layout grows: cheap at any size."""
+        n = self.rows_at(cursor_seq)
+        out = []
+        for r0, r1 in self._runs:
+            if r0 >= n:
+                break
+            end = min(r1, n - 1)
+            last = self._box_at_row.get(end)
+            if last is not None and not last.returned_at(cursor_seq):
+                end -= 1
+            if end - r0 + 1 > longer_than:
+                out.append((r0, end))
+        return out
 
     def ghost_at(self, lane: int, cursor_seq: int) -> str | None:
         """The call this lane's actor is waiting to make at the cursor, if any."""
@@ -217,7 +250,15 @@ class DiagramLayout:
                 ctx=self._kinds.of(ev.sock),
             )
             self.boxes.append(box)
+            self._box_at_row[box.row] = box
             self._open[ev.actor].append(box)
+            address = (ev.args or {}).get("address")
+            if ev.op in ("connect", "connect_ex") and isinstance(address, list | tuple):
+                listener = self._listener_at.get((address[0], address[1])) if address else None
+                if listener is not None:
+                    self._last_connect[listener] = (lane, box.row, ev.seq)
+                    if ev.sock is not None:
+                        self._connect_target[ev.sock] = listener
         elif kind == "waiting":
             self._ghost(lane, ev.seq, ev.op)
         elif kind == "blocked":
@@ -239,6 +280,7 @@ class DiagramLayout:
                     box.op,
                     box,
                     evidence=evidence_label(ev, self.translate),
+                    evidence_short=evidence_label(ev, self.translate, short=True),
                 )
                 self.spans.append(span)
                 self._open_span[box.seq] = span
@@ -273,16 +315,7 @@ class DiagramLayout:
                 k_lane, k_row, signame = kill
                 self.arrows.append(Arrow("kill", k_lane, k_row, lane, row, ev.seq, signame))
         elif kind == "dgram_lost":
-            row = max(0, self.row_count - 1)
-            self.marks.append(
-                Mark(
-                    "lost",
-                    lane,
-                    row,
-                    ev.seq,
-                    self.translate("DiagramText", "datagram #{n} dropped").format(n=ev.dgram),
-                )
-            )
+            self._lost(ev, lane)
         elif kind == "start":
             self.lane_rows[lane] = (self.row_count, None)
             self.lane_start_seq[lane] = ev.seq
@@ -290,6 +323,29 @@ class DiagramLayout:
             first = self.lane_rows.get(lane, (0, None))[0]
             self.lane_rows[lane] = (first, max(first, self.row_count - 1))
             self._ghost(lane, ev.seq, None)
+
+    def _lost(self, ev: Event, lane: int) -> None:
+        """A datagram the kernel dropped: an arrow from its sendto() that ends in a ✗ short of
+        the receiver, and one row that counts them (the kernel reports them together)."""
+        count = self.marks[-1] if self.marks and self.marks[-1].kind == "lost" else None
+        if count is None or count.lane != lane or self.row_seqs[-1] != count.seq:
+            count = Mark("lost", lane, self._new_row(ev.seq), ev.seq, "", ())
+            self.marks.append(count)
+        seqs = (*count.seqs, ev.seq)
+        self.marks[-1] = Mark(
+            "lost",
+            lane,
+            count.row,
+            count.seq,
+            self.translate("DiagramText", "{n} datagrams dropped by the kernel").format(
+                n=len(seqs)
+            ),
+            seqs,
+        )
+        send = self._dgram_sends.pop(ev.dgram, None) if ev.dgram is not None else None
+        if send is not None:
+            slane, srow, _sseq, _label = send
+            self.arrows.append(Arrow("lost", slane, srow, lane, srow, ev.seq, ""))
 
     def _mark_text(self, ev: Event) -> str:
         """An error mark's words: the run host's report of its process's death is a code (the
@@ -316,7 +372,13 @@ class DiagramLayout:
             box = Box(self._new_row(ev.seq), lane, ev.seq, ev.op or "?", ev.sock, ev.op or "?")
             self.boxes.append(box)
         box.ret_seq, box.ret, box.ok, box.error = ev.seq, ev, ev.ok, ev.error
-        box.result = result_label(ev, self.translate, box.ctx)
+        box.result = result_label(ev, self.translate, box.ctx, box.call)
+        prev = self._box_at_row.get(box.row - 1)
+        if prev is not None and _same(prev, box):
+            if self._runs and self._runs[-1][1] == box.row - 1:
+                self._runs[-1] = (self._runs[-1][0], box.row)
+            else:
+                self._runs.append((box.row - 1, box.row))
         ret_row = box.row
         span = self._open_span.pop(box.seq, None)
         if span is not None:
@@ -348,6 +410,8 @@ class DiagramLayout:
                 self._send_woken(ev, lane, ret_row)
         if ev.ok and op in ("close", "shutdown") and ev.sock is not None:
             self._fin(ev, lane, ret_row, box.call)
+        if ev.ok and op == "select" and span is not None:
+            self._select_woken(ev, lane, ret_row, box.seq)
         if op == "kill" and ev.ok and box.call is not None and box.call.args:
             a = box.call.args
             self._kills[str(a.get("actor"))] = (lane, box.row, str(a.get("signal")))
@@ -476,6 +540,42 @@ class DiagramLayout:
                 )
             )
 
+    def _select_woken(self, ev: Event, lane: int, ret_row: int, since: int) -> None:
+        """What woke a blocked select(): the connect() that reached a listener it watched, or
+        the last send() into a connection it watched for reading, made while it slept (seq
+        after ``since``). Anything else (an end of stream) gets no arrow rather than a guess."""
+        res = ev.result if isinstance(ev.result, dict) else {}
+        listeners = set(self._listener_at.values())
+        for sock in res.get("r") or []:
+            cause: tuple[int, int] | None = None
+            text = ""
+            if sock in listeners and sock in self._last_connect:
+                # a non-blocking connect() may be called before select() and complete after
+                cause = self._last_connect[sock][:2]
+                text = self.translate("DiagramText", "a connection arrived")
+            elif sock in self._sock_conn:
+                conn, side = self._sock_conn[sock]
+                sends = [
+                    st.sends[-1]
+                    for (c, d), st in self._streams.items()
+                    if c == conn and d.endswith(side) and st.sends and st.sends[-1][4] > since
+                ]
+                if sends:
+                    last = max(sends, key=lambda x: x[4])
+                    cause = (last[2], last[3])
+                    text = self.translate("DiagramText", "data arrived")
+            if cause is not None and cause[0] != lane:
+                self.arrows.append(
+                    Arrow("woke", cause[0], cause[1], lane, max(cause[1], ret_row), ev.seq, text)
+                )
+        for sock in res.get("w") or []:
+            # a non-blocking connect() completing: the listener's kernel answered the handshake
+            listener = self._connect_target.get(sock)
+            owner = self._owner.get(listener) if listener is not None else None
+            if owner is not None and owner != lane:
+                text = self.translate("DiagramText", "connected (kernel)")
+                self.arrows.append(Arrow("woke", owner, ret_row, lane, ret_row, ev.seq, text))
+
     def _data_arrow(
         self,
         slane: int,
@@ -548,6 +648,20 @@ class DiagramLayout:
             return
         row = max(0, self.row_count - 1)
         self.tags.append(StateTag(lane, row, ev.seq, ev.sock, f"fd {ev.fd} {state}"))
+
+
+def _same(a: Box, b: Box) -> bool:
+    """Two boxes that say the same: one actor, one call, one result, neither blocked."""
+    return (
+        a.lane == b.lane
+        and a.label == b.label
+        and a.result == b.result
+        and a.ok == b.ok
+        and not a.blocked
+        and not b.blocked
+        and not a.burst
+        and not b.burst
+    )
 
 
 def _overlapping(items: list[R], a: int, b: int) -> list[R]:

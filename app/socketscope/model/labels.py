@@ -13,7 +13,15 @@ from socketscope.model import catalogue as cat
 from socketscope.model.catalogue import addr, preview, size
 from socketscope.model.context import NONE, CallContext
 
-__all__ = ["addr", "arrow_label", "call_label", "duration", "result_label", "size"]
+__all__ = [
+    "addr",
+    "arrow_label",
+    "call_label",
+    "duration",
+    "result_label",
+    "size",
+    "socket_number",
+]
 
 # The model stays free of Qt: the window passes Qt's translate() in, the terminal and text exports
 # keep English. lupdate collects the strings of the calls below because they are named translate.
@@ -43,7 +51,12 @@ def call_label(ev: Event, translate: Translate = untranslated) -> str:
     return e.label(a, fd, translate)
 
 
-def result_label(ev: Event, translate: Translate = untranslated, ctx: CallContext = NONE) -> str:
+def result_label(
+    ev: Event,
+    translate: Translate = untranslated,
+    ctx: CallContext = NONE,
+    call: Event | None = None,
+) -> str:
     if ev.kind == "burst":
         text = translate("DiagramText", "{size} in {count} calls").format(
             size=size(ev.nbytes), count=ev.count
@@ -97,7 +110,17 @@ def result_label(ev: Event, translate: Translate = untranslated, ctx: CallContex
         return f"= {ev.result}"
     if kind == "ready":
         res = ev.result if isinstance(ev.result, dict) else {}
-        fds = f"r={res.get('r', [])} w={res.get('w', [])}"
+        # the call shows fd numbers, so the result does too: the same numbers on both sides
+        a = (call.args or {}) if call is not None else {}
+        raw = a.get("fds")
+        by_fd: dict[str, list[object]] = raw if isinstance(raw, dict) else {}
+
+        def fds_of(k: str) -> list[object]:
+            socks, fds = a.get(k) or [], by_fd.get(k) or []
+            to_fd = dict(zip(socks, fds, strict=False))
+            return [to_fd.get(s, s) for s in res.get(k, [])]
+
+        fds = f"r={fds_of('r')} w={fds_of('w')}"
         return translate("DiagramText", "ready: {fds}").format(fds=fds)
     if op == "wait_until":
         return translate("DiagramText", "done waiting")
@@ -112,12 +135,25 @@ def result_label(ev: Event, translate: Translate = untranslated, ctx: CallContex
     return translate("DiagramText", "ok")
 
 
-def evidence_label(blocked: Event | None, translate: Translate = untranslated) -> str:
+def socket_number(sock: int) -> int:
+    """The number a user would call a socket by: its actor's own count. A process actor's
+    sockets are numbered from 100001 (the second from 200001) so that they stay unique across
+    processes; to the user they are that process's socket #1, #2…"""
+    return sock % 100_000 if sock > 100_000 else sock
+
+
+def evidence_label(
+    blocked: Event | None, translate: Translate = untranslated, short: bool = False
+) -> str:
     """Where the kernel holds a blocked thread, for the blocked bar: empty if the trace does not
-    say (traces made before the engine read /proc)."""
+    say (traces made before the engine read /proc). ``short``: the wait alone, for a short bar."""
     if blocked is None:
         return ""
     if blocked.evidence == "kernel" and blocked.kernel_wait:
+        if short:
+            return translate("DiagramText", "in the kernel: {wait}").format(
+                wait=blocked.kernel_wait
+            )
         if blocked.syscall:
             return translate("DiagramText", "asleep in the kernel: {wait}, in {syscall}()").format(
                 wait=blocked.kernel_wait, syscall=blocked.syscall

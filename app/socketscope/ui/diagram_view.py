@@ -9,9 +9,10 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -30,11 +31,90 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAbstractScrollArea, QToolTip, QWidget
 
-from socketscope.model.diagram import Arrow, BlockedSpan, Box, DiagramLayout
+from socketscope.model.diagram import Arrow, BlockedSpan, Box, DiagramLayout, StateTag
 from socketscope.model.labels import duration
 from socketscope.ui import theme
 
 BUCKET = 64
+
+# what a label must keep clear of (arrows are lines, checked on their own)
+OBSTACLES = frozenset(
+    {"box", "text", "tag", "mark", "arrow-label", "span-label", "evidence", "bar", "lost-x"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """One thing the last paint drew, in viewport coordinates: what a test (or an export) can
+    check about the picture without reading pixels. ``shown`` is the text as drawn: shorter
+    than ``text`` when it was cut short."""
+
+    kind: str  # box, text, tag, mark, arrow, arrow-label, span-label, evidence, bar, row-number
+    rect: QRectF
+    text: str = ""
+    shown: str = ""
+    row: int = -1
+    lane: int = -1
+    line: QLineF | None = None
+    owner: Any = None
+
+    @property
+    def elided(self) -> bool:
+        return self.shown != self.text
+
+
+def line_hits_rect(line: QLineF, rect: QRectF) -> bool:
+    """Whether a line segment passes through (or ends inside) a rectangle."""
+    x1, y1, x2, y2 = line.x1(), line.y1(), line.x2(), line.y2()
+    if (
+        max(x1, x2) < rect.left()
+        or min(x1, x2) > rect.right()
+        or max(y1, y2) < rect.top()
+        or min(y1, y2) > rect.bottom()
+    ):
+        return False
+    if rect.contains(line.p1()) or rect.contains(line.p2()):
+        return True
+    corners = [rect.topLeft(), rect.topRight(), rect.bottomRight(), rect.bottomLeft()]
+    for i in range(4):
+        kind, _ = line.intersects(QLineF(corners[i], corners[(i + 1) % 4]))
+        if kind == QLineF.IntersectionType.BoundedIntersection:
+            return True
+    return False
+
+
+def break_line(text: str, fm: QFontMetricsF, width: float) -> list[str]:
+    """A box's line that is too wide, broken in two where it reads well: after a comma, before
+    an arrow or "from", else at the space nearest the middle. Unbroken if it fits or cannot."""
+    if fm.horizontalAdvance(text) <= width:
+        return [text]
+    best: tuple[float, list[str]] | None = None
+    for i, ch in enumerate(text):
+        if ch != " ":
+            continue
+        head, tail = text[:i].rstrip(), "  " + text[i + 1 :].lstrip()
+        if not head or not tail.strip():
+            continue
+        if fm.horizontalAdvance(head) > width or fm.horizontalAdvance(tail) > width:
+            continue
+        good = head.endswith((",", ":", "(")) or tail.lstrip().startswith(("←", "→", "from"))
+        score = abs(len(head) - len(tail)) - (len(text) if good else 0)
+        if best is None or score < best[0]:
+            best = (score, [head, tail])
+    return best[1] if best else [text]
+
+
+def wrap(text: str, fm: QFontMetricsF, width: float) -> list[str]:
+    """Greedy word wrap; empty if one word alone is wider than ``width``."""
+    lines: list[str] = []
+    for word in text.split():
+        if fm.horizontalAdvance(word) > width:
+            return []
+        if lines and fm.horizontalAdvance(f"{lines[-1]} {word}") <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines
 
 
 class RowIndex:
@@ -88,7 +168,22 @@ class SequenceDiagram(QAbstractScrollArea):
         self._anim_timer.setInterval(16)
         self._anim_timer.timeout.connect(self._tick)
         self._programmatic_scroll = False
-        self._labels_drawn: list[tuple[tuple[int, int], QRectF]] = []  # (origin, rect)
+        self.placed: list[Placed] = []  # what the last paint drew, and where
+        self._slots: set[tuple[int, int]] = set()
+        self._label_jobs: list[tuple[Arrow, QLineF, QPen]] = []
+        self._span_jobs: list[tuple[BlockedSpan, float, float, float, str]] = []
+        self._crosses: list[QPointF] = []
+        self._fonts: dict[tuple[str, int, bool], QFont] = {}
+        self._margin_key: tuple[Any, ...] = ()
+        self._margin = 0.0
+        self._obstacles: list[tuple[QRectF, Any]] = []
+        self._lines: list[tuple[QLineF, Any, float, float, float, float]] = []
+        self._fans: dict[tuple[Any, ...], int] = {}
+        self.collapse = True  # fold streaks of more than 8 identical calls into one row
+        self.expanded: set[int] = set()  # the first rows of streaks the user unfolded
+        self.streaks: list[tuple[int, int]] = []
+        self._folds: list[tuple[int, int]] = []
+        self.lecture = False  # lecture mode: two lines per box, the result on its own
         self.spotlight = False  # lecture mode: the newest call stands out, the rest is dimmed
         self.line_scale = 1.0  # lecture mode: heavier lines for a washed-out projector
         self.fixed_palette: theme.Palette | None = None  # an export's own colours, not the theme's
@@ -97,6 +192,7 @@ class SequenceDiagram(QAbstractScrollArea):
     # --- model ----------------------------------------------------------------------------------
     def set_layout(self, layout: DiagramLayout) -> None:
         self.layout_model = layout
+        self.expanded = set()
         self._arrows, self._spans = RowIndex(), RowIndex()
         self._n_arrows = self._n_spans = 0
         self._live_spans = []
@@ -150,7 +246,7 @@ class SequenceDiagram(QAbstractScrollArea):
     # --- geometry -------------------------------------------------------------------------------
     @property
     def row_h(self) -> float:
-        return 46 * self.zoom * self.font_scale
+        return (66 if self.lecture else 46) * self.zoom * self.font_scale
 
     @property
     def header_h(self) -> float:
@@ -158,35 +254,98 @@ class SequenceDiagram(QAbstractScrollArea):
 
     @property
     def margin(self) -> float:
-        """Room on the left for the row numbers."""
-        return 34 * self.zoom * self.font_scale
+        """Room on the left for the row numbers, however many digits they have at this zoom."""
+        digits = len(str(max(1, self.layout_model.row_count)))
+        key = (digits, self.zoom, self.font_scale, self.font().family())
+        if self._margin_key != key:
+            fm = QFontMetricsF(self._font(11))
+            self._margin_key = key
+            self._margin = max(
+                34 * self.zoom * self.font_scale, fm.horizontalAdvance("8" * digits) + 12
+            )
+        return self._margin
 
     def lane_w(self) -> float:
         n = max(1, len(self.layout_model.lanes))
         # fit every lane in the view when it can (lecture mode, four actors); scroll sideways only
-        # below a floor that does not grow with the presenter scale
-        return max(230 * self.zoom, (self.viewport().width() - self.margin) / n)
+        # below a floor that grows with the presenter scale only in lecture mode, where the words
+        # must be read from the back of the room, not cut short
+        floor = 230 * self.zoom * (self.font_scale**0.6 if self.lecture else 1.0)
+        return max(floor, (self.viewport().width() - self.margin) / n)
 
     def _top(self) -> float:
         return self.header_h + 16 * self.zoom - self.verticalScrollBar().value()
 
     def y_of(self, row: float) -> float:
-        return self._top() + row * self.row_h + self.row_h / 2
+        return self._top() + self._disp(row) * self.row_h + self.row_h / 2
+
+    # --- folded streaks: 50 identical sendto() rows drawn as one ---------------------------------
+    def _disp(self, row: float) -> float:
+        """The drawn row of a layout row: the rows of a folded streak share its first's."""
+        d = row
+        for r0, r1 in self._folds:
+            if row > r1:
+                d -= r1 - r0
+            elif row > r0:
+                return d - (row - r0)
+            else:
+                break
+        return d
+
+    def _model_row(self, d: int) -> int:
+        """The first layout row drawn on drawn row ``d``."""
+        row = d
+        for r0, r1 in self._folds:
+            if row > r0:
+                row += r1 - r0
+            else:
+                break
+        return row
+
+    def fold_of(self, row: int) -> tuple[int, int] | None:
+        """The folded streak that ``row`` is part of, if any."""
+        for r0, r1 in self._folds:
+            if r0 <= row <= r1:
+                return (r0, r1)
+        return None
+
+    def _canon(self, row: int) -> int:
+        fold = self.fold_of(row)
+        return fold[0] if fold else row
+
+    def _update_folds(self) -> None:
+        streaks = self.layout_model.streaks(self.cursor_seq) if self.collapse else []
+        self.streaks = streaks
+        self._folds = [(r0, r1) for r0, r1 in streaks if r0 not in self.expanded]
+
+    def toggle_fold(self, row: int) -> None:
+        """Fold or unfold the streak of identical calls that ``row`` is part of."""
+        for r0, r1 in self.streaks:
+            if r0 <= row <= r1:
+                self.expanded ^= {r0}
+                self._update_folds()
+                self._update_scroll()
+                if self.follow:
+                    self.scroll_to_end()
+                self.viewport().update()
+                return
 
     def x_of(self, lane: int) -> float:
         return self.margin + self.lane_w() * (lane + 0.5) - self.horizontalScrollBar().value()
 
     def box_w(self) -> float:
         # leave room between lanes for arrows and their labels
-        return min(self.lane_w() * 0.74, 470 * self.zoom * self.font_scale)
+        share = 0.84 if self.lecture else 0.74
+        return min(self.lane_w() * share, 470 * self.zoom * self.font_scale)
 
     def visible_rows(self) -> int:
         return self.layout_model.rows_at(self.cursor_seq)
 
     def _content_height(self) -> float:
-        return self.header_h + 16 * self.zoom + (self.visible_rows() + 2) * self.row_h
+        return self.header_h + 16 * self.zoom + (self._disp(self.visible_rows()) + 2) * self.row_h
 
     def _update_scroll(self) -> None:
+        self._update_folds()
         vb = self.verticalScrollBar()
         h = max(0, int(self._content_height() - self.viewport().height()))
         self._programmatic_scroll = True
@@ -221,7 +380,7 @@ class SequenceDiagram(QAbstractScrollArea):
     def zoom_fit(self) -> None:
         rows = max(1, self.visible_rows() + 2)
         avail = self.viewport().height() - self.header_h - 20
-        self.set_zoom(avail / (rows * 46 * self.font_scale))
+        self.set_zoom(avail / (rows * self.row_h / self.zoom))
 
     def resizeEvent(self, e: QResizeEvent) -> None:
         super().resizeEvent(e)
@@ -240,6 +399,15 @@ class SequenceDiagram(QAbstractScrollArea):
         # Arrow keys belong to the window's step / step-back actions, not to scrolling.
         if e.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right):
             e.ignore()
+            return
+        if e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.streaks:
+            # the selected call's streak, or else the newest one
+            row = self.selected.row if self.selected is not None else self.streaks[-1][0]
+            if any(r0 <= row <= r1 for r0, r1 in self.streaks):
+                self.toggle_fold(row)
+            else:
+                self.toggle_fold(self.streaks[-1][0])
+            e.accept()
             return
         super().keyPressEvent(e)
 
@@ -295,13 +463,19 @@ class SequenceDiagram(QAbstractScrollArea):
         """Opacity of an item on ``row``: with the spotlight on, all but the newest row fade."""
         if not self.spotlight:
             return 1.0
-        return 1.0 if row >= self.visible_rows() - 1 else self.colors().dim
+        newest = self._canon(self.visible_rows() - 1)
+        return 1.0 if self._canon(row) >= newest else self.colors().dim
 
     def _font(self, px: float, bold: bool = False, mono: bool = False) -> QFont:
-        f = QFont("DejaVu Sans Mono" if mono else self.font().family())
-        f.setPixelSize(max(7, round(px * self.zoom * self.font_scale)))
-        f.setBold(bold)
-        return f
+        family = "DejaVu Sans Mono" if mono else self.font().family()
+        size = max(7, round(px * self.zoom * self.font_scale))
+        key = (family, size, bold)
+        f = self._fonts.get(key)
+        if f is None:
+            f = self._fonts[key] = QFont(family)
+            f.setPixelSize(size)
+            f.setBold(bold)
+        return f  # shared: callers only set it on a painter
 
     def paintEvent(self, e: QPaintEvent) -> None:
         p = QPainter(self.viewport())
@@ -316,56 +490,112 @@ class SequenceDiagram(QAbstractScrollArea):
         c = self.colors()
         p.fillRect(self.viewport().rect(), c.paper)
         self._animating = False
-        self._labels_drawn = []
-        self._span_labels: list[tuple[QRectF, str, QFont]] = []
-        self._tag_offsets: dict[tuple[int, int], float] = {}
+        self.placed = []
+        self._obstacles = []
+        self._lines = []
+        self._fans = {}
+        self._label_jobs = []
+        self._span_jobs = []
+        self._crosses = []
         now = time.monotonic()
         lay = self.layout_model
         n_rows = self.visible_rows()
-        top_row = max(0, int((self.header_h - self._top()) / self.row_h) - 1)
-        bottom_row = min(n_rows, int((self.viewport().height() - self._top()) / self.row_h) + 1)
+        top_row = self._model_row(max(0, int((self.header_h - self._top()) / self.row_h) - 1))
+        bottom_d = int((self.viewport().height() - self._top()) / self.row_h) + 1
+        bottom_row = min(n_rows, self._model_row(bottom_d + 1) - 1)
         cur = self.cursor_seq
 
         self._paint_lifelines(p, n_rows)
         self._paint_row_guides(p, top_row, bottom_row)
-        for span in self._spans.query(top_row, bottom_row):
-            if span.seq0 <= cur:
-                self._paint_span(
-                    p,
-                    span,
-                    span.row1 if span.seq1 is not None and span.seq1 <= cur else None,
-                    n_rows,
-                )
-        for span in self._live_spans:
-            if span.seq0 <= cur and span.row0 <= bottom_row:
-                self._paint_span(p, span, None, n_rows)
-        for box in self._boxes_in(top_row, bottom_row):
-            if box.seq <= cur:
-                self._paint_box(p, box, now)
-        for span in self._spans.query(top_row, bottom_row):
-            if span.seq1 is not None and span.seq1 <= cur and span.row1 is not None:
-                self._paint_wake(p, span, now)
-        for tag in self._in_rows(lay.tags, top_row, bottom_row):
-            if tag.seq <= cur:
-                self._paint_tag(p, tag, now)
-        for mark in self._in_rows(lay.marks, top_row, bottom_row):
-            if mark.seq <= cur:
-                self._paint_mark(p, mark)
+        spans = [s for s in self._spans.query(top_row, bottom_row) if s.seq0 <= cur]
+        spans += [s for s in self._live_spans if s.seq0 <= cur and s.row0 <= bottom_row]
+        for span in spans:
+            done = span.seq1 is not None and span.seq1 <= cur
+            self._paint_span(p, span, span.row1 if done else None, n_rows)
+        boxes = [
+            b
+            for b in self._boxes_in(top_row, bottom_row)
+            if b.seq <= cur and self._canon(b.row) == b.row
+        ]
+        wakes = [
+            s
+            for s in spans
+            if s.seq1 is not None and s.seq1 <= cur and s.row1 is not None and s.row1 <= bottom_row
+        ]
+        marks = [m for m in self._in_rows(lay.marks, top_row, bottom_row) if m.seq <= cur]
+        # the slots that hold something: an arrow ends at a box, or at the lifeline where none is
+        self._drawn_arrows: set[tuple[Any, ...]] = set()
+        self._slots = {(b.lane, b.row) for b in boxes}
+        self._slots |= {(s.lane, s.row1) for s in wakes}
+        self._slots |= {(m.lane, m.row) for m in marks}
+        # arrows first: a box is opaque, so a line passing behind a box never strikes its text
         for arrow in self._arrows.query(top_row, bottom_row):
             if arrow.seq <= cur:
                 self._paint_arrow(p, arrow, now)
-        # blocked-time labels last, where no arrow label is: the arrows tell the story first
-        p.setPen(c.amber_text)
-        for rect, text, font in self._span_labels:
-            if not any(rect.intersects(other) for _, other in self._labels_drawn):
-                p.setFont(font)
-                p.drawText(rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)
+        for at in self._crosses:
+            self._cross(p, at, c.red)
+        tags: dict[tuple[int, int], list[StateTag]] = {}
+        for tag in self._in_rows(lay.tags, top_row, bottom_row):
+            if tag.seq <= cur:
+                tags.setdefault((tag.lane, self._canon(tag.row)), []).append(tag)
+        for box in boxes:
+            self._paint_box(p, box, now, tags.pop((box.lane, box.row), []))
+        for span in wakes:
+            assert span.row1 is not None
+            self._paint_wake(p, span, now, tags.pop((span.lane, span.row1), []))
+        for mark in marks:
+            if mark.kind == "lost":
+                self._paint_lost_count(p, mark)
+            else:
+                self._paint_mark(p, mark, tags.pop((mark.lane, mark.row), []))
+        for (lane, row), free in tags.items():
+            self._paint_free_tags(p, lane, row, free)
+        # labels last, where nothing else is: the arrows tell the story first, then blocked times
+        for arrow, line, pen in self._label_jobs:
+            self._paint_arrow_label(p, arrow, line, pen)
+        for job in self._span_jobs:
+            self._paint_span_label(p, *job)
         self._paint_ghosts(p, n_rows)
         self._paint_header(p)
         if self._animating or self._live_spans_visible():
             # The frame that starts an animation keeps the timer alive: the timer may have
             # ticked (and stopped) between the refresh that added items and this paint.
             self._ensure_timer()
+
+    def _place(
+        self,
+        kind: str,
+        rect: QRectF,
+        text: str = "",
+        shown: str | None = None,
+        row: int = -1,
+        lane: int = -1,
+        line: QLineF | None = None,
+        owner: Any = None,
+    ) -> None:
+        r = QRectF(rect)
+        self.placed.append(
+            Placed(kind, r, text, text if shown is None else shown, row, lane, line, owner)
+        )
+        if kind in OBSTACLES:
+            self._obstacles.append((r, owner))
+        elif kind == "arrow" and line is not None:
+            x1, y1, x2, y2 = line.x1(), line.y1(), line.x2(), line.y2()
+            self._lines.append((line, owner, min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)))
+
+    def _free(self, rect: QRectF, owner: Any = None) -> bool:
+        """Nothing painted yet covers ``rect``: no box, label, tag or mark, and no arrow's line
+        but ``owner``'s own."""
+        for r, o in self._obstacles:
+            if (o is not owner or owner is None) and r.intersects(rect):
+                return False
+        left, top, right, bottom = rect.left(), rect.top(), rect.right(), rect.bottom()
+        for line, o, x0, y0, x1, y1 in self._lines:
+            if x1 < left or x0 > right or y1 < top or y0 > bottom:
+                continue
+            if (o is not owner or owner is None) and line_hits_rect(line, rect):
+                return False
+        return True
 
     def _boxes_in(self, r0: int, r1: int) -> list[Box]:
         return self._in_rows(self.layout_model.boxes, r0, r1)
@@ -430,28 +660,167 @@ class SequenceDiagram(QAbstractScrollArea):
             if y0 < y1:
                 p.setPen(pen)
                 p.drawLine(QPointF(x, y0), QPointF(x, y1))
+                self._place("lifeline", QRectF(x - 1, y0, 2, y1 - y0), lane=lane)
             if end is not None and end < n_rows:
                 # the actor's function returned: a short bar ends its lifeline
                 p.drawLine(QPointF(x - 14 * self.zoom, y1), QPointF(x + 14 * self.zoom, y1))
+                # its sockets may outlive it in the kernel (TIME_WAIT, a FIN still to answer):
+                # the faint line goes on for them
+                y2 = self.y_of(n_rows - 1) + self.row_h / 2
+                if y2 > y1:
+                    p.setPen(faint)
+                    p.drawLine(QPointF(x, y1), QPointF(x, y2))
+                    self._place("lifeline", QRectF(x - 1, y1, 2, y2 - y1), lane=lane)
 
     def _paint_row_guides(self, p: QPainter, r0: int, r1: int) -> None:
         # The row number (event order) in the margin: time goes down, one row per step.
         p.setFont(self._font(11))
         p.setPen(self.colors().ghost)
+        fm = QFontMetricsF(p.font())
         for row in range(r0, r1):
+            if self._canon(row) != row:
+                continue  # a folded streak is numbered by its first row
             y = self.y_of(row)
-            p.drawText(
-                QRectF(2, y - 10 * self.zoom, self.margin - 6, 20 * self.zoom),
-                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                str(row + 1),
-            )
+            r = QRectF(2, y - fm.height() / 2, self.margin - 6, fm.height())
+            p.drawText(r, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, str(row + 1))
+            text_r = QRectF(r.right() - fm.horizontalAdvance(str(row + 1)), r.top(), 0, r.height())
+            text_r.setRight(r.right())
+            self._place("row-number", text_r, str(row + 1), row=row)
 
     def _box_rect(self, lane: int, row: int, width: float | None = None) -> QRectF:
         w = width if width is not None else self.box_w()
         h = self.row_h * 0.74
         return QRectF(self.x_of(lane) - w / 2, self.y_of(row) - h / 2, w, h)
 
-    def _paint_box(self, p: QPainter, box: Box, now: float) -> None:
+    def _box_lines(self, first: str, result: str | None) -> list[str]:
+        """A call and its result: one line, or in lecture mode two, so that the result, which a
+        lecturer points at, has a line of its own."""
+        if result is None:
+            return [first]
+        if self.lecture:
+            return [first, f"→  {result}"]
+        return [f"{first}  →  {result}"]
+
+    def _box_text(
+        self,
+        p: QPainter,
+        r: QRectF,
+        lines: list[str],
+        tags: list[StateTag],
+        color: QColor,
+        owner: Any,
+        row: int,
+        lane: int,
+        size: float = 14.5,
+        bold: bool = False,
+    ) -> None:
+        """The lines of a box, with the state tags of its row on the right of the line that has
+        room. A text that does not fit is set a little smaller (down to 72 %) before it is cut."""
+        pad = 9 * self.zoom * self.font_scale**0.5
+        inner = r.adjusted(pad, 0, -pad, 0)
+        gap = 4 * self.zoom * self.font_scale**0.5
+        chosen: tuple[QFont, QFont, QFontMetricsF, QFontMetricsF, list[float], int | None]
+        phys: list[str] = lines
+        for step in range(9):
+            k = 1.0 - 0.04 * step
+            font, tfont = self._font(size * k, bold=bold), self._font(11.5 * k, bold=True)
+            fm, tfm = QFontMetricsF(font), QFontMetricsF(tfont)
+            # a line too long for the box breaks where it reads well, if the box is tall enough
+            phys = []
+            for text in lines:
+                phys.extend(break_line(text, fm, inner.width()))
+            widths = [fm.horizontalAdvance(t) for t in phys]
+            tag_ws = [tfm.horizontalAdvance(t.text) + 12 * self.zoom * k for t in tags]
+            all_tags = sum(tag_ws) + gap * len(tag_ws)
+            tag_line: int | None = None
+            for i in reversed(range(len(phys))):
+                if widths[i] + all_tags + gap <= inner.width():
+                    tag_line = i
+                    break
+            below = False
+            if tags and tag_line is None:
+                tag_line = len(phys)  # the tags on a line of their own
+                # lecture mode's taller rows have room for them under the box, between rows
+                below = self.lecture and tfm.height() + 2 <= self.row_h - r.height() - 2
+            n = len(phys) + (1 if tag_line == len(phys) and not below else 0)
+            chosen = (font, tfont, fm, tfm, tag_ws, tag_line)
+            fits = all(w <= inner.width() for w in widths) and all_tags <= inner.width()
+            if fits and fm.height() * n <= r.height() - 2:
+                break
+        else:
+            phys = lines
+            if tags and tag_line == len(phys) + 1:
+                tag_line = len(phys)
+        font, tfont, fm, tfm, tag_ws, tag_line = chosen
+        below = below and tag_line == len(phys)
+        all_tags = sum(tag_ws) + gap * len(tag_ws)
+        lh = fm.height()
+        n = len(phys) + (1 if tag_line is not None and tag_line >= len(phys) and not below else 0)
+        y = r.center().y() - lh * n / 2
+        p.setFont(font)
+        p.setPen(color)
+        for i, text in enumerate(phys):
+            room = inner.width() - (all_tags + gap if tags and i == tag_line else 0)
+            shown = text
+            if fm.horizontalAdvance(text) > room:
+                shown = fm.elidedText(text, Qt.TextElideMode.ElideRight, room)
+            lr = QRectF(inner.left(), y + i * lh, min(room, fm.horizontalAdvance(shown) + 1), lh)
+            p.drawText(lr, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, shown)
+            self._place("text", lr, text, shown, row, lane, owner=owner)
+        if tags and tag_line is not None:
+            th = min(tfm.height() + 2, lh)
+            x = inner.right()
+            ty = y + min(tag_line, n - 1) * lh + (lh - th) / 2
+            if below:
+                th = tfm.height() + 2
+                ty = r.bottom() + (self.row_h - r.height() - th) / 2
+            # laid from the right, the last change first: they read left to right in time order
+            for tag, w in zip(reversed(tags), reversed(tag_ws), strict=True):
+                x -= w
+                self._draw_tag(p, QRectF(x, ty, w, th), tag, tfont)
+                x -= gap
+
+    def _draw_tag(self, p: QPainter, r: QRectF, tag: StateTag, font: QFont) -> None:
+        pal = self.colors()
+        p.save()
+        p.setOpacity(self._dim(tag.row))
+        p.setPen(QPen(pal.grey, pal.weight))
+        p.setBrush(pal.grey_light)
+        p.drawRoundedRect(r, r.height() / 2, r.height() / 2)
+        p.setFont(font)
+        p.setPen(pal.ink)
+        p.drawText(r, Qt.AlignmentFlag.AlignCenter, tag.text)
+        p.restore()
+        self._place("tag", r, tag.text, row=tag.row, lane=tag.lane, owner=tag)
+
+    def _paint_free_tags(self, p: QPainter, lane: int, row: int, tags: list[StateTag]) -> None:
+        """State changes on a row where the lane has no box: on the right of its box's place,
+        clear of the lifeline's blocked bar."""
+        font = self._font(11.5, bold=True)
+        fm = QFontMetricsF(font)
+        slot = self._box_rect(lane, row)
+        h = fm.height() + 2
+        gap = 4 * self.zoom
+        right, left = slot.right(), self.x_of(lane) - self._bar_w() / 2 - gap
+        for tag in reversed(tags):  # from the right: the last change first
+            w = fm.horizontalAdvance(tag.text) + 12 * self.zoom
+            y = slot.center().y() - h / 2
+            # right of the lifeline; else left of it (its blocked bar is in the way); else under
+            # the row, between the boxes
+            places = [(QRectF(right - w, y, w, h), "r"), (QRectF(left - w, y, w, h), "l")]
+            places.append((QRectF(slot.right() - w, slot.bottom(), w, h), ""))
+            r = places[0][0]
+            for cand, side in places:
+                if cand.left() >= slot.left() - 2 and self._free(cand):
+                    r = cand
+                    if side == "r":
+                        right -= w + gap
+                    elif side == "l":
+                        left -= w + gap
+                    break
+            self._draw_tag(p, r, tag, font)
+
+    def _paint_box(self, p: QPainter, box: Box, now: float, tags: list[StateTag]) -> None:
         prog = self._progress(("b", box.seq), box.seq, now)
         r = self._box_rect(box.lane, box.row)
         if prog < 1:
@@ -474,27 +843,34 @@ class SequenceDiagram(QAbstractScrollArea):
         color = pal.actor(box.lane)
         returned = box.returned_at(self.cursor_seq)
         blocked = box.blocked_at(self.cursor_seq)
-        failed = returned and box.ok is False
+        failed = returned and box.ok is False and not box.expected
+        expected = returned and box.expected
         fill = pal.red_light if failed else pal.wash(color, pal.box_wash)
         border = pal.red if failed else (pal.amber if blocked else color)
         width = 4.5 if box is self.selected else 2.0
-        p.setPen(QPen(pal.ink if box is self.selected else border, width * self._lw()))
+        pen = QPen(pal.ink if box is self.selected else border, width * self._lw())
+        if expected:
+            # a non-blocking call's "not yet" is the lesson, not a failure: dashed, not red
+            pen.setStyle(Qt.PenStyle.DashLine)
+        p.setPen(pen)
         p.setBrush(fill)
         p.drawRoundedRect(r, 7, 7)
-        text = box.label
-        if returned and not blocked and box.result:
-            text = f"{box.label}  →  {box.result}"
+        self._place("box", r, box.label, row=box.row, lane=box.lane, owner=box)
+        fold = self.fold_of(box.row)
+        if fold is not None:
+            n = fold[1] - fold[0] + 1
+            first = self.tr("{call} × {n}").format(call=box.label, n=n)
+            lines = self._box_lines(f"▸ {first}", box.result)
+        elif returned and not blocked and box.result:
+            # an expected "not yet" is no failure: no ✗ (the dashed border says it)
+            result = box.result.removeprefix("✗ ") if expected else box.result
+            lines = self._box_lines(box.label, result)
         elif not returned and not blocked:
-            text = f"{box.label} …"
-        p.setFont(self._font(14.5, bold=False, mono=False))
-        p.setPen(pal.error_text if failed else pal.ink)
-        fm = QFontMetricsF(p.font())
-        inner = r.adjusted(10 * self.zoom, 0, -10 * self.zoom, 0)
-        p.drawText(
-            inner,
-            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-            fm.elidedText(text, Qt.TextElideMode.ElideRight, inner.width()),
-        )
+            lines = [f"{box.label} …"]
+        else:
+            lines = [box.label]
+        ink = pal.error_text if failed else pal.ink
+        self._box_text(p, r, lines, tags, ink, box, box.row, box.lane)
         p.setOpacity(1.0)
 
     def _paint_span(self, p: QPainter, span: BlockedSpan, row1: int | None, n_rows: int) -> None:
@@ -515,36 +891,83 @@ class SequenceDiagram(QAbstractScrollArea):
             y1 = self.y_of(row1) - self.row_h * 0.37
             d = span.duration or 0.0
             label = self.tr("blocked {duration}").format(duration=self.duration(d))
-        bar_w = max(6.0, 13 * self.zoom)
+        bar_w = self._bar_w()
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(self.colors().amber)
-        p.drawRoundedRect(QRectF(x - bar_w / 2, y0, bar_w, max(2.0, y1 - y0)), 4, 4)
+        bar = QRectF(x - bar_w / 2, y0, bar_w, max(2.0, y1 - y0))
+        p.drawRoundedRect(bar, 4, 4)
+        self._place("bar", bar, row=span.row0, lane=span.lane, owner=span)
+        self._span_jobs.append((span, x, y0, y1, label))
+
+    def _bar_w(self) -> float:
+        return float(max(6.0, 13 * self.zoom * self.font_scale**0.5))
+
+    def _paint_span_label(
+        self, p: QPainter, span: BlockedSpan, x: float, y0: float, y1: float, label: str
+    ) -> None:
+        """The blocked time beside its bar, and under it where the kernel holds the thread,
+        wrapped rather than cut short; wherever nothing else is. Where there is no room for the
+        evidence, the inspector has it."""
         font = self._font(13, bold=True)
         fm = QFontMetricsF(font)
-        mid = (y0 + y1) / 2
-        # a bar shorter than a row sits between two boxes: its label goes beside them
-        lx = x + bar_w if y1 - y0 >= self.row_h * 0.8 else x + self.box_w() / 2 + 4
-        text_w = fm.horizontalAdvance("  " + label) + 4
-        if lx + text_w > self.viewport().width():
-            lx = x - self.box_w() / 2 - text_w - 4  # no room on the right: the left side
-        rect = QRectF(lx, mid - fm.height() / 2, text_w, fm.height())
-        self._span_labels.append((rect, "  " + label, font))
-        if span.evidence:
-            # where the kernel holds the thread: a second, smaller line, kept clear of the next
-            # lane's boxes (cut short there; the inspector has it whole)
-            small = self._font(11)
-            sfm = QFontMetricsF(small)
-            last = span.lane + 1 >= len(self.layout_model.lanes)
-            right = (
-                self.viewport().width() if last else self.x_of(span.lane + 1) - self.box_w() / 2 - 4
-            )
-            room = right - lx if lx > x else x - self.box_w() / 2 - 4 - lx
-            text = sfm.elidedText("  " + span.evidence, Qt.TextElideMode.ElideRight, room - 4)
-            if text.strip() and room > sfm.horizontalAdvance("  …") + 4:
-                w = sfm.horizontalAdvance(text) + 4
-                self._span_labels.append((QRectF(lx, rect.bottom(), w, sfm.height()), text, small))
+        small = self._font(11)
+        sfm = QFontMetricsF(small)
+        half, bar = self.box_w() / 2, self._bar_w() / 2
+        last = span.lane + 1 >= len(self.layout_model.lanes)
+        right = self.viewport().width() - 4 if last else self.x_of(span.lane + 1) - half - 4
+        left = self.x_of(span.lane - 1) + half + 4 if span.lane > 0 else self.margin
+        tw = fm.horizontalAdvance(label) + 6
+        ys = [(y0 + y1) / 2 - fm.height() / 2]
+        if y1 - y0 > 3 * self.row_h:
+            ys += [y0 + self.row_h * 0.5, y1 - self.row_h * 1.5]
+        # beside the bar when it is long enough to have room; beside the boxes otherwise
+        xs = [x + bar + 4, x + half + 4, x - bar - 4 - tw, x - half - 4 - tw]
+        for ly in ys:
+            for lx in xs:
+                rect = QRectF(lx, ly, tw, fm.height())
+                if rect.left() < left or rect.right() > right or not self._free(rect, span):
+                    continue
+                p.setFont(font)
+                p.setPen(self.colors().amber_text)
+                p.drawText(rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, label)
+                self._place("span-label", rect, label, row=span.row0, lane=span.lane, owner=span)
+                if span.evidence:
+                    on_right = lx > x
+                    room = (right - lx) if on_right else (lx + tw - left)
+                    self._paint_evidence(p, span, rect, on_right, room, small, sfm)
+                return
 
-    def _paint_wake(self, p: QPainter, span: BlockedSpan, now: float) -> None:
+    def _paint_evidence(
+        self,
+        p: QPainter,
+        span: BlockedSpan,
+        under: QRectF,
+        on_right: bool,
+        room: float,
+        font: QFont,
+        fm: QFontMetricsF,
+    ) -> None:
+        for text in (span.evidence, span.evidence_short):
+            lines = wrap(text, fm, room - 4)
+            if not lines or len(lines) > 3:
+                continue
+            w = max(fm.horizontalAdvance(t) for t in lines) + 4
+            x = under.left() if on_right else under.right() - w
+            rect = QRectF(x, under.bottom(), w, fm.height() * len(lines))
+            if not self._free(rect, span):
+                continue
+            p.setFont(font)
+            p.setPen(self.colors().amber_text)
+            for i, t in enumerate(lines):
+                p.drawText(
+                    QRectF(x, rect.top() + i * fm.height(), w, fm.height()),
+                    Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                    t,
+                )
+            self._place("evidence", rect, text, row=span.row0, lane=span.lane, owner=span)
+            return
+
+    def _paint_wake(self, p: QPainter, span: BlockedSpan, now: float, tags: list[StateTag]) -> None:
         """The row where a blocked call returned: its result, where the wait ended."""
         assert span.row1 is not None and span.seq1 is not None
         box = span.box
@@ -558,128 +981,184 @@ class SequenceDiagram(QAbstractScrollArea):
             p.setBrush(pal.paper)
             p.drawRoundedRect(r, 7, 7)
         p.setOpacity(prog * dim)
-        failed = box.ok is False
-        p.setPen(QPen(pal.red if failed else pal.amber, 2.2 * self._lw()))
+        failed = box.ok is False and not box.expected
+        pen = QPen(pal.red if failed else pal.amber, 2.2 * self._lw())
+        if box.ok is False and box.expected:
+            pen.setStyle(Qt.PenStyle.DashLine)
+        p.setPen(pen)
         p.setBrush(pal.red_light if failed else pal.amber_light)
         p.drawRoundedRect(r, 7, 7)
-        p.setFont(self._font(14.5))
-        p.setPen(pal.error_text if failed else pal.ink)
-        fm = QFontMetricsF(p.font())
-        inner = r.adjusted(10 * self.zoom, 0, -10 * self.zoom, 0)
-        text = self.tr("{op}() returns  →  {result}").format(op=box.op, result=box.result)
-        p.drawText(
-            inner,
-            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-            fm.elidedText(text, Qt.TextElideMode.ElideRight, inner.width()),
-        )
+        self._place("box", r, box.label, row=span.row1, lane=span.lane, owner=box)
+        head = self.tr("{op}() returns").format(op=box.op)
+        result = box.result.removeprefix("✗ ") if box.expected else box.result
+        lines = self._box_lines(head, result)
+        ink = pal.error_text if failed else pal.ink
+        self._box_text(p, r, lines, tags, ink, box, span.row1, span.lane)
         p.setOpacity(1.0)
 
-    def _paint_tag(self, p: QPainter, tag: Any, now: float) -> None:
-        prog = self._progress(("t", tag.seq, tag.sock), tag.seq, now)
-        p.setOpacity(prog)
-        p.setFont(self._font(11.5, bold=True))
-        fm = QFontMetricsF(p.font())
-        w = fm.horizontalAdvance(tag.text) + 14 * self.zoom
-        h = 19 * self.zoom * self.font_scale
-        # several sockets can change state on one row: line their tags up, right to left
-        taken = self._tag_offsets.get((tag.lane, tag.row), 0.0)
-        self._tag_offsets[(tag.lane, tag.row)] = taken + w + 4
-        x = self.x_of(tag.lane) + self.box_w() / 2 - w - taken
-        y = self.y_of(tag.row) + self.row_h * 0.37 - h * 0.35
-        r = QRectF(x, y, w, h)
-        pal = self.colors()
-        p.setPen(QPen(pal.grey, pal.weight))
-        p.setBrush(pal.grey_light)
-        p.drawRoundedRect(r, h / 2, h / 2)
-        p.setPen(pal.ink)
-        p.drawText(r, Qt.AlignmentFlag.AlignCenter, tag.text)
-        p.setOpacity(1.0)
-
-    def _paint_mark(self, p: QPainter, mark: Any) -> None:
+    def _paint_mark(self, p: QPainter, mark: Any, tags: list[StateTag]) -> None:
         r = self._box_rect(mark.lane, mark.row)
         signal = mark.kind == "signal"
         pal = self.colors()
         p.setPen(QPen(pal.amber if signal else pal.red, 2 * pal.weight))
         p.setBrush(pal.amber_light if signal else pal.red_light)
         p.drawRoundedRect(r, 7, 7)
-        p.setFont(self._font(14, bold=True))
-        p.setPen(pal.ink if signal else pal.error_text)
-        fm = QFontMetricsF(p.font())
+        self._place("mark", r, mark.text, row=mark.row, lane=mark.lane, owner=mark)
         text = ("✗ " if mark.kind == "error" else "") + mark.text
-        inner = r.adjusted(10, 0, -10, 0)
-        p.drawText(
-            inner,
-            Qt.AlignmentFlag.AlignVCenter,
-            fm.elidedText(text, Qt.TextElideMode.ElideRight, inner.width()),
-        )
+        ink = pal.ink if signal else pal.error_text
+        self._box_text(p, r, [text], tags, ink, mark, mark.row, mark.lane, size=14, bold=True)
 
-    def _paint_arrow(self, p: QPainter, a: Arrow, now: float) -> None:
-        prog = self._progress(("a", a.seq, a.kind, a.lane0, a.row0, a.lane1), a.seq, now)
-        x0, x1 = self.x_of(a.lane0), self.x_of(a.lane1)
-        half = self.box_w() / 2
-        if x1 > x0:
-            x0, x1 = x0 + half, x1 - half
-        elif x1 < x0:
-            x0, x1 = x0 - half, x1 + half
+    def _paint_lost_count(self, p: QPainter, mark: Any) -> None:
+        """How many datagrams the kernel dropped, counted up to the cursor: the ✗ of each is at
+        the end of its own arrow."""
+        n = sum(1 for s in mark.seqs if s <= self.cursor_seq)
+        if not n:
+            return
+        r = self._box_rect(mark.lane, mark.row)
+        pal = self.colors()
+        p.setOpacity(self._dim(mark.row))
+        p.setPen(QPen(pal.red, 2 * pal.weight, Qt.PenStyle.DashLine))
+        p.setBrush(pal.red_light)
+        p.drawRoundedRect(r, 7, 7)
+        self._place("mark", r, mark.text, row=mark.row, lane=mark.lane, owner=mark)
+        text = self.tr("✗ {n} datagrams dropped by the kernel").format(n=n)
+        if n == 1:
+            text = self.tr("✗ 1 datagram dropped by the kernel")
+        self._box_text(p, r, [text], [], pal.error_text, mark, mark.row, mark.lane, 14, True)
+        p.setOpacity(1.0)
+
+    def _arrow_line(self, a: Arrow) -> QLineF:
+        a = Arrow(
+            a.kind, a.lane0, self._canon(a.row0), a.lane1, self._canon(a.row1), a.seq, a.label
+        )
+        """From the sender's box to the receiver's, or to the lifeline where a lane has no box
+        on that row (a connection queued on a listener nobody is accepting on)."""
+        xa, xb = self.x_of(a.lane0), self.x_of(a.lane1)
+        half, bar = self.box_w() / 2, self._bar_w() / 2
+        toward = 1.0 if xb > xa else -1.0
+        x0 = xa + toward * (half if (a.lane0, a.row0) in self._slots else bar)
+        x1 = xb - toward * (half if (a.lane1, a.row1) in self._slots else bar)
         y0, y1 = self.y_of(a.row0), self.y_of(a.row1)
         if a.kind in ("fin", "rst"):
             y0 = y1 = self.y_of(a.row0) + self.row_h * 0.3
-        if a.kind == "handshake":
+        elif a.kind == "handshake":
             y0 += self.row_h * 0.15
             y1 -= self.row_h * 0.15
-        tip = QPointF(x0 + (x1 - x0) * prog, y0 + (y1 - y0) * prog)
+        elif a.kind == "lost":
+            # it never arrived: the line stops short of the receiver, where the ✗ is
+            x1 = xb - toward * (half + (abs(xb - xa) - 2 * half) * 0.25)
+            y1 = y0 + self.row_h * 0.25
+        return QLineF(x0, y0, x1, y1)
+
+    def _paint_arrow(self, p: QPainter, a: Arrow, now: float) -> None:
+        prog = self._progress(("a", a.seq, a.kind, a.lane0, a.row0, a.lane1), a.seq, now)
+        line = self._arrow_line(a)
+        same = (
+            a.kind,
+            a.label,
+            round(line.x1()),
+            round(line.y1()),
+            round(line.x2()),
+            round(line.y2()),
+        )
+        if same in self._drawn_arrows:
+            return  # the same arrow again from a folded streak: one is drawn
+        self._drawn_arrows.add(same)
+        start = line.p1()
+        tip = line.pointAt(prog)
         pal = self.colors()
         if a.kind == "data":
             pen = QPen(pal.blue, 2.6 * self._lw())
-        elif a.kind == "dgram":
+        elif a.kind in ("dgram", "lost"):
             pen = QPen(pal.blue, 2.6 * self._lw(), Qt.PenStyle.DashLine)
         elif a.kind == "kill":
             pen = QPen(pal.red, 2.4 * self._lw(), Qt.PenStyle.DashDotLine)
-        elif a.kind == "wake":
+        elif a.kind in ("wake", "woke"):
             pen = QPen(pal.amber, 2.0 * self._lw(), Qt.PenStyle.DotLine)
         elif a.kind == "rst":
             pen = QPen(pal.red, 2.2 * self._lw(), Qt.PenStyle.DashLine)
         else:
             pen = QPen(pal.grey, 2.0 * self._lw(), Qt.PenStyle.DashLine)
+        p.setOpacity(self._dim(max(a.row0, a.row1)) if a.kind == "lost" else 1.0)
         p.setPen(pen)
-        p.drawLine(QPointF(x0, y0), tip)
-        self._arrowhead(p, QPointF(x0, y0), tip, pen.color())
-        if prog >= 1.0:
-            p.setFont(self._font(12.5, bold=a.kind in ("data", "dgram")))
-            fm = QFontMetricsF(p.font())
-            text = a.label
+        p.drawLine(start, tip)
+        drawn = QLineF(start, tip)
+        origin = (a.lane0, a.row0, a.kind)
+        self._fans[origin] = self._fans.get(origin, 0) + 1
+        self._place("arrow", QRectF(start, tip).normalized(), a.label, line=drawn, owner=a)
+        if a.kind == "lost":
+            if prog >= 1.0:
+                self._crosses.append(tip)
+        else:
+            self._arrowhead(p, start, tip, pen.color())
+        p.setOpacity(1.0)
+        if prog >= 1.0 and a.label:
+            self._label_jobs.append((a, line, pen))
+
+    def _cross(self, p: QPainter, at: QPointF, color: QColor) -> None:
+        """A dropped packet's ✗, as Packet Tracer marks a dropped PDU."""
+        s = 7 * self._lw()
+        p.setPen(QPen(color, 3.2 * self._lw(), Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+        p.drawLine(QPointF(at.x() - s, at.y() - s), QPointF(at.x() + s, at.y() + s))
+        p.drawLine(QPointF(at.x() - s, at.y() + s), QPointF(at.x() + s, at.y() - s))
+        self._place("lost-x", QRectF(at.x() - s, at.y() - s, 2 * s, 2 * s))
+
+    def _paint_arrow_label(self, p: QPainter, a: Arrow, line: QLineF, pen: QPen) -> None:
+        font = self._font(12.5, bold=a.kind in ("data", "dgram"))
+        fm = QFontMetricsF(font)
+        text = a.label
+        tw = fm.horizontalAdvance(text) + 10
+        x0, y0, x1, y1 = line.x1(), line.y1(), line.x2(), line.y2()
+        # the label stays in the gap between the two lifelines' boxes, never over a box: a
+        # narrow gap (lecture mode, many actors) shortens the text rather than hide a call
+        lo, hi = min(x0, x1) + 4, max(x0, x1) - 4
+        if hi - lo > 40 and tw > hi - lo:
+            text = fm.elidedText(text, Qt.TextElideMode.ElideRight, hi - lo - 10)
             tw = fm.horizontalAdvance(text) + 10
-            mx, my = (x0 + x1) / 2, (y0 + y1) / 2
-            # labels of converging arrows sit nearer their sender so they do not overlap
-            first = 0.35 if a.kind in ("data", "dgram") else 0.5
-            # the label stays in the gap between the two lifelines' boxes, never over a box: a
-            # narrow gap (lecture mode, many actors) shortens the text rather than hide a call
-            lo, hi = min(x0, x1) + 4, max(x0, x1) - 4
-            if hi - lo > 40 and tw > hi - lo:
-                text = fm.elidedText(text, Qt.TextElideMode.ElideRight, hi - lo - 10)
-                tw = fm.horizontalAdvance(text) + 10
-            origin = (round(x0), round(y0))
-            r = None
-            for t in (first, 0.6, 0.2, 0.8):
+        # a fan of arrows from one send: the arrows part near their receivers, so do the labels
+        fan = self._fans.get((a.lane0, a.row0, a.kind), 0) > 1
+        if fan:
+            ts: tuple[float, ...] = (0.78, 0.88, 0.68, 0.58)
+        elif a.kind in ("data", "dgram"):
+            ts = (0.35, 0.5, 0.65, 0.2, 0.8, 0.1, 0.9)
+        else:
+            ts = (0.5, 0.35, 0.65, 0.2, 0.8, 0.1, 0.9)
+        h = fm.height() + 2
+        places: list[tuple[QRectF, str]] = []
+        if text != a.label:
+            # too long for the gap between the boxes: whole, in the gap between two rows
+            full = fm.horizontalAdvance(a.label) + 10
+            for t in (0.5, 0.35, 0.65):
                 mx, my = x0 + (x1 - x0) * t, y0 + (y1 - y0) * t
-                if hi - lo > 40:
-                    mx = min(max(mx, lo + tw / 2), hi - tw / 2)
-                cand = QRectF(mx - tw / 2, my - fm.height() - 2, tw, fm.height() + 2)
-                hits = [o for o, rect in self._labels_drawn if cand.intersects(rect)]
-                if origin in hits:
-                    return  # a fan of arrows from one send: one label is enough
-                if not hits:
-                    r = cand
-                    break
-            if r is None:
-                return  # every place on the arrow is taken by other labels
-            self._labels_drawn.append((origin, r))
-            p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(pal.label_bg)
-            p.drawRoundedRect(r, 4, 4)
-            # amber is a fill colour: the words of a wake arrow take the darker amber of text
-            p.setPen(pal.amber_text if a.kind == "wake" else pen.color())
-            p.drawText(r, Qt.AlignmentFlag.AlignCenter, text)
+                k = math.floor((my - self._top()) / self.row_h)
+                for gap_y in (self._top() + k * self.row_h, self._top() + (k + 1) * self.row_h):
+                    places.append((QRectF(mx - full / 2, gap_y - h / 2, full, h), a.label))
+        for r, shown in places:
+            if self._free(r, a):
+                self._draw_arrow_label(p, a, r, a.label, shown, font, pen)
+                return
+        for t in ts:
+            mx, my = x0 + (x1 - x0) * t, y0 + (y1 - y0) * t
+            if hi - lo > 40:
+                mx = min(max(mx, lo + tw / 2), hi - tw / 2)
+            for top in (my - h - 1, my + 1):
+                r = QRectF(mx - tw / 2, top, tw, h)
+                if self._free(r, a):
+                    self._draw_arrow_label(p, a, r, a.label, text, font, pen)
+                    return
+
+    def _draw_arrow_label(
+        self, p: QPainter, a: Arrow, r: QRectF, text: str, shown: str, font: QFont, pen: QPen
+    ) -> None:
+        self._place("arrow-label", r, text, shown, owner=a)
+        pal = self.colors()
+        p.setFont(font)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(pal.label_bg)
+        p.drawRoundedRect(r, 4, 4)
+        # amber is a fill colour: the words of a wake arrow take the darker amber of text
+        p.setPen(pal.amber_text if a.kind in ("wake", "woke") else pen.color())
+        p.drawText(r, Qt.AlignmentFlag.AlignCenter, shown)
 
     def _arrowhead(self, p: QPainter, start: QPointF, tip: QPointF, color: QColor) -> None:
         dx, dy = tip.x() - start.x(), tip.y() - start.y()
@@ -727,7 +1206,8 @@ class SequenceDiagram(QAbstractScrollArea):
 
     # --- interaction ----------------------------------------------------------------------------
     def item_at(self, x: float, y: float) -> tuple[str, Any] | None:
-        row = math.floor((y - self._top()) / self.row_h)
+        d = math.floor((y - self._top()) / self.row_h)
+        row = self._model_row(d) if d >= 0 else d
         n_rows = self.visible_rows()
         for lane in range(len(self.layout_model.lanes)):
             r = self._box_rect(lane, max(0, row))
@@ -764,6 +1244,10 @@ class SequenceDiagram(QAbstractScrollArea):
                     )
                 if box.line:
                     text += "\n" + self.tr("scenario line {n}").format(n=box.line)
+                if self.fold_of(box.row) is not None:
+                    text += "\n" + self.tr(
+                        "identical calls, folded: click or press Enter to unfold"
+                    )
                 QToolTip.showText(e.globalPos(), text, self.viewport())
             elif hit is not None:
                 QToolTip.showText(e.globalPos(), self.tooltip_for(hit), self.viewport())
@@ -791,6 +1275,8 @@ class SequenceDiagram(QAbstractScrollArea):
         if kind == "ghost":
             self.ghostClicked.emit(item)
         else:
+            if self.fold_of(item.row) is not None:
+                self.toggle_fold(item.row)  # a folded streak opens where it is clicked
             self.select(item)
             self.boxClicked.emit(item)
 

@@ -551,6 +551,7 @@ class MainWindow(QMainWindow):
                     dock.setFont(title)
         self.diagram.font_scale = scale
         self.diagram.line_scale = 1.5 if lecture else 1.0
+        self.diagram.lecture = lecture
         for hv in (self.inspector.call_hex, self.inspector.stream_hex):
             hv.font_px = round(13 * scale)
             hv._update_scroll()

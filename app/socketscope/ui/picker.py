@@ -49,8 +49,7 @@ class ScenarioPicker(QDialog):
     ) -> None:
         super().__init__(parent)
         self.lang = lang
-        self.setWindowTitle(self.tr("Choose a scenario"))
-        self.resize(980, 560)
+        self.setWindowTitle(self.tr("Choose a lesson"))
         self.tree = QTreeWidget()
         self.tree.setHeaderHidden(True)
         self.text = QTextBrowser()
@@ -87,6 +86,17 @@ class ScenarioPicker(QDialog):
         layout.addLayout(row)
         layout.addWidget(buttons)
         self._show(self.tree.currentItem(), None)
+        # no fixed size: the list is as wide as its longest title in this font (lecture mode's
+        # too), and the dialog as large as that needs, within the screen
+        self.tree.resizeColumnToContents(0)
+        need = self.tree.sizeHintForColumn(0) + self.tree.indentation() + 40
+        self.tree.setMinimumWidth(need)
+        self.text.setMinimumWidth(round(need * 1.2))
+        screen = self.screen().availableGeometry() if self.screen() else None
+        w, h = round(need * 2.4), round(self.fontMetrics().height() * 30)
+        if screen is not None:
+            w, h = min(w, screen.width() - 40), min(h, screen.height() - 80)
+        self.resize(max(w, self.minimumSizeHint().width()), h)
 
     def _items(self) -> list[QTreeWidgetItem]:
         out: list[QTreeWidgetItem] = []

@@ -92,6 +92,10 @@
         <translation>성공</translation>
     </message>
     <message>
+        <source>in the kernel: {wait}</source>
+        <translation>커널 안: {wait}</translation>
+    </message>
+    <message>
         <source>asleep in the kernel: {wait}, in {syscall}()</source>
         <translation>커널 안에서 잠듦: {syscall}() 안의 {wait}</translation>
     </message>
@@ -104,8 +108,8 @@
         <translation>이 시스템에서는 시간으로만 측정함</translation>
     </message>
     <message>
-        <source>datagram #{n} dropped</source>
-        <translation>데이터그램 #{n} 버려짐</translation>
+        <source>{n} datagrams dropped by the kernel</source>
+        <translation>커널이 데이터그램 {n}개를 버림</translation>
     </message>
     <message>
         <source>the run&apos;s process exited (status {status})</source>
@@ -126,6 +130,18 @@
     <message>
         <source>reader made room</source>
         <translation>수신자가 버퍼 공간을 비움</translation>
+    </message>
+    <message>
+        <source>a connection arrived</source>
+        <translation>연결이 도착함</translation>
+    </message>
+    <message>
+        <source>data arrived</source>
+        <translation>데이터가 도착함</translation>
+    </message>
+    <message>
+        <source>connected (kernel)</source>
+        <translation>연결됨 (커널)</translation>
     </message>
     <message>
         <source>RST (kernel)</source>
@@ -680,12 +696,16 @@
         <translation>눈여겨볼 점</translation>
     </message>
     <message>
-        <source>Choose a scenario</source>
-        <translation>시나리오 선택</translation>
+        <source>Choose a lesson</source>
+        <translation>수업 고르기</translation>
     </message>
 </context>
 <context>
     <name>SequenceDiagram</name>
+    <message>
+        <source>{call} × {n}</source>
+        <translation>{call} × {n}</translation>
+    </message>
     <message>
         <source>blocked {seconds} s</source>
         <translation>블로킹 {seconds}초</translation>
@@ -699,8 +719,16 @@
         <translation>블로킹 {duration}</translation>
     </message>
     <message>
-        <source>{op}() returns  →  {result}</source>
-        <translation>{op}() 반환  →  {result}</translation>
+        <source>{op}() returns</source>
+        <translation>{op}() 반환</translation>
+    </message>
+    <message>
+        <source>✗ {n} datagrams dropped by the kernel</source>
+        <translation>✗ 커널이 데이터그램 {n}개를 버림</translation>
+    </message>
+    <message>
+        <source>✗ 1 datagram dropped by the kernel</source>
+        <translation>✗ 커널이 데이터그램 1개를 버림</translation>
     </message>
     <message>
         <source>next: {op}()   ▸ step</source>
@@ -713,6 +741,10 @@
     <message>
         <source>scenario line {n}</source>
         <translation>시나리오 {n}번째 줄</translation>
+    </message>
+    <message>
+        <source>identical calls, folded: click or press Enter to unfold</source>
+        <translation>똑같은 호출을 접어 둠: 클릭하거나 Enter를 누르면 펼침</translation>
     </message>
     <message>
         <source>{actor}: click to step this actor</source>

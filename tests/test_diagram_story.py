@@ -1,0 +1,328 @@
+"""Every built-in lesson, run for real once and drawn to its end as a lecturer shows it: nothing
+a lecturer points at is cut short, and nothing is drawn over anything else.
+
+The checks read the diagram's own record of what its last paint drew (``placed``), scrolling
+through the run as a user would: the layout, not pixels, and not private methods."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from socketscope.engine import Runner, Trace
+from socketscope.engine.scenario import builtin_scenarios, get
+from socketscope.engine.trace import write_trace
+
+LESSONS = [s.id for s in builtin_scenarios()]
+
+
+@pytest.fixture(scope="module")
+def traces(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """One real run of every lesson, saved as a trace (the window replays it)."""
+    out = tmp_path_factory.mktemp("lessons")
+    paths = {}
+    for sid in LESSONS:
+        runner = Runner(get(sid))
+        trace = Trace(runner.scenario.header(), runner.run_to_end(timeout=20))
+        paths[sid] = out / f"{sid}.jsonl"
+        with open(paths[sid], "w", encoding="utf-8") as f:
+            write_trace(trace, f)
+    return paths
+
+
+def frames(w: Any) -> Iterator[list[Any]]:
+    """Scroll the diagram from top to bottom, a screen at a time with overlap, and yield what
+    each frame drew below the header."""
+    d = w.diagram
+    vb = d.verticalScrollBar()
+    step = max(1, int(d.viewport().height() - d.header_h - 3 * d.row_h))
+    value = 0
+    while True:
+        vb.setValue(value)
+        d.viewport().grab()
+        yield [it for it in d.placed if it.rect.top() >= d.header_h or it.kind == "lifeline"]
+        if value >= vb.maximum():
+            return
+        value = min(vb.maximum(), value + step)
+
+
+def open_at_end(w: Any, qtbot: Any, path: Path) -> None:
+    w.open_trace_file(str(path))
+    w.session.seek(len(w.session.events))
+    qtbot.waitUntil(lambda: w.diagram.cursor_seq == w.session.cursor_seq, timeout=3000)
+
+
+def lecture(w: Any, qtbot: Any, size: tuple[int, int], lang: str) -> None:
+    w.set_language(lang)
+    w.resize(*size)
+    w.set_lecture(True, full_screen=False)
+    w.resize(*size)
+    qtbot.waitUntil(lambda: w.width() == size[0], timeout=3000)
+
+
+def problems(items: list[Any]) -> list[str]:
+    found = []
+    labels = [
+        it
+        for it in items
+        if it.kind in ("text", "tag", "arrow-label", "span-label", "evidence", "mark", "lost-x")
+    ]
+    boxes = [it for it in items if it.kind in ("box", "mark")]
+    for i, a in enumerate(labels):
+        for b in labels[i + 1 :]:
+            if a.rect.intersects(b.rect) and not _nested(a, b):
+                found.append(f"{a.kind} {a.text!r} overlaps {b.kind} {b.text!r}")
+        for box in boxes:
+            if a.owner is box.owner or (a.kind in ("text", "tag") and _inside(a, box)):
+                continue
+            if a.rect.intersects(box.rect):
+                found.append(f"{a.kind} {a.text!r} overlaps the box of {box.text!r}")
+    for arrow in (it for it in items if it.kind == "arrow"):
+        for lab in labels:
+            if lab.owner is arrow.owner or lab.kind in ("text", "tag", "mark", "lost-x"):
+                continue  # a box's own text is under an opaque box, which hides the line
+            if _crosses(arrow.line, lab.rect):
+                found.append(f"the arrow {arrow.text!r} strikes through {lab.kind} {lab.text!r}")
+    # an arrow ends at a box, or at a lifeline where its lane has no box on that row (checked
+    # where the frame drew what is at the arrow's end)
+    ends = [it.rect.adjusted(-4, -4, 4, 4) for it in items if it.kind in ("box", "mark", "bar")]
+    # the lifeline, or the edge of a blocked bar on it (the widest a bar is drawn)
+    ends += [it.rect.adjusted(-12, 0, 12, 0) for it in items if it.kind == "lifeline"]
+    drawn_to = max((it.rect.bottom() for it in items if it.kind == "box"), default=0)
+    drawn_from = min((it.rect.top() for it in items if it.kind == "box"), default=0)
+    for arrow in (it for it in items if it.kind == "arrow" and it.owner.kind != "lost"):
+        tip = arrow.line.p2()
+        if not drawn_from <= tip.y() <= drawn_to:
+            continue
+        if not any(r.contains(tip) for r in ends):
+            found.append(f"the arrow {arrow.text!r} ends in mid-air")
+    return found
+
+
+def _nested(a: Any, b: Any) -> bool:
+    """A mark's words inside its own mark box."""
+    return a.owner is b.owner and {a.kind, b.kind} == {"mark", "text"}
+
+
+def _inside(a: Any, box: Any) -> bool:
+    return bool(box.rect.contains(a.rect)) and a.row == box.row and a.lane == box.lane
+
+
+def _crosses(line: Any, rect: Any) -> bool:
+    from socketscope.ui.diagram_view import line_hits_rect
+
+    return line_hits_rect(line, rect.adjusted(1, 1, -1, -1))
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_lecture_mode_cuts_no_call_or_result_short_and_draws_nothing_over_anything(
+    gui_window: Any, qtbot: Any, traces: dict[str, Path], lang: str
+) -> None:
+    w = gui_window
+    lecture(w, qtbot, (1920, 1080), lang)
+    failures = []
+    for sid, path in traces.items():
+        open_at_end(w, qtbot, path)
+        seen: set[tuple[str, str]] = set()
+        for items in frames(w):
+            for it in items:
+                if it.kind == "text" and it.elided and (it.kind, it.text) not in seen:
+                    seen.add((it.kind, it.text))
+                    failures.append(f"{sid}: cut short: {it.text!r} shown as {it.shown!r}")
+            for it in items:
+                if it.kind == "text" and ("100001" in it.text or "200001" in it.text):
+                    failures.append(f"{sid}: an internal socket number in {it.text!r}")
+            for p in problems(items):
+                if ("p", p) not in seen:
+                    seen.add(("p", p))
+                    failures.append(f"{sid}: {p}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("lecture_mode", [False, True])
+def test_the_lesson_picker_shows_every_title_whole(
+    gui_window: Any, qtbot: Any, lecture_mode: bool
+) -> None:
+    from socketscope.ui.picker import ScenarioPicker
+
+    w = gui_window
+    if lecture_mode:
+        lecture(w, qtbot, (1920, 1080), "en")
+    picker = ScenarioPicker("en", "tcp-echo", w)
+    qtbot.addWidget(picker)
+    picker.show()
+    qtbot.waitExposed(picker)
+    assert picker.windowTitle() == "Choose a lesson"
+    tree = picker.tree
+    fm = tree.fontMetrics()
+    for i in range(tree.topLevelItemCount()):
+        group = tree.topLevelItem(i)
+        for j in range(group.childCount()):
+            item = group.child(j)
+            rect = tree.visualItemRect(item)
+            assert fm.horizontalAdvance(item.text(0)) <= tree.viewport().width() - rect.left(), (
+                item.text(0)
+            )
+    picker.close()
+
+
+def test_four_actors_fit_and_nothing_is_cut_short_at_1280x720_lecture_mode(
+    gui_window: Any, qtbot: Any, traces: dict[str, Path]
+) -> None:
+    w = gui_window
+    lecture(w, qtbot, (1280, 720), "en")
+    open_at_end(w, qtbot, traces["tcp-backlog"])
+    failures = []
+    for items in frames(w):
+        failures += [f"cut short: {it.text!r}" for it in items if it.kind == "text" and it.elided]
+        failures += problems(items)
+    assert not failures, "\n".join(sorted(set(failures)))
+
+
+def test_select_shows_fd_numbers_in_its_call_and_its_result(traces: dict[str, Path]) -> None:
+    import re
+
+    from socketscope.engine.trace import read_trace
+    from socketscope.model.diagram import DiagramLayout
+
+    trace = read_trace(traces["tcp-nonblocking-select"])
+    lay = DiagramLayout(list(trace.header.get("actors", [])))
+    lay.extend(trace.events)
+    selects = [b for b in lay.boxes if b.op == "select" and b.ok]
+    assert selects
+    for b in selects:
+        asked = {int(n) for n in re.findall(r"\d+", b.label)}
+        ready = {int(n) for n in re.findall(r"\d+", b.result)}
+        assert ready and ready <= asked, (b.label, b.result)
+    expected = [b for b in lay.boxes if b.error in ("EAGAIN", "EINPROGRESS")]
+    assert expected and all(b.expected for b in expected)
+
+
+def test_an_arrow_shows_what_woke_select(traces: dict[str, Path]) -> None:
+    from socketscope.engine.trace import read_trace
+    from socketscope.model.diagram import DiagramLayout
+
+    trace = read_trace(traces["tcp-nonblocking-select"])
+    lay = DiagramLayout(list(trace.header.get("actors", [])))
+    lay.extend(trace.events)
+    woke = [a for a in lay.arrows if a.kind == "woke"]
+    wakes = {s.row1 for s in lay.spans if s.op == "select"}
+    # how long each select() sleeps is the machine's business; each one that slept was woken
+    # by the client's connect() or send(), made while it slept
+    assert {a.row1 for a in woke} == wakes, (woke, wakes)
+    assert {a.label for a in woke} <= {"a connection arrived", "data arrived", "connected (kernel)"}
+    server, client = lay.lanes.index("Server"), lay.lanes.index("Client")
+    # the Server's select() is woken by the Client's calls; the Client's by the Server's kernel
+    assert all(a.lane0 == (client if a.lane1 == server else server) for a in woke)
+
+
+def _texts(w: Any) -> list[str]:
+    """The words of each box as drawn, its lines joined."""
+    w.diagram.viewport().grab()
+    by_owner: dict[int, list[str]] = {}
+    for it in w.diagram.placed:
+        if it.kind == "text":
+            by_owner.setdefault(id(it.owner), []).append(it.text.strip())
+    return [" ".join(parts) for parts in by_owner.values()]
+
+
+def test_a_long_streak_of_identical_calls_folds_into_one_row_and_unfolds(
+    gui_window: Any, qtbot: Any
+) -> None:
+    from PySide6.QtCore import Qt
+
+    from socketscope.ui.app import step_n
+
+    w = gui_window
+    w.session.load_scenario(get("udp-loss"))
+    assert step_n(w, 80) and w.session.finished  # step by step: every call has its own row
+    qtbot.waitUntil(lambda: w.diagram.cursor_seq == w.session.cursor_seq, timeout=3000)
+    d = w.diagram
+    ((r0, r1),) = d.streaks
+    n = r1 - r0 + 1
+    assert n > 8
+    d.verticalScrollBar().setValue(0)
+    folded = [t for t in _texts(w) if t.startswith("▸ sendto(")]
+    assert len(folded) == 1 and f"× {n}" in folded[0], folded
+    # every lost datagram ends in a ✗ at the end of its own arrow, and one row counts them
+    lost = [a for a in d.layout_model.arrows if a.kind == "lost"]
+    count = [m for m in d.layout_model.marks if m.kind == "lost"]
+    assert lost and len(count) == 1 and len(count[0].seqs) == len(lost)
+    assert d.layout_model.row_count - (n - 1) == d._disp(d.layout_model.row_count)
+
+    d.setFocus()
+    qtbot.keyClick(d, Qt.Key.Key_Return)  # unfold: every call has its row again
+    assert not d._folds
+    seen: set[int] = set()
+    for items in frames(w):
+        seen |= {it.row for it in items if it.kind == "text" and it.text.startswith("sendto(")}
+    assert set(range(r0, r1 + 1)) <= seen
+    xs = [it for items in frames(w) for it in items if it.kind == "lost-x"]
+    assert len({(round(x.rect.x()), round(x.rect.y())) for x in xs}) >= min(len(lost), 5)
+    qtbot.keyClick(d, Qt.Key.Key_Return)  # and fold again
+    assert d._folds
+
+    # stepping back through the streak: it counts down row by row, then unfolds under 9
+    w.session.seek(0)
+    while d.layout_model.rows_at(w.session.cursor_seq) <= r1:
+        w.session.step()  # replay: forward through the recorded trace
+    counts = []
+    for _ in range(n):
+        w.session.step_back()
+        qtbot.waitUntil(lambda: d.cursor_seq == w.session.cursor_seq, timeout=3000)
+        d.verticalScrollBar().setValue(d.verticalScrollBar().maximum())
+        counts.append([t for t in _texts(w) if t.startswith("▸ sendto(")])
+    sizes = [int(c[0].rsplit("× ", 1)[1].split()[0]) if c else 0 for c in counts]
+    assert sizes[: n - 9] == sorted(sizes[: n - 9], reverse=True)
+    assert 0 in sizes  # under 9 rows, each call has its own row again
+
+
+def test_clicking_a_folded_streak_unfolds_it(gui_window: Any, qtbot: Any) -> None:
+    from PySide6.QtCore import Qt
+
+    from socketscope.ui.app import step_n
+
+    w = gui_window
+    w.session.load_scenario(get("udp-loss"))
+    assert step_n(w, 80) and w.session.finished
+    d = w.diagram
+    qtbot.waitUntil(lambda: bool(d._folds), timeout=3000)
+    d.verticalScrollBar().setValue(0)
+    d.viewport().grab()
+    box = next(it for it in d.placed if it.kind == "text" and it.text.startswith("▸ sendto("))
+    qtbot.mouseClick(d.viewport(), Qt.MouseButton.LeftButton, pos=box.rect.center().toPoint())
+    assert not d._folds
+
+
+def test_fit_keeps_every_row_number_whole(
+    gui_window: Any, qtbot: Any, traces: dict[str, Path]
+) -> None:
+    from socketscope.engine.trace import read_trace
+    from socketscope.model.diagram import DiagramLayout
+
+    w = gui_window
+    d = w.diagram
+    d.collapse = False  # every row: two-digit and three-digit numbers
+    trace = read_trace(traces["udp-loss"])
+    lay = DiagramLayout(list(trace.header.get("actors", [])))
+    lay.extend(trace.events)
+    d.set_layout(lay)
+    d.jump(trace.events[-1].seq)
+    for zoom in ("fit", 0.25, 1.0):
+        if zoom == "fit":
+            d.zoom_fit()
+        else:
+            d.set_zoom(float(zoom))
+        for items in frames(w):
+            numbers = [it for it in items if it.kind == "row-number"]
+            assert numbers
+            assert all(it.rect.left() >= 0 for it in numbers), [it.text for it in numbers]
+
+
+def test_socket_numbers_are_what_a_user_calls_them() -> None:
+    from socketscope.model.labels import socket_number
+
+    assert [socket_number(s) for s in (1, 2, 100001, 100002, 200001)] == [1, 2, 1, 2, 1]
