@@ -38,7 +38,8 @@ def frames(w: Any) -> Iterator[list[Any]]:
     each frame drew below the header."""
     d = w.diagram
     vb = d.verticalScrollBar()
-    step = max(1, int(d.viewport().height() - d.header_h - 3 * d.row_h))
+    # a row of overlap; at least a row a frame (a small screen in lecture mode shows few rows)
+    step = max(int(d.row_h), int(d.viewport().height() - d.header_h - d.row_h))
     value = 0
     while True:
         vb.setValue(value)

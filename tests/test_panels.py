@@ -130,6 +130,9 @@ class FakeLectureView:
     def save_presenter_scale(self, scale: float) -> None:
         self.saved.append(scale)
 
+    def screen_factor(self) -> float:
+        return 1.0
+
 
 def test_zoom_keys_actual_size_and_a_fit_that_only_shrinks() -> None:
     v = FakeLectureView()

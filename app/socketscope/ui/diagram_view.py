@@ -270,7 +270,7 @@ class SequenceDiagram(QAbstractScrollArea):
         # fit every lane in the view when it can (lecture mode, four actors); scroll sideways only
         # below a floor that grows with the presenter scale only in lecture mode, where the words
         # must be read from the back of the room, not cut short
-        floor = 230 * self.zoom * (self.font_scale**0.6 if self.lecture else 1.0)
+        floor = 220 * self.zoom * (self.font_scale**0.6 if self.lecture else 1.0)
         return max(floor, (self.viewport().width() - self.margin) / n)
 
     def _top(self) -> float:
@@ -808,7 +808,11 @@ class SequenceDiagram(QAbstractScrollArea):
             # right of the lifeline; else left of it (its blocked bar is in the way); else under
             # the row, between the boxes
             places = [(QRectF(right - w, y, w, h), "r"), (QRectF(left - w, y, w, h), "l")]
-            places.append((QRectF(slot.right() - w, slot.bottom(), w, h), ""))
+            # under the row, from the right, then a line lower: a narrow lane (a small screen in
+            # lecture mode) may have room for one tag beside the lifeline, not two
+            for dy in (slot.bottom(), slot.bottom() + h + 2):
+                for dx in (slot.right() - w, slot.left()):
+                    places.append((QRectF(dx, dy, w, h), ""))
             r = places[0][0]
             for cand, side in places:
                 if cand.left() >= slot.left() - 2 and self._free(cand):

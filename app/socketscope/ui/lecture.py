@@ -33,27 +33,47 @@ class LectureView(Protocol):
 
     def save_presenter_scale(self, scale: float) -> None: ...
 
+    def screen_factor(self) -> float:
+        """How much smaller than 1920×1080 the lecture window is (1.0 at full HD or more)."""
+
 
 class LectureController:
     def __init__(self, view: LectureView, presenter_scale: float = DEFAULT_PRESENTER_SCALE):
         self.view = view
         self.on = False
         self.presenter_scale = self._clamp(presenter_scale)
+        self._applied = 1.0
 
     @staticmethod
     def _clamp(scale: float) -> float:
         return min(MAX_SCALE, max(MIN_SCALE, scale))
 
+    def effective_scale(self) -> float:
+        """The presenter scale is meant for a 1920×1080 projector: a smaller screen (a 1280×720
+        projector, a laptop) gets the same picture, scaled down, never below the normal size."""
+        return max(1.0, self.presenter_scale * self.view.screen_factor())
+
     def set_lecture(self, on: bool, full_screen: bool = True) -> None:
         self.on = on
         self.view.enter_full_screen(on, full_screen)
-        self.view.apply_scale(self.presenter_scale if on else 1.0, on)
+        self._applied = self.effective_scale() if on else 1.0
+        self.view.apply_scale(self._applied, on)
 
     def set_presenter_scale(self, scale: float) -> None:
         self.presenter_scale = self._clamp(scale)
         self.view.save_presenter_scale(self.presenter_scale)
         if self.on:
-            self.view.apply_scale(self.presenter_scale, True)
+            self._applied = self.effective_scale()
+            self.view.apply_scale(self._applied, True)
+
+    def screen_changed(self) -> bool:
+        """The window's size changed (full screen came into effect, another projector).
+        True when the scale changed with it."""
+        if self.on and abs(self.effective_scale() - self._applied) > 0.01:
+            self._applied = self.effective_scale()
+            self.view.apply_scale(self._applied, True)
+            return True
+        return False
 
     # --- the zoom keys -------------------------------------------------------------------------
     def zoom_in(self) -> None:

@@ -14,6 +14,7 @@ from PySide6.QtGui import (
     QFont,
     QFontMetrics,
     QKeySequence,
+    QResizeEvent,
     QShowEvent,
 )
 from PySide6.QtWidgets import (
@@ -511,6 +512,19 @@ class MainWindow(QMainWindow):
     def save_presenter_scale(self, scale: float) -> None:
         self.settings.set("presenter_scale", scale)
 
+    def screen_factor(self) -> float:
+        return min(1.0, self.width() / 1920, self.height() / 1080)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.lecture_ctl.screen_changed():
+            self._fit_docks_to_scale()
+
+    def _fit_docks_to_scale(self) -> None:
+        # the fonts changed what the inspector needs
+        self.resizeDocks([self.inspector_dock], [self._right_width()], Qt.Orientation.Horizontal)
+        self._update_panels()
+
     def diagram_zoom(self) -> float:
         return self.diagram.zoom
 
@@ -582,9 +596,7 @@ class MainWindow(QMainWindow):
 
     def set_lecture(self, on: bool, full_screen: bool = True) -> None:
         self.lecture_ctl.set_lecture(on, full_screen)
-        # again at the new scale: the fonts changed what the inspector needs
-        self.resizeDocks([self.inspector_dock], [self._right_width()], Qt.Orientation.Horizontal)
-        self._update_panels()
+        self._fit_docks_to_scale()
 
     def enter_full_screen(self, on: bool, full_screen: bool) -> None:
         self.act_lecture.setChecked(on)
