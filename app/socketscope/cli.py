@@ -148,9 +148,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         return True
 
     if args.format in ("png", "svg"):
-        rows = export.export_image(trace, args.output, width=args.width)
-        note = "" if rows == len(export.layout_of(trace).row_seqs) else f" (first {rows} rows)"
-        print(f"wrote {args.output}{note}", file=sys.stderr)
+        rows = export.export_image(trace, args.output, width=args.width, progress=progress)
+        parts = export.written_parts(args.output)
+        more = f" in {len(parts)} parts ({parts[-1].name} last)" if len(parts) > 1 else ""
+        print(f"\nwrote {args.output}: {rows} rows{more}", file=sys.stderr)
     elif args.format == "pdf":
         pages = export.export_pdf(trace, args.output, width=args.width, progress=progress)
         print(f"\nwrote {args.output}: {pages} pages", file=sys.stderr)

@@ -714,18 +714,33 @@ class MainWindow(QMainWindow):
         return True
 
     def export_dialog(self, fmt: str) -> None:
-        name = str(self.session.trace.header.get("scenario", "run"))
+        from socketscope.ui import export
+
+        name = export.safe_file_name(self.session.trace.header.get("scenario", "run"))
         if fmt == "slides":
-            path = QFileDialog.getExistingDirectory(self, self.tr("Folder for the slides"))
+            title, ext = self.tr("Folder for the slides"), None
         else:
-            ext = {"mermaid": "mmd", "plantuml": "puml"}.get(fmt, fmt.removeprefix("visible-"))
-            path, _ = QFileDialog.getSaveFileName(
-                self,
-                self.tr("Export {format}").format(format=ext.upper()),
-                str(Path.home() / f"{name}.{ext}"),
-            )
+            ext = export.extension(fmt)
+            title = self.tr("Export {format}").format(format=ext.upper())
+        path = self._ask_path(title, f"{name}.{ext}" if ext else name, ext)
         if path:
             self.export_to(fmt, path)
+
+    def _ask_path(self, title: str, name: str, ext: str | None) -> str:
+        """A file (or, with ``ext`` None, a folder) to write, asked in the last folder used, with
+        a safe ``name`` filled in; "" if the user cancelled."""
+        from socketscope.ui import export
+
+        folder = export.start_folder(self.settings.get("last_folder"))
+        dialog = export.file_dialog(self, title, folder, name, ext)
+        try:
+            if not dialog.exec() or not dialog.selectedFiles():
+                return ""
+            path = dialog.selectedFiles()[0]
+        finally:
+            dialog.deleteLater()
+        self.settings.set("last_folder", path if ext is None else str(Path(path).parent))
+        return path
 
     def export_to(self, fmt: str, path: str) -> bool:
         """Export the trace on screen; long exports show progress and can be cancelled."""
@@ -752,7 +767,9 @@ class MainWindow(QMainWindow):
                 export.export_visible(self.diagram, path)
             elif fmt in ("png", "svg"):
                 # at the presenter's scale in lecture mode, and twice the pixels: crisp on slides
-                export.export_image(trace, path, round(1600 * scale), scale, pixel_ratio=2)
+                export.export_image(
+                    trace, path, round(1600 * scale), scale, pixel_ratio=2, progress=progress
+                )
             elif fmt == "pdf":
                 export.export_pdf(trace, path, round(1600 * scale), progress=progress, scale=scale)
             else:
@@ -773,13 +790,10 @@ class MainWindow(QMainWindow):
         return True
 
     def save_trace_dialog(self, with_cursor: bool = False) -> None:
-        name = f"{self.session.trace.header.get('scenario', 'trace')}.jsonl"
-        path, _ = QFileDialog.getSaveFileName(
-            self,
-            self.tr("Save trace"),
-            str(Path.home() / name),
-            self.tr("SocketScope trace (*.jsonl)"),
-        )
+        from socketscope.ui import export
+
+        name = export.safe_file_name(self.session.trace.header.get("scenario", "trace"), "trace")
+        path = self._ask_path(self.tr("Save trace"), f"{name}.jsonl", "jsonl")
         if path:
             try:
                 self.session.save_trace(path, with_cursor=with_cursor)
