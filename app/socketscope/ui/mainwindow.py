@@ -3,6 +3,7 @@ controls on the toolbar, and a status bar that says in plain words what is happe
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 from pathlib import Path
 
@@ -883,10 +884,16 @@ class MainWindow(QMainWindow):
         inspector says where the kernel holds its thread."""
         cur = self.session.cursor_seq
         if box is None:
-            now = [
-                b for b in self.session.layout.boxes if b.blocked_at(cur) and not b.returned_at(cur)
-            ]
-            box = now[-1] if now else None
+            # only a call not yet returned can be blocked: look those up, not every box
+            boxes = self.session.layout.boxes
+            now = []
+            for call in self.session.state().pending_calls():
+                i = bisect.bisect_left(boxes, call.seq, key=lambda b: b.seq)
+                if i < len(boxes) and boxes[i].seq == call.seq:
+                    b = boxes[i]
+                    if b.blocked_at(cur) and not b.returned_at(cur):
+                        now.append((i, b))
+            box = max(now, key=lambda ib: ib[0])[1] if now else None
         return box.blocked_ev if box is not None and box.blocked_at(cur) else None
 
     def set_theme(self, name: str, save: bool = False) -> None:
@@ -936,8 +943,9 @@ class MainWindow(QMainWindow):
         cur = s.cursor_seq
         self.lesson.set_source(str(s.trace.header.get("source", "")))
         if box is None:
-            shown = [b for b in s.layout.boxes if b.seq <= cur]
-            box = shown[-1] if shown else None
+            # the newest box at the cursor (boxes come in seq order): a bisection, not a scan
+            n = bisect.bisect_right(s.layout.boxes, cur, key=lambda b: b.seq)
+            box = s.layout.boxes[n - 1] if n else None
         if box is None:
             self.lesson.show_call(None, None)
         else:
