@@ -1,6 +1,7 @@
-"""Diagram benchmark: build the layout from long traces and paint one frame from the middle.
+"""Diagram benchmark: build the layout from long traces, paint one frame from the middle, and
+step forward and back through the trace in the window as a user does (→ and ←).
 
-    .venv/bin/python bench/diagram.py [--sizes 1000 10000 100000]
+    .venv/bin/python bench/diagram.py [--sizes 1000 10000 100000] [--steps 30]
 
 The traces are cut from one real run of a ping-pong scenario (a client sends many small
 messages, an echo server answers each), so they have the real mix of calls, blocked spans,
@@ -63,6 +64,7 @@ def record(n_events: int) -> list[Event]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    ap.add_argument("--steps", type=int, default=30, help="steps each way, from the middle")
     a = ap.parse_args()
     t0 = time.perf_counter()
     source = record(max(a.sizes))
@@ -113,6 +115,76 @@ def main() -> None:
         )
         view.deleteLater()
     app.processEvents()
+    print(
+        "\nstepping in the window (a saved trace, cursor in the middle): what one → or ← costs,"
+        "\nthe diagram's refresh and repaint plus every panel (state, table, inspector, lesson);"
+        "\nCPU time of the GUI thread (wall time on a busy machine adds waiting for a core)"
+    )
+    print(
+        f"{'events':>8} {'step median':>12} {'worst':>7} {'back median':>12} {'worst':>7}"
+        f" {'panels of a step back':>22} {'wall (step/back)':>17}"
+    )
+    for n in a.sizes:
+        step, back = stepping(source[:n], a.steps)
+        cpu = [[x[1] for x in step], [x[1] for x in back]]
+        print(
+            f"{n:>8,} {statistics.median(cpu[0]) * 1000:>9.1f} ms {max(cpu[0]) * 1000:>4.1f} ms"
+            f" {statistics.median(cpu[1]) * 1000:>9.1f} ms {max(cpu[1]) * 1000:>4.1f} ms"
+            f" {statistics.median(x[2] for x in back) * 1000:>19.1f} ms"
+            f" {statistics.median(x[0] for x in step) * 1000:>8.1f}"
+            f"/{statistics.median(x[0] for x in back) * 1000:.1f} ms"
+        )
+
+
+def stepping(
+    events: list[Event], steps: int
+) -> tuple[list[tuple[float, float, float]], list[tuple[float, float, float]]]:
+    import tempfile
+
+    from PySide6.QtWidgets import QApplication
+
+    from socketscope.engine import Trace, write_trace
+    from socketscope.ui.mainwindow import MainWindow
+
+    header = {
+        "format": "socketscope-trace",
+        "version": 1,
+        "scenario": "bench-pingpong",
+        "title": {"en": "ping-pong", "ko": "핑퐁"},
+        "actors": ["Server", "Client"],
+    }
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", encoding="utf-8") as f:
+        write_trace(Trace(header, events), f)
+        f.flush()
+        w = MainWindow()
+        w.persist = False
+        w.diagram.animate = False
+        w.resize(1600, 900)
+        w.show()
+        w.session.load_trace(f.name)
+    app = QApplication.instance()
+    assert app is not None
+    w.session.seek(len(events) // 2)
+    app.processEvents()
+
+    def one(action: object) -> tuple[float, float, float]:
+        """(wall, CPU, CPU of the panels alone) of one step."""
+        t0, c0 = time.perf_counter(), time.thread_time()
+        action.trigger()  # type: ignore[attr-defined]
+        c1 = time.thread_time()
+        w._update_panels()  # what the panels' timer runs after a step
+        c2 = time.thread_time()
+        w.diagram.viewport().repaint()
+        return time.perf_counter() - t0, time.thread_time() - c0, c2 - c1
+
+    one(w.act_step)  # warm caches
+    one(w.act_back)
+    fwd = [one(w.act_step) for _ in range(steps)]
+    back = [one(w.act_back) for _ in range(steps)]
+    w.close()
+    w.deleteLater()
+    app.processEvents()
+    return fwd, back
 
 
 if __name__ == "__main__":

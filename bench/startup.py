@@ -1,5 +1,6 @@
 """Startup benchmark: time from process start to the main window's first paint, for the
-``socketscope`` of the venv and for the installed app (or the bundle), measured in one run.
+``socketscope`` of the venv, for a bare PySide6 QMainWindow (the floor: Python, Qt and one empty
+window) and for the installed app (or the bundle) when there is one, measured in one run.
 
     .venv/bin/python bench/startup.py [--runs 5] [--installed CMD] [--x11]
 
@@ -9,6 +10,7 @@ for an install in a chroot. Each run starts a new process with SOCKETSCOPE_EXIT_
 (ui/app.py): the app prints the wall-clock time of its first paint and quits; the figure here is
 that time minus the time just before the process was started. The two commands alternate, the
 first run of each is reported apart (cold caches). Offscreen by default; --x11 uses $DISPLAY.
+The goal (issue 11) is a first paint within 1.5x the bare window's.
 """
 
 from __future__ import annotations
@@ -32,11 +34,37 @@ def default_installed() -> list[str]:
     return [str(ROOT / "dist" / "socketscope" / "socketscope")]
 
 
+# The floor: the same interpreter, PySide6 and one QMainWindow of the same size, reporting its
+# first paint the way ui/app.py does.
+BARE = """
+import sys, time
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow
+app = QApplication(sys.argv[:1])
+w = QMainWindow()
+w.resize(1280, 800)
+class FirstPaint(QObject):
+    seen = False
+    def eventFilter(self, obj, ev):
+        if ev.type() == QEvent.Type.Paint and not self.seen:
+            self.seen = True
+            QTimer.singleShot(0, report)
+        return False
+def report():
+    print(f"first-paint {time.time():.6f}", flush=True)
+    app.quit()
+f = FirstPaint()
+w.installEventFilter(f)
+w.show()
+app.exec()
+"""
+
+
 def first_paint_ms(cmd: list[str], x11: bool) -> float:
     env = {**os.environ, "SOCKETSCOPE_EXIT_AFTER_FIRST_PAINT": "1"}
     if not x11:
         env["QT_QPA_PLATFORM"] = "offscreen"
-    args = [*cmd, "--scenario", "tcp-echo", "--size", "1280x800"]
+    args = cmd if cmd[1:2] == ["-c"] else [*cmd, "--scenario", "tcp-echo", "--size", "1280x800"]
     t0 = time.time()
     r = subprocess.run(args, env=env, capture_output=True, text=True, timeout=60, check=False)
     for line in r.stdout.splitlines():
@@ -57,8 +85,11 @@ def main() -> int:
     args = ap.parse_args()
     commands = {
         "venv": [str(Path(sys.prefix) / "bin" / "socketscope")],
-        "installed": shlex.split(args.installed) if args.installed else default_installed(),
+        "bare": [sys.executable, "-c", BARE],
     }
+    installed = shlex.split(args.installed) if args.installed else default_installed()
+    if args.installed or Path(installed[0]).exists():
+        commands["installed"] = installed
     times: dict[str, list[float]] = {k: [] for k in commands}
     for _ in range(args.runs + 1):
         for name, cmd in commands.items():
@@ -67,10 +98,16 @@ def main() -> int:
     print(f"time from process start to first paint ({where}), ms:")
     for name, cmd in commands.items():
         first, rest = times[name][0], times[name][1:]
+        label = "python -c BARE" if name == "bare" else shlex.join(cmd)
         print(
             f"  {name:<9} median {statistics.median(rest):6.0f}  min {min(rest):6.0f}"
-            f"  first run {first:6.0f}   ({shlex.join(cmd)})"
+            f"  first run {first:6.0f}   ({label})"
         )
+    bare = statistics.median(times["bare"][1:])
+    for name in commands:
+        if name != "bare":
+            ratio = statistics.median(times[name][1:]) / bare
+            print(f"  {name} / bare QMainWindow: {ratio:.2f}x (goal <= 1.5x)")
     bundle = ROOT / "dist" / "socketscope"
     if bundle.is_dir():
         print(f"bundle dist/socketscope: {size_mb(bundle):.0f} MB")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import subprocess
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
 from pytestqt.qtbot import QtBot
@@ -18,6 +19,7 @@ from pytestqt.qtbot import QtBot
 from socketscope.engine import Runner, Trace, write_trace
 from socketscope.engine.scenario import get
 from socketscope.model.textexport import to_mermaid, to_plantuml
+from socketscope.ui import theme
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +77,10 @@ def test_images_pdf_and_slides(qtbot: QtBot, echo: Trace, tmp_path: Path) -> Non
     img = QImage(str(tmp_path / "run.png"))
     assert rows == len(echo.of("call")) + len([s for s in echo.of("blocked")])  # boxes + wake rows
     assert img.width() == 1200 and img.height() > rows * 40
+    # every lane is in the picture: the Client's lane is right of the middle
+    assert any(img.pixelColor(x, 20) == theme.LIGHT.actor(1) for x in range(600, 1200, 2)), (
+        "the second lane's header is missing"
+    )
     export.export_image(echo, tmp_path / "run.svg")
     assert QSvgRenderer(str(tmp_path / "run.svg")).isValid()
     pages = export.export_pdf(echo, tmp_path / "run.pdf", rows_per_page=6)
@@ -207,3 +213,235 @@ def test_export_the_visible_part_crisp_and_at_lecture_scale(
     normal, lecture = QImage(str(tmp_path / "normal.png")), QImage(str(tmp_path / "lecture.png"))
     assert normal.width() == 3200, "whole-run PNGs have twice the pixels"
     assert lecture.width() == round(3200 * w.presenter_scale)
+
+
+def _has_colour(img: QImage, colour: object, y0: int, y1: int) -> bool:
+    return any(
+        img.pixelColor(x, y) == colour for y in range(y0, y1, 3) for x in range(0, img.width(), 3)
+    )
+
+
+@pytest.mark.gui
+def test_every_slide_shows_every_lane_and_the_newest_row(
+    qtbot: QtBot, echo: Trace, tmp_path: Path
+) -> None:
+    """Slides were 638x478 crops of the top-left corner: the Client never appeared and slides after
+    row 9 were identical. Each now shows both lanes' headers and differs from the one before."""
+    from socketscope.ui import export
+
+    small = QSize(960, 540)  # tcp-echo's 17 rows do not fit: later slides must scroll
+    n = export.export_slides(echo, tmp_path / "s", size=small)
+    files = sorted((tmp_path / "s").glob("step-*.png"))
+    assert n == len(files) > 9
+    previous: QImage | None = None
+    for f in files:
+        img = QImage(str(f))
+        assert img.size() == small, f.name
+        for lane in (0, 1):
+            assert _has_colour(img, theme.LIGHT.actor(lane), 0, 40), (f.name, lane)
+        assert img != previous, f"{f.name} is the same picture as the slide before"
+        previous = img
+
+
+def _pingpong(rounds: int) -> Trace:
+    from socketscope.api import AF_INET, SOCK_STREAM, socket
+    from socketscope.engine.scenario import ActorSpec, Scenario
+
+    def server(port: int) -> None:
+        lst = socket(AF_INET, SOCK_STREAM)
+        lst.bind(("127.0.0.1", port))
+        lst.listen(1)
+        conn, _ = lst.accept()
+        while data := conn.recv(64):
+            conn.send(data)
+        conn.close()
+        lst.close()
+
+    def client(port: int) -> None:
+        c = socket(AF_INET, SOCK_STREAM)
+        c.connect(("127.0.0.1", port))
+        for i in range(rounds):
+            c.send(b"ping %d" % i)
+            c.recv(64)
+        c.close()
+
+    scenario = Scenario(
+        "../../etc/cron.daily/pingpong",  # a hostile id: file names must not trust it
+        {"en": "Ping-pong", "ko": "핑퐁"},
+        {"en": "", "ko": ""},
+        (ActorSpec("Server", server), ActorSpec("Client", client, ("Server", "accept"))),
+        __file__,
+        "",
+    )
+    runner = Runner(scenario)
+    return Trace(scenario.header(), runner.run_to_end(timeout=60))
+
+
+@pytest.fixture(scope="module")
+def long_run() -> Trace:
+    return _pingpong(160)
+
+
+@pytest.mark.gui
+def test_whole_run_svg_png_and_pdf_draw_the_last_row(
+    qtbot: QtBot, long_run: Trace, tmp_path: Path
+) -> None:
+    """Exports stopped at 600 rows; every export now draws the whole run."""
+    from socketscope.ui import export
+
+    lay = export.layout_of(long_run)
+    assert lay.row_count > 600
+    last_box = lay.boxes[-1]
+    svg = tmp_path / "long.svg"
+    assert export.export_image(long_run, svg) == lay.row_count
+    text = svg.read_text(encoding="utf-8")
+    assert QSvgRenderer(str(svg)).isValid()
+    assert f">{lay.row_count}</text>" in text, "the last row's number is not in the SVG"
+    assert last_box.label.split("(")[0] + "(" in text.rsplit("<clipPath", 1)[1]
+    png = tmp_path / "long.png"
+    export.export_image(long_run, png, pixel_ratio=1)
+    # taller than a QImage can be: written in parts, png, long-2.png...
+    parts = [QImage(str(p)) for p in export.written_parts(png)]
+    assert len(parts) > 1 and all(not p.isNull() for p in parts)
+    assert sum(p.height() for p in parts) > lay.row_count * 40
+    # the bottom of the picture has the last rows' boxes, not empty paper
+    img = parts[-1]
+    assert _has_colour(img, theme.LIGHT.actor(0), max(0, img.height() - 600), img.height() - 10)
+    pages = export.export_pdf(long_run, tmp_path / "long.pdf")
+    assert pages > 1
+
+
+@pytest.mark.gui
+def test_pdf_is_scaled_to_the_page_and_titled(qtbot: QtBot, echo: Trace, tmp_path: Path) -> None:
+    import datetime
+
+    from socketscope.ui import export
+
+    pdf = tmp_path / "echo.pdf"
+    assert export.export_pdf(echo, pdf, date=datetime.date(2026, 3, 14)) == 1
+    data = pdf.read_bytes()
+    # tcp-echo is wider than tall: a landscape A4 page (842 x 595 pt)
+    box = re.search(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", data)
+    assert box is not None and float(box.group(1)) > float(box.group(2)) > 590
+    assert (
+        b"TCP: the whole lifecycle" in data
+        or "TCP: the whole lifecycle".encode("utf-16-be") in data
+    )
+
+
+def test_file_names_from_a_hostile_scenario_id() -> None:
+    from socketscope.ui.export import safe_file_name
+
+    assert safe_file_name("/etc/cron.daily/x") == "x"
+    assert safe_file_name("../../..") == "run"
+    assert safe_file_name("..\\..\\win") == "win"
+    assert safe_file_name("tcp-echo") == "tcp-echo"
+    assert re.fullmatch(r"[\w.-]+", safe_file_name("a b;rm -rf *"))
+    assert safe_file_name("") == "run"
+
+
+@pytest.mark.gui
+def test_the_window_keeps_turning_during_a_whole_run_export(
+    qtbot: QtBot, gui_window: object, tmp_path: Path
+) -> None:
+    """A whole-run PNG of udp-loss froze the window 1.3 s: it is now painted a band at a time with
+    the event loop turning between bands, and encoded on a worker thread."""
+    import time
+
+    from PySide6.QtCore import QTimer
+
+    w: Any = gui_window
+    w.session.load_scenario(get("udp-loss"))
+    w.speed.setValue(100)
+    with qtbot.waitSignal(w.session.runFinished, timeout=20000):
+        w.session.toggle_run()
+    w.set_lecture(True, full_screen=False)  # the presenter's scale: the biggest picture
+    w.repaint()  # the window's own first paint in lecture mode is not the export's to count
+    # The GUI thread's CPU time between the timer's ticks: what the export keeps it from the event
+    # loop, whatever else the (shared, loaded) machine makes it wait for.
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.setInterval(5)
+    timer.timeout.connect(lambda: ticks.append(time.thread_time()))
+    timer.start()
+    qtbot.waitUntil(lambda: len(ticks) > 2, timeout=2000)
+    start = time.thread_time()
+    n = len(ticks)
+    assert w.export_to("png", str(tmp_path / "loss.png"))
+    end = time.thread_time()
+    timer.stop()
+    w.set_lecture(False)
+    during = [start, *ticks[n:], end]
+    gaps = [b - a for a, b in itertools.pairwise(during)]
+    worst = gaps.index(max(gaps))
+    assert len(gaps) > 5, "the timer never fired during the export"
+    assert max(gaps) < 0.1, (
+        f"the event loop stood still {max(gaps) * 1000:.0f} ms (gap {worst} of {len(gaps)})"
+    )
+    assert not QImage(str(tmp_path / "loss.png")).isNull()
+
+
+def _drive_dialog(qtbot: QtBot, open_it: Any, answer: Path | None) -> dict[str, Any]:
+    """Open a file dialog with ``open_it()``, read it as the user sees it, then choose ``answer``
+    (or cancel)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QLineEdit
+
+    seen: dict[str, Any] = {}
+
+    def read() -> None:
+        d = QApplication.activeModalWidget()
+        if not isinstance(d, QFileDialog):
+            QTimer.singleShot(10, read)
+            return
+        seen["folder"] = Path(d.directory().absolutePath())
+        seen["name"] = d.findChild(QLineEdit, "fileNameEdit").text()
+        seen["filters"] = d.nameFilters()
+        seen["labels"] = [lab.text() for lab in d.findChildren(QLabel) if lab.isVisibleTo(d)]
+        if answer is None:
+            d.reject()
+        else:
+            d.selectFile(str(answer))
+            d.accept()
+
+    QTimer.singleShot(0, read)
+    open_it()
+    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    return seen
+
+
+@pytest.mark.gui
+def test_export_dialogs_start_in_the_last_folder_with_a_safe_name_and_filter(
+    qtbot: QtBot, gui_window: object, echo: Trace, tmp_path: Path
+) -> None:
+    """A trace's scenario id can be hostile (issue 14 #8): the dialog pre-fills a file name made
+    safe, in the folder used last, and lists only files of the format."""
+    w: Any = gui_window
+    hostile = Trace({**echo.header, "scenario": "/etc/cron.daily/../../x"}, echo.events)
+    path = tmp_path / "hostile.jsonl"
+    with path.open("w", encoding="utf-8") as f:
+        write_trace(hostile, f)
+    assert w.open_trace_file(str(path))
+    first = tmp_path / "out"
+    first.mkdir()
+    seen = _drive_dialog(qtbot, lambda: w.export_dialog("pdf"), first / "talk.pdf")
+    assert seen["name"] == "x.pdf"
+    assert seen["filters"] == ["PDF document (*.pdf)"]
+    assert (first / "talk.pdf").read_bytes().startswith(b"%PDF")
+    seen = _drive_dialog(qtbot, lambda: w.export_dialog("svg"), None)
+    assert seen["folder"] == first, "the dialog did not open in the last folder used"
+    assert seen["name"] == "x.svg" and seen["filters"] == ["SVG picture (*.svg)"]
+    seen = _drive_dialog(qtbot, w.save_trace_dialog, None)
+    assert seen["folder"] == first and seen["name"] == "x.jsonl"
+
+
+@pytest.mark.gui
+def test_the_file_dialog_speaks_korean(qtbot: QtBot, gui_window: object, echo: Trace) -> None:
+    """Qt 6.11 labels its file dialog "&Look in:" and "Files of &type:", which the qtbase_ko.qm
+    PySide6 ships lacks (it has the older "Look in:"): our catalogue carries them."""
+    w: Any = gui_window
+    w.set_language("ko")
+    seen = _drive_dialog(qtbot, lambda: w.export_dialog("png"), None)
+    english = [t for t in seen["labels"] if re.search(r"[A-Za-z]{3,}", t.replace("&", ""))]
+    assert not english, english
+    assert seen["filters"] and "PNG" in seen["filters"][0] and "(*.png)" in seen["filters"][0]

@@ -62,3 +62,55 @@ def test_advancing_equals_replaying(echo: list[Event]) -> None:
         assert st.sockets == fresh.sockets and st.actors == fresh.actors
         counts = (fresh.calls, fresh.blocked_calls, fresh.errors)
         assert (st.calls, st.blocked_calls, st.errors) == counts
+
+
+def _stream_by_scanning(
+    events: list[Event], conn: int, direction: str, cursor: int
+) -> tuple[bytes, list[tuple[int, int]], bool]:
+    """What the inspector computed before the index: a scan of every event up to the cursor."""
+    from socketscope.model import catalogue as cat
+
+    data, segments, gaps = bytearray(), [], False
+    for ev in events[:cursor]:
+        if ev.conn != conn or ev.dir != direction or ev.range is None:
+            continue
+        if cat.data_dir(ev.op) != "out" or ev.kind not in ("return", "burst"):
+            continue
+        a, b = ev.range
+        chunk = bytes.fromhex(ev.data or "")
+        gaps = gaps or a != len(data) or len(chunk) < b - a
+        if a == len(data):
+            segments.append((len(data), len(data) + len(chunk)))
+            data += chunk
+    return bytes(data), segments, gaps
+
+
+@pytest.mark.parametrize("scenario", ["tcp-echo", "tcp-stream-boundaries", "tcp-flow-control"])
+def test_checkpoints_and_the_stream_index_agree_with_a_full_replay(scenario: str) -> None:
+    """Stepping back replays from a checkpoint and the stream so far comes from an index: at every
+    cursor, going back and forth, they say what replaying every event says."""
+    from socketscope.model.state import StateHistory, StreamIndex
+
+    events = Runner(get(scenario)).run_to_end(timeout=30)
+    actors = list(get(scenario).header()["actors"])
+    history, index = StateHistory(actors, every=7), StreamIndex()
+    conns = {(e.conn, e.dir) for e in events if e.conn is not None and e.dir is not None}
+    assert conns
+    order = [*range(len(events), -1, -1), *range(0, len(events) + 1, 3)]
+    for cursor in order:
+        fresh = RunState.at(events, cursor, actors)
+        got = history.at(events, cursor)
+        assert (got.sockets, got.actors, got.calls, got.errors, got.last) == (
+            fresh.sockets,
+            fresh.actors,
+            fresh.calls,
+            fresh.errors,
+            fresh.last,
+        ), cursor
+        for conn, direction in conns:
+            assert index.so_far(events, conn, direction, cursor) == _stream_by_scanning(
+                events, conn, direction, cursor
+            ), (cursor, conn, direction)
+    # another trace in the same index and history: nothing of the first is kept
+    other = Runner(get("tcp-echo")).run_to_end()
+    assert history.at(other, len(other)).sockets == RunState.at(other, len(other), actors).sockets

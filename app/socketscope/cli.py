@@ -16,7 +16,6 @@ from types import FrameType
 from typing import TextIO
 
 from socketscope.engine import Mode, RunOptions, Trace, write_trace
-from socketscope.engine.child import CHILD_FLAG, child_main
 from socketscope.engine.events import Event
 from socketscope.engine.runhost import HOST_FLAG, RunHost
 from socketscope.engine.scenario import (
@@ -26,7 +25,6 @@ from socketscope.engine.scenario import (
     builtin_scenarios,
     resolve,
 )
-from socketscope.terminal import LogFormatter
 
 EXIT_BAD_INPUT = 2
 
@@ -108,6 +106,8 @@ def cmd_log(args: argparse.Namespace, out: TextIO) -> int:
     scenario = _load(args.scenario)
     runner = RunHost(scenario, RunOptions(mode=Mode.RUN, delay=args.delay))
     color = args.color if args.color is not None else out.isatty()
+    from socketscope.terminal import LogFormatter  # the log command's alone: not the window's
+
     fmt = LogFormatter(color=color, width=max(len(a.name) for a in scenario.actors))
     with _stop_on_signals():
         runner.start()
@@ -148,9 +148,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         return True
 
     if args.format in ("png", "svg"):
-        rows = export.export_image(trace, args.output, width=args.width)
-        note = "" if rows == len(export.layout_of(trace).row_seqs) else f" (first {rows} rows)"
-        print(f"wrote {args.output}{note}", file=sys.stderr)
+        rows = export.export_image(trace, args.output, width=args.width, progress=progress)
+        parts = export.written_parts(args.output)
+        more = f" in {len(parts)} parts ({parts[-1].name} last)" if len(parts) > 1 else ""
+        print(f"\nwrote {args.output}: {rows} rows{more}", file=sys.stderr)
     elif args.format == "pdf":
         pages = export.export_pdf(trace, args.output, width=args.width, progress=progress)
         print(f"\nwrote {args.output}: {pages} pages", file=sys.stderr)
@@ -223,8 +224,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     raw = sys.argv[1:] if argv is None else argv
-    if raw[:1] == [CHILD_FLAG] and len(raw) == 2:
-        # a process actor's child, started by the frozen app's own binary (see engine/child.py)
+    if raw[:1] == ["--socketscope-child"] and len(raw) == 2:
+        # a process actor's child, started by the frozen app's own binary (see engine/child.py);
+        # imported here, not for every start of the window
+        from socketscope.engine.child import CHILD_FLAG, child_main
+
+        assert raw[0] == CHILD_FLAG
         return child_main(int(raw[1]))
     if raw[:1] == [HOST_FLAG] and len(raw) == 2:
         # a run host, started by the frozen app's own binary (see engine/runhost)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 from socketscope.engine.events import Event
 from socketscope.model import catalogue as cat
 from socketscope.model.labels import addr, evidence_label
-from socketscope.model.state import RunState, SocketInfo
+from socketscope.model.state import RunState, SocketInfo, stream_so_far
 from socketscope.ui import i18n, theme
 from socketscope.ui.hexview import HexView
 from socketscope.ui.sockets_table import state_text
@@ -352,21 +352,7 @@ class SocketInspector(QWidget):
         direction = ret.dir if ret is not None and ret.dir else None
         if direction is None:
             direction = "c>s"
-        data = bytearray()
-        segments: list[tuple[int, int]] = []
-        gaps = False
-        for ev in events[:cursor]:
-            if ev.conn != s.conn or ev.dir != direction or ev.range is None:
-                continue
-            if cat.data_dir(ev.op) != "out" or ev.kind not in ("return", "burst"):
-                continue
-            a, b = ev.range
-            chunk = bytes.fromhex(ev.data or "")
-            if a != len(data) or len(chunk) < b - a:
-                gaps = True
-            if a == len(data):
-                segments.append((len(data), len(data) + len(chunk)))
-                data += chunk
+        data, segments, gaps = stream_so_far(events, s.conn, direction, cursor)
         if len(segments) == 1:
             title = (
                 self.tr("Stream client → server: {n} bytes, 1 send")
@@ -382,6 +368,4 @@ class SocketInspector(QWidget):
         note = " " + self.tr("(large: only the first bytes of each send are kept)") if gaps else ""
         self.stream_box.setTitle(title.format(n=len(data), sends=len(segments)) + note)
         hl = ret.range if ret is not None and ret.range else None
-        self.stream_hex.set_bytes(
-            bytes(data), segments, hl, placeholder=self.tr("No bytes sent yet.")
-        )
+        self.stream_hex.set_bytes(data, segments, hl, placeholder=self.tr("No bytes sent yet."))

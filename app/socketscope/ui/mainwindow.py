@@ -3,6 +3,7 @@ controls on the toolbar, and a status bar that says in plain words what is happe
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 from pathlib import Path
 
@@ -810,18 +811,33 @@ class MainWindow(QMainWindow):
         return True
 
     def export_dialog(self, fmt: str) -> None:
-        name = str(self.session.trace.header.get("scenario", "run"))
+        from socketscope.ui import export
+
+        name = export.safe_file_name(self.session.trace.header.get("scenario", "run"))
         if fmt == "slides":
-            path = QFileDialog.getExistingDirectory(self, self.tr("Folder for the slides"))
+            title, ext = self.tr("Folder for the slides"), None
         else:
-            ext = {"mermaid": "mmd", "plantuml": "puml"}.get(fmt, fmt.removeprefix("visible-"))
-            path, _ = QFileDialog.getSaveFileName(
-                self,
-                self.tr("Export {format}").format(format=ext.upper()),
-                str(Path.home() / f"{name}.{ext}"),
-            )
+            ext = export.extension(fmt)
+            title = self.tr("Export {format}").format(format=ext.upper())
+        path = self._ask_path(title, f"{name}.{ext}" if ext else name, ext)
         if path:
             self.export_to(fmt, path)
+
+    def _ask_path(self, title: str, name: str, ext: str | None) -> str:
+        """A file (or, with ``ext`` None, a folder) to write, asked in the last folder used, with
+        a safe ``name`` filled in; "" if the user cancelled."""
+        from socketscope.ui import export
+
+        folder = export.start_folder(self.settings.get("last_folder"))
+        dialog = export.file_dialog(self, title, folder, name, ext)
+        try:
+            if not dialog.exec() or not dialog.selectedFiles():
+                return ""
+            path = dialog.selectedFiles()[0]
+        finally:
+            dialog.deleteLater()
+        self.settings.set("last_folder", path if ext is None else str(Path(path).parent))
+        return path
 
     def export_to(self, fmt: str, path: str) -> bool:
         """Export the trace on screen; long exports show progress and can be cancelled."""
@@ -848,7 +864,9 @@ class MainWindow(QMainWindow):
                 export.export_visible(self.diagram, path)
             elif fmt in ("png", "svg"):
                 # at the presenter's scale in lecture mode, and twice the pixels: crisp on slides
-                export.export_image(trace, path, round(1600 * scale), scale, pixel_ratio=2)
+                export.export_image(
+                    trace, path, round(1600 * scale), scale, pixel_ratio=2, progress=progress
+                )
             elif fmt == "pdf":
                 export.export_pdf(trace, path, round(1600 * scale), progress=progress, scale=scale)
             else:
@@ -869,13 +887,10 @@ class MainWindow(QMainWindow):
         return True
 
     def save_trace_dialog(self, with_cursor: bool = False) -> None:
-        name = f"{self.session.trace.header.get('scenario', 'trace')}.jsonl"
-        path, _ = QFileDialog.getSaveFileName(
-            self,
-            self.tr("Save trace"),
-            str(Path.home() / name),
-            self.tr("SocketScope trace (*.jsonl)"),
-        )
+        from socketscope.ui import export
+
+        name = export.safe_file_name(self.session.trace.header.get("scenario", "trace"), "trace")
+        path = self._ask_path(self.tr("Save trace"), f"{name}.jsonl", "jsonl")
         if path:
             try:
                 self.session.save_trace(path, with_cursor=with_cursor)
@@ -1014,8 +1029,9 @@ class MainWindow(QMainWindow):
         cur = s.cursor_seq
         self.lesson.set_source(str(s.trace.header.get("source", "")))
         if box is None:
-            shown = [b for b in s.layout.boxes if b.seq <= cur]
-            box = shown[-1] if shown else None
+            # the newest box at the cursor (boxes come in seq order): a bisection, not a scan
+            n = bisect.bisect_right(s.layout.boxes, cur, key=lambda b: b.seq)
+            box = s.layout.boxes[n - 1] if n else None
         if box is None:
             # before the first step: what the lesson is about, and what to watch for
             h = s.trace.header

@@ -8,6 +8,7 @@ cursor is the same live, stepped back or replayed from a file.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -95,7 +96,9 @@ class SelectionController:
         if sock is not None and sock not in state.sockets:
             sock = None  # chosen later in the trace than the cursor
         if sock is None and box is None:
-            for ev in reversed(s.events[: s.cursor]):
+            events = s.events
+            for i in range(s.cursor - 1, -1, -1):  # no copy of the trace: it can be 100k long
+                ev = events[i]
                 if ev.kind in ("return", "burst") and ev.sock is not None:
                     sock = ev.new_sock or ev.sock
                     ret = ret or ev
@@ -110,10 +113,16 @@ class SelectionController:
         inspector says where the kernel holds its thread."""
         cur = self.session.cursor_seq
         if box is None:
-            now = [
-                b for b in self.session.layout.boxes if b.blocked_at(cur) and not b.returned_at(cur)
-            ]
-            box = now[-1] if now else None
+            # only a call not yet returned can be blocked: look those up, not every box
+            boxes = self.session.layout.boxes
+            now = []
+            for call in self.session.state().pending_calls():
+                i = bisect.bisect_left(boxes, call.seq, key=lambda b: b.seq)
+                if i < len(boxes) and boxes[i].seq == call.seq:
+                    b = boxes[i]
+                    if b.blocked_at(cur) and not b.returned_at(cur):
+                        now.append((i, b))
+            box = max(now, key=lambda ib: ib[0])[1] if now else None
         return box.blocked_ev if box is not None and box.blocked_at(cur) else None
 
     @staticmethod

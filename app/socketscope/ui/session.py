@@ -20,7 +20,7 @@ from socketscope.engine import Event, Mode, RunOptions, Trace, read_trace, write
 from socketscope.engine.runhost import Outcome, RunHost
 from socketscope.engine.scenario import Scenario
 from socketscope.model.diagram import DiagramLayout
-from socketscope.model.state import RunState
+from socketscope.model.state import RunState, StateHistory
 from socketscope.ui.i18n import translate
 from socketscope.ui.run_messages import run_message
 
@@ -58,6 +58,8 @@ class Session(QObject):
         self._timer.setInterval(16)
         self._timer.timeout.connect(self._drain)
         self._state_cache: tuple[int, RunState] | None = None
+        self._history: StateHistory | None = None
+        self._rests_cache: tuple[object, int, int, list[int]] | None = None
         self._call_lines: dict[str, int | None] = {}
         self._call_args: dict[str, dict[str, object]] = {}
 
@@ -89,7 +91,9 @@ class Session(QObject):
         if cached is not None and cached[0] < self.cursor:
             state = cached[1].advance(self.events, self.cursor)  # forward: only the new events
         else:
-            state = RunState.at(self.events, self.cursor, self.actors)  # back: replay
+            if self._history is None or self._history.actors != self.actors:
+                self._history = StateHistory(self.actors)
+            state = self._history.at(self.events, self.cursor)  # back: from a checkpoint
         self._state_cache = (self.cursor, state)
         return state
 
@@ -225,9 +229,14 @@ class Session(QObject):
     def _rests(self) -> list[int]:
         """Cursor positions a step rests at: just before each event that makes a diagram row
         (so the row's ghost shows), and the end. One step forward shows one more row."""
+        key = (self.layout, self.layout.row_count, len(self.events))
+        if self._rests_cache is not None and self._rests_cache[:3] == key:
+            return self._rests_cache[3]  # computed once per trace, not once per step
         seqs = [e.seq for e in self.events]
         starts = [bisect.bisect_left(seqs, s) for s in self.layout.row_seqs]
-        return [*starts[1:], len(self.events)]
+        rests = [*starts[1:], len(self.events)]
+        self._rests_cache = (*key, rests)
+        return rests
 
     def _next_stop(self, cursor: int) -> int:
         rests = self._rests()

@@ -184,6 +184,33 @@
     </message>
 </context>
 <context>
+    <name>Export</name>
+    <message>
+        <source>PNG image (*.png)</source>
+        <translation>PNG 이미지 (*.png)</translation>
+    </message>
+    <message>
+        <source>SVG picture (*.svg)</source>
+        <translation>SVG 그림 (*.svg)</translation>
+    </message>
+    <message>
+        <source>PDF document (*.pdf)</source>
+        <translation>PDF 문서 (*.pdf)</translation>
+    </message>
+    <message>
+        <source>Mermaid text (*.mmd)</source>
+        <translation>Mermaid 텍스트 (*.mmd)</translation>
+    </message>
+    <message>
+        <source>PlantUML text (*.puml)</source>
+        <translation>PlantUML 텍스트 (*.puml)</translation>
+    </message>
+    <message>
+        <source>SocketScope trace (*.jsonl)</source>
+        <translation>SocketScope 트레이스 (*.jsonl)</translation>
+    </message>
+</context>
+<context>
     <name>LessonPanel</name>
     <message>
         <source>(no source recorded for this trace)</source>
@@ -497,10 +524,6 @@
         <translation>트레이스 저장</translation>
     </message>
     <message>
-        <source>SocketScope trace (*.jsonl)</source>
-        <translation>SocketScope 트레이스 (*.jsonl)</translation>
-    </message>
-    <message>
         <source>Cannot save trace</source>
         <translation>트레이스를 저장할 수 없습니다</translation>
     </message>
@@ -577,6 +600,17 @@
     <message>
         <source>Reset to defaults</source>
         <translation>기본값으로 되돌리기</translation>
+    </message>
+</context>
+<context>
+    <name>QFileDialog</name>
+    <message>
+        <source>&amp;Look in:</source>
+        <translation>다음에서 찾기(&amp;L):</translation>
+    </message>
+    <message>
+        <source>Files of &amp;type:</source>
+        <translation>파일 형식(&amp;T):</translation>
     </message>
 </context>
 <context>
