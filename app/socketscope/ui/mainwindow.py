@@ -32,6 +32,7 @@ from socketscope.engine import TraceError
 from socketscope.engine.events import Event
 from socketscope.engine.scenario import Scenario, ScenarioError, builtin_scenarios, load_file
 from socketscope.model.diagram import Box
+from socketscope.model.filenames import safe_file_name
 from socketscope.model.study import Question, Score
 from socketscope.ui import i18n, theme
 from socketscope.ui.diagram_view import SequenceDiagram
@@ -772,12 +773,23 @@ class MainWindow(QMainWindow):
         self._on_message(self.tr("Exported {path}").format(path=path))
         return True
 
+    def suggested_path(self, ext: str) -> str:
+        """Where a save or export dialog starts: the folder last saved to (home at first) and a
+        file name made safe from the trace's scenario id, which an opened trace file chose."""
+        folder = Path(str(self.settings.get("last_folder")) or Path.home())
+        if not folder.is_dir():
+            folder = Path.home()
+        name = safe_file_name(self.session.trace.header.get("scenario"), ext)
+        return str(folder / name)
+
+    def remember_folder(self, path: str) -> None:
+        self.settings.set("last_folder", str(Path(path).parent))
+
     def save_trace_dialog(self, with_cursor: bool = False) -> None:
-        name = f"{self.session.trace.header.get('scenario', 'trace')}.jsonl"
         path, _ = QFileDialog.getSaveFileName(
             self,
-            self.tr("Save trace"),
-            str(Path.home() / name),
+            self.tr("Save session") if with_cursor else self.tr("Save trace"),
+            self.suggested_path("jsonl"),
             self.tr("SocketScope trace (*.jsonl)"),
         )
         if path:
@@ -789,6 +801,8 @@ class MainWindow(QMainWindow):
                     self.tr("The trace could not be saved:"),
                     f"{path}: {e.strerror or e}",
                 )
+                return
+            self.remember_folder(path)
 
     # --- refresh ---------------------------------------------------------------------------------
     def _relayout(self) -> None:

@@ -17,6 +17,7 @@ DEFAULTS: dict[str, Any] = {
     "speed": 55,
     "presenter_scale": 1.7,
     "last_scenario": "",
+    "last_folder": "",  # where the last trace or export was saved; save dialogs start there
     "geometry": QByteArray(),
     "state": QByteArray(),
     "study_scores": "",  # JSON {scenario id: [right, asked]}

@@ -465,6 +465,10 @@
         <translation>트레이스 저장</translation>
     </message>
     <message>
+        <source>Save session</source>
+        <translation>세션 저장</translation>
+    </message>
+    <message>
         <source>SocketScope trace (*.jsonl)</source>
         <translation>SocketScope 트레이스 (*.jsonl)</translation>
     </message>
