@@ -30,9 +30,9 @@ def safe_file_name(name: object, ext: str, fallback: str = "trace") -> str:
     >>> safe_file_name("tcp-echo", "svg")
     'tcp-echo.svg'
     """
-    text = name if isinstance(name, str) else ""
+    text = " ".join(name.split()) if isinstance(name, str) else ""
     text = "".join(ch for ch in text if not unicodedata.category(ch).startswith("C"))
-    text = _UNSAFE.sub("-", " ".join(text.split()))
+    text = _UNSAFE.sub("-", text)
     stem = text.strip(" .-")[:MAX_STEM].rstrip(" .-")
     if stem.split(".")[0].lower() in _RESERVED:
         stem = f"_{stem}"
