@@ -193,6 +193,7 @@ def export_everything(trace: Trace, folder: Path) -> None:
 
 
 @pytest.mark.gui
+@pytest.mark.timeout(EXAMPLES * 2 + 120)
 @settings(
     max_examples=EXAMPLES,
     deadline=None,
