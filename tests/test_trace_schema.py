@@ -144,7 +144,7 @@ def test_only_version_1_is_read_and_a_bad_version_is_not_echoed_whole(
         ("true", 'bad event: true is not of type "object"'),
         ("[]", "bad event: [] is not of type"),
         ("[" * 20_000 + "]" * 20_000, "bad JSON: nested too deep"),
-        ('{"a": ' * 30 + "1" + "}" * 30, "nested more than 16 deep"),
+        ('{"a": ' * 30 + "1" + "}" * 30, 'bad event: "seq" is a required property'),
         ('{"seq": NaN}', "NaN is not a JSON number"),
         ('{"seq": 1e999}', "too large for a number"),
         ('{"seq": 1, "actor": "\\ud800"}', "lone surrogate"),
@@ -156,6 +156,13 @@ def test_lines_json_allows_but_a_trace_never_holds_are_refused(
 ) -> None:
     why = refused(tmp_path, [*echo_lines[:4], line, *echo_lines[4:]])
     assert why.startswith("5: ") and expected in why
+
+
+def test_a_header_nested_too_deep_is_refused(echo_lines: list[str], tmp_path: Path) -> None:
+    """The header keeps keys it does not know (they are saved again with a session)."""
+    deep = json.loads("[" * 17 + "]" * 17)
+    why = refused(tmp_path, hostile(echo_lines, 1, {"extra": deep}))
+    assert why == "1: bad header: nested more than 16 deep"
 
 
 def test_a_byte_order_mark_is_accepted(echo_lines: list[str], tmp_path: Path) -> None:

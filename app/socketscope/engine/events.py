@@ -27,6 +27,7 @@ EventKind = Literal[
 
 JsonValue = Any
 
+
 # keys of a call's ``args`` that the engine computes itself, as lists of ids/fds or counts; every
 # other argument is what the program passed, kept as one plain value
 _ENGINE_ARGS = frozenset({"address", "len", "r", "w", "x", "fds"})
@@ -79,8 +80,7 @@ class KernelSnapshot:
 
     @classmethod
     def from_json(cls, d: dict[str, JsonValue]) -> KernelSnapshot:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in known})
+        return cls(**{k: v for k, v in d.items() if k in _SNAPSHOT_FIELDS})
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,8 +150,7 @@ class Event:
 
     @classmethod
     def from_json(cls, d: dict[str, JsonValue]) -> Event:
-        known = {f.name for f in fields(cls)}
-        kw = {k: v for k, v in d.items() if k in known}
+        kw = {k: v for k, v in d.items() if k in _EVENT_FIELDS}
         if isinstance(kw.get("kernel"), dict):
             kw["kernel"] = KernelSnapshot.from_json(kw["kernel"])
         for key in ("range", "peer", "local"):
@@ -162,3 +161,8 @@ class Event:
     @property
     def is_data(self) -> bool:
         return self.nbytes is not None
+
+
+# every event of a run and of a trace file goes through from_json: the names, once
+_SNAPSHOT_FIELDS = frozenset(f.name for f in fields(KernelSnapshot))
+_EVENT_FIELDS = frozenset(f.name for f in fields(Event))
