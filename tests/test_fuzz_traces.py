@@ -127,7 +127,7 @@ def mutate(data: st.DataObject, lines: list[str]) -> bytes:
         event(f"mutation: {how}")
         i = data.draw(st.integers(1, max(1, len(lines) - 1)), label="line") if len(lines) > 1 else 0
         d = parsed(lines[i]) if lines else None
-        if how == "like" and isinstance(d, dict):
+        if how == "like" and isinstance(d, dict) and d:
             key = data.draw(st.sampled_from(sorted(d)), label="key")
             target = d
             if isinstance(d[key], dict) and d[key]:
