@@ -146,6 +146,22 @@ def main(argv: list[str]) -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
 
+        @check("export: the trace schema and its validator are in the bundle (bogus kind refused)")
+        def _schema() -> str | None:
+            good = Path(tmp) / "echo.jsonl"
+            good.write_text(run([exe, "trace", "tcp-echo"]).stdout, encoding="utf-8")
+            r = run([exe, "export", str(good), "--format", "mermaid", "-o", str(Path(tmp) / "m")])
+            if r.returncode != 0:
+                return f"a good trace: exit {r.returncode}\n{r.stderr}"
+            lines = good.read_text(encoding="utf-8").splitlines()
+            lines[2] = lines[2].replace('"kind": "', '"kind": "bogus', 1)
+            bad = Path(tmp) / "bogus.jsonl"
+            bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            r = run([exe, "export", str(bad), "--format", "mermaid", "-o", str(Path(tmp) / "n")])
+            if r.returncode != 2 or f"{bad}:3: bad event: kind:" not in r.stderr:
+                return f"a bogus kind: exit {r.returncode}\n{r.stderr}"
+            return None
+
         @check("--screenshot --lang ko --scenario signal-cleanup --to-end (the window, offscreen)")
         def _shot() -> str | None:
             out = Path(tmp) / "shot.png"

@@ -59,7 +59,7 @@ def test_plantuml_shape(echo: Trace) -> None:
     assert 'participant "Server" as A0' in lines
     assert any(re.match(r"A0 -> A0 : listen\(fd \d+, backlog 5\) → ok$", x) for x in lines)
     assert any(re.match(r"note right of A0 : blocked .* in accept\(\)( · .*)?$", x) for x in lines)
-    assert any(re.match(r'A0 -> A1 : 13 B ~"hello, server~"$', x) for x in lines)
+    assert any(re.match(r"A0 -> A1 : 13 B <U\+0022>hello, server<U\+0022>$", x) for x in lines)
 
 
 def test_names_with_spaces_get_aliases() -> None:

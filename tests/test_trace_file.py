@@ -59,11 +59,13 @@ def test_every_line_has_the_promised_fields(trace: Trace) -> None:
         ("not json\n", ":1:", "not a SocketScope trace"),
         ('{"format": "other"}\n', ":1:", "not a SocketScope trace"),
         ('{"format": "socketscope-trace", "version": 99}\n', ":1:", "version 99"),
-        ('{"format": "socketscope-trace", "version": 1}\n{"seq": 1}\n', ":2:", "broken event"),
+        ('{"format": "socketscope-trace", "version": 1}\n{"seq": 1}\n', ":2:", "bad event"),
         (
             '{"format": "socketscope-trace", "version": 1}\n'
-            '{"seq": 2, "t": 0, "actor": "A", "kind": "call"}\n'
-            '{"seq": 1, "t": 0, "actor": "A", "kind": "call"}\n',
+            '{"seq": 2, "t": 0, "actor": "A", "kind": "end", "op": null, "sock": null, '
+            '"fd": null, "line": null}\n'
+            '{"seq": 1, "t": 0, "actor": "A", "kind": "end", "op": null, "sock": null, '
+            '"fd": null, "line": null}\n',
             ":3:",
             "does not increase",
         ),

@@ -1,7 +1,8 @@
-"""Command line: ``socketscope list | trace ID | log ID``.
+"""Command line: ``socketscope list | trace ID | log ID | export TRACE``.
 
-Bad input (an unknown scenario, a scenario file that does not import) gets one clear line on
-stderr and exit status 2, never a traceback.
+Bad input (an unknown scenario, a scenario file that does not import, a trace that breaks the
+format, a file that cannot be written) gets one clear line on stderr and exit status 2, never a
+traceback and never a dialog. A run in which an actor raised, or whose process died, exits 1.
 """
 
 from __future__ import annotations
@@ -70,13 +71,47 @@ def _load(scenario_id: str) -> Scenario:
     return resolve(scenario_id)
 
 
-def _ended(runner: RunHost) -> int:
+class _Failures:
+    """Actors whose code raised: the run went on, but the program failed, and a script that
+    runs ``socketscope log`` must be able to tell."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def see(self, ev: Event) -> Event:
+        # an exception that escaped the actor's code carries its traceback; an actor killed on
+        # purpose (a lesson's kill()) or by its process's end does not, and is told by the outcome
+        if ev.kind == "error" and ev.traceback is not None:
+            where = f" at line {ev.line}" if ev.line else ""
+            self.lines.append(f"{ev.actor} raised {ev.message}{where}")
+        return ev
+
+
+def _ended(runner: RunHost, failures: _Failures) -> int:
     """Exit status for how the run ended: 0 in order, 1 (with a line on stderr) otherwise."""
+    status = 0
+    for line in failures.lines:
+        print(f"socketscope: {line}", file=sys.stderr)
+        status = 1
     out = runner.outcome
-    if out is None or out.in_order:
-        return 0
-    print(f"socketscope: {out.message}", file=sys.stderr)
-    return 1
+    if out is not None and not out.in_order:
+        print(f"socketscope: {out.message}", file=sys.stderr)
+        status = 1
+    return status
+
+
+class _BadOutput(Exception):
+    """A file the command was asked to write cannot be written."""
+
+
+@contextlib.contextmanager
+def _writing(path: str) -> Iterator[TextIO]:
+    try:
+        f = open(path, "w", encoding="utf-8")  # noqa: SIM115 -- closed below, errors told apart
+    except OSError as e:
+        raise _BadOutput(f"{path}: cannot write: {e.strerror or e}") from None
+    with f:
+        yield f
 
 
 def cmd_list(out: TextIO) -> int:
@@ -92,14 +127,14 @@ def cmd_trace(args: argparse.Namespace, out: TextIO) -> int:
     # the same path as the window: the run in a process of its own (engine/runhost)
     runner = RunHost(scenario, RunOptions(mode=Mode.RUN, delay=args.delay))
     trace = Trace(scenario.header())
-    with _stop_on_signals():
-        trace.extend(_events(runner, args.timeout))
-    if args.output:
-        with open(args.output, "w", encoding="utf-8") as f:
-            write_trace(trace, f)
-    else:
-        write_trace(trace, out)
-    return _ended(runner)
+    failures = _Failures()
+    # the output is opened before the run: a path that cannot be written fails at once
+    with contextlib.ExitStack() as stack:
+        f = stack.enter_context(_writing(args.output)) if args.output else out
+        with _stop_on_signals():
+            trace.extend(failures.see(ev) for ev in _events(runner, args.timeout))
+        write_trace(trace, f)
+    return _ended(runner, failures)
 
 
 def cmd_log(args: argparse.Namespace, out: TextIO) -> int:
@@ -109,17 +144,18 @@ def cmd_log(args: argparse.Namespace, out: TextIO) -> int:
     from socketscope.terminal import LogFormatter  # the log command's alone: not the window's
 
     fmt = LogFormatter(color=color, width=max(len(a.name) for a in scenario.actors))
+    failures = _Failures()
     with _stop_on_signals():
         runner.start()
         print(
             f"# {scenario.id}: {scenario.title['en']}  (port {runner.port})", file=out, flush=True
         )
         for ev in _events(runner, args.timeout):
-            for line in fmt.feed(ev):
+            for line in fmt.feed(failures.see(ev)):
                 print(line, file=out, flush=True)
         for line in fmt.finish():
             print(line, file=out, flush=True)
-    return _ended(runner)
+    return _ended(runner, failures)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -130,11 +166,23 @@ def cmd_export(args: argparse.Namespace) -> int:
     except TraceError as e:
         print(f"socketscope: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    try:
+        return _export(args, trace)
+    except OSError as e:
+        print(f"socketscope: {args.output}: cannot write: {e.strerror or e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _export(args: argparse.Namespace, trace: Trace) -> int:
+    if args.format != "slides" or args.output.lower().endswith(".pdf"):
+        # Qt's writers fail quietly (a warning, an empty file): find out first, and say so
+        with _writing(args.output):
+            pass
     if args.format in ("mermaid", "plantuml"):
         from socketscope.model.textexport import to_mermaid, to_plantuml
 
         text = to_mermaid(trace) if args.format == "mermaid" else to_plantuml(trace)
-        with open(args.output, "w", encoding="utf-8") as f:
+        with _writing(args.output) as f:
             f.write(text)
         print(f"wrote {args.output}", file=sys.stderr)
         return 0
@@ -262,6 +310,9 @@ def main(argv: list[str] | None = None) -> int:
     except _Terminated as e:
         print(f"socketscope: stopped by {e}; every socket closed", file=sys.stderr)
         return 130
+    except _BadOutput as e:
+        print(f"socketscope: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except TimeoutError as e:
         print(f"socketscope: {e}", file=sys.stderr)
         return 1

@@ -7,6 +7,7 @@ trace files small and lets new fields be added without breaking old readers.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal
 
@@ -27,6 +28,40 @@ EventKind = Literal[
 JsonValue = Any
 
 
+# keys of a call's ``args`` that the engine computes itself, as lists of ids/fds or counts; every
+# other argument is what the program passed, kept as one plain value
+_ENGINE_ARGS = frozenset({"address", "len", "r", "w", "x", "fds"})
+
+
+def plain_value(v: object) -> JsonValue:
+    """A value a program passed to a call, as one plain JSON value: a string, number, bool or
+    null stays as it is; anything else is written as Python shows it (``b'5'``, ``[1, 2]``)."""
+    if v is None or isinstance(v, (bool, str)):
+        return v
+    if isinstance(v, int):
+        return v if abs(v) < 2**63 else str(v)
+    if isinstance(v, float):
+        return v if math.isfinite(v) else repr(v)
+    text = repr(v)
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def plain_args(args: dict[str, Any] | None) -> dict[str, JsonValue] | None:
+    """A call's arguments as the trace format documents them, whatever the program passed: a
+    trace the engine writes must always be one the reader accepts."""
+    if args is None:
+        return None
+    out: dict[str, JsonValue] = {}
+    for k, v in args.items():
+        if k in _ENGINE_ARGS:
+            out[k] = v
+        elif k in ("actor", "op") and v is not None and not isinstance(v, str):
+            out[k] = plain_value(v) if isinstance(plain_value(v), str) else repr(v)
+        else:
+            out[k] = plain_value(v)
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class KernelSnapshot:
     """What the kernel reports for one socket. ``None`` means the platform could not tell."""
@@ -45,8 +80,7 @@ class KernelSnapshot:
 
     @classmethod
     def from_json(cls, d: dict[str, JsonValue]) -> KernelSnapshot:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in known})
+        return cls(**{k: v for k, v in d.items() if k in _SNAPSHOT_FIELDS})
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +150,7 @@ class Event:
 
     @classmethod
     def from_json(cls, d: dict[str, JsonValue]) -> Event:
-        known = {f.name for f in fields(cls)}
-        kw = {k: v for k, v in d.items() if k in known}
+        kw = {k: v for k, v in d.items() if k in _EVENT_FIELDS}
         if isinstance(kw.get("kernel"), dict):
             kw["kernel"] = KernelSnapshot.from_json(kw["kernel"])
         for key in ("range", "peer", "local"):
@@ -128,3 +161,8 @@ class Event:
     @property
     def is_data(self) -> bool:
         return self.nbytes is not None
+
+
+# every event of a run and of a trace file goes through from_json: the names, once
+_SNAPSHOT_FIELDS = frozenset(f.name for f in fields(KernelSnapshot))
+_EVENT_FIELDS = frozenset(f.name for f in fields(Event))

@@ -196,8 +196,10 @@ def load_file(path: str | Path) -> Scenario:
     except Exception as e:  # noqa: BLE001 -- any error in a user's file is reported, not raised
         sys.modules.pop(name, None)
         line = None
+        # the import system names the file by its absolute path, whatever path it was given
+        here = p.resolve()
         for frame, lineno in traceback.walk_tb(e.__traceback__):
-            if Path(frame.f_code.co_filename) == p or frame.f_code.co_filename == str(p):
+            if Path(frame.f_code.co_filename).resolve() == here:
                 line = lineno
         where = f"{p}:{line}" if line else str(p)
         raise ScenarioError(f"{where}: {type(e).__name__}: {e}") from None

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from . import kernel
 from .blocking import Sample
-from .events import KernelSnapshot
+from .events import KernelSnapshot, plain_args
 from .gate import ActorStopped, Status
 from .loopback import check_loopback
 from .pairing import ConnEnd
@@ -122,9 +122,21 @@ def option_name(level: int, option: int) -> str:
 
 
 def addr_json(address: Any) -> Any:
+    """An address as the trace writes it: ``[host, port]``, or a path. A host given as bytes is
+    written as the text it spells (the kernel gets the same address either way); what is no
+    address at all is written as Python shows it (the call then fails, and the trace says so)."""
     if isinstance(address, tuple) and len(address) >= 2:
-        return [address[0], address[1]]
-    return address
+        host, port = address[0], address[1]
+        if isinstance(host, (bytes, bytearray)):
+            host = bytes(host).decode("ascii", "backslashreplace")
+        elif not isinstance(host, str):
+            host = repr(host)
+        if not isinstance(port, int) or isinstance(port, bool) or abs(port) >= 2**53:
+            port = repr(port)
+        return [host, port]
+    if isinstance(address, str):
+        return address
+    return repr(address)
 
 
 def _addr(address: Any) -> tuple[str, int] | None:
@@ -173,7 +185,7 @@ class TracedCall:
         self.ctx = ctx
         self.sock = sock
         self.op = op
-        self.args = args
+        self.args = plain_args(args)
         self.line = caller_line() if line is False else line
         self.blocked = False  # shown blocked on the diagram (a blocked event was written)
         self.slept = False  # the kernel was seen to put the thread to sleep in this call

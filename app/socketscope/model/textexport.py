@@ -6,6 +6,8 @@ a note; the kernel's handshake, data and FIN/RST are messages between actors, in
 
 from __future__ import annotations
 
+import unicodedata
+
 from socketscope.engine.trace import Trace
 from socketscope.model import catalogue as cat
 from socketscope.model.diagram import DiagramLayout
@@ -53,24 +55,54 @@ def _alias(names: list[str]) -> dict[str, str]:
     return {n: f"A{i}" for i, n in enumerate(names)}
 
 
+def _one_line(text: str) -> str:
+    """Every run of whitespace (newlines, U+2028, vertical tabs...) as one space, and control
+    characters as U+FFFD: a name from a trace can never start a line of its own."""
+    return "".join(
+        "\ufffd" if unicodedata.category(ch) == "Cc" else ch for ch in " ".join(str(text).split())
+    )
+
+
+# Mermaid reads %%{...}%% anywhere as a directive that changes its configuration, and < > as HTML
+_MERMAID = {"#": "#35;", ";": "#59;", "%": "#37;", "<": "#60;", ">": "#62;"}
+
+
 def _mermaid(text: str) -> str:
-    """One line; ; and # are written as Mermaid entity codes, so the data is shown unchanged."""
-    return " ".join(text.replace("#", "#35;").replace(";", "#59;").split())
+    """One line, the characters Mermaid would read as syntax written as entity codes, so the
+    data is shown unchanged."""
+    return "".join(_MERMAID.get(ch, ch) for ch in _one_line(text))
+
+
+# PlantUML's preprocessor expands %functions() (%getenv...) and $variables anywhere in a line and
+# reads \ as an escape; these are written as Unicode code points, which it draws as the character.
+# The formatting characters of its Creole markup get its own escape, ~.
+_PLANTUML_CODEPOINT = set('%$\\!"')
+_PLANTUML_TILDE = set("*_~<>-=/")
 
 
 def _plantuml(text: str) -> str:
-    """One line; ~ escapes what PlantUML would read as formatting or a line break."""
+    """One line that PlantUML shows as it is: no directive, no function, no formatting."""
     out = []
-    for ch in " ".join(text.split()):
-        out.append("~" + ch if ch in '\\*_~<>"-=/' else ch)
+    for ch in _one_line(text):
+        if ch in _PLANTUML_CODEPOINT:
+            out.append(f"<U+{ord(ch):04X}>")
+        elif ch in _PLANTUML_TILDE:
+            out.append("~" + ch)
+        else:
+            out.append(ch)
     return "".join(out)
+
+
+def _title(trace: Trace) -> str | None:
+    title = trace.header.get("title")
+    return title.get("en") if isinstance(title, dict) else None
 
 
 def to_mermaid(trace: Trace) -> str:
     lanes, items = _items(trace)
     alias = _alias(lanes)
     lines = ["sequenceDiagram"]
-    title = trace.header.get("title", {}).get("en")
+    title = _title(trace)
     if title:
         lines.append(f"    title {_mermaid(title)}")
     lines += [f"    participant {alias[n]} as {_mermaid(n)}" for n in lanes]
@@ -92,10 +124,10 @@ def to_plantuml(trace: Trace) -> str:
     lanes, items = _items(trace)
     alias = _alias(lanes)
     lines = ["@startuml"]
-    title = trace.header.get("title", {}).get("en")
+    title = _title(trace)
     if title:
         lines.append(f"title {_plantuml(title)}")
-    lines += [f'participant "{n.replace(chr(34), chr(39))}" as {alias[n]}' for n in lanes]
+    lines += [f'participant "{_plantuml(n)}" as {alias[n]}' for n in lanes]
     for _row, _o, kind, args in items:
         if kind == "call":
             who, text = args

@@ -178,14 +178,27 @@ def main(args: object) -> int:
     if offscreen:
         w.diagram.animate = False
         w.persist = False
-    w.session.load_scenario(scenario)
+    trace_file = getattr(args, "trace_file", None)
+    if trace_file and offscreen:
+        # headless: the error on stderr and exit 2, never a dialog nobody can close
+        from socketscope.engine import TraceError
+
+        try:
+            w.session.load_trace(trace_file)
+        except TraceError as e:
+            print(f"socketscope: {e}", file=sys.stderr)
+            w.close()
+            return 2
+    elif trace_file:
+        if not w.open_trace_file(trace_file):
+            w.close()
+            return 2
+    else:
+        w.session.load_scenario(scenario)
     if getattr(args, "lang", None):
         w.set_language(str(getattr(args, "lang", "en")))
     if getattr(args, "lecture", False):
         w.set_lecture(True, full_screen=not offscreen)
-    trace_file = getattr(args, "trace_file", None)
-    if trace_file and not w.open_trace_file(trace_file):
-        return 2
     w.show()
     if self_test:
         code = _self_test(w)
@@ -193,15 +206,23 @@ def main(args: object) -> int:
         return code
     if shot:
         ok = True
-        if getattr(args, "to_end", False):
+        if w.session.runner is None:  # a replay: move through the recorded trace
+            if getattr(args, "to_end", False):
+                w.session.seek(len(w.session.events))
+            for _ in range(int(getattr(args, "steps", None) or 0)):
+                w.session.step()
+        elif getattr(args, "to_end", False):
             ok = run_to_end(w)
         elif getattr(args, "steps", None):
             ok = step_n(w, int(args.steps))  # type: ignore[attr-defined]
         else:
             ok = wait_until(lambda: settled(w))
         wait_until(lambda: False, 0.15)  # let the panels' coalescing timer fire
-        w.grab().save(shot)
+        saved = w.grab().save(shot)
         w.close()
+        if not saved:
+            print(f"socketscope: {shot}: cannot write the screenshot", file=sys.stderr)
+            return 2
         if not ok:
             print(
                 "socketscope: the run did not settle in time; the screenshot shows it as it was",

@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 from socketscope.engine import TraceError
 from socketscope.engine.scenario import Scenario, ScenarioError, builtin_scenarios, load_file
 from socketscope.model.diagram import Box
+from socketscope.model.filenames import safe_file_name
 from socketscope.model.study import Question, Score
 from socketscope.ui import i18n, theme
 from socketscope.ui.diagram_view import SequenceDiagram
@@ -887,10 +888,9 @@ class MainWindow(QMainWindow):
         return True
 
     def save_trace_dialog(self, with_cursor: bool = False) -> None:
-        from socketscope.ui import export
-
-        name = export.safe_file_name(self.session.trace.header.get("scenario", "trace"), "trace")
-        path = self._ask_path(self.tr("Save trace"), f"{name}.jsonl", "jsonl")
+        name = safe_file_name(self.session.trace.header.get("scenario"), "jsonl")
+        title = self.tr("Save session") if with_cursor else self.tr("Save trace")
+        path = self._ask_path(title, name, "jsonl")
         if path:
             try:
                 self.session.save_trace(path, with_cursor=with_cursor)
@@ -900,6 +900,7 @@ class MainWindow(QMainWindow):
                     self.tr("The trace could not be saved:"),
                     f"{path}: {e.strerror or e}",
                 )
+                return
 
     # --- refresh ---------------------------------------------------------------------------------
     def _relayout(self) -> None:

@@ -524,6 +524,10 @@
         <translation>트레이스 저장</translation>
     </message>
     <message>
+        <source>Save session</source>
+        <translation>세션 저장</translation>
+    </message>
+    <message>
         <source>Cannot save trace</source>
         <translation>트레이스를 저장할 수 없습니다</translation>
     </message>
