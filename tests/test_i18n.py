@@ -35,8 +35,7 @@ def test_lupdate_finds_no_unfinished_or_new_korean_strings(tmp_path: Path) -> No
     # the same sources as `make i18n`: the interface, and the diagram's own words
     sources = sorted(str(p) for p in (pkg / "ui").glob("*.py"))
     sources += [
-        str(pkg / "model" / n)
-        for n in ("labels.py", "diagram.py", "catalogue.py", "messages.py")
+        str(pkg / "model" / n) for n in ("labels.py", "diagram.py", "catalogue.py", "messages.py")
     ]
     out = subprocess.run(
         [str(lupdate), "-locations", "none", *sources, "-ts", str(copy)],

@@ -485,9 +485,11 @@ class ChildRunner:
 
 
 def child_main(fd: int) -> int:
+    from .loopback import install
     from .runner import ActorContext, _local
     from .scenario import load_file
 
+    install()  # a process actor's plain sockets stay on loopback too
     ch = Channel(socket.socket(fileno=fd_above(fd)))
     msg = ch.recv()
     if msg is None or msg.get("t") != "run":

@@ -68,9 +68,9 @@ def errno_name(exc: BaseException) -> str:
     code = getattr(exc, "errno", None)
     if isinstance(code, int):
         return errno.errorcode.get(code, str(code))
-    from .loopback import NotLoopbackError
+    from .loopback import NotLoopbackError, SocketKindError
 
-    if isinstance(exc, NotLoopbackError):
+    if isinstance(exc, (NotLoopbackError, SocketKindError)):
         return "NOT_LOOPBACK"
     return type(exc).__name__
 

@@ -34,6 +34,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from socketscope.engine import loopback
 from socketscope.engine.channel import Channel, fd_above
 from socketscope.engine.events import Event
 from socketscope.engine.gate import Mode
@@ -232,6 +233,8 @@ def host_main(fd: int) -> int:
     """The run host's main: ``python -m socketscope.engine.runhost FD``."""
     fd = fd_above(fd)  # fd 3 is for the scenario's first socket
     die_with_parent()
+    # before any scenario code: every socket the run makes, traced or not, stays on loopback
+    loopback.install()
     ch = Channel(socket.socket(fileno=fd))
     try:
         msg = ch.recv()

@@ -56,8 +56,8 @@
         <translation>0 B: 스트림 끝 (EOF)</translation>
     </message>
     <message>
-        <source>{size} sent; the kernel bound {address}</source>
-        <translation>{size} 보냄; 커널이 {address}에 bind함</translation>
+        <source>{size} sent; implicitly bound {address}</source>
+        <translation>{size} 보냄; {address}에 암묵적으로 bind됨</translation>
     </message>
     <message>
         <source>{size} sent</source>
@@ -82,6 +82,10 @@
     <message>
         <source>signal sent</source>
         <translation>시그널 보냄</translation>
+    </message>
+    <message>
+        <source>no bind(): implicitly bound {address}</source>
+        <translation>bind() 없음: {address}에 암묵적으로 bind됨</translation>
     </message>
     <message>
         <source>bound {address}</source>
