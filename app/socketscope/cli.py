@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from types import FrameType
 from typing import TextIO
 
+from socketscope import logs
 from socketscope.engine import Mode, RunOptions, Trace, write_trace
 from socketscope.engine.child import CHILD_FLAG, child_main
 from socketscope.engine.events import Event
@@ -174,15 +175,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     group = p.add_mutually_exclusive_group()
     group.add_argument(
-        "--steps", type=int, metavar="N", help="with --screenshot: step N calls first"
+        "--steps", type=int, metavar="N", help="step N calls first (before a --screenshot)"
     )
     group.add_argument(
-        "--to-end", action="store_true", help="with --screenshot: run to the end first"
+        "--to-end", action="store_true", help="run to the end first (before a --screenshot)"
     )
     p.add_argument(
         "--size", metavar="WxH", default="1920x1080", help="window size (default 1920x1080)"
     )
     p.add_argument("--lecture", action="store_true", help="lecture mode (large, for a projector)")
+    p.add_argument(
+        "--debug", action="store_true", help="log everything (engine, run host, window) to stderr"
+    )
     p.add_argument("--lang", choices=["en", "ko"], help="interface language for this run")
     p.add_argument(
         "--self-test",
@@ -230,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return host_main(int(raw[1]))
     args = build_parser().parse_args(argv)
+    logs.setup(debug=args.debug)
     out = sys.stdout
     try:
         if args.command == "list":

@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from socketscope import logs
 from socketscope.engine.channel import Channel
 from socketscope.engine.events import Event
 from socketscope.engine.gate import Mode, Status, Waiting
@@ -41,6 +42,7 @@ _HOST_BOOT = (
     "from socketscope.engine.runhost.host import host_main; "
     "raise SystemExit(host_main(int(sys.argv[1])))"
 )
+log = logs.get("runhost")
 START_TIMEOUT = 30.0  # a cold start of Python on a loaded machine can take seconds
 
 
@@ -353,6 +355,7 @@ class RunHost:
             self._proc = proc
             self.pid = proc.pid
             stopping = self._stopping
+        log.info("run host %d started for %s", proc.pid, self.scenario.id)
         if stopping:
             self._kill()
         opts = self.options
@@ -443,6 +446,9 @@ class RunHost:
                 message=out.message,
             )
         self.outcome = out
+        (log.info if out.in_order else log.warning)(
+            "run host %s for %s: %s", self.pid, self.scenario.id, out.message
+        )
         if self._ch is not None:
             with contextlib.suppress(OSError):
                 self._ch.sock.close()

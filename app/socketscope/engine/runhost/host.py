@@ -34,6 +34,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from socketscope import logs
 from socketscope.engine import loopback
 from socketscope.engine.channel import Channel, fd_above
 from socketscope.engine.events import Event
@@ -233,6 +234,7 @@ def host_main(fd: int) -> int:
     """The run host's main: ``python -m socketscope.engine.runhost FD``."""
     fd = fd_above(fd)  # fd 3 is for the scenario's first socket
     die_with_parent()
+    logs.setup()  # --debug reaches here through the environment
     # before any scenario code: every socket the run makes, traced or not, stays on loopback
     loopback.install()
     ch = Channel(socket.socket(fileno=fd))
@@ -259,6 +261,7 @@ def host_main(fd: int) -> int:
         burst_after=int(msg.get("burst_after", RunOptions.burst_after)),
         burst_window=float(msg.get("burst_window", RunOptions.burst_window)),
     )
+    logs.get("runhost").debug("running %s", scenario.id)
     code = Host(ch, Runner(scenario, options)).run()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
