@@ -71,9 +71,10 @@ class Window:
 
     def __init__(self) -> None:
         env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+        # four steps: the Server's socket, bind, listen, and accept, where it blocks
+        argv = ["-m", "socketscope", "--debug", "--scenario", "tcp-echo", "--steps", "4"]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "socketscope", "--debug", "--scenario", "tcp-echo"]
-            + ["--steps", "4"],  # the Server's socket, bind, listen, accept
+            [sys.executable, *argv],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
