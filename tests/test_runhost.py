@@ -177,7 +177,7 @@ def test_an_actor_calling_os_exit_ends_the_run_with_a_clear_report(
     w.speed.setValue(100)
     with qtbot.waitSignal(w.session.runFinished, timeout=10000):
         w.act_run.trigger()
-    assert "exited with status 3" in w.status_label.text()
+    assert "called os._exit(3) at exits_midway.py:21" in w.status_label.text()
     assert w.isVisible(), "the window stays up"
     s = w.session
     assert s.runner is not None and s.runner.outcome is not None
@@ -194,7 +194,7 @@ def test_an_actor_calling_os_exit_ends_the_run_with_a_clear_report(
     assert ended["Server"].op == "accept", "the server died inside its accept()"
     assert [e.seq for e in events] == sorted({e.seq for e in events})
     assert [m.text for m in s.layout.marks if m.kind == "error"] == [
-        "the run's process exited (status 3)"
+        "the run's process called os._exit(3) at exits_midway.py:21"
     ] * 2
     w.set_language("ko")  # the marks and the status bar speak the window's language
     marks = [m.text for m in w.session.layout.marks if m.kind == "error"]

@@ -201,6 +201,7 @@ class RunHost:
         self._live: dict[str, None] = {}  # actors started and not ended, in order
         self._in_call: dict[str, Event] = {}
         self._end_seen = False
+        self._exit_note: dict[str, Any] | None = None  # an actor called os._exit()
         self._stop_report: bool | None = None  # the host's runner.stop() joined every actor
         self._killed = False
         self._failure: str | None = None
@@ -410,6 +411,8 @@ class RunHost:
                     n.get("released"),
                 )
             )
+        elif n.get("t") == "exiting":
+            self._exit_note = n
         elif n.get("t") == "stopped":
             self._stop_report = bool(n.get("joined"))
             if not self._stop_report:
@@ -446,9 +449,8 @@ class RunHost:
                 message=out.message,
             )
         self.outcome = out
-        (log.info if out.in_order else log.warning)(
-            "run host %s for %s: %s", self.pid, self.scenario.id, out.message
-        )
+        # not a warning: the window and the CLI report it to the user themselves
+        log.info("run host %s for %s: %s", self.pid, self.scenario.id, out.message)
         if self._ch is not None:
             with contextlib.suppress(OSError):
                 self._ch.sock.close()
@@ -487,6 +489,17 @@ class RunHost:
                 {"signal": name},
                 f"the run's process was killed by {name}; the kernel closed its sockets",
                 signal=name,
+            )
+        note = self._exit_note
+        if note is not None and note.get("status") == code:
+            call, where = str(note.get("call")), str(note.get("where"))
+            return Outcome(
+                "died",
+                "HOST_EXITED",
+                {"status": code, "call": call, "where": where},
+                f"the run's process called {call}({code}) at {where}; the kernel closed its "
+                "sockets",
+                status=code,
             )
         return Outcome(
             "died",

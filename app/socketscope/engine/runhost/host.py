@@ -65,6 +65,16 @@ class _Note:
     note: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class _Exiting:
+    """An actor called os._exit(): its note goes after every event before it."""
+
+    note: dict[str, Any]
+
+
+_real_exit = os._exit  # the host's own exit, whatever a scenario's os._exit becomes
+
+
 def die_with_parent() -> None:
     """Linux: the kernel sends this process SIGKILL when the thread that started it ends, so a
     run never outlives its window or CLI, even one killed with SIGKILL."""
@@ -93,6 +103,7 @@ class Host:
         self.stop_requested = threading.Event()
         self.stop_handled = threading.Event()
         self.client_gone = threading.Event()
+        self.exit_sent = threading.Event()
         self.stuck = False
 
     def run(self) -> int:
@@ -148,6 +159,7 @@ class Host:
             acks: list[int] = []
             notes: list[dict[str, Any]] = []
             changed = False
+            exiting = False
             for it in items:
                 if isinstance(it, Event):
                     evs.append(it.to_json())
@@ -159,6 +171,9 @@ class Host:
                         notes.append(it.note)
                 elif isinstance(it, _Note):
                     notes.append(it.note)
+                elif isinstance(it, _Exiting):
+                    notes.append(it.note)
+                    exiting = True
                 elif it is _END:
                     ending = True
             msg: dict[str, Any] = {"t": "batch", "evs": evs}
@@ -184,7 +199,27 @@ class Host:
             if notes:
                 msg["notes"] = notes
             self._send(msg)
+            if exiting:
+                self.exit_sent.set()
         self._send({"t": "end"})
+
+    # --- an actor ends the process ----------------------------------------------------------------
+    def report_exits(self) -> None:
+        """``os._exit(n)`` in an actor ends this process: first every event before it, and where
+        it was called, reach the client, so the window can say "the run's process called
+        os._exit(3) at file:line" rather than only that it died."""
+        host_pid = os.getpid()
+
+        def _exit(status: int) -> None:
+            if os.getpid() == host_pid:  # a forked child has no pump to wait for
+                caller = sys._getframe(1)
+                where = f"{os.path.basename(caller.f_code.co_filename)}:{caller.f_lineno}"
+                note = {"t": "exiting", "status": status, "call": "os._exit", "where": where}
+                self.q.put(_Exiting(note))
+                self.exit_sent.wait(0.5)
+            _real_exit(status)
+
+        os._exit = _exit
 
     # --- from the client ------------------------------------------------------------------------
     def _commands(self) -> None:
@@ -262,10 +297,12 @@ def host_main(fd: int) -> int:
         burst_window=float(msg.get("burst_window", RunOptions.burst_window)),
     )
     logs.get("runhost").debug("running %s", scenario.id)
-    code = Host(ch, Runner(scenario, options)).run()
+    host = Host(ch, Runner(scenario, options))
+    host.report_exits()
+    code = host.run()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
             stream.flush()
     # Not a normal interpreter exit: an actor thread that would not stop could hold it up. Every
     # message has been written (sends are synchronous), and the kernel closes what is left.
-    os._exit(code)
+    _real_exit(code)

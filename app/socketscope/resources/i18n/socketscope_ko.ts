@@ -112,6 +112,10 @@
         <translation>데이터그램 #{n} 버려짐</translation>
     </message>
     <message>
+        <source>the run&apos;s process called {call}({status}) at {where}</source>
+        <translation>실행 프로세스가 {where}에서 {call}({status})을 호출함</translation>
+    </message>
+    <message>
         <source>the run&apos;s process exited (status {status})</source>
         <translation>실행 프로세스가 종료됨 (종료 상태 {status})</translation>
     </message>
@@ -631,6 +635,10 @@
     <message>
         <source>; </source>
         <translation>; </translation>
+    </message>
+    <message>
+        <source>The run&apos;s process called {call}({status}) at {where}; the kernel closed its sockets. The trace so far is kept.</source>
+        <translation>실행 프로세스가 {where}에서 {call}({status})을 호출했습니다. 커널이 그 소켓들을 닫았습니다. 지금까지의 트레이스는 그대로 남아 있습니다.</translation>
     </message>
     <message>
         <source>The run&apos;s process exited with status {status} before the run ended; the kernel closed its sockets. The trace so far is kept.</source>
