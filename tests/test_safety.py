@@ -212,3 +212,76 @@ def test_raw_and_packet_sockets_are_refused() -> None:
             check_kind(family, kind)
     check_kind(socket.AF_INET, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
     check_kind(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+
+
+# --- item 5: what a run forks cannot outlive it -------------------------------------------------
+
+
+def _listen_lines(text: str) -> list[tuple[int, int]]:
+    return [(int(a), int(b)) for a, b in re.findall(r"CHILD-LISTEN (\d+) (\d+)", text)]
+
+
+def _listening(port: int) -> bool:
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table, encoding="ascii") as f:
+            for line in f.readlines()[1:]:
+                cols = line.split()
+                if cols[3] == "0A" and int(cols[1].rsplit(":", 1)[1], 16) == port:
+                    return True
+    return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc")
+def test_forked_children_and_orphans_do_not_outlive_the_run() -> None:
+    r = subprocess.run(
+        [sys.executable, "-m", "socketscope", "log", str(HERE / "scenarios" / "forks.py")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=ENV,
+    )
+    children = _listen_lines(r.stdout)
+    assert len(children) == 2, r.stdout + r.stderr
+    for pid, port in children:
+        assert not _alive(pid), f"forked process {pid} outlived the run"
+        assert not _listening(port), f"a forked child's LISTEN socket on {port} is still open"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc")
+def test_a_forked_child_dies_with_a_run_host_that_stop_had_to_kill() -> None:
+    """The host is SIGKILLed (its actor spins): it cannot clean up, so its process group is."""
+    code = (
+        "import sys\n"
+        "from socketscope.engine.runhost import RunHost\n"
+        "from socketscope.engine.scenario import load_file\n"
+        f"h = RunHost(load_file({str(HERE / 'scenarios' / 'forks_and_spins.py')!r}))\n"
+        "h.start()\n"
+        "sys.stdin.readline()\n"  # the test has seen the child listen
+        "h.stop()\n"
+        "print(h.outcome.how, flush=True)\n"
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=ENV,
+    ) as p:
+        assert p.stdin is not None and p.stdout is not None
+        first = p.stdout.readline()  # the forked child's line, through the pipe it inherited
+        p.stdin.write("\n")
+        p.stdin.flush()
+        rest = p.stdout.read()
+        p.wait(30)
+    assert rest.splitlines()[-1] == "killed", first + rest
+    ((pid, port),) = _listen_lines(first)
+    assert not _alive(pid), "the forked child outlived its killed run host"
+    assert not _listening(port)

@@ -204,6 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ex.add_argument("-o", "--output", required=True, help="file, or folder of PNGs for slides")
     ex.add_argument("--width", type=int, default=1600, help="picture width in pixels")
+    _debug_flag(ex)
     for name, helptext in (
         ("trace", "run a scenario headless and write its trace (JSON Lines)"),
         ("log", "run a scenario and print a strace-like log of its calls"),
@@ -220,7 +221,15 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("-o", "--output", help="write the trace here instead of stdout")
         else:
             sp.add_argument("--color", action=argparse.BooleanOptionalAction, default=None)
+        _debug_flag(sp)
     return p
+
+
+def _debug_flag(sp: argparse.ArgumentParser) -> None:
+    # also after the command (`socketscope log X --debug`); SUPPRESS keeps the global default
+    sp.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="log everything"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -279,6 +279,12 @@ class RunHost:
             self._killed = True
         with contextlib.suppress(OSError):
             proc.kill()  # a no-op once the host has been reaped: no stray pid is signalled
+        if proc.returncode is None:
+            # not reaped yet (only _serve reaps), so the group's id is still the host's: what
+            # the run forked goes too, and with it any copy of the channel that would keep the
+            # reader waiting
+            with contextlib.suppress(OSError):
+                os.killpg(proc.pid, signal.SIGKILL)
 
     def alive_threads(self) -> list[threading.Thread]:
         return [t for t in self._threads if t.is_alive()]
@@ -342,8 +348,13 @@ class RunHost:
                 self._spawned.set()
                 self._finish(None)
                 return
+            # a process group of its own: whatever the run forks stays in it unless it leaves
+            # on purpose, and is killed with it (see _reap_group)
             proc = subprocess.Popen(
-                host_argv(theirs.fileno()), pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL
+                host_argv(theirs.fileno()),
+                pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
             )
         except OSError as e:
             self._failure = f"the run's process could not start: {e}"
@@ -379,8 +390,22 @@ class RunHost:
                 self._handle(msg)
         except ValueError:
             pass  # not JSON: the host is broken; treat as gone
+        self._reap_group(proc)
         code = proc.wait()
         self._finish(code)
+
+    @staticmethod
+    def _reap_group(proc: subprocess.Popen[bytes]) -> None:
+        """Once the host has exited, and before it is reaped (so that its pid, which names the
+        group, cannot have been reused), SIGKILL anything left in its process group: a child an
+        actor forked that outlived the host (the host kills those it can see itself)."""
+        if not hasattr(os, "waitid"):
+            proc.wait()
+            return
+        with contextlib.suppress(ChildProcessError, InterruptedError):
+            os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT)
+        with contextlib.suppress(OSError):
+            os.killpg(proc.pid, signal.SIGKILL)
 
     def _handle(self, msg: dict[str, Any]) -> None:
         kind = msg.get("t")

@@ -32,7 +32,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from socketscope import logs
 from socketscope.engine import loopback
@@ -85,6 +85,56 @@ def die_with_parent() -> None:
     pr_set_pdeathsig = 1
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+
+
+def adopt_orphans() -> None:
+    """Linux: a process an actor forks, whose parent then ends, becomes this process's child
+    (PR_SET_CHILD_SUBREAPER) instead of init's, so that :func:`kill_descendants` finds it."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    pr_set_child_subreaper = 36
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_child_subreaper, 1, 0, 0, 0)
+
+
+def descendants(pid: int) -> list[int]:
+    """Every living descendant of ``pid`` (Linux /proc), children before their children."""
+    out: list[int] = []
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            tasks = os.listdir(f"/proc/{p}/task")
+        except OSError:
+            continue
+        for tid in tasks:
+            try:
+                with open(f"/proc/{p}/task/{tid}/children", encoding="ascii") as f:
+                    kids = [int(k) for k in f.read().split()]
+            except OSError:
+                continue
+            out.extend(kids)
+            todo.extend(kids)
+    return out
+
+
+def kill_descendants() -> list[int]:
+    """SIGKILL whatever the run forked and left behind: nothing a run makes outlives it. (The
+    client also kills the run host's process group once the host has exited, which catches what
+    escaped this process's tree while it was dying.)"""
+    killed = []
+    for pid in descendants(os.getpid()):
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+    return killed
+
+
+def _close_quietly(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.close()
 
 
 def load_scenario(spec: dict[str, Any]) -> Scenario:
@@ -210,7 +260,7 @@ class Host:
         os._exit(3) at file:line" rather than only that it died."""
         host_pid = os.getpid()
 
-        def _exit(status: int) -> None:
+        def _exit(status: int) -> NoReturn:
             if os.getpid() == host_pid:  # a forked child has no pump to wait for
                 caller = sys._getframe(1)
                 where = f"{os.path.basename(caller.f_code.co_filename)}:{caller.f_lineno}"
@@ -269,10 +319,14 @@ def host_main(fd: int) -> int:
     """The run host's main: ``python -m socketscope.engine.runhost FD``."""
     fd = fd_above(fd)  # fd 3 is for the scenario's first socket
     die_with_parent()
+    adopt_orphans()
     logs.setup()  # --debug reaches here through the environment
     # before any scenario code: every socket the run makes, traced or not, stays on loopback
     loopback.install()
     ch = Channel(socket.socket(fileno=fd))
+    if hasattr(os, "register_at_fork"):
+        # a process an actor forks must not hold the client's channel open after the host ends
+        os.register_at_fork(after_in_child=lambda: _close_quietly(ch.sock))
     try:
         msg = ch.recv()
     except ValueError:
@@ -300,6 +354,9 @@ def host_main(fd: int) -> int:
     host = Host(ch, Runner(scenario, options))
     host.report_exits()
     code = host.run()
+    left = kill_descendants()
+    if left:
+        logs.get("runhost").info("killed %d processes the run left behind: %s", len(left), left)
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
             stream.flush()
