@@ -458,6 +458,10 @@ class TracedSocket:
                 if lingering is not None and lingering != "CLOSED":
                     snap = dataclasses.replace(snap, state=lingering)
             return snap
+        if self.is_tcp and self._local is not None and self._local[1] == 0:
+            # never bound: the kernel holds nothing of it once closed, and /proc/net/tcp (which
+            # takes milliseconds to read, tens of them under load) need not be asked
+            return KernelSnapshot(state="CLOSED")
         if self.is_tcp and self._local is not None:
             peer = None if self.listening else self._peer
             return KernelSnapshot(state=kernel.lingering_state(self._local, peer, table))
