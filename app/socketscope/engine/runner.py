@@ -459,8 +459,11 @@ class Runner:
             if s is None or s.id in seen:
                 continue
             seen.add(s.id)
+            # a closed socket is looked up in /proc/net/tcp, which takes milliseconds (far more
+            # under load): read it before taking the lock every other actor's snapshot needs
+            table = kernel.tcp_table() if s.needs_tcp_table() else None
             with self._fd_lock:
-                snap = s.kernel_snapshot()
+                snap = s.kernel_snapshot(table)
                 fd = s.fd
                 local = s.known_local()
             if changed_since is not None:

@@ -442,6 +442,10 @@ class TracedSocket:
             else f"{'s' if side == 'c' else 'c'}>{side}"
         )
 
+    def needs_tcp_table(self) -> bool:
+        """Whether :meth:`kernel_snapshot` will look this socket up in /proc/net/tcp."""
+        return self.closed and self.is_tcp and self._local is not None and self._local[1] != 0
+
     def kernel_snapshot(self, table: list[kernel.TcpRow] | None = None) -> KernelSnapshot:
         """Call with the runner's fd lock held. ``table``: one read of /proc/net/tcp shared by
         many sockets (reading it walks the kernel's whole connection table)."""
