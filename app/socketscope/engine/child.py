@@ -209,7 +209,9 @@ class ProcessActor:
         if proc is None:
             return
         try:
-            code = proc.wait(timeout=0.4)
+            # on Stop the run is over: a child still busy after a moment is killed (the kernel
+            # closes its sockets), so that Stop takes milliseconds, not the child's own pace
+            code = proc.wait(timeout=0.05 if self.runner.stopping else 0.4)
         except subprocess.TimeoutExpired:
             proc.kill()
             code = proc.wait()

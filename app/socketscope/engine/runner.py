@@ -453,7 +453,11 @@ class Runner:
         changed_since: dict[int, KernelSnapshot] | None = None,
     ) -> None:
         """What the kernel says about each socket now. With ``changed_since`` (the snapshots
-        already written during one blocked call), only what changed is written."""
+        already written during one blocked call), only what changed is written. Nothing once
+        Stop has begun: the lesson is over, and a look at /proc/net/tcp (milliseconds, far more
+        under load) in every actor's last call would hold up the stop."""
+        if self._stopping:
+            return
         seen = set()
         for s in socks:
             if s is None or s.id in seen:
