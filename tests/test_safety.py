@@ -152,7 +152,7 @@ def test_an_implicit_bind_is_recorded_on_the_listen_that_made_it(tmp_path: Path)
     assert listen.result["implicit_bind"] == [listen.local[0], listen.local[1]]
     from socketscope.model.labels import result_label
 
-    assert "implicitly bound 127.0.0.1:" in result_label(listen)
+    assert "implicit bind 127.0.0.1:" in result_label(listen)
 
 
 @pytest.mark.parametrize(

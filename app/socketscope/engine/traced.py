@@ -121,7 +121,11 @@ def option_name(level: int, option: int) -> str:
 
 def addr_json(address: Any) -> Any:
     if isinstance(address, tuple) and len(address) >= 2:
-        return [address[0], address[1]]
+        host = address[0]
+        if isinstance(host, (bytes, bytearray)):
+            # b"127.0.0.1" is a host a program may pass: the trace is JSON, so say it as text
+            host = bytes(host).decode("ascii", "backslashreplace")
+        return [host, address[1]]
     return address
 
 

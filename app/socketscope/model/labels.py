@@ -89,7 +89,7 @@ def result_label(ev: Event, translate: Translate = untranslated, ctx: CallContex
     if kind == "bytes" and op == "sendto" and ev.local:
         # the first sendto() on an unbound socket: bound implicitly (on loopback, not on every
         # interface as the kernel would)
-        return translate("DiagramText", "{size} sent; implicitly bound {address}").format(
+        return translate("DiagramText", "{size} sent; implicit bind {address}").format(
             size=size(ev.nbytes), address=addr(ev.local)
         )
     if kind == "bytes":
@@ -110,9 +110,7 @@ def result_label(ev: Event, translate: Translate = untranslated, ctx: CallContex
         return translate("DiagramText", "signal sent")
     if op == "listen" and isinstance(ev.result, dict) and ev.result.get("implicit_bind"):
         # listen() before bind(): bound implicitly, on loopback rather than on every interface
-        return translate("DiagramText", "no bind(): implicitly bound {address}").format(
-            address=addr(ev.local)
-        )
+        return translate("DiagramText", "implicit bind {address}").format(address=addr(ev.local))
     if op == "bind" and ev.local:
         return translate("DiagramText", "bound {address}").format(address=addr(ev.local))
     return translate("DiagramText", "ok")

@@ -56,8 +56,8 @@
         <translation>0 B: 스트림 끝 (EOF)</translation>
     </message>
     <message>
-        <source>{size} sent; implicitly bound {address}</source>
-        <translation>{size} 보냄; {address}에 암묵적으로 bind됨</translation>
+        <source>{size} sent; implicit bind {address}</source>
+        <translation>{size} 보냄; 암묵적 bind {address}</translation>
     </message>
     <message>
         <source>{size} sent</source>
@@ -84,8 +84,8 @@
         <translation>시그널 보냄</translation>
     </message>
     <message>
-        <source>no bind(): implicitly bound {address}</source>
-        <translation>bind() 없음: {address}에 암묵적으로 bind됨</translation>
+        <source>implicit bind {address}</source>
+        <translation>암묵적 bind {address}</translation>
     </message>
     <message>
         <source>bound {address}</source>
@@ -112,8 +112,8 @@
         <translation>데이터그램 #{n} 버려짐</translation>
     </message>
     <message>
-        <source>the run&apos;s process called {call}({status}) at {where}</source>
-        <translation>실행 프로세스가 {where}에서 {call}({status})을 호출함</translation>
+        <source>{call}({status}) at {where}</source>
+        <translation>{where}에서 {call}({status}) 호출</translation>
     </message>
     <message>
         <source>the run&apos;s process exited (status {status})</source>
