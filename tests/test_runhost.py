@@ -212,12 +212,15 @@ def test_the_run_host_dies_with_its_parent() -> None:
     """The parent is SIGKILLed: it can say nothing to its host. The host must die at once, and
     by the kernel's SIGKILL (PR_SET_PDEATHSIG), not later by noticing its channel closed. As a
     subreaper, this test inherits the orphaned host and reads how it died."""
+    # The parent's exit closes the channel before the kernel sends PDEATHSIG: a host that could
+    # stop its run at once might exit 0 in between. An actor that never stops rules that out.
+    spinner = Path(__file__).parent / "scenarios" / "spins_forever.py"
     code = (
         "import sys\n"
         "from socketscope.engine import Mode, RunOptions\n"
         "from socketscope.engine.runhost import RunHost\n"
-        "from socketscope.engine.scenario import get\n"
-        "h = RunHost(get('tcp-echo'), RunOptions(mode=Mode.PAUSE))\n"
+        "from socketscope.engine.scenario import load_file\n"
+        f"h = RunHost(load_file({str(spinner)!r}), RunOptions(mode=Mode.RUN))\n"
         "h.start()\n"
         "print(h.pid, flush=True)\n"
         "sys.stdin.read()\n"
