@@ -487,10 +487,13 @@ class ChildRunner:
 
 
 def child_main(fd: int) -> int:
+    from socketscope import logs
+
     from .loopback import install
     from .runner import ActorContext, _local
     from .scenario import load_file
 
+    logs.setup()  # --debug reaches here through the environment
     install()  # a process actor's plain sockets stay on loopback too
     ch = Channel(socket.socket(fileno=fd_above(fd)))
     msg = ch.recv()
