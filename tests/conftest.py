@@ -116,6 +116,21 @@ _AUDITED = frozenset(
 )
 sys.addaudithook(_audit)
 
+# Python raises no audit event for a new thread before 3.13: note where each one is started
+_thread_start = threading.Thread.start
+
+
+def _noted_start(self: threading.Thread) -> None:
+    if _recording[0]:
+        import weakref
+
+        with contextlib.suppress(Exception):
+            _origins[id(self)] = (weakref.ref(self), _where())
+    _thread_start(self)
+
+
+threading.Thread.start = _noted_start  # type: ignore[method-assign]
+
 
 def _socket_fds() -> dict[int, str]:
     out = {}
