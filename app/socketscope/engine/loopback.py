@@ -28,6 +28,9 @@ _UNIX_TYPES = frozenset({_socket.SOCK_STREAM, _socket.SOCK_DGRAM, _socket.SOCK_S
 _TYPE_MASK = 0xF  # SOCK_NONBLOCK and SOCK_CLOEXEC are flags above the type
 # the library's own, whatever install() later puts in the module
 _real_getaddrinfo = _socket.getaddrinfo
+# For the engine's own sockets only, never a scenario's: e.g. a packet capture inside the run's
+# private network, made after install() has guarded the module.
+UnguardedSocket = _socket.socket
 
 
 class NotLoopbackError(PermissionError):
