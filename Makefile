@@ -20,10 +20,13 @@ test: setup
 		echo "setup: no strace (apt-get install strace): its test is skipped"
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
 
+# ruff, the formatter, mypy (the app strictly, and the tests) and the layering contracts in
+# pyproject.toml (ui > model > engine; engine and model never import Qt)
 lint: setup
 	$(VENV)/bin/ruff check app tests bench packaging
 	$(VENV)/bin/ruff format --check app tests bench packaging
 	$(VENV)/bin/mypy
+	PYTHONPATH=app $(VENV)/bin/lint-imports --no-cache
 
 bench: setup
 	$(PY) bench/engine.py

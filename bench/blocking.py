@@ -1,6 +1,7 @@
 """Blocking benchmark: what watching threads in /proc costs, and how fast Stop ends blocked calls.
 
     .venv/bin/python bench/blocking.py [--exchanges 2000] [--stops 200]
+    .venv/bin/python bench/blocking.py --random-stops 1000 [--host-stops 200] [--seed N]
 
 Prints figures only; nothing here asserts. Compare figures within one run: the machine is shared.
 """
@@ -8,6 +9,7 @@ Prints figures only; nothing here asserts. Compare figures within one run: the m
 from __future__ import annotations
 
 import argparse
+import random
 import statistics
 import sys
 import threading
@@ -18,7 +20,7 @@ from socketscope.engine import Runner, RunOptions
 from socketscope.engine.blocking import ThreadProbe, kernel_reports_blocking
 from socketscope.engine.gate import Mode
 from socketscope.engine.runhost import RunHost
-from socketscope.engine.scenario import ActorSpec, Scenario, load_file
+from socketscope.engine.scenario import ActorSpec, Scenario, builtin_scenarios, load_file
 
 HERE = Path(__file__).resolve().parent
 BLOCKED = HERE.parent / "tests" / "scenarios" / "blocked_everywhere.py"
@@ -125,11 +127,75 @@ def bench_stop(stops: int, through_host: bool) -> None:
     )
 
 
+def _errors(events: list[object]) -> set[tuple[str, str, str]]:
+    """(actor, call, error) of every failed call that was not cut short by Stop."""
+    return {
+        (e.actor, e.op or "?", e.error or "?")  # type: ignore[attr-defined]
+        for e in events
+        if e.kind == "return" and e.ok is False and e.error != "STOPPED"  # type: ignore[attr-defined]
+    }
+
+
+def _percentiles(latencies: list[float]) -> str:
+    latencies = sorted(latencies)
+    p50 = statistics.median(latencies)
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    return f"p50 {p50 * 1e3:.1f} ms, p99 {p99 * 1e3:.1f} ms, max {latencies[-1] * 1e3:.1f} ms"
+
+
+def bench_random_stops(stops: int, through_host: bool, seed: int) -> None:
+    """Stop every built-in lesson at random moments of a free run: how long Stop takes, and
+    whether a call cut short by it is ever written as the program's own error (an errno the
+    lesson's uninterrupted run never shows)."""
+    rng = random.Random(seed)
+    lessons = builtin_scenarios()
+    baseline: dict[str, set[tuple[str, str, str]]] = {}
+    for sc in lessons:
+        runner = Runner(sc, RunOptions(mode=Mode.RUN))
+        baseline[sc.id] = _errors(runner.run_to_end(60.0))
+    latencies: list[float] = []
+    graceful = 0
+    spurious: dict[tuple[str, str, str, str], int] = {}
+    for _ in range(stops):
+        sc = rng.choice(lessons)
+        run: Runner | RunHost = (
+            RunHost(sc, RunOptions(mode=Mode.RUN))
+            if through_host
+            else Runner(sc, RunOptions(mode=Mode.RUN))
+        )
+        run.start()
+        run.done.wait(rng.uniform(0.0, 0.3))  # any moment: in a call, between calls, at the end
+        t0 = time.perf_counter()
+        graceful += run.stop(timeout=1.0)
+        latencies.append(time.perf_counter() - t0)
+        for actor, op, err in _errors(run.drain()) - baseline[sc.id]:
+            key = (sc.id, actor, op, err)
+            spurious[key] = spurious.get(key, 0) + 1
+    where = "through the run host" if through_host else "in-process Runner"
+    print(
+        f"random stops: {stops} over {len(lessons)} lessons, {where}: "
+        f"{_percentiles(latencies)}, {graceful} graceful"
+    )
+    if spurious:
+        for (sid, actor, op, err), n in sorted(spurious.items()):
+            print(f"  spurious error after Stop: {sid} {actor} {op}() {err} ×{n}")
+    else:
+        print("  no call cut short by Stop was written as the program's error")
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--exchanges", type=int, default=2000)
     p.add_argument("--stops", type=int, default=200)
+    p.add_argument("--random-stops", type=int, default=0, help="only the random-moment stops")
+    p.add_argument("--host-stops", type=int, default=0, help="with --random-stops: via run hosts")
+    p.add_argument("--seed", type=int, default=14)
     a = p.parse_args()
+    if a.random_stops:
+        bench_random_stops(a.random_stops, through_host=False, seed=a.seed)
+        if a.host_stops:
+            bench_random_stops(a.host_stops, through_host=True, seed=a.seed)
+        return
     print(f"kernel reports blocking here: {kernel_reports_blocking()} ({sys.platform})")
     bench_probe()
     bench_watcher(a.exchanges)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import sys
@@ -70,6 +71,192 @@ def no_leaked_engine_threads() -> Iterator[None]:
     yield
     alive = [t.name for t in engine_threads() if t.is_alive()]
     assert not alive, f"engine threads still running after the test: {alive}"
+
+
+# --- nothing left behind ---------------------------------------------------------------------
+# Where each socket, thread and child process was made, from Python's audit events (a hook
+# cannot be removed, so it records only while a test runs), to say where a leak came from.
+_origins: dict[int, tuple[Any, str]] = {}  # id(object) -> (weakref or pid, where it was made)
+_recording = [False]
+
+
+def _where() -> str:
+    import traceback
+
+    frames = [
+        f
+        for f in traceback.extract_stack()[:-2]
+        if "/_pytest/" not in f.filename and "/pluggy/" not in f.filename
+    ]
+    return "".join(traceback.format_list(frames[-6:]))
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    # called inside the interpreter's own calls: it must never raise
+    if not _recording[0] or event not in _AUDITED:
+        return
+    try:
+        import weakref
+
+        if event == "socket.__new__":
+            with contextlib.suppress(TypeError):  # a bare _socket.socket takes no weakref
+                _origins[id(args[0])] = (weakref.ref(args[0]), _where())
+        elif event == "_thread.start_new_thread":
+            th = getattr(args[0], "__self__", None)
+            if isinstance(th, threading.Thread):
+                _origins[id(th)] = (weakref.ref(th), _where())
+        else:
+            _origins[-len(_origins) - 1] = (event, f"{args[:2]!r}\n{_where()}")
+    except Exception:  # noqa: BLE001 -- a failing hook would fail the call it watches
+        pass
+
+
+_AUDITED = frozenset(
+    {"socket.__new__", "_thread.start_new_thread", "subprocess.Popen", "os.fork", "os.posix_spawn"}
+)
+sys.addaudithook(_audit)
+
+# Python raises no audit event for a new thread before 3.13: note where each one is started
+_thread_start = threading.Thread.start
+
+
+def _noted_start(self: threading.Thread) -> None:
+    if _recording[0]:
+        import weakref
+
+        with contextlib.suppress(Exception):
+            _origins[id(self)] = (weakref.ref(self), _where())
+    _thread_start(self)
+
+
+threading.Thread.start = _noted_start  # type: ignore[method-assign]
+
+
+def _socket_fds() -> dict[int, str]:
+    out = {}
+    for n in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{n}")
+        except OSError:
+            continue
+        if target.startswith("socket:"):
+            out[int(n)] = target
+    return out
+
+
+def _listening_inodes() -> set[str]:
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table, encoding="ascii") as f:
+                for line in f.readlines()[1:]:
+                    cols = line.split()
+                    if cols[3] == "0A":
+                        inodes.add(cols[9])
+        except OSError:
+            continue
+    return inodes
+
+
+def _children() -> set[int]:
+    kids: set[int] = set()
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{tid}/children", encoding="ascii") as f:
+                kids.update(int(k) for k in f.read().split())
+        except OSError:
+            continue
+    return kids
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
+
+
+def _origin_of_fd(fd: int) -> str:
+    for ref, where in list(_origins.values()):
+        obj = ref() if callable(ref) else None
+        fileno = getattr(obj, "fileno", None)
+        if fileno is not None and not isinstance(obj, threading.Thread):
+            try:
+                if fileno() == fd:
+                    return where
+            except (OSError, ValueError):
+                continue
+    return "(not made by Python code in this test)\n"
+
+
+def _origin_of_thread(th: threading.Thread) -> str:
+    entry = _origins.get(id(th))
+    return entry[1] if entry and entry[0]() is th else "(started before the audit hook saw it)\n"
+
+
+@pytest.fixture(autouse=True)
+def nothing_left_behind(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail a test that leaves a socket fd (listening or not), a thread or a child process
+    behind, saying where it was made. What ends within a second of the test (a thread on its way
+    out, a child being reaped) is waited for, not reported."""
+    if not sys.platform.startswith("linux"):
+        yield
+        return
+    if "qtbot" in request.fixturenames or "qapp" in request.fixturenames:
+        request.getfixturevalue("qapp")  # the application's own fds are not the test's
+    fds_before = _socket_fds()
+    threads_before = set(threading.enumerate())
+    kids_before = _children()
+    _origins.clear()
+    _recording[0] = True
+    try:
+        yield
+    finally:
+        _recording[0] = False
+    deadline = time.monotonic() + 1.0
+    threads = [t for t in threading.enumerate() if t not in threads_before and t.is_alive()]
+    for t in threads:
+        t.join(max(0.0, deadline - time.monotonic()))
+    problems = []
+    for t in threads:
+        if t.is_alive():
+            problems.append(f"thread {t.name!r} still running, started at:\n{_origin_of_thread(t)}")
+    for pid in _children() - kids_before:
+        try:
+            fd = os.pidfd_open(pid)
+        except OSError:
+            continue
+        import select
+
+        try:
+            select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+        finally:
+            os.close(fd)
+        if _alive(pid):
+            with contextlib.suppress(OSError), open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")[:200]
+            made = [w for ref, w in _origins.values() if not callable(ref)]
+            problems.append(
+                f"child process {pid} still running: {cmd}\nstarted at:\n"
+                + ("".join(made[-1:]) or "(unknown)\n")
+            )
+    listening = _listening_inodes()
+    for fd, target in sorted(_socket_fds().items()):
+        if fds_before.get(fd) == target:
+            continue
+        kind = "listening socket" if target[8:-1] in listening else "socket"
+        problems.append(f"{kind} fd {fd} ({target}) left open, made at:\n{_origin_of_fd(fd)}")
+    if problems:
+        pytest.fail("the test left things behind:\n" + "\n".join(problems), pytrace=False)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The ``gui`` mark follows from the fixtures: a test that uses Qt is a GUI test."""
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        if "qtbot" in names or "qapp" in names:
+            item.add_marker(pytest.mark.gui)
 
 
 def load_test_scenario(name: str) -> Scenario:

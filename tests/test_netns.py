@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,7 +36,9 @@ print(json.dumps(out))
 linux = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux namespaces")
 
 
-def _inside(python: str, env_user: str | None = None, wrap: list[str] | None = None) -> dict:
+def _inside(
+    python: str, env_user: str | None = None, wrap: list[str] | None = None
+) -> dict[str, Any]:
     cmd = [*(wrap or []), python, "-c", INSIDE]
     if env_user is not None:
         cmd = ["su", env_user, "-s", "/bin/sh", "-c", " ".join(_quote(a) for a in cmd)]

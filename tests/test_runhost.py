@@ -177,7 +177,7 @@ def test_an_actor_calling_os_exit_ends_the_run_with_a_clear_report(
     w.speed.setValue(100)
     with qtbot.waitSignal(w.session.runFinished, timeout=10000):
         w.act_run.trigger()
-    assert "exited with status 3" in w.status_label.text()
+    assert "called os._exit(3) at exits_midway.py:21" in w.status_label.text()
     assert w.isVisible(), "the window stays up"
     s = w.session
     assert s.runner is not None and s.runner.outcome is not None
@@ -194,7 +194,7 @@ def test_an_actor_calling_os_exit_ends_the_run_with_a_clear_report(
     assert ended["Server"].op == "accept", "the server died inside its accept()"
     assert [e.seq for e in events] == sorted({e.seq for e in events})
     assert [m.text for m in s.layout.marks if m.kind == "error"] == [
-        "the run's process exited (status 3)"
+        "os._exit(3) at exits_midway.py:21"
     ] * 2
     w.set_language("ko")  # the marks and the status bar speak the window's language
     marks = [m.text for m in w.session.layout.marks if m.kind == "error"]
@@ -212,12 +212,15 @@ def test_the_run_host_dies_with_its_parent() -> None:
     """The parent is SIGKILLed: it can say nothing to its host. The host must die at once, and
     by the kernel's SIGKILL (PR_SET_PDEATHSIG), not later by noticing its channel closed. As a
     subreaper, this test inherits the orphaned host and reads how it died."""
+    # The parent's exit closes the channel before the kernel sends PDEATHSIG: a host that could
+    # stop its run at once might exit 0 in between. An actor that never stops rules that out.
+    spinner = Path(__file__).parent / "scenarios" / "spins_forever.py"
     code = (
         "import sys\n"
         "from socketscope.engine import Mode, RunOptions\n"
         "from socketscope.engine.runhost import RunHost\n"
-        "from socketscope.engine.scenario import get\n"
-        "h = RunHost(get('tcp-echo'), RunOptions(mode=Mode.PAUSE))\n"
+        "from socketscope.engine.scenario import load_file\n"
+        f"h = RunHost(load_file({str(spinner)!r}), RunOptions(mode=Mode.RUN))\n"
         "h.start()\n"
         "print(h.pid, flush=True)\n"
         "sys.stdin.read()\n"

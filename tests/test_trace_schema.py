@@ -12,7 +12,7 @@ import sys
 import typing
 from pathlib import Path
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 import pytest
 
 from socketscope.engine import Event, Runner, Trace, TraceError, read_trace, write_trace

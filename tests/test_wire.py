@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -57,7 +58,7 @@ print(json.dumps({
 """
 
 
-def _capture(python: str, n: int, user: str | None = None) -> dict:
+def _capture(python: str, n: int, user: str | None = None) -> dict[str, Any]:
     code = f"N = {n}\n" + CAPTURE
     cmd = [python, "-c", code]
     if user is not None:
@@ -79,7 +80,7 @@ def _capture(python: str, n: int, user: str | None = None) -> dict:
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
-def _check(out: dict) -> None:
+def _check(out: dict[str, Any]) -> None:
     assert out["drops"] == 0 and out["frames"] == out["decoded"]
     assert out["to_server"] == out["sent"], "every byte sent is in a captured segment"
     # each frame once (the ring keeps the outgoing copy on lo): one SYN, one SYN|ACK

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from types import FrameType
 from typing import TextIO
 
+from socketscope import logs
 from socketscope.engine import Mode, RunOptions, Trace, write_trace
 from socketscope.engine.events import Event
 from socketscope.engine.runhost import HOST_FLAG, RunHost
@@ -223,10 +224,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     group = p.add_mutually_exclusive_group()
     group.add_argument(
-        "--steps", type=int, metavar="N", help="with --screenshot: step N calls first"
+        "--steps", type=int, metavar="N", help="step N calls first (before a --screenshot)"
     )
     group.add_argument(
-        "--to-end", action="store_true", help="with --screenshot: run to the end first"
+        "--to-end", action="store_true", help="run to the end first (before a --screenshot)"
     )
     p.add_argument(
         "--size",
@@ -234,6 +235,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="window size (screenshots: 1920x1080 by default; the window opens where it was)",
     )
     p.add_argument("--lecture", action="store_true", help="lecture mode (large, for a projector)")
+    p.add_argument(
+        "--debug", action="store_true", help="log everything (engine, run host, window) to stderr"
+    )
     p.add_argument("--lang", choices=["en", "ko"], help="interface language for this run")
     p.add_argument(
         "--self-test",
@@ -251,6 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ex.add_argument("-o", "--output", required=True, help="file, or folder of PNGs for slides")
     ex.add_argument("--width", type=int, default=1600, help="picture width in pixels")
+    _debug_flag(ex)
     for name, helptext in (
         ("trace", "run a scenario headless and write its trace (JSON Lines)"),
         ("log", "run a scenario and print a strace-like log of its calls"),
@@ -267,7 +272,15 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("-o", "--output", help="write the trace here instead of stdout")
         else:
             sp.add_argument("--color", action=argparse.BooleanOptionalAction, default=None)
+        _debug_flag(sp)
     return p
+
+
+def _debug_flag(sp: argparse.ArgumentParser) -> None:
+    # also after the command (`socketscope log X --debug`); SUPPRESS keeps the global default
+    sp.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="log everything"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -285,6 +298,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return host_main(int(raw[1]))
     args = build_parser().parse_args(argv)
+    logs.setup(debug=args.debug)
     out = sys.stdout
     try:
         if args.command == "list":

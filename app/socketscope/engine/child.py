@@ -209,7 +209,9 @@ class ProcessActor:
         if proc is None:
             return
         try:
-            code = proc.wait(timeout=0.4)
+            # on Stop the run is over: a child still busy after a moment is killed (the kernel
+            # closes its sockets), so that Stop takes milliseconds, not the child's own pace
+            code = proc.wait(timeout=0.05 if self.runner.stopping else 0.4)
         except subprocess.TimeoutExpired:
             proc.kill()
             code = proc.wait()
@@ -490,9 +492,14 @@ class ChildRunner:
 
 
 def child_main(fd: int) -> int:
+    from socketscope import logs
+
+    from .loopback import install
     from .runner import ActorContext, _local
     from .scenario import load_file
 
+    logs.setup()  # --debug reaches here through the environment
+    install()  # a process actor's plain sockets stay on loopback too
     ch = Channel(socket.socket(fileno=fd_above(fd)))
     msg = ch.recv()
     if msg is None or msg.get("t") != "run":

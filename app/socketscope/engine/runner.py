@@ -69,9 +69,9 @@ def errno_name(exc: BaseException) -> str:
     code = getattr(exc, "errno", None)
     if isinstance(code, int):
         return errno.errorcode.get(code, str(code))
-    from .loopback import NotLoopbackError
+    from .loopback import NotLoopbackError, SocketKindError
 
-    if isinstance(exc, NotLoopbackError):
+    if isinstance(exc, (NotLoopbackError, SocketKindError)):
         return "NOT_LOOPBACK"
     return type(exc).__name__
 
@@ -460,7 +460,10 @@ class Runner:
     ) -> None:
         """What the kernel says about each socket now. With ``changed_since`` (the snapshots
         already written during one blocked call), only what changed is written; without
-        ``proc``, only what the fds say (a closed socket is then left out)."""
+        ``proc``, only what the fds say (a closed socket is then left out). Nothing once Stop
+        has begun: the lesson is over, and no actor's last call should wait on a look."""
+        if self._stopping:
+            return
         seen = set()
         for s in socks:
             if s is None or s.id in seen:

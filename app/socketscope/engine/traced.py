@@ -34,7 +34,7 @@ from . import kernel
 from .blocking import Sample
 from .events import KernelSnapshot, plain_args
 from .gate import ActorStopped, Status
-from .loopback import check_loopback
+from .loopback import GuardedSocket, check_loopback
 from .pairing import ConnEnd
 
 if TYPE_CHECKING:
@@ -496,7 +496,8 @@ class TracedSocket:
         real: _socket.socket | None = None,
     ) -> None:
         self._runner = runner
-        self._s = real if real is not None else _socket.socket(family, type, proto)
+        # guarded: the private real socket is as loopback-only as the traced one
+        self._s = real if real is not None else GuardedSocket(family, type, proto)
         self._fd = self._s.fileno()
         self.fd = self._fd
         self.family = family
@@ -739,16 +740,19 @@ class TracedSocket:
     # --- set-up ---------------------------------------------------------------------------------
     def bind(self, address: tuple[Any, ...]) -> None:
         with self._call("bind", {"address": addr_json(address)}) as c:
-            check_loopback("bind", address)
+            check_loopback("bind", address, self.family)
             self._s.bind(address)
             self._bound = True
             c.local = self._local_addr()
 
     def listen(self, backlog: int = 128) -> None:
         with self._call("listen", {"backlog": backlog}) as c:
-            self._s.listen(backlog)
+            self._s.listen(backlog)  # unbound: the guard binds it to loopback first
             self.listening = True
             c.local = self._local_addr()
+            if not self._bound and c.local is not None:
+                c.result = {"implicit_bind": addr_json(c.local)}
+            self._bound = True
             if c.local:
                 self._runner.add_listener(c.local, self)
 
@@ -769,7 +773,7 @@ class TracedSocket:
         return child, address
 
     def _connect(self, c: TracedCall, address: tuple[Any, ...]) -> int:
-        check_loopback(c.op, address)
+        check_loopback(c.op, address, self.family)
         if c.op == "connect_ex":
             err = c.io(lambda: self._s.connect_ex(address))
         else:
@@ -853,7 +857,7 @@ class TracedSocket:
 
     def sendto(self, data: bytes, address: tuple[Any, ...]) -> int:
         with self._call("sendto", {"len": len(data), "address": addr_json(address)}) as c:
-            check_loopback("sendto", address)
+            check_loopback("sendto", address, self.family)
             dst = _addr(address) or ("", 0)
             n = self._send_datagram(c, data, dst, lambda: self._s.sendto(data, address))
             c.result = n

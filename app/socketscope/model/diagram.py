@@ -351,6 +351,10 @@ class DiagramLayout:
         """An error mark's words: the run host's report of its process's death is a code (the
         window's language); anything else is the exception's own text."""
         p = ev.params or {}
+        if ev.code == "HOST_EXITED" and p.get("where"):
+            return self.translate("DiagramText", "{call}({status}) at {where}").format(
+                call=p.get("call"), status=p.get("status"), where=p.get("where")
+            )
         if ev.code == "HOST_EXITED":
             return self.translate(
                 "DiagramText", "the run's process exited (status {status})"

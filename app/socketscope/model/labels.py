@@ -100,8 +100,9 @@ def result_label(
         src = f" ← {addr(ev.peer)}" if op == "recvfrom" and ev.peer else ""
         return f"{size(ev.nbytes)} {preview(ev.data, 14)}{src}"
     if kind == "bytes" and op == "sendto" and ev.local:
-        # the first sendto() on an unbound socket: the kernel chose its address
-        return translate("DiagramText", "{size} sent; the kernel bound {address}").format(
+        # the first sendto() on an unbound socket: bound implicitly (on loopback, not on every
+        # interface as the kernel would)
+        return translate("DiagramText", "{size} sent; implicit bind {address}").format(
             size=size(ev.nbytes), address=addr(ev.local)
         )
     if kind == "bytes":
@@ -130,6 +131,9 @@ def result_label(
         return translate("DiagramText", "handler installed")
     if op == "kill":
         return translate("DiagramText", "signal sent")
+    if op == "listen" and isinstance(ev.result, dict) and ev.result.get("implicit_bind"):
+        # listen() before bind(): bound implicitly, on loopback rather than on every interface
+        return translate("DiagramText", "implicit bind {address}").format(address=addr(ev.local))
     if op == "bind" and ev.local:
         return translate("DiagramText", "bound {address}").format(address=addr(ev.local))
     return translate("DiagramText", "ok")

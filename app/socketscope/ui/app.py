@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import Callable
 
+from socketscope import logs
 from socketscope.engine.scenario import DEFAULT_SCENARIO, ScenarioError, UnknownScenario, resolve
 
 
@@ -40,27 +41,83 @@ def _app(offscreen: bool) -> object:
     if offscreen:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     _utf8_locale()
-    from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
 
-    if offscreen:
-        default = qInstallMessageHandler(None)
-
-        def quiet(kind: QtMsgType, ctx: QMessageLogContext, msg: str) -> None:
-            # the offscreen plugin says this on every show(); it is about the plugin, not us
-            if "propagateSizeHints" in msg:
-                return
-            if default is not None:
-                default(kind, ctx, msg)
-            else:
-                print(msg, file=sys.stderr)
-
-        qInstallMessageHandler(quiet)
+    # the offscreen plugin says this on every show(); it is about the plugin, not us
+    _route_qt_messages(("propagateSizeHints",))
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("SocketScope")
     app.setOrganizationName("SocketScope")
     _set_icon(app)
     return app
+
+
+def _route_qt_messages(ignore: tuple[str, ...] = ()) -> None:
+    """Qt's qDebug/qWarning/... go to the ``socketscope.ui.qt`` logger at the matching level."""
+    import logging
+
+    from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
+
+    log = logs.get("ui.qt")
+    levels = {
+        QtMsgType.QtDebugMsg: logging.DEBUG,
+        QtMsgType.QtInfoMsg: logging.INFO,
+        QtMsgType.QtWarningMsg: logging.WARNING,
+        QtMsgType.QtCriticalMsg: logging.ERROR,
+        QtMsgType.QtFatalMsg: logging.CRITICAL,
+    }
+
+    def handler(kind: QtMsgType, ctx: QMessageLogContext, msg: str) -> None:
+        if any(s in msg for s in ignore):
+            return
+        where = f" ({ctx.file}:{ctx.line})" if ctx.file else ""
+        log.log(levels.get(kind, logging.WARNING), "%s%s", msg, where)
+
+    qInstallMessageHandler(handler)
+
+
+def _exit_on_signals(app: object, w: object) -> object:
+    """SIGINT and SIGTERM stop the run, close the window and exit with 128 + the signal.
+
+    A Python signal handler runs only when the interpreter gets control, which a window idle in
+    Qt's event loop never gives it: the C-level handler writes the signal's number to a wakeup
+    socket, and a QSocketNotifier on the other end wakes the loop. Returns what must be kept."""
+    import signal
+    import socket
+    import threading
+
+    from PySide6.QtCore import QSocketNotifier
+
+    log = logs.get("ui")
+    rsock, wsock = socket.socketpair()
+    rsock.setblocking(False)
+    wsock.setblocking(False)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: None)  # Python-handled, so that the wakeup fd is written
+    signal.set_wakeup_fd(wsock.fileno(), warn_on_full_buffer=False)
+    notifier = QSocketNotifier(rsock.fileno(), QSocketNotifier.Type.Read)
+
+    def woke() -> None:
+        try:
+            got = rsock.recv(64)
+        except OSError:
+            return
+        sigs = [n for n in got if n in (signal.SIGINT, signal.SIGTERM)]
+        if not sigs:
+            return
+        code = 128 + sigs[0]
+        log.info("%s: stopping the run and exiting", signal.Signals(sigs[0]).name)
+        notifier.setEnabled(False)
+        # if the stop cannot finish in time, leave anyway: the run host dies with this process
+        # (PR_SET_PDEATHSIG) and the kernel closes its sockets
+        watchdog = threading.Timer(0.9, os._exit, (code,))
+        watchdog.daemon = True
+        watchdog.start()
+        w.close()  # type: ignore[attr-defined]
+        app.exit(code)  # type: ignore[attr-defined]
+
+    notifier.activated.connect(woke)
+    return (rsock, wsock, notifier)
 
 
 APP_ID = "org.socketscope.SocketScope"  # the .desktop file's name and the AppStream id (packaging/)
@@ -229,9 +286,17 @@ def main(args: object) -> int:
                 file=sys.stderr,
             )
         return 0 if ok else 1
+    if getattr(args, "steps", None):
+        step_n(w, int(args.steps))  # type: ignore[attr-defined]
+    if getattr(args, "to_end", False):
+        run_to_end(w)
     if os.environ.get("SOCKETSCOPE_EXIT_AFTER_FIRST_PAINT"):
         _exit_after_first_paint(w)  # for bench/startup.py
-    return int(app.exec())  # type: ignore[attr-defined]
+    keep = _exit_on_signals(app, w)
+    logs.get("ui").info("window ready (process %d)", os.getpid())
+    code = int(app.exec())  # type: ignore[attr-defined]
+    del keep
+    return code
 
 
 def _exit_after_first_paint(w: object) -> None:

@@ -63,6 +63,12 @@ def run_message(code: str, params: dict[str, Any], english: str = "") -> str:
         return translate("RunMessages", "No actor is waiting at its gate: {list}.").format(
             list=translate("RunMessages", "; ").join(parts)
         )
+    if code == "HOST_EXITED" and p.get("where"):
+        return translate(
+            "RunMessages",
+            "The run's process called {call}({status}) at {where}; the kernel closed its "
+            "sockets. The trace so far is kept.",
+        ).format(call=p.get("call"), status=p.get("status"), where=p.get("where"))
     if code == "HOST_EXITED":
         return translate(
             "RunMessages",

@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from socketscope import logs
 from socketscope.engine.channel import Channel
 from socketscope.engine.events import Event
 from socketscope.engine.gate import Mode, Status, Waiting
@@ -41,6 +42,7 @@ _HOST_BOOT = (
     "from socketscope.engine.runhost.host import host_main; "
     "raise SystemExit(host_main(int(sys.argv[1])))"
 )
+log = logs.get("runhost")
 START_TIMEOUT = 30.0  # a cold start of Python on a loaded machine can take seconds
 
 
@@ -199,6 +201,7 @@ class RunHost:
         self._live: dict[str, None] = {}  # actors started and not ended, in order
         self._in_call: dict[str, Event] = {}
         self._end_seen = False
+        self._exit_note: dict[str, Any] | None = None  # an actor called os._exit()
         self._stop_report: bool | None = None  # the host's runner.stop() joined every actor
         self._killed = False
         self._failure: str | None = None
@@ -276,6 +279,12 @@ class RunHost:
             self._killed = True
         with contextlib.suppress(OSError):
             proc.kill()  # a no-op once the host has been reaped: no stray pid is signalled
+        if proc.returncode is None:
+            # not reaped yet (only _serve reaps), so the group's id is still the host's: what
+            # the run forked goes too, and with it any copy of the channel that would keep the
+            # reader waiting
+            with contextlib.suppress(OSError):
+                os.killpg(proc.pid, signal.SIGKILL)
 
     def alive_threads(self) -> list[threading.Thread]:
         return [t for t in self._threads if t.is_alive()]
@@ -339,8 +348,13 @@ class RunHost:
                 self._spawned.set()
                 self._finish(None)
                 return
+            # a process group of its own: whatever the run forks stays in it unless it leaves
+            # on purpose, and is killed with it (see _reap_group)
             proc = subprocess.Popen(
-                host_argv(theirs.fileno()), pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL
+                host_argv(theirs.fileno()),
+                pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
             )
         except OSError as e:
             self._failure = f"the run's process could not start: {e}"
@@ -353,6 +367,7 @@ class RunHost:
             self._proc = proc
             self.pid = proc.pid
             stopping = self._stopping
+        log.info("run host %d started for %s", proc.pid, self.scenario.id)
         if stopping:
             self._kill()
         opts = self.options
@@ -375,8 +390,22 @@ class RunHost:
                 self._handle(msg)
         except ValueError:
             pass  # not JSON: the host is broken; treat as gone
+        self._reap_group(proc)
         code = proc.wait()
         self._finish(code)
+
+    @staticmethod
+    def _reap_group(proc: subprocess.Popen[bytes]) -> None:
+        """Once the host has exited, and before it is reaped (so that its pid, which names the
+        group, cannot have been reused), SIGKILL anything left in its process group: a child an
+        actor forked that outlived the host (the host kills those it can see itself)."""
+        if not hasattr(os, "waitid"):
+            proc.wait()
+            return
+        with contextlib.suppress(ChildProcessError, InterruptedError):
+            os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT)
+        with contextlib.suppress(OSError):
+            os.killpg(proc.pid, signal.SIGKILL)
 
     def _handle(self, msg: dict[str, Any]) -> None:
         kind = msg.get("t")
@@ -407,6 +436,8 @@ class RunHost:
                     n.get("released"),
                 )
             )
+        elif n.get("t") == "exiting":
+            self._exit_note = n
         elif n.get("t") == "stopped":
             self._stop_report = bool(n.get("joined"))
             if not self._stop_report:
@@ -443,6 +474,8 @@ class RunHost:
                 message=out.message,
             )
         self.outcome = out
+        # not a warning: the window and the CLI report it to the user themselves
+        log.info("run host %s for %s: %s", self.pid, self.scenario.id, out.message)
         if self._ch is not None:
             with contextlib.suppress(OSError):
                 self._ch.sock.close()
@@ -481,6 +514,17 @@ class RunHost:
                 {"signal": name},
                 f"the run's process was killed by {name}; the kernel closed its sockets",
                 signal=name,
+            )
+        note = self._exit_note
+        if note is not None and note.get("status") == code:
+            call, where = str(note.get("call")), str(note.get("where"))
+            return Outcome(
+                "died",
+                "HOST_EXITED",
+                {"status": code, "call": call, "where": where},
+                f"the run's process called {call}({code}) at {where}; the kernel closed its "
+                "sockets",
+                status=code,
             )
         return Outcome(
             "died",

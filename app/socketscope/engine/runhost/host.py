@@ -32,8 +32,10 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
+from socketscope import logs
+from socketscope.engine import loopback
 from socketscope.engine.channel import Channel, fd_above
 from socketscope.engine.events import Event
 from socketscope.engine.gate import Mode
@@ -63,6 +65,16 @@ class _Note:
     note: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class _Exiting:
+    """An actor called os._exit(): its note goes after every event before it."""
+
+    note: dict[str, Any]
+
+
+_real_exit = os._exit  # the host's own exit, whatever a scenario's os._exit becomes
+
+
 def die_with_parent() -> None:
     """Linux: the kernel sends this process SIGKILL when the thread that started it ends, so a
     run never outlives its window or CLI, even one killed with SIGKILL."""
@@ -73,6 +85,56 @@ def die_with_parent() -> None:
     pr_set_pdeathsig = 1
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+
+
+def adopt_orphans() -> None:
+    """Linux: a process an actor forks, whose parent then ends, becomes this process's child
+    (PR_SET_CHILD_SUBREAPER) instead of init's, so that :func:`kill_descendants` finds it."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    pr_set_child_subreaper = 36
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_child_subreaper, 1, 0, 0, 0)
+
+
+def descendants(pid: int) -> list[int]:
+    """Every living descendant of ``pid`` (Linux /proc), children before their children."""
+    out: list[int] = []
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            tasks = os.listdir(f"/proc/{p}/task")
+        except OSError:
+            continue
+        for tid in tasks:
+            try:
+                with open(f"/proc/{p}/task/{tid}/children", encoding="ascii") as f:
+                    kids = [int(k) for k in f.read().split()]
+            except OSError:
+                continue
+            out.extend(kids)
+            todo.extend(kids)
+    return out
+
+
+def kill_descendants() -> list[int]:
+    """SIGKILL whatever the run forked and left behind: nothing a run makes outlives it. (The
+    client also kills the run host's process group once the host has exited, which catches what
+    escaped this process's tree while it was dying.)"""
+    killed = []
+    for pid in descendants(os.getpid()):
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+    return killed
+
+
+def _close_quietly(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.close()
 
 
 def load_scenario(spec: dict[str, Any]) -> Scenario:
@@ -91,6 +153,7 @@ class Host:
         self.stop_requested = threading.Event()
         self.stop_handled = threading.Event()
         self.client_gone = threading.Event()
+        self.exit_sent = threading.Event()
         self.stuck = False
 
     def run(self) -> int:
@@ -146,6 +209,7 @@ class Host:
             acks: list[int] = []
             notes: list[dict[str, Any]] = []
             changed = False
+            exiting = False
             for it in items:
                 if isinstance(it, Event):
                     evs.append(it.to_json())
@@ -157,6 +221,9 @@ class Host:
                         notes.append(it.note)
                 elif isinstance(it, _Note):
                     notes.append(it.note)
+                elif isinstance(it, _Exiting):
+                    notes.append(it.note)
+                    exiting = True
                 elif it is _END:
                     ending = True
             msg: dict[str, Any] = {"t": "batch", "evs": evs}
@@ -182,7 +249,27 @@ class Host:
             if notes:
                 msg["notes"] = notes
             self._send(msg)
+            if exiting:
+                self.exit_sent.set()
         self._send({"t": "end"})
+
+    # --- an actor ends the process ----------------------------------------------------------------
+    def report_exits(self) -> None:
+        """``os._exit(n)`` in an actor ends this process: first every event before it, and where
+        it was called, reach the client, so the window can say "the run's process called
+        os._exit(3) at file:line" rather than only that it died."""
+        host_pid = os.getpid()
+
+        def _exit(status: int) -> NoReturn:
+            if os.getpid() == host_pid:  # a forked child has no pump to wait for
+                caller = sys._getframe(1)
+                where = f"{os.path.basename(caller.f_code.co_filename)}:{caller.f_lineno}"
+                note = {"t": "exiting", "status": status, "call": "os._exit", "where": where}
+                self.q.put(_Exiting(note))
+                self.exit_sent.wait(0.5)
+            _real_exit(status)
+
+        os._exit = _exit
 
     # --- from the client ------------------------------------------------------------------------
     def _commands(self) -> None:
@@ -232,7 +319,14 @@ def host_main(fd: int) -> int:
     """The run host's main: ``python -m socketscope.engine.runhost FD``."""
     fd = fd_above(fd)  # fd 3 is for the scenario's first socket
     die_with_parent()
+    adopt_orphans()
+    logs.setup()  # --debug reaches here through the environment
+    # before any scenario code: every socket the run makes, traced or not, stays on loopback
+    loopback.install()
     ch = Channel(socket.socket(fileno=fd))
+    if hasattr(os, "register_at_fork"):
+        # a process an actor forks must not hold the client's channel open after the host ends
+        os.register_at_fork(after_in_child=lambda: _close_quietly(ch.sock))
     try:
         msg = ch.recv()
     except ValueError:
@@ -256,10 +350,16 @@ def host_main(fd: int) -> int:
         burst_after=int(msg.get("burst_after", RunOptions.burst_after)),
         burst_window=float(msg.get("burst_window", RunOptions.burst_window)),
     )
-    code = Host(ch, Runner(scenario, options)).run()
+    logs.get("runhost").debug("running %s", scenario.id)
+    host = Host(ch, Runner(scenario, options))
+    host.report_exits()
+    code = host.run()
+    left = kill_descendants()
+    if left:
+        logs.get("runhost").info("killed %d processes the run left behind: %s", len(left), left)
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
             stream.flush()
     # Not a normal interpreter exit: an actor thread that would not stop could hold it up. Every
     # message has been written (sends are synchronous), and the kernel closes what is left.
-    os._exit(code)
+    _real_exit(code)

@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from ..loopback import UnguardedSocket
 from .decode import Packet, decode_frame
 
 ETH_P_ALL = 0x0003
@@ -60,7 +61,9 @@ class CaptureRing:
         frames: int = 8192,
         outgoing_only: bool = True,
     ) -> None:
-        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+        # the engine's own capture, not a scenario's socket: the loopback guard refuses packet
+        # sockets to scenarios, and this one only listens, on the run's own network
+        self.sock = UnguardedSocket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
         try:
             self.sock.setsockopt(SOL_PACKET, PACKET_VERSION, TPACKET_V2)
             if outgoing_only:

@@ -56,8 +56,8 @@
         <translation>0 B: 스트림 끝 (EOF)</translation>
     </message>
     <message>
-        <source>{size} sent; the kernel bound {address}</source>
-        <translation>{size} 보냄; 커널이 {address}에 bind함</translation>
+        <source>{size} sent; implicit bind {address}</source>
+        <translation>{size} 보냄; 암묵적 bind {address}</translation>
     </message>
     <message>
         <source>{size} sent</source>
@@ -82,6 +82,10 @@
     <message>
         <source>signal sent</source>
         <translation>시그널 보냄</translation>
+    </message>
+    <message>
+        <source>implicit bind {address}</source>
+        <translation>암묵적 bind {address}</translation>
     </message>
     <message>
         <source>bound {address}</source>
@@ -110,6 +114,10 @@
     <message>
         <source>{n} datagrams dropped by the kernel</source>
         <translation>커널이 데이터그램 {n}개를 버림</translation>
+    </message>
+    <message>
+        <source>{call}({status}) at {where}</source>
+        <translation>{where}에서 {call}({status}) 호출</translation>
     </message>
     <message>
         <source>the run&apos;s process exited (status {status})</source>
@@ -689,6 +697,10 @@
     <message>
         <source>; </source>
         <translation>; </translation>
+    </message>
+    <message>
+        <source>The run&apos;s process called {call}({status}) at {where}; the kernel closed its sockets. The trace so far is kept.</source>
+        <translation>실행 프로세스가 {where}에서 {call}({status})을 호출했습니다. 커널이 그 소켓들을 닫았습니다. 지금까지의 트레이스는 그대로 남아 있습니다.</translation>
     </message>
     <message>
         <source>The run&apos;s process exited with status {status} before the run ended; the kernel closed its sockets. The trace so far is kept.</source>

@@ -1,0 +1,287 @@
+"""Runs cannot reach past this machine (issue 14, item 1): seen from outside, with strace.
+
+Only documentation addresses (192.0.2.1, 2001:db8::1) are ever tried: a guard that failed would
+send a SYN into TEST-NET-1, never to a real host.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from socketscope.engine import read_trace
+from socketscope.engine.loopback import (
+    NotLoopbackError,
+    SocketKindError,
+    check_kind,
+    loopback_address,
+)
+
+HERE = Path(__file__).parent
+ENV = {**os.environ, "NO_COLOR": "1"}
+needs_strace = pytest.mark.skipif(
+    shutil.which("strace") is None or not sys.platform.startswith("linux"),
+    reason="strace is installed by make test",
+)
+
+ESCAPES = [
+    "module connect",
+    "module connect_ex",
+    "SocketType",
+    "create_connection",
+    "create_connection name",
+    "private real socket",
+    "traced connect",
+    "sendto",
+    "sendto flags",
+    "sendmsg",
+    "broadcast",
+    "v6",
+    "v4-mapped",
+    "bind any",
+    "bind 0.0.0.0",
+    "bind ::",
+    "raw",
+    "packet",
+    "traced raw",
+    "gethostbyname",
+    "getaddrinfo",
+]
+
+
+def strace_run(tmp_path: Path, scenario: str) -> tuple[str, list[str]]:
+    """Run a scenario file in the run host under strace; its output and every address-bearing
+    system call any of its processes made."""
+    log = tmp_path / "strace.txt"
+    r = subprocess.run(
+        [
+            "strace",
+            "-f",
+            "-qq",
+            "-e",
+            "trace=socket,connect,bind,sendto,sendmsg,sendmmsg,listen",
+            "-o",
+            str(log),
+            sys.executable,
+            "-m",
+            "socketscope",
+            "log",
+            str(HERE / "scenarios" / f"{scenario}.py"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=ENV,
+    )
+    return r.stdout + r.stderr, log.read_text().splitlines()
+
+
+def inet_addresses(calls: list[str]) -> list[tuple[str, str]]:
+    """(call, address) for every internet address strace saw a call carry."""
+    found = []
+    for line in calls:
+        m = re.search(r"\b(connect|bind|sendto|sendmsg|sendmmsg)\(", line)
+        if m is None:
+            continue
+        for a in re.findall(r'inet_addr\("([^"]+)"\)', line):
+            found.append((m.group(1), a))
+        for a in re.findall(r'inet_pton\(AF_INET6, "([^"]+)"', line):
+            found.append((m.group(1), a))
+    return found
+
+
+def is_loopback(text: str) -> bool:
+    ip = ipaddress.ip_address(text)
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return ip.is_loopback or (mapped is not None and mapped.is_loopback)
+
+
+@needs_strace
+def test_no_way_out_of_loopback_reaches_a_system_call(tmp_path: Path) -> None:
+    out, calls = strace_run(tmp_path, "escapes")
+    for name in ESCAPES:
+        assert f"REFUSED {name} " in out, f"{name!r} was not refused:\n{out[-3000:]}"
+    assert "ALLOWED" not in out, out
+    addresses = inet_addresses(calls)
+    assert addresses, "strace saw no bind or connect at all: the test saw nothing"
+    outside = [(call, a) for call, a in addresses if not is_loopback(a)]
+    assert not outside, f"system calls to non-loopback addresses: {outside}"
+    raw = [c for c in calls if re.search(r"socket\(AF_PACKET|SOCK_RAW", c)]
+    assert not raw, raw
+
+
+@needs_strace
+def test_loopback_spellings_work_and_unbound_sockets_land_on_loopback(tmp_path: Path) -> None:
+    out, calls = strace_run(tmp_path, "loopback_spellings")
+    assert "REFUSED" not in out, out
+    for name in ("'127.1'", "b'127.0.0.1'", "'localhost'", "::1%lo", "::ffff:127.0.0.1", "bytes"):
+        assert re.search(rf"ALLOWED .*{re.escape(name)}", out), f"{name} did not work:\n{out}"
+    # listen() and sendto() before bind(): loopback, never the kernel's 0.0.0.0
+    assert "LISTEN 127.0.0.1" in out and "PLAIN-LISTEN 127.0.0.1" in out, out
+    assert "SENDTO-FROM 127.0.0.1" in out, out
+    assert all(is_loopback(a) for _, a in inet_addresses(calls))
+
+
+def test_an_implicit_bind_is_recorded_on_the_listen_that_made_it(tmp_path: Path) -> None:
+    out = tmp_path / "t.jsonl"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "socketscope",
+            "trace",
+            str(HERE / "scenarios" / "loopback_spellings.py"),
+            "-o",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+        env=ENV,
+    )
+    listen = read_trace(out).of("return", "listen")[0]
+    assert listen.ok and listen.local is not None and listen.local[0] == "127.0.0.1"
+    assert isinstance(listen.result, dict)
+    assert listen.result["implicit_bind"] == [listen.local[0], listen.local[1]]
+    from socketscope.model.labels import result_label
+
+    assert "implicit bind 127.0.0.1:" in result_label(listen)
+
+
+@pytest.mark.parametrize(
+    ("family", "address", "expected"),
+    [
+        (2, ("127.1", 5), ("127.0.0.1", 5)),
+        (2, (b"127.0.0.1", 5), ("127.0.0.1", 5)),
+        (2, ("localhost", 5), ("127.0.0.1", 5)),
+        (10, ("localhost", 5), ("::1", 5, 0, 0)),
+        (10, ("::ffff:127.0.0.1", 5), ("::ffff:127.0.0.1", 5, 0, 0)),
+        (10, ("::1%lo", 5), ("::1", 5, 0, 1)),
+    ],
+)
+def test_loopback_spellings_resolve_to_what_the_call_gets(
+    family: int, address: tuple[object, ...], expected: tuple[object, ...]
+) -> None:
+    got = loopback_address("connect", family, address)
+    assert got[:2] == expected[:2]
+    if family == 10 and "%" in str(address[0]):
+        assert got[3] == __import__("socket").if_nametoindex("lo")
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        ("192.0.2.1", 80),
+        ("", 0),
+        ("0.0.0.0", 0),
+        ("<broadcast>", 9),
+        ("example.invalid", 80),
+        (b"\xff", 1),
+        ("127.0.0.1",),
+        "127.0.0.1",
+        (None, 80),
+        ("::ffff:192.0.2.1", 80),
+        ("2001:db8::1", 80),
+        ("::1%nosuchdevice", 80),
+    ],
+)
+def test_everything_else_is_refused(address: object) -> None:
+    for family in (2, 10):
+        with pytest.raises(NotLoopbackError):
+            loopback_address("connect", family, address)
+
+
+def test_raw_and_packet_sockets_are_refused() -> None:
+    import socket
+
+    for family, kind in (
+        (socket.AF_INET, socket.SOCK_RAW),
+        (socket.AF_INET6, socket.SOCK_RAW),
+        (socket.AF_PACKET, socket.SOCK_DGRAM),
+        (socket.AF_NETLINK, socket.SOCK_DGRAM),
+        (socket.AF_INET, socket.SOCK_RAW | socket.SOCK_NONBLOCK),
+    ):
+        with pytest.raises(SocketKindError):
+            check_kind(family, kind)
+    check_kind(socket.AF_INET, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
+    check_kind(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+
+
+# --- item 5: what a run forks cannot outlive it -------------------------------------------------
+
+
+def _listen_lines(text: str) -> list[tuple[int, int]]:
+    return [(int(a), int(b)) for a, b in re.findall(r"CHILD-LISTEN (\d+) (\d+)", text)]
+
+
+def _listening(port: int) -> bool:
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table, encoding="ascii") as f:
+            for line in f.readlines()[1:]:
+                cols = line.split()
+                if cols[3] == "0A" and int(cols[1].rsplit(":", 1)[1], 16) == port:
+                    return True
+    return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc")
+def test_forked_children_and_orphans_do_not_outlive_the_run() -> None:
+    r = subprocess.run(
+        [sys.executable, "-m", "socketscope", "log", str(HERE / "scenarios" / "forks.py")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=ENV,
+    )
+    children = _listen_lines(r.stdout)
+    assert len(children) == 2, r.stdout + r.stderr
+    for pid, port in children:
+        assert not _alive(pid), f"forked process {pid} outlived the run"
+        assert not _listening(port), f"a forked child's LISTEN socket on {port} is still open"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc")
+def test_a_forked_child_dies_with_a_run_host_that_stop_had_to_kill() -> None:
+    """The host is SIGKILLed (its actor spins): it cannot clean up, so its process group is."""
+    code = (
+        "import sys\n"
+        "from socketscope.engine.runhost import RunHost\n"
+        "from socketscope.engine.scenario import load_file\n"
+        f"h = RunHost(load_file({str(HERE / 'scenarios' / 'forks_and_spins.py')!r}))\n"
+        "h.start()\n"
+        "sys.stdin.readline()\n"  # the test has seen the child listen
+        "h.stop()\n"
+        "print(h.outcome.how, flush=True)\n"
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=ENV,
+    ) as p:
+        assert p.stdin is not None and p.stdout is not None
+        first = p.stdout.readline()  # the forked child's line, through the pipe it inherited
+        p.stdin.write("\n")
+        p.stdin.flush()
+        rest = p.stdout.read()
+        p.wait(30)
+    assert rest.splitlines()[-1] == "killed", first + rest
+    ((pid, port),) = _listen_lines(first)
+    assert not _alive(pid), "the forked child outlived its killed run host"
+    assert not _listening(port)
