@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..loopback import UnguardedSocket
+from socketscope.engine.loopback import UnguardedSocket
 from .decode import Packet, decode_frame
 
 ETH_P_ALL = 0x0003
