@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from socketscope.engine.loopback import UnguardedSocket
+
 from .decode import Packet, decode_frame
 
 ETH_P_ALL = 0x0003
