@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from pytestqt.qtbot import QtBot
 
 from socketscope.engine import Runner, Trace, read_trace, write_trace
 from socketscope.engine.scenario import get
@@ -80,6 +79,7 @@ def test_mermaid_shows_hostile_names_and_never_reads_them_as_syntax(echo: Trace)
     [
         ("tcp-echo", "jsonl", "tcp-echo.jsonl"),
         ("/etc/cron.daily/ss", "jsonl", "etc-cron.daily-ss.jsonl"),
+        ("/etc/cron.daily/../../x", "pdf", "etc-cron.daily-x.pdf"),
         ("../../../../tmp/x", "svg", "tmp-x.svg"),
         ("..", "png", "trace.png"),
         ("C:\\Windows\\evil", "pdf", "C-Windows-evil.pdf"),
@@ -97,39 +97,8 @@ def test_safe_file_name(scenario_id: object, ext: str, expected: str) -> None:
     assert Path(name).name == name and not name.startswith(".")
 
 
-@pytest.mark.gui
-def test_save_trace_offers_a_safe_name_in_the_last_folder(
-    qtbot: QtBot, gui_window: object, tmp_path: Path, echo: Trace, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A trace whose header names its scenario "../../../../tmp/x" is saved where the user saves,
-    under a plain name; the next save starts in the folder the last one went to."""
-    from PySide6.QtCore import Qt
-    from PySide6.QtWidgets import QFileDialog
-
-    hostile = Trace({**echo.header, "scenario": "../../../../tmp/x"}, echo.events)
-    src = tmp_path / "in.jsonl"
-    with src.open("w", encoding="utf-8") as f:
-        write_trace(hostile, f)
-    w = gui_window
-    assert w.open_trace_file(str(src))  # type: ignore[attr-defined]
-    offered: list[str] = []
-    folder = tmp_path / "saved"
-    folder.mkdir()
-
-    def dialog(parent: object, title: str, path: str, filt: str = "") -> tuple[str, str]:
-        # the user accepts the file name offered, in a folder of their choice
-        offered.append(path)
-        return str(folder / Path(path).name), filt
-
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", dialog)
-    qtbot.keyClick(w, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)  # type: ignore[arg-type]
-    assert Path(offered[0]).name == "tmp-x.jsonl"
-    assert Path(offered[0]).parent == Path.home()
-    assert read_trace(folder / "tmp-x.jsonl").events == echo.events
-    qtbot.keyClick(w, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)  # type: ignore[arg-type]
-    assert offered[1] == str(folder / "tmp-x.jsonl")
-
-
+# The save and export dialogs, driven as a user does with a hostile trace open:
+# tests/test_export.py::test_export_dialogs_start_in_the_last_folder_with_a_safe_name_and_filter
 def run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "socketscope", *args],

@@ -114,3 +114,26 @@ def test_where_namespaces_are_forbidden_the_run_stays_on_loopback_and_says_why()
     out = json.loads(r.stdout.strip().splitlines()[-1])
     assert out["place"]["private"] is False and out["verified"] is False
     assert out["place"]["reason"] == "userns-disabled" and "errno 28" in out["place"]["detail"]
+
+
+@linux
+def test_every_run_host_runs_in_a_network_of_its_own(tmp_path: Path) -> None:
+    """The user's path: `socketscope trace` (the window's path too) runs the lesson in a run host
+    that made its own network; the trace says where its sockets lived."""
+    from socketscope.engine import read_trace
+
+    out = tmp_path / "echo.jsonl"
+    r = subprocess.run(
+        [sys.executable, "-m", "socketscope", "trace", "tcp-echo", "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert r.returncode == 0, r.stderr
+    net = read_trace(out).header["network"]
+    if not _private_network_allowed():
+        assert net["private"] is False and net["reason"], net
+        return
+    assert net["private"] is True
+    assert net["namespace"] and net["namespace"] != os.readlink("/proc/self/ns/net")

@@ -134,6 +134,8 @@ def cmd_trace(args: argparse.Namespace, out: TextIO) -> int:
         f = stack.enter_context(_writing(args.output)) if args.output else out
         with _stop_on_signals():
             trace.extend(failures.see(ev) for ev in _events(runner, args.timeout))
+        if runner.network is not None:
+            trace.header["network"] = runner.network  # where the run's sockets lived
         write_trace(trace, f)
     return _ended(runner, failures)
 

@@ -32,7 +32,9 @@ def safe_file_name(name: object, ext: str, fallback: str = "trace") -> str:
     """
     text = " ".join(name.split()) if isinstance(name, str) else ""
     text = "".join(ch for ch in text if not unicodedata.category(ch).startswith("C"))
-    text = _UNSAFE.sub("-", text)
+    # a path's steps up and in say nothing about the run: "../../x" is "x", "/etc/a" is "etc-a"
+    text = "-".join(p for p in re.split(r"[/\\]+", text) if p not in ("", ".", ".."))
+    text = re.sub(r"-{2,}", "-", _UNSAFE.sub("-", text))
     stem = text.strip(" .-")[:MAX_STEM].rstrip(" .-")
     if stem.split(".")[0].lower() in _RESERVED:
         stem = f"_{stem}"

@@ -47,6 +47,7 @@ from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from socketscope.engine.trace import Trace
+from socketscope.model import filenames
 from socketscope.model.diagram import DiagramLayout
 from socketscope.ui import i18n, theme
 from socketscope.ui.diagram_view import SequenceDiagram
@@ -80,11 +81,10 @@ def title_of(trace: Trace) -> str:
 
 
 def safe_file_name(name: object, fallback: str = "run") -> str:
-    """A file name (no folder) made from a trace header's scenario id, which a hostile trace may
-    set to ``/etc/cron.daily/x`` or ``../../..``: only its last part, only ordinary characters."""
-    base = re.split(r"[\\/]", str(name))[-1]
-    base = re.sub(r"[^\w.-]+", "-", base, flags=re.UNICODE).strip(".-")[:80]
-    return base or fallback
+    """A file name's stem (no folder, no extension) made from a trace header's scenario id,
+    which a hostile trace may set to ``/etc/cron.daily/x`` or ``../../..``: see
+    :func:`socketscope.model.filenames.safe_file_name`, the one rule for every dialog."""
+    return filenames.safe_file_name(name, "x", fallback)[:-2]
 
 
 def _view(

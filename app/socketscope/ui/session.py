@@ -257,6 +257,8 @@ class Session(QObject):
             if self.running:  # replay playback: one row per tick interval of the speed
                 self._replay_tick()
             return
+        if "network" not in self.trace.header and self.runner.network is not None:
+            self.trace.header["network"] = self.runner.network  # saved with the trace
         new: list[Event] = []
         q = self.runner.events
         while len(new) < DRAIN_PER_FRAME and not q.empty():

@@ -191,6 +191,8 @@ class RunHost:
         self._started = False
         self._stopping = False
         self._ready = threading.Event()  # the host said "started", or it never will
+        # where the run's sockets live, as the host found (engine/netns.py NetworkPlace.to_json)
+        self.network: dict[str, Any] | None = None
         self._spawned = threading.Event()  # the run message is written (or the spawn failed)
         self._out: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
         self._ch: Channel | None = None
@@ -420,6 +422,8 @@ class RunHost:
         elif kind == "started":
             self.port, self.port2 = int(msg["port"]), int(msg["port2"])
             self._t0 = float(msg["t0"])
+            net = msg.get("network")
+            self.network = dict(net) if isinstance(net, dict) else None
             self._ready.set()
         elif kind == "error":
             self._failure = str(msg.get("message", ""))

@@ -7,7 +7,8 @@ run creates (threads, sockets, process actors) lives and dies with this process,
 frees all of it whatever the scenario does.
 
 Messages, host to client (JSON objects, see engine/channel.py):
-  {"t": "started", "pid", "port", "port2", "t0"}   the runner has started
+  {"t": "started", "pid", "port", "port2", "t0", "network"}   the runner has started;
+       network: where its sockets live (engine/netns.py: its own namespace, or why not)
   {"t": "batch", "evs": [...], "gate": {...}, "acks": [...], "notes": [...]}
        events in order; the gate's state taken *before* the last of those events was collected,
        so a client that sees "settled" already holds every event that led there; acks name the
@@ -39,6 +40,7 @@ from socketscope.engine import loopback
 from socketscope.engine.channel import Channel, fd_above
 from socketscope.engine.events import Event
 from socketscope.engine.gate import Mode
+from socketscope.engine.netns import NetworkPlace, enter_private_network
 from socketscope.engine.runner import Runner, RunOptions
 from socketscope.engine.scenario import Scenario, ScenarioError, get, load_file
 
@@ -144,9 +146,10 @@ def load_scenario(spec: dict[str, Any]) -> Scenario:
 
 
 class Host:
-    def __init__(self, ch: Channel, runner: Runner) -> None:
+    def __init__(self, ch: Channel, runner: Runner, network: NetworkPlace | None = None) -> None:
         self.ch = ch
         self.runner = runner
+        self.network = network or NetworkPlace(False, "not-tried")
         # the runner's queue also carries the host's markers, so that they stay in order with
         # the events around them
         self.q: queue.SimpleQueue[Any] = runner.events
@@ -166,6 +169,7 @@ class Host:
             {
                 "t": "started",
                 "pid": os.getpid(),
+                "network": self.network.to_json(),
                 "port": runner.port,
                 "port2": runner.port2,
                 "t0": t0,
@@ -319,6 +323,11 @@ def host_main(fd: int) -> int:
     """The run host's main: ``python -m socketscope.engine.runhost FD``."""
     fd = fd_above(fd)  # fd 3 is for the scenario's first socket
     die_with_parent()
+    # A network of the run's own, while this process has one thread (unshare needs that): no
+    # route out, no other program's ports, every socket gone with it when the run ends.
+    network = enter_private_network()
+    if network.private:
+        die_with_parent()  # new credentials in the new namespace clear the parent-death signal
     adopt_orphans()
     logs.setup()  # --debug reaches here through the environment
     # before any scenario code: every socket the run makes, traced or not, stays on loopback
@@ -351,7 +360,7 @@ def host_main(fd: int) -> int:
         burst_window=float(msg.get("burst_window", RunOptions.burst_window)),
     )
     logs.get("runhost").debug("running %s", scenario.id)
-    host = Host(ch, Runner(scenario, options))
+    host = Host(ch, Runner(scenario, options), network)
     host.report_exits()
     code = host.run()
     left = kill_descendants()
