@@ -259,7 +259,7 @@ def test_no_english_in_korean_dialogs_table_tooltips_and_process_actors(
         d.viewport(), QHelpEvent(QEvent.Type.ToolTip, pos, d.viewport().mapToGlobal(pos))
     )
     tip = QToolTip.text()
-    assert "블로킹" in tip and "시나리오" in tip, tip
+    assert "블로킹" in tip and "수업 파일" in tip, tip
     assert not _english_words([tip]), tip
     # an error dialog: the sentence in Korean, the file:line detail kept as it is
     bad = tmp_path / "broken.jsonl"

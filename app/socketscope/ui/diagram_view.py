@@ -1247,7 +1247,7 @@ class SequenceDiagram(QAbstractScrollArea):
                         duration=self.duration(box.ret.duration or 0)
                     )
                 if box.line:
-                    text += "\n" + self.tr("scenario line {n}").format(n=box.line)
+                    text += "\n" + self.tr("lesson line {n}").format(n=box.line)
                 if self.fold_of(box.row) is not None:
                     text += "\n" + self.tr(
                         "identical calls, folded: click or press Enter to unfold"

@@ -438,7 +438,7 @@ class MainWindow(QMainWindow):
             ),
             (self.act_fit, self.tr("Fit"), self.tr("Fit the whole diagram (Ctrl 9)")),
             (self.act_choose, self.tr("Choose a lesson…"), ""),
-            (self.act_open_scenario, self.tr("Open scenario file…"), ""),
+            (self.act_open_scenario, self.tr("Open lesson file…"), ""),
             (self.act_open_trace, self.tr("Open trace…"), ""),
             (self.act_save_trace, self.tr("Save trace…"), ""),
             (self.act_save_session, self.tr("Save session (trace and position)…"), ""),
@@ -476,7 +476,7 @@ class MainWindow(QMainWindow):
         self.language.setToolTip(self.tr("Language of the interface and the explanations"))
         self.file_menu.setTitle(self.tr("&File"))
         self.export_menu.setTitle(self.tr("Export"))
-        self.scenario_menu.setTitle(self.tr("&Scenarios"))
+        self.scenario_menu.setTitle(self.tr("&Lessons"))
         self.view_menu.setTitle(self.tr("&View"))
         self.language_menu.setTitle(self.tr("Language"))
         self.panels_menu.setTitle(self.tr("Panels"))
@@ -762,7 +762,7 @@ class MainWindow(QMainWindow):
 
     def open_scenario_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, self.tr("Open scenario"), "", self.tr("Python scenario (*.py)")
+            self, self.tr("Open lesson"), "", self.tr("Python lesson (*.py)")
         )
         if path:
             self.open_scenario_file(path)
@@ -772,8 +772,8 @@ class MainWindow(QMainWindow):
             scenario = load_file(path)
         except ScenarioError as e:
             self.problem(
-                self.tr("Cannot open scenario"),
-                self.tr("This scenario could not be loaded. Where and why:"),
+                self.tr("Cannot open lesson"),
+                self.tr("This lesson could not be loaded. Where and why:"),
                 str(e),
             )
             return False

@@ -23,7 +23,7 @@ GROUPS: dict[str, str] = {
     "udp": QT_TRANSLATE_NOOP("ScenarioPicker", "UDP"),
     "failures": QT_TRANSLATE_NOOP("ScenarioPicker", "Failures"),
     "advanced": QT_TRANSLATE_NOOP("ScenarioPicker", "Advanced"),
-    "custom": QT_TRANSLATE_NOOP("ScenarioPicker", "Your scenarios"),
+    "custom": QT_TRANSLATE_NOOP("ScenarioPicker", "Your lessons"),
 }
 
 

@@ -324,8 +324,8 @@
         <translation>수업 고르기…</translation>
     </message>
     <message>
-        <source>Open scenario file…</source>
-        <translation>시나리오 파일 열기…</translation>
+        <source>Open lesson file…</source>
+        <translation>수업 파일 열기…</translation>
     </message>
     <message>
         <source>Open trace…</source>
@@ -424,8 +424,8 @@
         <translation>내보내기</translation>
     </message>
     <message>
-        <source>&amp;Scenarios</source>
-        <translation>시나리오(&amp;S)</translation>
+        <source>&amp;Lessons</source>
+        <translation>수업(&amp;L)</translation>
     </message>
     <message>
         <source>&amp;View</source>
@@ -464,20 +464,20 @@
         <translation>학습 모드 끔</translation>
     </message>
     <message>
-        <source>Open scenario</source>
-        <translation>시나리오 열기</translation>
+        <source>Open lesson</source>
+        <translation>수업 열기</translation>
     </message>
     <message>
-        <source>Python scenario (*.py)</source>
-        <translation>파이썬 시나리오 (*.py)</translation>
+        <source>Python lesson (*.py)</source>
+        <translation>파이썬 수업 파일 (*.py)</translation>
     </message>
     <message>
-        <source>Cannot open scenario</source>
-        <translation>시나리오를 열 수 없습니다</translation>
+        <source>Cannot open lesson</source>
+        <translation>수업을 열 수 없습니다</translation>
     </message>
     <message>
-        <source>This scenario could not be loaded. Where and why:</source>
-        <translation>이 시나리오를 불러올 수 없습니다. 위치와 이유:</translation>
+        <source>This lesson could not be loaded. Where and why:</source>
+        <translation>이 수업을 불러올 수 없습니다. 위치와 이유:</translation>
     </message>
     <message>
         <source>Open trace</source>
@@ -738,8 +738,8 @@
         <translation>심화</translation>
     </message>
     <message>
-        <source>Your scenarios</source>
-        <translation>내 시나리오</translation>
+        <source>Your lessons</source>
+        <translation>내 수업</translation>
     </message>
     <message>
         <source>What to notice</source>
@@ -789,8 +789,8 @@
         <translation>다음: {op}()</translation>
     </message>
     <message>
-        <source>scenario line {n}</source>
-        <translation>시나리오 {n}번째 줄</translation>
+        <source>lesson line {n}</source>
+        <translation>수업 파일 {n}번째 줄</translation>
     </message>
     <message>
         <source>identical calls, folded: click or press Enter to unfold</source>
