@@ -362,3 +362,16 @@ def read_modal(qtbot: Any, open_it: Callable[[], object]) -> tuple[object, list[
     result = open_it()
     qtbot.waitUntil(lambda: bool(seen), timeout=3000)
     return result, seen
+
+
+def network_in_use(ns: str) -> bool:
+    """Some process is still in network namespace ``ns`` ("net:[…]"): a run host's own network
+    lives as long as a process in it, and every socket of the run with it."""
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if os.readlink(proc / "ns" / "net") == ns:
+                    return True
+            except OSError:
+                continue
+    return False

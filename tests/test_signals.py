@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import network_in_use
+
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc, pidfd")
 
 
@@ -29,13 +31,15 @@ def listening_ports(pid: int) -> set[int]:
                 inodes.add(m.group(1))
     except OSError:
         return set()
-    return {port for port, inode in listeners() if inode in inodes}
+    return {port for port, inode in listeners(pid) if inode in inodes}
 
 
-def listeners() -> list[tuple[int, str]]:
-    """(port, inode) of every LISTEN socket in this network namespace."""
+def listeners(pid: int | None = None) -> list[tuple[int, str]]:
+    """(port, inode) of every LISTEN socket in the network namespace of ``pid`` (a run host
+    has one of its own), or of this process."""
     out = []
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+    base = f"/proc/{pid}/net" if pid is not None else "/proc/net"
+    for table in (f"{base}/tcp", f"{base}/tcp6"):
         with open(table, encoding="ascii") as f:
             for line in f.readlines()[1:]:
                 cols = line.split()
@@ -119,6 +123,7 @@ def test_a_signal_stops_the_run_and_exits_with_128_plus_the_signal(
 ) -> None:
     ports = listening_ports(window.host)
     assert ports, f"the Server is not listening: {''.join(window.log)}"
+    ns = os.readlink(f"/proc/{window.host}/ns/net")
     t0 = time.monotonic()
     window.proc.send_signal(sig)
     code = window.finish(timeout=10)
@@ -129,6 +134,7 @@ def test_a_signal_stops_the_run_and_exits_with_128_plus_the_signal(
     assert not alive(window.host)
     still = {p for p, _ in listeners()} & ports
     assert not still, f"LISTEN sockets left on {still}"
+    assert not network_in_use(ns), "the run's own network (and its sockets) outlived it"
     log = "".join(window.log)
     assert "stopping the run" in log and "the run was stopped" in log, log
 
@@ -136,7 +142,9 @@ def test_a_signal_stops_the_run_and_exits_with_128_plus_the_signal(
 def test_sigkill_of_the_window_takes_the_run_host_with_it(window: Window) -> None:
     ports = listening_ports(window.host)
     assert ports
+    ns = os.readlink(f"/proc/{window.host}/ns/net")
     window.proc.kill()
     assert window.finish(timeout=10) == -signal.SIGKILL
     assert wait_gone(window.host, 2.0), "the run host outlived a SIGKILLed window"
     assert not {p for p, _ in listeners()} & ports
+    assert not network_in_use(ns), "the run's own network (and its sockets) outlived it"
