@@ -172,6 +172,9 @@ class DiagramLayout:
         self._runs: list[tuple[int, int]] = []  # rows of identical consecutive calls
         # listener -> (lane, row, seq) of the last connect() to it
         self._last_connect: dict[int, tuple[int, int, int]] = {}
+        # select()s woken by data whose send() had not returned yet when they did (two threads
+        # race to write their events): (conn, side, lane, ret_row, select seq, since, ret seq)
+        self._select_unwoken: list[tuple[int, str, int, int, int, int, int]] = []
         self._connect_target: dict[int, int] = {}  # connecting sock -> the listener it called
         self.last_seq = 0
 
@@ -409,7 +412,7 @@ class DiagramLayout:
             self._sock_conn[ev.sock] = (ev.conn, "c")
             self._connect_returned(ev, lane, box.row, ret_row)
         if ev.nbytes is not None and ev.ok:
-            self._data(ev, lane, box.row, ret_row)
+            self._data(ev, lane, box.row, ret_row, box.seq)
             if span is not None and cat.data_dir(op) == "out":
                 self._send_woken(ev, lane, ret_row)
         if ev.ok and op in ("close", "shutdown") and ev.sock is not None:
@@ -470,7 +473,7 @@ class DiagramLayout:
             )
         )
 
-    def _data(self, ev: Event, lane: int, call_row: int, ret_row: int) -> None:
+    def _data(self, ev: Event, lane: int, call_row: int, ret_row: int, call_seq: int = 0) -> None:
         outgoing = cat.data_dir(ev.op) == "out"
         if ev.conn is not None and ev.range is not None and ev.dir:
             if ev.sock is not None and ev.sock not in self._sock_conn:
@@ -484,6 +487,7 @@ class DiagramLayout:
                 return
             if outgoing:
                 stream.sends.append((a, b, lane, call_row, ev.seq, ev.data))
+                self._late_select_cause(ev, lane, call_row, call_seq)
                 for ra, rb, rlane, rrow, rseq in _overlapping(stream.recvs, a, b):
                     self._data_arrow(
                         lane, call_row, ev.seq, rlane, rrow, rseq, a, b, ra, rb, ev.data
@@ -568,6 +572,9 @@ class DiagramLayout:
                     last = max(sends, key=lambda x: x[4])
                     cause = (last[2], last[3])
                     text = self.translate("DiagramText", "data arrived")
+                else:
+                    # the send that woke it may write its return after this one: wait for it
+                    self._select_unwoken.append((conn, side, lane, ret_row, ev.seq, since, ev.seq))
             if cause is not None and cause[0] != lane:
                 self.arrows.append(
                     Arrow("woke", cause[0], cause[1], lane, max(cause[1], ret_row), ev.seq, text)
@@ -579,6 +586,25 @@ class DiagramLayout:
             if owner is not None and owner != lane:
                 text = self.translate("DiagramText", "connected (kernel)")
                 self.arrows.append(Arrow("woke", owner, ret_row, lane, ret_row, ev.seq, text))
+
+    def _late_select_cause(self, ev: Event, lane: int, call_row: int, call_seq: int) -> None:
+        """A send() whose return came after the select() it woke: its call was made while that
+        select() slept (after it began, before it returned), on the connection it watched."""
+        for i, (conn, side, sel_lane, sel_row, sel_seq, since, sel_ret) in enumerate(
+            self._select_unwoken
+        ):
+            if (
+                conn == ev.conn
+                and (ev.dir or "").endswith(side)
+                and since < call_seq < sel_ret
+                and sel_lane != lane
+            ):
+                text = self.translate("DiagramText", "data arrived")
+                self.arrows.append(
+                    Arrow("woke", lane, call_row, sel_lane, max(call_row, sel_row), sel_seq, text)
+                )
+                del self._select_unwoken[i]
+                return
 
     def _data_arrow(
         self,
