@@ -34,6 +34,7 @@ from .channel import Channel, fd_above, socket_above
 from .events import Event, KernelSnapshot
 from .gate import ActorStopped, Status
 from .pairing import ConnEnd, DatagramMatch, _PendingDatagram
+from .snapshots import snapshot_events
 
 if TYPE_CHECKING:
     from .runner import Runner
@@ -461,19 +462,7 @@ class ChildRunner:
         changed_since: dict[int, KernelSnapshot] | None = None,
         proc: bool = True,
     ) -> None:
-        for s in socks:
-            with self.fd_lock:
-                fd_snap = s.fd_snapshot()
-                local = s.known_local()
-            if fd_snap is None and not proc:
-                continue
-            snap = s.settle_snapshot(fd_snap) if proc else fd_snap
-            assert snap is not None
-            if changed_since is not None:
-                if changed_since.get(s.id) == snap:
-                    continue
-                changed_since[s.id] = snap
-            self.emit(actor, "kernel", op=op, sock=s.id, fd=s.fd, kernel=snap, local=local)
+        snapshot_events(self.emit, self.fd_lock, actor, op, socks, changed_since, proc)
 
     def spawn(self, parent: str, name: str, fn: Any, args: Any) -> None:
         raise NotImplementedError("spawn() is not available inside a process actor")

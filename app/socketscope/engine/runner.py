@@ -26,6 +26,7 @@ from .blocking import BlockWatcher, StreakSlot, ThreadProbe
 from .events import Event, EventKind, KernelSnapshot
 from .gate import ActorStopped, Mode, Status, StepGate
 from .pairing import Pairing
+from .snapshots import snapshot_events
 
 if TYPE_CHECKING:
     from .child import ProcessActor
@@ -464,24 +465,7 @@ class Runner:
         has begun: the lesson is over, and no actor's last call should wait on a look."""
         if self._stopping:
             return
-        seen = set()
-        for s in socks:
-            if s is None or s.id in seen:
-                continue
-            seen.add(s.id)
-            with self._fd_lock:
-                fd_snap = s.fd_snapshot()
-                fd = s.fd
-                local = s.known_local()
-            if fd_snap is None and not proc:
-                continue
-            snap = s.settle_snapshot(fd_snap) if proc else fd_snap
-            assert snap is not None
-            if changed_since is not None:
-                if changed_since.get(s.id) == snap:
-                    continue
-                changed_since[s.id] = snap
-            self.emit(actor, "kernel", op=op, sock=s.id, fd=fd, kernel=snap, local=local)
+        snapshot_events(self.emit, self._fd_lock, actor, op, socks, changed_since, proc)
 
     def flush_burst(self, ctx: ActorContext) -> None:
         b = ctx.burst

@@ -1,0 +1,48 @@
+"""Kernel snapshot events of the sockets a call involved: one loop for the thread runner and the
+process actors' runner alike."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from .events import KernelSnapshot
+
+if TYPE_CHECKING:
+    from .traced import TracedSocket
+
+
+def snapshot_events(
+    emit: Callable[..., Any],
+    fd_lock: threading.RLock,
+    actor: str,
+    op: str,
+    socks: Iterable[TracedSocket | None],
+    changed_since: dict[int, KernelSnapshot] | None = None,
+    proc: bool = True,
+) -> None:
+    """What the kernel says about each socket now. With ``changed_since`` (the snapshots
+    already written during one blocked call), only what changed is written; without ``proc``,
+    only what the fds say (a closed socket is then left out). The fds are read under the fd
+    lock; /proc/net/tcp (milliseconds to read) outside it, so no other actor waits on it."""
+    seen = set()
+    for s in socks:
+        if s is None or s.id in seen:
+            continue
+        seen.add(s.id)
+        with fd_lock:
+            fd_snap = s.fd_snapshot()
+            fd = s.fd
+            local = s.known_local()
+        if proc:
+            snap = s.settle_snapshot(fd_snap)
+        elif fd_snap is not None:
+            snap = fd_snap
+        else:
+            continue
+        if changed_since is not None:
+            if changed_since.get(s.id) == snap:
+                continue
+            changed_since[s.id] = snap
+        emit(actor, "kernel", op=op, sock=s.id, fd=fd, kernel=snap, local=local)
