@@ -375,3 +375,18 @@ def network_in_use(ns: str) -> bool:
             except OSError:
                 continue
     return False
+
+
+def wait_gone(pid: int, timeout: float) -> bool:
+    """Wait until process ``pid`` has exited (a pidfd turns readable), without sleeping."""
+    import select
+
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return True
+    try:
+        r, _, _ = select.select([fd], [], [], timeout)
+        return bool(r)
+    finally:
+        os.close(fd)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import select
 import signal
 import socket
 import subprocess
@@ -20,7 +19,7 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from conftest import Collector, engine_threads, load_test_scenario, network_in_use
+from conftest import Collector, engine_threads, load_test_scenario, network_in_use, wait_gone
 from socketscope.engine import Mode, RunOptions, Status, read_trace
 from socketscope.engine.runhost import RunHost
 from socketscope.engine.scenario import get
@@ -42,19 +41,6 @@ def children() -> set[int]:
             if int(stat.rsplit(")", 1)[1].split()[1]) == me:
                 out.add(int(d))
     return out
-
-
-def wait_gone(pid: int, timeout: float) -> bool:
-    """Wait until process ``pid`` has exited (a pidfd turns readable), without sleeping."""
-    try:
-        fd = os.pidfd_open(pid)
-    except ProcessLookupError:
-        return True
-    try:
-        r, _, _ = select.select([fd], [], [], timeout)
-        return bool(r)
-    finally:
-        os.close(fd)
 
 
 def port_is_free(port: int) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import select
 import signal
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import network_in_use
+from conftest import network_in_use, wait_gone
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc, pidfd")
 
@@ -46,19 +45,6 @@ def listeners(pid: int | None = None) -> list[tuple[int, str]]:
                 if cols[3] == "0A":
                     out.append((int(cols[1].rsplit(":", 1)[1], 16), cols[9]))
     return out
-
-
-def wait_gone(pid: int, timeout: float) -> bool:
-    """Wait (on a pidfd, not by polling) until ``pid`` has exited."""
-    try:
-        fd = os.pidfd_open(pid)
-    except ProcessLookupError:
-        return True
-    try:
-        ready, _, _ = select.select([fd], [], [], timeout)
-        return bool(ready)
-    finally:
-        os.close(fd)
 
 
 def alive(pid: int) -> bool:
