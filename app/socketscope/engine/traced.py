@@ -257,7 +257,12 @@ class TracedCall:
             raise
         watcher.end(token)
         if self.slept and self._stopping():
-            raise ActorStopped  # a blocked call the stop woke: its result is the stop's doing
+            # a blocked call the stop woke: its result is the stop's doing. A connection that
+            # accept() got at that moment is closed here: nobody will ever own it
+            made = result[0] if isinstance(result, tuple) and result else result
+            if isinstance(made, _socket.socket):
+                made.close()
+            raise ActorStopped
         return result
 
     def _stopping(self) -> bool:
