@@ -390,3 +390,26 @@ def wait_gone(pid: int, timeout: float) -> bool:
         return bool(r)
     finally:
         os.close(fd)
+
+
+@pytest.fixture(scope="session")
+def app_for_nobody() -> Iterator[str]:
+    """A copy of the app's sources that a user dropped to ``nobody`` can read: the checkout may
+    sit in a folder only root can enter (CI's fresh clone in ``mktemp -d`` does)."""
+    import shutil
+    import tempfile
+
+    root = tempfile.mkdtemp(prefix="socketscope-app-")
+    try:
+        shutil.copytree(
+            HERE.parent / "app" / "socketscope",
+            Path(root) / "socketscope",
+            ignore=shutil.ignore_patterns("__pycache__"),
+        )
+        for folder, _dirs, files in os.walk(root):
+            os.chmod(folder, 0o755)
+            for name in files:
+                os.chmod(os.path.join(folder, name), 0o644)
+        yield root
+    finally:
+        shutil.rmtree(root, ignore_errors=True)

@@ -37,14 +37,14 @@ linux = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux n
 
 
 def _inside(
-    python: str, env_user: str | None = None, wrap: list[str] | None = None
+    python: str, env_user: str | None = None, wrap: list[str] | None = None, app: str = APP
 ) -> dict[str, Any]:
     cmd = [*(wrap or []), python, "-c", INSIDE]
     if env_user is not None:
         cmd = ["su", env_user, "-s", "/bin/sh", "-c", " ".join(_quote(a) for a in cmd)]
     r = subprocess.run(
         cmd,
-        env={**os.environ, "PYTHONPATH": APP},
+        env={**os.environ, "PYTHONPATH": app},
         capture_output=True,
         text=True,
         timeout=30,
@@ -83,11 +83,11 @@ def test_a_run_gets_a_network_of_its_own() -> None:
 @linux
 @pytest.mark.skipif(os.geteuid() != 0, reason="drops privileges with su: needs root to start")
 @pytest.mark.skipif(not Path("/usr/bin/python3").exists(), reason="a Python a normal user can run")
-def test_a_normal_user_gets_it_too() -> None:
+def test_a_normal_user_gets_it_too(app_for_nobody: str) -> None:
     """CI runs as root: the same set-up as an unprivileged user (the venv under /root is out of
     its reach, so the system's Python runs the engine, which needs nothing but the standard
     library)."""
-    out = _inside("/usr/bin/python3", env_user="nobody")
+    out = _inside("/usr/bin/python3", env_user="nobody", app=app_for_nobody)
     if not out["place"]["private"]:
         pytest.skip(f"unprivileged user namespaces are off here: {out['place']}")
     assert out["verified"] and out["uid"] == 0 and out["loopback"] == 80 and out["routes"] == []

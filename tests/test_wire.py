@@ -58,7 +58,7 @@ print(json.dumps({
 """
 
 
-def _capture(python: str, n: int, user: str | None = None) -> dict[str, Any]:
+def _capture(python: str, n: int, user: str | None = None, app: str = APP) -> dict[str, Any]:
     code = f"N = {n}\n" + CAPTURE
     cmd = [python, "-c", code]
     if user is not None:
@@ -67,7 +67,7 @@ def _capture(python: str, n: int, user: str | None = None) -> dict[str, Any]:
         cmd = ["su", user, "-s", "/bin/sh", "-c", " ".join(shlex.quote(a) for a in cmd)]
     r = subprocess.run(
         cmd,
-        env={**os.environ, "PYTHONPATH": APP},
+        env={**os.environ, "PYTHONPATH": app},
         capture_output=True,
         text=True,
         timeout=60,
@@ -99,8 +99,8 @@ def test_a_run_captures_its_own_packets_and_loses_none() -> None:
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="drops privileges with su: needs root to start")
 @pytest.mark.skipif(not Path("/usr/bin/python3").exists(), reason="a Python a normal user can run")
-def test_an_ordinary_user_captures_them_too() -> None:
-    _check(_capture("/usr/bin/python3", 300, user="nobody"))
+def test_an_ordinary_user_captures_them_too(app_for_nobody: str) -> None:
+    _check(_capture("/usr/bin/python3", 300, user="nobody", app=app_for_nobody))
 
 
 def test_outside_its_own_network_an_ordinary_user_cannot_capture() -> None:
