@@ -168,6 +168,11 @@ def traced_select(
     groups = [list(rlist), list(wlist), list(xlist)]
     fds = [[_fd_of(o) for o in g] for g in groups]
     ids = [[s.id for f in g if (s := _traced_by_fd(f)) is not None] for g in fds]
+    # the sockets' fds first, in the order of their ids (the trace pairs them), then the rest
+    fds = [
+        [f for f in g if _traced_by_fd(f) is not None] + [f for f in g if _traced_by_fd(f) is None]
+        for g in fds
+    ]
     if not any(ids):
         return _real_select(
             groups[0], groups[1], groups[2], timeout
@@ -187,6 +192,7 @@ def traced_select(
             k: [s.id for o in got if (s := _traced_by_fd(_fd_of(o))) is not None]
             for k, got in zip("rwx", out, strict=True)
         }
+        c.result["fds"] = {k: [_fd_of(o) for o in got] for k, got in zip("rwx", out, strict=True)}
     return out
 
 
@@ -217,7 +223,9 @@ def _adopt_thread() -> ActorContext | None:
     if runner is None:
         return None
     th = threading.current_thread()
-    name = f"{_program}/{th.name}"
+    # "Thread-2 (process_request_thread)": the target's name is in the start event's message;
+    # the lifeline's name stays short enough to read above its lane
+    name = f"{_program}/{th.name.split(' (')[0]}"
     ctx = ActorContext(runner, name)
     _local.adopted = True
     runner.gate.set_status(name, Status.RUNNING)
