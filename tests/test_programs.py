@@ -322,14 +322,23 @@ def test_a_program_that_cannot_start_says_why() -> None:
     assert evs[-1].kind == "end"
 
 
-def test_a_c_program_without_the_c_tracer_is_refused_clearly() -> None:
+def test_without_the_c_tracer_an_executable_runs_untraced_and_says_so() -> None:
     import importlib.util
 
     if importlib.util.find_spec("socketscope.engine.programs.ctrace") is not None:
         pytest.skip("this build has the C tracer")
-    evs = Runner(program_scenario(lines("/bin/true"))).run_to_end(20)
+    runner = Runner(program_scenario(lines("/bin/sh -c 'echo hi'")))
+    evs = runner.run_to_end(20)
+    start = next(e for e in evs if e.actor == "/bin/sh" and e.kind == "start")
+    assert start.code == "program_untraced" and C_UNAVAILABLE in (start.message or "")
+    assert any(e.actor == "/bin/sh" and e.code == "program_exited" for e in evs)
+    assert console(runner, "/bin/sh") == "hi\n"
+
+
+def test_a_program_that_is_not_installed_says_so() -> None:
+    evs = Runner(program_scenario(lines("no-such-program-xyz --help"))).run_to_end(20)
     err = next(e for e in evs if e.kind == "error")
-    assert C_UNAVAILABLE in (err.message or "")
+    assert "no-such-program-xyz: no such program" in (err.message or "")
 
 
 def test_a_python_program_that_raises_shows_its_traceback_and_line(tmp_path: Path) -> None:
@@ -439,3 +448,28 @@ def test_programs_as_an_ordinary_user(app_for_nobody: str, tmp_path: Path) -> No
     assert r.returncode == 0, r.stderr
     assert "accept(" in r.stdout and "blocks: asleep in the kernel" in r.stdout
     assert "line_client.py | NOBODY" in r.stderr
+
+
+# --- the http-get lesson --------------------------------------------------------------------------
+def test_the_http_get_lesson_shows_request_and_response_bytes() -> None:
+    if shutil.which("curl") is None:
+        pytest.skip("curl is not installed (apt-get install curl): the lesson needs a real one")
+    from socketscope.engine.scenario import get
+
+    sc = get("http-get")
+    assert [a.name for a in sc.actors] == ["http_server.py", "curl"]
+    runner = Runner(sc)
+    evs = runner.run_to_end(40)
+    server = "http_server.py"
+    request = next(e for e in evs if e.actor == server and e.op == "recv" and e.kind == "return")
+    assert bytes.fromhex(request.data or "").startswith(b"GET / HTTP/1.1\r\nHost: 127.0.0.1:")
+    response = next(
+        e for e in evs if e.actor == server and e.op == "sendall" and e.kind == "return"
+    )
+    body = bytes.fromhex(response.data or "")
+    assert body.startswith(b"HTTP/1.0 200 OK\r\n") and body.endswith(b"SocketScope</h1>\n")
+    assert request.conn == response.conn is not None
+    # the page reached curl: its console shows it
+    assert "Hello from SocketScope" in console(runner, "curl")
+    # the code panel can show the lesson's own server
+    assert "sendall(head + PAGE)" in sc.sources[server]["source"]

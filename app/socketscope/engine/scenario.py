@@ -68,6 +68,7 @@ class Scenario:
     # file of the actor whose call is selected)
     sources: dict[str, dict[str, str]] = field(default_factory=dict)
     programs: tuple[Any, ...] = ()  # the ProgramLines it was made of (engine/programs)
+    module: str = ""  # the module it was loaded from (a built-in is found again by id)
 
     def text(self, what: str, lang: str) -> str:
         table: dict[str, str] = getattr(self, what)
@@ -127,6 +128,8 @@ def from_module(module: ModuleType, path: str | None = None) -> Scenario:
         if not isinstance(value, dict) or not all(isinstance(value.get(k), str) for k in LANGS):
             raise ScenarioError(f"{where}: {attr} must be a dict with 'en' and 'ko' strings")
         texts[attr] = value
+    if hasattr(module, "PROGRAMS"):
+        return _program_lesson(module, where, sid, texts)
     actors = tuple(
         v.__socketscope_actor__
         for v in vars(module).values()
@@ -160,6 +163,38 @@ def from_module(module: ModuleType, path: str | None = None) -> Scenario:
         notice=getattr(module, "NOTICE", {}),
         group=getattr(module, "GROUP", "custom"),
         order=int(getattr(module, "ORDER", 99)),
+        module=module.__name__,
+    )
+
+
+def _program_lesson(
+    module: ModuleType, where: str, sid: str, texts: dict[str, dict[str, str]]
+) -> Scenario:
+    """A lesson made of programs (``PROGRAMS``: command lines, "{port}" the run's own port),
+    run in the folder ``PROGRAMS_FOLDER`` beside the module (default ``_programs``)."""
+    import dataclasses
+
+    from socketscope.engine.programs import ProgramError, ProgramLine, program_scenario
+
+    commands = module.PROGRAMS
+    if not isinstance(commands, (list, tuple)) or not all(isinstance(c, str) for c in commands):
+        raise ScenarioError(f"{where}: PROGRAMS must be a list of command lines")
+    folder = Path(getattr(module, "__file__", where)).parent / getattr(
+        module, "PROGRAMS_FOLDER", "_programs"
+    )
+    try:
+        sc = program_scenario([ProgramLine.parse(c, str(folder)) for c in commands])
+    except ProgramError as e:
+        raise ScenarioError(f"{where}: {e}") from None
+    return dataclasses.replace(
+        sc,
+        id=sid,
+        title=texts["TITLE"],
+        summary=texts["SUMMARY"],
+        notice=getattr(module, "NOTICE", {}),
+        group=getattr(module, "GROUP", "custom"),
+        order=int(getattr(module, "ORDER", 99)),
+        module=module.__name__,
     )
 
 

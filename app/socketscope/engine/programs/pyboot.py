@@ -116,10 +116,18 @@ class ProgramSocket(TracedSocket):
         ):
             # every interface: on loopback instead, so that nothing from outside can reach it
             here = "::1" if self.family == _socket_mod.AF_INET6 else "127.0.0.1"
-            _runner_emit_note(
-                self,
-                f"bind to {addr_json(address)[0] or 'every interface'!s} made on {here}: "
-                "SocketScope keeps programs on this machine",
+            wanted = str(addr_json(address)[0]) or "every interface"
+            ctx = _ctx()
+            ctx.runner.emit(
+                ctx.name,
+                "kernel",
+                op="bind",
+                sock=self.id,
+                fd=self.fd,
+                message=f"bind to {wanted} made on {here}: SocketScope keeps programs on this "
+                "machine",
+                code="bind_made_on_loopback",
+                params={"address": wanted, "loopback": here},
             )
             address = (here, *address[1:])
         super().bind(address)
@@ -139,11 +147,6 @@ def _socket_mod_guarded() -> Any:
     from socketscope.engine.loopback import GuardedSocket
 
     return GuardedSocket
-
-
-def _runner_emit_note(sock: TracedSocket, text: str) -> None:
-    ctx = _ctx()
-    ctx.runner.emit(ctx.name, "kernel", op="bind", sock=sock.id, fd=sock.fd, message=text)
 
 
 # --- select ------------------------------------------------------------------------------------
