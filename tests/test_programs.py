@@ -502,3 +502,29 @@ def _gone(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z"
     except OSError:
         return True
+
+
+def test_a_fork_per_client_python_server_runs_and_says_its_children_are_untraced() -> None:
+    port = free_port()
+    sc = program_scenario(
+        lines(
+            f"fork_server.py {port} 2",
+            f"line_client.py {port} first",
+            f"line_client.py {port} second",
+        )
+    )
+    runner = Runner(sc)
+    evs = runner.run_to_end(40)
+    server = "fork_server.py"
+    assert console(runner, "line_client.py").strip() == "FIRST"
+    assert console(runner, "line_client.py (2)").strip() == "SECOND"
+    forks = [e for e in evs if e.actor == server and e.code == "fork_untraced"]
+    assert len(forks) == 2
+    # the parent's own calls stay traced: two accepts, and its close() of each connection
+    assert [e.op for e in calls(evs, server) if e.op in ("accept", "close")] == [
+        "accept",
+        "close",
+        "accept",
+        "close",
+        "close",
+    ]

@@ -303,6 +303,28 @@ def _user_files(script: str) -> Any:
     return is_mine
 
 
+# --- fork ---------------------------------------------------------------------------------------
+def _forking() -> None:
+    """The program calls fork(): say on its lifeline that the new process is not traced."""
+    ctx: ActorContext | None = getattr(_local, "actor", None)
+    if ctx is None or _runner is None or _runner.detached:
+        return
+    _runner.emit(
+        ctx.name,
+        "kernel",
+        op="fork",
+        message="fork(): the new process runs untraced (the processes a traced Python program "
+        "forks are not traced yet)",
+        code="fork_untraced",
+        params={"program": _program},
+    )
+
+
+def _forked() -> None:
+    if _runner is not None:
+        _runner.detach()
+
+
 # --- main --------------------------------------------------------------------------------------
 def program_main(fd: int, engine_root: str | None = None) -> int:
     global _runner, _program
@@ -320,6 +342,7 @@ def program_main(fd: int, engine_root: str | None = None) -> int:
     kind, target, args = str(msg["kind"]), str(msg["target"]), list(msg["args"])
     _trace_modules()
     _trace_threads()
+    os.register_at_fork(before=_forking, after_in_child=_forked)
     _actor.adopt_thread = _adopt_thread
     if kind == "script":
         script = os.path.realpath(target)
