@@ -136,6 +136,8 @@ def cmd_trace(args: argparse.Namespace, out: TextIO) -> int:
             trace.extend(failures.see(ev) for ev in _events(runner, args.timeout))
         if runner.network is not None:
             trace.header["network"] = runner.network  # where the run's sockets lived
+        if runner.capture is not None:
+            trace.header["capture"] = runner.capture  # the packets it saw, and any it dropped
         write_trace(trace, f)
     return _ended(runner, failures)
 

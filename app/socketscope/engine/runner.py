@@ -403,6 +403,15 @@ class Runner:
             self.events.put(ev)
         return ev
 
+    def emit_at(self, t: float, actor: str, kind: EventKind, **fields: Any) -> Event:
+        """An event that happened at ``t`` (the run's time), written now: a captured packet,
+        whose kernel timestamp is earlier than the moment it reaches the trace."""
+        with self._emit_lock:
+            self._seq += 1
+            ev = Event(self._seq, round(max(0.0, t), 6), actor, kind, **fields)
+            self.events.put(ev)
+        return ev
+
     def drain(self) -> list[Event]:
         out = []
         with contextlib.suppress(queue.Empty):

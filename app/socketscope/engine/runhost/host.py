@@ -7,12 +7,14 @@ run creates (threads, sockets, process actors) lives and dies with this process,
 frees all of it whatever the scenario does.
 
 Messages, host to client (JSON objects, see engine/channel.py):
-  {"t": "started", "pid", "port", "port2", "t0", "network"}   the runner has started;
-       network: where its sockets live (engine/netns.py: its own namespace, or why not)
+  {"t": "started", "pid", "port", "port2", "t0", "network", "capture"}   the runner has started;
+       network: where its sockets live (engine/netns.py: its own namespace, or why not);
+       capture: {"available": true, "interfaces": [...]} or {"available": false, "reason", ...}
   {"t": "batch", "evs": [...], "gate": {...}, "acks": [...], "notes": [...]}
        events in order; the gate's state taken *before* the last of those events was collected,
        so a client that sees "settled" already holds every event that led there; acks name the
-       commands the gate state already reflects; notes are step results and the stop report
+       commands the gate state already reflects; notes are step results, the stop report and,
+       last, {"t": "capture", "packets", "drops", ...}: the capture's statistics
   {"t": "error", "message"}                        the scenario could not be loaded
   {"t": "end"}                                     every event has been sent; the host exits
 Client to host:
@@ -43,6 +45,9 @@ from socketscope.engine.gate import Mode
 from socketscope.engine.netns import NetworkPlace, enter_private_network
 from socketscope.engine.runner import Runner, RunOptions
 from socketscope.engine.scenario import Scenario, ScenarioError, get, load_file
+from socketscope.engine.wire.decode import Packet, decode_frame
+from socketscope.engine.wire.pairing import PacketPairer
+from socketscope.engine.wire.process import CaptureProcess, Frame
 
 BATCH_MAX = 2000  # events per message at most (each may carry a few KiB of data as hex)
 COALESCE = 0.005  # seconds a free-running run's messages gather for (the window draws at 60 Hz)
@@ -60,6 +65,20 @@ _END = object()
 class _Ack:
     id: int
     note: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class _Packets:
+    """Captured packets, on the run's clock, with their frames."""
+
+    packets: list[tuple[Packet, bytes]]
+
+
+@dataclass(frozen=True)
+class _WireEnd:
+    """The capture has been drained: write every packet still held, then its statistics."""
+
+    note: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -146,10 +165,22 @@ def load_scenario(spec: dict[str, Any]) -> Scenario:
 
 
 class Host:
-    def __init__(self, ch: Channel, runner: Runner, network: NetworkPlace | None = None) -> None:
+    def __init__(
+        self,
+        ch: Channel,
+        runner: Runner,
+        network: NetworkPlace | None = None,
+        capture: CaptureProcess | None = None,
+        capture_info: dict[str, Any] | None = None,
+    ) -> None:
         self.ch = ch
         self.runner = runner
         self.network = network or NetworkPlace(False, "not-tried")
+        self.capture = capture
+        self.capture_info = capture_info or {"available": False, "reason": "not-tried"}
+        first = runner.scenario.actors[0].name if runner.scenario.actors else "run"
+        self.pairer = PacketPairer(first, capture.interface if capture else "lo")
+        self.wire_done = threading.Event()
         # the runner's queue also carries the host's markers, so that they stay in order with
         # the events around them
         self.q: queue.SimpleQueue[Any] = runner.events
@@ -165,11 +196,14 @@ class Host:
         gate.on_change = lambda: self.q.put(_CHANGED)
         runner.start()
         t0 = time.monotonic() - runner.time()  # CLOCK_MONOTONIC is one clock for every process
+        if self.capture is not None:
+            self.capture.read_in_thread(lambda frames: self._captured(frames, t0))
         self._send(
             {
                 "t": "started",
                 "pid": os.getpid(),
                 "network": self.network.to_json(),
+                "capture": self.capture_info,
                 "port": runner.port,
                 "port2": runner.port2,
                 "t0": t0,
@@ -182,6 +216,17 @@ class Host:
         runner.done.wait()
         if self.stop_requested.is_set():
             self.stop_handled.wait()
+        if self.capture is not None:
+            # every packet of the run is in the ring by now (loopback sends inside the call);
+            # the last ones go into the trace before its end, with the ring's statistics
+            end = self.capture.stop()
+            note: dict[str, Any] = {"t": "capture", **self.capture_info}
+            if end.stats is not None:
+                note.update(packets=end.stats.packets, drops=end.stats.drops)
+            if end.error:
+                note["error"] = end.error
+            self.q.put(_WireEnd(note))
+            self.wire_done.wait(10.0)
         self.q.put(_END)
         pump.join()
         if self.stuck:
@@ -196,11 +241,33 @@ class Host:
         except OSError:
             self.client_gone.set()
 
+    def _captured(self, frames: list[Frame], t0: float) -> None:
+        """The capture reader's batch: decoded here, paired in the pump, in order with events."""
+        out = []
+        for t, length, frame in frames:
+            pkt = decode_frame(frame, length, t - t0)
+            if pkt is not None:
+                out.append((pkt, frame))
+        if out:
+            self.q.put(_Packets(out))
+
+    def _wire(self, flush: bool = False) -> None:
+        for kw in self.pairer.ready(self.runner.time(), flush=flush):
+            self.runner.emit_at(kw.pop("t"), kw.pop("actor"), "packet", **kw)
+
     def _pump(self) -> None:
         q, gate = self.q, self.runner.gate
         ending = False
         while not ending:
-            items = [q.get()]
+            if self.pairer.pending:
+                # packets held for their explanation: look again even if nothing else comes
+                try:
+                    items = [q.get(timeout=0.1)]
+                except queue.Empty:
+                    self._wire()
+                    continue
+            else:
+                items = [q.get()]
             # Free-running, nobody waits on a step: gather for a few ms, so that a transfer's
             # thousands of blocked/running flips cost a few messages, not a wake-up each (this
             # thread competes with the actors for the interpreter). Paced runs go at once.
@@ -214,9 +281,16 @@ class Host:
             notes: list[dict[str, Any]] = []
             changed = False
             exiting = False
+            wire_end: _WireEnd | None = None
             for it in items:
                 if isinstance(it, Event):
+                    self.pairer.observe(it)
                     evs.append(it.to_json())
+                elif isinstance(it, _Packets):
+                    for pkt, frame in it.packets:
+                        self.pairer.add(pkt, frame)
+                elif isinstance(it, _WireEnd):
+                    wire_end = it
                 elif it is _CHANGED:
                     changed = True
                 elif isinstance(it, _Ack):
@@ -240,6 +314,7 @@ class Host:
                     while len(evs) < BATCH_MAX:
                         it = q.get_nowait()
                         if isinstance(it, Event):
+                            self.pairer.observe(it)
                             evs.append(it.to_json())
                         elif it is _END:
                             ending = True
@@ -250,6 +325,12 @@ class Host:
                         q.put(it)
             if acks:
                 msg["acks"] = acks
+            if wire_end is not None:
+                self._wire(flush=True)
+                notes.append(wire_end.note)
+                self.wire_done.set()
+            elif self.pairer.pending:
+                self._wire()
             if notes:
                 msg["notes"] = notes
             self._send(msg)
@@ -328,6 +409,17 @@ def host_main(fd: int) -> int:
     network = enter_private_network()
     if network.private:
         die_with_parent()  # new credentials in the new namespace clear the parent-death signal
+    # the capture, forked while this process still has one thread, shares the run's network
+    capture: CaptureProcess | None = None
+    capture_info: dict[str, Any] = {"available": False, "reason": "no-private-network"}
+    if network.private:
+        started = CaptureProcess.start("lo")
+        if isinstance(started, str):
+            capture_info = {"available": False, "reason": "capture-failed", "detail": started}
+        else:
+            capture = started
+            capture.fork_safe()
+            capture_info = {"available": True, "interfaces": [capture.interface]}
     adopt_orphans()
     logs.setup()  # --debug reaches here through the environment
     # before any scenario code: every socket the run makes, traced or not, stays on loopback
@@ -360,7 +452,7 @@ def host_main(fd: int) -> int:
         burst_window=float(msg.get("burst_window", RunOptions.burst_window)),
     )
     logs.get("runhost").debug("running %s", scenario.id)
-    host = Host(ch, Runner(scenario, options), network)
+    host = Host(ch, Runner(scenario, options), network, capture, capture_info)
     host.report_exits()
     code = host.run()
     left = kill_descendants()

@@ -12,7 +12,16 @@ ETH_P_IPV6 = 0x86DD
 IPPROTO_TCP = 6
 IPPROTO_UDP = 17
 
-TCP_FLAGS = (("FIN", 0x01), ("SYN", 0x02), ("RST", 0x04), ("PSH", 0x08), ("ACK", 0x10))
+TCP_FLAGS = (
+    ("FIN", 0x01),
+    ("SYN", 0x02),
+    ("RST", 0x04),
+    ("PSH", 0x08),
+    ("ACK", 0x10),
+    ("URG", 0x20),
+    ("ECE", 0x40),
+    ("CWR", 0x80),
+)
 
 _ETH = struct.Struct("!6s6sH")
 _IP4 = struct.Struct("!BBHHHBBH4s4s")
@@ -36,10 +45,32 @@ class Packet:
     seq: int | None = None
     ack: int | None = None
     window: int | None = None
+    wscale: int | None = None  # TCP SYN: the window scale option (the window is shifted by it)
 
     @property
     def flag_text(self) -> str:
         return "|".join(self.flags)
+
+
+def _window_scale(options: bytes) -> int | None:
+    """The window scale (option 3) among a SYN's TCP options, or None."""
+    i = 0
+    while i < len(options):
+        kind = options[i]
+        if kind == 0:  # end of options
+            return None
+        if kind == 1:  # no-op padding
+            i += 1
+            continue
+        if i + 1 >= len(options):
+            return None
+        size = options[i + 1]
+        if kind == 3 and size == 3 and i + 2 < len(options):
+            return min(options[i + 2], 14)
+        if size < 2:
+            return None
+        i += size
+    return None
 
 
 def decode_frame(frame: bytes, wire_len: int, t: float) -> Packet | None:
@@ -72,6 +103,7 @@ def decode_frame(frame: bytes, wire_len: int, t: float) -> Packet | None:
         hdr = (doff >> 4) * 4
         flags = tuple(name for name, bit in TCP_FLAGS if flagbits & bit)
         data = frame[l4 + hdr :]
+        wscale = _window_scale(frame[l4 + _TCP.size : l4 + hdr]) if flagbits & 0x02 else None
         return Packet(
             t,
             "TCP",
@@ -84,6 +116,7 @@ def decode_frame(frame: bytes, wire_len: int, t: float) -> Packet | None:
             seq,
             ack if flagbits & 0x10 else None,
             win,
+            wscale,
         )
     if proto == IPPROTO_UDP and len(frame) >= l4 + _UDP.size:
         sport, dport, ulen, _c = _UDP.unpack_from(frame, l4)
