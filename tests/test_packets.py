@@ -156,8 +156,17 @@ def test_the_pcapng_export_opens_in_real_readers_with_every_packet(tmp_path: Pat
     t = trace_of("tcp-echo", tmp_path / "echo.jsonl")
     out = tmp_path / "run.pcapng"
     r = subprocess.run(
-        [sys.executable, "-m", "socketscope", "export", str(tmp_path / "echo.jsonl")]
-        + ["--format", "pcapng", "-o", str(out)],
+        [
+            sys.executable,
+            "-m",
+            "socketscope",
+            "export",
+            str(tmp_path / "echo.jsonl"),
+            "--format",
+            "pcapng",
+            "-o",
+            str(out),
+        ],
         env={**os.environ, "PYTHONPATH": APP},
         capture_output=True,
         text=True,
@@ -186,8 +195,21 @@ def test_the_pcapng_export_opens_in_real_readers_with_every_packet(tmp_path: Pat
     if tshark is None:
         return  # python-pcapng has read it; tshark is not installed here
     r = subprocess.run(
-        [tshark, "-r", str(out), "-T", "fields", "-e", "tcp.flags.str", "-e", "tcp.len"]
-        + ["-e", "frame.comment", "-o", "tcp.relative_sequence_numbers:TRUE"],
+        [
+            tshark,
+            "-r",
+            str(out),
+            "-T",
+            "fields",
+            "-e",
+            "tcp.flags.str",
+            "-e",
+            "tcp.len",
+            "-e",
+            "frame.comment",
+            "-o",
+            "tcp.relative_sequence_numbers:TRUE",
+        ],
         capture_output=True,
         text=True,
         timeout=60,
@@ -208,8 +230,17 @@ def test_a_trace_without_packets_is_refused_for_pcapng_with_why(tmp_path: Path) 
         header = {"scenario": "x", "network": {"private": False, "reason": "userns-disabled"}}
         write_trace(Trace(header, []), f)
     r = subprocess.run(
-        [sys.executable, "-m", "socketscope", "export", str(src), "--format", "pcapng"]
-        + ["-o", str(tmp_path / "x.pcapng")],
+        [
+            sys.executable,
+            "-m",
+            "socketscope",
+            "export",
+            str(src),
+            "--format",
+            "pcapng",
+            "-o",
+            str(tmp_path / "x.pcapng"),
+        ],
         env={**os.environ, "PYTHONPATH": APP},
         capture_output=True,
         text=True,
