@@ -147,8 +147,8 @@ def test_with_user_namespaces_forbidden_a_live_run_is_calls_only_and_the_window_
     tmp_path: Path,
 ) -> None:
     """user.max_user_namespaces=0, for real, inside a namespace of the test's own."""
-    r = subprocess.run(["unshare", "-rn", "true"], capture_output=True, check=False)
-    if r.returncode != 0:
+    probe = subprocess.run(["unshare", "-rn", "true"], capture_output=True, check=False)
+    if probe.returncode != 0:
         pytest.skip("cannot make the outer namespace that forbids the inner one")
     run = " ".join(shlex.quote(a) for a in [sys.executable, "-c", WINDOW_RUN])
     r = subprocess.run(
