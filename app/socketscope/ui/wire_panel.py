@@ -50,32 +50,33 @@ class PacketPane(TitledBox):
         if p is None:
             return
         self.packet = ev
-        tr = self.tr
-        self.setTitle(tr("Packet: {label}").format(label=packet_label(ev, i18n.translate)))
+        self.setTitle(self.tr("Packet: {label}").format(label=packet_label(ev, i18n.translate)))
         rows = [
             (
-                tr("captured"),
-                tr("{t} s after the start, on {iface}").format(t=f"{ev.t:.6f}", iface=p.iface),
+                self.tr("captured"),
+                self.tr("{t} s after the start, on {iface}").format(t=f"{ev.t:.6f}", iface=p.iface),
             ),
-            (tr("from → to"), f"{addr(p.src)} → {addr(p.dst)}"),
-            (tr("protocol"), p.proto),
+            (self.tr("from → to"), f"{addr(p.src)} → {addr(p.dst)}"),
+            (self.tr("protocol"), p.proto),
         ]
         if p.proto == "TCP":
             rows += [
-                (tr("flags"), ", ".join(p.flags) or "—"),
-                (tr("seq / ack (relative)"), f"{_num(p.seq)} / {_num(p.ack)}"),
-                (tr("window"), tr("{n} bytes").format(n=_num(p.window))),
+                (self.tr("flags"), ", ".join(p.flags) or "—"),
+                (self.tr("seq / ack (relative)"), f"{_num(p.seq)} / {_num(p.ack)}"),
+                (self.tr("window"), self.tr("{n} bytes").format(n=_num(p.window))),
             ]
         rows += [
-            (tr("payload"), tr("{n} bytes").format(n=p.len)),
-            (tr("on the wire"), tr("{n} bytes").format(n=p.wire_len)),
+            (self.tr("payload"), self.tr("{n} bytes").format(n=p.len)),
+            (self.tr("on the wire"), self.tr("{n} bytes").format(n=p.wire_len)),
         ]
         if ev.range is not None:
-            rows.append((tr("stream bytes"), f"[{ev.range[0]}, {ev.range[1]})"))
-        rows.append((tr("why it was sent"), cause_text(ev, by_seq)))
+            rows.append((self.tr("stream bytes"), f"[{ev.range[0]}, {ev.range[1]})"))
+        rows.append((self.tr("why it was sent"), cause_text(ev, by_seq)))
         self.fields.setText(_table(rows))
         frame = bytes.fromhex(p.frame or "")
-        self.hex.set_bytes(frame, placeholder=tr("The trace did not keep this packet's bytes."))
+        self.hex.set_bytes(
+            frame, placeholder=self.tr("The trace did not keep this packet's bytes.")
+        )
         self.hex.setVisible(True)
         self.setVisible(True)
 
@@ -207,13 +208,12 @@ class WireControls(QObject):
         return False
 
     def retranslate(self) -> None:
-        tr = self.tr
-        self.act_packets.setText(tr("Show packets"))
-        self.act_packets.setIconText(tr("Packets"))
+        self.act_packets.setText(self.tr("Show packets"))
+        self.act_packets.setIconText(self.tr("Packets"))
         self.act_packets.setToolTip(
-            tr("Calls only, or calls and the real packets they made the kernel send (P)")
+            self.tr("Calls only, or calls and the real packets they made the kernel send (P)")
         )
-        self.act_export.setText(tr("Packets as pcapng (Wireshark)…"))
+        self.act_export.setText(self.tr("Packets as pcapng (Wireshark)…"))
         self.pane.setVisible(False)
         self._shown_for = ()
         self.update()

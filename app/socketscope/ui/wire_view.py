@@ -21,10 +21,6 @@ if TYPE_CHECKING:
 PACKET_SLOT = 0.62  # the height of one packet's slot, in rows
 
 
-def tr(text: str) -> str:
-    return QCoreApplication.translate("PacketView", text)
-
-
 def shown(view: SequenceDiagram) -> bool:
     """Packets are drawn: the toggle is on and the trace has some."""
     return view.show_packets and view.layout_model.wire.has_packets
@@ -109,7 +105,9 @@ def paint(view: SequenceDiagram, p: QPainter, r0: int, r1: int) -> None:
             view._place("packet-label", r, text, label, row=row, owner=a.ev)
         if band.more and band.more_seq <= cur:
             y = slot_y(view, row, len(band.arrows))
-            text = tr("+ {n} more packets (listed in the pcapng export)").format(n=f"{band.more:,}")
+            text = QCoreApplication.translate(
+                "PacketView", "+ {n} more packets (listed in the pcapng export)"
+            ).format(n=f"{band.more:,}")
             lanes = {a.lane0 for a in band.arrows} | {a.lane1 for a in band.arrows}
             xs = [view.x_of(lane) for lane in lanes] or [view.x_of(0)]
             w = fm.horizontalAdvance(text) + 8
@@ -149,15 +147,17 @@ def cause_text(ev: Event, by_seq: dict[int, Event]) -> str:
     if isinstance(ev.cause, int):
         c = by_seq.get(ev.cause)
         if c is not None:
-            return tr("sent because of {actor}'s {op}() (event {seq})").format(
-                actor=c.actor, op=c.op, seq=c.seq
-            )
-        return tr("sent because of the call of event {seq}").format(seq=ev.cause)
+            return QCoreApplication.translate(
+                "PacketView", "sent because of {actor}'s {op}() (event {seq})"
+            ).format(actor=c.actor, op=c.op, seq=c.seq)
+        return QCoreApplication.translate(
+            "PacketView", "sent because of the call of event {seq}"
+        ).format(seq=ev.cause)
     if ev.cause == "timer":
         d = by_seq.get(ev.during) if ev.during is not None else None
         if d is not None:
-            return tr("sent by a kernel timer, while {actor} was in {op}()").format(
-                actor=d.actor, op=d.op
-            )
-        return tr("sent by a kernel timer")
-    return tr("no call of the run explains it")
+            return QCoreApplication.translate(
+                "PacketView", "sent by a kernel timer, while {actor} was in {op}()"
+            ).format(actor=d.actor, op=d.op)
+        return QCoreApplication.translate("PacketView", "sent by a kernel timer")
+    return QCoreApplication.translate("PacketView", "no call of the run explains it")

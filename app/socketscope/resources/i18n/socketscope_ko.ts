@@ -2,105 +2,6 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ko_KR">
 <context>
-    <name></name>
-    <message>
-        <source>Packet: {label}</source>
-        <translation>패킷: {label}</translation>
-    </message>
-    <message>
-        <source>captured</source>
-        <translation>캡처 시각</translation>
-    </message>
-    <message>
-        <source>{t} s after the start, on {iface}</source>
-        <translation>시작 후 {t}초, {iface} 인터페이스</translation>
-    </message>
-    <message>
-        <source>from → to</source>
-        <translation>보낸 쪽 → 받는 쪽</translation>
-    </message>
-    <message>
-        <source>protocol</source>
-        <translation>프로토콜</translation>
-    </message>
-    <message>
-        <source>flags</source>
-        <translation>플래그</translation>
-    </message>
-    <message>
-        <source>seq / ack (relative)</source>
-        <translation>seq / ack (상대값)</translation>
-    </message>
-    <message>
-        <source>window</source>
-        <translation>윈도우</translation>
-    </message>
-    <message>
-        <source>{n} bytes</source>
-        <translation>{n}바이트</translation>
-    </message>
-    <message>
-        <source>payload</source>
-        <translation>페이로드</translation>
-    </message>
-    <message>
-        <source>on the wire</source>
-        <translation>전송된 크기</translation>
-    </message>
-    <message>
-        <source>stream bytes</source>
-        <translation>스트림 바이트</translation>
-    </message>
-    <message>
-        <source>why it was sent</source>
-        <translation>보낸 이유</translation>
-    </message>
-    <message>
-        <source>The trace did not keep this packet&apos;s bytes.</source>
-        <translation>트레이스에 이 패킷의 바이트가 남아 있지 않습니다.</translation>
-    </message>
-    <message>
-        <source>Show packets</source>
-        <translation>패킷 보기</translation>
-    </message>
-    <message>
-        <source>Packets</source>
-        <translation>패킷</translation>
-    </message>
-    <message>
-        <source>Calls only, or calls and the real packets they made the kernel send (P)</source>
-        <translation>호출만, 또는 호출과 그 호출로 커널이 보낸 실제 패킷까지 (P)</translation>
-    </message>
-    <message>
-        <source>Packets as pcapng (Wireshark)…</source>
-        <translation>패킷을 pcapng로 (Wireshark)…</translation>
-    </message>
-    <message>
-        <source>+ {n} more packets (listed in the pcapng export)</source>
-        <translation>+ 패킷 {n}개 더 (pcapng 내보내기에 모두 있음)</translation>
-    </message>
-    <message>
-        <source>sent because of {actor}&apos;s {op}() (event {seq})</source>
-        <translation>{actor}의 {op}() 때문에 보냄 (이벤트 {seq})</translation>
-    </message>
-    <message>
-        <source>sent because of the call of event {seq}</source>
-        <translation>이벤트 {seq}의 호출 때문에 보냄</translation>
-    </message>
-    <message>
-        <source>sent by a kernel timer, while {actor} was in {op}()</source>
-        <translation>커널 타이머가 보냄 ({actor}은(는) {op}() 안에 있었음)</translation>
-    </message>
-    <message>
-        <source>sent by a kernel timer</source>
-        <translation>커널 타이머가 보냄</translation>
-    </message>
-    <message>
-        <source>no call of the run explains it</source>
-        <translation>이 실행의 어떤 호출로도 설명되지 않음</translation>
-    </message>
-</context>
-<context>
     <name>Banner</name>
     <message>
         <source>this system does not allow unprivileged user namespaces (user.max_user_namespaces = 0), so the run could not have a network of its own to capture.</source>
@@ -716,6 +617,62 @@
 <context>
     <name>PacketPane</name>
     <message>
+        <source>Packet: {label}</source>
+        <translation>패킷: {label}</translation>
+    </message>
+    <message>
+        <source>captured</source>
+        <translation>캡처 시각</translation>
+    </message>
+    <message>
+        <source>{t} s after the start, on {iface}</source>
+        <translation>시작 후 {t}초, {iface} 인터페이스</translation>
+    </message>
+    <message>
+        <source>from → to</source>
+        <translation>보낸 쪽 → 받는 쪽</translation>
+    </message>
+    <message>
+        <source>protocol</source>
+        <translation>프로토콜</translation>
+    </message>
+    <message>
+        <source>flags</source>
+        <translation>플래그</translation>
+    </message>
+    <message>
+        <source>seq / ack (relative)</source>
+        <translation>seq / ack (상대값)</translation>
+    </message>
+    <message>
+        <source>window</source>
+        <translation>윈도우</translation>
+    </message>
+    <message>
+        <source>{n} bytes</source>
+        <translation>{n}바이트</translation>
+    </message>
+    <message>
+        <source>payload</source>
+        <translation>페이로드</translation>
+    </message>
+    <message>
+        <source>on the wire</source>
+        <translation>전송된 크기</translation>
+    </message>
+    <message>
+        <source>stream bytes</source>
+        <translation>스트림 바이트</translation>
+    </message>
+    <message>
+        <source>why it was sent</source>
+        <translation>보낸 이유</translation>
+    </message>
+    <message>
+        <source>The trace did not keep this packet&apos;s bytes.</source>
+        <translation>트레이스에 이 패킷의 바이트가 남아 있지 않습니다.</translation>
+    </message>
+    <message>
         <source>Packets {op}() caused: {n}</source>
         <translation>{op}()이(가) 일으킨 패킷: {n}개</translation>
     </message>
@@ -753,6 +710,30 @@
     <message>
         <source>keep-alive</source>
         <translation>keep-alive</translation>
+    </message>
+    <message>
+        <source>+ {n} more packets (listed in the pcapng export)</source>
+        <translation>+ 패킷 {n}개 더 (pcapng 내보내기에 모두 있음)</translation>
+    </message>
+    <message>
+        <source>sent because of {actor}&apos;s {op}() (event {seq})</source>
+        <translation>{actor}의 {op}() 때문에 보냄 (이벤트 {seq})</translation>
+    </message>
+    <message>
+        <source>sent because of the call of event {seq}</source>
+        <translation>이벤트 {seq}의 호출 때문에 보냄</translation>
+    </message>
+    <message>
+        <source>sent by a kernel timer, while {actor} was in {op}()</source>
+        <translation>커널 타이머가 보냄 ({actor}은(는) {op}() 안에 있었음)</translation>
+    </message>
+    <message>
+        <source>sent by a kernel timer</source>
+        <translation>커널 타이머가 보냄</translation>
+    </message>
+    <message>
+        <source>no call of the run explains it</source>
+        <translation>이 실행의 어떤 호출로도 설명되지 않음</translation>
     </message>
 </context>
 <context>
@@ -1309,6 +1290,25 @@
     <message>
         <source>High contrast (projector)</source>
         <translation>고대비 (프로젝터용)</translation>
+    </message>
+</context>
+<context>
+    <name>WireControls</name>
+    <message>
+        <source>Show packets</source>
+        <translation>패킷 보기</translation>
+    </message>
+    <message>
+        <source>Packets</source>
+        <translation>패킷</translation>
+    </message>
+    <message>
+        <source>Calls only, or calls and the real packets they made the kernel send (P)</source>
+        <translation>호출만, 또는 호출과 그 호출로 커널이 보낸 실제 패킷까지 (P)</translation>
+    </message>
+    <message>
+        <source>Packets as pcapng (Wireshark)…</source>
+        <translation>패킷을 pcapng로 (Wireshark)…</translation>
     </message>
 </context>
 </TS>
