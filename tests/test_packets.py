@@ -190,7 +190,8 @@ def test_the_pcapng_export_opens_in_real_readers_with_every_packet(tmp_path: Pat
         == f"syn: caused by Client's connect() [event {pkts[0].cause}] (line "
         + (comments[0] or "").split("(line ")[-1]
     )
-    assert all("caused by" in (c or "") for c in comments)
+    # a loaded machine can delay an ACK: then the kernel's timer sent it, and the comment says so
+    assert all("caused by" in (c or "") or "kernel timer" in (c or "") for c in comments)
     tshark = shutil.which("tshark")
     if tshark is None:
         return  # python-pcapng has read it; tshark is not installed here

@@ -122,6 +122,13 @@ class ActorContext:
             self.probe = None
 
 
+@dataclass(frozen=True, slots=True)
+class RawEvent:
+    """An event in the runner's queue as JSON text (see :meth:`Runner.emit_raw`)."""
+
+    text: str
+
+
 @dataclass(frozen=True)
 class RunOptions:
     mode: Mode = Mode.RUN
@@ -129,6 +136,7 @@ class RunOptions:
     data_cap: int = 4096  # bytes of payload kept per event; the rest is counted, not copied
     burst_after: int = 8  # free-running: identical data calls beyond this are summarised
     burst_window: float = 0.05  # seconds one burst event may cover at most
+    capture: bool = True  # a run host in a private network records the run's real packets
 
 
 class Runner:
@@ -403,14 +411,13 @@ class Runner:
             self.events.put(ev)
         return ev
 
-    def emit_at(self, t: float, actor: str, kind: EventKind, **fields: Any) -> Event:
-        """An event that happened at ``t`` (the run's time), written now: a captured packet,
-        whose kernel timestamp is earlier than the moment it reaches the trace."""
+    def emit_raw(self, rest: str) -> None:
+        """An event already written as JSON elsewhere (a captured packet, by the capture
+        process), given without its opening ``{"seq":N,``: numbered here, in order with every
+        other event, and passed on as text, never made an Event in the run host."""
         with self._emit_lock:
             self._seq += 1
-            ev = Event(self._seq, round(max(0.0, t), 6), actor, kind, **fields)
-            self.events.put(ev)
-        return ev
+            self.events.put(RawEvent(f'{{"seq":{self._seq},{rest}'))  # type: ignore[arg-type]
 
     def drain(self) -> list[Event]:
         out = []

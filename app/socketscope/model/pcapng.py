@@ -61,7 +61,12 @@ def comment_of(ev: Event, calls: dict[int, Event]) -> str:
 
 
 def packet_count(trace: Trace) -> int:
-    return sum(1 for e in trace.events if e.kind == "packet" and e.packet and e.packet.frame)
+    """The packets the trace holds: a summary event (a bulk transfer's) stands for several."""
+    return sum(
+        1 + len(e.packet.more or ())
+        for e in trace.events
+        if e.kind == "packet" and e.packet and e.packet.frame
+    )
 
 
 def write_pcapng(trace: Trace, out: BinaryIO) -> int:
@@ -93,13 +98,15 @@ def write_pcapng(trace: Trace, out: BinaryIO) -> int:
                     + _options([(IF_NAME, name.encode())]),
                 )
             )
-        frame = bytes.fromhex(p.frame)
-        usec = round(ev.t * 1_000_000)
-        wire_len = max(p.wire_len, len(frame))
-        body = struct.pack(
-            "<IIIII", ifaces[name], usec >> 32, usec & 0xFFFFFFFF, len(frame), wire_len
-        )
         comment = comment_of(ev, calls).encode()
-        out.write(_block(EPB, body + _pad(frame) + _options([(OPT_COMMENT, comment)])))
-        n += 1
+        members = [(ev.t, p.wire_len, p.frame), *(p.more or ())]
+        for t, wire_len, hexframe in members:
+            frame = bytes.fromhex(hexframe)
+            usec = round(t * 1_000_000)
+            wire_len = max(wire_len, len(frame))
+            body = struct.pack(
+                "<IIIII", ifaces[name], usec >> 32, usec & 0xFFFFFFFF, len(frame), wire_len
+            )
+            out.write(_block(EPB, body + _pad(frame) + _options([(OPT_COMMENT, comment)])))
+            n += 1
     return n

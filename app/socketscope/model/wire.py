@@ -135,6 +135,12 @@ def packet_label(ev: Event, translate: Translate = untranslated) -> str:
     p = ev.packet
     if p is None:
         return ""
+    if ev.count and ev.count > 1:
+        # a bulk transfer's packets, summarised as its calls are
+        what = translate("PacketView", ROLE_PLURALS.get(p.role or "", "packets"))
+        return translate("PacketView", "{n} {what}, {bytes} bytes of data").format(
+            n=f"{ev.count:,}", what=what, bytes=f"{p.total_len or 0:,}"
+        )
     if p.proto == "UDP":
         return translate("PacketView", "UDP {n} bytes").format(n=p.len)
     parts = ["+".join(_SHORT.get(f, f) for f in p.flags)]
@@ -166,6 +172,9 @@ ROLE_NAMES = {
 }
 
 
+ROLE_PLURALS = {"data": "data segments", "ack": "ACKs", "datagram": "datagrams"}
+
+
 def _noop_translations(translate: Translate) -> None:
     """The role names, for lupdate (they are translated through ROLE_NAMES at run time)."""
     translate("PacketView", "⟲ retransmission")
@@ -174,3 +183,7 @@ def _noop_translations(translate: Translate) -> None:
     translate("PacketView", "window update")
     translate("PacketView", "duplicate ACK")
     translate("PacketView", "keep-alive")
+    translate("PacketView", "data segments")
+    translate("PacketView", "ACKs")
+    translate("PacketView", "datagrams")
+    translate("PacketView", "packets")

@@ -19,7 +19,7 @@ Messages, host to client (JSON objects, see engine/channel.py):
   {"t": "end"}                                     every event has been sent; the host exits
 Client to host:
   {"t": "run", "scenario": {"id"} | {"path"}, "mode", "delay", "data_cap", "burst_after",
-   "burst_window", "parent"}                       first message, once
+   "burst_window", "capture", "parent"}            first message, once
   {"t": "mode", "id", "mode", "delay"}  {"t": "delay", "id", "delay"}  {"t": "step", "id", "actor"}
   {"t": "stop", "timeout"}
 """
@@ -39,17 +39,16 @@ from typing import Any, NoReturn
 
 from socketscope import logs
 from socketscope.engine import loopback
-from socketscope.engine.channel import Channel, fd_above
+from socketscope.engine.channel import Channel, dumps, fd_above
 from socketscope.engine.events import Event
 from socketscope.engine.gate import Mode
 from socketscope.engine.netns import NetworkPlace, enter_private_network
-from socketscope.engine.runner import Runner, RunOptions
+from socketscope.engine.runner import RawEvent, Runner, RunOptions
 from socketscope.engine.scenario import Scenario, ScenarioError, get, load_file
-from socketscope.engine.wire.decode import Packet, decode_frame
-from socketscope.engine.wire.pairing import PacketPairer
-from socketscope.engine.wire.process import CaptureProcess, Frame
+from socketscope.engine.wire.process import SEQ_PREFIX, CaptureProcess
 
 BATCH_MAX = 2000  # events per message at most (each may carry a few KiB of data as hex)
+IDLE_MARK = 0.05  # seconds between watermarks to the capture while the run is quiet
 COALESCE = 0.005  # seconds a free-running run's messages gather for (the window draws at 60 Hz)
 
 
@@ -67,18 +66,11 @@ class _Ack:
     note: dict[str, Any] | None = None
 
 
-@dataclass(frozen=True)
-class _Packets:
-    """Captured packets, on the run's clock, with their frames."""
-
-    packets: list[tuple[Packet, bytes]]
+class _WireStop:
+    """Marker: every event before it has been forwarded to the capture; it may stop now."""
 
 
-@dataclass(frozen=True)
-class _WireEnd:
-    """The capture has been drained: write every packet still held, then its statistics."""
-
-    note: dict[str, Any]
+_WIRE_STOP = _WireStop()
 
 
 @dataclass(frozen=True)
@@ -178,9 +170,6 @@ class Host:
         self.network = network or NetworkPlace(False, "not-tried")
         self.capture = capture
         self.capture_info = capture_info or {"available": False, "reason": "not-tried"}
-        first = runner.scenario.actors[0].name if runner.scenario.actors else "run"
-        self.pairer = PacketPairer(first, capture.interface if capture else "lo")
-        self.wire_done = threading.Event()
         # the runner's queue also carries the host's markers, so that they stay in order with
         # the events around them
         self.q: queue.SimpleQueue[Any] = runner.events
@@ -197,7 +186,10 @@ class Host:
         runner.start()
         t0 = time.monotonic() - runner.time()  # CLOCK_MONOTONIC is one clock for every process
         if self.capture is not None:
-            self.capture.read_in_thread(lambda frames: self._captured(frames, t0))
+            # the capture pairs packets with calls and writes their events; this process only
+            # numbers them (engine/wire/process.py)
+            self.capture.clock(t0)
+            self.capture.read_in_thread(self._captured)
         self._send(
             {
                 "t": "started",
@@ -219,14 +211,15 @@ class Host:
         if self.capture is not None:
             # every packet of the run is in the ring by now (loopback sends inside the call);
             # the last ones go into the trace before its end, with the ring's statistics
+            self.q.put(_WIRE_STOP)
+            self.capture.finished.wait(10.0)
             end = self.capture.stop()
             note: dict[str, Any] = {"t": "capture", **self.capture_info}
             if end.stats is not None:
                 note.update(packets=end.stats.packets, drops=end.stats.drops)
             if end.error:
                 note["error"] = end.error
-            self.q.put(_WireEnd(note))
-            self.wire_done.wait(10.0)
+            self.q.put(_Note(note))
         self.q.put(_END)
         pump.join()
         if self.stuck:
@@ -241,56 +234,57 @@ class Host:
         except OSError:
             self.client_gone.set()
 
-    def _captured(self, frames: list[Frame], t0: float) -> None:
-        """The capture reader's batch: decoded here, paired in the pump, in order with events."""
-        out = []
-        for t, length, frame in frames:
-            pkt = decode_frame(frame, length, t - t0)
-            if pkt is not None:
-                out.append((pkt, frame))
-        if out:
-            self.q.put(_Packets(out))
-
-    def _wire(self, flush: bool = False) -> None:
-        for kw in self.pairer.ready(self.runner.time(), flush=flush):
-            self.runner.emit_at(kw.pop("t"), kw.pop("actor"), "packet", **kw)
+    def _captured(self, texts: list[str]) -> None:
+        """Packet events from the capture, as JSON: numbered in order with every other event."""
+        cut = len(SEQ_PREFIX)
+        for text in texts:
+            self.runner.emit_raw(text[cut:])
 
     def _pump(self) -> None:
         q, gate = self.q, self.runner.gate
+        capture = self.capture
         ending = False
         while not ending:
-            if self.pairer.pending:
-                # packets held for their explanation: look again even if nothing else comes
-                try:
-                    items = [q.get(timeout=0.1)]
-                except queue.Empty:
-                    self._wire()
-                    continue
-            else:
+            # The capture must know which events it has all of: "every event before run time
+            # W" (W taken before a look that found the queue empty), so that it never pairs a
+            # packet before the call that caused it has reached it (a watermark).
+            mark: float | None = None
+            if capture is None:
                 items = [q.get()]
+            else:
+                try:
+                    seen = self.runner.time()
+                    items = [q.get(timeout=IDLE_MARK)]
+                except queue.Empty:
+                    capture.watermark(seen)
+                    continue
             # Free-running, nobody waits on a step: gather for a few ms, so that a transfer's
             # thousands of blocked/running flips cost a few messages, not a wake-up each (this
             # thread competes with the actors for the interpreter). Paced runs go at once.
             deadline = time.monotonic() + COALESCE if gate.free_running else 0.0
-            with contextlib.suppress(queue.Empty):
+            try:
                 while len(items) < BATCH_MAX and items[-1] is not _END:
                     wait = deadline - time.monotonic()
+                    seen = self.runner.time()
                     items.append(q.get(timeout=wait) if wait > 0 else q.get_nowait())
-            evs: list[dict[str, Any]] = []
+            except queue.Empty:
+                mark = seen
+            evs: list[str] = []  # each event as JSON, written once
+            fresh: list[str] = []  # the run's own events (not packets), for the capture
             acks: list[int] = []
             notes: list[dict[str, Any]] = []
             changed = False
             exiting = False
-            wire_end: _WireEnd | None = None
+            wire_stop = False
             for it in items:
                 if isinstance(it, Event):
-                    self.pairer.observe(it)
-                    evs.append(it.to_json())
-                elif isinstance(it, _Packets):
-                    for pkt, frame in it.packets:
-                        self.pairer.add(pkt, frame)
-                elif isinstance(it, _WireEnd):
-                    wire_end = it
+                    text = dumps(it.to_json())
+                    evs.append(text)
+                    fresh.append(text)
+                elif isinstance(it, RawEvent):
+                    evs.append(it.text)
+                elif it is _WIRE_STOP:
+                    wire_stop = True
                 elif it is _CHANGED:
                     changed = True
                 elif isinstance(it, _Ack):
@@ -304,7 +298,7 @@ class Host:
                     exiting = True
                 elif it is _END:
                     ending = True
-            msg: dict[str, Any] = {"t": "batch", "evs": evs}
+            msg: dict[str, Any] = {}
             if changed or acks or ending:
                 msg["gate"] = gate.snapshot()
                 # what was emitted before that snapshot goes with it; anything else waits for
@@ -314,8 +308,11 @@ class Host:
                     while len(evs) < BATCH_MAX:
                         it = q.get_nowait()
                         if isinstance(it, Event):
-                            self.pairer.observe(it)
-                            evs.append(it.to_json())
+                            text = dumps(it.to_json())
+                            evs.append(text)
+                            fresh.append(text)
+                        elif isinstance(it, RawEvent):
+                            evs.append(it.text)
                         elif it is _END:
                             ending = True
                         else:
@@ -323,20 +320,29 @@ class Host:
                 if not ending:
                     for it in later:
                         q.put(it)
+            if capture is not None:
+                if fresh:
+                    capture.events("[" + ",".join(fresh) + "]")
+                if mark is not None:
+                    capture.watermark(mark)
+                if wire_stop:
+                    capture.request_stop()  # after every event it must see
             if acks:
                 msg["acks"] = acks
-            if wire_end is not None:
-                self._wire(flush=True)
-                notes.append(wire_end.note)
-                self.wire_done.set()
-            elif self.pairer.pending:
-                self._wire()
             if notes:
                 msg["notes"] = notes
-            self._send(msg)
+            rest = dumps(msg)[1:]  # "}" or the other keys and "}"
+            text = '{"t":"batch","evs":[' + ",".join(evs) + "]" + ("," if len(rest) > 1 else "")
+            self._send_text(text + rest)
             if exiting:
                 self.exit_sent.set()
         self._send({"t": "end"})
+
+    def _send_text(self, text: str) -> None:
+        try:
+            self.ch.send_text(text)
+        except OSError:
+            self.client_gone.set()
 
     # --- an actor ends the process ----------------------------------------------------------------
     def report_exits(self) -> None:
@@ -409,17 +415,6 @@ def host_main(fd: int) -> int:
     network = enter_private_network()
     if network.private:
         die_with_parent()  # new credentials in the new namespace clear the parent-death signal
-    # the capture, forked while this process still has one thread, shares the run's network
-    capture: CaptureProcess | None = None
-    capture_info: dict[str, Any] = {"available": False, "reason": "no-private-network"}
-    if network.private:
-        started = CaptureProcess.start("lo")
-        if isinstance(started, str):
-            capture_info = {"available": False, "reason": "capture-failed", "detail": started}
-        else:
-            capture = started
-            capture.fork_safe()
-            capture_info = {"available": True, "interfaces": [capture.interface]}
     adopt_orphans()
     logs.setup()  # --debug reaches here through the environment
     # before any scenario code: every socket the run makes, traced or not, stays on loopback
@@ -452,6 +447,20 @@ def host_main(fd: int) -> int:
         burst_window=float(msg.get("burst_window", RunOptions.burst_window)),
     )
     logs.get("runhost").debug("running %s", scenario.id)
+    # the capture, forked while this process still has one thread, shares the run's network
+    capture: CaptureProcess | None = None
+    capture_info: dict[str, Any] = {"available": False, "reason": "no-private-network"}
+    if not msg.get("capture", True):
+        capture_info = {"available": False, "reason": "not-asked"}
+    elif network.private:
+        first = scenario.actors[0].name if scenario.actors else "run"
+        started = CaptureProcess.start("lo", first)
+        if isinstance(started, str):
+            capture_info = {"available": False, "reason": "capture-failed", "detail": started}
+        else:
+            capture = started
+            capture.fork_safe()
+            capture_info = {"available": True, "interfaces": [capture.interface]}
     host = Host(ch, Runner(scenario, options), network, capture, capture_info)
     host.report_exits()
     code = host.run()

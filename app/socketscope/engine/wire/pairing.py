@@ -21,7 +21,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from socketscope.engine.events import Event, WirePacket
+from socketscope.engine.events import Event
 
 from .decode import Packet
 
@@ -73,6 +73,33 @@ class _Flow:
     receiver: int | None = None
 
 
+class _Group:
+    """Packets of one kind that one burst of calls caused, as one summarised event."""
+
+    def __init__(self, first: dict[str, Any]) -> None:
+        self.d = first
+        self.more: list[list[Any]] = []
+        self.total = first["packet"]["len"]
+        self.end = first["range"][1] if "range" in first else None
+
+    def add(self, d: dict[str, Any]) -> None:
+        p = d["packet"]
+        self.more.append([d["t"], p["wire_len"], p.get("frame", "")])
+        self.total += p["len"]
+        if "range" in d and self.end is not None:
+            self.end = max(self.end, d["range"][1])
+
+    def event(self) -> dict[str, Any]:
+        d = self.d
+        if self.more:
+            d["count"] = 1 + len(self.more)
+            d["packet"]["more"] = self.more
+            d["packet"]["total_len"] = self.total
+            if self.end is not None:
+                d["range"] = [d["range"][0], self.end]
+        return d
+
+
 def _address(v: object) -> Addr | None:
     if isinstance(v, (list, tuple)) and len(v) == 2 and isinstance(v[1], int):
         return (str(v[0]), v[1])
@@ -97,6 +124,7 @@ class PacketPairer:
         self._sendtos: deque[tuple[Event, _Call | None]] = deque(maxlen=4096)
         self._ranges: dict[tuple[int, str], list[tuple[int, int, int]]] = {}  # (conn,dir) -> spans
         self._last_t = 0.0
+        self._bursts: set[int] = set()  # seqs of burst events: their packets are summarised
 
     # --- the run's events -------------------------------------------------------------------
     def observe(self, ev: Event) -> None:
@@ -118,6 +146,7 @@ class PacketPairer:
         elif ev.kind == "return":
             self._returned(ev)
         elif ev.kind == "burst" and ev.range is not None and ev.conn is not None and ev.dir:
+            self._bursts.add(ev.seq)
             self._ranges.setdefault((ev.conn, ev.dir), []).append((*ev.range, ev.seq))
         elif ev.kind in ("end", "error"):
             self._in_call.pop(ev.actor, None)
@@ -165,24 +194,46 @@ class PacketPairer:
     def pending(self) -> int:
         return len(self._pending)
 
-    def ready(self, now: float, flush: bool = False) -> list[dict[str, Any]]:
-        """Packet events (as keyword arguments for an Event, with ``t`` and ``actor``) that
-        can be written now: those explained, or held long enough (``now``: the run's time)."""
+    def ready(
+        self, now: float, mark: float = float("inf"), flush: bool = False
+    ) -> list[dict[str, Any]]:
+        """Packet events, as the JSON the trace holds (``seq`` still 0), that can be written
+        now: those explained by the events up to ``mark`` (every event before that run time
+        has been observed), or held long enough (``now``: the run's time)."""
         out: list[dict[str, Any]] = []
+        groups: dict[tuple[Any, ...], _Group] = {}
         while self._pending:
             pkt, frame = self._pending[0]
-            if not flush and not self._explained(pkt) and now - pkt.t < HOLD:
+            known = pkt.t <= mark and self._explained(pkt)
+            if not flush and not known and now - pkt.t < HOLD:
                 break
             self._pending.popleft()
-            out.append(self._event(pkt, frame))
+            d = self._event(pkt, frame)
+            cause = d.get("cause")
+            if cause not in self._bursts:
+                # in capture order: what was summarised before it goes first
+                out.extend(g.event() for g in groups.values())
+                groups.clear()
+                out.append(d)
+                continue
+            # A burst of calls (a bulk transfer) makes thousands of packets: those it caused
+            # are summarised as its calls are, one event per kind of packet, which keeps every
+            # packet's time and bytes (packet.more) without an event each.
+            key = (cause, d["sock"], d["packet"].get("role"))
+            g = groups.get(key)
+            if g is None:
+                groups[key] = _Group(d)
+            else:
+                g.add(d)
+        out.extend(g.event() for g in groups.values())
         return out
 
     def _explained(self, pkt: Packet) -> bool:
         if pkt.proto == "UDP":
             return self._sendto_for(pkt, take=False) is not None
         flow = self._flows.get((pkt.src[1], pkt.dst[1]))
-        if flow is None:
-            return False
+        if flow is None or flow.sender is None:
+            return False  # the sending socket's connect() or accept() has not returned yet
         if pkt.payload_len and "SYN" not in pkt.flags:
             if flow.conn is None:
                 return False
@@ -195,8 +246,12 @@ class PacketPairer:
             return self._range_call(flow, start) is not None or self._sending(flow) is not None
         return True
 
-    def _direction(self, pkt: Packet) -> _Direction:
-        return self._dirs.setdefault((pkt.src[1], pkt.dst[1]), _Direction())
+    def _direction(self, pkt: Packet, back: bool = False) -> _Direction:
+        key = (pkt.dst[1], pkt.src[1]) if back else (pkt.src[1], pkt.dst[1])
+        d = self._dirs.get(key)
+        if d is None:
+            d = self._dirs[key] = _Direction()
+        return d
 
     def _range_call(self, flow: _Flow, start: int) -> int | None:
         if flow.conn is None or flow.dir is None:
@@ -279,7 +334,7 @@ class PacketPairer:
             if flow.conn is not None:
                 kw["conn"], kw["dir"] = flow.conn, flow.dir
             d = self._direction(pkt)
-            back = self._dirs.setdefault((pkt.dst[1], pkt.src[1]), _Direction())
+            back = self._direction(pkt, back=True)
             syn, fin, rst = "SYN" in pkt.flags, "FIN" in pkt.flags, "RST" in pkt.flags
             if syn:
                 if d.isn is not None and d.isn == pkt.seq:
@@ -351,31 +406,50 @@ class PacketPairer:
             now_in = self._now_in(actor, pkt.t)
             if now_in is not None:
                 during = now_in.seq
+        # the event as JSON at once: a bulk transfer makes thousands of these in the run host,
+        # where every microsecond is taken from the actors (the GIL)
         payload = pkt.payload[: pkt.payload_len]
-        kw.update(
-            actor=actor or to_actor or self.first_actor,
-            sock=sender,
-            cause=cause,
-            during=during,
-            packet=WirePacket(
-                iface=self.interface,
-                proto=pkt.proto,
-                src=pkt.src,
-                dst=pkt.dst,
-                len=pkt.payload_len,
-                wire_len=pkt.length,
-                flags=pkt.flags,
-                seq=rel_seq,
-                ack=rel_ack,
-                window=window,
-                role=role,
-                payload=payload.hex() if payload else None,
-                frame=frame.hex(),
-                to_actor=to_actor,
-                to_sock=to_sock,
-            ),
-        )
-        return kw
+        wire: dict[str, Any] = {
+            "iface": self.interface,
+            "proto": pkt.proto,
+            "src": list(pkt.src),
+            "dst": list(pkt.dst),
+            "len": pkt.payload_len,
+            "wire_len": pkt.length,
+        }
+        if pkt.flags:
+            wire["flags"] = list(pkt.flags)
+        for key, value in (
+            ("seq", rel_seq),
+            ("ack", rel_ack),
+            ("window", window),
+            ("role", role),
+            ("payload", payload.hex() if payload else None),
+            ("frame", frame.hex()),
+            ("to_actor", to_actor),
+            ("to_sock", to_sock),
+        ):
+            if value is not None:
+                wire[key] = value
+        out: dict[str, Any] = {
+            "seq": 0,  # given by the runner when written
+            "t": kw.pop("t"),
+            "actor": actor or to_actor or self.first_actor,
+            "kind": "packet",
+            "op": None,
+            "sock": sender,
+            "fd": None,
+            "line": None,
+        }
+        if "range" in kw:
+            kw["range"] = list(kw["range"])
+        out.update(kw)
+        if cause is not None:
+            out["cause"] = cause
+        if during is not None:
+            out["during"] = during
+        out["packet"] = wire
+        return out
 
     def _answer(self, back: _Direction, t: float) -> int | str | None:
         """The cause of the packet that just arrived from the other end, if it just did."""
