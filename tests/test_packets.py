@@ -251,3 +251,36 @@ def test_a_trace_without_packets_is_refused_for_pcapng_with_why(tmp_path: Path) 
     assert r.returncode != 0
     assert "no packets" in r.stderr and "userns-disabled" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_a_bulk_transfer_keeps_every_packet_in_summaries_and_drops_none(tmp_path: Path) -> None:
+    """20 MB in 64 KiB sends: the calls come as bursts, and so do the packets they caused; every
+    packet the ring got is in the trace (and in the pcapng export), none was dropped."""
+    out = tmp_path / "bulk.jsonl"
+    scenario = Path(__file__).resolve().parents[1] / "bench" / "transfer_scenario.py"
+    r = subprocess.run(
+        [sys.executable, "-m", "socketscope", "trace", str(scenario), "-o", str(out)],
+        env={**os.environ, "PYTHONPATH": APP, "SOCKETSCOPE_BENCH_BYTES": str(20 << 20)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd="/",
+        check=False,
+    )
+    assert r.returncode == 0, r.stderr
+    t = read_trace(out)
+    if not t.header["network"]["private"]:
+        pytest.skip("no private network on this system")
+    from socketscope.model.pcapng import packet_count, write_pcapng
+
+    cap = t.header["capture"]
+    assert cap["drops"] == 0 and cap["packets"] == packet_count(t) > 300
+    summaries = [p for p in packets(t) if p.count]
+    assert summaries and len(packets(t)) < packet_count(t) / 5
+    for s in summaries:
+        assert s.packet is not None and len(s.packet.more or ()) == (s.count or 0) - 1
+        assert cause_of(t, s).kind == "burst"
+    data = sorted(p.range for p in packets(t) if p.range and p.dir == "c>s")
+    assert data[0][0] == 0 and max(r[1] for r in data) == 20 << 20
+    with (tmp_path / "bulk.pcapng").open("wb") as f:
+        assert write_pcapng(t, f) == cap["packets"]

@@ -376,9 +376,7 @@ class PacketPairer:
             elif pkt.payload_len:
                 role = "data"
                 if rel_seq is not None:
-                    start = rel_seq - 1
-                    kw["range"] = (start, start + pkt.payload_len)
-                    cause = self._range_call(flow, start)
+                    cause = self._range_call(flow, rel_seq - 1)
                     if cause is None:
                         s = self._sending(flow)
                         cause = s.seq if s is not None else None
@@ -392,6 +390,10 @@ class PacketPairer:
             else:
                 role = self._ack_role(d, back, rel_ack, window, rel_seq)
                 cause = acked if acked is not None else self._ack_cause(sender, pkt.t)
+            if pkt.payload_len and rel_seq is not None and not syn:
+                # the stream bytes it carries, whatever else it is (a FIN may carry the last
+                # data, a retransmission carries bytes sent before)
+                kw["range"] = (rel_seq - 1, rel_seq - 1 + pkt.payload_len)
             if end is not None:
                 d.snd_max = max(d.snd_max, end)
                 if role != "retransmission":
