@@ -52,6 +52,21 @@ class Packet:
         return "|".join(self.flags)
 
 
+# a bulk transfer decodes thousands of frames between the same two addresses: the text of an
+# address, and the names of a set of flags, once
+_FLAGS = tuple(tuple(name for name, bit in TCP_FLAGS if bits & bit) for bits in range(256))
+_IPS: dict[bytes, str] = {}
+
+
+def _ip(family: int, raw: bytes) -> str:
+    text = _IPS.get(raw)
+    if text is None:
+        text = socket.inet_ntop(family, raw)
+        if len(_IPS) < 4096:
+            _IPS[raw] = text
+    return text
+
+
 def _window_scale(options: bytes) -> int | None:
     """The window scale (option 3) among a SYN's TCP options, or None."""
     i = 0
@@ -85,15 +100,14 @@ def decode_frame(frame: bytes, wire_len: int, t: float) -> Packet | None:
             return None
         vihl, _tos, total, _id, _frag, _ttl, proto, _sum, s, d = _IP4.unpack_from(frame, off)
         ihl = (vihl & 0x0F) * 4
-        src_ip, dst_ip = socket.inet_ntop(socket.AF_INET, s), socket.inet_ntop(socket.AF_INET, d)
+        src_ip, dst_ip = _ip(socket.AF_INET, s), _ip(socket.AF_INET, d)
         l4 = off + ihl
         ip_payload = total - ihl
     elif ethertype == ETH_P_IPV6:
         if len(frame) < off + _IP6.size:
             return None
         _vtf, plen, proto, _hop, s, d = _IP6.unpack_from(frame, off)
-        src_ip = socket.inet_ntop(socket.AF_INET6, s)
-        dst_ip = socket.inet_ntop(socket.AF_INET6, d)
+        src_ip, dst_ip = _ip(socket.AF_INET6, s), _ip(socket.AF_INET6, d)
         l4 = off + _IP6.size
         ip_payload = plen
     else:
@@ -101,7 +115,7 @@ def decode_frame(frame: bytes, wire_len: int, t: float) -> Packet | None:
     if proto == IPPROTO_TCP and len(frame) >= l4 + _TCP.size:
         sport, dport, seq, ack, doff, flagbits, win, _c, _u = _TCP.unpack_from(frame, l4)
         hdr = (doff >> 4) * 4
-        flags = tuple(name for name, bit in TCP_FLAGS if flagbits & bit)
+        flags = _FLAGS[flagbits]
         data = frame[l4 + hdr :]
         wscale = _window_scale(frame[l4 + _TCP.size : l4 + hdr]) if flagbits & 0x02 else None
         return Packet(

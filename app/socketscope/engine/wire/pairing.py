@@ -58,6 +58,7 @@ class _Direction:
     last_window: int | None = None
     wscale: int | None = None  # what its SYN announced (both ends must, for it to apply)
     # recent packets: relative end sequence (what acknowledges them) -> (cause, time)
+    by_end: dict[int, tuple[int | str | None, float]] = field(default_factory=dict)
     sent: deque[tuple[int, int | str | None, float]] = field(
         default_factory=lambda: deque(maxlen=64)
     )
@@ -125,6 +126,7 @@ class PacketPairer:
         self._ranges: dict[tuple[int, str], list[tuple[int, int, int]]] = {}  # (conn,dir) -> spans
         self._last_t = 0.0
         self._bursts: set[int] = set()  # seqs of burst events: their packets are summarised
+        self._last_span: dict[tuple[int, str], int] = {}
 
     # --- the run's events -------------------------------------------------------------------
     def observe(self, ev: Event) -> None:
@@ -256,8 +258,17 @@ class PacketPairer:
     def _range_call(self, flow: _Flow, start: int) -> int | None:
         if flow.conn is None or flow.dir is None:
             return None
-        for a, b, seq in reversed(self._ranges.get((flow.conn, flow.dir), ())):
+        spans = self._ranges.get((flow.conn, flow.dir))
+        if not spans:
+            return None
+        key = (flow.conn, flow.dir)
+        hit = self._last_span.get(key)
+        if hit is not None and hit < len(spans) and spans[hit][0] <= start < spans[hit][1]:
+            return spans[hit][2]  # a bulk transfer's segments fall in the same burst in a row
+        for i in range(len(spans) - 1, -1, -1):
+            a, b, seq = spans[i]
             if a <= start < b:
+                self._last_span[key] = i
                 return seq
         return None
 
@@ -398,6 +409,10 @@ class PacketPairer:
                 d.snd_max = max(d.snd_max, end)
                 if role != "retransmission":
                     d.sent.append((end, cause, pkt.t))
+                    d.by_end[end] = (cause, pkt.t)
+                    if len(d.by_end) > 256:  # only what was just sent can be acked at once
+                        for old_end in list(d.by_end)[:128]:
+                            del d.by_end[old_end]
             if rel_ack is not None:
                 d.last_ack = rel_ack
             d.last_window = window
@@ -466,10 +481,11 @@ class PacketPairer:
         loopback the receiver's kernel answers inside the sender's call."""
         if rel_ack is None:
             return None
-        for end, cause, t_sent in reversed(back.sent):
-            if end == rel_ack:
-                return cause if 0 <= t - t_sent <= IMMEDIATE else None
-        return None
+        found = back.by_end.get(rel_ack)
+        if found is None:
+            return None
+        cause, t_sent = found
+        return cause if 0 <= t - t_sent <= IMMEDIATE else None
 
     def _ack_role(
         self,
