@@ -127,6 +127,7 @@ class PacketPairer:
         self._last_t = 0.0
         self._bursts: set[int] = set()  # seqs of burst events: their packets are summarised
         self._last_span: dict[tuple[int, str], int] = {}
+        self._sock_bursts: dict[int, list[tuple[float, int]]] = {}  # sendto bursts by sock
 
     # --- the run's events -------------------------------------------------------------------
     def observe(self, ev: Event) -> None:
@@ -150,6 +151,10 @@ class PacketPairer:
         elif ev.kind == "burst" and ev.range is not None and ev.conn is not None and ev.dir:
             self._bursts.add(ev.seq)
             self._ranges.setdefault((ev.conn, ev.dir), []).append((*ev.range, ev.seq))
+        elif ev.kind == "burst" and ev.op == "sendto" and ev.sock is not None:
+            # a streak of sendto() calls: each datagram sent before this event is one of them
+            self._bursts.add(ev.seq)
+            self._sock_bursts.setdefault(ev.sock, []).append((ev.t, ev.seq))
         elif ev.kind in ("end", "error"):
             self._in_call.pop(ev.actor, None)
 
@@ -232,7 +237,7 @@ class PacketPairer:
 
     def _explained(self, pkt: Packet) -> bool:
         if pkt.proto == "UDP":
-            return self._sendto_for(pkt, take=False) is not None
+            return self._sendto_for(pkt, take=False) is not None or self._udp_burst(pkt) is not None
         flow = self._flows.get((pkt.src[1], pkt.dst[1]))
         if flow is None or flow.sender is None:
             return False  # the sending socket's connect() or accept() has not returned yet
@@ -302,6 +307,17 @@ class PacketPairer:
                 return c
         return None
 
+    def _udp_burst(self, pkt: Packet) -> tuple[int, int] | None:
+        """(sock, burst seq) of the sendto() streak that sent this datagram: the first burst of
+        its sending socket written after it (a burst event comes at the end of its calls)."""
+        mine = self._bound.get(pkt.src[1])
+        if mine is None:
+            return None
+        for t, seq in self._sock_bursts.get(mine[0], ()):
+            if t + LAG >= pkt.t:
+                return mine[0], seq
+        return None
+
     def _sendto_for(self, pkt: Packet, take: bool) -> tuple[Event, _Call | None] | None:
         data = pkt.payload.hex()
         for i, (ev, c) in enumerate(self._sendtos):
@@ -336,6 +352,8 @@ class PacketPairer:
                 ev, c = found
                 sender, kw["dgram"] = ev.sock, ev.dgram
                 cause = c.seq if c is not None else ev.seq
+            elif (burst := self._udp_burst(pkt)) is not None:
+                sender, cause = burst
             bound = self._bound.get(pkt.dst[1])
             if bound is not None:
                 to_sock, to_actor = bound
