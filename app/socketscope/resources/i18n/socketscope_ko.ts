@@ -684,6 +684,10 @@
 <context>
     <name>PacketView</name>
     <message>
+        <source>{n} {what}, {bytes} bytes of data</source>
+        <translation>{what} {n}개, 데이터 {bytes}바이트</translation>
+    </message>
+    <message>
         <source>UDP {n} bytes</source>
         <translation>UDP {n}바이트</translation>
     </message>
@@ -710,6 +714,22 @@
     <message>
         <source>keep-alive</source>
         <translation>keep-alive</translation>
+    </message>
+    <message>
+        <source>data segments</source>
+        <translation>데이터 세그먼트</translation>
+    </message>
+    <message>
+        <source>ACKs</source>
+        <translation>ACK</translation>
+    </message>
+    <message>
+        <source>datagrams</source>
+        <translation>데이터그램</translation>
+    </message>
+    <message>
+        <source>packets</source>
+        <translation>패킷</translation>
     </message>
     <message>
         <source>+ {n} more packets (listed in the pcapng export)</source>
