@@ -241,6 +241,8 @@ class PacketPairer:
         flow = self._flows.get((pkt.src[1], pkt.dst[1]))
         if flow is None or flow.sender is None:
             return False  # the sending socket's connect() or accept() has not returned yet
+        if "SYN" in pkt.flags and "ACK" not in pkt.flags and self._connecting(flow.sender, pkt.t):
+            return False  # the same ports again, by a connect() that has not returned yet
         if pkt.payload_len and "SYN" not in pkt.flags:
             if flow.conn is None:
                 return False
@@ -252,6 +254,13 @@ class PacketPairer:
                 return True  # a retransmission: the timer's
             return self._range_call(flow, start) is not None or self._sending(flow) is not None
         return True
+
+    def _connecting(self, known: int, t: float) -> bool:
+        """A connect() in progress, made before ``t``, on a socket other than ``known``."""
+        return any(
+            c.op in ("connect", "connect_ex") and c.sock != known and c.t <= t + LAG
+            for c in self._in_call.values()
+        )
 
     def _direction(self, pkt: Packet, back: bool = False) -> _Direction:
         key = (pkt.dst[1], pkt.src[1]) if back else (pkt.src[1], pkt.dst[1])
@@ -368,6 +377,10 @@ class PacketPairer:
             if syn:
                 if d.isn is not None and d.isn == pkt.seq:
                     role = "retransmission"
+                elif d.isn is not None:
+                    # a new connection between the same two ports (a port reused after the
+                    # last one closed): its numbers start afresh
+                    d = self._dirs[(pkt.src[1], pkt.dst[1])] = _Direction()
                 d.isn = pkt.seq
                 d.wscale = pkt.wscale
             rel_seq = (
