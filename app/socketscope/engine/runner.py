@@ -16,6 +16,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import kernel
@@ -53,6 +54,13 @@ __all__ = [
     "current_actor",
     "errno_name",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class RawEvent:
+    """An event in the runner's queue as JSON text (see :meth:`Runner.emit_raw`)."""
+
+    text: str
 
 
 class Runner:
@@ -380,6 +388,14 @@ class Runner:
             ev = Event(self._seq, round(time.monotonic() - self._t0, 6), actor, kind, **fields)
             self.events.put(ev)
         return ev
+
+    def emit_raw(self, rest: str) -> None:
+        """An event already written as JSON elsewhere (a captured packet, by the capture
+        process), given without its opening ``{"seq":N,``: numbered here, in order with every
+        other event, and passed on as text, never made an Event in the run host."""
+        with self._emit_lock:
+            self._seq += 1
+            self.events.put(RawEvent(f'{{"seq":{self._seq},{rest}'))  # type: ignore[arg-type]
 
     def drain(self) -> list[Event]:
         out = []

@@ -195,6 +195,8 @@ class RunHost:
         self._ready = threading.Event()  # the host said "started", or it never will
         # where the run's sockets live, as the host found (engine/netns.py NetworkPlace.to_json)
         self.network: dict[str, Any] | None = None
+        # the packet capture: whether there is one, and at the end its statistics (drops)
+        self.capture: dict[str, Any] | None = None
         self._spawned = threading.Event()  # the run message is written (or the spawn failed)
         self._out: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
         self._ch: Channel | None = None
@@ -393,6 +395,7 @@ class RunHost:
                     "data_cap": opts.data_cap,
                     "burst_after": opts.burst_after,
                     "burst_window": opts.burst_window,
+                    "capture": opts.capture,
                     "parent": os.getpid(),
                 }
             )
@@ -436,6 +439,8 @@ class RunHost:
             self._t0 = float(msg["t0"])
             net = msg.get("network")
             self.network = dict(net) if isinstance(net, dict) else None
+            cap = msg.get("capture")
+            self.capture = dict(cap) if isinstance(cap, dict) else None
             self._ready.set()
         elif kind == "error":
             self._failure = str(msg.get("message", ""))
@@ -454,6 +459,8 @@ class RunHost:
             )
         elif n.get("t") == "exiting":
             self._exit_note = n
+        elif n.get("t") == "capture":
+            self.capture = {k: v for k, v in n.items() if k != "t"}
         elif n.get("t") == "stopped":
             self._stop_report = bool(n.get("joined"))
             if not self._stop_report:

@@ -10,6 +10,7 @@ network namespace the run has it (engine/netns.py); outside, an ordinary user ge
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import mmap
 import select
 import socket
@@ -18,6 +19,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from socketscope.engine.channel import HIGH_FD
 from socketscope.engine.loopback import UnguardedSocket
 
 from .decode import Packet, decode_frame
@@ -64,7 +66,16 @@ class CaptureRing:
     ) -> None:
         # the engine's own capture, not a scenario's socket: the loopback guard refuses packet
         # sockets to scenarios, and this one only listens, on the run's own network
-        self.sock = UnguardedSocket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+        raw = UnguardedSocket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+        # far from the numbers a run's own sockets get (3, 4, … as in a C program): what strace
+        # or /proc shows of the capture is never mistaken for the lesson's descriptors
+        try:
+            high = fcntl.fcntl(raw.fileno(), fcntl.F_DUPFD_CLOEXEC, HIGH_FD)
+        finally:
+            raw.close()
+        self.sock = UnguardedSocket(
+            socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL), fileno=high
+        )
         try:
             self.sock.setsockopt(SOL_PACKET, PACKET_VERSION, TPACKET_V2)
             if outgoing_only:
@@ -73,8 +84,8 @@ class CaptureRing:
             per_block = block // frame_size
             blocks = max(1, frames // per_block)
             self.frame_size = frame_size
-            self.frames = blocks * per_block
-            req = struct.pack("IIII", block, blocks, frame_size, self.frames)
+            self.frames_total = blocks * per_block
+            req = struct.pack("IIII", block, blocks, frame_size, self.frames_total)
             self.sock.setsockopt(SOL_PACKET, PACKET_RX_RING, req)
             self.ring = mmap.mmap(self.sock.fileno(), block * blocks)
             self.sock.bind((interface, 0))
@@ -95,8 +106,17 @@ class CaptureRing:
         return self.sock.fileno()
 
     def read(self, timeout: float | None = 0.0) -> Iterator[Packet]:
-        """Every frame the kernel has put in the ring, oldest first; waits up to ``timeout``
-        for the first one (None: forever)."""
+        """Every frame the kernel has put in the ring, oldest first, decoded (frames that are
+        not TCP or UDP over IP are skipped); waits up to ``timeout`` for the first one (None:
+        forever)."""
+        for t, length, frame in self.frames(timeout):
+            pkt = decode_frame(frame, length, t)
+            if pkt is not None:
+                yield pkt
+
+    def frames(self, timeout: float | None = 0.0) -> Iterator[tuple[float, int, bytes]]:
+        """Every frame in the ring as ``(t, wire_len, captured bytes)``, oldest first, ``t`` on
+        the monotonic clock; waits up to ``timeout`` for the first one (None: forever)."""
         waited = False
         while True:
             base = self._next * self.frame_size
@@ -113,10 +133,8 @@ class CaptureRing:
                 continue
             frame = self.ring[base + mac : base + mac + snaplen]
             struct.pack_into("I", self.ring, base, TP_STATUS_KERNEL)  # the slot is free again
-            self._next = (self._next + 1) % self.frames
-            pkt = decode_frame(frame, length, sec + nsec / 1e9 + self._offset)
-            if pkt is not None:
-                yield pkt
+            self._next = (self._next + 1) % self.frames_total
+            yield sec + nsec / 1e9 + self._offset, length, frame
 
     def stats(self) -> CaptureStats:
         """Counts since the last call (the kernel resets them when asked)."""
