@@ -174,6 +174,9 @@ class SequenceDiagram(QAbstractScrollArea):
         self._span_jobs: list[tuple[BlockedSpan, float, float, float, str]] = []
         self._crosses: list[QPointF] = []
         self._fonts: dict[tuple[str, int, bool], QFont] = {}
+        self._frame_margin: float | None = None  # set while a frame is painted
+        self._frame_lane_w: float | None = None
+        self._frame_x0: float | None = None
         self._margin_key: tuple[Any, ...] = ()
         self._margin = 0.0
         self._obstacles: list[tuple[QRectF, Any]] = []
@@ -255,6 +258,8 @@ class SequenceDiagram(QAbstractScrollArea):
     @property
     def margin(self) -> float:
         """Room on the left for the row numbers, however many digits they have at this zoom."""
+        if self._frame_margin is not None:
+            return self._frame_margin
         digits = len(str(max(1, self.layout_model.row_count)))
         key = (digits, self.zoom, self.font_scale, self.font().family())
         if self._margin_key != key:
@@ -266,6 +271,8 @@ class SequenceDiagram(QAbstractScrollArea):
         return self._margin
 
     def lane_w(self) -> float:
+        if self._frame_lane_w is not None:
+            return self._frame_lane_w  # painting: the geometry cannot change within a frame
         n = max(1, len(self.layout_model.lanes))
         # fit every lane in the view when it can (lecture mode, four actors); scroll sideways only
         # below a floor that grows with the presenter scale only in lecture mode, where the words
@@ -331,6 +338,8 @@ class SequenceDiagram(QAbstractScrollArea):
                 return
 
     def x_of(self, lane: int) -> float:
+        if self._frame_x0 is not None and self._frame_lane_w is not None:
+            return self._frame_x0 + self._frame_lane_w * (lane + 0.5)
         return self.margin + self.lane_w() * (lane + 0.5) - self.horizontalScrollBar().value()
 
     def box_w(self) -> float:
@@ -479,10 +488,15 @@ class SequenceDiagram(QAbstractScrollArea):
 
     def paintEvent(self, e: QPaintEvent) -> None:
         p = QPainter(self.viewport())
+        # a frame asks for the margin and the lane width some thousand times: work them out once
+        self._frame_margin = self.margin
+        self._frame_lane_w = self.lane_w()
+        self._frame_x0 = self._frame_margin - self.horizontalScrollBar().value()
         try:
             self._paint(p)
         finally:
             p.end()
+            self._frame_margin = self._frame_lane_w = self._frame_x0 = None
 
     def _paint(self, p: QPainter) -> None:
         p.setRenderHint(QPainter.RenderHint.Antialiasing)

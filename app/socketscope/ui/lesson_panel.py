@@ -2,16 +2,16 @@
 
 The code is highlighted by Pygments (a QSyntaxHighlighter feeds each line to its Python lexer) and
 each actor's current line is marked in that actor's colour; it follows the cursor, also back.
+Building Pygments' lexer compiles a hundred regular expressions (~70 ms), so the highlighter is
+made after the window's first paint (``start_highlighting``), not with the panel.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from typing import TYPE_CHECKING
 
-from pygments.lexers import PythonLexer
-from pygments.styles import get_style_by_name
-from pygments.token import Token, _TokenType
 from PySide6.QtCore import QEvent
 from PySide6.QtGui import (
     QColor,
@@ -38,6 +38,9 @@ from socketscope.model.context import NONE, CallContext
 from socketscope.model.explain import explain
 from socketscope.ui import theme
 
+if TYPE_CHECKING:
+    from pygments.token import _TokenType
+
 _ACTOR = re.compile(r"^@actor\(", re.MULTILINE)
 
 
@@ -55,6 +58,10 @@ class PygmentsHighlighter(QSyntaxHighlighter):
 
     def __init__(self, doc: QTextDocument, palette: theme.Palette | None = None) -> None:
         super().__init__(doc)
+        from pygments.lexers import PythonLexer
+        from pygments.token import Token
+
+        self._root = Token
         self._lexer = PythonLexer(stripnl=False, ensurenl=False)
         self._formats: dict[_TokenType, QTextCharFormat] = {}
         self.palette: theme.Palette | None = None
@@ -63,6 +70,8 @@ class PygmentsHighlighter(QSyntaxHighlighter):
     def _build(self, pal: theme.Palette) -> None:
         self.palette = pal
         self._formats = {}
+        from pygments.styles import get_style_by_name
+
         for token, spec in get_style_by_name(pal.pygments_style):
             fmt = QTextCharFormat()
             if spec["color"]:
@@ -82,7 +91,7 @@ class PygmentsHighlighter(QSyntaxHighlighter):
 
     def _format(self, token: _TokenType) -> QTextCharFormat | None:
         t: _TokenType | None = token
-        while t is not None and t is not Token and t not in self._formats:
+        while t is not None and t is not self._root and t not in self._formats:
             t = t.parent
         return self._formats.get(t) if t is not None else None
 
@@ -109,7 +118,7 @@ class LessonPanel(QWidget):
         mono = QFont("DejaVu Sans Mono")
         mono.setPointSizeF(self.font().pointSizeF() * 1.05)
         self.code.setFont(mono)
-        self._highlighter = PygmentsHighlighter(self.code.document())
+        self._highlighter: PygmentsHighlighter | None = None  # start_highlighting() makes it
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(6, 0, 0, 0)
@@ -143,9 +152,15 @@ class LessonPanel(QWidget):
     def _restyle(self) -> None:
         """Take up the theme: the code's colours, the signature's grey, the actors' lines."""
         pal = theme.current()
-        self._highlighter.set_palette(pal)
+        if self._highlighter is not None:
+            self._highlighter.set_palette(pal)
         self.signature.setStyleSheet(f"color: {pal.ink_soft.name()}")
         self._mark_lines()
+
+    def start_highlighting(self) -> None:
+        """Colour the code (after the window's first paint: the lexer is slow to build)."""
+        if self._highlighter is None:
+            self._highlighter = PygmentsHighlighter(self.code.document())
 
     def set_scale(self, scale: float) -> None:
         for w in (self.code, self.signature, self.c_call):

@@ -7,7 +7,7 @@ import bisect
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -70,6 +70,20 @@ from socketscope.ui.study import (
 
 __all__ = ["DEFAULT_PRESENTER_SCALE", "MainWindow"]
 STATE_VERSION = 2  # of the dock layout saved in the settings; a new layout bumps it
+
+
+class _FirstPaint(QObject):
+    """Calls ``then`` once, in the event loop's next turn after the window's first paint."""
+
+    def __init__(self, then: Callable[[], None]) -> None:
+        super().__init__()
+        self._then: Callable[[], None] | None = then
+
+    def eventFilter(self, obj: QObject, e: QEvent) -> bool:
+        if self._then is not None and e.type() == QEvent.Type.Paint:
+            QTimer.singleShot(0, self._then)
+            self._then = None
+        return False
 
 
 class MainWindow(QMainWindow):
@@ -166,6 +180,13 @@ class MainWindow(QMainWindow):
         self.diagram.verticalScrollBar().valueChanged.connect(lambda _v: self._place_verdict())
         self.table.clicked.connect(self._on_table)
         self.reset_button.clicked.connect(self.session.reset)
+        self._first_paint = _FirstPaint(self._after_first_paint)
+        self.installEventFilter(self._first_paint)
+
+    def _after_first_paint(self) -> None:
+        """What the first picture does not need, made once it is on screen (start-up speed)."""
+        self.removeEventFilter(self._first_paint)
+        self.lesson.start_highlighting()
 
     def _fit_screen(self, width: int, height: int) -> None:
         """First start: the window's size, but never larger than the screen's free area (a
@@ -1056,7 +1077,9 @@ class MainWindow(QMainWindow):
             )
         lines: dict[int, int] = {}
         seen: set[str] = set()
-        for ev in reversed(s.events[: s.cursor]):
+        events = s.events
+        for i in range(s.cursor - 1, -1, -1):  # no copy of the trace up to the cursor
+            ev = events[i]
             if ev.actor in seen or ev.line is None or ev.kind not in ("waiting", "call", "error"):
                 continue
             seen.add(ev.actor)
