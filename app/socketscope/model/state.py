@@ -127,6 +127,9 @@ class RunState:
         elif kind == "kernel" and ev.sock in self.sockets and ev.kernel is not None:
             info = self.sockets[ev.sock]
             info.kernel = ev.kernel
+            if ev.op == "exit":
+                # its process died and the kernel closed the socket: no fd is left to ask about
+                info.closed = True
             if ev.local is not None and info.local is None:
                 # the address the kernel gave it before the call returned (SYN_SENT's port)
                 info.local = tuple(ev.local)  # type: ignore[assignment]

@@ -31,6 +31,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAbstractScrollArea, QToolTip, QWidget
 
+from socketscope.model.catalogue import NEVER_RETURNED
 from socketscope.model.diagram import Arrow, BlockedSpan, Box, DiagramLayout, StateTag
 from socketscope.model.labels import duration
 from socketscope.ui import theme
@@ -61,6 +62,15 @@ class Placed:
     @property
     def elided(self) -> bool:
         return self.shown != self.text
+
+
+NARROW_LANE = 110  # px at 100 %: the narrowest lane, below which the diagram scrolls sideways
+
+
+def never_returned(box: Box) -> bool:
+    """The call's process ended (was killed, exited, was stopped) while in it: the call has an
+    end but no result."""
+    return box.ok is False and box.error in NEVER_RETURNED
 
 
 def line_hits_rect(line: QLineF, rect: QRectF) -> bool:
@@ -249,7 +259,8 @@ class SequenceDiagram(QAbstractScrollArea):
     # --- geometry -------------------------------------------------------------------------------
     @property
     def row_h(self) -> float:
-        return (66 if self.lecture else 46) * self.zoom * self.font_scale
+        # two-line boxes (lecture mode, lanes squeezed to fit) need the taller row
+        return (66 if self.lecture else 58 if self.squeezed else 46) * self.zoom * self.font_scale
 
     @property
     def header_h(self) -> float:
@@ -277,8 +288,20 @@ class SequenceDiagram(QAbstractScrollArea):
         # fit every lane in the view when it can (lecture mode, four actors); scroll sideways only
         # below a floor that grows with the presenter scale only in lecture mode, where the words
         # must be read from the back of the room, not cut short
-        floor = 220 * self.zoom * (self.font_scale**0.6 if self.lecture else 1.0)
+        if self.lecture:
+            floor = 220 * self.zoom * float(self.font_scale**0.6)
+        else:
+            # many actors (tcp-multi-client has 7) fit the width rather than scroll sideways:
+            # the boxes then take more of the lane and put their results on a second line
+            floor = NARROW_LANE * self.zoom
         return max(floor, (self.viewport().width() - self.margin) / n)
+
+    @property
+    def squeezed(self) -> bool:
+        """Outside lecture mode, lanes narrower than a one-line box needs: two-line boxes."""
+        if self.lecture:
+            return False
+        return self.lane_w() < 220 * self.zoom
 
     def _top(self) -> float:
         return self.header_h + 16 * self.zoom - self.verticalScrollBar().value()
@@ -344,7 +367,7 @@ class SequenceDiagram(QAbstractScrollArea):
 
     def box_w(self) -> float:
         # leave room between lanes for arrows and their labels
-        share = 0.84 if self.lecture else 0.74
+        share = 0.84 if self.lecture or self.squeezed else 0.74
         return min(self.lane_w() * share, 470 * self.zoom * self.font_scale)
 
     def visible_rows(self) -> int:
@@ -706,14 +729,15 @@ class SequenceDiagram(QAbstractScrollArea):
         h = self.row_h * 0.74
         return QRectF(self.x_of(lane) - w / 2, self.y_of(row) - h / 2, w, h)
 
-    def _box_lines(self, first: str, result: str | None) -> list[str]:
+    def _box_lines(self, first: str, result: str | None, returned: bool = True) -> list[str]:
         """A call and its result: one line, or in lecture mode two, so that the result, which a
-        lecturer points at, has a line of its own."""
+        lecturer points at, has a line of its own. A call that never ``returned`` (its process
+        was killed in it) has no result to point at: its sentence follows without an arrow."""
         if result is None:
             return [first]
-        if self.lecture:
-            return [first, f"→  {result}"]
-        return [f"{first}  →  {result}"]
+        if self.lecture or self.squeezed:
+            return [first, f"→  {result}" if returned else result]
+        return [f"{first}  →  {result}" if returned else f"{first}: {result}"]
 
     def _box_text(
         self,
@@ -882,7 +906,7 @@ class SequenceDiagram(QAbstractScrollArea):
         elif returned and not blocked and box.result:
             # an expected "not yet" is no failure: no ✗ (the dashed border says it)
             result = box.result.removeprefix("✗ ") if expected else box.result
-            lines = self._box_lines(box.label, result)
+            lines = self._box_lines(box.label, result, returned=not never_returned(box))
         elif not returned and not blocked:
             lines = [f"{box.label} …"]
         else:
@@ -1007,9 +1031,10 @@ class SequenceDiagram(QAbstractScrollArea):
         p.setBrush(pal.red_light if failed else pal.amber_light)
         p.drawRoundedRect(r, 7, 7)
         self._place("box", r, box.label, row=span.row1, lane=span.lane, owner=box)
-        head = self.tr("{op}() returns").format(op=box.op)
+        never = never_returned(box)
+        head = f"{box.op}()" if never else self.tr("{op}() returns").format(op=box.op)
         result = box.result.removeprefix("✗ ") if box.expected else box.result
-        lines = self._box_lines(head, result)
+        lines = self._box_lines(head, result, returned=not never)
         ink = pal.error_text if failed else pal.ink
         self._box_text(p, r, lines, tags, ink, box, span.row1, span.lane)
         p.setOpacity(1.0)

@@ -249,6 +249,9 @@ class SocketInspector(QWidget):
             for gauge in (self.recv_q, self.send_q):
                 gauge.show_value(None, None, "")
             notes.append(self.tr("closed: no fd to ask the kernel about"))
+            if s.listening:
+                # not "not available": a closed listener has no queue at all
+                notes.append(self.tr("A closed listener has no accept queue."))
         elif s.type == "UDP":
             notes += self._udp_queues(s, na)
         else:
