@@ -14,8 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QProgressDialog, QWidget
+from PySide6.QtWidgets import QWidget
 
 from socketscope.engine.scenario import ScenarioError, load_file
 from socketscope.engine.trace import Trace, TraceError
@@ -211,7 +210,8 @@ class FilesController:
 
 
 class QtFilesView:
-    """``FilesView`` with Qt's dialogs, on the window ``parent``."""
+    """``FilesView`` with Qt's dialogs, on the window ``parent``. The dialogs' classes are
+    imported when first used: making their enums costs start-up time (~10 ms)."""
 
     def __init__(
         self,
@@ -235,6 +235,8 @@ class QtFilesView:
         return self._export_scale()
 
     def ask_open_path(self, title: str, filters: str) -> str:
+        from PySide6.QtWidgets import QFileDialog
+
         path, _ = QFileDialog.getOpenFileName(self.parent, title, "", filters)
         return path
 
@@ -250,6 +252,9 @@ class QtFilesView:
             dialog.deleteLater()
 
     def problem(self, title: str, frame: str, detail: str) -> None:
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QMessageBox
+
         box = QMessageBox(
             QMessageBox.Icon.Warning, title, frame, QMessageBox.StandardButton.Ok, self.parent
         )
@@ -260,6 +265,9 @@ class QtFilesView:
         box.deleteLater()
 
     def run_with_progress(self, work: Callable[[Progress], None]) -> None:
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QApplication, QProgressDialog
+
         dialog = QProgressDialog(
             translate("MainWindow", "Exporting…"),
             translate("MainWindow", "Cancel"),

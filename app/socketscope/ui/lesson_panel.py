@@ -2,8 +2,8 @@
 
 The code is highlighted by Pygments (a QSyntaxHighlighter feeds each line to its Python lexer) and
 each actor's current line is marked in that actor's colour; it follows the cursor, also back.
-Building Pygments' lexer compiles a hundred regular expressions (~70 ms), so the highlighter is
-made after the window's first paint (``start_highlighting``), not with the panel.
+Building Pygments' lexer compiles a hundred regular expressions (~70 ms), so the highlighter
+(ui/highlighter.py) is made after the window's first paint (``start_highlighting``).
 """
 
 from __future__ import annotations
@@ -13,15 +13,7 @@ import re
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent
-from PySide6.QtGui import (
-    QColor,
-    QFont,
-    QSyntaxHighlighter,
-    QTextCharFormat,
-    QTextCursor,
-    QTextDocument,
-    QTextFormat,
-)
+from PySide6.QtGui import QFont, QTextCursor
 from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
@@ -39,7 +31,7 @@ from socketscope.model.explain import explain
 from socketscope.ui import theme
 
 if TYPE_CHECKING:
-    from pygments.token import _TokenType
+    from socketscope.ui.highlighter import PygmentsHighlighter
 
 _ACTOR = re.compile(r"^@actor\(", re.MULTILINE)
 
@@ -48,60 +40,6 @@ def first_actor_line(source: str) -> int | None:
     """The 1-based line of the first ``@actor(...)`` decorator, if any."""
     m = _ACTOR.search(source)
     return source.count("\n", 0, m.start()) + 1 if m else None
-
-
-class PygmentsHighlighter(QSyntaxHighlighter):
-    """Python highlighting with Pygments' lexer and a Pygments style, line by line.
-
-    The style is the theme's (``Palette.pygments_style``); its colours are darkened or lightened
-    where needed to keep the theme's contrast against the code's background (the paper)."""
-
-    def __init__(self, doc: QTextDocument, palette: theme.Palette | None = None) -> None:
-        super().__init__(doc)
-        from pygments.lexers import PythonLexer
-        from pygments.token import Token
-
-        self._root = Token
-        self._lexer = PythonLexer(stripnl=False, ensurenl=False)
-        self._formats: dict[_TokenType, QTextCharFormat] = {}
-        self.palette: theme.Palette | None = None
-        self._build(palette or theme.current())
-
-    def _build(self, pal: theme.Palette) -> None:
-        self.palette = pal
-        self._formats = {}
-        from pygments.styles import get_style_by_name
-
-        for token, spec in get_style_by_name(pal.pygments_style):
-            fmt = QTextCharFormat()
-            if spec["color"]:
-                color = QColor("#" + spec["color"])
-                fmt.setForeground(theme.readable(color, pal.paper, pal.code_min_contrast))
-            if spec["bold"]:
-                fmt.setFontWeight(QFont.Weight.Bold)
-            if spec["italic"]:
-                fmt.setFontItalic(True)
-            self._formats[token] = fmt
-
-    def set_palette(self, pal: theme.Palette) -> None:
-        """Highlight again in another theme's style."""
-        if pal is not self.palette:
-            self._build(pal)
-            self.rehighlight()
-
-    def _format(self, token: _TokenType) -> QTextCharFormat | None:
-        t: _TokenType | None = token
-        while t is not None and t is not self._root and t not in self._formats:
-            t = t.parent
-        return self._formats.get(t) if t is not None else None
-
-    def highlightBlock(self, text: str) -> None:
-        pos = 0
-        for token, value in self._lexer.get_tokens(text):
-            fmt = self._format(token)
-            if fmt is not None and not fmt.isEmpty():
-                self.setFormat(pos, len(value), fmt)
-            pos += len(value)
 
 
 class LessonPanel(QWidget):
@@ -160,6 +98,8 @@ class LessonPanel(QWidget):
     def start_highlighting(self) -> None:
         """Colour the code (after the window's first paint: the lexer is slow to build)."""
         if self._highlighter is None:
+            from socketscope.ui.highlighter import PygmentsHighlighter
+
             self._highlighter = PygmentsHighlighter(self.code.document())
 
     def set_scale(self, scale: float) -> None:
@@ -198,6 +138,10 @@ class LessonPanel(QWidget):
         )
 
     def _mark_lines(self) -> None:
+        if not self._lines and not self.code.extraSelections():
+            return  # nothing to mark or unmark (and QTextFormat's enums stay unmade at start)
+        from PySide6.QtGui import QTextFormat
+
         pal = theme.current()
         sels = []
         for line, lane in self._lines.items():

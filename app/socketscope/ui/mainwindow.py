@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import (
@@ -50,8 +51,10 @@ from socketscope.ui.session import Session
 from socketscope.ui.settings import Settings
 from socketscope.ui.sockets_table import SocketTableModel
 from socketscope.ui.status import status_line
-from socketscope.ui.study import StudyController, load_scores, save_scores
-from socketscope.ui.study_view import StudyPanel
+
+if TYPE_CHECKING:
+    from socketscope.ui.study import StudyController
+    from socketscope.ui.study_view import StudyPanel
 
 __all__ = ["DEFAULT_PRESENTER_SCALE", "MainWindow"]
 STATE_VERSION = 2  # of the dock layout saved in the settings; a new layout bumps it
@@ -74,6 +77,7 @@ class _FirstPaint(QObject):
 class MainWindow(QMainWindow):
     def __init__(self, session: Session | None = None) -> None:
         super().__init__()
+        self._constructing = True  # the panels are filled once, at the end
         self.session = session or Session(self)
         self._fit_screen(1600, 950)
         self.diagram = SequenceDiagram()
@@ -128,20 +132,9 @@ class MainWindow(QMainWindow):
         self._base_font = QFont(QApplication.font())
         self._scaled: set[QWidget] = set()  # widgets whose font lecture mode set
         self.persist = True  # screenshots and self-tests leave the user's settings alone
-        self.study_view = StudyPanel(
-            self,
-            self.diagram,
-            self.lesson_dock,
-            lambda: self.session.layout,
-            self.selection.choose_box,
-            self._on_message,
-            lambda on: self._on_mode("run" if on else "pause"),
-            self._lesson_score,
-        )
-        self.verdict = self.study_view.verdict
-        self.study_ctl = StudyController(
-            self.session, self.study_view, load_scores(self.settings), self._save_scores
-        )
+        # study mode is made when first used, or after the first paint (start-up speed)
+        self._study_ctl: StudyController | None = None
+        self._study_view: StudyPanel | None = None
         self.files = FilesController(
             self.session,
             self.settings,
@@ -167,8 +160,8 @@ class MainWindow(QMainWindow):
         self.set_theme(str(self.settings.get("theme")))
         self.retranslate()
         self.session.changed.connect(self._on_changed)
-        self.session.changed.connect(self.study_ctl.on_changed)
-        self.session.runFinished.connect(self.study_ctl.on_finished)
+        self.session.changed.connect(self._study_on_changed)
+        self.session.runFinished.connect(self._study_on_finished)
         self.session.message.connect(self._on_message)
         self.session.modeChanged.connect(self._on_mode)
         self.diagram.boxClicked.connect(self._on_box)
@@ -177,12 +170,15 @@ class MainWindow(QMainWindow):
         self.reset_button.clicked.connect(self.session.reset)
         self._first_paint = _FirstPaint(self._after_first_paint)
         self.installEventFilter(self._first_paint)
+        self._constructing = False
+        self._update_panels()
 
     def _after_first_paint(self) -> None:
         """What the first picture does not need, made once it is on screen (start-up speed)."""
         self.removeEventFilter(self._first_paint)
         self.lesson.start_highlighting()
         self._build_scenario_menu()
+        self.study_ctl  # noqa: B018 - made now, the first step key does not wait for it
 
     def _fit_screen(self, width: int, height: int) -> None:
         """First start: the window's size, but never larger than the screen's free area (a
@@ -652,7 +648,49 @@ class MainWindow(QMainWindow):
     # --- study mode ------------------------------------------------------------------------------
     @property
     def study(self) -> bool:
-        return self.study_ctl.enabled
+        return self._study_ctl is not None and self._study_ctl.enabled
+
+    @property
+    def study_ctl(self) -> StudyController:
+        if self._study_ctl is None:
+            from socketscope.ui.study import StudyController, load_scores
+            from socketscope.ui.study_view import StudyPanel
+
+            self._study_view = StudyPanel(
+                self,
+                self.diagram,
+                self.lesson_dock,
+                lambda: self.session.layout,
+                self.selection.choose_box,
+                self._on_message,
+                lambda on: self._on_mode("run" if on else "pause"),
+                self._lesson_score,
+            )
+            self._study_view.lang = self.lang
+            # made now, it starts on the trace on screen: a fresh visit, as after a load
+            self._study_ctl = StudyController(
+                self.session, self._study_view, load_scores(self.settings), self._save_scores
+            )
+        return self._study_ctl
+
+    @property
+    def study_view(self) -> StudyPanel:
+        self.study_ctl  # noqa: B018 - makes the view with its controller
+        assert self._study_view is not None
+        return self._study_view
+
+    @property
+    def verdict(self) -> QLabel:
+        """Right or wrong, beside the call on the diagram."""
+        return self.study_view.verdict
+
+    def _study_on_changed(self) -> None:
+        if self._study_ctl is not None:
+            self._study_ctl.on_changed()
+
+    def _study_on_finished(self) -> None:
+        if self._study_ctl is not None:
+            self._study_ctl.on_finished()
 
     def set_study(self, on: bool) -> None:
         self.study_ctl.set_enabled(on)
@@ -666,6 +704,8 @@ class MainWindow(QMainWindow):
         return self.study_ctl.scores.get(str(self.session.trace.header.get("scenario", "")))
 
     def _save_scores(self, scores: dict[str, Score]) -> None:
+        from socketscope.ui.study import save_scores
+
         if self.persist:
             save_scores(self.settings, scores)
 
@@ -752,7 +792,8 @@ class MainWindow(QMainWindow):
         new_visit = self._shown_trace is not s.trace
         if new_visit:
             self._shown_trace = s.trace
-            self.verdict.hide()  # a new lesson or Reset: a new visit
+            if self._study_view is not None:
+                self._study_view.verdict.hide()  # a new lesson or Reset: a new visit
         if self._shown_layout is not s.layout:
             self._shown_layout = s.layout
             self.diagram.set_layout(s.layout)
@@ -773,11 +814,14 @@ class MainWindow(QMainWindow):
         replay = "  " + self.tr("[recorded trace]") if not s.live else ""
         self.setWindowTitle(f"SocketScope — {title} ({sid}){replay}")
         self.act_back.setEnabled(s.cursor > 0)
-        self.study_view.place_verdict()
+        if self._study_view is not None:
+            self._study_view.place_verdict()
         if not self._panels_timer.isActive():
             self._panels_timer.start()
 
     def _update_panels(self) -> None:
+        if self._constructing:
+            return  # the language, the theme and the texts are set one after another
         self.selection.refresh()
 
     # the SelectionView the controller is handed
@@ -834,7 +878,9 @@ class MainWindow(QMainWindow):
         if lang not in LANGUAGES:
             lang = "en"
         changed = lang != self.lang or not self._language_installed
-        self.lang = self.lesson.lang = self.study_view.lang = lang
+        self.lang = self.lesson.lang = lang
+        if self._study_view is not None:
+            self._study_view.lang = lang
         self._language_installed = True
         i = self.language.findData(lang)
         if i >= 0 and i != self.language.currentIndex():
