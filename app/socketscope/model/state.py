@@ -223,7 +223,7 @@ class RunState:
         return ""
 
 
-CHECKPOINT_EVERY = 1024  # events between checkpoints: a step back replays at most this many
+CHECKPOINT_EVERY = 256  # events between checkpoints: a step back replays at most this many
 
 
 class StateHistory:

@@ -187,6 +187,8 @@ class SequenceDiagram(QAbstractScrollArea):
         self._frame_margin: float | None = None  # set while a frame is painted
         self._frame_lane_w: float | None = None
         self._frame_x0: float | None = None
+        self._frame_row_h: float | None = None
+        self._frame_top: float | None = None
         self._margin_key: tuple[Any, ...] = ()
         self._margin = 0.0
         self._obstacles: list[tuple[QRectF, Any]] = []
@@ -259,6 +261,8 @@ class SequenceDiagram(QAbstractScrollArea):
     # --- geometry -------------------------------------------------------------------------------
     @property
     def row_h(self) -> float:
+        if self._frame_row_h is not None:
+            return self._frame_row_h
         # two-line boxes (lecture mode, lanes squeezed to fit) need the taller row
         return (66 if self.lecture else 58 if self.squeezed else 46) * self.zoom * self.font_scale
 
@@ -304,6 +308,8 @@ class SequenceDiagram(QAbstractScrollArea):
         return self.lane_w() < 220 * self.zoom
 
     def _top(self) -> float:
+        if self._frame_top is not None:
+            return self._frame_top
         return self.header_h + 16 * self.zoom - self.verticalScrollBar().value()
 
     def y_of(self, row: float) -> float:
@@ -515,11 +521,14 @@ class SequenceDiagram(QAbstractScrollArea):
         self._frame_margin = self.margin
         self._frame_lane_w = self.lane_w()
         self._frame_x0 = self._frame_margin - self.horizontalScrollBar().value()
+        self._frame_row_h = self.row_h
+        self._frame_top = self._top()
         try:
             self._paint(p)
         finally:
             p.end()
             self._frame_margin = self._frame_lane_w = self._frame_x0 = None
+            self._frame_row_h = self._frame_top = None
 
     def _paint(self, p: QPainter) -> None:
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
