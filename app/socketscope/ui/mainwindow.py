@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 
 from socketscope.engine.scenario import Scenario, builtin_scenarios
 from socketscope.model.diagram import Box
+from socketscope.model.state import LineIndex
 from socketscope.model.study import Score
 from socketscope.ui import i18n, theme
 from socketscope.ui.diagram_view import SequenceDiagram
@@ -141,6 +142,7 @@ class MainWindow(QMainWindow):
             QtFilesView(self, self._on_message, self._export_visible, self._export_scale),
         )
         self._shown_trace: object = None
+        self._lines = LineIndex()  # each actor's current line in the code, at the cursor
         self._blank = QWidget(self)
         self._blank.setStyleSheet("background: black")
         self._blank.hide()
@@ -929,16 +931,9 @@ class MainWindow(QMainWindow):
                 blocked_ev=box.blocked_ev if box.blocked_at(cur) else None,
             )
         lines: dict[int, int] = {}
-        seen: set[str] = set()
-        events = s.events
-        for i in range(s.cursor - 1, -1, -1):  # no copy of the trace up to the cursor
-            ev = events[i]
-            if ev.actor in seen or ev.line is None or ev.kind not in ("waiting", "call", "error"):
-                continue
-            seen.add(ev.actor)
-            lines[ev.line] = s.layout.lane_of(ev.actor)
-            if len(seen) == len(s.layout.lanes):
-                break
+        # each actor's newest line, newest actor first; an older actor on the same line wins
+        for _i, actor, line in self._lines.at(s.events, s.cursor):
+            lines[line] = s.layout.lane_of(actor)
         self.lesson.set_lines(lines)
 
     def _update_status(self) -> None:
