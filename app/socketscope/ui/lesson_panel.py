@@ -79,6 +79,7 @@ class LessonPanel(QWidget):
         split.setSizes([520, 700])
         layout.addWidget(split)
         self._source = ""
+        self._explained: str | None = None  # the plain text shown, None while it is the intro
         self._lines: dict[int, int] = {}
         self._restyle()
 
@@ -131,11 +132,18 @@ class LessonPanel(QWidget):
         notes = "".join(f"<li>{html.escape(n)}</li>" for n in notice)
         heading = self.tr("What to notice")
         hint = self.tr("Press Space to run, → to step.")
+        self._explained = None
         self.explanation.setHtml(
             f"<h3>{html.escape(title)}</h3><p>{html.escape(summary)}</p>"
             + (f"<p><b>{heading}</b></p><ul>{notes}</ul>" if notes else "")
             + f"<p><i>{hint}</i></p>"
         )
+
+    def _explain(self, text: str) -> None:
+        """The explanation, laid out again only when it changed (not at every step)."""
+        if text != self._explained:
+            self._explained = text
+            self.explanation.setPlainText(text)
 
     def _mark_lines(self) -> None:
         if not self._lines and not self.code.extraSelections():
@@ -187,7 +195,7 @@ class LessonPanel(QWidget):
         if ev is None:
             self.signature.setText("")
             self.c_call.setText("")
-            self.explanation.setPlainText("")
+            self._explain("")
             return
         op = ev.op or ""
         self.signature.setText(signature(op, self.lang))
@@ -197,4 +205,4 @@ class LessonPanel(QWidget):
             self.c_call.setText(c_args(call, None, self.lang) + "  …")
         else:
             self.c_call.setText("")
-        self.explanation.setPlainText(explain(call, ret, self.lang, blocked, ctx, blocked_ev))
+        self._explain(explain(call, ret, self.lang, blocked, ctx, blocked_ev))
