@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, Qt, QTimer, Signal
@@ -584,6 +584,8 @@ class SequenceDiagram(QAbstractScrollArea):
         for tag in self._in_rows(lay.tags, top_row, bottom_row):
             if tag.seq <= cur:
                 tags.setdefault((tag.lane, self._canon(tag.row)), []).append(tag)
+        for key, row_tags in tags.items():
+            tags[key] = self._merge_tags(row_tags)
         for box in boxes:
             self._paint_box(p, box, now, tags.pop((box.lane, box.row), []))
         for span in wakes:
@@ -839,6 +841,22 @@ class SequenceDiagram(QAbstractScrollArea):
         p.drawText(r, Qt.AlignmentFlag.AlignCenter, tag.text)
         p.restore()
         self._place("tag", r, tag.text, row=tag.row, lane=tag.lane, owner=tag)
+
+    def _merge_tags(self, tags: list[StateTag]) -> list[StateTag]:
+        """Equal tags on one row said once, with their count: two sockets that had the same fd
+        (the number is reused after a close) can reach TIME_WAIT at the same moment, and two
+        equal tags side by side read as a mistake, or find no room and cover each other."""
+        texts = [t.text for t in tags]
+        if len(set(texts)) == len(texts):
+            return tags
+        merged: list[StateTag] = []
+        for i, tag in enumerate(tags):
+            n = texts.count(tag.text)
+            if tag.text in texts[i + 1 :]:
+                continue  # said by its last occurrence, in time order
+            text = self.tr("{call} × {n}").format(call=tag.text, n=n) if n > 1 else tag.text
+            merged.append(replace(tag, text=text))
+        return merged
 
     def _paint_free_tags(self, p: QPainter, lane: int, row: int, tags: list[StateTag]) -> None:
         """State changes on a row where the lane has no box: on the right of its box's place,
