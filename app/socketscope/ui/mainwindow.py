@@ -39,7 +39,6 @@ from PySide6.QtWidgets import (
 from socketscope.engine.scenario import Scenario, builtin_scenarios
 from socketscope.model.diagram import Box
 from socketscope.model.state import LineIndex
-from socketscope.model.study import Score
 from socketscope.ui import i18n, theme
 from socketscope.ui.diagram_view import SequenceDiagram
 from socketscope.ui.files import EXPORT_FORMATS, FilesController, QtFilesView
@@ -54,6 +53,7 @@ from socketscope.ui.sockets_table import SocketTableModel
 from socketscope.ui.status import status_line
 
 if TYPE_CHECKING:
+    from socketscope.model.study import Score
     from socketscope.ui.study import StudyController
     from socketscope.ui.study_view import StudyPanel
 
