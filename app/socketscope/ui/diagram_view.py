@@ -867,6 +867,7 @@ class SequenceDiagram(QAbstractScrollArea):
         h = fm.height() + 2
         gap = 4 * self.zoom
         right, left = slot.right(), self.x_of(lane) - self._bar_w() / 2 - gap
+        drawn: list[QRectF] = []
         for tag in reversed(tags):  # from the right: the last change first
             w = fm.horizontalAdvance(tag.text) + 12 * self.zoom
             y = slot.center().y() - h / 2
@@ -878,7 +879,13 @@ class SequenceDiagram(QAbstractScrollArea):
             for dy in (slot.bottom(), slot.bottom() + h + 2):
                 for dx in (slot.right() - w, slot.left()):
                     places.append((QRectF(dx, dy, w, h), ""))
-            r = places[0][0]
+            # two sockets of the lane changing state on one row (tcp-backlog's two connections
+            # reaching TIME_WAIT together): one more place on the row's own height, on the left
+            places.append((QRectF(slot.left(), y, w, h), ""))
+            # where nothing is free (lines cross every place), at least not on this row's tags
+            r = next(
+                (c for c, _ in places if not any(c.intersects(d) for d in drawn)), places[0][0]
+            )
             for cand, side in places:
                 if cand.left() >= slot.left() - 2 and self._free(cand):
                     r = cand
@@ -888,6 +895,7 @@ class SequenceDiagram(QAbstractScrollArea):
                         left -= w + gap
                     break
             self._draw_tag(p, r, tag, font)
+            drawn.append(r)
 
     def _paint_box(self, p: QPainter, box: Box, now: float, tags: list[StateTag]) -> None:
         prog = self._progress(("b", box.seq), box.seq, now)
