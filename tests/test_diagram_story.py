@@ -328,3 +328,100 @@ def test_socket_numbers_are_what_a_user_calls_them() -> None:
     from socketscope.model.labels import socket_number
 
     assert [socket_number(s) for s in (1, 2, 100001, 100002, 200001)] == [1, 2, 1, 2, 1]
+
+
+def normal(w: Any, qtbot: Any, size: tuple[int, int]) -> None:
+    """The window at ``size`` outside lecture mode, with the panel layout a fresh install has."""
+    w.resize(*size)
+    qtbot.waitUntil(lambda: w.width() == size[0] and w.height() == size[1], timeout=3000)
+    w.reset_layout()
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 720)])
+def test_every_lane_fits_the_width_outside_lecture_mode(
+    gui_window: Any, qtbot: Any, traces: dict[str, Path], size: tuple[int, int]
+) -> None:
+    """tcp-multi-client has 7 actors: the lanes shrink (two-line boxes) rather than make the
+    user scroll sideways to see a Handler."""
+    w = gui_window
+    normal(w, qtbot, size)
+    d = w.diagram
+    failures = []
+    for sid, path in traces.items():
+        open_at_end(w, qtbot, path)
+        d.viewport().grab()
+        if d.horizontalScrollBar().maximum() > 0:
+            failures.append(
+                f"{sid}: scrolls sideways at {size} ({len(d.layout_model.lanes)} lanes)"
+            )
+        n = len(d.layout_model.lanes)
+        right = d.x_of(n - 1) + d.box_w() / 2  # the last lane's boxes end here
+        if right > d.viewport().width():
+            failures.append(f"{sid}: the last lane ends at {right:.0f} of {d.viewport().width()}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize(
+    ("lang", "sentence"),
+    [
+        ("en", "accept(): never returned: the process was killed by SIGKILL"),
+        ("ko", "accept(): 반환되지 않음: SIGKILL에 의해 프로세스가 강제 종료됨"),
+    ],
+)
+def test_a_call_whose_process_was_killed_reads_as_a_sentence(
+    gui_window: Any, qtbot: Any, traces: dict[str, Path], lang: str, sentence: str
+) -> None:
+    """signal-cleanup kills Server 2 inside accept(): its box says so in words, with no "→ = ?"
+    as if a result had come back."""
+    w = gui_window
+    w.set_language(lang)
+    normal(w, qtbot, (1920, 1080))
+    open_at_end(w, qtbot, traces["signal-cleanup"])
+    # the row where the killed call ended (its call's row only says "accept(fd 3)"), line by line
+    killed: dict[int, list[Any]] = {}
+    for items in frames(w):
+        frame: dict[int, list[Any]] = {}
+        for it in items:
+            box = it.owner
+            if it.kind == "text" and getattr(box, "error", None) == "SIGKILL" and it.row != box.row:
+                frame.setdefault(it.row, []).append(it)
+        killed.update(frame)  # a row two frames show: the later frame's drawing
+    assert killed, "no box where the killed accept() ended"
+    for lines in killed.values():
+        text = " ".join(" ".join(it.text.split()) for it in lines)
+        shown = " ".join(" ".join(it.shown.split()) for it in lines)
+        assert text == sentence
+        assert "→" not in shown and "= ?" not in shown, shown
+        assert not any(it.elided for it in lines), shown
+
+
+def test_the_inspector_of_a_killed_listener_says_it_is_closed(
+    gui_window: Any, qtbot: Any, traces: dict[str, Path]
+) -> None:
+    """After its process is killed the kernel closes the listener: the inspector says it is closed
+    and has no queue, not that the queue is "not available on this system"."""
+    from PySide6.QtCore import Qt
+
+    w = gui_window
+    normal(w, qtbot, (1920, 1080))
+    open_at_end(w, qtbot, traces["signal-cleanup"])
+    state = w.session.state()
+    listener = next(s for s in state.sockets.values() if s.actor == "Server 2" and s.listening)
+    qtbot.waitUntil(lambda: listener.id in w.table_model.ids, timeout=3000)
+    row = w.table_model.ids.index(listener.id)
+    rect = w.table.visualRect(w.table_model.index(row, 0))
+    qtbot.mouseClick(w.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: w.inspector.sock_id == listener.id, timeout=3000)
+    note = w.inspector.queue_note.text()
+    assert "closed: no fd to ask the kernel about" in note
+    assert "A closed listener has no accept queue." in note
+    assert "not available" not in note
+    assert not w.inspector.accept_q.isVisible()
+    # another actor's socket does not show the dead listener's queue either
+    other = next(s for s in state.sockets.values() if s.actor == "Operator")
+    row = w.table_model.ids.index(other.id)
+    rect = w.table.visualRect(w.table_model.index(row, 0))
+    qtbot.mouseClick(w.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: w.inspector.sock_id == other.id, timeout=3000)
+    assert "not available" not in w.inspector.queue_note.text()
+    assert "Server 2" not in w.inspector.queue_note.text()

@@ -114,3 +114,26 @@ def test_checkpoints_and_the_stream_index_agree_with_a_full_replay(scenario: str
     # another trace in the same index and history: nothing of the first is kept
     other = Runner(get("tcp-echo")).run_to_end()
     assert history.at(other, len(other)).sockets == RunState.at(other, len(other), actors).sockets
+
+
+def test_the_line_index_agrees_with_a_scan_back_from_the_cursor() -> None:
+    """Each actor's current line in the code (the lesson pane marks it) comes from an index: at
+    every cursor, back and forth, it is what scanning back from the cursor finds."""
+    from socketscope.model.state import LineIndex
+
+    events = Runner(get("tcp-multi-client")).run_to_end(timeout=30)
+    index = LineIndex()
+
+    def scanned(cursor: int) -> list[tuple[int, str, int]]:
+        seen: dict[str, tuple[int, str, int]] = {}
+        for i in range(cursor - 1, -1, -1):
+            ev = events[i]
+            if ev.actor not in seen and ev.line is not None and ev.kind in LineIndex.KINDS:
+                seen[ev.actor] = (i, ev.actor, ev.line)
+        return sorted(seen.values(), reverse=True)
+
+    for cursor in [*range(len(events), -1, -1), *range(0, len(events) + 1, 5)]:
+        assert index.at(events, cursor) == scanned(cursor), cursor
+    assert len(index.at(events, len(events))) == 7  # every actor of the lesson has a line
+    other = Runner(get("tcp-echo")).run_to_end()
+    assert {a for _, a, _ in index.at(other, len(other))} == {"Server", "Client"}

@@ -145,7 +145,7 @@ def test_actor_colours_are_told_apart(pal: theme.Palette) -> None:
 @pytest.mark.gui
 @pytest.mark.parametrize("pal", PALETTES, ids=lambda p: p.name)
 def test_code_colours_keep_the_theme_contrast(qapp: QApplication, pal: theme.Palette) -> None:
-    from socketscope.ui.lesson_panel import PygmentsHighlighter
+    from socketscope.ui.highlighter import PygmentsHighlighter
 
     doc = QTextDocument()
     hl = PygmentsHighlighter(doc, pal)

@@ -293,3 +293,47 @@ def test_every_glyph_on_the_controls_exists_in_the_font(window: MainWindow) -> N
     window.act_run.trigger()
     missing = {ch for t in texts for ch in t if ord(ch) > 127 and not fm.inFontUcs4(ord(ch))}
     assert not missing, f"characters without a glyph: {missing}"
+
+
+def test_the_first_paint_is_the_real_window_and_the_rest_comes_right_after(
+    qtbot: QtBot,
+) -> None:
+    """Start-up speed (issue 11): the first picture is the window with its lesson, not a splash;
+    the code's colours, the Lessons menu and study mode are made in the next turn of the event
+    loop, and then work as before."""
+    from PySide6.QtCore import QEvent, QObject
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.diagram.animate = False
+    w.persist = False
+    w.session.load_scenario(get("tcp-echo"))
+    at_first_paint: dict[str, object] = {}
+
+    class Watch(QObject):
+        def eventFilter(self, obj: QObject, e: QEvent) -> bool:
+            if e.type() == QEvent.Type.Paint and not at_first_paint:
+                at_first_paint.update(
+                    lanes=list(w.diagram.layout_model.lanes),
+                    title=w.windowTitle(),
+                    highlighted=w.lesson._highlighter is not None,
+                    lessons=len(w.scenario_menu.actions()),
+                )
+            return False
+
+    watch = Watch()
+    w.installEventFilter(watch)
+    assert w._study_ctl is None and w.lesson._highlighter is None
+    w.resize(1280, 800)
+    w.show()
+    qtbot.waitUntil(lambda: bool(at_first_paint), timeout=5000)
+    w.removeEventFilter(watch)
+    assert at_first_paint["lanes"] == ["Server", "Client"]
+    assert "tcp-echo" in str(at_first_paint["title"])
+    assert at_first_paint["highlighted"] is False and at_first_paint["lessons"] == 0
+    qtbot.waitUntil(lambda: w.lesson._highlighter is not None, timeout=5000)
+    assert w._study_ctl is not None
+    groups = [a.menu() for a in w.scenario_menu.actions() if a.menu() is not None]
+    titles = [a.text() for g in groups for a in g.actions()]
+    assert any("(tcp-echo)" in t for t in titles) and len(titles) >= 17
+    w.close()

@@ -74,8 +74,9 @@ def result_label(
         if ev.error == "EXITED":
             return translate("DiagramText", "✗ the process exited")
         if ev.error == "SIGKILL":
-            # the call never returned: there is no result, only the end of the process
-            return translate("DiagramText", "= ? never returned (SIGKILL)")
+            # the call never returned: there is no result, only the end of the process (the
+            # diagram writes it as a sentence after the call, with no "→": nothing came back)
+            return translate("DiagramText", "never returned: the process was killed by SIGKILL")
         return f"✗ {ev.error}"
     op = ev.op or ""
     e = cat.entry(op)

@@ -127,6 +127,9 @@ class RunState:
         elif kind == "kernel" and ev.sock in self.sockets and ev.kernel is not None:
             info = self.sockets[ev.sock]
             info.kernel = ev.kernel
+            if ev.op == "exit":
+                # its process died and the kernel closed the socket: no fd is left to ask about
+                info.closed = True
             if ev.local is not None and info.local is None:
                 # the address the kernel gave it before the call returned (SYN_SENT's port)
                 info.local = tuple(ev.local)  # type: ignore[assignment]
@@ -220,7 +223,7 @@ class RunState:
         return ""
 
 
-CHECKPOINT_EVERY = 1024  # events between checkpoints: a step back replays at most this many
+CHECKPOINT_EVERY = 256  # events between checkpoints: a step back replays at most this many
 
 
 class StateHistory:
@@ -323,3 +326,43 @@ def stream_so_far(
 ) -> tuple[bytes, list[tuple[int, int]], bool]:
     """``StreamIndex.so_far`` on one index kept for the trace being shown."""
     return _index.so_far(events, conn, direction, cursor)
+
+
+class LineIndex:
+    """Where each actor is in its code: the source line of its newest ``waiting``, ``call`` or
+    ``error`` event before a cursor, found by bisection. (A scan back from the cursor would cross
+    the whole trace for an actor that has no such event, at every step.)"""
+
+    KINDS = ("waiting", "call", "error")
+
+    def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        self._seen = 0
+        self._last: Event | None = None
+        self._at: dict[str, list[int]] = {}  # actor -> indexes of its events with a line
+        self._line: dict[str, list[int]] = {}  # actor -> those events' lines
+
+    def sync(self, events: list[Event]) -> None:
+        if self._seen and (self._seen > len(events) or events[self._seen - 1] is not self._last):
+            self._reset()  # another trace (or a Reset): start again
+        for i in range(self._seen, len(events)):
+            ev = events[i]
+            if ev.line is None or ev.kind not in self.KINDS:
+                continue
+            self._at.setdefault(ev.actor, []).append(i)
+            self._line.setdefault(ev.actor, []).append(ev.line)
+        self._seen = len(events)
+        self._last = events[-1] if events else None
+
+    def at(self, events: list[Event], cursor: int) -> list[tuple[int, str, int]]:
+        """(event index, actor, line) of each actor's newest such event in events[:cursor],
+        newest first."""
+        self.sync(events)
+        found = []
+        for actor, at in self._at.items():
+            k = bisect.bisect_left(at, cursor)
+            if k:
+                found.append((at[k - 1], actor, self._line[actor][k - 1]))
+        return sorted(found, reverse=True)

@@ -165,13 +165,7 @@ def wait_until(pred: Callable[[], bool], timeout: float = 10.0) -> bool:
 
 def settled(window: object) -> bool:
     """The live run shows everything it did and nothing is on its way."""
-    s = window.session  # type: ignore[attr-defined]
-    r = s.runner
-    if r is None:
-        return True
-    if r.done.is_set():
-        return bool(r.events.empty() and s.finished and s._finished_sent)
-    return bool(r.gate.settled() and r.events.empty() and r.gate.waiting())
+    return bool(window.session.settled())  # type: ignore[attr-defined]
 
 
 def step_n(window: object, n: int, timeout: float = 10.0) -> bool:
@@ -196,7 +190,7 @@ def run_to_end(window: object, timeout: float = 30.0) -> bool:
     s.set_speed(100)
     if not s.running:
         s.toggle_run()
-    return wait_until(lambda: s.finished and s._finished_sent, timeout)
+    return wait_until(lambda: s.finished, timeout)
 
 
 def main(args: object) -> int:

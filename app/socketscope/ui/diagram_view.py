@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, Qt, QTimer, Signal
@@ -31,6 +31,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAbstractScrollArea, QToolTip, QWidget
 
+from socketscope.model.catalogue import NEVER_RETURNED
 from socketscope.model.diagram import Arrow, BlockedSpan, Box, DiagramLayout, StateTag
 from socketscope.model.labels import duration
 from socketscope.model.wire import INFERRED
@@ -73,6 +74,15 @@ class Placed:
     @property
     def elided(self) -> bool:
         return self.shown != self.text
+
+
+NARROW_LANE = 110  # px at 100 %: the narrowest lane, below which the diagram scrolls sideways
+
+
+def never_returned(box: Box) -> bool:
+    """The call's process ended (was killed, exited, was stopped) while in it: the call has an
+    end but no result."""
+    return box.ok is False and box.error in NEVER_RETURNED
 
 
 def line_hits_rect(line: QLineF, rect: QRectF) -> bool:
@@ -190,6 +200,11 @@ class SequenceDiagram(QAbstractScrollArea):
         self._span_jobs: list[tuple[BlockedSpan, float, float, float, str]] = []
         self._crosses: list[QPointF] = []
         self._fonts: dict[tuple[str, int, bool], QFont] = {}
+        self._frame_margin: float | None = None  # set while a frame is painted
+        self._frame_lane_w: float | None = None
+        self._frame_x0: float | None = None
+        self._frame_row_h: float | None = None
+        self._frame_top: float | None = None
         self._margin_key: tuple[Any, ...] = ()
         self._margin = 0.0
         self._obstacles: list[tuple[QRectF, Any]] = []
@@ -262,7 +277,10 @@ class SequenceDiagram(QAbstractScrollArea):
     # --- geometry -------------------------------------------------------------------------------
     @property
     def row_h(self) -> float:
-        return (66 if self.lecture else 46) * self.zoom * self.font_scale
+        if self._frame_row_h is not None:
+            return self._frame_row_h
+        # two-line boxes (lecture mode, lanes squeezed to fit) need the taller row
+        return (66 if self.lecture else 58 if self.squeezed else 46) * self.zoom * self.font_scale
 
     @property
     def header_h(self) -> float:
@@ -271,6 +289,8 @@ class SequenceDiagram(QAbstractScrollArea):
     @property
     def margin(self) -> float:
         """Room on the left for the row numbers, however many digits they have at this zoom."""
+        if self._frame_margin is not None:
+            return self._frame_margin
         digits = len(str(max(1, self.layout_model.row_count)))
         key = (digits, self.zoom, self.font_scale, self.font().family())
         if self._margin_key != key:
@@ -282,14 +302,30 @@ class SequenceDiagram(QAbstractScrollArea):
         return self._margin
 
     def lane_w(self) -> float:
+        if self._frame_lane_w is not None:
+            return self._frame_lane_w  # painting: the geometry cannot change within a frame
         n = max(1, len(self.layout_model.lanes))
         # fit every lane in the view when it can (lecture mode, four actors); scroll sideways only
         # below a floor that grows with the presenter scale only in lecture mode, where the words
         # must be read from the back of the room, not cut short
-        floor = 220 * self.zoom * (self.font_scale**0.6 if self.lecture else 1.0)
+        if self.lecture:
+            floor = 220 * self.zoom * float(self.font_scale**0.6)
+        else:
+            # many actors (tcp-multi-client has 7) fit the width rather than scroll sideways:
+            # the boxes then take more of the lane and put their results on a second line
+            floor = NARROW_LANE * self.zoom
         return max(floor, (self.viewport().width() - self.margin) / n)
 
+    @property
+    def squeezed(self) -> bool:
+        """Outside lecture mode, lanes narrower than a one-line box needs: two-line boxes."""
+        if self.lecture:
+            return False
+        return self.lane_w() < 220 * self.zoom
+
     def _top(self) -> float:
+        if self._frame_top is not None:
+            return self._frame_top
         return self.header_h + 16 * self.zoom - self.verticalScrollBar().value()
 
     def y_of(self, row: float) -> float:
@@ -364,11 +400,13 @@ class SequenceDiagram(QAbstractScrollArea):
                 return
 
     def x_of(self, lane: int) -> float:
+        if self._frame_x0 is not None and self._frame_lane_w is not None:
+            return self._frame_x0 + self._frame_lane_w * (lane + 0.5)
         return self.margin + self.lane_w() * (lane + 0.5) - self.horizontalScrollBar().value()
 
     def box_w(self) -> float:
         # leave room between lanes for arrows and their labels
-        share = 0.84 if self.lecture else 0.74
+        share = 0.84 if self.lecture or self.squeezed else 0.74
         return min(self.lane_w() * share, 470 * self.zoom * self.font_scale)
 
     def visible_rows(self) -> int:
@@ -512,10 +550,18 @@ class SequenceDiagram(QAbstractScrollArea):
 
     def paintEvent(self, e: QPaintEvent) -> None:
         p = QPainter(self.viewport())
+        # a frame asks for the margin and the lane width some thousand times: work them out once
+        self._frame_margin = self.margin
+        self._frame_lane_w = self.lane_w()
+        self._frame_x0 = self._frame_margin - self.horizontalScrollBar().value()
+        self._frame_row_h = self.row_h
+        self._frame_top = self._top()
         try:
             self._paint(p)
         finally:
             p.end()
+            self._frame_margin = self._frame_lane_w = self._frame_x0 = None
+            self._frame_row_h = self._frame_top = None
 
     def _paint(self, p: QPainter) -> None:
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -574,6 +620,8 @@ class SequenceDiagram(QAbstractScrollArea):
         for tag in self._in_rows(lay.tags, top_row, bottom_row):
             if tag.seq <= cur:
                 tags.setdefault((tag.lane, self._canon(tag.row)), []).append(tag)
+        for key, row_tags in tags.items():
+            tags[key] = self._merge_tags(row_tags)
         for box in boxes:
             self._paint_box(p, box, now, tags.pop((box.lane, box.row), []))
         for span in wakes:
@@ -739,14 +787,15 @@ class SequenceDiagram(QAbstractScrollArea):
         h = self.row_h * 0.74
         return QRectF(self.x_of(lane) - w / 2, self.y_of(row) - h / 2, w, h)
 
-    def _box_lines(self, first: str, result: str | None) -> list[str]:
+    def _box_lines(self, first: str, result: str | None, returned: bool = True) -> list[str]:
         """A call and its result: one line, or in lecture mode two, so that the result, which a
-        lecturer points at, has a line of its own."""
+        lecturer points at, has a line of its own. A call that never ``returned`` (its process
+        was killed in it) has no result to point at: its sentence follows without an arrow."""
         if result is None:
             return [first]
-        if self.lecture:
-            return [first, f"→  {result}"]
-        return [f"{first}  →  {result}"]
+        if self.lecture or self.squeezed:
+            return [first, f"→  {result}" if returned else result]
+        return [f"{first}  →  {result}" if returned else f"{first}: {result}"]
 
     def _box_text(
         self,
@@ -840,6 +889,22 @@ class SequenceDiagram(QAbstractScrollArea):
         p.restore()
         self._place("tag", r, tag.text, row=tag.row, lane=tag.lane, owner=tag)
 
+    def _merge_tags(self, tags: list[StateTag]) -> list[StateTag]:
+        """Equal tags on one row said once, with their count: two sockets that had the same fd
+        (the number is reused after a close) can reach TIME_WAIT at the same moment, and two
+        equal tags side by side read as a mistake, or find no room and cover each other."""
+        texts = [t.text for t in tags]
+        if len(set(texts)) == len(texts):
+            return tags
+        merged: list[StateTag] = []
+        for i, tag in enumerate(tags):
+            n = texts.count(tag.text)
+            if tag.text in texts[i + 1 :]:
+                continue  # said by its last occurrence, in time order
+            text = self.tr("{call} × {n}").format(call=tag.text, n=n) if n > 1 else tag.text
+            merged.append(replace(tag, text=text))
+        return merged
+
     def _paint_free_tags(self, p: QPainter, lane: int, row: int, tags: list[StateTag]) -> None:
         """State changes on a row where the lane has no box: on the right of its box's place,
         clear of the lifeline's blocked bar."""
@@ -849,6 +914,7 @@ class SequenceDiagram(QAbstractScrollArea):
         h = fm.height() + 2
         gap = 4 * self.zoom
         right, left = slot.right(), self.x_of(lane) - self._bar_w() / 2 - gap
+        drawn: list[QRectF] = []
         for tag in reversed(tags):  # from the right: the last change first
             w = fm.horizontalAdvance(tag.text) + 12 * self.zoom
             y = slot.center().y() - h / 2
@@ -860,7 +926,13 @@ class SequenceDiagram(QAbstractScrollArea):
             for dy in (slot.bottom(), slot.bottom() + h + 2):
                 for dx in (slot.right() - w, slot.left()):
                     places.append((QRectF(dx, dy, w, h), ""))
-            r = places[0][0]
+            # two sockets of the lane changing state on one row (tcp-backlog's two connections
+            # reaching TIME_WAIT together): one more place on the row's own height, on the left
+            places.append((QRectF(slot.left(), y, w, h), ""))
+            # where nothing is free (lines cross every place), at least not on this row's tags
+            r = next(
+                (c for c, _ in places if not any(c.intersects(d) for d in drawn)), places[0][0]
+            )
             for cand, side in places:
                 if cand.left() >= slot.left() - 2 and self._free(cand):
                     r = cand
@@ -870,6 +942,7 @@ class SequenceDiagram(QAbstractScrollArea):
                         left -= w + gap
                     break
             self._draw_tag(p, r, tag, font)
+            drawn.append(r)
 
     def _paint_box(self, p: QPainter, box: Box, now: float, tags: list[StateTag]) -> None:
         prog = self._progress(("b", box.seq), box.seq, now)
@@ -915,7 +988,7 @@ class SequenceDiagram(QAbstractScrollArea):
         elif returned and not blocked and box.result:
             # an expected "not yet" is no failure: no ✗ (the dashed border says it)
             result = box.result.removeprefix("✗ ") if expected else box.result
-            lines = self._box_lines(box.label, result)
+            lines = self._box_lines(box.label, result, returned=not never_returned(box))
         elif not returned and not blocked:
             lines = [f"{box.label} …"]
         else:
@@ -1040,9 +1113,10 @@ class SequenceDiagram(QAbstractScrollArea):
         p.setBrush(pal.red_light if failed else pal.amber_light)
         p.drawRoundedRect(r, 7, 7)
         self._place("box", r, box.label, row=span.row1, lane=span.lane, owner=box)
-        head = self.tr("{op}() returns").format(op=box.op)
+        never = never_returned(box)
+        head = f"{box.op}()" if never else self.tr("{op}() returns").format(op=box.op)
         result = box.result.removeprefix("✗ ") if box.expected else box.result
-        lines = self._box_lines(head, result)
+        lines = self._box_lines(head, result, returned=not never)
         ink = pal.error_text if failed else pal.ink
         self._box_text(p, r, lines, tags, ink, box, span.row1, span.lane)
         p.setOpacity(1.0)

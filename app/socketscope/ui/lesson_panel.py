@@ -2,26 +2,18 @@
 
 The code is highlighted by Pygments (a QSyntaxHighlighter feeds each line to its Python lexer) and
 each actor's current line is marked in that actor's colour; it follows the cursor, also back.
+Building Pygments' lexer compiles a hundred regular expressions (~70 ms), so the highlighter
+(ui/highlighter.py) is made after the window's first paint (``start_highlighting``).
 """
 
 from __future__ import annotations
 
 import html
 import re
+from typing import TYPE_CHECKING
 
-from pygments.lexers import PythonLexer
-from pygments.styles import get_style_by_name
-from pygments.token import Token, _TokenType
 from PySide6.QtCore import QEvent
-from PySide6.QtGui import (
-    QColor,
-    QFont,
-    QSyntaxHighlighter,
-    QTextCharFormat,
-    QTextCursor,
-    QTextDocument,
-    QTextFormat,
-)
+from PySide6.QtGui import QFont, QTextCursor
 from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
@@ -38,6 +30,9 @@ from socketscope.model.context import NONE, CallContext
 from socketscope.model.explain import explain
 from socketscope.ui import theme
 
+if TYPE_CHECKING:
+    from socketscope.ui.highlighter import PygmentsHighlighter
+
 _ACTOR = re.compile(r"^@actor\(", re.MULTILINE)
 
 
@@ -45,54 +40,6 @@ def first_actor_line(source: str) -> int | None:
     """The 1-based line of the first ``@actor(...)`` decorator, if any."""
     m = _ACTOR.search(source)
     return source.count("\n", 0, m.start()) + 1 if m else None
-
-
-class PygmentsHighlighter(QSyntaxHighlighter):
-    """Python highlighting with Pygments' lexer and a Pygments style, line by line.
-
-    The style is the theme's (``Palette.pygments_style``); its colours are darkened or lightened
-    where needed to keep the theme's contrast against the code's background (the paper)."""
-
-    def __init__(self, doc: QTextDocument, palette: theme.Palette | None = None) -> None:
-        super().__init__(doc)
-        self._lexer = PythonLexer(stripnl=False, ensurenl=False)
-        self._formats: dict[_TokenType, QTextCharFormat] = {}
-        self.palette: theme.Palette | None = None
-        self._build(palette or theme.current())
-
-    def _build(self, pal: theme.Palette) -> None:
-        self.palette = pal
-        self._formats = {}
-        for token, spec in get_style_by_name(pal.pygments_style):
-            fmt = QTextCharFormat()
-            if spec["color"]:
-                color = QColor("#" + spec["color"])
-                fmt.setForeground(theme.readable(color, pal.paper, pal.code_min_contrast))
-            if spec["bold"]:
-                fmt.setFontWeight(QFont.Weight.Bold)
-            if spec["italic"]:
-                fmt.setFontItalic(True)
-            self._formats[token] = fmt
-
-    def set_palette(self, pal: theme.Palette) -> None:
-        """Highlight again in another theme's style."""
-        if pal is not self.palette:
-            self._build(pal)
-            self.rehighlight()
-
-    def _format(self, token: _TokenType) -> QTextCharFormat | None:
-        t: _TokenType | None = token
-        while t is not None and t is not Token and t not in self._formats:
-            t = t.parent
-        return self._formats.get(t) if t is not None else None
-
-    def highlightBlock(self, text: str) -> None:
-        pos = 0
-        for token, value in self._lexer.get_tokens(text):
-            fmt = self._format(token)
-            if fmt is not None and not fmt.isEmpty():
-                self.setFormat(pos, len(value), fmt)
-            pos += len(value)
 
 
 class LessonPanel(QWidget):
@@ -109,7 +56,7 @@ class LessonPanel(QWidget):
         mono = QFont("DejaVu Sans Mono")
         mono.setPointSizeF(self.font().pointSizeF() * 1.05)
         self.code.setFont(mono)
-        self._highlighter = PygmentsHighlighter(self.code.document())
+        self._highlighter: PygmentsHighlighter | None = None  # start_highlighting() makes it
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(6, 0, 0, 0)
@@ -132,6 +79,7 @@ class LessonPanel(QWidget):
         split.setSizes([520, 700])
         layout.addWidget(split)
         self._source = ""
+        self._explained: str | None = None  # the plain text shown, None while it is the intro
         self._lines: dict[int, int] = {}
         self._restyle()
 
@@ -143,9 +91,17 @@ class LessonPanel(QWidget):
     def _restyle(self) -> None:
         """Take up the theme: the code's colours, the signature's grey, the actors' lines."""
         pal = theme.current()
-        self._highlighter.set_palette(pal)
+        if self._highlighter is not None:
+            self._highlighter.set_palette(pal)
         self.signature.setStyleSheet(f"color: {pal.ink_soft.name()}")
         self._mark_lines()
+
+    def start_highlighting(self) -> None:
+        """Colour the code (after the window's first paint: the lexer is slow to build)."""
+        if self._highlighter is None:
+            from socketscope.ui.highlighter import PygmentsHighlighter
+
+            self._highlighter = PygmentsHighlighter(self.code.document())
 
     def set_scale(self, scale: float) -> None:
         for w in (self.code, self.signature, self.c_call):
@@ -176,13 +132,24 @@ class LessonPanel(QWidget):
         notes = "".join(f"<li>{html.escape(n)}</li>" for n in notice)
         heading = self.tr("What to notice")
         hint = self.tr("Press Space to run, → to step.")
+        self._explained = None
         self.explanation.setHtml(
             f"<h3>{html.escape(title)}</h3><p>{html.escape(summary)}</p>"
             + (f"<p><b>{heading}</b></p><ul>{notes}</ul>" if notes else "")
             + f"<p><i>{hint}</i></p>"
         )
 
+    def _explain(self, text: str) -> None:
+        """The explanation, laid out again only when it changed (not at every step)."""
+        if text != self._explained:
+            self._explained = text
+            self.explanation.setPlainText(text)
+
     def _mark_lines(self) -> None:
+        if not self._lines and not self.code.extraSelections():
+            return  # nothing to mark or unmark (and QTextFormat's enums stay unmade at start)
+        from PySide6.QtGui import QTextFormat
+
         pal = theme.current()
         sels = []
         for line, lane in self._lines.items():
@@ -228,7 +195,7 @@ class LessonPanel(QWidget):
         if ev is None:
             self.signature.setText("")
             self.c_call.setText("")
-            self.explanation.setPlainText("")
+            self._explain("")
             return
         op = ev.op or ""
         self.signature.setText(signature(op, self.lang))
@@ -238,4 +205,4 @@ class LessonPanel(QWidget):
             self.c_call.setText(c_args(call, None, self.lang) + "  …")
         else:
             self.c_call.setText("")
-        self.explanation.setPlainText(explain(call, ret, self.lang, blocked, ctx, blocked_ev))
+        self._explain(explain(call, ret, self.lang, blocked, ctx, blocked_ev))

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -23,14 +23,11 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QDockWidget,
-    QFileDialog,
     QFrame,
     QHeaderView,
     QLabel,
     QMainWindow,
     QMenu,
-    QMessageBox,
-    QProgressDialog,
     QPushButton,
     QScrollArea,
     QSlider,
@@ -39,44 +36,51 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from socketscope.engine import TraceError
-from socketscope.engine.scenario import Scenario, ScenarioError, builtin_scenarios, load_file
+from socketscope.engine.scenario import Scenario, builtin_scenarios
 from socketscope.model.diagram import Box
-from socketscope.model.filenames import safe_file_name
 from socketscope.model.programs import program_of
-from socketscope.model.study import Question, Score
+from socketscope.model.state import LineIndex
 from socketscope.ui import i18n, theme, wire_panel
 from socketscope.ui.console import ConsolePanel
 from socketscope.ui.diagram_view import SequenceDiagram
+from socketscope.ui.files import EXPORT_FORMATS, FilesController, QtFilesView
 from socketscope.ui.i18n import LANGUAGES
 from socketscope.ui.inspector import SocketInspector
 from socketscope.ui.lecture import DEFAULT_PRESENTER_SCALE, LectureController
 from socketscope.ui.lesson_panel import LessonPanel
-from socketscope.ui.picker import ScenarioPicker, group_name
-from socketscope.ui.preferences import PreferencesDialog
 from socketscope.ui.selection import SelectionController, Shown
 from socketscope.ui.session import Session
 from socketscope.ui.settings import Settings
 from socketscope.ui.sockets_table import SocketTableModel
 from socketscope.ui.status import status_line
-from socketscope.ui.study import (
-    MissedDialog,
-    QuestionDialog,
-    StudyController,
-    Summary,
-    Verdict,
-    load_scores,
-    save_scores,
-    verdict_text,
-)
+
+if TYPE_CHECKING:
+    from socketscope.model.study import Score
+    from socketscope.ui.study import StudyController
+    from socketscope.ui.study_view import StudyPanel
 
 __all__ = ["DEFAULT_PRESENTER_SCALE", "MainWindow"]
 STATE_VERSION = 2  # of the dock layout saved in the settings; a new layout bumps it
 
 
+class _FirstPaint(QObject):
+    """Calls ``then`` once, in the event loop's next turn after the window's first paint."""
+
+    def __init__(self, then: Callable[[], None]) -> None:
+        super().__init__()
+        self._then: Callable[[], None] | None = then
+
+    def eventFilter(self, obj: QObject, e: QEvent) -> bool:
+        if self._then is not None and e.type() == QEvent.Type.Paint:
+            QTimer.singleShot(0, self._then)
+            self._then = None
+        return False
+
+
 class MainWindow(QMainWindow):
     def __init__(self, session: Session | None = None) -> None:
         super().__init__()
+        self._constructing = True  # the panels are filled once, at the end
         self.session = session or Session(self)
         self._fit_screen(1600, 950)
         self.diagram = SequenceDiagram()
@@ -136,15 +140,16 @@ class MainWindow(QMainWindow):
         self._base_font = QFont(QApplication.font())
         self._scaled: set[QWidget] = set()  # widgets whose font lecture mode set
         self.persist = True  # screenshots and self-tests leave the user's settings alone
-        self.study_ctl = StudyController(
-            self.session, self, load_scores(self.settings), self._save_scores
+        # study mode is made when first used, or after the first paint (start-up speed)
+        self._study_ctl: StudyController | None = None
+        self._study_view: StudyPanel | None = None
+        self.files = FilesController(
+            self.session,
+            self.settings,
+            QtFilesView(self, self._on_message, self._export_visible, self._export_scale),
         )
         self._shown_trace: object = None
-        self.verdict = QLabel(self.diagram.viewport())
-        self.verdict.setObjectName("study-verdict")
-        self.verdict.setWordWrap(True)
-        self.verdict.hide()
-        self._verdict_seq: int | None = None
+        self._lines = LineIndex()  # each actor's current line in the code, at the cursor
         self._blank = QWidget(self)
         self._blank.setStyleSheet("background: black")
         self._blank.hide()
@@ -164,8 +169,8 @@ class MainWindow(QMainWindow):
         self.set_theme(str(self.settings.get("theme")))
         self.retranslate()
         self.session.changed.connect(self._on_changed)
-        self.session.changed.connect(self.study_ctl.on_changed)
-        self.session.runFinished.connect(self.study_ctl.on_finished)
+        self.session.changed.connect(self._study_on_changed)
+        self.session.runFinished.connect(self._study_on_finished)
         self.session.message.connect(self._on_message)
         self.session.modeChanged.connect(self._on_mode)
         self.session.output.connect(self.console.append)
@@ -173,11 +178,21 @@ class MainWindow(QMainWindow):
         self.console.typed.connect(self.session.write_stdin)
         self.diagram.boxClicked.connect(self._on_box)
         self.diagram.ghostClicked.connect(lambda actor: self._step(actor))
-        self.diagram.verticalScrollBar().valueChanged.connect(lambda _v: self._place_verdict())
         self.table.clicked.connect(self._on_table)
         self.reset_button.clicked.connect(self.session.reset)
         # the real packets: the toggle, the inspector's packet pane, pcapng, the banner
         self.wire = wire_panel.install(self)
+        self._first_paint = _FirstPaint(self._after_first_paint)
+        self.installEventFilter(self._first_paint)
+        self._constructing = False
+        self._update_panels()
+
+    def _after_first_paint(self) -> None:
+        """What the first picture does not need, made once it is on screen (start-up speed)."""
+        self.removeEventFilter(self._first_paint)
+        self.lesson.start_highlighting()
+        self._build_scenario_menu()
+        self.study_ctl  # noqa: B018 - made now, the first step key does not wait for it
 
     def _fit_screen(self, width: int, height: int) -> None:
         """First start: the window's size, but never larger than the screen's free area (a
@@ -314,27 +329,18 @@ class MainWindow(QMainWindow):
         tb.addWidget(self.language)
         self.addToolBar(tb)
         self.toolbar = tb
+        files = self.files
         self.act_choose = self._action(["Ctrl+L"], self.choose_scenario)
-        self.act_open_scenario = self._action(["Ctrl+O"], self.open_scenario_dialog)
-        self.act_open_trace = self._action(["Ctrl+Shift+O"], self.open_trace_dialog)
+        self.act_open_scenario = self._action(["Ctrl+O"], files.open_scenario)
+        self.act_open_trace = self._action(["Ctrl+Shift+O"], files.open_trace)
         self.act_run_programs = self._action(["Ctrl+Shift+P"], self.run_programs_dialog)
-        self.act_save_trace = self._action(["Ctrl+S"], self.save_trace_dialog)
+        self.act_save_trace = self._action(["Ctrl+S"], lambda: files.save_trace())
         self.act_save_session = self._action(
-            ["Ctrl+Shift+S"], lambda: self.save_trace_dialog(with_cursor=True)
+            ["Ctrl+Shift+S"], lambda: files.save_trace(with_cursor=True)
         )
         self.act_export = {
-            fmt: self._action([], lambda _=False, fmt=fmt: self.export_dialog(fmt))
-            for fmt in (
-                "png",
-                "svg",
-                "pdf",
-                "visible-png",
-                "visible-svg",
-                "visible-pdf",
-                "slides",
-                "mermaid",
-                "plantuml",
-            )
+            fmt: self._action([], lambda _=False, fmt=fmt: files.export(fmt))
+            for fmt in EXPORT_FORMATS
         }
         self.act_preferences = self._action(["Ctrl+,"], self.preferences)
         self.act_quit = self._action(["Ctrl+Q"], self.close)
@@ -359,7 +365,10 @@ class MainWindow(QMainWindow):
         m.addAction(self.act_quit)
         self.scenario_menu = self.menuBar().addMenu("")
         self.scenario_menu.setToolTipsVisible(True)
-        self._build_scenario_menu()
+        # filled after the first paint (or when first opened, if sooner): start-up speed
+        self._group_menus: dict[str, QMenu] = {}
+        self._scenario_actions: list[tuple[QAction, Scenario]] = []
+        self.scenario_menu.aboutToShow.connect(self._build_scenario_menu)
         self.view_menu = self.menuBar().addMenu("")
         vm = self.view_menu
         vm.addAction(self.act_lecture)
@@ -396,8 +405,8 @@ class MainWindow(QMainWindow):
             self.act_language[code] = a
 
     def _build_scenario_menu(self) -> None:
-        self._group_menus: dict[str, QMenu] = {}
-        self._scenario_actions: list[tuple[QAction, Scenario]] = []
+        if self._scenario_actions:
+            return
         for sc in builtin_scenarios():
             if sc.group not in self._group_menus:
                 self._group_menus[sc.group] = self.scenario_menu.addMenu("")
@@ -406,8 +415,11 @@ class MainWindow(QMainWindow):
             a.triggered.connect(lambda _=False, sc=sc: self.session.load_scenario(sc))
             menu.addAction(a)
             self._scenario_actions.append((a, sc))
+        self._retranslate_scenario_menu()
 
     def _retranslate_scenario_menu(self) -> None:
+        from socketscope.ui.picker import group_name
+
         for group, menu in self._group_menus.items():
             menu.setTitle(group_name(group))
         for a, sc in self._scenario_actions:
@@ -606,6 +618,8 @@ class MainWindow(QMainWindow):
         self.diagram.viewport().update()
 
     def preferences(self) -> None:
+        from socketscope.ui.preferences import PreferencesDialog
+
         dialog = PreferencesDialog(self.settings, self)
         if dialog.exec():
             self.apply_settings()
@@ -659,7 +673,49 @@ class MainWindow(QMainWindow):
     # --- study mode ------------------------------------------------------------------------------
     @property
     def study(self) -> bool:
-        return self.study_ctl.enabled
+        return self._study_ctl is not None and self._study_ctl.enabled
+
+    @property
+    def study_ctl(self) -> StudyController:
+        if self._study_ctl is None:
+            from socketscope.ui.study import StudyController, load_scores
+            from socketscope.ui.study_view import StudyPanel
+
+            self._study_view = StudyPanel(
+                self,
+                self.diagram,
+                self.lesson_dock,
+                lambda: self.session.layout,
+                self.selection.choose_box,
+                self._on_message,
+                lambda on: self._on_mode("run" if on else "pause"),
+                self._lesson_score,
+            )
+            self._study_view.lang = self.lang
+            # made now, it starts on the trace on screen: a fresh visit, as after a load
+            self._study_ctl = StudyController(
+                self.session, self._study_view, load_scores(self.settings), self._save_scores
+            )
+        return self._study_ctl
+
+    @property
+    def study_view(self) -> StudyPanel:
+        self.study_ctl  # noqa: B018 - makes the view with its controller
+        assert self._study_view is not None
+        return self._study_view
+
+    @property
+    def verdict(self) -> QLabel:
+        """Right or wrong, beside the call on the diagram."""
+        return self.study_view.verdict
+
+    def _study_on_changed(self) -> None:
+        if self._study_ctl is not None:
+            self._study_ctl.on_changed()
+
+    def _study_on_finished(self) -> None:
+        if self._study_ctl is not None:
+            self._study_ctl.on_finished()
 
     def set_study(self, on: bool) -> None:
         self.study_ctl.set_enabled(on)
@@ -669,7 +725,12 @@ class MainWindow(QMainWindow):
             self.tr("Study mode: predict each step first.") if on else self.tr("Study mode off")
         )
 
+    def _lesson_score(self) -> Score | None:
+        return self.study_ctl.scores.get(str(self.session.trace.header.get("scenario", "")))
+
     def _save_scores(self, scores: dict[str, Score]) -> None:
+        from socketscope.ui.study import save_scores
+
         if self.persist:
             save_scores(self.settings, scores)
 
@@ -687,80 +748,6 @@ class MainWindow(QMainWindow):
         """Every step key: →, the toolbar's Step, Page Down, 1–9, a ghost click."""
         self.study_ctl.step(actor)
 
-    # the StudyView the controller is handed
-    def ask(self, q: Question, actor: str) -> str | None:
-        self.verdict.hide()
-        d = QuestionDialog(q, self.lang, actor, parent=self)
-        answer = d.answer if d.exec() else None
-        d.deleteLater()
-        self.activateWindow()  # the step keys are the window's shortcuts: give it the keys back
-        return answer
-
-    def show_verdict(self, v: Verdict) -> None:
-        box = next((b for b in self.session.layout.boxes if b.seq == v.seq), None)
-        self.lesson_dock.show()  # the explanation panel opens on that call
-        if box is not None:
-            self.selection.choose_box(box)  # the inspector and the explanation: that call
-        text = verdict_text(v, self.lang)
-        if v.pending:
-            colors = ("#fff4e5", "#b06000")
-        elif v.right is None:
-            colors = ("#f1f3f4", "#5f6368")
-        elif v.right:
-            colors = ("#e6f4ea", "#1e8e3e")
-        else:
-            colors = ("#fdecea", "#c5221f")
-        self.verdict.setStyleSheet(
-            f"QLabel {{ background: {colors[0]}; color: #202124; border: 2px solid {colors[1]};"
-            " border-radius: 8px; padding: 8px 12px; }"
-        )
-        f = QFont(self.font())
-        f.setPointSizeF(f.pointSizeF() * 1.25)
-        self.verdict.setFont(f)
-        self.verdict.setText(text)
-        self._verdict_seq = v.seq
-        self.verdict.show()
-        self.verdict.raise_()
-        self._place_verdict()
-        score = self.study_ctl.scores.get(str(self.session.trace.header.get("scenario", "")))
-        if v.right is not None and score is not None:
-            self._on_message(f"{text.splitlines()[0]}  ({score.text(self.lang)})")
-
-    def _place_verdict(self) -> None:
-        """Beside its call on the diagram: under the box, or above it near the bottom."""
-        if not self.verdict.isVisible():
-            return
-        d = self.diagram
-        vp = d.viewport()
-        box = next((b for b in self.session.layout.boxes if b.seq == self._verdict_seq), None)
-        width = int(min(vp.width() - 16, max(d.box_w() * 1.3, 520 * d.font_scale)))
-        self.verdict.setFixedWidth(max(200, width))
-        self.verdict.adjustSize()
-        h = self.verdict.height()
-        if box is None:
-            x, y = (vp.width() - width) // 2, 8
-        else:
-            r = d._box_rect(box.lane, box.row)
-            x = int(min(max(8, r.center().x() - width / 2), vp.width() - width - 8))
-            y = int(r.bottom() + 6)
-            if y + h > vp.height() - 8:
-                y = int(r.top() - h - 6)
-            y = max(8, y)
-        self.verdict.move(x, y)
-
-    def show_summary(self, summary: Summary) -> int | None:
-        dialog = MissedDialog(summary, self.lang, self)
-        seq = dialog.seq if dialog.exec() else None
-        dialog.deleteLater()
-        self.activateWindow()
-        return seq
-
-    def show_running(self, on: bool) -> None:
-        self._on_mode("run" if on else "pause")
-
-    def later(self, seconds: float, fn: Callable[[], None]) -> None:
-        QTimer.singleShot(int(seconds * 1000), self, fn)
-
     def _step_lane(self, lane: int) -> None:
         lanes = self.session.layout.lanes
         if lane < len(lanes):
@@ -776,44 +763,17 @@ class MainWindow(QMainWindow):
             self.session.pause()
             self.session.seek(v)
 
-    # --- files -----------------------------------------------------------------------------------
+    # --- files: the FilesController does the work, with Qt's dialogs (ui/files.py) ------------
     def choose_scenario(self) -> None:
+        from socketscope.ui.picker import ScenarioPicker
+
         current = self.session.scenario.id if self.session.scenario else None
         picker = ScenarioPicker(self.lang, current, self)
         if picker.exec() and (chosen := picker.chosen()) is not None:
             self.session.load_scenario(chosen)
 
-    def open_scenario_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, self.tr("Open lesson"), "", self.tr("Python lesson (*.py)")
-        )
-        if path:
-            self.open_scenario_file(path)
-
     def open_scenario_file(self, path: str) -> bool:
-        try:
-            scenario = load_file(path)
-        except ScenarioError as e:
-            self.problem(
-                self.tr("Cannot open lesson"),
-                self.tr("This lesson could not be loaded. Where and why:"),
-                str(e),
-            )
-            return False
-        self.session.load_scenario(scenario)
-        return True
-
-    def problem(self, title: str, frame: str, detail: str) -> None:
-        """An error dialog: the sentence in the interface language, then the detail as the
-        engine or the OS gave it (file:line and what is wrong there), which stays as it is."""
-        box = QMessageBox(
-            QMessageBox.Icon.Warning, title, frame, QMessageBox.StandardButton.Ok, self
-        )
-        box.setObjectName("problem")
-        box.setInformativeText(detail)
-        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        box.exec()
-        box.deleteLater()
+        return self.files.open_scenario_file(path)
 
     def run_programs_dialog(self) -> None:
         """File → Run programs…: the user's own programs, traced."""
@@ -859,120 +819,25 @@ class MainWindow(QMainWindow):
             [self.lesson_dock, dock], [int(w * 0.6), int(w * 0.4)], Qt.Orientation.Horizontal
         )
 
-    def open_trace_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, self.tr("Open trace"), "", self.tr("SocketScope trace (*.jsonl);;All files (*)")
-        )
-        if path:
-            self.open_trace_file(path)
-
     def open_trace_file(self, path: str) -> bool:
-        try:
-            self.session.load_trace(path)
-        except TraceError as e:
-            self.problem(
-                self.tr("Cannot open trace"),
-                self.tr("This file could not be read as a SocketScope trace. Where and why:"),
-                str(e),
-            )
-            return False
-        return True
+        return self.files.open_trace_file(path)
 
     def export_dialog(self, fmt: str) -> None:
-        from socketscope.ui import export
-
-        name = export.safe_file_name(self.session.trace.header.get("scenario", "run"))
-        if fmt == "slides":
-            title, ext = self.tr("Folder for the slides"), None
-        else:
-            ext = export.extension(fmt)
-            title = self.tr("Export {format}").format(format=ext.upper())
-        path = self._ask_path(title, f"{name}.{ext}" if ext else name, ext)
-        if path:
-            self.export_to(fmt, path)
-
-    def _ask_path(self, title: str, name: str, ext: str | None) -> str:
-        """A file (or, with ``ext`` None, a folder) to write, asked in the last folder used, with
-        a safe ``name`` filled in; "" if the user cancelled."""
-        from socketscope.ui import export
-
-        folder = export.start_folder(self.settings.get("last_folder"))
-        dialog = export.file_dialog(self, title, folder, name, ext)
-        try:
-            if not dialog.exec() or not dialog.selectedFiles():
-                return ""
-            path = dialog.selectedFiles()[0]
-        finally:
-            dialog.deleteLater()
-        self.settings.set("last_folder", path if ext is None else str(Path(path).parent))
-        return path
+        self.files.export(fmt)
 
     def export_to(self, fmt: str, path: str) -> bool:
-        """Export the trace on screen; long exports show progress and can be cancelled."""
-        from socketscope.model.textexport import to_mermaid, to_plantuml
-        from socketscope.ui import export
-
-        trace = self.session.trace
-        scale = self.presenter_scale if self.lecture else 1.0
-        dialog = QProgressDialog(self.tr("Exporting…"), self.tr("Cancel"), 0, 100, self)
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.setMinimumDuration(400)
-
-        def progress(done: int, total: int) -> bool:
-            dialog.setMaximum(total)
-            dialog.setValue(done)
-            QApplication.processEvents()
-            return not dialog.wasCanceled()
-
-        try:
-            if fmt in ("mermaid", "plantuml"):
-                text = to_mermaid(trace) if fmt == "mermaid" else to_plantuml(trace)
-                Path(path).write_text(text, encoding="utf-8")
-            elif fmt == "pcapng":
-                from socketscope.model.pcapng import write_pcapng
-
-                with open(path, "wb") as f:
-                    write_pcapng(trace, f)
-            elif fmt.startswith("visible-"):
-                export.export_visible(self.diagram, path)
-            elif fmt in ("png", "svg"):
-                # at the presenter's scale in lecture mode, and twice the pixels: crisp on slides
-                export.export_image(
-                    trace, path, round(1600 * scale), scale, pixel_ratio=2, progress=progress
-                )
-            elif fmt == "pdf":
-                export.export_pdf(trace, path, round(1600 * scale), progress=progress, scale=scale)
-            else:
-                export.export_slides(trace, path, progress=progress, scale=scale)
-        except export.ExportCancelled:
-            self._on_message(self.tr("Export cancelled."))
-            return False
-        except OSError as e:
-            self.problem(
-                self.tr("Cannot export"),
-                self.tr("The export could not be written:"),
-                f"{path}: {e.strerror or e}",
-            )
-            return False
-        finally:
-            dialog.close()
-        self._on_message(self.tr("Exported {path}").format(path=path))
-        return True
+        return self.files.export_to(fmt, path)
 
     def save_trace_dialog(self, with_cursor: bool = False) -> None:
-        name = safe_file_name(self.session.trace.header.get("scenario"), "jsonl")
-        title = self.tr("Save session") if with_cursor else self.tr("Save trace")
-        path = self._ask_path(title, name, "jsonl")
-        if path:
-            try:
-                self.session.save_trace(path, with_cursor=with_cursor)
-            except OSError as e:
-                self.problem(
-                    self.tr("Cannot save trace"),
-                    self.tr("The trace could not be saved:"),
-                    f"{path}: {e.strerror or e}",
-                )
-                return
+        self.files.save_trace(with_cursor)
+
+    def _export_visible(self, path: str) -> None:
+        from socketscope.ui import export
+
+        export.export_visible(self.diagram, path)
+
+    def _export_scale(self) -> float:
+        return self.presenter_scale if self.lecture else 1.0
 
     # --- refresh ---------------------------------------------------------------------------------
     def _relayout(self) -> None:
@@ -996,7 +861,8 @@ class MainWindow(QMainWindow):
         new_visit = self._shown_trace is not s.trace
         if new_visit:
             self._shown_trace = s.trace
-            self.verdict.hide()  # a new lesson or Reset: a new visit
+            if self._study_view is not None:
+                self._study_view.verdict.hide()  # a new lesson or Reset: a new visit
         if self._shown_layout is not s.layout:
             self._shown_layout = s.layout
             self.diagram.set_layout(s.layout)
@@ -1017,11 +883,14 @@ class MainWindow(QMainWindow):
         replay = "  " + self.tr("[recorded trace]") if not s.live else ""
         self.setWindowTitle(f"SocketScope — {title} ({sid}){replay}")
         self.act_back.setEnabled(s.cursor > 0)
-        self._place_verdict()
+        if self._study_view is not None:
+            self._study_view.place_verdict()
         if not self._panels_timer.isActive():
             self._panels_timer.start()
 
     def _update_panels(self) -> None:
+        if self._constructing:
+            return  # the language, the theme and the texts are set one after another
         self.selection.refresh()
 
     # the SelectionView the controller is handed
@@ -1079,6 +948,8 @@ class MainWindow(QMainWindow):
             lang = "en"
         changed = lang != self.lang or not self._language_installed
         self.lang = self.lesson.lang = lang
+        if self._study_view is not None:
+            self._study_view.lang = lang
         self._language_installed = True
         i = self.language.findData(lang)
         if i >= 0 and i != self.language.currentIndex():
@@ -1133,16 +1004,11 @@ class MainWindow(QMainWindow):
                 blocked_ev=box.blocked_ev if box.blocked_at(cur) else None,
             )
         lines: dict[int, int] = {}
-        seen: set[str] = set()
-        for ev in reversed(s.events[: s.cursor]):
-            if ev.actor in seen or ev.line is None or ev.kind not in ("waiting", "call", "error"):
-                continue
-            if program is not None and program_of(s.trace.header, ev.actor) != program:
+        # each actor's newest line, newest actor first; an older actor on the same line wins
+        for _i, actor, line in self._lines.at(s.events, s.cursor):
+            if program is not None and program_of(s.trace.header, actor) != program:
                 continue  # another program's line: not in this file
-            seen.add(ev.actor)
-            lines[ev.line] = s.layout.lane_of(ev.actor)
-            if len(seen) == len(s.layout.lanes):
-                break
+            lines[line] = s.layout.lane_of(actor)
         self.lesson.set_lines(lines)
 
     def _update_status(self) -> None:

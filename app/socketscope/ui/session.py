@@ -107,6 +107,16 @@ class Session(QObject):
     def ended_badly(self) -> bool:
         return self.ended is not None and not self.ended.in_order
 
+    def settled(self) -> bool:
+        """For the screenshot and self-test drivers (and tests): the live run shows everything it
+        did and nothing is on its way. The views never ask this: they read the trace."""
+        r = self.runner
+        if r is None:
+            return True
+        if r.done.is_set():
+            return bool(r.events.empty() and self.finished)
+        return bool(r.gate.settled() and r.events.empty() and r.gate.waiting())
+
     @property
     def finished(self) -> bool:
         """The live run has ended and the trace holds all of it (the views read the trace, never

@@ -47,13 +47,13 @@ class SocketTableModel(QAbstractTableModel):
         self.lanes: dict[str, int] = {}
 
     def set_state(self, state: RunState, lanes: list[str]) -> None:
-        self.beginResetModel()
-        self.lanes = {name: i for i, name in enumerate(lanes)}
-        self.rows, self.ids = [], []
+        lane_of = {name: i for i, name in enumerate(lanes)}
+        rows: list[list[object]] = []
+        ids: list[int] = []
         for s in state.sockets.values():
             k = s.kernel
-            self.ids.append(s.id)
-            self.rows.append(
+            ids.append(s.id)
+            rows.append(
                 [
                     s.fd,
                     s.actor,
@@ -68,6 +68,17 @@ class SocketTableModel(QAbstractTableModel):
                     else "",
                 ]
             )
+        if ids == self.ids and lane_of == self.lanes:
+            # the same sockets (most steps): only the cells that changed, so that the view keeps
+            # its selection and does not measure every column again
+            old, self.rows = self.rows, rows
+            for r, (was, now) in enumerate(zip(old, rows, strict=True)):
+                if was != now:
+                    changed = [c for c, (a, b) in enumerate(zip(was, now, strict=True)) if a != b]
+                    self.dataChanged.emit(self.index(r, min(changed)), self.index(r, max(changed)))
+            return
+        self.beginResetModel()
+        self.lanes, self.rows, self.ids = lane_of, rows, ids
         self.endResetModel()
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008

@@ -71,8 +71,8 @@
         <translation>✗ 프로세스가 종료됨</translation>
     </message>
     <message>
-        <source>= ? never returned (SIGKILL)</source>
-        <translation>= ? 돌아오지 않음 (SIGKILL)</translation>
+        <source>never returned: the process was killed by SIGKILL</source>
+        <translation>반환되지 않음: SIGKILL에 의해 프로세스가 강제 종료됨</translation>
     </message>
     <message>
         <source>peer set; bound {address}</source>
@@ -1228,6 +1228,10 @@
     <message>
         <source>closed: no fd to ask the kernel about</source>
         <translation>닫힘: 커널에 물어볼 fd가 없음</translation>
+    </message>
+    <message>
+        <source>A closed listener has no accept queue.</source>
+        <translation>닫힌 리스닝 소켓에는 accept 큐가 없습니다.</translation>
     </message>
     <message>
         <source>bytes</source>
