@@ -201,7 +201,12 @@ class SocketInspector(QWidget):
             self.call_hex.set_bytes(b"", placeholder="")
             self.stream_hex.set_bytes(b"", placeholder="")
             return
-        self.title.setText(self.tr("Socket #{id} of {actor}").format(id=info.id, actor=info.actor))
+        # the fd is what the program calls it; the engine's socket id means nothing to a student
+        if info.fd is not None:
+            title = self.tr("Socket fd {fd} of {actor}").format(fd=info.fd, actor=info.actor)
+        else:
+            title = self.tr("A socket of {actor}").format(actor=info.actor)
+        self.title.setText(title)
         lanes = list(state.actors)  # in lane order
         lane = lanes.index(info.actor) if info.actor in lanes else None
         for gauge in (self.recv_q, self.send_q, self.accept_q):

@@ -1190,8 +1190,12 @@
         <translation>지금까지의 스트림 (send마다 음영)</translation>
     </message>
     <message>
-        <source>Socket #{id} of {actor}</source>
-        <translation>{actor}의 소켓 #{id}</translation>
+        <source>Socket fd {fd} of {actor}</source>
+        <translation>{actor}의 소켓 fd {fd}</translation>
+    </message>
+    <message>
+        <source>A socket of {actor}</source>
+        <translation>{actor}의 소켓</translation>
     </message>
     <message>
         <source>{op}() blocked: {evidence}</source>
