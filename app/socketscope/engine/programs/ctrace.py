@@ -82,6 +82,7 @@ _SHUT = {0: "SHUT_RD", 1: "SHUT_WR", 2: "SHUT_RDWR"}
 _TYPES = {1: "SOCK_STREAM", 2: "SOCK_DGRAM"}
 _FAMILIES = {2: "AF_INET", 10: "AF_INET6"}
 CLONE_THREAD = 0x10000
+_RESTART = frozenset({512, 513, 514})  # ERESTARTSYS .. ERESTART_RESTARTBLOCK (kernel only)
 CLONE_VFORK = 0x4000
 
 # Every C program's sockets in a run, so that one program's call can show the kernel's view of
@@ -170,6 +171,9 @@ class Tracee:
     call: Call | None = None
     at_gate: bool = False
     fresh: bool = True  # its first SIGSTOP (from being attached) is still to come
+    # a call a signal interrupted that the kernel will make again (ERESTARTSYS): one call on
+    # the diagram, not two, unless the program gets EINTR instead
+    restarting: Call | None = None
 
 
 class CTracer:
@@ -329,12 +333,36 @@ class CTracer:
             kind = msg[0]
             if kind == "gone":
                 return
-            if kind == "wait":
-                self._on_wait(msg[1], msg[2])
-            elif kind == "go":
-                with contextlib.suppress(ProcessLookupError):
-                    self._released(msg[1], msg[2])
-            self._look_at_calls()
+            try:
+                if kind == "wait":
+                    self._on_wait(msg[1], msg[2])
+                elif kind == "go":
+                    with contextlib.suppress(ProcessLookupError):
+                        self._released(msg[1], msg[2])
+                self._look_at_calls()
+            except Exception:  # noqa: BLE001 -- a tracer bug must not leave the program stopped
+                self._failed(msg)
+
+    def _failed(self, msg: tuple[Any, ...]) -> None:
+        """Say what went wrong, and let the tracee go on untraced for that call."""
+        import traceback
+
+        text = traceback.format_exc()
+        tid = msg[1] if len(msg) > 1 else None
+        t = self.tracees.get(tid) if isinstance(tid, int) else None
+        self.runner.emit(
+            t.actor if t else self.name,
+            "error",
+            error="TRACER",
+            message=f"the tracer could not follow this call: {text.strip().splitlines()[-1]}",
+            code="tracer_failed",
+            params={"detail": text.strip().splitlines()[-1]},
+            traceback=text,
+        )
+        if t is not None:
+            t.call, t.at_gate = None, False
+            with contextlib.suppress(OSError):
+                pt.ptrace(pt.PTRACE_CONT, t.tid, 0, 0)
 
     # --- wait statuses ---------------------------------------------------------------------------
     def _on_wait(self, tid: int, status: int) -> None:
@@ -494,6 +522,8 @@ class CTracer:
             return
         runner = self.runner
         code = os.waitstatus_to_exitcode(status)
+        if t.call is None:
+            t.call = t.restarting
         if t.call is not None and not runner.stopping:
             name = _signal.Signals(-code).name if code < 0 else f"exit({code})"
             runner.emit(
@@ -709,6 +739,14 @@ class CTracer:
     def _entry(self, t: Tracee) -> None:
         info = pt.syscall_info(t.tid)
         nr, a = pt.entry_args(info)
+        again = t.restarting
+        if again is not None:
+            t.restarting = None
+            if again.nr == nr and again.args[:3] == a[:3]:
+                t.call = again  # the same call, made again by the kernel after the signal
+                self._resume(t)
+                return
+            self._interrupted(t, again)
         name = pt.SYSCALLS.get(nr)
         call = self._decode(t, name, nr, a) if name else None
         if call is None:
@@ -1026,6 +1064,12 @@ class CTracer:
             return
         rval, is_err = pt.exit_result(info)
         t.call = None
+        if is_err and -rval in _RESTART:
+            # interrupted by a signal: the kernel makes the call again after the handler
+            # (SA_RESTART) or the program gets EINTR; the next entry tells which
+            t.restarting = c
+            self._resume(t)
+            return
         if c.restore is not None:
             self._write(t.proc, *c.restore)
         try:
@@ -1064,7 +1108,8 @@ class CTracer:
             holders = _holders(runner, rec, self)
             if holders and not is_err:
                 f["message"] = (
-                    f"fd {c.fd} closed; the socket stays open: {', '.join(holders)} still hold it"
+                    f"fd {c.fd} closed; the socket stays open: it is still held by "
+                    f"{', '.join(holders)}"
                 )
                 f["code"] = "close_still_held"
                 f["params"] = {"holders": holders}
@@ -1080,6 +1125,17 @@ class CTracer:
             )  # fmt: skip
         self._snap_events(t, c.op, extra)
         runner.milestone(t.actor, c.op, returned=True, first=not c.blocked)
+
+    def _interrupted(self, t: Tracee, c: Call) -> None:
+        """A call a signal interrupted and the kernel did not restart: the program got EINTR."""
+        self.runner.emit(
+            t.actor, "return", op=c.op, sock=c.rec.id if c.rec else None, fd=c.fd, ok=False,
+            result=-1, error="EINTR", message="Interrupted system call (a signal handler ran)",
+            blocked=c.blocked, duration=round(time.monotonic() - c.t0, 6),
+        )  # fmt: skip
+        if c.blocked:
+            self.runner.gate.set_status(t.actor, Status.RUNNING, c.op)
+        self.runner.milestone(t.actor, c.op, returned=True, first=not c.blocked)
 
     def _names_of(self, proc: Proc, rec: SockRec) -> tuple[Any, Any]:
         s = self._dup(proc, rec.fd)

@@ -25,13 +25,21 @@ class LineMap:
     """One executable's line table and function symbols, read once."""
 
     def __init__(self, path: str) -> None:
-        from elftools.elf.elffile import ELFFile
-
         self.path = path
         self.pie = False
         self._rows: list[int] = []  # sorted addresses
         self._places: list[tuple[str, int] | None] = []  # None: the end of a sequence
         self._funcs: list[tuple[int, int, str]] = []
+        self._addr2line: dict[int, SourcePlace] | None = None
+        try:
+            from elftools.elf.elffile import ELFFile
+        except ImportError:
+            # pyelftools is a dependency, but a Python without it (a system interpreter) can
+            # still ask binutils' addr2line, one address at a time
+            self._addr2line = {}
+            self.pie = _is_pie(path)
+            self._starts: list[int] = []
+            return
         try:
             with open(path, "rb") as f:
                 elf = ELFFile(f)
@@ -95,7 +103,38 @@ class LineMap:
         self._rows = [r[0] for r in rows]
         self._places = [r[1] for r in rows]
 
+    def _ask_addr2line(self, addr: int) -> SourcePlace:
+        import shutil
+        import subprocess
+
+        cache = self._addr2line
+        assert cache is not None
+        if addr in cache:
+            return cache[addr]
+        place = SourcePlace(None)
+        tool = shutil.which("addr2line")
+        if tool is not None:
+            try:
+                out = subprocess.run(
+                    [tool, "-f", "-e", self.path, hex(addr)],
+                    capture_output=True, text=True, timeout=5, check=False,
+                ).stdout.split("\n")  # fmt: skip
+            except (OSError, subprocess.SubprocessError):
+                out = []
+            if len(out) >= 2:
+                fn = out[0].strip() if out[0].strip() != "??" else None
+                file, _, line = out[1].strip().rpartition(":")
+                line = line.split()[0] if line else ""
+                if file and file != "??" and line.isdigit() and int(line) > 0:
+                    place = SourcePlace(fn, file, int(line))
+                else:
+                    place = SourcePlace(fn)
+        cache[addr] = place
+        return place
+
     def function(self, addr: int) -> str | None:
+        if self._addr2line is not None:
+            return self._ask_addr2line(addr).function
         i = bisect.bisect_right(self._starts, addr) - 1
         if i >= 0 and self._funcs[i][0] <= addr < self._funcs[i][1]:
             return self._funcs[i][2]
@@ -103,6 +142,8 @@ class LineMap:
 
     def place(self, addr: int) -> SourcePlace:
         """Where ``addr`` (relative to the load base for a PIE) is in the source."""
+        if self._addr2line is not None:
+            return self._ask_addr2line(addr)
         fn = self.function(addr)
         i = bisect.bisect_right(self._rows, addr) - 1
         if i < 0 or self._places[i] is None:
@@ -111,7 +152,19 @@ class LineMap:
         return SourcePlace(fn, file, line)
 
     def contains_code(self, addr: int) -> bool:
+        if self._addr2line is not None:
+            return True  # no symbol table read: the first word into the code is taken
         return self.function(addr) is not None
+
+
+def _is_pie(path: str) -> bool:
+    """ELF e_type ET_DYN (a position-independent executable), read from the header."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(18)
+    except OSError:
+        return False
+    return len(head) == 18 and head[16] == 3
 
 
 def _text(v: object) -> str:
