@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import queue
 import signal
 import sys
 import time
 from collections.abc import Iterator
 from types import FrameType
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from socketscope import logs
 from socketscope.engine import Mode, RunOptions, Trace, write_trace
@@ -27,6 +28,9 @@ from socketscope.engine.scenario import (
     builtin_scenarios,
     resolve,
 )
+
+if TYPE_CHECKING:
+    from socketscope.engine.programs import ProgramLine
 
 EXIT_BAD_INPUT = 2
 
@@ -55,12 +59,15 @@ def _events(runner: RunHost, timeout: float) -> Iterator[Event]:
     deadline = time.monotonic() + timeout
     if not runner.started:
         runner.start()
+    width = max((len(a.name) for a in runner.scenario.actors), default=8)
     try:
         while True:
             finished = runner.done.wait(0.02)
+            _print_output(runner, width)
             yield from runner.drain()
             if finished:
                 yield from runner.drain()
+                _print_output(runner, width, final=True)
                 return
             if time.monotonic() > deadline:
                 raise TimeoutError(f"the run did not end within {timeout:g} s")
@@ -68,8 +75,94 @@ def _events(runner: RunHost, timeout: float) -> Iterator[Event]:
         runner.stop()
 
 
-def _load(scenario_id: str) -> Scenario:
+class _ProgramItem(argparse.Action):
+    """--program and --after in the order given: an --after is for the --program after it."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        items = list(getattr(namespace, "program_items", None) or [])
+        items.append((self.dest, str(values)))
+        namespace.program_items = items
+
+
+def _add_program_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--program",
+        action=_ProgramItem,
+        metavar="'CMD ARGS'",
+        help="run this program of your own, traced (a .py file, python3 x.py, or an executable "
+        "with its arguments); repeat for more, in start order",
+    )
+    p.add_argument(
+        "--after",
+        action=_ProgramItem,
+        metavar="WHEN",
+        help="when the next --program starts: ready (default: the one before has blocked or is "
+        "listening), start, end, SECONDS, a call such as accept, or NAME:call",
+    )
+    p.set_defaults(program_items=[])
+
+
+def program_lines(items: list[tuple[str, str]]) -> list[ProgramLine]:
+    """The ProgramLines of --program/--after options (ProgramError on a bad one)."""
+    from socketscope.engine.programs import ProgramError, ProgramLine
+
+    lines = []
+    after = "ready"
+    for kind, value in items:
+        if kind == "after":
+            after = value
+            continue
+        lines.append(ProgramLine.parse(value, after=after))
+        after = "ready"
+    if items and items[-1][0] == "after":
+        raise ProgramError(f"--after {items[-1][1]!r} is not followed by a --program")
+    return lines
+
+
+def _load(scenario_id: str | None, items: list[tuple[str, str]] | None = None) -> Scenario:
+    if items:
+        from socketscope.engine.programs import ProgramError, program_scenario
+
+        if scenario_id:
+            raise ScenarioError(f"{scenario_id}: give a scenario or --program options, not both")
+        try:
+            return program_scenario(program_lines(items))
+        except ProgramError as e:
+            raise ScenarioError(str(e)) from None
+    if not scenario_id:
+        raise ScenarioError("say which scenario to run (see `socketscope list`), or --program")
     return resolve(scenario_id)
+
+
+_partial: dict[tuple[str, str], str] = {}  # a program's last line, until its newline comes
+
+
+def _print_output(runner: RunHost, width: int, final: bool = False) -> None:
+    """What the programs printed, on stderr, each whole line after its program's name."""
+    with contextlib.suppress(queue.Empty):
+        while True:
+            actor, stream, data = runner.output.get_nowait()
+            text = _partial.pop((actor, stream), "") + data.decode("utf-8", "replace")
+            *lines, rest = text.split("\n")
+            if rest:
+                _partial[(actor, stream)] = rest
+            for line in lines:
+                _print_line(actor, stream, line, width)
+    if final:
+        for (actor, stream), rest in sorted(_partial.items()):
+            _print_line(actor, stream, rest, width)
+        _partial.clear()
+
+
+def _print_line(actor: str, stream: str, line: str, width: int) -> None:
+    mark = "!" if stream == "stderr" else "|"
+    print(f"{actor:>{width}} {mark} {line}", file=sys.stderr)
 
 
 class _Failures:
@@ -124,7 +217,7 @@ def cmd_list(out: TextIO) -> int:
 
 
 def cmd_trace(args: argparse.Namespace, out: TextIO) -> int:
-    scenario = _load(args.scenario)
+    scenario = _load(args.scenario, args.program_items)
     # the same path as the window: the run in a process of its own (engine/runhost)
     runner = RunHost(scenario, RunOptions(mode=Mode.RUN, delay=args.delay))
     trace = Trace(scenario.header())
@@ -141,7 +234,7 @@ def cmd_trace(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_log(args: argparse.Namespace, out: TextIO) -> int:
-    scenario = _load(args.scenario)
+    scenario = _load(args.scenario, args.program_items)
     runner = RunHost(scenario, RunOptions(mode=Mode.RUN, delay=args.delay))
     color = args.color if args.color is not None else out.isatty()
     from socketscope.terminal import LogFormatter  # the log command's alone: not the window's
@@ -237,6 +330,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="window size (screenshots: 1920x1080 by default; the window opens where it was)",
     )
     p.add_argument("--lecture", action="store_true", help="lecture mode (large, for a projector)")
+    _add_program_options(p)
     p.add_argument(
         "--debug", action="store_true", help="log everything (engine, run host, window) to stderr"
     )
@@ -263,7 +357,12 @@ def build_parser() -> argparse.ArgumentParser:
         ("log", "run a scenario and print a strace-like log of its calls"),
     ):
         sp = sub.add_parser(name, help=helptext)
-        sp.add_argument("scenario", help="scenario id (see `socketscope list`) or a .py file")
+        sp.add_argument(
+            "scenario",
+            nargs="?",
+            help="scenario id (see `socketscope list`) or a scenario .py file",
+        )
+        _add_program_options(sp)
         sp.add_argument(
             "--delay", type=float, default=0.0, help="seconds between calls (default 0)"
         )

@@ -29,6 +29,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from . import kernel
+from .actor import ActorContext, RunOptions, _local
 from .blocking import BlockWatcher
 from .channel import Channel, fd_above, socket_above
 from .events import Event, KernelSnapshot
@@ -37,7 +38,7 @@ from .pairing import ConnEnd, DatagramMatch, _PendingDatagram
 from .snapshots import snapshot_events
 
 if TYPE_CHECKING:
-    from .runner import Runner
+    from .actor import RunnerSide
     from .scenario import ActorSpec
     from .traced import TracedSocket
 
@@ -63,7 +64,9 @@ def child_argv(fd: int) -> list[str]:
 class ProcessActor:
     """Runs one process actor: start the child, relay its events and requests, end it."""
 
-    def __init__(self, runner: Runner, spec: ActorSpec, index: int, kwargs: dict[str, Any]) -> None:
+    def __init__(
+        self, runner: RunnerSide, spec: ActorSpec, index: int, kwargs: dict[str, Any]
+    ) -> None:
         self.runner = runner
         self.spec = spec
         self.index = index
@@ -81,37 +84,42 @@ class ProcessActor:
             raise ProcessLookupError(_errno.ESRCH, f"{self.spec.name} is not running")
         os.kill(self.proc.pid, signum)
 
-    def run(self) -> None:
-        runner, name = self.runner, self.spec.name
-        # out of the way of the run's own sockets, here and in the child (see channel.HIGH_FD)
-        parent_end, child_end = (socket_above(s) for s in socket.socketpair())
-        ch = Channel(parent_end)
+    def write_stdin(self, data: bytes) -> None:
+        raise ValueError(f"{self.spec.name} is a process actor: it reads no console")
+
+    def _start(self, child_fd: int) -> dict[str, Any]:
+        """Start the child process; the first message it gets. Programs start theirs their way."""
         # the module's file, not co_filename: a frozen app's code objects carry relative paths
         module = sys.modules.get(self.spec.fn.__module__)
         source = getattr(module, "__file__", None) or self.spec.fn.__code__.co_filename
+        # Not `-m`: that puts the current directory first on sys.path, and a sockets course
+        # folder often holds a student's socket.py that would shadow the standard library.
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 -- read and closed in _reap
+        self.proc = subprocess.Popen(
+            child_argv(child_fd),
+            pass_fds=(child_fd,),
+            stdin=subprocess.DEVNULL,
+            stderr=self._stderr,
+        )
+        return {
+            "t": "run",
+            "actor": self.spec.name,
+            "source": source,
+            "function": self.spec.fn.__name__,
+            "kwargs": self.kwargs,
+            "sock_base": CHILD_SOCK_BASE * (self.index + 1),
+            "data_cap": self.runner.options.data_cap,
+            "free": self.runner.gate.free_running,
+        }
+
+    def run(self) -> None:
+        # out of the way of the run's own sockets, here and in the child (see channel.HIGH_FD)
+        parent_end, child_end = (socket_above(s) for s in socket.socketpair())
+        ch = Channel(parent_end)
         try:
-            # Not `-m`: that puts the current directory first on sys.path, and a sockets course
-            # folder often holds a student's socket.py that would shadow the standard library.
-            self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 -- read and closed in _reap
-            self.proc = subprocess.Popen(
-                child_argv(child_end.fileno()),
-                pass_fds=(child_end.fileno(),),
-                stdin=subprocess.DEVNULL,
-                stderr=self._stderr,
-            )
+            first = self._start(child_end.fileno())
             child_end.close()
-            ch.send(
-                {
-                    "t": "run",
-                    "actor": name,
-                    "source": source,
-                    "function": self.spec.fn.__name__,
-                    "kwargs": self.kwargs,
-                    "sock_base": CHILD_SOCK_BASE * (self.index + 1),
-                    "data_cap": runner.options.data_cap,
-                    "free": runner.gate.free_running,
-                }
-            )
+            ch.send(first)
             self._relay(ch)
         finally:
             self._reap()
@@ -140,31 +148,28 @@ class ProcessActor:
                 return  # the child has gone: its process ended
             kind = msg.get("t")
             rid = msg.get("id")
+            # a program's threads are actors of their own: their messages name them
+            who = str(msg.get("who") or name)
             if kind == "ev":
                 self._event(msg["ev"])
-            elif kind == "gate":
-                try:
-                    runner.gate.pass_through(name, msg["op"])
-                    self._reply(ch, {"t": "go", "id": rid, "free": runner.gate.free_running})
-                except ActorStopped:
-                    self._reply(ch, {"t": "stop"})
-                    return
+            elif kind in ("gate", "reached"):
+                # these wait: on a thread of their own, so that the other threads of the same
+                # program go on being relayed meanwhile (one gate per thread, not per process)
+                threading.Thread(
+                    target=self._wait_for,
+                    args=(ch, who, msg),
+                    name=f"socketscope-gate-{who}",
+                    daemon=True,
+                ).start()
             elif kind == "status":
-                runner.gate.set_status(name, Status(msg["status"]), msg.get("op"))
+                runner.gate.set_status(who, Status(msg["status"]), msg.get("op"))
             elif kind == "milestone":
                 runner.milestone(
-                    name,
+                    who,
                     msg["op"],
                     returned=msg.get("returned", False),
                     first=msg.get("first", True),
                 )
-            elif kind == "reached":
-                try:
-                    runner.wait_reached(msg["actor"], msg["op"], msg.get("times", 1))
-                    self._reply(ch, {"t": "go", "id": rid})
-                except ActorStopped:
-                    self._reply(ch, {"t": "stop"})
-                    return
             elif kind == "conn":
                 end = runner.pairing.connection(
                     msg["sock"], tuple(msg["local"]), tuple(msg["peer"]), msg["side"]
@@ -172,6 +177,19 @@ class ProcessActor:
                 self._reply(ch, {"t": "conn", "id": rid, "conn": end.conn, "side": end.side})
             elif kind == "done":
                 return
+
+    def _wait_for(self, ch: Channel, who: str, msg: dict[str, Any]) -> None:
+        """Answer a request that waits: the step gate, or another actor's milestone."""
+        runner, rid = self.runner, msg.get("id")
+        try:
+            if msg["t"] == "gate":
+                runner.gate.pass_through(who, msg["op"])
+                self._reply(ch, {"t": "go", "id": rid, "free": runner.gate.free_running})
+            else:
+                runner.wait_reached(msg["actor"], msg["op"], msg.get("times", 1))
+                self._reply(ch, {"t": "go", "id": rid})
+        except ActorStopped:
+            self._reply(ch, {"t": "stop"})
 
     @staticmethod
     def _reply(ch: Channel, msg: dict[str, Any]) -> None:
@@ -293,11 +311,11 @@ class RemoteGate:
             raise ActorStopped
         if self.free_running:
             return
-        reply = self.child.request({"t": "gate", "op": op})
+        reply = self.child.request({"t": "gate", "op": op, "who": actor})
         self.free_running = bool(reply.get("free", self.free_running))
 
     def set_status(self, actor: str, status: Status, op: str | None = None) -> None:
-        self.child.post({"t": "status", "status": status.value, "op": op})
+        self.child.post({"t": "status", "status": status.value, "op": op, "who": actor})
 
 
 class RemotePairing:
@@ -338,8 +356,6 @@ class ChildRunner:
     """What TracedSocket needs of a Runner, inside the child process."""
 
     def __init__(self, ch: Channel, msg: dict[str, Any]) -> None:
-        from .runner import RunOptions
-
         self.ch = ch
         self.options = RunOptions(data_cap=int(msg["data_cap"]), burst_after=10**12)
         self.gate = RemoteGate(self, bool(msg.get("free")))
@@ -381,8 +397,9 @@ class ChildRunner:
     def request(self, msg: dict[str, Any]) -> dict[str, Any]:
         """Ask the parent and wait for the reply to this very request: a signal handler can ask
         in between (a handler's close() while the interrupted call waits at the gate)."""
-        self._ids += 1
-        rid = self._ids
+        with self._cond:  # the threads of a program ask at the same time
+            self._ids += 1
+            rid = self._ids
         self.post({**msg, "id": rid})
         with self._cond:
             while True:
@@ -430,9 +447,10 @@ class ChildRunner:
         self.post({"t": "ev", "ev": Event(0, 0.0, actor, kind, **fields).to_json()})  # type: ignore[arg-type]
 
     def register(self, sock: TracedSocket) -> int:
-        self._next_id += 1
-        self._socks[self._next_id] = sock
-        return self._next_id
+        with self.fd_lock:  # a program's threads make sockets at the same time
+            self._next_id += 1
+            self._socks[self._next_id] = sock
+            return self._next_id
 
     def sock(self, sid: int | None) -> TracedSocket | None:
         return self._socks.get(sid) if sid is not None else None
@@ -446,7 +464,7 @@ class ChildRunner:
     def milestone(
         self, actor: str, op: str | None, returned: bool = False, first: bool = True
     ) -> None:
-        self.post({"t": "milestone", "op": op, "returned": returned, "first": first})
+        self.post({"t": "milestone", "op": op, "returned": returned, "first": first, "who": actor})
 
     def has_reached(self, actor: str, op: str | None, times: int = 1) -> bool:
         return False  # always ask the parent, in wait_reached
@@ -484,7 +502,6 @@ def child_main(fd: int) -> int:
     from socketscope import logs
 
     from .loopback import install
-    from .runner import ActorContext, _local
     from .scenario import load_file
 
     logs.setup()  # --debug reaches here through the environment
@@ -500,7 +517,7 @@ def child_main(fd: int) -> int:
     name = msg["actor"]
     scenario = load_file(msg["source"])
     spec = next(a for a in scenario.actors if a.fn.__name__ == msg["function"])
-    ctx = ActorContext(runner, name, spec)  # type: ignore[arg-type]
+    ctx = ActorContext(runner, name, spec)
     _local.actor = ctx
     runner.gate.set_status(name, Status.RUNNING)
     runner.emit(

@@ -8,127 +8,51 @@ gate, wake every wait, shutdown(SHUT_RDWR) every socket, join the threads, and o
 from __future__ import annotations
 
 import contextlib
-import errno
 import inspect
 import itertools
 import queue
 import socket
-import sys
 import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import kernel
-from .blocking import BlockWatcher, StreakSlot, ThreadProbe
+from .actor import (
+    DATA_OPS,
+    ActorContext,
+    Milestones,
+    RunOptions,
+    _Burst,
+    _local,
+    caller_line,
+    current_actor,
+    errno_name,
+)
+from .blocking import BlockWatcher
 from .events import Event, EventKind, KernelSnapshot
-from .gate import ActorStopped, Mode, Status, StepGate
+from .gate import ActorStopped, Status, StepGate
 from .pairing import Pairing
 from .snapshots import snapshot_events
 
 if TYPE_CHECKING:
-    from .child import ProcessActor
+    from .programs import ProgramActor
     from .scenario import ActorSpec, Scenario
     from .traced import TracedSocket
 
-_ENGINE_PKG = __name__.rpartition(".")[0] + "."  # "socketscope.engine."
-_local = threading.local()
-
-DATA_OPS = frozenset(
-    {"send", "sendall", "recv", "recv_into", "sendto", "recvfrom", "read", "write"}
-)
-
-
-def current_actor() -> ActorContext:
-    ctx: ActorContext | None = getattr(_local, "actor", None)
-    if ctx is None:
-        raise RuntimeError(
-            "socketscope sockets can only be used inside a scenario actor run by the engine"
-        )
-    return ctx
-
-
-def caller_line(frame: Any = None) -> int | None:
-    """Line of the scenario code that made the call (the first frame outside the engine).
-    ``frame``: start from another thread's frame (``sys._current_frames()``)."""
-    f = frame if frame is not None else sys._getframe(2)
-    # by module name, not file path: in a frozen app (PyInstaller) code objects carry relative paths
-    while f is not None and str(f.f_globals.get("__name__", "")).startswith(_ENGINE_PKG):
-        f = f.f_back
-    return f.f_lineno if f is not None else None
-
-
-def errno_name(exc: BaseException) -> str:
-    if isinstance(exc, TimeoutError) and exc.errno is None:
-        return "timeout"
-    if isinstance(exc, ActorStopped):
-        return "STOPPED"
-    if isinstance(exc, SystemExit):
-        return "EXITED"
-    code = getattr(exc, "errno", None)
-    if isinstance(code, int):
-        return errno.errorcode.get(code, str(code))
-    from .loopback import NotLoopbackError, SocketKindError
-
-    if isinstance(exc, (NotLoopbackError, SocketKindError)):
-        return "NOT_LOOPBACK"
-    return type(exc).__name__
-
-
-@dataclass
-class _Burst:
-    op: str
-    sock: TracedSocket
-    line: int | None
-    t_first: float
-    count: int = 0
-    nbytes: int = 0
-    start: int | None = None
-    end: int | None = None
-    blocked_count: int = 0
-    duration: float = 0.0
-    preview: bytes = b""
-
-
-@dataclass
-class ActorContext:
-    runner: Runner
-    name: str
-    spec: ActorSpec | None = None
-    streak: tuple[int, str] | None = None
-    streak_len: int = 0
-    burst: _Burst | None = None
-    sockets: list[TracedSocket] = field(default_factory=list)
-    probe: ThreadProbe | None = None
-    streak_slot: StreakSlot | None = None  # where the watcher finds this thread's streak calls
-    _probe_tried: bool = False
-
-    def thread_probe(self) -> ThreadProbe | None:
-        """This actor thread's /proc files, opened on its first call (None: not available)."""
-        if not self._probe_tried:
-            self._probe_tried = True
-            with contextlib.suppress(OSError):
-                self.probe = ThreadProbe(threading.get_native_id())
-        return self.probe
-
-    def close_probe(self) -> None:
-        if self.streak_slot is not None:
-            self.runner.watcher.drop_slot(self.streak_slot)
-            self.streak_slot = None
-        if self.probe is not None:
-            self.probe.close()
-            self.probe = None
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    mode: Mode = Mode.RUN
-    delay: float = 0.0
-    data_cap: int = 4096  # bytes of payload kept per event; the rest is counted, not copied
-    burst_after: int = 8  # free-running: identical data calls beyond this are summarised
-    burst_window: float = 0.05  # seconds one burst event may cover at most
+# re-exported: scenarios, tests and tools have always found these here
+__all__ = [
+    "DATA_OPS",
+    "ActorContext",
+    "RunOptions",
+    "Runner",
+    "_Burst",
+    "actor_context",
+    "caller_line",
+    "current_actor",
+    "errno_name",
+]
 
 
 class Runner:
@@ -153,9 +77,12 @@ class Runner:
         self._threads: dict[str, threading.Thread] = {}
         self._pending: list[ActorSpec] = []
         self._spawned_args: dict[str, tuple[Any, ...]] = {}
-        self._processes: dict[str, ProcessActor] = {}
-        self._reached: dict[tuple[str, str | None], int] = {}
-        self._reached_cond = threading.Condition()
+        self._processes: dict[str, ProgramActor] = {}  # process actors and programs, by name
+        self._reached = Milestones()
+        # a program's stdout/stderr as it comes (actor, "stdout"|"stderr", bytes): the run
+        # host forwards it to the window's console; None keeps it in ``console`` (tests)
+        self.on_output: Callable[[str, str, bytes], None] | None = None
+        self.console: list[tuple[str, str, bytes]] = []
         self._live_actors = 0
         self._actors_lock = threading.Lock()
         self._stopping = False
@@ -192,7 +119,8 @@ class Runner:
             if self._stopping:
                 return
             self._live_actors += 1
-            target = self._process_main if spec.process else self._actor_main
+            external = spec.process or spec.program is not None
+            target = self._process_main if external else self._actor_main
             th = threading.Thread(
                 target=target, args=(spec,), name=f"socketscope-{spec.name}", daemon=True
             )
@@ -245,12 +173,30 @@ class Runner:
         self._start_actor(ActorSpec(name, fn))
 
     def _process_main(self, spec: ActorSpec) -> None:
-        """A process actor: this thread runs the child and relays what it does."""
-        from .child import ProcessActor
+        """A process actor or a program: this thread starts it and relays what it does."""
+        from .programs import start_program_actor
 
         with self._actors_lock:  # each child gets its own range of socket ids
-            actor = ProcessActor(self, spec, len(self._processes), self._actor_kwargs(spec))
+            index = len(self._processes)
+        try:
+            actor = start_program_actor(self, spec, index, self._actor_kwargs(spec))
+        except Exception as exc:  # noqa: BLE001 -- a program that cannot start must not kill the run
+            self.emit(
+                spec.name,
+                "error",
+                error=type(exc).__name__,
+                message=str(exc),
+                code="program_cannot_start",
+                params={"program": spec.name, "detail": str(exc)},
+            )
+            self.gate.set_status(spec.name, Status.FINISHED)
+            self.emit(spec.name, "end")
+            self._actor_finished(spec.name)
+            return
+        with self._actors_lock:
             self._processes[spec.name] = actor
+        if spec.start_after is not None:
+            self._start_timers(spec)
         try:
             actor.run()
         except Exception as exc:  # noqa: BLE001 -- a failed child must not kill the run
@@ -266,6 +212,29 @@ class Runner:
                 self.emit(spec.name, "end")
             self.gate.set_status(spec.name, Status.FINISHED)
             self._actor_finished(spec.name)
+
+    def _start_timers(self, spec: ActorSpec) -> None:
+        """Programs that start a number of seconds after this one started (``--after 2``)."""
+        for s in list(self._pending):
+            if s.starts_when == (spec.name, "start") and s.start_after is not None:
+                t = threading.Timer(s.start_after, self._trigger, (spec.name, "start"))
+                t.daemon = True
+                t.start()
+
+    def write_stdin(self, actor: str, data: bytes) -> None:
+        """Type into a program's stdin (b"" closes it: end of input, as Ctrl-D)."""
+        proc = self._processes.get(actor)
+        if proc is None:
+            raise ValueError(f"{actor!r} is not a program: only programs read a console")
+        proc.write_stdin(data)
+
+    def output(self, actor: str, stream: str, data: bytes) -> None:
+        """A program wrote to its stdout or stderr (live I/O, not an event of the trace)."""
+        hook = self.on_output
+        if hook is not None:
+            hook(actor, stream, data)
+        else:
+            self.console.append((actor, stream, data))
 
     def send_signal(self, actor: str, signum: int) -> None:
         """Deliver a real signal to a process actor (kill(pid, sig))."""
@@ -302,31 +271,32 @@ class Runner:
             keys = [op, f"{op}/returned"] if first else [f"{op}/returned"]
         else:
             keys = [op]
-        with self._reached_cond:
-            for key in keys:
-                self._reached[(actor, key)] = self._reached.get((actor, key), 0) + 1
-            self._reached_cond.notify_all()
+        if op is not None and (not returned or op == "listen"):
+            # a program is "ready" for the next one once it blocks or listens (--after ready)
+            keys.append("ready")
+        self._reached.record(actor, keys)
         if self._pending:
             for key in keys:
                 self._trigger(actor, key)
 
     def has_reached(self, actor: str, op: str | None, times: int = 1) -> bool:
-        with self._reached_cond:
-            return self._reached.get((actor, op), 0) >= times or (actor, None) in self._reached
+        return self._reached.has_reached(actor, op, times)
 
     def wait_reached(self, actor: str, op: str | None, times: int = 1) -> None:
         """Block until ``actor`` has reached ``op`` ``times`` times (or ended); a stop ends the
         wait at once."""
-        with self._reached_cond:
-            while self._reached.get((actor, op), 0) < times and (actor, None) not in self._reached:
-                if self._stopping:
-                    raise ActorStopped
-                self._reached_cond.wait(0.5)
-        if self._stopping:
-            raise ActorStopped
+        self._reached.wait(actor, op, times)
 
     def _trigger(self, actor: str, op: str | None) -> None:
         """Start the actors waiting for ``actor`` to reach ``op`` (or to end, when op is None)."""
+        if op == "start":  # a timer's: the actors it was set for, and only those
+            with self._actors_lock:
+                ready = [s for s in self._pending if s.starts_when == (actor, "start")]
+                for s in ready:
+                    self._pending.remove(s)
+            for s in ready:
+                self._start_actor(s)
+            return
         with self._actors_lock:
             ready = [
                 s
@@ -362,8 +332,7 @@ class Runner:
             threads = list(self._threads.values())
         self.gate.stop()
         self._stop_event.set()
-        with self._reached_cond:
-            self._reached_cond.notify_all()
+        self._reached.stop()
         with self._fd_lock:
             live = [s for s in self._socks.values() if not s.closed]
         for s in live:

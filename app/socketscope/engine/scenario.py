@@ -45,6 +45,12 @@ class ActorSpec:
     # ("Client 1", "connect/returned") waits for the return; ("Server", None) for the end.
     starts_when: tuple[str, str | None] | None = None
     process: bool = False  # run in a child process of its own (signals need a main thread)
+    # A program of the user's own (engine/programs): its command line, as a shell would split
+    # it, and the folder it runs in. ``fn`` is then a placeholder that is never called.
+    program: tuple[str, ...] | None = None
+    cwd: str | None = None
+    # with starts_when (previous, "start"): start this many seconds after that one started
+    start_after: float | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,10 @@ class Scenario:
     notice: dict[str, list[str]] = field(default_factory=dict)
     group: str = "custom"
     order: int = 99  # place within its group, in teaching order
+    # programs only: each program's own source file, by actor name (the code panel shows the
+    # file of the actor whose call is selected)
+    sources: dict[str, dict[str, str]] = field(default_factory=dict)
+    programs: tuple[Any, ...] = ()  # the ProgramLines it was made of (engine/programs)
 
     def text(self, what: str, lang: str) -> str:
         table: dict[str, str] = getattr(self, what)
@@ -71,6 +81,7 @@ class Scenario:
             "actors": [a.name for a in self.actors],
             "source_path": self.source_path,
             "source": self.source,
+            **({"sources": self.sources} if self.sources else {}),
         }
 
 

@@ -31,6 +31,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from . import kernel
+from .actor import DATA_OPS, _Burst, caller_line, current_actor, errno_name
 from .blocking import Sample
 from .events import KernelSnapshot, plain_args
 from .gate import ActorStopped, Status
@@ -38,9 +39,7 @@ from .loopback import GuardedSocket, check_loopback
 from .pairing import ConnEnd
 
 if TYPE_CHECKING:
-    from .runner import ActorContext, Runner
-
-from .runner import DATA_OPS, _Burst, caller_line, current_actor, errno_name
+    from .actor import ActorContext, CallHost
 
 T = TypeVar("T")
 
@@ -492,7 +491,7 @@ class TracedSocket:
 
     def __init__(
         self,
-        runner: Runner,
+        runner: CallHost,
         family: int,
         type: int,
         proto: int = 0,
@@ -764,9 +763,7 @@ class TracedSocket:
     def accept(self) -> tuple[TracedSocket, tuple[Any, ...]]:
         with self._call("accept") as c:
             real, address = c.io(self._s.accept)
-            child = TracedSocket(
-                self._runner, self.family, self.type, self.proto, owner=c.ctx.name, real=real
-            )
+            child = self._accepted(real, c.ctx.name)
             child._bound = True
             child._ensure_conn("s")
             c.new_sock = child.id
@@ -776,6 +773,12 @@ class TracedSocket:
             c.result = {"fd": child.fd, "address": addr_json(address)}
             c.extra.append(child)
         return child, address
+
+    def _accepted(self, real: _socket.socket, owner: str) -> TracedSocket:
+        """The socket accept() made (a traced program's socket class makes its own kind)."""
+        return TracedSocket(
+            self._runner, self.family, self.type, self.proto, owner=owner, real=real
+        )
 
     def _connect(self, c: TracedCall, address: tuple[Any, ...]) -> int:
         check_loopback(c.op, address, self.family)

@@ -206,7 +206,14 @@ def main(args: object) -> int:
     scenario_id = getattr(args, "scenario", None) or (None if offscreen else _last_scenario())
     scenario_id = scenario_id or DEFAULT_SCENARIO
     try:
-        scenario = resolve(scenario_id)
+        items = getattr(args, "program_items", None)
+        if items:
+            from socketscope.cli import _load
+
+            # `socketscope --program 'python3 server.py' --program ...`: the window on them
+            scenario = _load(None, items)
+        else:
+            scenario = resolve(scenario_id)
     except UnknownScenario as e:
         print(f"socketscope: unknown scenario {e.scenario_id!r}. Known scenarios:", file=sys.stderr)
         for sid in e.known:

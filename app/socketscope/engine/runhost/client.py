@@ -180,6 +180,8 @@ class RunHost:
         self.options = options or RunOptions()
         self.events: queue.SimpleQueue[Event] = queue.SimpleQueue()
         self.notes: queue.SimpleQueue[Note] = queue.SimpleQueue()
+        # what the run's programs print: (actor, "stdout" | "stderr", bytes), as it comes
+        self.output: queue.SimpleQueue[tuple[str, str, bytes]] = queue.SimpleQueue()
         self.done = threading.Event()
         self.gate = HostGate(self, self.options.mode, self.options.delay)
         self.port = 0
@@ -330,7 +332,13 @@ class RunHost:
                 with contextlib.suppress(OSError):
                     ch.send(msg)
 
+    def write_stdin(self, actor: str, data: bytes) -> None:
+        """Type into a program's stdin (b"" closes it); the host hands it on."""
+        self._post({"t": "stdin", "actor": actor, "data": data.hex()})
+
     def _scenario_ref(self) -> dict[str, Any]:
+        if self.scenario.programs:
+            return {"programs": [line.to_json() for line in self.scenario.programs]}
         # a built-in is found again by id (a frozen app's modules have no real file);
         # anything else is loaded from its file, as the client loaded it
         fn = self.scenario.actors[0].fn if self.scenario.actors else None
@@ -416,6 +424,8 @@ class RunHost:
                 ev = Event.from_json(d)
                 self._track(ev)
                 self.events.put(ev)
+            for actor, stream, data in msg.get("out", []):
+                self.output.put((str(actor), str(stream), bytes.fromhex(str(data))))
             for n in msg.get("notes", []):
                 self._note(n)
             self.gate._mirror(msg.get("gate"), [int(a) for a in msg.get("acks", [])])

@@ -20,6 +20,8 @@ Client to host:
    "burst_window", "parent"}                       first message, once
   {"t": "mode", "id", "mode", "delay"}  {"t": "delay", "id", "delay"}  {"t": "step", "id", "actor"}
   {"t": "stop", "timeout"}
+  {"t": "stdin", "actor", "data": hex}             typed into a program's console (b"" closes it)
+A batch may also carry "out": [[actor, "stdout"|"stderr", hex], ...]: what programs printed.
 """
 
 from __future__ import annotations
@@ -60,6 +62,15 @@ _END = object()
 class _Ack:
     id: int
     note: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class _Output:
+    """A program's output (live console I/O, not an event): sent in order with the events."""
+
+    actor: str
+    stream: str
+    data: bytes
 
 
 @dataclass(frozen=True)
@@ -140,6 +151,13 @@ def _close_quietly(sock: socket.socket) -> None:
 
 
 def load_scenario(spec: dict[str, Any]) -> Scenario:
+    if "programs" in spec:
+        from socketscope.engine.programs import ProgramError, ProgramLine, program_scenario
+
+        try:
+            return program_scenario([ProgramLine.from_json(d) for d in spec["programs"]])
+        except (ProgramError, KeyError, TypeError) as e:
+            raise ScenarioError(str(e)) from None
     if "path" in spec:
         return load_file(str(spec["path"]))
     return get(str(spec["id"]))
@@ -163,6 +181,7 @@ class Host:
         runner, gate = self.runner, self.runner.gate
         gate.starts_when = {a.name: a.starts_when for a in runner.scenario.actors if a.starts_when}
         gate.on_change = lambda: self.q.put(_CHANGED)
+        runner.on_output = lambda actor, stream, data: self.q.put(_Output(actor, stream, data))
         runner.start()
         t0 = time.monotonic() - runner.time()  # CLOCK_MONOTONIC is one clock for every process
         self._send(
@@ -212,6 +231,7 @@ class Host:
             evs: list[dict[str, Any]] = []
             acks: list[int] = []
             notes: list[dict[str, Any]] = []
+            out: list[list[str]] = []
             changed = False
             exiting = False
             for it in items:
@@ -225,6 +245,8 @@ class Host:
                         notes.append(it.note)
                 elif isinstance(it, _Note):
                     notes.append(it.note)
+                elif isinstance(it, _Output):
+                    out.append([it.actor, it.stream, it.data.hex()])
                 elif isinstance(it, _Exiting):
                     notes.append(it.note)
                     exiting = True
@@ -250,6 +272,8 @@ class Host:
                         q.put(it)
             if acks:
                 msg["acks"] = acks
+            if out:
+                msg["out"] = out
             if notes:
                 msg["notes"] = notes
             self._send(msg)
@@ -308,6 +332,10 @@ class Host:
                     "message": r.reason,
                 }
                 self.q.put(_Ack(cid, note))
+            elif kind == "stdin":
+                # typed into a program's console; a program that has ended reads nothing
+                with contextlib.suppress(OSError, ValueError):
+                    self.runner.write_stdin(str(msg["actor"]), bytes.fromhex(str(msg["data"])))
             elif kind == "stop" and not self.stop_requested.is_set():
                 self._stop(float(msg.get("timeout") or 0.9))
 
