@@ -1427,3 +1427,119 @@ def run_traced(runner: Runner, name: str, argv: list[str], **kw: Any) -> CTracer
     tracer = CTracer(runner, name, argv, **kw)
     tracer.run()
     return tracer
+
+
+# --- the Runner's side: one program of a run -----------------------------------------------------
+class CProgramActor:
+    """An executable of the user's own, as an actor of a run (the :class:`ProgramActor` surface):
+    its stdout and stderr go to the run's console, its stdin comes from it."""
+
+    def __init__(self, runner: Any, spec: Any, index: int) -> None:
+        from socketscope.engine.child import CHILD_SOCK_BASE
+
+        self.runner = runner
+        self.spec = spec
+        self.ended = False
+        self._stdin_w: int | None = None
+        self._stdin_lock = threading.Lock()
+        self._readers: list[threading.Thread] = []
+        self.tracer = CTracer(
+            runner,
+            spec.name,
+            list(spec.program),
+            sock_base=CHILD_SOCK_BASE * (index + 1),
+            cwd=spec.cwd,
+            env={**os.environ},
+        )
+
+    def run(self) -> None:
+        spec, runner = self.spec, self.runner
+        argv0 = spec.program[0]
+        exe = argv0 if "/" not in argv0 else os.path.join(spec.cwd or os.getcwd(), argv0)
+        if "/" in argv0 and not os.access(exe, os.X_OK):
+            self._refuse(f"{argv0}: no such executable in {spec.cwd or os.getcwd()}", "missing")
+            return
+        self.tracer.argv[0] = exe if "/" in argv0 else argv0
+        in_r, in_w = os.pipe()
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        self._stdin_w = in_w
+        os.set_inheritable(in_w, False)
+        self.tracer.stdio = (in_r, out_w, err_w)
+        for stream, fd in (("stdout", out_r), ("stderr", err_r)):
+            th = threading.Thread(
+                target=self._pump, args=(stream, fd), name=f"socketscope-{stream}-{spec.name}",
+                daemon=True,
+            )  # fmt: skip
+            th.start()
+            self._readers.append(th)
+        try:
+            try:
+                self.tracer.run()
+            finally:
+                for fd in (in_r, out_w, err_w):
+                    with contextlib.suppress(OSError):
+                        os.close(fd)
+            self.ended = True
+        except PtraceForbidden as e:
+            self._refuse(str(e.strerror or e), "ptrace_forbidden")
+        finally:
+            for th in self._readers:  # the last output is handed on before the program's end
+                th.join(1.0)
+            with self._stdin_lock:
+                if self._stdin_w is not None:
+                    with contextlib.suppress(OSError):
+                        os.close(self._stdin_w)
+                    self._stdin_w = None
+
+    def _refuse(self, text: str, why: str) -> None:
+        self.runner.emit(
+            self.spec.name,
+            "error",
+            error="CANNOT_TRACE",
+            message=f"{self.spec.name} cannot be traced here: {text}",
+            code="c_cannot_trace",
+            params={"program": self.spec.name, "detail": text, "why": why},
+        )
+
+    def _pump(self, stream: str, fd: int) -> None:
+        try:
+            while chunk := os.read(fd, 65536):
+                self.runner.output(self.spec.name, stream, chunk)
+        except OSError:
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+    def send_signal(self, signum: int) -> None:
+        self.tracer.send_signal(signum)
+
+    def write_stdin(self, data: bytes) -> None:
+        with self._stdin_lock:
+            if self._stdin_w is None or self.tracer.ended.is_set():
+                raise ProcessLookupError(_errno.ESRCH, f"{self.spec.name} is not running")
+            if not data:
+                os.close(self._stdin_w)
+                self._stdin_w = None
+                return
+            os.write(self._stdin_w, data)
+
+
+def c_source(argv: tuple[str, ...] | list[str], cwd: str) -> dict[str, str] | None:
+    """The C file that holds ``main`` of an executable built with -g (for the code panel)."""
+    from .dwarf_lines import LineMap
+
+    exe = argv[0] if "/" not in argv[0] else os.path.join(cwd, argv[0])
+    if "/" not in argv[0]:
+        exe = CTracer._resolve(argv[0])
+    if not os.path.isfile(exe):
+        return None
+    lm = LineMap(exe)
+    path = lm.main_file()
+    if path is None:
+        return None
+    try:
+        return {"path": path, "source": Path(path).read_text(encoding="utf-8", errors="replace")}
+    except OSError:
+        return None

@@ -151,6 +151,13 @@ class LineMap:
         file, line = self._places[i]  # type: ignore[misc]
         return SourcePlace(fn, file, line)
 
+    def main_file(self) -> str | None:
+        """The source file of ``main`` (None without debug info)."""
+        start = next((f[0] for f in self._funcs if f[2] == "main"), None)
+        if start is None:
+            return None
+        return self.place(start).file
+
     def contains_code(self, addr: int) -> bool:
         if self._addr2line is not None:
             return True  # no symbol table read: the first word into the code is taken
