@@ -132,6 +132,9 @@ def from_module(module: ModuleType, path: str | None = None) -> Scenario:
         for v in vars(module).values()
         if callable(v) and hasattr(v, "__socketscope_actor__")
     )
+    sources: dict[str, dict[str, str]] = {}
+    if not actors and hasattr(module, "PROGRAMS"):
+        actors, sources = _program_actors(module.PROGRAMS, where)
     if not actors:
         raise ScenarioError(f"{where}: the scenario has no @actor functions")
     names = [a.name for a in actors]
@@ -145,6 +148,8 @@ def from_module(module: ModuleType, path: str | None = None) -> Scenario:
                 f"{where}: actor {a.name!r} starts when {a.starts_when[0]!r} does something, "
                 "but there is no such actor"
             )
+    # a lesson of programs keeps its module as source_path (a run host loads the lesson from
+    # there); the programs' own sources are in ``sources``
     source_path = str(Path(getattr(module, "__file__", "") or where))
     try:
         source = Path(source_path).read_text(encoding="utf-8")
@@ -160,7 +165,37 @@ def from_module(module: ModuleType, path: str | None = None) -> Scenario:
         notice=getattr(module, "NOTICE", {}),
         group=getattr(module, "GROUP", "custom"),
         order=int(getattr(module, "ORDER", 99)),
+        sources=sources,
     )
+
+
+def _program_placeholder() -> None:
+    """A program actor's ``fn``: a lesson of programs runs no function."""
+
+
+def _program_actors(
+    programs: Any, where: str
+) -> tuple[tuple[ActorSpec, ...], dict[str, dict[str, str]]]:
+    """A lesson whose actors are programs (``PROGRAMS``: name, argv, after): each starts once
+    the one before it is ready (blocked in a call, or listening), as ``--program`` does."""
+    actors: list[ActorSpec] = []
+    sources: dict[str, dict[str, str]] = {}
+    for i, p in enumerate(programs):
+        try:
+            name, argv = str(p["name"]), tuple(str(a) for a in p["argv"])
+        except (KeyError, TypeError):
+            raise ScenarioError(f"{where}: PROGRAMS[{i}] needs a name and an argv") from None
+        when = None
+        if actors:
+            when = (actors[-1].name, str(p.get("after", "ready")))
+        cwd = str(Path(argv[0]).parent) if "/" in argv[0] else None
+        actors.append(ActorSpec(name, _program_placeholder, when, program=argv, cwd=cwd))
+        if argv[0].endswith((".c", ".py")):
+            try:
+                sources[name] = {"path": argv[0], "source": Path(argv[0]).read_text("utf-8")}
+            except OSError:
+                pass
+    return tuple(actors), sources
 
 
 def _builtin_modules() -> list[str]:

@@ -1453,13 +1453,29 @@ class CProgramActor:
         )
 
     def run(self) -> None:
-        spec, runner = self.spec, self.runner
+        spec = self.spec
         argv0 = spec.program[0]
-        exe = argv0 if "/" not in argv0 else os.path.join(spec.cwd or os.getcwd(), argv0)
-        if "/" in argv0 and not os.access(exe, os.X_OK):
-            self._refuse(f"{argv0}: no such executable in {spec.cwd or os.getcwd()}", "missing")
-            return
-        self.tracer.argv[0] = exe if "/" in argv0 else argv0
+        cwd = spec.cwd or os.getcwd()
+        # "{port}" in a lesson's command line: the port this run chose
+        port = str(getattr(self.runner, "port", 0) or "")
+        self.tracer.argv = [a.replace("{port}", port) for a in self.tracer.argv]
+        if argv0.endswith(".c"):
+            from .ccompile import CompileError, build
+
+            try:
+                self.tracer.argv[0] = str(build(os.path.join(cwd, argv0)))
+            except CompileError as e:
+                self._refuse(str(e), "compile")
+                return
+        else:
+            exe = argv0 if "/" not in argv0 else os.path.join(cwd, argv0)
+            if "/" in argv0 and not os.access(exe, os.X_OK):
+                self._refuse(f"{argv0}: no such executable in {cwd}", "missing")
+                return
+            if "/" not in argv0 and CTracer._resolve(argv0) == argv0:
+                self._refuse(f"{argv0}: no such program on PATH", "missing")
+                return
+            self.tracer.argv[0] = exe if "/" in argv0 else argv0
         in_r, in_w = os.pipe()
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
@@ -1527,9 +1543,16 @@ class CProgramActor:
 
 
 def c_source(argv: tuple[str, ...] | list[str], cwd: str) -> dict[str, str] | None:
-    """The C file that holds ``main`` of an executable built with -g (for the code panel)."""
+    """The C file that holds ``main`` of an executable built with -g (for the code panel); a
+    ``.c`` program is its own source."""
     from .dwarf_lines import LineMap
 
+    if argv and argv[0].endswith(".c"):
+        src = Path(cwd, argv[0])
+        try:
+            return {"path": str(src), "source": src.read_text(encoding="utf-8", errors="replace")}
+        except OSError:
+            return None
     exe = argv[0] if "/" not in argv[0] else os.path.join(cwd, argv[0])
     if "/" not in argv[0]:
         exe = CTracer._resolve(argv[0])
