@@ -7,6 +7,7 @@ A scenario module defines ``ID``, ``TITLE`` and ``SUMMARY`` (dicts with "en" and
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import pkgutil
@@ -191,10 +192,8 @@ def _program_actors(
         cwd = str(Path(argv[0]).parent) if "/" in argv[0] else None
         actors.append(ActorSpec(name, _program_placeholder, when, program=argv, cwd=cwd))
         if argv[0].endswith((".c", ".py")):
-            try:
+            with contextlib.suppress(OSError):
                 sources[name] = {"path": argv[0], "source": Path(argv[0]).read_text("utf-8")}
-            except OSError:
-                pass
     return tuple(actors), sources
 
 

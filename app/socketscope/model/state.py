@@ -133,8 +133,8 @@ class RunState:
                 ev.fd,
                 ev.actor,
                 str(p.get("type") or "TCP"),
-                local=tuple(ev.local) if ev.local else None,  # type: ignore[arg-type]
-                peer=tuple(p["peer"]) if p.get("peer") else None,  # type: ignore[arg-type]
+                local=ev.local,
+                peer=(str(p["peer"][0]), int(p["peer"][1])) if p.get("peer") else None,
                 kernel=ev.kernel or KernelSnapshot(),
                 listening=bool(p.get("listening")),
                 conn=p.get("conn"),

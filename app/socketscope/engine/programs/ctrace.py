@@ -31,7 +31,6 @@ import struct
 import threading
 import time
 import weakref
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,7 +43,7 @@ from socketscope.engine.loopback import is_loopback_host
 from . import ptrace_abi as pt
 
 if TYPE_CHECKING:
-    from socketscope.engine.runner import Runner
+    from socketscope.engine.actor import RunnerSide as Runner
 
     from .dwarf_lines import LineMap
 
@@ -90,9 +89,7 @@ CLONE_VFORK = 0x4000
 _RUN_SOCKETS: weakref.WeakKeyDictionary[Any, dict[int, tuple[CTracer, int, int]]] = (
     weakref.WeakKeyDictionary()
 )
-_LISTENERS: weakref.WeakKeyDictionary[Any, dict[tuple[str, int], int]] = (
-    weakref.WeakKeyDictionary()
-)
+_LISTENERS: weakref.WeakKeyDictionary[Any, dict[tuple[str, int], int]] = weakref.WeakKeyDictionary()
 
 
 class PtraceForbidden(OSError):
@@ -425,9 +422,7 @@ class CTracer:
             status = Path(f"/proc/{tid}/status").read_text()
         except OSError:
             return None
-        fields = dict(
-            row.split(":", 1) for row in status.splitlines() if ":" in row
-        )
+        fields = dict(row.split(":", 1) for row in status.splitlines() if ":" in row)
         tgid, ppid = int(fields["Tgid"]), int(fields["PPid"])
         if tgid != tid and tgid in self.procs:
             self._born(self.tracees.get(tgid) or next(iter(self.tracees.values())), tid, 3)
@@ -540,9 +535,7 @@ class CTracer:
                 code="killed_in_call",
                 params={"signal": name},
             )
-        last_of_proc = t.proc.pid == tid or not any(
-            o.proc is t.proc for o in self.tracees.values()
-        )
+        last_of_proc = t.proc.pid == tid or not any(o.proc is t.proc for o in self.tracees.values())
         if last_of_proc and t.proc.pid == tid:
             if tid == self.pid:
                 self.exit_code = code
@@ -699,7 +692,9 @@ class CTracer:
                     snap = replace(snap, recv_q=rq)
         return snap
 
-    def _snap_events(self, t: Tracee, op: str, recs: list[SockRec | None], call: Call | None = None) -> None:
+    def _snap_events(
+        self, t: Tracee, op: str, recs: list[SockRec | None], call: Call | None = None
+    ) -> None:
         """What the kernel says now about the sockets of a call, and of their peers in the run."""
         if self.runner.stopping:
             return
@@ -1012,7 +1007,7 @@ class CTracer:
                 return self._iov(proc, iov, iovlen, cap)
         return b""
 
-    # --- in the kernel: blocked? ---------------------------------------------------------------------
+    # --- in the kernel: blocked? -----------------------------------------------------------
     def _next_look(self) -> float | None:
         soonest = None
         for t in self.tracees.values():
@@ -1115,8 +1110,12 @@ class CTracer:
                 f["params"] = {"holders": holders}
             extra = [r for r in extra if r is not rec]
         runner.emit(t.actor, "return", **{k: v for k, v in f.items() if v is not None})
-        if c.op == "close" and rec is not None and rec.tcp and rec.local and not _holders(
-            runner, rec, self
+        if (
+            c.op == "close"
+            and rec is not None
+            and rec.tcp
+            and rec.local
+            and not _holders(runner, rec, self)
         ):
             state = kernel.lingering_state(rec.local, None if rec.listening else rec.peer)
             runner.emit(
@@ -1191,8 +1190,7 @@ class CTracer:
             if rec.local:
                 _LISTENERS[runner][rec.local] = rec.id
         elif op == "accept":
-            listener = rec
-            new = SockRec(next(self._ids), rval, listener.family, listener.type)
+            new = SockRec(next(self._ids), rval, rec.family, rec.type)
             proc.socks[rval] = new
             proc.ignored.discard(rval)
             _RUN_SOCKETS[runner][new.id] = (self, proc.pid, rval)
@@ -1231,8 +1229,7 @@ class CTracer:
             if rec.tcp:
                 if rec.conn is None:
                     self._pair(proc, rec, "c")  # a non-blocking connect: known from now
-                    if rec.conn is not None:
-                        f.update(local=rec.local, peer=rec.peer)
+                    f.update(local=rec.local, peer=rec.peer)
                 if rec.conn is not None:
                     f["conn"] = rec.conn
                     f["dir"] = _direction(rec.side, outgoing)
@@ -1320,7 +1317,9 @@ def _direction(side: str | None, outgoing: bool) -> str | None:
     return "c>s" if connector_sends else "s>c"
 
 
-def _shown(tracer: CTracer, proc: Proc, name: str, a: list[int], rec: SockRec) -> tuple[str, dict[str, Any]]:
+def _shown(
+    tracer: CTracer, proc: Proc, name: str, a: list[int], rec: SockRec
+) -> tuple[str, dict[str, Any]]:
     """The lesson's op name and arguments for a system call on a socket."""
     if name in ("bind", "connect"):
         _fam, addr = tracer._sockaddr(proc, a[1], a[2])
@@ -1393,9 +1392,13 @@ def _holders(runner: Any, rec: SockRec, tracer: CTracer) -> list[str]:
     out = []
     for p in list(tracer.procs.values()):
         for other in list(p.socks.values()):
-            if other is not rec and other.conn == rec.conn and other.local == rec.local and (
-                other.peer == rec.peer and other.side == rec.side
-            ) and (rec.conn is not None or rec.listening):
+            if (
+                other is not rec
+                and other.conn == rec.conn
+                and other.local == rec.local
+                and (other.peer == rec.peer and other.side == rec.side)
+                and (rec.conn is not None or rec.listening)
+            ):
                 out.append(p.actor)
     return sorted(set(out))
 

@@ -107,7 +107,13 @@ SYSCALLS: dict[int, str] = {
     441: "epoll_pwait2",
 }
 # every system call's name, for what /proc/<tid>/syscall reports while a thread sleeps
-ALL_NAMES: dict[int, str] = {**SYSCALLS, 202: "futex", 61: "wait4", 35: "nanosleep", 230: "clock_nanosleep"}
+ALL_NAMES: dict[int, str] = {
+    **SYSCALLS,
+    202: "futex",
+    61: "wait4",
+    35: "nanosleep",
+    230: "clock_nanosleep",
+}
 
 
 def supported() -> str | None:
