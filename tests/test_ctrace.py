@@ -318,3 +318,88 @@ def test_an_ordinary_user_traces_c_programs_too(bins: Path, app_for_nobody: str)
     assert out["blocked"][0] == "inet_csk_accept"
     assert out["data"] == ["68656c6c6f"] * 4  # write, read, echo write, read
     assert out["exit"] == [0, 0]
+
+
+# --- through the Runner: C programs as actors of a run ---------------------------------------------
+def run_scenario(scenario: Any, timeout: float = 30.0) -> tuple[list[Event], Runner]:
+    runner = Runner(scenario)
+    return runner.run_to_end(timeout), runner
+
+
+def test_the_notes_programs_in_c_compile_and_run_as_a_lesson(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from socketscope.engine.scenario import get
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # compiled on first use, here
+    sc = get("notes-c")
+    assert [a.name for a in sc.actors] == ["notes_server", "notes_client"]
+    assert set(sc.sources) == {"notes_server", "notes_client"}
+    ev, runner = run_scenario(sc)
+    blocked = of(ev, "notes_server", "blocked", "accept")[0]
+    assert blocked.kernel_wait == "inet_csk_accept"
+    assert [e.op for e in of(ev, "notes_server", "call")] == [
+        "socket", "bind", "listen", "accept", "read", "close", "close",
+    ]  # fmt: skip
+    assert [e.op for e in of(ev, "notes_client", "call")] == ["socket", "connect", "write", "close"]
+    # the client started only once the server waited in accept()
+    first_client = next(e for e in ev if e.actor == "notes_client")
+    assert first_client.seq > blocked.seq
+    (r,) = of(ev, "notes_server", "return", "read")
+    assert bytes.fromhex(r.data or "") == b"hello from the notes" and r.dir == "c>s"
+    # the C lines of the shipped source
+    src = sc.sources["notes_server"]["source"].splitlines()
+    acc = of(ev, "notes_server", "call", "accept")[0]
+    assert acc.line is not None and "accept(" in src[acc.line - 1]
+    out = b"".join(d for a, s, d in runner.console if a == "notes_server" and s == "stdout")
+    assert b"server: read 20 bytes: hello from the notes" in out
+    assert list(tmp_path.glob("socketscope/c/*/notes_server"))
+
+
+def test_a_c_program_reads_what_is_typed_into_its_console(bins: Path) -> None:
+    from socketscope.engine.programs import ProgramLine, program_scenario
+
+    port = free_port()
+    sc = program_scenario(
+        [
+            ProgramLine((str(bins / "echo_server"), str(port)), str(bins)),
+            ProgramLine((str(bins / "read_stdin"), str(port)), str(bins), after="ready"),
+        ]
+    )
+    runner = Runner(sc)
+    runner.start()
+    events: list[Event] = []
+    deadline = time.monotonic() + 15
+    # the client waits for a line on its stdin: type it once it has started
+    name = sc.actors[1].name
+    while not any(e.actor == name and e.kind == "start" for e in events):
+        assert time.monotonic() < deadline
+        with contextlib.suppress(queue.Empty):
+            events.append(runner.events.get(timeout=0.05))
+    runner.write_stdin(name, b"typed line\n")
+    events += runner.run_to_end(15)
+    (w,) = of(events, name, "return", "write")
+    assert bytes.fromhex(w.data or "") == b"typed line\n"
+    out = b"".join(d for a, s, d in runner.console if a == name)
+    assert out == b"echo: typed line\n"
+
+
+def test_a_c_file_that_does_not_compile_says_why(tmp_path: Path) -> None:
+    from socketscope.engine.programs import ProgramLine, program_scenario
+
+    bad = tmp_path / "bad.c"
+    bad.write_text("int main(void) { return missing; }\n")
+    sc = program_scenario([ProgramLine(("bad.c",), str(tmp_path))])
+    ev, _ = run_scenario(sc)
+    (err,) = [e for e in ev if e.kind == "error"]
+    assert err.code == "c_cannot_trace" and "did not compile" in (err.message or "")
+    assert "missing" in (err.message or "")  # the compiler's own words
+
+
+def test_a_missing_program_is_refused_clearly(tmp_path: Path) -> None:
+    from socketscope.engine.programs import ProgramLine, program_scenario
+
+    sc = program_scenario([ProgramLine(("./nothing-here",), str(tmp_path))])
+    ev, _ = run_scenario(sc)
+    (err,) = [e for e in ev if e.kind == "error"]
+    assert "no such executable" in (err.message or "")
