@@ -190,6 +190,7 @@ class CTracer:
         stderr: int | None = None,
         loopback_only: bool = True,
         lang: str = "en",
+        snapshots: bool = True,
     ) -> None:
         self.runner = runner
         self.name = name
@@ -199,6 +200,7 @@ class CTracer:
         self.stdio = (stdin, stdout, stderr)
         self.loopback_only = loopback_only
         self.lang = lang
+        self.snapshots = snapshots  # False only to measure what they cost (bench/ctrace.py)
         self._ids = itertools.count(sock_base + 1)
         self._q: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
         self.tracees: dict[int, Tracee] = {}
@@ -696,7 +698,7 @@ class CTracer:
         self, t: Tracee, op: str, recs: list[SockRec | None], call: Call | None = None
     ) -> None:
         """What the kernel says now about the sockets of a call, and of their peers in the run."""
-        if self.runner.stopping:
+        if self.runner.stopping or not self.snapshots:
             return
         seen: set[int] = set()
         todo: list[tuple[CTracer, Proc, SockRec]] = []
