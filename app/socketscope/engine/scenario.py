@@ -156,6 +156,9 @@ def from_module(module: ModuleType, path: str | None = None) -> Scenario:
         source = Path(source_path).read_text(encoding="utf-8")
     except OSError:
         source = ""
+    if sources:
+        # the code panel shows one text: the first program's (its lines are the events')
+        source = next(iter(sources.values()))["source"]
     return Scenario(
         id=sid,
         title=texts["TITLE"],

@@ -1028,11 +1028,12 @@ class MainWindow(QMainWindow):
         """The code, the C call and its explanation for the selected call, else the newest."""
         s = self.session
         cur = s.cursor_seq
-        self.lesson.set_source(str(s.trace.header.get("source", "")))
         if box is None:
             # the newest box at the cursor (boxes come in seq order): a bisection, not a scan
             n = bisect.bisect_right(s.layout.boxes, cur, key=lambda b: b.seq)
             box = s.layout.boxes[n - 1] if n else None
+        shown, text = self._source_for(box.call.actor if box is not None else None)
+        self.lesson.set_source(text)
         if box is None:
             # before the first step: what the lesson is about, and what to watch for
             h = s.trace.header
@@ -1060,10 +1061,27 @@ class MainWindow(QMainWindow):
             if ev.actor in seen or ev.line is None or ev.kind not in ("waiting", "call", "error"):
                 continue
             seen.add(ev.actor)
+            if shown is not None and self._source_for(ev.actor)[0] != shown:
+                continue  # another program's line: not a line of the file shown
             lines[ev.line] = s.layout.lane_of(ev.actor)
             if len(seen) == len(s.layout.lanes):
                 break
         self.lesson.set_lines(lines)
+
+    def _source_for(self, actor: str | None) -> tuple[str | None, str]:
+        """(which program's, text) of the source to show for ``actor``: a run of programs has
+        one file per program (a forked child or a thread shows its program's file); a lesson
+        has one text (None, source)."""
+        header = self.session.trace.header
+        sources = header.get("sources") or {}
+        if not isinstance(sources, dict) or not sources:
+            return None, str(header.get("source", ""))
+        key = actor if actor in sources else None
+        if key is None and actor is not None:
+            key = next((k for k in sources if actor.startswith(k + " ")), None)
+        if key is None:
+            key = next(iter(sources))
+        return key, str(sources[key].get("source", ""))
 
     def _update_status(self) -> None:
         text, offer_reset = status_line(self.session, self.lang)

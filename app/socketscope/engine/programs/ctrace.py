@@ -1165,7 +1165,7 @@ class CTracer:
             proc.ignored.discard(rval)
             _RUN_SOCKETS[runner][new.id] = (self, proc.pid, rval)
             f["sock"], f["fd"] = new.id, rval
-            extra[:] = []
+            extra[:] = [new]  # what the kernel says of it: CLOSED, its buffer sizes
             return
         if rec is None:
             if op == "select":
