@@ -403,3 +403,48 @@ def test_a_missing_program_is_refused_clearly(tmp_path: Path) -> None:
     ev, _ = run_scenario(sc)
     (err,) = [e for e in ev if e.kind == "error"]
     assert "no such executable" in (err.message or "")
+
+
+def test_the_seccomp_filter_traces_exactly_the_socket_calls() -> None:
+    from socketscope.engine.programs import ptrace_abi as pt
+
+    nums = sorted(pt.SYSCALLS)
+    for nr in range(0, 512):
+        want = pt.SECCOMP_RET_TRACE if nr in pt.SYSCALLS else pt.SECCOMP_RET_ALLOW
+        assert pt.filter_decides(nums, nr) == want, nr
+    # another architecture's numbering (i386 through int 0x80) is let through untraced
+    assert pt.filter_decides(nums, 42, arch=0x40000003) == pt.SECCOMP_RET_ALLOW
+    assert len(pt.build_filter(nums)[1]) < 100
+
+
+@pytest.mark.gui
+def test_the_window_runs_the_notes_c_lesson_by_keys(
+    qtbot: Any, gui_window: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtCore import Qt
+
+    from socketscope.engine.scenario import get
+    from socketscope.ui.app import settled
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    w = gui_window
+    w.session.load_scenario(get("notes-c"))
+    for _ in range(4):  # socket, bind, listen, accept: the server only, by the arrow key
+        qtbot.waitUntil(lambda: settled(w), timeout=10000)
+        before = len(w.session.events)
+        qtbot.keyClick(w.diagram, Qt.Key.Key_Right)
+        qtbot.waitUntil(lambda b=before: len(w.session.events) > b, timeout=10000)
+    qtbot.waitUntil(lambda: "blocked in accept()" in w.status_label.text(), timeout=10000)
+    spans = w.session.layout.spans
+    assert spans and spans[0].op == "accept" and spans[0].row1 is None
+    assert w.session.layout.lanes[:2] == ["notes_server", "notes_client"]
+    # the code panel shows the C file, the accept() line highlighted
+    code = w.lesson.code.toPlainText()
+    assert "int connfd = accept(sockfd" in code
+    qtbot.keyClick(w.diagram, Qt.Key.Key_Space)  # run to the end
+    with qtbot.waitSignal(w.session.runFinished, timeout=20000):
+        pass
+    labels = [b.label for b in w.session.layout.boxes]
+    assert sum(1 for lbl in labels if lbl.startswith("close(")) == 3
+    img = w.diagram.viewport().grab()
+    assert not img.isNull()
