@@ -320,7 +320,7 @@ def test_an_ordinary_user_traces_c_programs_too(bins: Path, app_for_nobody: str)
     assert out["exit"] == [0, 0]
 
 
-# --- through the Runner: C programs as actors of a run ---------------------------------------------
+# --- through the Runner: C programs as actors of a run ---------------------------------------
 def run_scenario(scenario: Any, timeout: float = 30.0) -> tuple[list[Event], Runner]:
     runner = Runner(scenario)
     return runner.run_to_end(timeout), runner
