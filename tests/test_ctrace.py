@@ -448,3 +448,38 @@ def test_the_window_runs_the_notes_c_lesson_by_keys(
     assert sum(1 for lbl in labels if lbl.startswith("close(")) == 3
     img = w.diagram.viewport().grab()
     assert not img.isNull()
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")
+def test_without_ptrace_the_calls_still_show_through_strace(
+    bins: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the step-by-step tracer cannot run, strace shows the calls as they end (the same
+    fallback a refused ptrace takes; forced here, since ptrace works on this machine)."""
+    from socketscope.engine.programs import ProgramLine, program_scenario
+
+    monkeypatch.setenv("SOCKETSCOPE_C_TRACER", "strace")
+    port = free_port()
+    sc = program_scenario(
+        [
+            ProgramLine((str(bins / "fork_server"), str(port), "1"), str(bins)),
+            ProgramLine((str(bins / "echo_client"), "127.0.0.1", str(port)), str(bins)),
+        ]
+    )
+    server, client = (a.name for a in sc.actors)
+    ev, runner = run_scenario(sc)
+    assert any(e.code == "c_strace_fallback" for e in ev)
+    assert [e.op for e in of(ev, server, "call")][:5] == [
+        "socket", "setsockopt", "bind", "listen", "accept",
+    ]  # fmt: skip
+    (acc,) = [e for e in of(ev, server, "return", "accept") if e.ok]
+    assert acc.blocked and acc.result["fd"] == 4
+    (conn,) = of(ev, client, "return", "connect")
+    assert conn.ok and conn.peer == ("127.0.0.1", port)
+    child = f"{server} child 1"
+    (r,) = [e for e in of(ev, child, "return", "read") if e.nbytes]
+    (w,) = of(ev, client, "return", "write")
+    assert bytes.fromhex(r.data or "") == b"hello" and (r.conn, r.dir, r.range) == (
+        w.conn, "c>s", (0, 5),
+    )  # fmt: skip
+    assert b"got 5 bytes" in b"".join(d for a, s, d in runner.console if a == client)

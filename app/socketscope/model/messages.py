@@ -102,6 +102,12 @@ def message_text(ev: Event, translate: Translate = untranslated) -> str:
             return translate("EngineMessage", "{program} cannot be traced here: {detail}").format(
                 **p
             )
+        if code == "c_strace_fallback":
+            return translate(
+                "EngineMessage",
+                "the step-by-step tracer cannot run here ({detail}): traced with strace instead; "
+                "calls are shown as they end, stepping is not available",
+            ).format(**p)
         if code == "tracer_failed":
             return translate(
                 "EngineMessage", "the tracer could not follow this call: {detail}"

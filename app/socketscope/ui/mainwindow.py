@@ -1032,7 +1032,8 @@ class MainWindow(QMainWindow):
             # the newest box at the cursor (boxes come in seq order): a bisection, not a scan
             n = bisect.bisect_right(s.layout.boxes, cur, key=lambda b: b.seq)
             box = s.layout.boxes[n - 1] if n else None
-        shown, text = self._source_for(box.call.actor if box is not None else None)
+        call = box.call if box is not None else None
+        shown, text = self._source_for(call.actor if call is not None else None)
         self.lesson.set_source(text)
         if box is None:
             # before the first step: what the lesson is about, and what to watch for

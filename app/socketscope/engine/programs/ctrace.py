@@ -201,6 +201,7 @@ class CTracer:
         self.loopback_only = loopback_only
         self.lang = lang
         self.snapshots = snapshots  # False only to measure what they cost (bench/ctrace.py)
+        self.sock_base = sock_base
         self._ids = itertools.count(sock_base + 1)
         self._q: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
         self.tracees: dict[int, Tracee] = {}
@@ -1448,6 +1449,7 @@ class CProgramActor:
         self._stdin_w: int | None = None
         self._stdin_lock = threading.Lock()
         self._readers: list[threading.Thread] = []
+        self._strace: Any = None
         self.tracer = CTracer(
             runner,
             spec.name,
@@ -1496,6 +1498,8 @@ class CProgramActor:
             self._readers.append(th)
         try:
             try:
+                if os.environ.get("SOCKETSCOPE_C_TRACER") == "strace":
+                    raise PtraceForbidden(_errno.EPERM, "SOCKETSCOPE_C_TRACER=strace was set")
                 self.tracer.run()
             finally:
                 for fd in (in_r, out_w, err_w):
@@ -1503,7 +1507,7 @@ class CProgramActor:
                         os.close(fd)
             self.ended = True
         except PtraceForbidden as e:
-            self._refuse(str(e.strerror or e), "ptrace_forbidden")
+            self._fallback(str(e.strerror or e))
         finally:
             for th in self._readers:  # the last output is handed on before the program's end
                 th.join(1.0)
@@ -1512,6 +1516,48 @@ class CProgramActor:
                     with contextlib.suppress(OSError):
                         os.close(self._stdin_w)
                     self._stdin_w = None
+
+    def _fallback(self, why: str) -> None:
+        """No ptrace tracer here: strace, when installed, still shows the calls (no stepping)."""
+        import shutil
+
+        from .strace_fallback import StraceTrace
+
+        strace = shutil.which("strace")
+        if strace is None:
+            self._refuse(f"{why}; strace is not installed either", "ptrace_forbidden")
+            return
+        runner, spec = self.runner, self.spec
+        runner.emit(
+            spec.name,
+            "kernel",
+            op="trace",
+            message=f"the step-by-step tracer cannot run here ({why}): traced with strace "
+            "instead; calls are shown as they end, stepping is not available",
+            code="c_strace_fallback",
+            params={"detail": why},
+        )
+        st = StraceTrace(
+            runner, spec.name, self.tracer.argv, self.tracer.sock_base, spec.cwd or os.getcwd()
+        )
+        proc = st.start(strace)
+        self._strace = proc
+        for stream, pipe in (("stdout", proc.stdout), ("stderr", proc.stderr)):
+            assert pipe is not None
+            th = threading.Thread(
+                target=self._pump, args=(stream, os.dup(pipe.fileno())), daemon=True
+            )
+            th.start()
+            self._readers.append(th)
+            pipe.close()
+        with self._stdin_lock:
+            if self._stdin_w is not None:
+                os.close(self._stdin_w)
+            assert proc.stdin is not None
+            self._stdin_w = os.dup(proc.stdin.fileno())
+            proc.stdin.close()
+        st.follow()
+        self.ended = True
 
     def _refuse(self, text: str, why: str) -> None:
         self.runner.emit(
@@ -1534,11 +1580,21 @@ class CProgramActor:
                 os.close(fd)
 
     def send_signal(self, signum: int) -> None:
+        if self._strace is not None:
+            if self._strace.poll() is not None:
+                raise ProcessLookupError(_errno.ESRCH, f"{self.spec.name} is not running")
+            self._strace.send_signal(signum)  # strace hands it on to the program
+            return
         self.tracer.send_signal(signum)
 
     def write_stdin(self, data: bytes) -> None:
         with self._stdin_lock:
-            if self._stdin_w is None or self.tracer.ended.is_set():
+            done = (
+                self._strace.poll() is not None
+                if self._strace is not None
+                else self.tracer.ended.is_set()
+            )
+            if self._stdin_w is None or done:
                 raise ProcessLookupError(_errno.ESRCH, f"{self.spec.name} is not running")
             if not data:
                 os.close(self._stdin_w)

@@ -231,6 +231,10 @@
         <translation>{program}은(는) 여기서 추적할 수 없습니다: {detail}</translation>
     </message>
     <message>
+        <source>the step-by-step tracer cannot run here ({detail}): traced with strace instead; calls are shown as they end, stepping is not available</source>
+        <translation>한 단계씩 실행하는 추적기를 여기서는 쓸 수 없습니다({detail}): 대신 strace로 추적합니다. 호출은 끝날 때 보이며, 한 단계씩 실행은 할 수 없습니다</translation>
+    </message>
+    <message>
         <source>the tracer could not follow this call: {detail}</source>
         <translation>추적기가 이 호출을 따라가지 못했습니다: {detail}</translation>
     </message>
