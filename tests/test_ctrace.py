@@ -230,8 +230,8 @@ def test_fork_per_client_server_has_three_lifelines(bins: Path) -> None:
         run.threads[-1].join(10)
     ev = run.finish()
     server_lines = {e.actor for e in ev if e.actor.startswith("server")}
-    assert server_lines == {"server", "server child 1", "server child 2"}
-    for child in ("server child 1", "server child 2"):
+    assert server_lines == {"server", "server/child 1", "server/child 2"}
+    for child in ("server/child 1", "server/child 2"):
         start = of(ev, child, "start")[0]
         assert start.code == "program_forked" and (start.params or {})["parent"] == "server"
         inherited = of(ev, child, "kernel", "fork")
@@ -243,7 +243,7 @@ def test_fork_per_client_server_has_three_lifelines(bins: Path) -> None:
     closes = [e for e in of(ev, "server", "return", "close") if e.fd == 4]
     assert len(closes) == 2 and all(e.code == "close_still_held" for e in closes)
     forks = of(ev, "server", "return", "fork")
-    assert [(f.params or {})["child"] for f in forks] == ["server child 1", "server child 2"]
+    assert [(f.params or {})["child"] for f in forks] == ["server/child 1", "server/child 2"]
 
 
 def test_a_connect_past_loopback_is_refused_before_it_happens(bins: Path) -> None:
@@ -333,25 +333,25 @@ def test_the_notes_programs_in_c_compile_and_run_as_a_lesson(
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # compiled on first use, here
     sc = get("notes-c")
-    assert [a.name for a in sc.actors] == ["notes_server", "notes_client"]
-    assert set(sc.sources) == {"notes_server", "notes_client"}
+    assert [a.name for a in sc.actors] == ["notes_server.c", "notes_client.c"]
+    assert set(sc.sources) == {"notes_server.c", "notes_client.c"}
     ev, runner = run_scenario(sc)
-    blocked = of(ev, "notes_server", "blocked", "accept")[0]
+    blocked = of(ev, "notes_server.c", "blocked", "accept")[0]
     assert blocked.kernel_wait == "inet_csk_accept"
-    assert [e.op for e in of(ev, "notes_server", "call")] == [
+    assert [e.op for e in of(ev, "notes_server.c", "call")] == [
         "socket", "bind", "listen", "accept", "read", "close", "close",
     ]  # fmt: skip
-    assert [e.op for e in of(ev, "notes_client", "call")] == ["socket", "connect", "write", "close"]
+    assert [e.op for e in of(ev, "notes_client.c", "call")] == ["socket", "connect", "write", "close"]
     # the client started only once the server waited in accept()
-    first_client = next(e for e in ev if e.actor == "notes_client")
+    first_client = next(e for e in ev if e.actor == "notes_client.c")
     assert first_client.seq > blocked.seq
-    (r,) = of(ev, "notes_server", "return", "read")
+    (r,) = of(ev, "notes_server.c", "return", "read")
     assert bytes.fromhex(r.data or "") == b"hello from the notes" and r.dir == "c>s"
     # the C lines of the shipped source
-    src = sc.sources["notes_server"]["source"].splitlines()
-    acc = of(ev, "notes_server", "call", "accept")[0]
+    src = sc.sources["notes_server.c"]["source"].splitlines()
+    acc = of(ev, "notes_server.c", "call", "accept")[0]
     assert acc.line is not None and "accept(" in src[acc.line - 1]
-    out = b"".join(d for a, s, d in runner.console if a == "notes_server" and s == "stdout")
+    out = b"".join(d for a, s, d in runner.console if a == "notes_server.c" and s == "stdout")
     assert b"server: read 20 bytes: hello from the notes" in out
     assert list(tmp_path.glob("socketscope/c/*/notes_server"))
 
@@ -437,7 +437,7 @@ def test_the_window_runs_the_notes_c_lesson_by_keys(
     qtbot.waitUntil(lambda: "blocked in accept()" in w.status_label.text(), timeout=10000)
     spans = w.session.layout.spans
     assert spans and spans[0].op == "accept" and spans[0].row1 is None
-    assert w.session.layout.lanes[:2] == ["notes_server", "notes_client"]
+    assert w.session.layout.lanes[:2] == ["notes_server.c", "notes_client.c"]
     # the code panel shows the C file, the accept() line highlighted
     code = w.lesson.code.toPlainText()
     assert "int connfd = accept(sockfd" in code
@@ -476,7 +476,7 @@ def test_without_ptrace_the_calls_still_show_through_strace(
     assert acc.blocked and acc.result["fd"] == 4
     (conn,) = of(ev, client, "return", "connect")
     assert conn.ok and conn.peer == ("127.0.0.1", port)
-    child = f"{server} child 1"
+    child = f"{server}/child 1"
     (r,) = [e for e in of(ev, child, "return", "read") if e.nbytes]
     (w,) = of(ev, client, "return", "write")
     assert bytes.fromhex(r.data or "") == b"hello" and (r.conn, r.dir, r.range) == (

@@ -75,7 +75,9 @@ def test_compiled_translation_is_built_and_loads(qapp: Any) -> None:
 
 # Words a Korean interface keeps in English: the API, the protocol, keys and file formats.
 TECHNICAL = re.compile(
-    r"^(fd|TCP|UDP|SOCK_\w+|AF_\w+|Space|Ctrl|PNG|SVG|PDF|Mermaid|PlantUML|SocketScope|recv|send"
+    r"^(fd|TCP|UDP|SOCK_\w+|AF_\w+|Space|Ctrl|Shift|PNG|SVG|PDF|Mermaid|PlantUML|SocketScope|recv|send"
+    # programs a run of programs names (the http-get lesson's curl)
+    r"|curl|python3"
     r"|accept|backlog|Linux|ESTABLISHED|LISTEN|CLOSED|SYN_SENT|TIME_WAIT|CLOSE_WAIT|bind|listen"
     r"|connect|close|socket|select|shutdown|sendto|recvfrom|setblocking|settimeout|Server|Client"
     r"|English|jsonl|py|True|False|way|handshake|timeout|ssize_t|size_t|int|void|struct|[a-f0-9]+"

@@ -63,8 +63,9 @@ def caller_line(frame: Any = None) -> int | None:
         g = f
         while g is not None and not user_files(g.f_code.co_filename):
             g = g.f_back
-        if g is not None:
-            return g.f_lineno
+        # none of the program's own frames (a thread socketserver started, in its own code):
+        # no line, rather than a line of a file the code panel does not show
+        return g.f_lineno if g is not None else None
     # by module name, not file path: in a frozen app (PyInstaller) code objects carry relative paths
     while f is not None and str(f.f_globals.get("__name__", "")).startswith(_ENGINE_PKG):
         f = f.f_back

@@ -7,7 +7,6 @@ A scenario module defines ``ID``, ``TITLE`` and ``SUMMARY`` (dicts with "en" and
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import importlib.util
 import pkgutil
@@ -69,6 +68,7 @@ class Scenario:
     # file of the actor whose call is selected)
     sources: dict[str, dict[str, str]] = field(default_factory=dict)
     programs: tuple[Any, ...] = ()  # the ProgramLines it was made of (engine/programs)
+    module: str = ""  # the module it was loaded from (a built-in is found again by id)
 
     def text(self, what: str, lang: str) -> str:
         table: dict[str, str] = getattr(self, what)
@@ -128,14 +128,13 @@ def from_module(module: ModuleType, path: str | None = None) -> Scenario:
         if not isinstance(value, dict) or not all(isinstance(value.get(k), str) for k in LANGS):
             raise ScenarioError(f"{where}: {attr} must be a dict with 'en' and 'ko' strings")
         texts[attr] = value
+    if hasattr(module, "PROGRAMS"):
+        return _program_lesson(module, where, sid, texts)
     actors = tuple(
         v.__socketscope_actor__
         for v in vars(module).values()
         if callable(v) and hasattr(v, "__socketscope_actor__")
     )
-    sources: dict[str, dict[str, str]] = {}
-    if not actors and hasattr(module, "PROGRAMS"):
-        actors, sources = _program_actors(module.PROGRAMS, where)
     if not actors:
         raise ScenarioError(f"{where}: the scenario has no @actor functions")
     names = [a.name for a in actors]
@@ -149,16 +148,11 @@ def from_module(module: ModuleType, path: str | None = None) -> Scenario:
                 f"{where}: actor {a.name!r} starts when {a.starts_when[0]!r} does something, "
                 "but there is no such actor"
             )
-    # a lesson of programs keeps its module as source_path (a run host loads the lesson from
-    # there); the programs' own sources are in ``sources``
     source_path = str(Path(getattr(module, "__file__", "") or where))
     try:
         source = Path(source_path).read_text(encoding="utf-8")
     except OSError:
         source = ""
-    if sources:
-        # the code panel shows one text: the first program's (its lines are the events')
-        source = next(iter(sources.values()))["source"]
     return Scenario(
         id=sid,
         title=texts["TITLE"],
@@ -169,35 +163,39 @@ def from_module(module: ModuleType, path: str | None = None) -> Scenario:
         notice=getattr(module, "NOTICE", {}),
         group=getattr(module, "GROUP", "custom"),
         order=int(getattr(module, "ORDER", 99)),
-        sources=sources,
+        module=module.__name__,
     )
 
 
-def _program_placeholder() -> None:
-    """A program actor's ``fn``: a lesson of programs runs no function."""
+def _program_lesson(
+    module: ModuleType, where: str, sid: str, texts: dict[str, dict[str, str]]
+) -> Scenario:
+    """A lesson made of programs (``PROGRAMS``: command lines, "{port}" the run's own port),
+    run in the folder ``PROGRAMS_FOLDER`` beside the module (default ``_programs``)."""
+    import dataclasses
 
+    from socketscope.engine.programs import ProgramError, ProgramLine, program_scenario
 
-def _program_actors(
-    programs: Any, where: str
-) -> tuple[tuple[ActorSpec, ...], dict[str, dict[str, str]]]:
-    """A lesson whose actors are programs (``PROGRAMS``: name, argv, after): each starts once
-    the one before it is ready (blocked in a call, or listening), as ``--program`` does."""
-    actors: list[ActorSpec] = []
-    sources: dict[str, dict[str, str]] = {}
-    for i, p in enumerate(programs):
-        try:
-            name, argv = str(p["name"]), tuple(str(a) for a in p["argv"])
-        except (KeyError, TypeError):
-            raise ScenarioError(f"{where}: PROGRAMS[{i}] needs a name and an argv") from None
-        when = None
-        if actors:
-            when = (actors[-1].name, str(p.get("after", "ready")))
-        cwd = str(Path(argv[0]).parent) if "/" in argv[0] else None
-        actors.append(ActorSpec(name, _program_placeholder, when, program=argv, cwd=cwd))
-        if argv[0].endswith((".c", ".py")):
-            with contextlib.suppress(OSError):
-                sources[name] = {"path": argv[0], "source": Path(argv[0]).read_text("utf-8")}
-    return tuple(actors), sources
+    commands = module.PROGRAMS
+    if not isinstance(commands, (list, tuple)) or not all(isinstance(c, str) for c in commands):
+        raise ScenarioError(f"{where}: PROGRAMS must be a list of command lines")
+    folder = Path(getattr(module, "__file__", where)).parent / getattr(
+        module, "PROGRAMS_FOLDER", "_programs"
+    )
+    try:
+        sc = program_scenario([ProgramLine.parse(c, str(folder)) for c in commands])
+    except ProgramError as e:
+        raise ScenarioError(f"{where}: {e}") from None
+    return dataclasses.replace(
+        sc,
+        id=sid,
+        title=texts["TITLE"],
+        summary=texts["SUMMARY"],
+        notice=getattr(module, "NOTICE", {}),
+        group=getattr(module, "GROUP", "custom"),
+        order=int(getattr(module, "ORDER", 99)),
+        module=module.__name__,
+    )
 
 
 def _builtin_modules() -> list[str]:

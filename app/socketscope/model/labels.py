@@ -117,6 +117,10 @@ def result_label(
         by_fd: dict[str, list[object]] = raw if isinstance(raw, dict) else {}
 
         def fds_of(k: str) -> list[object]:
+            ready_fds = res.get("fds")
+            if isinstance(ready_fds, dict):
+                # a program's select() may wait on more than sockets (its stdin): every fd
+                return list(ready_fds.get(k) or [])
             socks, fds = a.get(k) or [], by_fd.get(k) or []
             to_fd = dict(zip(socks, fds, strict=False))
             return [to_fd.get(s, s) for s in res.get(k, [])]

@@ -57,6 +57,23 @@ def message_text(ev: Event, translate: Translate = untranslated) -> str:
         if code == "exception":
             # the program's own exception, as Python words it
             return "{type}: {text}".format(**p)
+        if code == "thread_started":
+            return translate("EngineMessage", "{thread} (thread of {program})").format(**p)
+        if code == "program_untraced":
+            return translate(
+                "EngineMessage",
+                "{program} (process {pid}) runs, not traced: its own calls are not shown "
+                "(C programs: not available in this build)",
+            ).format(**p)
+        if code == "program_exited":
+            return translate("EngineMessage", "{program} exited with status {status}").format(**p)
+        if code == "program_cannot_start":
+            return translate("EngineMessage", "{program} could not start: {detail}").format(**p)
+        if code == "bind_made_on_loopback":
+            return translate(
+                "EngineMessage",
+                "bind to {address} made on {loopback}: SocketScope keeps programs on this machine",
+            ).format(**p)
         if code == "signal_received":
             return translate("EngineMessage", "{signal} received: {handler}() runs").format(**p)
         # a C program traced with ptrace (engine/programs/ctrace.py)

@@ -2,8 +2,6 @@
 programs (scenarios/c/notes_server.c and notes_client.c), compiled on first use with the system's
 cc and traced with ptrace (engine/programs/ctrace.py). Its actors are programs, not functions."""
 
-from pathlib import Path
-
 ID = "notes-c"
 GROUP = "tcp-basics"
 ORDER = 0
@@ -44,9 +42,10 @@ NOTICE = {
     ],
 }
 
-_HERE = Path(__file__).parent / "c"
-# "{port}": the port this run chose; a .c program is compiled on first use
+# the programs of the lesson, in start order (each starts once the one before it is ready);
+# {port} is the run's own port; a .c program is compiled with cc -g on first use
+PROGRAMS_FOLDER = "c"
 PROGRAMS = [
-    {"name": "notes_server", "argv": [str(_HERE / "notes_server.c"), "{port}"]},
-    {"name": "notes_client", "argv": [str(_HERE / "notes_client.c"), "{port}"], "after": "ready"},
+    "notes_server.c {port}",
+    "notes_client.c {port}",
 ]

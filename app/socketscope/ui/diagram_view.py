@@ -632,7 +632,18 @@ class SequenceDiagram(QAbstractScrollArea):
             p.setBrush(pal.actor(lane))
             p.drawRoundedRect(r, 8, 8)
             p.setPen(pal.actor_text)
-            p.drawText(r, Qt.AlignmentFlag.AlignCenter, name)
+            # a long name (a program's thread, server.py/Thread-2) gets a smaller font, then is
+            # shortened in the middle: both ends name it, and nothing is cut off at the edges
+            size = 17.0
+            fm = QFontMetricsF(p.font())
+            room = r.width() - 12
+            while fm.horizontalAdvance(name) > room and size > 11:
+                size -= 1
+                p.setFont(self._font(size, bold=True))
+                fm = QFontMetricsF(p.font())
+            shown = fm.elidedText(name, Qt.TextElideMode.ElideMiddle, room)
+            p.drawText(r, Qt.AlignmentFlag.AlignCenter, shown)
+            p.setFont(self._font(17, bold=True))
 
     def _paint_lifelines(self, p: QPainter, n_rows: int) -> None:
         pal = self.colors()

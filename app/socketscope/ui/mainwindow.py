@@ -43,8 +43,10 @@ from socketscope.engine import TraceError
 from socketscope.engine.scenario import Scenario, ScenarioError, builtin_scenarios, load_file
 from socketscope.model.diagram import Box
 from socketscope.model.filenames import safe_file_name
+from socketscope.model.programs import program_of
 from socketscope.model.study import Question, Score
 from socketscope.ui import i18n, theme
+from socketscope.ui.console import ConsolePanel
 from socketscope.ui.diagram_view import SequenceDiagram
 from socketscope.ui.i18n import LANGUAGES
 from socketscope.ui.inspector import SocketInspector
@@ -103,6 +105,11 @@ class MainWindow(QMainWindow):
         self.inspector_dock = self._dock("inspector", scroll, Qt.DockWidgetArea.RightDockWidgetArea)
         self.table_dock = self._dock("sockets", self.table, Qt.DockWidgetArea.RightDockWidgetArea)
         self.lesson_dock = self._dock("lesson", self.lesson, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.console = ConsolePanel()
+        self.console_dock = self._dock(
+            "console", self.console, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        self.console_dock.hide()  # a run of programs shows it
         self._laid_out = False  # the default layout is sized to the window when first shown
         self.status_label = QLabel()
         f = QFont(self.font())
@@ -161,6 +168,9 @@ class MainWindow(QMainWindow):
         self.session.runFinished.connect(self.study_ctl.on_finished)
         self.session.message.connect(self._on_message)
         self.session.modeChanged.connect(self._on_mode)
+        self.session.output.connect(self.console.append)
+        self.session.loaded.connect(self._on_loaded)
+        self.console.typed.connect(self.session.write_stdin)
         self.diagram.boxClicked.connect(self._on_box)
         self.diagram.ghostClicked.connect(lambda actor: self._step(actor))
         self.diagram.verticalScrollBar().valueChanged.connect(lambda _v: self._place_verdict())
@@ -305,6 +315,7 @@ class MainWindow(QMainWindow):
         self.act_choose = self._action(["Ctrl+L"], self.choose_scenario)
         self.act_open_scenario = self._action(["Ctrl+O"], self.open_scenario_dialog)
         self.act_open_trace = self._action(["Ctrl+Shift+O"], self.open_trace_dialog)
+        self.act_run_programs = self._action(["Ctrl+Shift+P"], self.run_programs_dialog)
         self.act_save_trace = self._action(["Ctrl+S"], self.save_trace_dialog)
         self.act_save_session = self._action(
             ["Ctrl+Shift+S"], lambda: self.save_trace_dialog(with_cursor=True)
@@ -327,7 +338,12 @@ class MainWindow(QMainWindow):
         self.act_quit = self._action(["Ctrl+Q"], self.close)
         self.file_menu = self.menuBar().addMenu("")
         m = self.file_menu
-        for a in (self.act_choose, self.act_open_scenario, self.act_open_trace):
+        for a in (
+            self.act_choose,
+            self.act_open_scenario,
+            self.act_run_programs,
+            self.act_open_trace,
+        ):
             m.addAction(a)
         m.addAction(self.act_save_trace)
         m.addAction(self.act_save_session)
@@ -440,6 +456,11 @@ class MainWindow(QMainWindow):
             (self.act_choose, self.tr("Choose a lesson…"), ""),
             (self.act_open_scenario, self.tr("Open lesson file…"), ""),
             (self.act_open_trace, self.tr("Open trace…"), ""),
+            (
+                self.act_run_programs,
+                self.tr("Run programs…"),
+                self.tr("Your own programs (Python or executables), traced (Ctrl+Shift+P)"),
+            ),
             (self.act_save_trace, self.tr("Save trace…"), ""),
             (self.act_save_session, self.tr("Save session (trace and position)…"), ""),
             (self.act_export["png"], self.tr("Diagram as PNG…"), ""),
@@ -792,6 +813,43 @@ class MainWindow(QMainWindow):
         box.exec()
         box.deleteLater()
 
+    def run_programs_dialog(self) -> None:
+        """File → Run programs…: the user's own programs, traced."""
+        from socketscope.engine.programs import ProgramError, program_scenario
+        from socketscope.ui.programs import ProgramsDialog
+
+        folder = str(self.settings.get("programs_folder") or "") or None
+        dlg = ProgramsDialog(folder, self)
+        if dlg.exec() != ProgramsDialog.DialogCode.Accepted:
+            return
+        try:
+            scenario = program_scenario(dlg.lines())
+        except ProgramError as e:
+            self._on_message(str(e))
+            return
+        if self.persist:
+            self.settings.set("programs_folder", dlg.folder.text())
+        self.session.load_scenario(scenario)
+
+    def _on_loaded(self) -> None:
+        """A run was loaded: a run of programs gets a console per program."""
+        sc = self.session.scenario
+        if sc is not None and sc.programs:
+            self.console.reset([a.name for a in sc.actors])
+            was_hidden = self.console_dock.isHidden()
+            self.console_dock.show()
+            self.console_dock.raise_()
+            if was_hidden and self.console_dock.isVisible() and not self.console_dock.isFloating():
+                # beside the code panel, with room for a line of output
+                w = max(400, self.lesson_dock.width() + self.console_dock.width())
+                self.resizeDocks(
+                    [self.lesson_dock, self.console_dock],
+                    [int(w * 0.6), int(w * 0.4)],
+                    Qt.Orientation.Horizontal,
+                )
+        else:
+            self.console_dock.hide()
+
     def open_trace_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
             self, self.tr("Open trace"), "", self.tr("SocketScope trace (*.jsonl);;All files (*)")
@@ -1032,9 +1090,13 @@ class MainWindow(QMainWindow):
             # the newest box at the cursor (boxes come in seq order): a bisection, not a scan
             n = bisect.bisect_right(s.layout.boxes, cur, key=lambda b: b.seq)
             box = s.layout.boxes[n - 1] if n else None
+        # a run of programs: the code of the program whose call is shown, each its own file
         call = box.call if box is not None else None
-        shown, text = self._source_for(call.actor if call is not None else None)
-        self.lesson.set_source(text)
+        program = program_of(s.trace.header, call.actor if call is not None else None)
+        sources = s.trace.header.get("sources") or {}
+        shown = sources.get(program) if isinstance(sources, dict) and program else None
+        source = shown.get("source") if isinstance(shown, dict) else None
+        self.lesson.set_source(str(source or s.trace.header.get("source", "")))
         if box is None:
             # before the first step: what the lesson is about, and what to watch for
             h = s.trace.header
@@ -1061,28 +1123,13 @@ class MainWindow(QMainWindow):
         for ev in reversed(s.events[: s.cursor]):
             if ev.actor in seen or ev.line is None or ev.kind not in ("waiting", "call", "error"):
                 continue
+            if program is not None and program_of(s.trace.header, ev.actor) != program:
+                continue  # another program's line: not in this file
             seen.add(ev.actor)
-            if shown is not None and self._source_for(ev.actor)[0] != shown:
-                continue  # another program's line: not a line of the file shown
             lines[ev.line] = s.layout.lane_of(ev.actor)
             if len(seen) == len(s.layout.lanes):
                 break
         self.lesson.set_lines(lines)
-
-    def _source_for(self, actor: str | None) -> tuple[str | None, str]:
-        """(which program's, text) of the source to show for ``actor``: a run of programs has
-        one file per program (a forked child or a thread shows its program's file); a lesson
-        has one text (None, source)."""
-        header = self.session.trace.header
-        sources = header.get("sources") or {}
-        if not isinstance(sources, dict) or not sources:
-            return None, str(header.get("source", ""))
-        key = actor if actor in sources else None
-        if key is None and actor is not None:
-            key = next((k for k in sources if actor.startswith(k + " ")), None)
-        if key is None:
-            key = next(iter(sources))
-        return key, str(sources[key].get("source", ""))
 
     def _update_status(self) -> None:
         text, offer_reset = status_line(self.session, self.lang)

@@ -38,6 +38,9 @@ class Session(QObject):
     message = Signal(str)  # a transient explanation (why a step did nothing, an error)
     runFinished = Signal()
     modeChanged = Signal(str)
+    # a program of the run printed something: (program, "stdout" | "stderr", text)
+    output = Signal(str, str, str)
+    loaded = Signal()  # a new live run (a scenario, or programs) was loaded
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -132,6 +135,7 @@ class Session(QObject):
         self._helpers.append(starter)
         self._timer.start()
         self.modeChanged.emit("pause")
+        self.loaded.emit()
         self.changed.emit()
 
     def load_trace(self, path: str | Path) -> None:
@@ -217,6 +221,11 @@ class Session(QObject):
         # the host's answer (why nothing moved, if so) comes back through _drain
         self.runner.gate.step(actor)
 
+    def write_stdin(self, program: str, data: bytes) -> None:
+        """Typed into a program's console (b"": end of input); the run host hands it on."""
+        if self.runner is not None:
+            self.runner.write_stdin(program, data)
+
     def step_back(self) -> None:
         if self.running:
             self.pause()
@@ -269,6 +278,10 @@ class Session(QObject):
             note = notes.get_nowait()
             if note.released is None:
                 self.message.emit(run_message(note.code, note.params, note.message))
+        printed = self.runner.output
+        while not printed.empty():
+            actor, stream, data = printed.get_nowait()
+            self.output.emit(actor, stream, data.decode("utf-8", "replace"))
         if new:
             self.trace.extend(new)
             self.layout.extend(new)

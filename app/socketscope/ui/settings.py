@@ -18,6 +18,7 @@ DEFAULTS: dict[str, Any] = {
     "presenter_scale": 1.7,
     "last_scenario": "",
     "last_folder": "",  # where the last export or saved trace went: the next dialog opens there
+    "programs_folder": "",  # where the programs of the last Run programs… were
     "geometry": QByteArray(),
     "state": QByteArray(),
     "study_scores": "",  # JSON {scenario id: [right, asked]}

@@ -17,9 +17,11 @@ as it drives a process actor (:class:`~socketscope.engine.child.ProcessActor` ha
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import re
 import shlex
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -217,14 +219,27 @@ def start_program_actor(
         from socketscope.engine.child import ProcessActor
 
         return ProcessActor(runner, spec, index, kwargs)
-    argv = spec.program
+    # "{port}" in a command line is the run's own free port (a lesson's programs use it)
+    port = str(getattr(runner, "port", "") or "")
+    argv = tuple(a.replace("{port}", port) for a in spec.program) if port else spec.program
+    spec = dataclasses.replace(spec, program=argv)
     if python_target(argv) is not None:
-        from .python import PythonProgramActor
+        from socketscope.engine.programs.python import PythonProgramActor
 
         return PythonProgramActor(runner, spec, index)
+    exe = argv[0]
+    found = shutil.which(exe, path=None) if "/" not in exe and not exe.endswith(".c") else exe
+    if found is None or not Path(spec.cwd or ".", found).exists():
+        raise ProgramError(f"{exe}: no such program (not installed, or not in this folder)")
     try:
-        from .ctrace import CProgramActor  # type: ignore[import-not-found,unused-ignore]
+        from socketscope.engine.programs.ctrace import (  # type: ignore[import-not-found,unused-ignore]
+            CProgramActor,
+        )
     except ImportError:
-        raise ProgramError(f"{shlex.join(argv)}: {C_UNAVAILABLE}") from None
+        # the program still runs, for what it does to the traced ones; its lifeline says why
+        # its own calls are not shown
+        from socketscope.engine.programs.untraced import UntracedProgramActor
+
+        return UntracedProgramActor(runner, spec, argv, C_UNAVAILABLE)
     actor: ProgramActor = CProgramActor(runner, spec, index)
     return actor

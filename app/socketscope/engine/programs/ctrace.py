@@ -452,7 +452,7 @@ class CTracer:
         runner = self.runner
         if tgid != child:  # a thread: same fds, same memory
             self._threads += 1
-            actor = f"{parent.proc.actor} thread {self._threads}"
+            actor = f"{parent.proc.actor}/thread {self._threads}"
             self.tracees[child] = Tracee(child, parent.proc, actor)
             runner.gate.set_status(actor, Status.RUNNING)
             runner.emit(
@@ -464,7 +464,7 @@ class CTracer:
             )
             return
         self._children += 1
-        actor = f"{self.name} child {self._children}"
+        actor = f"{self.name}/child {self._children}"
         proc = Proc(child, actor, started=True)
         self._open_proc(proc)
         proc.exe_base, proc.lines = parent.proc.exe_base, parent.proc.lines

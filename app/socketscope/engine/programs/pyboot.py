@@ -116,10 +116,18 @@ class ProgramSocket(TracedSocket):
         ):
             # every interface: on loopback instead, so that nothing from outside can reach it
             here = "::1" if self.family == _socket_mod.AF_INET6 else "127.0.0.1"
-            _runner_emit_note(
-                self,
-                f"bind to {addr_json(address)[0] or 'every interface'!s} made on {here}: "
-                "SocketScope keeps programs on this machine",
+            wanted = str(addr_json(address)[0]) or "every interface"
+            ctx = _ctx()
+            ctx.runner.emit(
+                ctx.name,
+                "kernel",
+                op="bind",
+                sock=self.id,
+                fd=self.fd,
+                message=f"bind to {wanted} made on {here}: SocketScope keeps programs on this "
+                "machine",
+                code="bind_made_on_loopback",
+                params={"address": wanted, "loopback": here},
             )
             address = (here, *address[1:])
         super().bind(address)
@@ -139,11 +147,6 @@ def _socket_mod_guarded() -> Any:
     from socketscope.engine.loopback import GuardedSocket
 
     return GuardedSocket
-
-
-def _runner_emit_note(sock: TracedSocket, text: str) -> None:
-    ctx = _ctx()
-    ctx.runner.emit(ctx.name, "kernel", op="bind", sock=sock.id, fd=sock.fd, message=text)
 
 
 # --- select ------------------------------------------------------------------------------------
@@ -168,6 +171,11 @@ def traced_select(
     groups = [list(rlist), list(wlist), list(xlist)]
     fds = [[_fd_of(o) for o in g] for g in groups]
     ids = [[s.id for f in g if (s := _traced_by_fd(f)) is not None] for g in fds]
+    # the sockets' fds first, in the order of their ids (the trace pairs them), then the rest
+    fds = [
+        [f for f in g if _traced_by_fd(f) is not None] + [f for f in g if _traced_by_fd(f) is None]
+        for g in fds
+    ]
     if not any(ids):
         return _real_select(
             groups[0], groups[1], groups[2], timeout
@@ -187,6 +195,7 @@ def traced_select(
             k: [s.id for o in got if (s := _traced_by_fd(_fd_of(o))) is not None]
             for k, got in zip("rwx", out, strict=True)
         }
+        c.result["fds"] = {k: [_fd_of(o) for o in got] for k, got in zip("rwx", out, strict=True)}
     return out
 
 
@@ -217,7 +226,9 @@ def _adopt_thread() -> ActorContext | None:
     if runner is None:
         return None
     th = threading.current_thread()
-    name = f"{_program}/{th.name}"
+    # "Thread-2 (process_request_thread)": the target's name is in the start event's message;
+    # the lifeline's name stays short enough to read above its lane
+    name = f"{_program}/{th.name.split(' (')[0]}"
     ctx = ActorContext(runner, name)
     _local.adopted = True
     runner.gate.set_status(name, Status.RUNNING)

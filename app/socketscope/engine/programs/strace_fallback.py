@@ -195,7 +195,7 @@ class StraceTrace:
 
     def _born(self, pid: int, parent: _Proc | None) -> _Proc:
         self._children += 1
-        actor = f"{self.name} child {self._children}"
+        actor = f"{self.name}/child {self._children}"
         p = _Proc(actor)
         if parent is not None:
             for fd, s in parent.socks.items():

@@ -337,13 +337,15 @@ class RunHost:
         self._post({"t": "stdin", "actor": actor, "data": data.hex()})
 
     def _scenario_ref(self) -> dict[str, Any]:
-        if self.scenario.programs:
-            return {"programs": [line.to_json() for line in self.scenario.programs]}
         # a built-in is found again by id (a frozen app's modules have no real file);
         # anything else is loaded from its file, as the client loaded it
         fn = self.scenario.actors[0].fn if self.scenario.actors else None
-        if fn is not None and fn.__module__.startswith("socketscope.scenarios."):
+        if self.scenario.module.startswith("socketscope.scenarios.") or (
+            fn is not None and fn.__module__.startswith("socketscope.scenarios.")
+        ):
             return {"id": self.scenario.id}
+        if self.scenario.programs and self.scenario.id == "programs":
+            return {"programs": [line.to_json() for line in self.scenario.programs]}
         return {"path": self.scenario.source_path}
 
     def _serve(self, theirs: socket.socket) -> None:

@@ -187,6 +187,26 @@
         <translation>프로세스 {pid}에서 sys.exit({status})</translation>
     </message>
     <message>
+        <source>{thread} (thread of {program})</source>
+        <translation>{thread} ({program}의 스레드)</translation>
+    </message>
+    <message>
+        <source>{program} (process {pid}) runs, not traced: its own calls are not shown (C programs: not available in this build)</source>
+        <translation>{program} (프로세스 {pid}) 실행 중, 추적 안 함: 이 프로그램의 호출은 보이지 않습니다 (C 프로그램: 이 빌드에서는 사용할 수 없음)</translation>
+    </message>
+    <message>
+        <source>{program} exited with status {status}</source>
+        <translation>{program}이(가) 상태 {status}(으)로 종료했습니다</translation>
+    </message>
+    <message>
+        <source>{program} could not start: {detail}</source>
+        <translation>{program}을(를) 시작할 수 없습니다: {detail}</translation>
+    </message>
+    <message>
+        <source>bind to {address} made on {loopback}: SocketScope keeps programs on this machine</source>
+        <translation>{address}에 대한 bind를 {loopback}에 했습니다: SocketScope는 프로그램을 이 컴퓨터 안에 둡니다</translation>
+    </message>
+    <message>
         <source>{signal} received: {handler}() runs</source>
         <translation>{signal} 받음: {handler}() 실행</translation>
     </message>
@@ -378,6 +398,14 @@
     <message>
         <source>Open trace…</source>
         <translation>트레이스 열기…</translation>
+    </message>
+    <message>
+        <source>Run programs…</source>
+        <translation>프로그램 실행…</translation>
+    </message>
+    <message>
+        <source>Your own programs (Python or executables), traced (Ctrl+Shift+P)</source>
+        <translation>내 프로그램(파이썬 또는 실행 파일)을 추적하며 실행 (Ctrl+Shift+P)</translation>
     </message>
     <message>
         <source>Save trace…</source>
@@ -660,6 +688,108 @@
     <message>
         <source>Reset to defaults</source>
         <translation>기본값으로 되돌리기</translation>
+    </message>
+</context>
+<context>
+    <name>ProgramConsole</name>
+    <message>
+        <source>Type a line for {name}, then Enter</source>
+        <translation>{name}에 보낼 줄을 입력하고 Enter</translation>
+    </message>
+    <message>
+        <source>End input (Ctrl+D)</source>
+        <translation>입력 끝 (Ctrl+D)</translation>
+    </message>
+</context>
+<context>
+    <name>ProgramsDialog</name>
+    <message>
+        <source>Run programs</source>
+        <translation>프로그램 실행</translation>
+    </message>
+    <message>
+        <source>Each program runs as you would run it in a terminal, and every socket call it makes is on the diagram. They start in this order: each one once the one before it is waiting in a call (a server in accept()) or listening.</source>
+        <translation>각 프로그램은 터미널에서 실행하듯 실행되고, 모든 소켓 호출이 다이어그램에 나타납니다. 이 순서대로 시작합니다: 앞의 프로그램이 호출에서 기다리거나(accept()의 서버) listen 중이 되면 다음 프로그램이 시작합니다.</translation>
+    </message>
+    <message>
+        <source>python3 server.py 5050   or   ./client 127.0.0.1</source>
+        <translation>python3 server.py 5050   또는   ./client 127.0.0.1</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>추가</translation>
+    </message>
+    <message>
+        <source>Python file…</source>
+        <translation>파이썬 파일…</translation>
+    </message>
+    <message>
+        <source>Executable…</source>
+        <translation>실행 파일…</translation>
+    </message>
+    <message>
+        <source>nc as a client of my server</source>
+        <translation>내 서버의 클라이언트로 nc</translation>
+    </message>
+    <message>
+        <source>curl GET /</source>
+        <translation>curl GET /</translation>
+    </message>
+    <message>
+        <source>python3 -m http.server as a server for my client</source>
+        <translation>내 클라이언트의 서버로 python3 -m http.server</translation>
+    </message>
+    <message>
+        <source>port</source>
+        <translation>포트</translation>
+    </message>
+    <message>
+        <source>Up</source>
+        <translation>위로</translation>
+    </message>
+    <message>
+        <source>Down</source>
+        <translation>아래로</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>빼기</translation>
+    </message>
+    <message>
+        <source>Run in folder</source>
+        <translation>실행할 폴더</translation>
+    </message>
+    <message>
+        <source>Add a program</source>
+        <translation>프로그램 추가</translation>
+    </message>
+    <message>
+        <source>Ready-made</source>
+        <translation>준비된 항목</translation>
+    </message>
+    <message>
+        <source>Run</source>
+        <translation>실행</translation>
+    </message>
+    <message>
+        <source>A Python program</source>
+        <translation>파이썬 프로그램</translation>
+    </message>
+    <message>
+        <source>Python (*.py)</source>
+        <translation>파이썬 (*.py)</translation>
+    </message>
+    <message>
+        <source>A program</source>
+        <translation>프로그램</translation>
+    </message>
+    <message>
+        <source>{folder}: no such folder</source>
+        <translation>{folder}: 그런 폴더가 없습니다</translation>
+    </message>
+    <message>
+        <source>{file}: no such Python file in {folder}</source>
+        <translation>{file}: {folder}에 그런 파이썬 파일이 없습니다</translation>
     </message>
 </context>
 <context>

@@ -1,0 +1,475 @@
+"""The user's own programs, unmodified, traced like a lesson's actors (engine/programs).
+
+Real interpreters, real sockets, real peers: each program runs in a process of its own with the
+``socket`` module traced from its first line."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from socketscope.engine import Event, Mode, Runner, RunOptions
+from socketscope.engine.programs import (
+    C_UNAVAILABLE,
+    ProgramError,
+    ProgramLine,
+    program_scenario,
+    python_target,
+)
+
+PROGRAMS = Path(__file__).parent / "programs"
+APP = str(Path(__file__).resolve().parents[1] / "app")
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux /proc")
+
+
+def free_port(kind: int = socket.SOCK_STREAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def lines(*texts: str, after: dict[int, str] | None = None) -> list[ProgramLine]:
+    return [
+        ProgramLine.parse(t, str(PROGRAMS), (after or {}).get(i, "ready"))
+        for i, t in enumerate(texts)
+    ]
+
+
+def wait_for(cond: Callable[[], bool], timeout: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)  # polling a condition, not pacing the run
+    return True
+
+
+def console(runner: Runner, actor: str) -> str:
+    return b"".join(d for a, s, d in runner.console if a == actor).decode()
+
+
+def calls(evs: list[Event], actor: str, kind: str = "return") -> list[Event]:
+    return [e for e in evs if e.actor == actor and e.kind == kind]
+
+
+def ops(evs: list[Event], actor: str) -> list[str]:
+    return [e.op or "" for e in calls(evs, actor, "call")]
+
+
+def source_line(name: str, n: int) -> str:
+    return (PROGRAMS / name).read_text().splitlines()[n - 1]
+
+
+# --- command lines -------------------------------------------------------------------------------
+def test_a_command_line_says_which_path_runs_it() -> None:
+    assert python_target(["server.py", "5050"]) == ("script", "server.py", ["5050"])
+    assert python_target(["python3", "-u", "s.py"]) == ("script", "s.py", [])
+    assert python_target(["python3", "-m", "http.server", "8000"]) == (
+        "module",
+        "http.server",
+        ["8000"],
+    )
+    assert python_target(["./client", "127.0.0.1"]) is None
+    sc = program_scenario(lines("python3 a.py", "b.py", "b.py", "./c 1"))
+    assert [a.name for a in sc.actors] == ["a.py", "b.py", "b.py (2)", "./c"]
+    assert [a.starts_when for a in sc.actors] == [
+        None,
+        ("a.py", "ready"),
+        ("b.py", "ready"),
+        ("b.py (2)", "ready"),
+    ]
+
+
+def test_after_options_are_checked_and_named() -> None:
+    sc = program_scenario(lines("s.py", "c.py", "d.py", after={1: "accept", 2: "1.5"}))
+    assert sc.actors[1].starts_when == ("s.py", "accept")
+    assert sc.actors[2].starts_when == ("c.py", "start") and sc.actors[2].start_after == 1.5
+    with pytest.raises(ProgramError, match=r"no program called 'x\.py'"):
+        program_scenario(lines("s.py", "c.py", after={1: "x.py:accept"}))
+    with pytest.raises(ProgramError, match=r"say ready, start, end"):
+        program_scenario(lines("s.py", "c.py", after={1: "when it likes"}))
+
+
+# --- three unmodified Python programs ------------------------------------------------------------
+def test_a_threaded_socketserver_echo_server_with_two_clients() -> None:
+    port = free_port()
+    sc = program_scenario(
+        lines(
+            f"python3 threaded_echo_server.py {port} 2",
+            f"line_client.py {port} one",
+            f"line_client.py {port} two",
+        )
+    )
+    runner = Runner(sc)
+    evs = runner.run_to_end(40)
+    server = "threaded_echo_server.py"
+    # the server's main thread accepts; each connection is handled on a thread of its own,
+    # with a lifeline of its own nested under the program's name
+    accepts = [e for e in calls(evs, server) if e.op == "accept"]
+    assert len(accepts) == 2 and all(e.ok for e in accepts)
+    threads = sorted({e.actor for e in evs if e.actor.startswith(server + "/Thread-")})
+    assert len(threads) == 2, threads
+    for th in threads:
+        assert next(e.kind for e in evs if e.actor == th) == "start"
+        assert [e.kind for e in evs if e.actor == th][-1] == "end"
+        # makefile().readline() is recv_into() on the socket, at the student's own line
+        got = [e for e in calls(evs, th, "call") if e.op == "recv_into"]
+        assert got and got[0].line is not None
+        assert "readline" in source_line("threaded_echo_server.py", got[0].line)
+        assert any(e.op == "sendall" for e in calls(evs, th))
+    # bytes paired end to end: the client's line is what a handler thread received
+    sent = {e.conn: e.data for e in calls(evs, "line_client.py") if e.op == "send"}
+    recv = {e.conn: e.data for th in threads for e in calls(evs, th) if e.op == "recv_into"}
+    (conn,) = sent
+    assert recv[conn] == b"one\n".hex()
+    # the socket()/bind()/listen() of socketserver are shown at the student's line
+    listen = next(e for e in calls(evs, server, "call") if e.op == "listen")
+    assert "ThreadingTCPServer" in source_line("threaded_echo_server.py", listen.line or 0)
+    # blocking measured by the kernel, per thread
+    blocked = [e for e in evs if e.kind == "blocked" and e.actor == server]
+    assert blocked and all(e.evidence == "kernel" for e in blocked)
+    assert console(runner, "line_client.py").strip() == "ONE"
+    assert console(runner, "line_client.py (2)").strip() == "TWO"
+    assert "serving on" in console(runner, server)
+
+
+def test_a_selectors_chat_server_relays_what_a_client_types() -> None:
+    port = free_port()
+    sc = program_scenario(
+        lines(
+            f"selectors_chat_server.py {port} 2",
+            f"chat_client.py {port}",
+            f"chat_client.py {port}",
+        )
+    )
+    runner = Runner(sc)
+    runner.start()
+    evs: list[Event] = []
+    server, alice, bob = "selectors_chat_server.py", "chat_client.py", "chat_client.py (2)"
+
+    def joined() -> bool:
+        evs.extend(runner.drain())
+        return console(runner, server).count("joined") == 2 and any(
+            e.actor == bob and e.kind == "blocked" and e.op == "select" for e in evs
+        )
+
+    try:
+        assert wait_for(joined), console(runner, server)
+        runner.write_stdin(alice, b"hello from alice\n")  # typed into her console
+        assert wait_for(lambda: "got: hello from alice" in console(runner, bob))
+        runner.write_stdin(alice, b"")  # Ctrl-D: she leaves, then he does
+        runner.write_stdin(bob, b"")
+        assert runner.done.wait(20)
+    finally:
+        runner.stop()
+    evs.extend(runner.drain())
+    # select() is on the diagram, with the sockets it waited for and those that were ready
+    sel = [e for e in calls(evs, server) if e.op == "select"]
+    assert sel and all(e.ok for e in sel)
+    listener = next(e.sock for e in calls(evs, server) if e.op == "listen")
+    assert any(listener in (e.result or {}).get("r", []) for e in sel)
+    assert any(e.kind == "blocked" and e.op == "select" for e in evs if e.actor == server)
+    # the chat client selects on its socket and on stdin: the socket is named, stdin is an fd
+    csel = next(e for e in calls(evs, alice, "call") if e.op == "select")
+    assert csel.args is not None and len(csel.args["r"]) == 1 and 0 in csel.args["fds"]["r"]
+    # the bytes alice sent are the bytes the server received and bob got
+    said = next(e for e in calls(evs, alice) if e.op == "sendall")
+    heard = [e for e in calls(evs, bob) if e.op == "recv" and e.nbytes]
+    assert bytes.fromhex(said.data or "") == b"hello from alice\n"
+    assert bytes.fromhex(heard[0].data or "") == b"hello from alice\n"
+    assert {e.kind for e in evs if e.actor == server} >= {"start", "end"}
+
+
+def test_a_udp_client_written_with_from_socket_import_star() -> None:
+    port = free_port(socket.SOCK_DGRAM)
+    sc = program_scenario(lines(f"udp_echo_server.py {port}", f"udp_client.py {port}"))
+    runner = Runner(sc)
+    evs = runner.run_to_end(30)
+    client, server = "udp_client.py", "udp_echo_server.py"
+    assert ops(evs, client) == ["socket", "sendto", "recvfrom", "close"]
+    sock_call = next(e for e in calls(evs, client, "call") if e.op == "socket")
+    assert sock_call.args == {"family": "AF_INET", "type": "SOCK_DGRAM", "proto": 0}
+    assert "socket(AF_INET, SOCK_DGRAM)" in source_line("udp_client.py", sock_call.line or 0)
+    got = next(e for e in calls(evs, client) if e.op == "recvfrom")
+    assert bytes.fromhex(got.data or "") == b"PING" and got.peer == ("127.0.0.1", port)
+    # bind(("", port)) would be every interface: made on loopback, and the trace says so
+    bind = next(e for e in calls(evs, server) if e.op == "bind")
+    assert bind.ok and bind.local == ("127.0.0.1", port)
+    note = next(e for e in evs if e.actor == server and e.kind == "kernel" and e.op == "bind")
+    assert note.message and "made on 127.0.0.1" in note.message
+    assert "reply b'PING'" in console(runner, client)
+
+
+# --- stepping ------------------------------------------------------------------------------------
+def test_stepping_holds_a_python_server_at_accept_while_a_client_connects() -> None:
+    port = free_port()
+    sc = program_scenario(lines(f"python3 echo_server.py {port}", f"line_client.py {port} held"))
+    runner = Runner(sc, RunOptions(mode=Mode.STEP))
+    server, client = "echo_server.py", "line_client.py"
+    runner.start()
+    evs: list[Event] = []
+
+    def waiting(actor: str, op: str) -> bool:
+        evs.extend(runner.drain())
+        return any(w.actor == actor and w.op == op for w in runner.gate.waiting())
+
+    try:
+        # step the server up to its accept(): it waits at the gate there, not in the kernel
+        while not waiting(server, "accept"):
+            if any(w.actor == server for w in runner.gate.waiting()):
+                runner.gate.step(server)
+            time.sleep(0.005)  # polling the gate's state
+        # the client runs to its connect() and through it while the server is held
+        while not waiting(client, "connect"):
+            if any(w.actor == client for w in runner.gate.waiting()):
+                runner.gate.step(client)
+            time.sleep(0.005)
+        runner.gate.step(client)
+        assert wait_for(
+            lambda: (
+                waiting(client, "send")
+                or any(e.actor == client and e.op == "connect" and e.kind == "return" for e in evs)
+            )
+        )
+        connected = next(
+            e for e in evs if e.actor == client and e.op == "connect" and e.kind == "return"
+        )
+        assert connected.ok
+        assert not any(e.actor == server and e.op == "accept" and e.kind == "call" for e in evs)
+        # released: accept() returns at once with the client's address
+        runner.gate.set_mode(Mode.RUN)
+        assert runner.done.wait(30)
+    finally:
+        runner.stop()
+    evs.extend(runner.drain())
+    # what accept() found when it was let through: the connection waiting in the kernel's
+    # accept queue, made while the server was held
+    listener = next(
+        e.sock for e in evs if e.actor == server and e.op == "listen" and e.kind == "return"
+    )
+    found = next(e for e in evs if e.kind == "kernel" and e.op == "accept" and e.sock == listener)
+    assert found.kernel is not None and found.kernel.accept_q == 1
+    acc = next(e for e in evs if e.actor == server and e.op == "accept" and e.kind == "return")
+    assert acc.ok and not acc.blocked
+    assert acc.peer == connected.local
+    assert "held".upper() in console(runner, client)
+
+
+# --- real peers ----------------------------------------------------------------------------------
+def test_nc_as_a_client_of_a_traced_python_server() -> None:
+    pytest.importorskip(
+        "socketscope.engine.programs.ctrace",
+        reason="nc's own calls need the C tracer (branch programs-c), not in this build",
+    )
+    nc = shutil.which("nc")
+    if nc is None:
+        pytest.skip("nc is not installed (apt-get install netcat-openbsd)")
+    port = free_port()
+    sc = program_scenario(lines(f"echo_server.py {port}", f"{nc} -N 127.0.0.1 {port}"))
+    runner = Runner(sc)
+    server, client = "echo_server.py", nc
+    runner.start()
+    evs: list[Event] = []
+    try:
+
+        def accepted() -> bool:
+            evs.extend(runner.drain())
+            return any(e.actor == server and e.op == "accept" and e.kind == "return" for e in evs)
+
+        assert wait_for(accepted)
+        runner.write_stdin(client, b"hello from nc\n")
+        runner.write_stdin(client, b"")  # end of input: nc shuts its side down (-N)
+        assert runner.done.wait(30)
+    finally:
+        runner.stop()
+    evs.extend(runner.drain())
+    # nc's own calls are on the diagram: its connect, and the bytes it wrote, paired with the
+    # server's accept and recv on the same connection
+    conn = next(
+        e.conn for e in evs if e.actor == server and e.op == "accept" and e.kind == "return"
+    )
+    assert any(e.actor == client and e.op == "connect" and e.kind == "return" for e in evs)
+    wrote = [
+        e
+        for e in evs
+        if e.actor == client
+        and e.kind == "return"
+        and e.conn == conn
+        and e.nbytes
+        and e.dir == "c>s"
+    ]
+    assert wrote and bytes.fromhex(wrote[0].data or "") == b"hello from nc\n"
+    got = next(e for e in evs if e.actor == server and e.op == "recv" and e.kind == "return")
+    assert got.conn == conn and bytes.fromhex(got.data or "") == b"hello from nc\n"
+    assert "HELLO FROM NC" in console(runner, client)
+
+
+# --- failures said clearly -----------------------------------------------------------------------
+def test_a_program_that_cannot_start_says_why() -> None:
+    sc = program_scenario(lines("no_such_file.py"))
+    evs = Runner(sc).run_to_end(20)
+    err = next(e for e in evs if e.kind == "error")
+    assert "no_such_file.py" in (err.message or "") and "no such Python file" in (err.message or "")
+    assert evs[-1].kind == "end"
+
+
+def test_without_the_c_tracer_an_executable_runs_untraced_and_says_so() -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("socketscope.engine.programs.ctrace") is not None:
+        pytest.skip("this build has the C tracer")
+    runner = Runner(program_scenario(lines("/bin/sh -c 'echo hi'")))
+    evs = runner.run_to_end(20)
+    start = next(e for e in evs if e.actor == "/bin/sh" and e.kind == "start")
+    assert start.code == "program_untraced" and C_UNAVAILABLE in (start.message or "")
+    assert any(e.actor == "/bin/sh" and e.code == "program_exited" for e in evs)
+    assert console(runner, "/bin/sh") == "hi\n"
+
+
+def test_a_program_that_is_not_installed_says_so() -> None:
+    evs = Runner(program_scenario(lines("no-such-program-xyz --help"))).run_to_end(20)
+    err = next(e for e in evs if e.kind == "error")
+    assert "no-such-program-xyz: no such program" in (err.message or "")
+
+
+def test_a_python_program_that_raises_shows_its_traceback_and_line(tmp_path: Path) -> None:
+    (tmp_path / "bad.py").write_text(
+        "import socket\ns = socket.socket()\ns.connect(('127.0.0.1', 1))\n"
+    )
+    runner = Runner(program_scenario([ProgramLine.parse("bad.py", str(tmp_path))]))
+    evs = runner.run_to_end(20)
+    refused = next(e for e in evs if e.op == "connect" and e.kind == "return")
+    assert refused.error == "ECONNREFUSED"
+    assert next(e for e in evs if e.op == "connect" and e.kind == "call").line == 3
+    err = next(e for e in evs if e.kind == "error")
+    assert err.line == 3 and "ConnectionRefusedError" in (err.message or "")
+    assert (
+        "ConnectionRefusedError"
+        in b"".join(d for a, s, d in runner.console if s == "stderr").decode()
+    )
+
+
+def test_calls_only_mode_refuses_a_connect_past_loopback_before_it_happens(tmp_path: Path) -> None:
+    (tmp_path / "out.py").write_text(
+        "import socket\ns = socket.socket()\ntry:\n    s.connect(('192.0.2.1', 80))\n"
+        "except OSError as e:\n    print('refused:', e)\n"
+    )
+    runner = Runner(program_scenario([ProgramLine.parse("out.py", str(tmp_path))]))
+    evs = runner.run_to_end(20)
+    ret = next(e for e in evs if e.op == "connect" and e.kind == "return")
+    assert ret.error == "NOT_LOOPBACK"
+    assert next(e for e in evs if e.op == "connect" and e.kind == "call").line == 4
+    assert "only uses loopback" in console(runner, "out.py")
+
+
+# --- the terminal, and as an ordinary user -------------------------------------------------------
+def _cli(
+    args: list[str], user: str | None = None, app: str = APP, python: str = sys.executable
+) -> subprocess.CompletedProcess[str]:
+    cmd = [python, "-m", "socketscope", *args]
+    if user is not None:
+        import shlex
+
+        cmd = ["su", user, "-s", "/bin/sh", "-c", " ".join(shlex.quote(a) for a in cmd)]
+    return subprocess.run(
+        cmd,
+        env={**os.environ, "PYTHONPATH": app},
+        capture_output=True,
+        text=True,
+        timeout=90,
+        cwd=str(PROGRAMS) if user is None else "/",
+        check=False,
+    )
+
+
+def test_trace_with_programs_writes_a_trace_and_relays_their_output(tmp_path: Path) -> None:
+    out = tmp_path / "run.jsonl"
+    r = _cli(
+        [
+            "trace",
+            "--program",
+            "python3 threaded_echo_server.py 5050 1",
+            "--program",
+            "line_client.py 5050 hi",
+            "-o",
+            str(out),
+        ]
+    )
+    assert r.returncode == 0, r.stderr
+    from socketscope.engine import read_trace
+
+    trace = read_trace(out)
+    assert trace.header["actors"] == ["threaded_echo_server.py", "line_client.py"]
+    assert "socketserver" in trace.header["sources"]["threaded_echo_server.py"]["source"]
+    assert any(e.op == "accept" and e.kind == "return" and e.ok for e in trace.events)
+    assert "line_client.py | HI" in r.stderr
+
+
+def test_bad_program_options_get_one_clear_line() -> None:
+    r = _cli(["trace", "--program", "s.py", "--after", "accept"])
+    assert r.returncode == 2 and "not followed by a --program" in r.stderr
+    r = _cli(["log", "--program", "'unclosed"])
+    assert r.returncode == 2 and "--program" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="drops privileges with su: needs root to start")
+@pytest.mark.skipif(not Path("/usr/bin/python3").exists(), reason="a Python a normal user can run")
+def test_programs_as_an_ordinary_user(app_for_nobody: str, tmp_path: Path) -> None:
+    folder = Path(app_for_nobody).parent / f"programs-{os.getpid()}"
+    shutil.copytree(PROGRAMS, folder, dirs_exist_ok=True)
+    os.chmod(folder, 0o755)
+    for f in folder.iterdir():
+        os.chmod(f, 0o644)
+    try:
+        r = _cli(
+            [
+                "log",
+                "--program",
+                f"python3 {folder}/threaded_echo_server.py 5050 1",
+                "--program",
+                f"{folder}/line_client.py 5050 nobody",
+                "--no-color",
+            ],
+            user="nobody",
+            app=app_for_nobody,
+            python="/usr/bin/python3",
+        )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    assert r.returncode == 0, r.stderr
+    assert "accept(" in r.stdout and "blocks: asleep in the kernel" in r.stdout
+    assert "line_client.py | NOBODY" in r.stderr
+
+
+# --- the http-get lesson --------------------------------------------------------------------------
+def test_the_http_get_lesson_shows_request_and_response_bytes() -> None:
+    if shutil.which("curl") is None:
+        pytest.skip("curl is not installed (apt-get install curl): the lesson needs a real one")
+    from socketscope.engine.scenario import get
+
+    sc = get("http-get")
+    assert [a.name for a in sc.actors] == ["http_server.py", "curl"]
+    runner = Runner(sc)
+    evs = runner.run_to_end(40)
+    server = "http_server.py"
+    request = next(e for e in evs if e.actor == server and e.op == "recv" and e.kind == "return")
+    assert bytes.fromhex(request.data or "").startswith(b"GET / HTTP/1.1\r\nHost: 127.0.0.1:")
+    response = next(
+        e for e in evs if e.actor == server and e.op == "sendall" and e.kind == "return"
+    )
+    body = bytes.fromhex(response.data or "")
+    assert body.startswith(b"HTTP/1.0 200 OK\r\n") and body.endswith(b"SocketScope</h1>\n")
+    assert request.conn == response.conn is not None
+    # the page reached curl: its console shows it
+    assert "Hello from SocketScope" in console(runner, "curl")
+    # the code panel can show the lesson's own server
+    assert "sendall(head + PAGE)" in sc.sources[server]["source"]
