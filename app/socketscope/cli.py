@@ -393,6 +393,11 @@ def main(argv: list[str] | None = None) -> int:
 
         assert raw[0] == CHILD_FLAG
         return child_main(int(raw[1]))
+    if raw[:1] == ["--socketscope-program"] and len(raw) == 2:
+        # a traced Python program, started by the frozen app's own binary (engine/programs)
+        from socketscope.engine.programs.pyboot import program_main
+
+        return program_main(int(raw[1]))
     if raw[:1] == [HOST_FLAG] and len(raw) == 2:
         # a run host, started by the frozen app's own binary (see engine/runhost)
         from socketscope.engine.runhost.host import host_main

@@ -8,6 +8,7 @@ import shlex
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -124,7 +125,18 @@ class ProgramsDialog(QDialog):
         layout.addLayout(lists, 1)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
+        # Enter in the command line adds the program: it must not also press Run
+        for b in self.findChildren(QPushButton):
+            b.setAutoDefault(False)
+            b.setDefault(False)
         self._update()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Enter adds the line typed (the line edit's own signal); it never presses Run
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     # --- the list -------------------------------------------------------------------------------
     def add(self, command: str, first: bool = False) -> bool:

@@ -304,9 +304,10 @@ def _user_files(root: str) -> Any:
 
 
 # --- main --------------------------------------------------------------------------------------
-def program_main(fd: int) -> int:
+def program_main(fd: int, engine_root: str | None = None) -> int:
     global _runner, _program
-    sys.path.pop(0)  # the engine's folder, put there by the boot line: not the program's
+    if engine_root is not None and sys.path and sys.path[0] == engine_root:
+        sys.path.pop(0)  # the engine's folder, put there by the boot line: not the program's
     ch = Channel(_RealSocket(fileno=fd_above(fd)))
     install_loopback()  # the program's names resolve to loopback only (calls-only mode)
     msg = ch.recv()

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 _BOOT = (
     "import sys; sys.path.insert(0, sys.argv[2]); "
     "from socketscope.engine.programs.pyboot import program_main; "
-    "raise SystemExit(program_main(int(sys.argv[1])))"
+    "raise SystemExit(program_main(int(sys.argv[1]), sys.argv[2]))"
 )
 PROGRAM_FLAG = "--socketscope-program"
 _APP_ROOT = str(Path(__file__).resolve().parents[3])  # the folder holding socketscope/

@@ -1,0 +1,133 @@
+"""File → Run programs… and the console panel, driven with real key presses and clicks."""
+
+from __future__ import annotations
+
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton
+
+PROGRAMS = Path(__file__).parent / "programs"
+
+pytestmark = [
+    pytest.mark.gui,
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux /proc"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def console_text(w: Any, program: str) -> str:
+    return str(w.console.consoles[program].text.toPlainText())
+
+
+def test_run_programs_from_the_file_menu_and_type_into_a_console(
+    qtbot: Any, gui_window: Any
+) -> None:
+    w = gui_window
+    port = free_port()
+    seen: dict[str, Any] = {}
+
+    def fill_in() -> None:
+        dlg = QApplication.activeModalWidget()
+        assert dlg is not None and dlg.objectName() == "programs-dialog"
+        seen["title"] = dlg.windowTitle()
+        folder = dlg.findChild(QLineEdit, "programs-folder")
+        folder.selectAll()
+        qtbot.keyClicks(folder, str(PROGRAMS))
+        command = dlg.findChild(QLineEdit, "programs-command")
+        for line in (f"python3 echo_server.py {port}", f"input_client.py {port}"):
+            qtbot.keyClicks(command, line)
+            qtbot.keyClick(command, Qt.Key.Key_Return)
+        seen["commands"] = dlg.commands()
+        qtbot.mouseClick(dlg.findChild(QPushButton, "programs-run"), Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(0, fill_in)
+    w.diagram.setFocus()
+    qtbot.keyClick(
+        w, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
+    assert seen["title"] == "Run programs"
+    assert seen["commands"] == [f"python3 echo_server.py {port}", f"input_client.py {port}"]
+    # one lifeline per program, a console per program
+    qtbot.waitUntil(lambda: w.session.scenario is not None and bool(w.session.scenario.programs))
+    assert w.session.actors == ["echo_server.py", "input_client.py"]
+    assert w.console_dock.isVisible()
+    assert [w.console.tabText(i) for i in range(w.console.count())] == [
+        "echo_server.py",
+        "input_client.py",
+    ]
+    # Space runs it; the client waits for the keyboard: its prompt is in its console
+    w.activateWindow()  # back from the modal dialog: the window's keys are its own again
+    qtbot.waitUntil(w.isActiveWindow)
+    w.diagram.setFocus()
+    qtbot.keyClick(w.diagram, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: "say something:" in console_text(w, "input_client.py"), timeout=20000)
+    con = w.console.consoles["input_client.py"]
+    w.console.setCurrentWidget(con)
+    qtbot.keyClicks(con.input, "typed by hand")
+    qtbot.keyClick(con.input, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: w.session.finished, timeout=20000)
+    qtbot.waitUntil(
+        lambda: "server says: TYPED BY HAND" in console_text(w, "input_client.py"), timeout=5000
+    )
+    assert "typed by hand" in console_text(w, "input_client.py")  # echoed, as a terminal does
+    assert "connected by" in console_text(w, "echo_server.py")
+    # the bytes typed are on the diagram, paired end to end
+    evs = w.session.events
+    sent = next(
+        e for e in evs if e.actor == "input_client.py" and e.op == "sendall" and e.kind == "return"
+    )
+    assert bytes.fromhex(sent.data or "") == b"typed by hand\n"
+    # the code panel shows the file of the program whose call is selected
+    box = next(
+        b
+        for b in w.session.layout.boxes
+        if b.call is not None and b.call.actor == "input_client.py" and b.call.op == "sendall"
+    )
+    w._update_lesson(box)
+    assert "input(" in w.lesson.code.toPlainText()
+    box = next(
+        b
+        for b in w.session.layout.boxes
+        if b.call is not None and b.call.actor == "echo_server.py" and b.call.op == "accept"
+    )
+    w._update_lesson(box)
+    assert "s.accept()" in w.lesson.code.toPlainText()
+
+
+def test_the_dialog_adds_ready_made_peers_in_their_place(qtbot: Any) -> None:
+    from socketscope.ui.programs import ProgramsDialog
+
+    dlg = ProgramsDialog(str(PROGRAMS))
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.keyClicks(dlg.command, "python3 echo_server.py 6000")
+    qtbot.keyClick(dlg.command, Qt.Key.Key_Return)
+    dlg.port.setValue(6000)
+    add_ready = dlg.findChild(QPushButton, "programs-add-ready")
+    dlg.ready.setCurrentIndex(dlg.ready.findData("nc"))
+    qtbot.mouseClick(add_ready, Qt.MouseButton.LeftButton)
+    dlg.ready.setCurrentIndex(dlg.ready.findData("http.server"))
+    qtbot.mouseClick(add_ready, Qt.MouseButton.LeftButton)
+    # a server goes first; a client after what is there
+    assert dlg.commands() == [
+        "python3 -m http.server 6000 --bind 127.0.0.1",
+        "python3 echo_server.py 6000",
+        "nc -N 127.0.0.1 6000",
+    ]
+    # a line that is not a command line is refused with the reason, not added
+    qtbot.keyClicks(dlg.command, "'unclosed")
+    qtbot.keyClick(dlg.command, Qt.Key.Key_Return)
+    assert len(dlg.commands()) == 3 and "--program" in dlg.error.text()
+    dlg.folder.setText("/no/such/folder")
+    qtbot.mouseClick(dlg.findChild(QPushButton, "programs-run"), Qt.MouseButton.LeftButton)
+    assert "no such folder" in dlg.error.text() and dlg.isVisible()
