@@ -402,7 +402,7 @@ def test_a_missing_program_is_refused_clearly(tmp_path: Path) -> None:
     sc = program_scenario([ProgramLine(("./nothing-here",), str(tmp_path))])
     ev, _ = run_scenario(sc)
     (err,) = [e for e in ev if e.kind == "error"]
-    assert "no such executable" in (err.message or "")
+    assert "no such program" in (err.message or "")
 
 
 def test_the_seccomp_filter_traces_exactly_the_socket_calls() -> None:

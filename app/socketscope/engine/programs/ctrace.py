@@ -75,7 +75,7 @@ _SO = {
         13: "SO_LINGER", 20: "SO_RCVTIMEO", 21: "SO_SNDTIMEO", 4: "SO_ERROR", 3: "SO_TYPE",
         6: "SO_BROADCAST",
     },
-    6: {1: "TCP_NODELAY", 4: "TCP_KEEPIDLE"},
+    6: {1: "TCP_NODELAY", 4: "TCP_KEEPIDLE", 5: "TCP_KEEPINTVL", 6: "TCP_KEEPCNT"},
 }  # fmt: skip
 _SHUT = {0: "SHUT_RD", 1: "SHUT_WR", 2: "SHUT_RDWR"}
 _TYPES = {1: "SOCK_STREAM", 2: "SOCK_DGRAM"}
