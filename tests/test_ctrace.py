@@ -40,7 +40,9 @@ def bins() -> Iterator[Path]:
     out = Path(tempfile.mkdtemp(prefix="socketscope-ctest-"))
     os.chmod(out, 0o755)
     for src in C_DIR.glob("*.c"):
-        subprocess.run(["cc", "-g", "-O0", "-o", str(out / src.stem), str(src)], check=True)
+        subprocess.run(
+            ["cc", "-g", "-O0", "-pthread", "-o", str(out / src.stem), str(src)], check=True
+        )
     subprocess.run(
         ["cc", "-O0", "-o", str(out / "echo_server_nog"), str(C_DIR / "echo_server.c")], check=True
     )
@@ -105,6 +107,7 @@ class Run:
             th.join(timeout)
         assert not any(th.is_alive() for th in self.threads), "a tracer did not end"
         self.events.extend(self.runner.drain())
+        check_trace(self.runner, self.events)
         return self.events
 
     def stop(self) -> None:
@@ -113,6 +116,18 @@ class Run:
             t.kill()
         for th in self.threads:
             th.join(5)
+
+
+def check_trace(runner: Runner, events: list[Event]) -> None:
+    """What the tracer wrote is a trace the reader accepts (the JSON Schema, every line)."""
+    from socketscope.engine.trace import Trace, read_trace, write_trace
+
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
+        write_trace(Trace(runner.scenario.header(), events), f)
+    try:
+        read_trace(f.name)
+    finally:
+        os.unlink(f.name)
 
 
 def of(events: list[Event], actor: str, kind: str, op: str | None = None) -> list[Event]:
@@ -246,6 +261,28 @@ def test_fork_per_client_server_has_three_lifelines(bins: Path) -> None:
     assert [(f.params or {})["child"] for f in forks] == ["server/child 1", "server/child 2"]
 
 
+def test_a_thread_per_client_server_has_a_lifeline_per_thread(bins: Path) -> None:
+    port = free_port()
+    run = Run()
+    run.start("server", [str(bins / "thread_server"), str(port)])
+    run.wait_for(lambda e: e.actor == "server" and e.kind == "blocked" and e.op == "accept")
+    for i in range(2):
+        run.start(f"client {i + 1}", [str(bins / "echo_client"), "127.0.0.1", str(port)])
+        run.threads[-1].join(10)
+    ev = run.finish()
+    assert {e.actor for e in ev if e.actor.startswith("server")} == {
+        "server", "server/thread 1", "server/thread 2",
+    }  # fmt: skip
+    for th, fd in (("server/thread 1", 4), ("server/thread 2", 5)):
+        assert of(ev, th, "start")[0].code == "program_thread"
+        calls = of(ev, th, "call")
+        assert [e.op for e in calls] == ["read", "write", "read", "close"]
+        assert {e.fd for e in calls} == {fd}  # the fd accept() returned in the main thread
+        echoed = of(ev, th, "return", "write")[0]
+        assert bytes.fromhex(echoed.data or "") == b"hello" and echoed.dir == "s>c"
+    assert not of(ev, "server", "call", "fork")  # pthread_create is not a fork()
+
+
 def test_a_connect_past_loopback_is_refused_before_it_happens(bins: Path) -> None:
     run = Run()
     run.start("client", [str(bins / "echo_client"), "192.0.2.1", "80"])  # TEST-NET-1
@@ -323,7 +360,9 @@ def test_an_ordinary_user_traces_c_programs_too(bins: Path, app_for_nobody: str)
 # --- through the Runner: C programs as actors of a run ---------------------------------------
 def run_scenario(scenario: Any, timeout: float = 30.0) -> tuple[list[Event], Runner]:
     runner = Runner(scenario)
-    return runner.run_to_end(timeout), runner
+    events = runner.run_to_end(timeout)
+    check_trace(runner, events)
+    return events, runner
 
 
 def test_the_notes_programs_in_c_compile_and_run_as_a_lesson(
@@ -341,7 +380,12 @@ def test_the_notes_programs_in_c_compile_and_run_as_a_lesson(
     assert [e.op for e in of(ev, "notes_server.c", "call")] == [
         "socket", "bind", "listen", "accept", "read", "close", "close",
     ]  # fmt: skip
-    assert [e.op for e in of(ev, "notes_client.c", "call")] == ["socket", "connect", "write", "close"]
+    assert [e.op for e in of(ev, "notes_client.c", "call")] == [
+        "socket",
+        "connect",
+        "write",
+        "close",
+    ]
     # the client started only once the server waited in accept()
     first_client = next(e for e in ev if e.actor == "notes_client.c")
     assert first_client.seq > blocked.seq

@@ -99,7 +99,7 @@ def message_text(ev: Event, translate: Translate = untranslated) -> str:
             return translate(
                 "EngineMessage",
                 "fd {fd} closed; the socket stays open: it is still held by {holders}",
-            ).format(fd=ev.fd, holders=", ".join(p["holders"]))
+            ).format(fd=ev.fd, holders=p["holders"])
         if code == "bind_loopback_instead":
             return translate(
                 "EngineMessage",
@@ -107,14 +107,12 @@ def message_text(ev: Event, translate: Translate = untranslated) -> str:
                 "SocketScope keeps this run on loopback",
             ).format(**p)
         if code == "not_loopback_c":
-            a = p.get("address")
-            where = f"{a[0]}:{a[1]}" if isinstance(a, list) and len(a) == 2 else str(a)
             return translate(
                 "EngineMessage",
                 "{op}() to {address} refused before it was made: SocketScope keeps this run on "
                 "loopback (127.0.0.0/8, ::1), so no packet leaves this machine; the program got "
                 "EPERM",
-            ).format(op=p["op"], address=where)
+            ).format(**p)
         if code == "c_cannot_trace":
             return translate("EngineMessage", "{program} cannot be traced here: {detail}").format(
                 **p

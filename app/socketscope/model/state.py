@@ -134,7 +134,7 @@ class RunState:
                 ev.actor,
                 str(p.get("type") or "TCP"),
                 local=ev.local,
-                peer=(str(p["peer"][0]), int(p["peer"][1])) if p.get("peer") else None,
+                peer=ev.peer,
                 kernel=ev.kernel or KernelSnapshot(),
                 listening=bool(p.get("listening")),
                 conn=p.get("conn"),

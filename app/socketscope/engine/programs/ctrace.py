@@ -494,6 +494,7 @@ class CTracer:
                 sock=mine.id,
                 fd=fd,
                 local=rec.local,
+                peer=rec.peer,
                 kernel=self._snapshot(proc, mine) or KernelSnapshot(),
                 message=f"fd {fd} inherited from {parent.proc.actor}: the same socket",
                 code="fd_inherited",
@@ -501,7 +502,6 @@ class CTracer:
                     "from_sock": rec.id,
                     "from_actor": parent.proc.actor,
                     "type": "TCP" if rec.tcp else "UDP",
-                    "peer": list(rec.peer) if rec.peer else None,
                     "conn": rec.conn,
                     "listening": rec.listening,
                 },
@@ -799,7 +799,7 @@ class CTracer:
             runner.emit(
                 t.actor, "return", op=call.op, sock=sid, fd=call.fd, ok=False, error="EPERM",
                 result=-1, blocked=False, duration=0.0, message=refusal, code="not_loopback_c",
-                params={"op": call.op, "address": call.shown.get("address")},
+                params={"op": call.op, "address": _host_port(call.shown.get("address"))},
             )  # fmt: skip
             runner.milestone(t.actor, call.op, returned=True)
             self._resume(t)
@@ -995,7 +995,7 @@ class CTracer:
         if not any(self._lookup(t, fd) for fd, _e, _r in fds if fd >= 0):
             return None
         timeout: Any = _s32(a[2]) if nr == 7 else None
-        shown = {"fds": [[fd, ev] for fd, ev, _r in fds], "timeout_ms": timeout}
+        shown = {"pollfds": [[fd, ev] for fd, ev, _r in fds], "timeout_ms": timeout}
         return Call("poll", nr, a, shown, None, None, None, {})
 
     def _payload(self, proc: Proc, name: str, a: list[int], cap: int) -> bytes:
@@ -1110,7 +1110,7 @@ class CTracer:
                     f"{', '.join(holders)}"
                 )
                 f["code"] = "close_still_held"
-                f["params"] = {"holders": holders}
+                f["params"] = {"holders": ", ".join(holders)}
             extra = [r for r in extra if r is not rec]
         runner.emit(t.actor, "return", **{k: v for k, v in f.items() if v is not None})
         if (
@@ -1282,6 +1282,12 @@ def _forbidden_text(code: int) -> str:
     if code == 121:
         return "this system refused no_new_privs, needed for the seccomp filter"
     return "this system refused the seccomp filter (seccomp is not available here)"
+
+
+def _host_port(addr: Any) -> str:
+    if isinstance(addr, list) and len(addr) == 2:
+        return f"[{addr[0]}]:{addr[1]}" if ":" in str(addr[0]) else f"{addr[0]}:{addr[1]}"
+    return str(addr)
 
 
 def _s32(v: int) -> int:
@@ -1557,7 +1563,7 @@ class CProgramActor:
             self._stdin_w = os.dup(proc.stdin.fileno())
             proc.stdin.close()
         st.follow()
-        self.ended = True
+        self.ended = st.ended  # else (strace killed at Stop) the Runner writes the end
 
     def _refuse(self, text: str, why: str) -> None:
         self.runner.emit(

@@ -95,6 +95,7 @@ class StraceTrace:
         self.proc: subprocess.Popen[bytes] | None = None
         self._children = 0
         self.exit_code: int | None = None
+        self.ended = False  # the program's own "end" is written (strace saw it exit)
 
     def _sid(self) -> int:
         self._next += 1
@@ -163,6 +164,7 @@ class StraceTrace:
             code = int(m.group(1)) if m and m.group(1) else None
             if p.actor == self.name:
                 self.exit_code = code
+                self.ended = True
             self.runner.emit(
                 p.actor, "kernel", op="exit", message=rest.strip("+ "),
                 code="program_exit", params={"status": code, "pid": pid},
