@@ -473,3 +473,32 @@ def test_the_http_get_lesson_shows_request_and_response_bytes() -> None:
     assert "Hello from SocketScope" in console(runner, "curl")
     # the code panel can show the lesson's own server
     assert "sendall(head + PAGE)" in sc.sources[server]["source"]
+
+
+def test_stop_ends_programs_blocked_in_accept_and_in_input() -> None:
+    port = free_port()
+    sc = program_scenario(lines(f"echo_server.py {port}", f"input_client.py {port}"))
+    runner = Runner(sc)
+    runner.start()
+    evs: list[Event] = []
+
+    def both_waiting() -> bool:
+        evs.extend(runner.drain())
+        return "say something:" in console(runner, "input_client.py") and any(
+            e.actor == "echo_server.py" and e.op == "accept" and e.kind == "return" for e in evs
+        )
+
+    assert wait_for(both_waiting)
+    pids = [p.proc.pid for p in runner._processes.values()]  # type: ignore[attr-defined]
+    t0 = time.monotonic()
+    assert runner.stop(timeout=2.0)
+    assert time.monotonic() - t0 < 2.0
+    # the programs' processes are gone, not left running
+    assert wait_for(lambda: all(_gone(pid) for pid in pids), 5)
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z"
+    except OSError:
+        return True

@@ -111,12 +111,12 @@ class ProgramsDialog(QDialog):
         self.error.setObjectName("programs-error")
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #b3261e")
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        # a button of its own, not Ok renamed: Qt retranslates its standard buttons' texts
+        self.run_button = self.buttons.addButton(
+            self.tr("Run"), QDialogButtonBox.ButtonRole.AcceptRole
         )
-        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setText(self.tr("Run"))
-        ok.setObjectName("programs-run")
+        self.run_button.setObjectName("programs-run")
         self.buttons.accepted.connect(self._accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -214,8 +214,7 @@ class ProgramsDialog(QDialog):
         self._update()
 
     def _update(self) -> None:
-        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setEnabled(self.list.count() > 0)
+        self.run_button.setEnabled(self.list.count() > 0)
 
     def _accept(self) -> None:
         folder = self.folder.text()
