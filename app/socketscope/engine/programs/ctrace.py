@@ -211,6 +211,7 @@ class CTracer:
         self._children = 0
         self._threads = 0
         self._line_maps: dict[str, LineMap] = {}
+        self._places: dict[tuple[int, int], tuple[int | None, dict[str, Any]]] = {}
         self.ended = threading.Event()
         _RUN_SOCKETS.setdefault(runner, {})
         _LISTENERS.setdefault(runner, {})
@@ -884,14 +885,26 @@ class CTracer:
         if lo <= ip < hi:
             addr = ip
         else:
-            raw = self._read(proc, sp, 8 * 256)
-            for (word,) in struct.iter_unpack("Q", raw[: len(raw) // 8 * 8]):
-                if lo <= word < hi and lines.contains_code(word - rel):
-                    addr = word - 1
+            # the libc wrapper's frame is small: look at the top of the stack first
+            for start, words in ((0, 32), (32, 224)):
+                raw = self._read(proc, sp + 8 * start, 8 * words)
+                for (word,) in struct.iter_unpack("Q", raw[: len(raw) // 8 * 8]):
+                    if lo <= word < hi and lines.contains_code(word - rel):
+                        addr = word - 1
+                        break
+                if addr is not None or len(raw) < 8 * words:
                     break
         if addr is None:
             return None, {}
-        place = lines.place(addr - rel)
+        found = self._places.get((id(lines), addr - rel))
+        if found is not None:
+            return found[0], dict(found[1])
+        line, params = self._place_params(lines.place(addr - rel))
+        self._places[(id(lines), addr - rel)] = (line, params)
+        return line, dict(params)
+
+    @staticmethod
+    def _place_params(place: Any) -> tuple[int | None, dict[str, Any]]:
         params: dict[str, Any] = {}
         if place.function:
             params["function"] = place.function
