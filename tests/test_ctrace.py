@@ -527,3 +527,32 @@ def test_without_ptrace_the_calls_still_show_through_strace(
         w.conn, "c>s", (0, 5),
     )  # fmt: skip
     assert b"got 5 bytes" in b"".join(d for a, s, d in runner.console if a == client)
+
+
+@pytest.mark.gui
+def test_without_debug_info_the_window_names_the_function_and_says_compile_with_g(
+    qtbot: Any, gui_window: Any, bins: Path
+) -> None:
+    from PySide6.QtCore import Qt
+
+    from socketscope.engine.programs import ProgramLine, program_scenario
+    from socketscope.ui.app import settled
+
+    port = free_port()
+    w = gui_window
+    w.session.load_scenario(
+        program_scenario(
+            [
+                ProgramLine((str(bins / "echo_server_nog"), str(port)), str(bins)),
+                ProgramLine((str(bins / "echo_client"), "127.0.0.1", str(port)), str(bins)),
+            ]
+        )
+    )
+    qtbot.waitUntil(lambda: settled(w), timeout=10000)
+    before = len(w.session.events)
+    qtbot.keyClick(w.diagram, Qt.Key.Key_Right)  # the server's socket()
+    qtbot.waitUntil(lambda: len(w.session.events) > before, timeout=10000)
+    qtbot.waitUntil(
+        lambda: w.lesson.explanation.toPlainText().startswith("Made in main()"), timeout=10000
+    )
+    assert "compile with -g to see your lines" in w.lesson.explanation.toPlainText()

@@ -80,6 +80,8 @@ def c_result(ret: Event, lang: str = "en") -> str:
         return f"= {res.get('fd')}"
     if kind == "bytes":
         return f"= {ret.nbytes}"
+    if kind == "count":  # poll(), epoll_wait(): how many are ready; fork(): the child's pid
+        return f"= {ret.result}"
     if kind == "value":
         return f"= 0 (optval {ret.result})"
     if kind == "ready":

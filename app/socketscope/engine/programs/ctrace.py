@@ -52,10 +52,8 @@ SIGTRAP = _signal.SIGTRAP
 FIRST_LOOK = 0.0003  # s: sooner, the tracee is still on its way into the kernel
 BACKOFF = (0.0005, 0.001, 0.002, 0.005, 0.01)
 SNAPSHOT_EVERY = 0.1  # s between kernel snapshots of a call that stays blocked
-NO_LINES_HINT = {
-    "en": "compile with -g to see your lines",
-    "ko": "-g 옵션으로 컴파일하면 소스 줄이 보입니다",
-}
+# said by the window in the user's language (ui/lesson_panel.py); kept in English in the trace
+NO_LINES_HINT = "compile with -g to see your lines"
 
 # which calls consume what a snapshot before the call shows (the accept queue, bytes queued)
 _CONSUMERS = frozenset({"accept", "read", "recv", "recvfrom", "recvmsg", "readv"})
@@ -911,7 +909,7 @@ class CTracer:
         if place.file and place.line:
             params["file"] = place.file
             return place.line, params
-        params["hint"] = "compile with -g to see your lines"
+        params["hint"] = NO_LINES_HINT
         return None, params
 
     def _decode(self, t: Tracee, name: str, nr: int, a: list[int]) -> Call | None:

@@ -64,6 +64,10 @@
         <translation>{size} 보냄</translation>
     </message>
     <message>
+        <source>{n} ready</source>
+        <translation>{n}개 준비됨</translation>
+    </message>
+    <message>
         <source>ready: {fds}</source>
         <translation>준비됨: {fds}</translation>
     </message>
@@ -299,6 +303,10 @@
     <message>
         <source>Press Space to run, → to step.</source>
         <translation>Space로 실행, →로 한 단계씩 진행합니다.</translation>
+    </message>
+    <message>
+        <source>Made in {function}(): compile with -g to see your lines</source>
+        <translation>{function}() 안에서 한 호출입니다. -g 옵션으로 컴파일하면 소스 줄이 보입니다</translation>
     </message>
 </context>
 <context>
