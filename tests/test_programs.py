@@ -502,3 +502,67 @@ def _gone(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z"
     except OSError:
         return True
+
+
+def test_a_fork_per_client_python_server_runs_and_says_its_children_are_untraced() -> None:
+    port = free_port()
+    sc = program_scenario(
+        lines(
+            f"fork_server.py {port} 2",
+            f"line_client.py {port} first",
+            f"line_client.py {port} second",
+        )
+    )
+    runner = Runner(sc)
+    evs = runner.run_to_end(40)
+    server = "fork_server.py"
+    assert console(runner, "line_client.py").strip() == "FIRST"
+    assert console(runner, "line_client.py (2)").strip() == "SECOND"
+    forks = [e for e in evs if e.actor == server and e.code == "fork_untraced"]
+    assert len(forks) == 2
+    # the parent's own calls stay traced: two accepts, and its close() of each connection
+    assert [e.op for e in calls(evs, server) if e.op in ("accept", "close")] == [
+        "accept",
+        "close",
+        "accept",
+        "close",
+        "close",
+    ]
+
+
+def test_what_is_typed_before_a_program_starts_is_read_once_it_runs() -> None:
+    port = free_port()
+    runner = Runner(program_scenario(lines(f"echo_server.py {port}", f"input_client.py {port}")))
+    runner.start()
+    runner.write_stdin("input_client.py", b"early bird\n")  # it has not started yet
+    runner.run_to_end(30)
+    assert "server says: EARLY BIRD" in console(runner, "input_client.py")
+    with pytest.raises(ValueError, match="not a program"):
+        runner.write_stdin("nobody.py", b"x")
+
+
+def test_the_terminal_types_into_a_program_with_stdin() -> None:
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "socketscope",
+            "log",
+            "--no-color",
+            "--program",
+            "echo_server.py 5050",
+            "--program",
+            "input_client.py 5050",
+            "--stdin",
+            "input_client.py",
+        ],
+        input="typed in the terminal\n",
+        env={**os.environ, "PYTHONPATH": APP},
+        capture_output=True,
+        text=True,
+        timeout=90,
+        cwd=str(PROGRAMS),
+        check=False,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "server says: TYPED IN THE TERMINAL" in r.stderr

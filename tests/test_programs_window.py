@@ -61,6 +61,12 @@ def test_run_programs_from_the_file_menu_and_type_into_a_console(
     qtbot.waitUntil(lambda: w.session.scenario is not None and bool(w.session.scenario.programs))
     assert w.session.actors == ["echo_server.py", "input_client.py"]
     assert w.console_dock.isVisible()
+    # beside the code panel, wide enough for a line of output, its input line on screen
+    qtbot.waitUntil(lambda: w.console_dock.width() >= 300, timeout=2000)
+    assert w.lesson_dock.isVisible()
+    con_input = w.console.consoles["input_client.py"].input
+    top_left = con_input.mapTo(w, con_input.rect().topLeft())
+    assert w.rect().contains(top_left) and con_input.height() >= con_input.sizeHint().height()
     assert [w.console.tabText(i) for i in range(w.console.count())] == [
         "echo_server.py",
         "input_client.py",

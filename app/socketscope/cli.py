@@ -12,6 +12,7 @@ import contextlib
 import queue
 import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from types import FrameType
@@ -90,7 +91,7 @@ class _ProgramItem(argparse.Action):
         namespace.program_items = items
 
 
-def _add_program_options(p: argparse.ArgumentParser) -> None:
+def _add_program_options(p: argparse.ArgumentParser, terminal: bool = True) -> None:
     p.add_argument(
         "--program",
         action=_ProgramItem,
@@ -105,7 +106,31 @@ def _add_program_options(p: argparse.ArgumentParser) -> None:
         help="when the next --program starts: ready (default: the one before has blocked or is "
         "listening), start, end, SECONDS, a call such as accept, or NAME:call",
     )
+    if terminal:
+        p.add_argument(
+            "--stdin",
+            metavar="NAME",
+            dest="stdin_to",
+            help="what you type here goes to this program's stdin (its name as the log shows "
+            "it, e.g. chat_client.py); Ctrl-D ends its input",
+        )
     p.set_defaults(program_items=[])
+
+
+def _forward_stdin(runner: RunHost, name: str | None) -> None:
+    """The terminal's input, line by line, to one program's stdin (EOF closes it)."""
+    if not name:
+        return
+    if name not in {a.name for a in runner.scenario.actors if a.program}:
+        raise ScenarioError(f"--stdin {name!r}: no such program in this run")
+
+    def pump() -> None:
+        stream = sys.stdin.buffer
+        for line in iter(stream.readline, b""):
+            runner.write_stdin(name, line)
+        runner.write_stdin(name, b"")
+
+    threading.Thread(target=pump, name="socketscope-cli-stdin", daemon=True).start()
 
 
 def program_lines(items: list[tuple[str, str]]) -> list[ProgramLine]:
@@ -225,6 +250,7 @@ def cmd_trace(args: argparse.Namespace, out: TextIO) -> int:
     # the output is opened before the run: a path that cannot be written fails at once
     with contextlib.ExitStack() as stack:
         f = stack.enter_context(_writing(args.output)) if args.output else out
+        _forward_stdin(runner, args.stdin_to)
         with _stop_on_signals():
             trace.extend(failures.see(ev) for ev in _events(runner, args.timeout))
         if runner.network is not None:
@@ -241,6 +267,7 @@ def cmd_log(args: argparse.Namespace, out: TextIO) -> int:
 
     fmt = LogFormatter(color=color, width=max(len(a.name) for a in scenario.actors))
     failures = _Failures()
+    _forward_stdin(runner, args.stdin_to)
     with _stop_on_signals():
         runner.start()
         print(
@@ -330,7 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="window size (screenshots: 1920x1080 by default; the window opens where it was)",
     )
     p.add_argument("--lecture", action="store_true", help="lecture mode (large, for a projector)")
-    _add_program_options(p)
+    _add_program_options(p, terminal=False)  # the window: its console takes the typing
     p.add_argument(
         "--debug", action="store_true", help="log everything (engine, run host, window) to stderr"
     )

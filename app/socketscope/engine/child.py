@@ -352,6 +352,13 @@ class RemotePairing:
         return []
 
 
+class _ForkedPairing(RemotePairing):
+    """Pairing in a process forked from a traced program: nobody to ask (see detach)."""
+
+    def connection(self, sock_id: int, local: Any, peer: Any, side: str) -> ConnEnd:
+        return ConnEnd(0, side)
+
+
 class ChildRunner:
     """What TracedSocket needs of a Runner, inside the child process."""
 
@@ -361,6 +368,7 @@ class ChildRunner:
         self.gate = RemoteGate(self, bool(msg.get("free")))
         self.pairing = RemotePairing(self)
         self.stopping = False
+        self.detached = False
         self._replies: list[dict[str, Any]] = []
         self._cond = threading.Condition()
         self._next_id = int(msg["sock_base"])
@@ -382,7 +390,19 @@ class ChildRunner:
 
     # messages
     def post(self, msg: dict[str, Any]) -> None:
-        self._out.put(msg)
+        if not self.detached:
+            self._out.put(msg)
+
+    def detach(self) -> None:
+        """In a process a traced program forked: the channel and the threads that served it are
+        the parent's, so from here on nothing is sent or asked, and no call waits at a gate.
+        The new process runs on, untraced (the parent's trace says so, at the fork)."""
+        self.detached = True
+        self.gate.free_running = True
+        self.pairing = _ForkedPairing(self)
+        self.watcher = BlockWatcher(kernel=False)
+        self._cond = threading.Condition()
+        self.fd_lock = threading.RLock()
 
     def _write(self) -> None:
         while (msg := self._out.get()) is not None:
@@ -391,6 +411,8 @@ class ChildRunner:
 
     def flush(self) -> None:
         """Everything posted so far is written (before the process exits)."""
+        if self.detached:
+            return
         self._out.put(None)
         self._writer.join(2.0)
 

@@ -83,6 +83,7 @@ class Runner:
         # host forwards it to the window's console; None keeps it in ``console`` (tests)
         self.on_output: Callable[[str, str, bytes], None] | None = None
         self.console: list[tuple[str, str, bytes]] = []
+        self._early_stdin: dict[str, list[bytes]] = {}
         self._live_actors = 0
         self._actors_lock = threading.Lock()
         self._stopping = False
@@ -195,6 +196,9 @@ class Runner:
             return
         with self._actors_lock:
             self._processes[spec.name] = actor
+            early = self._early_stdin.pop(spec.name, [])
+        for data in early:
+            actor.write_stdin(data)
         if spec.start_after is not None:
             self._start_timers(spec)
         try:
@@ -223,9 +227,14 @@ class Runner:
 
     def write_stdin(self, actor: str, data: bytes) -> None:
         """Type into a program's stdin (b"" closes it: end of input, as Ctrl-D)."""
-        proc = self._processes.get(actor)
-        if proc is None:
-            raise ValueError(f"{actor!r} is not a program: only programs read a console")
+        with self._actors_lock:
+            proc = self._processes.get(actor)
+            if proc is None:
+                if not any(a.name == actor and a.program for a in self.scenario.actors):
+                    raise ValueError(f"{actor!r} is not a program: only programs read a console")
+                # typed before the program started: it reads it once it runs, as from a pipe
+                self._early_stdin.setdefault(actor, []).append(data)
+                return
         proc.write_stdin(data)
 
     def output(self, actor: str, stream: str, data: bytes) -> None:

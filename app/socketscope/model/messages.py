@@ -69,6 +69,12 @@ def message_text(ev: Event, translate: Translate = untranslated) -> str:
             return translate("EngineMessage", "{program} exited with status {status}").format(**p)
         if code == "program_cannot_start":
             return translate("EngineMessage", "{program} could not start: {detail}").format(**p)
+        if code == "fork_untraced":
+            return translate(
+                "EngineMessage",
+                "fork(): the new process runs untraced (the processes a traced Python program "
+                "forks are not traced yet)",
+            )
         if code == "bind_made_on_loopback":
             return translate(
                 "EngineMessage",

@@ -90,6 +90,12 @@ class ConsolePanel(QTabWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("console-panel")
+        # room below the text: the style clips an inactive tab's underscores (program names
+        # are full of them: selectors_chat_server.py)
+        self.tabBar().setStyleSheet(
+            "QTabBar::tab { padding: 3px 10px 6px 10px; }"
+            "QTabBar::tab:selected { border-bottom: 3px solid palette(highlight); }"
+        )
         self.consoles: dict[str, ProgramConsole] = {}
 
     def reset(self, programs: list[str]) -> None:

@@ -839,16 +839,23 @@ class MainWindow(QMainWindow):
             was_hidden = self.console_dock.isHidden()
             self.console_dock.show()
             self.console_dock.raise_()
-            if was_hidden and self.console_dock.isVisible() and not self.console_dock.isFloating():
-                # beside the code panel, with room for a line of output
-                w = max(400, self.lesson_dock.width() + self.console_dock.width())
-                self.resizeDocks(
-                    [self.lesson_dock, self.console_dock],
-                    [int(w * 0.6), int(w * 0.4)],
-                    Qt.Orientation.Horizontal,
-                )
+            if was_hidden:
+                # once the dock is laid out: sized before that, the layout ignores it
+                QTimer.singleShot(0, self._size_console)
         else:
             self.console_dock.hide()
+
+    def _size_console(self) -> None:
+        """The console beside the code panel, with room for a line of output."""
+        dock = self.console_dock
+        if not dock.isVisible() or dock.isFloating():
+            return
+        if self.dockWidgetArea(dock) != self.dockWidgetArea(self.lesson_dock):
+            return  # the user moved it: where it is, it stays
+        w = max(400, self.lesson_dock.width() + dock.width())
+        self.resizeDocks(
+            [self.lesson_dock, dock], [int(w * 0.6), int(w * 0.4)], Qt.Orientation.Horizontal
+        )
 
     def open_trace_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(

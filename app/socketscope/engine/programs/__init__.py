@@ -8,10 +8,21 @@ programs (``ActorSpec.program`` is the command line). The Runner starts each wit
   interpreter of its own with the ``socket`` module traced from its first line
   (:mod:`.python`);
 - any other executable runs under the C tracer (``socketscope.engine.programs.ctrace``, ptrace
-  and seccomp), when this build has it.
+  and seccomp), when this build has it; without it, untraced (:mod:`.untraced`), its lifeline
+  saying so.
 
-Both give back an object with the :class:`ProgramActor` surface, which the Runner drives exactly
+Each gives back an object with the :class:`ProgramActor` surface, which the Runner drives exactly
 as it drives a process actor (:class:`~socketscope.engine.child.ProcessActor` has it too).
+
+For the C tracer: ``ctrace.CProgramActor(runner, spec, index)`` with ``runner`` a
+:class:`RunnerSide`, ``spec.program`` the argv ("{port}" already replaced), ``spec.cwd`` its
+folder, ``index`` the run's child number (socket ids ``100000 * (index + 1) + n`` keep clear of
+other processes'). Per traced call it does what a traced socket does: ``runner.emit`` a
+``waiting`` event (paced runs), ``runner.gate.pass_through(actor, op)``, the ``call`` event, a
+``blocked`` event with ``kernel_wait`` and ``runner.milestone(actor, op)`` when it sleeps, the
+``return`` event and ``runner.milestone(actor, op, returned=True)``; TCP ends are paired with
+``runner.pairing.connection(sock_id, local, peer, side)``; output goes to ``runner.output``.
+The milestones are what start the next program (``--after ready``: blocked, or listen returned).
 """
 
 from __future__ import annotations

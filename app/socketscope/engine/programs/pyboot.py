@@ -23,7 +23,6 @@ import socket as _socket_mod
 import sys
 import threading
 import traceback
-from pathlib import Path
 from typing import Any
 
 from socketscope.engine import actor as _actor
@@ -36,7 +35,6 @@ from socketscope.engine.traced import _FAMILY, _TYPE, TracedCall, TracedSocket, 
 
 _RealSocket = _socket_mod.socket  # before anything replaces it
 _real_select = _select_mod.select
-_ENGINE_DIR = str(Path(__file__).resolve().parents[1])
 _WILDCARD = ("", "0.0.0.0", "::", b"", b"0.0.0.0")
 
 _runner: ChildRunner | None = None
@@ -287,20 +285,44 @@ def _trace_threads() -> None:
     threading.excepthook = excepthook
 
 
-def _user_files(root: str) -> Any:
-    root = os.path.realpath(root) + os.sep
-    stdlib = os.path.realpath(os.path.dirname(os.__file__)) + os.sep
+def _user_files(script: str) -> Any:
+    """The program's own file: a call's line is the line in it that led to the call (a call in
+    a helper module or in socketserver is shown at the line of the script that called it), so
+    every line of an event is a line of the file the code panel shows."""
+    mine = os.path.realpath(script)
+    known: dict[str, bool] = {}
 
-    def mine(filename: str) -> bool:
-        path = os.path.realpath(filename) if not filename.startswith("<") else ""
-        return (
-            path.startswith(root)
-            and not path.startswith(_ENGINE_DIR)
-            and not path.startswith(stdlib)
-            and "site-packages" not in path
-        )
+    def is_mine(filename: str) -> bool:
+        hit = known.get(filename)
+        if hit is None:
+            hit = known[filename] = (
+                not filename.startswith("<") and os.path.realpath(filename) == mine
+            )
+        return hit
 
-    return mine
+    return is_mine
+
+
+# --- fork ---------------------------------------------------------------------------------------
+def _forking() -> None:
+    """The program calls fork(): say on its lifeline that the new process is not traced."""
+    ctx: ActorContext | None = getattr(_local, "actor", None)
+    if ctx is None or _runner is None or _runner.detached:
+        return
+    _runner.emit(
+        ctx.name,
+        "kernel",
+        op="fork",
+        message="fork(): the new process runs untraced (the processes a traced Python program "
+        "forks are not traced yet)",
+        code="fork_untraced",
+        params={"program": _program},
+    )
+
+
+def _forked() -> None:
+    if _runner is not None:
+        _runner.detach()
 
 
 # --- main --------------------------------------------------------------------------------------
@@ -320,12 +342,13 @@ def program_main(fd: int, engine_root: str | None = None) -> int:
     kind, target, args = str(msg["kind"]), str(msg["target"]), list(msg["args"])
     _trace_modules()
     _trace_threads()
+    os.register_at_fork(before=_forking, after_in_child=_forked)
     _actor.adopt_thread = _adopt_thread
     if kind == "script":
         script = os.path.realpath(target)
         sys.argv = [target, *args]
         sys.path.insert(0, os.path.dirname(script))
-        _actor.user_files = _user_files(os.path.dirname(script))
+        _actor.user_files = _user_files(script)
     else:
         sys.argv = [target, *args]
         sys.path.insert(0, os.getcwd())

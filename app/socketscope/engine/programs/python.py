@@ -49,6 +49,7 @@ class PythonProgramActor(ProcessActor):
     def __init__(self, runner: RunnerSide, spec: ActorSpec, index: int) -> None:
         super().__init__(runner, spec, index, {})
         self._stdin_lock = threading.Lock()
+        self._early: list[bytes] = []  # typed before the program started
         self._readers: list[threading.Thread] = []
 
     def _start(self, child_fd: int) -> dict[str, Any]:
@@ -61,15 +62,17 @@ class PythonProgramActor(ProcessActor):
         if kind == "script" and not Path(cwd, what).is_file():
             raise FileNotFoundError(f"{what}: no such Python file in {cwd}")
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONIOENCODING": "utf-8"}
-        self.proc = subprocess.Popen(
-            program_argv(child_fd),
-            pass_fds=(child_fd,),
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
+        with self._stdin_lock:  # what was typed before the start goes first
+            self.proc = subprocess.Popen(
+                program_argv(child_fd),
+                pass_fds=(child_fd,),
+                cwd=cwd,
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            self._write_early()
         for stream, pipe in (("stdout", self.proc.stdout), ("stderr", self.proc.stderr)):
             th = threading.Thread(
                 target=self._pump,
@@ -102,11 +105,28 @@ class PythonProgramActor(ProcessActor):
             with contextlib.suppress(OSError):
                 pipe.close()
 
+    def _write_early(self) -> None:
+        """With the stdin lock held, just after the start."""
+        stdin = self.proc.stdin if self.proc is not None else None
+        early, self._early = self._early, []
+        with contextlib.suppress(OSError):
+            for data in early:
+                if stdin is None:
+                    break
+                if not data:
+                    stdin.close()
+                    break
+                stdin.write(data)
+                stdin.flush()
+
     def write_stdin(self, data: bytes) -> None:
-        proc = self.proc
-        if proc is None or proc.stdin is None or proc.poll() is not None:
-            raise ProcessLookupError(f"{self.spec.name} is not running")
         with self._stdin_lock:
+            proc = self.proc
+            if proc is None:
+                self._early.append(data)  # before the start: written once it runs
+                return
+            if proc.stdin is None or proc.stdin.closed or proc.poll() is not None:
+                raise ProcessLookupError(f"{self.spec.name} is not running")
             if not data:
                 proc.stdin.close()
                 return

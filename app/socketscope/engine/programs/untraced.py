@@ -32,17 +32,35 @@ class UntracedProgramActor:
         self.ended = False
         self.proc: subprocess.Popen[bytes] | None = None
         self._stdin_lock = threading.Lock()
+        self._early: list[bytes] = []  # typed before the program started
 
     def send_signal(self, signum: int) -> None:
         if self.proc is None or self.proc.poll() is not None:
             raise ProcessLookupError(f"{self.spec.name} is not running")
         os.kill(self.proc.pid, signum)
 
+    def _write_early(self) -> None:
+        """With the stdin lock held, just after the start."""
+        stdin = self.proc.stdin if self.proc is not None else None
+        early, self._early = self._early, []
+        with contextlib.suppress(OSError):
+            for data in early:
+                if stdin is None:
+                    break
+                if not data:
+                    stdin.close()
+                    break
+                stdin.write(data)
+                stdin.flush()
+
     def write_stdin(self, data: bytes) -> None:
-        proc = self.proc
-        if proc is None or proc.stdin is None or proc.poll() is not None:
-            raise ProcessLookupError(f"{self.spec.name} is not running")
         with self._stdin_lock:
+            proc = self.proc
+            if proc is None:
+                self._early.append(data)  # before the start: written once it runs
+                return
+            if proc.stdin is None or proc.stdin.closed or proc.poll() is not None:
+                raise ProcessLookupError(f"{self.spec.name} is not running")
             if not data:
                 proc.stdin.close()
                 return
@@ -51,13 +69,15 @@ class UntracedProgramActor:
 
     def run(self) -> None:
         runner, name = self.runner, self.spec.name
-        self.proc = subprocess.Popen(
-            self.argv,
-            cwd=self.spec.cwd or None,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
+        with self._stdin_lock:  # what was typed before the start goes first
+            self.proc = subprocess.Popen(
+                self.argv,
+                cwd=self.spec.cwd or None,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            self._write_early()
         runner.gate.set_status(name, Status.RUNNING)
         runner.emit(
             name,

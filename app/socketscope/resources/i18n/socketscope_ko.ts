@@ -207,6 +207,10 @@
         <translation>{program}을(를) 시작할 수 없습니다: {detail}</translation>
     </message>
     <message>
+        <source>fork(): the new process runs untraced (the processes a traced Python program forks are not traced yet)</source>
+        <translation>fork(): 새 프로세스는 추적 없이 실행됩니다 (추적 중인 파이썬 프로그램이 fork한 프로세스는 아직 추적하지 않습니다)</translation>
+    </message>
+    <message>
         <source>bind to {address} made on {loopback}: SocketScope keeps programs on this machine</source>
         <translation>{address}에 대한 bind를 {loopback}에 했습니다: SocketScope는 프로그램을 이 컴퓨터 안에 둡니다</translation>
     </message>
