@@ -428,6 +428,27 @@ def test_a_c_program_reads_what_is_typed_into_its_console(bins: Path) -> None:
     assert out == b"echo: typed line\n"
 
 
+def test_what_is_typed_before_a_c_program_starts_is_read_once_it_runs(bins: Path) -> None:
+    from socketscope.engine.programs import ProgramLine, program_scenario
+
+    port = free_port()
+    sc = program_scenario(
+        [
+            ProgramLine((str(bins / "echo_server"), str(port)), str(bins)),
+            ProgramLine((str(bins / "read_stdin"), str(port)), str(bins), after="ready"),
+        ]
+    )
+    runner = Runner(sc)
+    runner.start()
+    name = sc.actors[1].name
+    runner.write_stdin(
+        name, b"early line\n"
+    )  # the client has not started: the server has not blocked
+    events = runner.run_to_end(15)
+    (w,) = of(events, name, "return", "write")
+    assert bytes.fromhex(w.data or "") == b"early line\n"
+
+
 def test_a_c_file_that_does_not_compile_says_why(tmp_path: Path) -> None:
     from socketscope.engine.programs import ProgramLine, program_scenario
 

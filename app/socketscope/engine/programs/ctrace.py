@@ -1463,7 +1463,9 @@ class CProgramActor:
         self.runner = runner
         self.spec = spec
         self.ended = False
-        self._stdin_w: int | None = None
+        # stdin exists from the start: what is typed before the program runs waits in the pipe
+        self._stdin_r, w = os.pipe()
+        self._stdin_w: int | None = w
         self._stdin_lock = threading.Lock()
         self._readers: list[threading.Thread] = []
         self._strace: Any = None
@@ -1477,6 +1479,18 @@ class CProgramActor:
         )
 
     def run(self) -> None:
+        try:
+            self._run()
+        finally:
+            with contextlib.suppress(OSError):
+                os.close(self._stdin_r)
+            with self._stdin_lock:
+                if self._stdin_w is not None:
+                    with contextlib.suppress(OSError):
+                        os.close(self._stdin_w)
+                    self._stdin_w = None
+
+    def _run(self) -> None:
         spec = self.spec
         argv0 = spec.program[0]
         cwd = spec.cwd or os.getcwd()
@@ -1500,12 +1514,9 @@ class CProgramActor:
                 self._refuse(f"{argv0}: no such program on PATH", "missing")
                 return
             self.tracer.argv[0] = exe if "/" in argv0 else argv0
-        in_r, in_w = os.pipe()
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
-        self._stdin_w = in_w
-        os.set_inheritable(in_w, False)
-        self.tracer.stdio = (in_r, out_w, err_w)
+        self.tracer.stdio = (self._stdin_r, out_w, err_w)
         for stream, fd in (("stdout", out_r), ("stderr", err_r)):
             th = threading.Thread(
                 target=self._pump, args=(stream, fd), name=f"socketscope-{stream}-{spec.name}",
@@ -1519,7 +1530,7 @@ class CProgramActor:
                     raise PtraceForbidden(_errno.EPERM, "SOCKETSCOPE_C_TRACER=strace was set")
                 self.tracer.run()
             finally:
-                for fd in (in_r, out_w, err_w):
+                for fd in (out_w, err_w):
                     with contextlib.suppress(OSError):
                         os.close(fd)
             self.ended = True
@@ -1528,11 +1539,6 @@ class CProgramActor:
         finally:
             for th in self._readers:  # the last output is handed on before the program's end
                 th.join(1.0)
-            with self._stdin_lock:
-                if self._stdin_w is not None:
-                    with contextlib.suppress(OSError):
-                        os.close(self._stdin_w)
-                    self._stdin_w = None
 
     def _fallback(self, why: str) -> None:
         """No ptrace tracer here: strace, when installed, still shows the calls (no stepping)."""
@@ -1557,7 +1563,7 @@ class CProgramActor:
         st = StraceTrace(
             runner, spec.name, self.tracer.argv, self.tracer.sock_base, spec.cwd or os.getcwd()
         )
-        proc = st.start(strace)
+        proc = st.start(strace, stdin=self._stdin_r)
         self._strace = proc
         for stream, pipe in (("stdout", proc.stdout), ("stderr", proc.stderr)):
             assert pipe is not None
@@ -1567,12 +1573,6 @@ class CProgramActor:
             th.start()
             self._readers.append(th)
             pipe.close()
-        with self._stdin_lock:
-            if self._stdin_w is not None:
-                os.close(self._stdin_w)
-            assert proc.stdin is not None
-            self._stdin_w = os.dup(proc.stdin.fileno())
-            proc.stdin.close()
         st.follow()
         self.ended = st.ended  # else (strace killed at Stop) the Runner writes the end
 

@@ -101,7 +101,7 @@ class StraceTrace:
         self._next += 1
         return self._next
 
-    def start(self, strace: str) -> subprocess.Popen[bytes]:
+    def start(self, strace: str, stdin: int | None = None) -> subprocess.Popen[bytes]:
         r, w = os.pipe()
         cmd = [strace, "-f", "-qq", "-ttt", "-T", "-yy", "-xx", "-s", "4096", "-e",
                f"trace={TRACE}", "-o", f"/dev/fd/{w}", "--", *self.argv]  # fmt: skip
@@ -109,7 +109,7 @@ class StraceTrace:
             cmd,
             pass_fds=(w,),
             cwd=self.cwd,
-            stdin=subprocess.PIPE,
+            stdin=stdin if stdin is not None else subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
