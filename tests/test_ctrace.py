@@ -283,6 +283,20 @@ def test_a_thread_per_client_server_has_a_lifeline_per_thread(bins: Path) -> Non
     assert not of(ev, "server", "call", "fork")  # pthread_create is not a fork()
 
 
+def test_a_daemon_that_leaves_the_process_group_is_still_followed(bins: Path) -> None:
+    port = free_port()
+    run = Run()
+    run.start("daemon", [str(bins / "daemon_server"), str(port)])
+    run.wait_for(lambda e: e.kind == "blocked" and e.op == "accept")
+    run.start("client", [str(bins / "echo_client"), "127.0.0.1", str(port)])
+    ev = run.finish()
+    child = "daemon/child 1"
+    assert [e.op for e in of(ev, child, "call")] == [
+        "socket", "bind", "listen", "accept", "read", "write", "close", "close",
+    ]  # fmt: skip
+    assert of(ev, child, "end")
+
+
 def test_a_connect_past_loopback_is_refused_before_it_happens(bins: Path) -> None:
     run = Run()
     run.start("client", [str(bins / "echo_client"), "192.0.2.1", "80"])  # TEST-NET-1

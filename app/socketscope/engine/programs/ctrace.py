@@ -208,6 +208,8 @@ class CTracer:
         self.exit_code: int | None = None
         self._children = 0
         self._threads = 0
+        self._groups: set[int] = set()  # the tracees a waiter thread waits for
+        self._waiters = 0
         self._line_maps: dict[str, LineMap] = {}
         self._places: dict[tuple[int, int], tuple[int | None, dict[str, Any]]] = {}
         self.ended = threading.Event()
@@ -272,10 +274,7 @@ class CTracer:
         self._open_proc(proc)
         self.procs[pid] = proc
         self.tracees[pid] = Tracee(pid, proc, self.name, fresh=False)
-        waiter = threading.Thread(
-            target=self._wait_all, args=(pid,), name=f"socketscope-wait-{pid}", daemon=True
-        )
-        waiter.start()
+        self._watch(pid)
         self.runner.gate.set_status(self.name, Status.RUNNING)
         prog_name = os.path.basename(self.argv[0])
         self.runner.emit(
@@ -304,11 +303,23 @@ class CTracer:
                 return cand
         return path
 
-    def _wait_all(self, pgid: int) -> None:
-        """Any thread may wait for the tracees; only the tracer thread may ptrace them."""
+    def _watch(self, target: int) -> None:
+        """A waiter thread for one tracee (a process or a thread), until it has ended. Any
+        thread may wait for tracees; only the tracer thread may ptrace them. One per tracee,
+        not one per process group: a daemon's setsid() leaves the group, and a waiter on an
+        emptied group would never return."""
+        if target in self._groups:
+            return
+        self._groups.add(target)
+        self._waiters += 1
+        threading.Thread(
+            target=self._wait_all, args=(target,), name=f"socketscope-wait{target}", daemon=True
+        ).start()
+
+    def _wait_all(self, target: int) -> None:
         while True:
             try:
-                pid, status = os.waitpid(-pgid, pt.WALL)
+                pid, status = os.waitpid(target, pt.WALL)
             except ChildProcessError:
                 self._q.put(("gone",))
                 return
@@ -331,7 +342,10 @@ class CTracer:
                 continue
             kind = msg[0]
             if kind == "gone":
-                return
+                self._waiters -= 1
+                if self._waiters == 0:
+                    return
+                continue
             try:
                 if kind == "wait":
                     self._on_wait(msg[1], msg[2])
@@ -453,6 +467,7 @@ class CTracer:
             self._threads += 1
             actor = f"{parent.proc.actor}/thread {self._threads}"
             self.tracees[child] = Tracee(child, parent.proc, actor)
+            self._watch(child)
             runner.gate.set_status(actor, Status.RUNNING)
             runner.emit(
                 actor,
@@ -469,6 +484,7 @@ class CTracer:
         proc.exe_base, proc.lines = parent.proc.exe_base, parent.proc.lines
         self.procs[child] = proc
         self.tracees[child] = Tracee(child, proc, actor)
+        self._watch(child)
         runner.gate.set_status(actor, Status.RUNNING)
         runner.emit(
             actor,
