@@ -129,8 +129,21 @@ installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install o
 sonames=$(missing_sonames)
 if command -v dpkg-query >/dev/null 2>&1; then
     # fresh package lists, so that the names below are checked against what the mirror has
-    if [ "$(id -u)" = 0 ] && { [ -n "$sonames" ] || ! installed fonts-nanum; }; then
+    if [ "$(id -u)" = 0 ] && { [ -n "$sonames" ] || ! installed fonts-nanum || ! installed gcc; }; then
         apt-get update -qq
+    fi
+    # The C lessons ("The notes' programs (C)") and `--program server.c` compile with the
+    # system's cc on first use: gcc comes with the other packages. Not a must: without it the
+    # window, the Python lessons and the tests of the rest all work, so a missing gcc is only
+    # said, never a reason to stop.
+    if ! installed gcc; then
+        if [ "$(id -u)" = 0 ]; then
+            echo "setup: installing gcc (the C lessons compile with it)"
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gcc libc6-dev >/dev/null \
+                || echo "setup: gcc could not be installed; the C lessons will say so" >&2
+        else
+            echo "setup: the C lessons need gcc: $(as_root "apt-get install --no-install-recommends gcc libc6-dev")" >&2
+        fi
     fi
     pkgs=""
     for so in $sonames; do pkgs="$pkgs $(debian_package "$so")"; done

@@ -33,7 +33,8 @@ def c_args(call: Event, ret: Event | None, lang: str = "en") -> str:
     op = call.op or "?"
     e = cat.entry(op)
     if e is None:
-        return f"{op}({call.fd})"
+        # a call no lesson makes (a C program's fork(), poll(), recvmsg()): its fd, if any
+        return f"{op}({'' if call.fd is None else call.fd})"
     values = cat.Values(
         call.args or {},
         call.fd,
@@ -69,6 +70,8 @@ def c_result(ret: Event, lang: str = "en") -> str:
         why = cat.strerror(name) or (ret.message or "")
         return f"= -1 {name} ({why})"
     e = cat.entry(ret.op)
+    if e is None and isinstance(ret.result, int) and not isinstance(ret.result, bool):
+        return f"= {ret.result}"  # a C program's call the catalogue does not know: its value
     kind = e.result if e is not None else "zero"
     if kind == "fd":
         return f"= {ret.fd}"
@@ -77,6 +80,8 @@ def c_result(ret: Event, lang: str = "en") -> str:
         return f"= {res.get('fd')}"
     if kind == "bytes":
         return f"= {ret.nbytes}"
+    if kind == "count":  # poll(), epoll_wait(): how many are ready; fork(): the child's pid
+        return f"= {ret.result}"
     if kind == "value":
         return f"= 0 (optval {ret.result})"
     if kind == "ready":

@@ -168,7 +168,7 @@ def _l_plain(fmt: str) -> Callable[[Mapping[str, Any], int | None, Any], str]:
     return label
 
 
-Result = Literal["zero", "fd", "accepted", "bytes", "value", "ready", "nothing", "helper"]
+Result = Literal["zero", "fd", "accepted", "bytes", "value", "ready", "nothing", "helper", "count"]
 Data = Literal["in", "out"]
 
 
@@ -220,6 +220,12 @@ _VOWEL_FINAL = frozenset(
         "getsockopt",
         "select",
         "connect_ex",
+        "fork",
+        "epoll_wait",
+        "sendmsg",
+        "recvmsg",
+        "readv",
+        "writev",
     ]
 )
 
@@ -1067,6 +1073,162 @@ _add(
         result="helper",
     )
 )
+
+# --- calls only a C program makes (engine/programs/ctrace.py traces them) -----------------------
+_add(
+    _e(
+        op="poll",
+        c_name="poll",
+        syscall=True,
+        prototype="int poll(struct pollfd *fds, nfds_t nfds, int timeout);",
+        what={
+            "*": W(
+                "poll() waits until one of the given fds is ready (readable, writable, or hung "
+                "up), like select() with a list instead of bit sets. It returns how many are ready.",
+                "poll()은 주어진 fd 중 하나가 준비될 때까지(읽기 가능, 쓰기 가능, 연결 끊김) "
+                "기다립니다. 비트 집합 대신 목록을 쓰는 select()와 같으며, 준비된 fd의 수를 "
+                "돌려줍니다.",
+            )
+        },
+        c_form=lambda v: f"poll({v.args.get('pollfds')}, {v.args.get('timeout_ms')})",
+        label=lambda a, fd, tr: "poll()",
+        result="count",
+        blocks={
+            "*": W(
+                "It blocked until one of its fds became ready.",
+                "fd 중 하나가 준비될 때까지 블로킹되었습니다.",
+            )
+        },
+        blocking_now={"*": W("none of its fds is ready", "준비된 fd가 없습니다")},
+        kernel_calls=("poll", "ppoll"),
+    )
+)
+_add(
+    _e(
+        op="epoll_wait",
+        c_name="epoll_wait",
+        syscall=True,
+        prototype=(
+            "int epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout);"
+        ),
+        what={
+            "*": W(
+                "epoll_wait() waits until one of the fds registered with epoll_ctl() is ready and "
+                "returns how many are: the kernel keeps the list, so the wait does not grow with "
+                "the number of sockets.",
+                "epoll_wait()는 epoll_ctl()로 등록한 fd 중 하나가 준비될 때까지 기다리고, 준비된 "
+                "수를 돌려줍니다. 목록은 커널이 갖고 있으므로 소켓이 많아져도 기다림이 "
+                "무거워지지 않습니다.",
+            )
+        },
+        c_form=lambda v: f"epoll_wait({v.args.get('epfd')}, events, {v.args.get('maxevents')})",
+        label=lambda a, fd, tr: f"epoll_wait(epfd {a.get('epfd')})",
+        result="count",
+        blocks={
+            "*": W(
+                "It blocked until one of the registered fds became ready.",
+                "등록된 fd 중 하나가 준비될 때까지 블로킹되었습니다.",
+            )
+        },
+        blocking_now={
+            "*": W("none of the registered fds is ready", "등록된 fd 중 준비된 것이 없습니다")
+        },
+        kernel_calls=("epoll_wait", "epoll_pwait", "epoll_pwait2"),
+    )
+)
+_add(
+    _e(
+        op="epoll_ctl",
+        c_name="epoll_ctl",
+        syscall=True,
+        prototype="int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event);",
+        what={
+            "*": W(
+                "epoll_ctl() adds a socket to (or removes it from) the fds an epoll_wait() waits "
+                "on. Nothing is sent.",
+                "epoll_ctl()은 epoll_wait()가 기다릴 fd 목록에 소켓을 넣거나 뺍니다. 아무것도 "
+                "보내지 않습니다.",
+            )
+        },
+        c_form=lambda v: f"epoll_ctl({v.args.get('epfd')}, {v.args.get('op')}, {v.fd}, &ev)",
+        label=lambda a, fd, tr: f"epoll_ctl({a.get('op')}, fd {fd})",
+    )
+)
+_add(
+    _e(
+        op="fork",
+        c_name="fork",
+        syscall=True,
+        prototype="pid_t fork(void);",
+        what={
+            "*": W(
+                "fork() makes a copy of the process. The child gets its own lifeline and every "
+                "socket the parent had, under the same fd numbers: the same kernel sockets, not "
+                "copies. fork() returns the child's pid in the parent and 0 in the child.",
+                "fork()는 프로세스를 복제합니다. 자식 프로세스는 자기 라이프라인을 갖고, 부모가 "
+                "가진 모든 소켓을 같은 fd 번호로 갖습니다: 복사본이 아니라 같은 커널 소켓입니다. "
+                "fork()는 부모에게는 자식의 pid를, 자식에게는 0을 돌려줍니다.",
+            )
+        },
+        c_form=lambda v: "fork()",
+        label=lambda a, fd, tr: "fork()",
+        result="count",
+    )
+)
+for _op, _proto, _dir, _en, _ko in (
+    (
+        "sendmsg",
+        "ssize_t sendmsg(int sockfd, const struct msghdr *msg, int flags);",
+        "out",
+        "sendmsg() sends the bytes of several buffers (an iovec) in one call, like send().",
+        "sendmsg()는 여러 버퍼(iovec)의 바이트를 한 번에 보냅니다. send()와 같습니다.",
+    ),
+    (
+        "writev",
+        "ssize_t writev(int fd, const struct iovec *iov, int iovcnt);",
+        "out",
+        "writev() writes several buffers in one call; on a socket it sends them like send().",
+        "writev()는 여러 버퍼를 한 번에 씁니다. 소켓에서는 send()처럼 보냅니다.",
+    ),
+    (
+        "recvmsg",
+        "ssize_t recvmsg(int sockfd, struct msghdr *msg, int flags);",
+        "in",
+        "recvmsg() receives bytes into several buffers (an iovec) in one call, like recv().",
+        "recvmsg()는 바이트를 여러 버퍼(iovec)에 한 번에 받습니다. recv()와 같습니다.",
+    ),
+    (
+        "readv",
+        "ssize_t readv(int fd, const struct iovec *iov, int iovcnt);",
+        "in",
+        "readv() reads into several buffers in one call; on a socket it receives like recv().",
+        "readv()는 여러 버퍼에 한 번에 읽습니다. 소켓에서는 recv()처럼 받습니다.",
+    ),
+):
+    _add(
+        _e(
+            op=_op,
+            c_name=_op,
+            syscall=True,
+            prototype=_proto,
+            what={"*": W(_en, _ko)},
+            c_form=lambda v, op=_op: f"{op}({v.fd}, ...)",
+            label=lambda a, fd, tr, op=_op: f"{op}(fd {fd})",
+            result="bytes",
+            data=_dir,
+            blocks={
+                "*": W(
+                    "It blocked until the kernel could move bytes.",
+                    "커널이 바이트를 옮길 수 있을 때까지 블로킹되었습니다.",
+                )
+            },
+            blocking_now={
+                "*": W("the kernel cannot move bytes yet", "커널이 아직 바이트를 옮길 수 없습니다")
+            },
+            kernel_calls=(_op,),
+        )
+    )
+
 
 # --- errors, by type where the meaning differs -----------------------------------------------
 ERRORS: dict[str, Table] = {

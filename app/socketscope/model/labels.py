@@ -110,6 +110,11 @@ def result_label(
         return translate("DiagramText", "{size} sent").format(size=size(ev.nbytes))
     if kind == "value":
         return f"= {ev.result}"
+    if kind == "count" and op == "fork":
+        child = (ev.params or {}).get("child")
+        return f"pid {ev.result}" + (f" → {child}" if child else "")
+    if kind == "count":
+        return translate("DiagramText", "{n} ready").format(n=ev.result)
     if kind == "ready":
         res = ev.result if isinstance(ev.result, dict) else {}
         # the call shows fd numbers, so the result does too: the same numbers on both sides

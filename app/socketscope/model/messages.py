@@ -82,6 +82,57 @@ def message_text(ev: Event, translate: Translate = untranslated) -> str:
             ).format(**p)
         if code == "signal_received":
             return translate("EngineMessage", "{signal} received: {handler}() runs").format(**p)
+        # a C program traced with ptrace (engine/programs/ctrace.py)
+        if code == "program_forked":
+            return translate(
+                "EngineMessage", "fork(): process {pid}, a child of {parent} (process {ppid})"
+            ).format(**p)
+        if code == "program_thread":
+            return translate("EngineMessage", "thread {tid} of process {pid}").format(**p)
+        if code == "fd_inherited":
+            return translate(
+                "EngineMessage", "fd {fd} inherited from {from_actor}: the same socket"
+            ).format(fd=ev.fd, **p)
+        if code == "program_exit":
+            return translate("EngineMessage", "exit status {status}").format(**p)
+        if code == "program_exit_closed":
+            return translate(
+                "EngineMessage", "the process ended: the kernel closed this socket"
+            ).format(**p)
+        if code == "program_signal":
+            return translate("EngineMessage", "{signal} received").format(**p)
+        if code == "close_still_held":
+            return translate(
+                "EngineMessage",
+                "fd {fd} closed; the socket stays open: it is still held by {holders}",
+            ).format(fd=ev.fd, holders=p["holders"])
+        if code == "bind_loopback_instead":
+            return translate(
+                "EngineMessage",
+                "bind() to {address} (every interface) is made on {loopback} instead: "
+                "SocketScope keeps this run on loopback",
+            ).format(**p)
+        if code == "not_loopback_c":
+            return translate(
+                "EngineMessage",
+                "{op}() to {address} refused before it was made: SocketScope keeps this run on "
+                "loopback (127.0.0.0/8, ::1), so no packet leaves this machine; the program got "
+                "EPERM",
+            ).format(**p)
+        if code == "c_cannot_trace":
+            return translate("EngineMessage", "{program} cannot be traced here: {detail}").format(
+                **p
+            )
+        if code == "c_strace_fallback":
+            return translate(
+                "EngineMessage",
+                "the step-by-step tracer cannot run here ({detail}): traced with strace instead; "
+                "calls are shown as they end, stepping is not available",
+            ).format(**p)
+        if code == "tracer_failed":
+            return translate(
+                "EngineMessage", "the tracer could not follow this call: {detail}"
+            ).format(**p)
     except (KeyError, IndexError, ValueError):
         pass  # a code whose parameters do not fit: the English sentence is still true
     return ev.message or ""

@@ -124,6 +124,21 @@ class RunState:
                 self.errors += 1
         elif kind == "burst":
             self.calls += ev.count or 0
+        elif kind == "kernel" and ev.op == "fork" and ev.sock is not None and ev.params:
+            # a forked C program's child holds its parent's sockets: the same kernel sockets,
+            # under the same fd numbers, now on the child's lifeline
+            p = ev.params
+            self.sockets[ev.sock] = SocketInfo(
+                ev.sock,
+                ev.fd,
+                ev.actor,
+                str(p.get("type") or "TCP"),
+                local=ev.local,
+                peer=ev.peer,
+                kernel=ev.kernel or KernelSnapshot(),
+                listening=bool(p.get("listening")),
+                conn=p.get("conn"),
+            )
         elif kind == "kernel" and ev.sock in self.sockets and ev.kernel is not None:
             info = self.sockets[ev.sock]
             info.kernel = ev.kernel

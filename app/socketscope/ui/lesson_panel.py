@@ -205,4 +205,15 @@ class LessonPanel(QWidget):
             self.c_call.setText(c_args(call, None, self.lang) + "  …")
         else:
             self.c_call.setText("")
-        self._explain(explain(call, ret, self.lang, blocked, ctx, blocked_ev))
+        text = explain(call, ret, self.lang, blocked, ctx, blocked_ev)
+        where = (call.params or {}) if call is not None else {}
+        if call is not None and call.line is None and where.get("function"):
+            # a C program built without -g: the function is known, the line is not
+            text = (
+                self.tr("Made in {function}(): compile with -g to see your lines").format(
+                    function=where["function"]
+                )
+                + "\n\n"
+                + text
+            )
+        self._explain(text)

@@ -165,6 +165,18 @@ def _starts_when(after: str, previous: str | None, names: list[str], text: str) 
     return (who, op), None
 
 
+def _c_source(line: ProgramLine) -> dict[str, str] | None:
+    """An executable built with -g: the C file holding its main() (else None)."""
+    try:
+        from .ctrace import c_source
+    except ImportError:
+        return None
+    try:
+        return c_source(line.argv, line.cwd)
+    except Exception:  # noqa: BLE001 -- no source to show is not a reason to refuse the run
+        return None
+
+
 def program_scenario(lines: Sequence[ProgramLine]) -> Scenario:
     """A run of programs: one actor per program, in order, each starting when the one before it
     is ready (blocked in a call, or listening) unless its ``after`` says otherwise."""
@@ -188,6 +200,10 @@ def program_scenario(lines: Sequence[ProgramLine]) -> Scenario:
             path = Path(line.cwd, py[1])
             with contextlib.suppress(OSError, UnicodeDecodeError):
                 sources[name] = {"path": str(path), "source": path.read_text(encoding="utf-8")}
+        elif py is None:
+            c = _c_source(line)
+            if c is not None:
+                sources[name] = c
         names.append(name)
     first = next(iter(sources.values()), {"path": "", "source": ""})
     title = " + ".join(names)
@@ -223,7 +239,7 @@ def start_program_actor(
 
         return PythonProgramActor(runner, spec, index)
     exe = argv[0]
-    found = shutil.which(exe, path=None) if "/" not in exe else exe
+    found = shutil.which(exe, path=None) if "/" not in exe and not exe.endswith(".c") else exe
     if found is None or not Path(spec.cwd or ".", found).exists():
         raise ProgramError(f"{exe}: no such program (not installed, or not in this folder)")
     try:

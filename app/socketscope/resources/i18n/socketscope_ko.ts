@@ -99,6 +99,10 @@
         <translation>{size} 보냄</translation>
     </message>
     <message>
+        <source>{n} ready</source>
+        <translation>{n}개 준비됨</translation>
+    </message>
+    <message>
         <source>ready: {fds}</source>
         <translation>준비됨: {fds}</translation>
     </message>
@@ -249,6 +253,54 @@
         <source>{signal} received: {handler}() runs</source>
         <translation>{signal} 받음: {handler}() 실행</translation>
     </message>
+    <message>
+        <source>fork(): process {pid}, a child of {parent} (process {ppid})</source>
+        <translation>fork(): 프로세스 {pid}, {parent}(프로세스 {ppid})의 자식</translation>
+    </message>
+    <message>
+        <source>thread {tid} of process {pid}</source>
+        <translation>프로세스 {pid}의 스레드 {tid}</translation>
+    </message>
+    <message>
+        <source>fd {fd} inherited from {from_actor}: the same socket</source>
+        <translation>fd {fd}를 {from_actor}에게서 물려받음: 같은 소켓</translation>
+    </message>
+    <message>
+        <source>exit status {status}</source>
+        <translation>종료 상태 {status}</translation>
+    </message>
+    <message>
+        <source>the process ended: the kernel closed this socket</source>
+        <translation>프로세스가 끝나서 커널이 이 소켓을 닫았습니다</translation>
+    </message>
+    <message>
+        <source>{signal} received</source>
+        <translation>{signal} 받음</translation>
+    </message>
+    <message>
+        <source>fd {fd} closed; the socket stays open: it is still held by {holders}</source>
+        <translation>fd {fd}를 닫았습니다. 소켓은 열린 채로 남습니다: {holders}이(가) 아직 갖고 있습니다</translation>
+    </message>
+    <message>
+        <source>bind() to {address} (every interface) is made on {loopback} instead: SocketScope keeps this run on loopback</source>
+        <translation>{address}(모든 인터페이스)에 대한 bind()를 대신 {loopback}에 합니다: SocketScope는 이 실행을 루프백 안에 둡니다</translation>
+    </message>
+    <message>
+        <source>{op}() to {address} refused before it was made: SocketScope keeps this run on loopback (127.0.0.0/8, ::1), so no packet leaves this machine; the program got EPERM</source>
+        <translation>{address}로의 {op}()는 호출되기 전에 거부되었습니다: SocketScope는 이 실행을 루프백(127.0.0.0/8, ::1) 안에 두어 어떤 패킷도 이 컴퓨터 밖으로 나가지 않게 합니다. 프로그램은 EPERM을 받았습니다</translation>
+    </message>
+    <message>
+        <source>{program} cannot be traced here: {detail}</source>
+        <translation>{program}은(는) 여기서 추적할 수 없습니다: {detail}</translation>
+    </message>
+    <message>
+        <source>the step-by-step tracer cannot run here ({detail}): traced with strace instead; calls are shown as they end, stepping is not available</source>
+        <translation>한 단계씩 실행하는 추적기를 여기서는 쓸 수 없습니다({detail}): 대신 strace로 추적합니다. 호출은 끝날 때 보이며, 한 단계씩 실행은 할 수 없습니다</translation>
+    </message>
+    <message>
+        <source>the tracer could not follow this call: {detail}</source>
+        <translation>추적기가 이 호출을 따라가지 못했습니다: {detail}</translation>
+    </message>
 </context>
 <context>
     <name>Export</name>
@@ -294,6 +346,10 @@
     <message>
         <source>Press Space to run, → to step.</source>
         <translation>Space로 실행, →로 한 단계씩 진행합니다.</translation>
+    </message>
+    <message>
+        <source>Made in {function}(): compile with -g to see your lines</source>
+        <translation>{function}() 안에서 한 호출입니다. -g 옵션으로 컴파일하면 소스 줄이 보입니다</translation>
     </message>
 </context>
 <context>
