@@ -1,0 +1,225 @@
+"""The link between host A and host B: a user-space relay with weather.
+
+Two packet sockets in the relay's namespace, one on each host's veth end (``toA``, ``toB``):
+every frame one host puts on its ``eth0`` arrives here and is sent on to the other host, unless
+the policy drops it, holds it back (delay, jitter, reordering) or sends it twice. No netem, no
+/dev/net/tun, no root: the relay is root only of the run's own user namespace.
+
+The policy is seeded: each direction has its own random generator and every TCP/UDP packet
+draws the same number of numbers from it, so the same seed makes the same choices for the same
+packets whatever the timing. ARP and other frames are never touched (and never counted), so the
+link always works for them. Each thing the relay *does* to a packet (not each packet passed
+through) is reported as one JSON line on a pipe for the trace.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import json
+import os
+import random
+import select
+import signal
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from socketscope.engine.loopback import UnguardedSocket
+
+from .decode import Packet, decode_frame
+from .network import HOST_NAMES, RELAY_INTERFACES, Link, Rule, TwoHosts, setns
+
+ETH_P_ALL = 0x0003
+SOL_PACKET = 263
+PACKET_IGNORE_OUTGOING = 23  # Linux 4.20+: do not hand the relay back its own sends
+PACKET_OUTGOING = 4
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What happens to one packet: sent after each of ``delays`` (seconds); none = dropped."""
+
+    delays: tuple[float, ...]
+    action: str | None  # None: passed on as it came; else dropped/delayed/duplicated/reordered
+    why: str = ""  # "rule 1", "loss 20%", …
+
+
+PASS = Decision((0.0,), None)
+
+
+def kind_of(p: Packet) -> str:
+    if p.proto == "UDP":
+        return "datagram"
+    if "SYN" in p.flags and "ACK" not in p.flags:
+        return "syn"
+    if p.payload_len:
+        return "tcp-data"
+    return "tcp"
+
+
+class Policy:
+    """The link's weather as decisions, one per TCP/UDP packet, per direction."""
+
+    def __init__(self, link: Link) -> None:
+        self.link = link
+        self._rng = {d: random.Random(f"{link.seed}:{d}") for d in ("A>B", "B>A")}
+        self._counts: dict[tuple[int, str], int] = {}
+
+    def _rule_hits(self, direction: str, kind: str) -> list[tuple[int, Rule]]:
+        hits = []
+        for i, r in enumerate(self.link.rules):
+            if r.dir not in (None, direction):
+                continue
+            if r.packet != "any" and r.packet != kind:
+                continue
+            n = self._counts.get((i, direction), 0) + 1
+            self._counts[(i, direction)] = n
+            # a rule without a direction counts both directions together
+            total = n if r.dir else sum(self._counts.get((i, d), 0) for d in ("A>B", "B>A"))
+            if total == r.nth:
+                hits.append((i, r))
+        return hits
+
+    def decide(self, direction: str, p: Packet) -> Decision:
+        link = self.link
+        rng = self._rng[direction]
+        # always four draws, used or not: the same packet gets the same numbers whatever the
+        # settings of the others
+        u_loss, u_dup, u_reorder, u_jitter = (rng.random() for _ in range(4))
+        hits = self._rule_hits(direction, kind_of(p))
+        for i, r in hits:
+            why = f"rule {i + 1}"
+            if r.do == "drop":
+                return Decision((), "dropped", why)
+            if r.do == "delay":
+                return Decision((r.ms / 1000,), "delayed", why)
+            if r.do == "duplicate":
+                return Decision((0.0, 0.0), "duplicated", why)
+        if link.calm:
+            return PASS
+        if u_loss * 100 < link.loss:
+            return Decision((), "dropped", f"loss {link.loss:g}%")
+        base = link.delay_ms + (u_jitter * 2 - 1) * link.jitter_ms
+        delay = max(0.0, base) / 1000
+        action: str | None = "delayed" if delay else None
+        why = f"delay {link.delay_ms:g}±{link.jitter_ms:g} ms" if delay else ""
+        if u_reorder * 100 < link.reorder:
+            delay += link.reorder_ms / 1000
+            action, why = "reordered", f"reorder {link.reorder:g}%"
+        if u_dup * 100 < link.duplicate:
+            return Decision((delay, delay), "duplicated", f"duplicate {link.duplicate:g}%")
+        return Decision((delay,), action, why)
+
+
+def _open(interface: str) -> socket.socket:
+    s = UnguardedSocket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+    with contextlib.suppress(OSError):
+        s.setsockopt(SOL_PACKET, PACKET_IGNORE_OUTGOING, 1)
+    s.bind((interface, 0))
+    return s
+
+
+def record(direction: str, p: Packet, d: Decision, t: float) -> dict[str, Any]:
+    return {
+        "t": round(t, 6),
+        "do": d.action,
+        "why": d.why,
+        "dir": direction,
+        "proto": p.proto,
+        "kind": kind_of(p),
+        "src": list(p.src),
+        "dst": list(p.dst),
+        "flags": list(p.flags),
+        "seq": p.seq,
+        "len": p.payload_len,
+        "ms": [round(x * 1000, 3) for x in d.delays],
+    }
+
+
+def relay_loop(
+    policy: Policy,
+    socks: dict[str, socket.socket],
+    report: Callable[[dict[str, Any]], None],
+    stop: Callable[[], bool] = lambda: False,
+) -> None:
+    """Bridge ``socks["A"]`` (the veth end facing host A) and ``socks["B"]`` until ``stop()``."""
+    other = {"A": "B", "B": "A"}
+    by_fd = {s.fileno(): name for name, s in socks.items()}
+    poller = select.poll()
+    for s in socks.values():
+        poller.register(s, select.POLLIN)
+    later: list[tuple[float, int, str, bytes]] = []  # (when, order, to host, frame)
+    order = 0
+    while not stop():
+        now = time.monotonic()
+        while later and later[0][0] <= now:
+            _, _, to, frame = heapq.heappop(later)
+            with contextlib.suppress(OSError):
+                socks[to].send(frame)
+        timeout = 200 if not later else max(0, int((later[0][0] - now) * 1000) + 1)
+        for fd, _ev in poller.poll(timeout):
+            came = by_fd[fd]
+            try:
+                frame, addr = socks[came].recvfrom(65536)
+            except BlockingIOError:
+                continue
+            if addr[2] == PACKET_OUTGOING:  # a kernel without PACKET_IGNORE_OUTGOING
+                continue
+            to = other[came]
+            now = time.monotonic()
+            p = decode_frame(frame, len(frame), now)
+            if p is None or not p.src[0].startswith("10."):
+                socks[to].send(frame)  # ARP, IPv6 neighbour discovery: the link just works
+                continue
+            direction = f"{came}>{to}"
+            d = policy.decide(direction, p)
+            if d.action is not None:
+                report(record(direction, p, d, now))
+            for delay in d.delays:
+                if delay <= 0 and not later:
+                    with contextlib.suppress(OSError):
+                        socks[to].send(frame)
+                else:
+                    order += 1
+                    heapq.heappush(later, (now + delay, order, to, frame))
+
+
+def start_relay(net: TwoHosts) -> tuple[int, int]:
+    """Fork the relay process (the caller must have one thread: it is the run host before its
+    actors start). Returns (pid, fd of the pipe its reports come on, one JSON object a line)."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            os.close(r)
+            _relay_main(net, w)
+        except BaseException:  # noqa: BLE001 -- a child never returns into the parent's code
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(w)
+    return pid, r
+
+
+def _relay_main(net: TwoHosts, w: int) -> None:
+    import ctypes
+
+    # the run host's end kills it as well; this covers a run host killed outright
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    setns(net.relay_fd)
+    socks = {name: _open(RELAY_INTERFACES[name]) for name in HOST_NAMES}
+    out = os.fdopen(w, "w", buffering=1, encoding="utf-8")
+
+    def report(rec: dict[str, Any]) -> None:
+        with contextlib.suppress(OSError):
+            out.write(json.dumps(rec) + "\n")
+
+    parent = os.getppid()
+    relay_loop(Policy(net.spec.link), socks, report, stop=lambda: os.getppid() != parent)
