@@ -23,6 +23,8 @@ EventKind = Literal[
     "error",  # an exception escaped the actor's code
     "signal",  # a process actor received a signal; its handler runs now
     "end",  # the actor's function returned (or was stopped)
+    "link",  # two-host runs: the link between the hosts dropped, delayed, reordered or
+    # duplicated a packet (op says which; params the packet); actor is "link"
 ]
 
 JsonValue = Any

@@ -30,6 +30,7 @@ from .snapshots import snapshot_events
 
 if TYPE_CHECKING:
     from .child import ProcessActor
+    from .wire.network import TwoHosts
     from .scenario import ActorSpec, Scenario
     from .traced import TracedSocket
 
@@ -129,6 +130,9 @@ class RunOptions:
     data_cap: int = 4096  # bytes of payload kept per event; the rest is counted, not copied
     burst_after: int = 8  # free-running: identical data calls beyond this are summarised
     burst_window: float = 0.05  # seconds one burst event may cover at most
+    # two-host runs: the link's loss/delay/reorder/duplicate chosen in the window, replacing the
+    # lesson's own (engine/wire/network.py Link fields); None keeps the lesson's
+    weather: dict[str, Any] | None = None
 
 
 class Runner:
@@ -162,6 +166,9 @@ class Runner:
         self._stop_event = threading.Event()
         self.watcher = BlockWatcher()
         self._started = False
+        # a two-host run: the namespaces of host A and host B (the run host builds them before
+        # the first thread); each actor's thread moves into its host as it starts
+        self.network: TwoHosts | None = None
 
     # --- lifecycle ----------------------------------------------------------------------------
     def start(self) -> None:
@@ -202,9 +209,17 @@ class Runner:
         self.gate.set_status(spec.name, Status.RUNNING)
         th.start()
 
+    def _enter_host(self, spec: ActorSpec) -> None:
+        """Move this actor's thread into its host's network. A spawned actor (no host of its
+        own) stays where the thread that started it was, as a program's thread would."""
+        host = self.scenario.host_of(spec.name) if spec.host is None else spec.host
+        if self.network is not None and host is not None:
+            self.network.enter(host)
+
     def _actor_main(self, spec: ActorSpec) -> None:
         ctx = ActorContext(self, spec.name, spec)
         _local.actor = ctx
+        self._enter_host(spec)
         self.gate.set_status(spec.name, Status.RUNNING)
         self.emit(spec.name, "start", message=spec.fn.__name__)
         kwargs = self._actor_kwargs(spec)
@@ -248,6 +263,7 @@ class Runner:
         """A process actor: this thread runs the child and relays what it does."""
         from .child import ProcessActor
 
+        self._enter_host(spec)  # the child process is born in this thread's network
         with self._actors_lock:  # each child gets its own range of socket ids
             actor = ProcessActor(self, spec, len(self._processes), self._actor_kwargs(spec))
             self._processes[spec.name] = actor
@@ -275,7 +291,10 @@ class Runner:
         proc.send_signal(signum)
 
     def _actor_kwargs(self, spec: ActorSpec) -> dict[str, Any]:
-        available = {"port": self.port, "port2": self.port2, "host": "127.0.0.1"}
+        host = "127.0.0.1"
+        if self.network is not None:
+            host = self.network.spec.hosts.get(self.scenario.host_of(spec.name) or "A", host)
+        available = {"port": self.port, "port2": self.port2, "host": host}
         if spec.name in self._spawned_args:
             return {}  # a spawned actor gets exactly the arguments it was spawned with
         params = inspect.signature(spec.fn).parameters
