@@ -202,6 +202,15 @@ def start_relay(net: TwoHosts) -> tuple[int, int]:
         finally:
             os._exit(code)
     os.close(w)
+    # wait until both packet sockets are open: a frame sent before would be lost (a first SYN,
+    # an ARP request), and a lesson that drops "the first SYN" would then drop the second
+    line = b""
+    while not line.endswith(b"\n"):
+        chunk = os.read(r, 1)
+        if not chunk:
+            os.close(r)
+            raise OSError("the link's relay could not start")
+        line += chunk
     return pid, r
 
 
@@ -216,6 +225,7 @@ def _relay_main(net: TwoHosts, w: int) -> None:
     setns(net.relay_fd)
     socks = {name: _open(RELAY_INTERFACES[name]) for name in HOST_NAMES}
     out = os.fdopen(w, "w", buffering=1, encoding="utf-8")
+    out.write('{"ready": true}\n')
 
     def report(rec: dict[str, Any]) -> None:
         with contextlib.suppress(OSError):
