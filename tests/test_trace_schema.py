@@ -228,3 +228,37 @@ def test_the_format_document_names_the_schema_and_every_kind() -> None:
     assert "trace.schema.json" in doc
     for kind in typing.get_args(EventKind):
         assert f"| `{kind}` |" in doc, kind
+
+
+def test_a_packet_event_round_trips_and_a_bad_one_is_refused(tmp_path: Path) -> None:
+    from socketscope.engine.events import WirePacket
+
+    pkt = WirePacket(
+        iface="lo",
+        proto="TCP",
+        src=("127.0.0.1", 41234),
+        dst=("127.0.0.1", 5050),
+        len=13,
+        wire_len=79,
+        flags=("PSH", "ACK"),
+        seq=1,
+        ack=1,
+        window=65536,
+        role="data",
+        payload="68656c6c6f",
+        frame="00" * 79,
+        to_actor="Server",
+        to_sock=3,
+    )
+    ev = Event(5, 0.25, "Client", "packet", sock=2, conn=1, dir="c>s", range=(0, 13))
+    ev = dataclasses.replace(ev, packet=pkt, cause=4)
+    timer = Event(6, 0.3, "Client", "packet", packet=pkt, cause="timer", during=4)
+    path = tmp_path / "p.jsonl"
+    with path.open("w", encoding="utf-8") as f:
+        write_trace(Trace({"scenario": "x"}, [ev, timer]), f)
+    back = read_trace(path)
+    assert back.events == [ev, timer]
+    reference_validator().validate(ev.to_json())
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert "packet.flags" in refused(tmp_path, hostile(lines, 2, {"packet.flags": ["BOGUS"]}))
+    assert "cause" in refused(tmp_path, hostile(lines, 2, {"cause": "later"}))

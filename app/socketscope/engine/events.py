@@ -23,6 +23,7 @@ EventKind = Literal[
     "error",  # an exception escaped the actor's code
     "signal",  # a process actor received a signal; its handler runs now
     "end",  # the actor's function returned (or was stopped)
+    "packet",  # a real packet on the run's network, captured by the kernel (engine/wire)
     "link",  # two-host runs: the link between the hosts dropped, delayed, reordered or
     # duplicated a packet (op says which; params the packet); actor is "link"
 ]
@@ -86,6 +87,51 @@ class KernelSnapshot:
 
 
 @dataclass(frozen=True, slots=True)
+class WirePacket:
+    """One real packet as the run's capture saw it (kind == "packet"). Sequence and
+    acknowledgement numbers are relative to the connection's first SYN of that direction, as
+    Wireshark shows them, so that ``seq - 1`` is the stream offset of a data segment."""
+
+    iface: str  # the interface it was captured on ("lo")
+    proto: str  # "TCP" or "UDP"
+    src: tuple[str, int]
+    dst: tuple[str, int]
+    len: int  # payload bytes (TCP segment data or UDP datagram)
+    wire_len: int  # the whole frame's bytes on the wire
+    host: str | None = None  # two-host runs: the host it was captured on ("A"); None: loopback
+    flags: tuple[str, ...] = ()  # TCP: "SYN", "ACK", "PSH", "FIN", "RST"
+    seq: int | None = None  # TCP: relative sequence number
+    ack: int | None = None  # TCP: relative acknowledgement number (with ACK only)
+    window: int | None = None  # TCP: advertised receive window in bytes (scaled when known)
+    role: str | None = None  # what the segment is for, see docs/trace-format.md
+    payload: str | None = None  # hex of the first payload bytes (the capture keeps 256 B a frame)
+    frame: str | None = None  # hex of the captured frame from its Ethernet header on
+    to_actor: str | None = None  # the actor whose socket it was sent to, when in the run
+    to_sock: int | None = None
+
+    def to_json(self) -> dict[str, JsonValue]:
+        out: dict[str, JsonValue] = {}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if v is None:
+                continue
+            out[f.name] = list(v) if isinstance(v, tuple) else v
+        return out
+
+    @classmethod
+    def from_json(cls, d: dict[str, JsonValue]) -> WirePacket:
+        kw = {k: v for k, v in d.items() if k in _PACKET_FIELDS}
+        for key in ("src", "dst", "flags"):
+            if isinstance(kw.get(key), list):
+                kw[key] = tuple(kw[key])
+        return cls(**kw)
+
+    @property
+    def flag_text(self) -> str:
+        return ", ".join(self.flags)
+
+
+@dataclass(frozen=True, slots=True)
 class Event:
     seq: int
     t: float
@@ -133,6 +179,12 @@ class Event:
     # terminal prints ``message`` (English)
     code: str | None = None
     params: dict[str, JsonValue] | None = None
+    # a real packet (kind == "packet"): what was on the wire, and the call that made the kernel
+    # send it (``cause``: that call's seq, or "timer" for the kernel's own timers, with
+    # ``during``: the seq of the call the sending actor was in at that moment)
+    packet: WirePacket | None = None
+    cause: int | str | None = None
+    during: int | None = None
 
     # Fields every event carries in JSON, even when null: the trace format promises them.
     CORE = ("seq", "t", "actor", "kind", "op", "sock", "fd", "line")
@@ -143,7 +195,7 @@ class Event:
             v = getattr(self, f.name)
             if v is None and f.name not in Event.CORE:
                 continue
-            if isinstance(v, KernelSnapshot):
+            if isinstance(v, (KernelSnapshot, WirePacket)):
                 v = v.to_json()
             elif isinstance(v, tuple):
                 v = list(v)
@@ -155,6 +207,8 @@ class Event:
         kw = {k: v for k, v in d.items() if k in _EVENT_FIELDS}
         if isinstance(kw.get("kernel"), dict):
             kw["kernel"] = KernelSnapshot.from_json(kw["kernel"])
+        if isinstance(kw.get("packet"), dict):
+            kw["packet"] = WirePacket.from_json(kw["packet"])
         for key in ("range", "peer", "local"):
             if isinstance(kw.get(key), list):
                 kw[key] = tuple(kw[key])
@@ -168,3 +222,4 @@ class Event:
 # every event of a run and of a trace file goes through from_json: the names, once
 _SNAPSHOT_FIELDS = frozenset(f.name for f in fields(KernelSnapshot))
 _EVENT_FIELDS = frozenset(f.name for f in fields(Event))
+_PACKET_FIELDS = frozenset(f.name for f in fields(WirePacket))
