@@ -58,6 +58,7 @@ class DatagramMatch:
     lost: list[int] = field(default_factory=list)
     again: bool = False  # this datagram had already been received: the link duplicated it
 
+
 # datagrams kept after delivery per destination port, so that a duplicate still finds its twin
 DELIVERED_KEPT = 1024
 

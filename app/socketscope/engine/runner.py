@@ -30,9 +30,9 @@ from .snapshots import snapshot_events
 
 if TYPE_CHECKING:
     from .child import ProcessActor
-    from .wire.network import TwoHosts
     from .scenario import ActorSpec, Scenario
     from .traced import TracedSocket
+    from .wire.network import TwoHosts
 
 _ENGINE_PKG = __name__.rpartition(".")[0] + "."  # "socketscope.engine."
 _local = threading.local()

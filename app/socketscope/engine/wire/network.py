@@ -56,7 +56,13 @@ class Rule:
     ms: float = 0.0  # delay only
 
     def to_json(self) -> dict[str, Any]:
-        return {"do": self.do, "packet": self.packet, "nth": self.nth, "dir": self.dir, "ms": self.ms}
+        return {
+            "do": self.do,
+            "packet": self.packet,
+            "nth": self.nth,
+            "dir": self.dir,
+            "ms": self.ms,
+        }
 
 
 @dataclass(frozen=True)
