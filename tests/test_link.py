@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from conftest import lesson_trace
 from socketscope.engine import Trace
 from socketscope.engine.events import Event
 from socketscope.engine.loopback import GuardedSocket, NotLoopbackError
@@ -20,8 +21,6 @@ from socketscope.engine.scenario import ScenarioError, get, load_file
 from socketscope.engine.wire.decode import Packet
 from socketscope.engine.wire.network import Link, NetworkSpecError, Rule, parse
 from socketscope.engine.wire.relay import Policy
-
-from conftest import lesson_trace
 
 APP = str(Path(__file__).resolve().parents[1] / "app")
 
@@ -207,7 +206,9 @@ def test_tcp_syn_retry_connect_waits_for_the_kernels_second_syn() -> None:
 # --- as an ordinary user ----------------------------------------------------------------------
 
 
-def _cli_as(user: str | None, python: str, app: str, *args: str) -> subprocess.CompletedProcess[str]:
+def _cli_as(
+    user: str | None, python: str, app: str, *args: str
+) -> subprocess.CompletedProcess[str]:
     cmd = [python, "-m", "socketscope", *args]
     if user is not None:
         cmd = ["su", user, "-s", "/bin/sh", "-c", " ".join(shlex.quote(a) for a in cmd)]

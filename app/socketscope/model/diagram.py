@@ -160,6 +160,8 @@ class DiagramLayout:
         self._accept_rows: dict[int, int] = {}  # conn -> wake row of a blocked accept
         self._dgram_sends: dict[int, tuple[int, int, int, str]] = {}
         self._dgram_recvs: dict[int, tuple[int, int, int]] = {}
+        # datagrams received once already: a link that duplicates delivers one of them again
+        self._dgram_delivered: dict[int, tuple[int, int, int, str]] = {}
         self._fin_sent: set[int] = set()
         self._kills: dict[str, tuple[int, int, str]] = {}  # target actor -> the kill() call
         self._rst_on_close: set[int] = set()
@@ -177,6 +179,28 @@ class DiagramLayout:
         self._select_unwoken: list[tuple[int, str, int, int, int, int, int]] = []
         self._connect_target: dict[int, int] = {}  # connecting sock -> the listener it called
         self.last_seq = 0
+        # two-host runs (trace header): the host each actor lives on, the hosts' addresses, the
+        # link's weather as the run had it, and what the link did to packets
+        self.actor_hosts: dict[str, str] = {}
+        self.host_addresses: dict[str, str] = {}
+        self.link: dict[str, Any] | None = None
+        self.link_events: list[Event] = []
+
+    def set_network(self, header: dict[str, Any]) -> None:
+        hosts = header.get("actor_hosts")
+        addresses = header.get("hosts")
+        network = header.get("network")
+        if isinstance(hosts, dict):
+            self.actor_hosts = {str(k): str(v) for k, v in hosts.items()}
+        if isinstance(addresses, dict):
+            self.host_addresses = {str(k): str(v) for k, v in addresses.items()}
+        if isinstance(network, dict) and isinstance(network.get("link"), dict):
+            self.link = network["link"]
+
+    def host_of_lane(self, lane: int) -> str | None:
+        if 0 <= lane < len(self.lanes):
+            return self.actor_hosts.get(self.lanes[lane])
+        return None
 
     # --- rows and lanes ---------------------------------------------------------------------
     def lane_of(self, actor: str) -> int:
@@ -234,6 +258,9 @@ class DiagramLayout:
 
     def add(self, ev: Event) -> None:
         self.last_seq = ev.seq
+        if ev.kind == "link":  # the link between the hosts, not an actor: no lane of its own
+            self.link_events.append(ev)
+            return
         lane = self.lane_of(ev.actor)
         kind = ev.kind
         self._kinds.feed(ev)
@@ -508,9 +535,16 @@ class DiagramLayout:
             else:
                 recv = (lane, ret_row, ev.seq)
                 send = self._dgram_sends.pop(ev.dgram, None)
-                if send is None:
+                again = self._dgram_delivered.get(ev.dgram) if send is None else None
+                if again is not None:
+                    # the same datagram a second time: its sendto() made one, the link two
+                    slane, srow, sseq, label = again
+                    label = self.translate("DiagramText", "{label} again").format(label=label)
+                    send = (slane, srow, sseq, label)
+                elif send is None:
                     self._dgram_recvs[ev.dgram] = recv
             if send is not None and recv is not None:
+                self._dgram_delivered.setdefault(ev.dgram, send)
                 slane, srow, sseq, label = send
                 rlane, rrow, rseq = recv
                 self.arrows.append(
