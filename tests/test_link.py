@@ -243,3 +243,34 @@ def test_an_ordinary_user_runs_two_hosts_and_the_relay(app_for_nobody: str) -> N
     ]
     assert got == ["d2", "d3", "d3", "d4", "d5", "d1"]
     assert [e["op"] for e in events if e["kind"] == "link"] == ["delayed", "duplicated"]
+
+
+@needs_namespaces
+def test_tcp_zero_window_the_writer_waits_for_the_paused_reader() -> None:
+    t = lesson_trace(get("tcp-zero-window"))
+    no_errors(t)
+    sent = rets(t, "sendall", "Writer")[0]
+    assert sent.ok and sent.blocked and (sent.duration or 0) > 1.2, "blocked behind window 0"
+    got = sum(e.nbytes or 0 for e in [*rets(t, "recv", "Reader"), *t.of("burst", "recv")])
+    assert got == 64 * 1024
+    packets = t.of("packet")
+    if packets:  # the capture names the zero window, the probes and the window update
+        roles = {(e.packet or {}).get("role") for e in packets}  # type: ignore[attr-defined]
+        assert {"zero-window", "window-update"} <= roles
+
+
+@needs_namespaces
+def test_tcp_nagle_holds_small_writes_until_the_ack_and_nodelay_does_not() -> None:
+    t = lesson_trace(get("tcp-delayed-ack-nagle"))
+    no_errors(t)
+    conns: dict[int | None, list[Event]] = {}
+    for e in rets(t, "recv", "Server"):
+        conns.setdefault(e.sock, []).append(e)
+    nagle, nodelay = list(conns.values())
+    assert b"".join(bytes.fromhex(e.data or "") for e in nodelay) == b"msg0msg1msg2msg3msg4"
+    assert bytes.fromhex(nagle[0].data or "") == b"msg0", "Nagle: the first write alone"
+    assert bytes.fromhex(nagle[1].data or "") == b"msg1msg2msg3msg4", "then the rest together"
+    assert nagle[1].blocked and (nagle[1].duration or 0) > 0.03, "a round trip later"
+    answers = [e.duration or 0 for e in rets(t, "recv", "Client")]
+    assert answers[0] - answers[1] > 0.025, "TCP_NODELAY's answer comes a round trip sooner"
+    assert all(e.ok and not e.blocked for e in rets(t, "send", "Client")), "send() never waits"

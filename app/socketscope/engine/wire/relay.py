@@ -104,8 +104,9 @@ class Policy:
             return Decision((), "dropped", f"loss {link.loss:g}%")
         base = link.delay_ms + (u_jitter * 2 - 1) * link.jitter_ms
         delay = max(0.0, base) / 1000
-        action: str | None = "delayed" if delay else None
-        why = f"delay {link.delay_ms:g}±{link.jitter_ms:g} ms" if delay else ""
+        # the link's own delay is its weather (in the trace header), not an event per packet
+        action: str | None = None
+        why = ""
         if u_reorder * 100 < link.reorder:
             delay += link.reorder_ms / 1000
             action, why = "reordered", f"reorder {link.reorder:g}%"
