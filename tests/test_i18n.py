@@ -35,7 +35,8 @@ def test_lupdate_finds_no_unfinished_or_new_korean_strings(tmp_path: Path) -> No
     # the same sources as `make i18n`: the interface, and the diagram's own words
     sources = sorted(str(p) for p in (pkg / "ui").glob("*.py"))
     sources += [
-        str(pkg / "model" / n) for n in ("labels.py", "diagram.py", "catalogue.py", "messages.py")
+        str(pkg / "model" / n)
+        for n in ("labels.py", "diagram.py", "catalogue.py", "messages.py", "wire.py")
     ]
     out = subprocess.run(
         [str(lupdate), "-locations", "none", *sources, "-ts", str(copy)],
@@ -76,6 +77,7 @@ def test_compiled_translation_is_built_and_loads(qapp: Any) -> None:
 # Words a Korean interface keeps in English: the API, the protocol, keys and file formats.
 TECHNICAL = re.compile(
     r"^(fd|TCP|UDP|SOCK_\w+|AF_\w+|Space|Ctrl|PNG|SVG|PDF|Mermaid|PlantUML|SocketScope|recv|send"
+    r"|Wireshark|pcapng"
     r"|accept|backlog|Linux|ESTABLISHED|LISTEN|CLOSED|SYN_SENT|TIME_WAIT|CLOSE_WAIT|bind|listen"
     r"|connect|close|socket|select|shutdown|sendto|recvfrom|setblocking|settimeout|Server|Client"
     r"|English|jsonl|py|True|False|way|handshake|timeout|ssize_t|size_t|int|void|struct|[a-f0-9]+"

@@ -136,6 +136,8 @@ def cmd_trace(args: argparse.Namespace, out: TextIO) -> int:
             trace.extend(failures.see(ev) for ev in _events(runner, args.timeout))
         if runner.network is not None:
             trace.header["network"] = runner.network  # where the run's sockets lived
+        if runner.capture is not None:
+            trace.header["capture"] = runner.capture  # the packets it saw, and any it dropped
         write_trace(trace, f)
     return _ended(runner, failures)
 
@@ -177,6 +179,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace, trace: Trace) -> int:
+    if args.format == "pcapng":
+        return _export_pcapng(args, trace)
     if args.format != "slides" or args.output.lower().endswith(".pdf"):
         # Qt's writers fail quietly (a warning, an empty file): find out first, and say so
         with _writing(args.output):
@@ -209,6 +213,32 @@ def _export(args: argparse.Namespace, trace: Trace) -> int:
     else:
         n = export.export_slides(trace, args.output, progress=progress)
         print(f"\nwrote {args.output}: {n} steps", file=sys.stderr)
+    return 0
+
+
+def _export_pcapng(args: argparse.Namespace, trace: Trace) -> int:
+    from socketscope.model.pcapng import packet_count, write_pcapng
+
+    if packet_count(trace) == 0:
+        net = trace.header.get("network") or {}
+        why = (
+            f" (run on the plain loopback: {net.get('reason')})"
+            if net.get("private") is False
+            else ""
+        )
+        print(
+            f"socketscope: {args.trace}: this trace has no packets to export{why}; "
+            "only a run in a private network of its own records them",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    try:
+        f = open(args.output, "wb")  # noqa: SIM115 -- closed below, errors told apart
+    except OSError as e:
+        raise _BadOutput(f"{args.output}: cannot write: {e.strerror or e}") from None
+    with f:
+        n = write_pcapng(trace, f)
+    print(f"wrote {args.output}: {n} packets", file=sys.stderr)
     return 0
 
 
@@ -253,7 +283,9 @@ def build_parser() -> argparse.ArgumentParser:
         "trace", help="a trace file (JSON Lines, from `socketscope trace` or File → Save)"
     )
     ex.add_argument(
-        "--format", required=True, choices=["png", "svg", "pdf", "mermaid", "plantuml", "slides"]
+        "--format",
+        required=True,
+        choices=["png", "svg", "pdf", "mermaid", "plantuml", "slides", "pcapng"],
     )
     ex.add_argument("-o", "--output", required=True, help="file, or folder of PNGs for slides")
     ex.add_argument("--width", type=int, default=1600, help="picture width in pixels")

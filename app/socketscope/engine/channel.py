@@ -52,6 +52,11 @@ def _plain(o: object) -> object:
     return str(o)
 
 
+def dumps(obj: object) -> str:
+    """JSON as the channel writes it."""
+    return json.dumps(obj, separators=(",", ":"), default=_plain)
+
+
 class Channel:
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
@@ -59,7 +64,11 @@ class Channel:
         self._send_lock = threading.Lock()
 
     def send(self, msg: dict[str, Any]) -> None:
-        data = (json.dumps(msg, separators=(",", ":"), default=_plain) + "\n").encode()
+        self.send_text(dumps(msg))
+
+    def send_text(self, text: str) -> None:
+        """A message already written as JSON (one object, no newline)."""
+        data = (text + "\n").encode()
         with self._send_lock:  # one message is written whole, whichever thread sends
             self.sock.sendall(data)
 

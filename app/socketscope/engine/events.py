@@ -108,6 +108,10 @@ class WirePacket:
     frame: str | None = None  # hex of the captured frame from its Ethernet header on
     to_actor: str | None = None  # the actor whose socket it was sent to, when in the run
     to_sock: int | None = None
+    # a summary of the packets one burst of calls caused (the event's ``count`` says how many):
+    # every other one as [t, wire_len, frame hex], and the payload bytes of them all
+    more: tuple[tuple[float, int, str], ...] | None = None
+    total_len: int | None = None
 
     def to_json(self) -> dict[str, JsonValue]:
         out: dict[str, JsonValue] = {}
@@ -115,6 +119,8 @@ class WirePacket:
             v = getattr(self, f.name)
             if v is None:
                 continue
+            if f.name == "more":
+                v = [list(m) for m in v]
             out[f.name] = list(v) if isinstance(v, tuple) else v
         return out
 
@@ -124,6 +130,8 @@ class WirePacket:
         for key in ("src", "dst", "flags"):
             if isinstance(kw.get(key), list):
                 kw[key] = tuple(kw[key])
+        if isinstance(kw.get("more"), list):
+            kw["more"] = tuple(tuple(m) for m in kw["more"])
         return cls(**kw)
 
     @property
@@ -191,15 +199,18 @@ class Event:
 
     def to_json(self) -> dict[str, JsonValue]:
         out: dict[str, JsonValue] = {}
-        for f in fields(self):
-            v = getattr(self, f.name)
-            if v is None and f.name not in Event.CORE:
+        # the names once, not fields() per event: a bulk transfer writes thousands of events
+        for name in _EVENT_NAMES:
+            v = getattr(self, name)
+            if v is None:
+                if name in _CORE:
+                    out[name] = None
                 continue
             if isinstance(v, (KernelSnapshot, WirePacket)):
                 v = v.to_json()
             elif isinstance(v, tuple):
                 v = list(v)
-            out[f.name] = v
+            out[name] = v
         return out
 
     @classmethod
@@ -222,4 +233,6 @@ class Event:
 # every event of a run and of a trace file goes through from_json: the names, once
 _SNAPSHOT_FIELDS = frozenset(f.name for f in fields(KernelSnapshot))
 _EVENT_FIELDS = frozenset(f.name for f in fields(Event))
+_EVENT_NAMES = tuple(f.name for f in fields(Event))
+_CORE = frozenset(Event.CORE)
 _PACKET_FIELDS = frozenset(f.name for f in fields(WirePacket))

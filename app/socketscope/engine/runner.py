@@ -123,6 +123,13 @@ class ActorContext:
             self.probe = None
 
 
+@dataclass(frozen=True, slots=True)
+class RawEvent:
+    """An event in the runner's queue as JSON text (see :meth:`Runner.emit_raw`)."""
+
+    text: str
+
+
 @dataclass(frozen=True)
 class RunOptions:
     mode: Mode = Mode.RUN
@@ -133,6 +140,7 @@ class RunOptions:
     # two-host runs: the link's loss/delay/reorder/duplicate chosen in the window, replacing the
     # lesson's own (engine/wire/network.py Link fields); None keeps the lesson's
     weather: dict[str, Any] | None = None
+    capture: bool = True  # a run host in a private network records the run's real packets
 
 
 class Runner:
@@ -421,6 +429,14 @@ class Runner:
             ev = Event(self._seq, round(time.monotonic() - self._t0, 6), actor, kind, **fields)
             self.events.put(ev)
         return ev
+
+    def emit_raw(self, rest: str) -> None:
+        """An event already written as JSON elsewhere (a captured packet, by the capture
+        process), given without its opening ``{"seq":N,``: numbered here, in order with every
+        other event, and passed on as text, never made an Event in the run host."""
+        with self._emit_lock:
+            self._seq += 1
+            self.events.put(RawEvent(f'{{"seq":{self._seq},{rest}'))  # type: ignore[arg-type]
 
     def drain(self) -> list[Event]:
         out = []

@@ -25,6 +25,7 @@ from socketscope.model.labels import (
     untranslated,
 )
 from socketscope.model.messages import message_text
+from socketscope.model.wire import WireLayout
 
 R = TypeVar("R", bound=tuple[Any, ...])
 ArrowKind = Literal["handshake", "data", "dgram", "fin", "rst", "wake", "woke", "kill", "lost"]
@@ -179,6 +180,8 @@ class DiagramLayout:
         self._select_unwoken: list[tuple[int, str, int, int, int, int, int]] = []
         self._connect_target: dict[int, int] = {}  # connecting sock -> the listener it called
         self.last_seq = 0
+        # the real packets, each under the call that caused it (model/wire.py)
+        self.wire = WireLayout(self, translate)
         # two-host runs (trace header): the host each actor lives on, the hosts' addresses, the
         # link's weather as the run had it, and what the link did to packets
         self.actor_hosts: dict[str, str] = {}
@@ -346,6 +349,8 @@ class DiagramLayout:
                 self.arrows.append(Arrow("kill", k_lane, k_row, lane, row, ev.seq, signame))
         elif kind == "dgram_lost":
             self._lost(ev, lane)
+        elif kind == "packet":
+            self.wire.add(ev)
         elif kind == "start":
             self.lane_rows[lane] = (self.row_count, None)
             self.lane_start_seq[lane] = ev.seq
@@ -496,7 +501,7 @@ class DiagramLayout:
                 lane1,
                 max(row0, row1),
                 seq,
-                self.translate("DiagramText", "SYN · SYN-ACK · ACK (kernel)"),
+                self.translate("DiagramText", "SYN · SYN-ACK · ACK (kernel, inferred)"),
             )
         )
 
@@ -688,9 +693,9 @@ class DiagramLayout:
         kind: ArrowKind = "rst" if rst else "fin"
         translate = self.translate
         text = (
-            translate("DiagramText", "RST (kernel)")
+            translate("DiagramText", "RST (kernel, inferred)")
             if rst
-            else translate("DiagramText", "FIN (kernel)")
+            else translate("DiagramText", "FIN (kernel, inferred)")
         )
         self.arrows.append(Arrow(kind, lane, row, peer_lane, row, ev.seq, text))
 

@@ -34,13 +34,25 @@ from PySide6.QtWidgets import QAbstractScrollArea, QToolTip, QWidget
 from socketscope.model.diagram import Arrow, BlockedSpan, Box, DiagramLayout, StateTag
 from socketscope.model.labels import duration
 from socketscope.model.network import host_label, weather_text
-from socketscope.ui import theme
+from socketscope.model.wire import INFERRED
+from socketscope.ui import theme, wire_view
 
 BUCKET = 64
 
 # what a label must keep clear of (arrows are lines, checked on their own)
 OBSTACLES = frozenset(
-    {"box", "text", "tag", "mark", "arrow-label", "span-label", "evidence", "bar", "lost-x"}
+    {
+        "box",
+        "text",
+        "tag",
+        "mark",
+        "arrow-label",
+        "span-label",
+        "evidence",
+        "bar",
+        "lost-x",
+        "packet-label",
+    }
 )
 
 
@@ -141,6 +153,7 @@ class RowIndex:
 
 class SequenceDiagram(QAbstractScrollArea):
     boxClicked = Signal(object)  # Box
+    packetClicked = Signal(object)  # Event (kind "packet")
     ghostClicked = Signal(str)  # actor name
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -157,6 +170,9 @@ class SequenceDiagram(QAbstractScrollArea):
         self.anim_seconds = 0.4
         self.clock: Callable[[], float] | None = None  # trace time now, for live blocked spans
         self.selected: Box | None = None
+        # the real packets (ui/wire_view.py): drawn when the trace has them, unless turned off
+        self.show_packets = True
+        self.selected_packet: Any = None
         self._born: dict[tuple[Any, ...], float] = {}
         self._anim_floor = 0
         self._arrows = RowIndex()
@@ -293,7 +309,11 @@ class SequenceDiagram(QAbstractScrollArea):
 
     # --- folded streaks: 50 identical sendto() rows drawn as one ---------------------------------
     def _disp(self, row: float) -> float:
-        """The drawn row of a layout row: the rows of a folded streak share its first's."""
+        """The drawn row of a layout row: the rows of a folded streak share its first's; the
+        bands of real packets under earlier rows push it down."""
+        return self._fold_disp(row) + wire_view.extra_rows(self, row)
+
+    def _fold_disp(self, row: float) -> float:
         d = row
         for r0, r1 in self._folds:
             if row > r1:
@@ -304,8 +324,21 @@ class SequenceDiagram(QAbstractScrollArea):
                 break
         return d
 
+    def _row_at(self, pos: float) -> int:
+        """The last layout row drawn at or above drawn position ``pos`` (in rows)."""
+        lo, hi = 0, max(0, self.layout_model.row_count)
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self._disp(mid) <= pos:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo
+
     def _model_row(self, d: int) -> int:
         """The first layout row drawn on drawn row ``d``."""
+        if wire_view.shown(self):
+            return self._row_at(d)
         row = d
         for r0, r1 in self._folds:
             if row > r0:
@@ -541,9 +574,12 @@ class SequenceDiagram(QAbstractScrollArea):
         self._slots |= {(s.lane, s.row1) for s in wakes}
         self._slots |= {(m.lane, m.row) for m in marks}
         # arrows first: a box is opaque, so a line passing behind a box never strikes its text
+        # with real packets on screen, the guessed handshake / FIN / RST arrows are not drawn
+        inferred_off = wire_view.shown(self)
         for arrow in self._arrows.query(top_row, bottom_row):
-            if arrow.seq <= cur:
+            if arrow.seq <= cur and not (inferred_off and arrow.kind in INFERRED):
                 self._paint_arrow(p, arrow, now)
+        wire_view.paint(self, p, top_row, bottom_row)
         for at in self._crosses:
             self._cross(p, at, c.red)
         tags: dict[tuple[int, int], list[StateTag]] = {}
@@ -1263,8 +1299,17 @@ class SequenceDiagram(QAbstractScrollArea):
 
     # --- interaction ----------------------------------------------------------------------------
     def item_at(self, x: float, y: float) -> tuple[str, Any] | None:
-        d = math.floor((y - self._top()) / self.row_h)
-        row = self._model_row(d) if d >= 0 else d
+        pos = (y - self._top()) / self.row_h
+        if wire_view.shown(self):
+            packet = wire_view.hit(self, x, y)
+            if packet is not None:
+                return ("packet", packet)
+            row = self._row_at(pos) if pos >= 0 else -1
+            if pos >= 0 and pos - self._disp(row) >= 1:
+                return None  # in a band of packets, between them
+        else:
+            d = math.floor(pos)
+            row = self._model_row(d) if d >= 0 else d
         n_rows = self.visible_rows()
         for lane in range(len(self.layout_model.lanes)):
             r = self._box_rect(lane, max(0, row))
@@ -1314,7 +1359,11 @@ class SequenceDiagram(QAbstractScrollArea):
         return super().viewportEvent(e)
 
     def tooltip_for(self, hit: tuple[str, Any]) -> str:
-        """The tooltip of a ghost (a box's is its call and result)."""
+        """The tooltip of a ghost or a packet (a box's is its call and result)."""
+        if hit[0] == "packet":
+            boxes = self.layout_model.boxes
+            calls = {b.seq: b.call for b in boxes if b.call is not None}
+            return wire_view.tooltip(hit[1], calls)
         return self.tr("{actor}: click to step this actor").format(actor=hit[1])
 
     def duration(self, seconds: float) -> str:
@@ -1331,6 +1380,10 @@ class SequenceDiagram(QAbstractScrollArea):
         kind, item = hit
         if kind == "ghost":
             self.ghostClicked.emit(item)
+        elif kind == "packet":
+            self.selected_packet = item
+            self.viewport().update()
+            self.packetClicked.emit(item)
         else:
             if self.fold_of(item.row) is not None:
                 self.toggle_fold(item.row)  # a folded streak opens where it is clicked
@@ -1339,4 +1392,5 @@ class SequenceDiagram(QAbstractScrollArea):
 
     def select(self, box: Box | None) -> None:
         self.selected = box
+        self.selected_packet = None
         self.viewport().update()

@@ -590,6 +590,7 @@ def name_filter(ext: str) -> str:
         "mmd": translate("Export", "Mermaid text (*.mmd)"),
         "puml": translate("Export", "PlantUML text (*.puml)"),
         "jsonl": translate("Export", "SocketScope trace (*.jsonl)"),
+        "pcapng": translate("Export", "Packets for Wireshark (*.pcapng)"),
     }
     return filters.get(ext, f"*.{ext}")
 

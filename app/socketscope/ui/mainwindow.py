@@ -45,7 +45,7 @@ from socketscope.engine.scenario import Scenario, ScenarioError, builtin_scenari
 from socketscope.model.diagram import Box
 from socketscope.model.filenames import safe_file_name
 from socketscope.model.study import Question, Score
-from socketscope.ui import i18n, theme
+from socketscope.ui import i18n, theme, wire_panel
 from socketscope.ui.diagram_view import SequenceDiagram
 from socketscope.ui.i18n import LANGUAGES
 from socketscope.ui.inspector import SocketInspector
@@ -168,6 +168,8 @@ class MainWindow(QMainWindow):
         self.diagram.verticalScrollBar().valueChanged.connect(lambda _v: self._place_verdict())
         self.table.clicked.connect(self._on_table)
         self.reset_button.clicked.connect(self.session.reset)
+        # the real packets: the toggle, the inspector's packet pane, pcapng, the banner
+        self.wire = wire_panel.install(self)
 
     def _fit_screen(self, width: int, height: int) -> None:
         """First start: the window's size, but never larger than the screen's free area (a
@@ -895,6 +897,11 @@ class MainWindow(QMainWindow):
             if fmt in ("mermaid", "plantuml"):
                 text = to_mermaid(trace) if fmt == "mermaid" else to_plantuml(trace)
                 Path(path).write_text(text, encoding="utf-8")
+            elif fmt == "pcapng":
+                from socketscope.model.pcapng import write_pcapng
+
+                with open(path, "wb") as f:
+                    write_pcapng(trace, f)
             elif fmt.startswith("visible-"):
                 export.export_visible(self.diagram, path)
             elif fmt in ("png", "svg"):

@@ -268,6 +268,8 @@ class Session(QObject):
         if "network" not in self.trace.header and self.runner.network is not None:
             self.trace.header["network"] = self.runner.network  # saved with the trace
             self.layout.set_network(self.trace.header)  # the link's weather, as the run has it
+        if self.runner.capture is not None:
+            self.trace.header["capture"] = self.runner.capture  # updated with the drops at the end
         new: list[Event] = []
         q = self.runner.events
         while len(new) < DRAIN_PER_FRAME and not q.empty():

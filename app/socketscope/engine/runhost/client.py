@@ -193,6 +193,8 @@ class RunHost:
         self._ready = threading.Event()  # the host said "started", or it never will
         # where the run's sockets live, as the host found (engine/netns.py NetworkPlace.to_json)
         self.network: dict[str, Any] | None = None
+        # the packet capture: whether there is one, and at the end its statistics (drops)
+        self.capture: dict[str, Any] | None = None
         self._spawned = threading.Event()  # the run message is written (or the spawn failed)
         self._out: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
         self._ch: Channel | None = None
@@ -384,6 +386,7 @@ class RunHost:
                     "burst_after": opts.burst_after,
                     "burst_window": opts.burst_window,
                     "weather": opts.weather,
+                    "capture": opts.capture,
                     "parent": os.getpid(),
                 }
             )
@@ -425,6 +428,8 @@ class RunHost:
             self._t0 = float(msg["t0"])
             net = msg.get("network")
             self.network = dict(net) if isinstance(net, dict) else None
+            cap = msg.get("capture")
+            self.capture = dict(cap) if isinstance(cap, dict) else None
             self._ready.set()
         elif kind == "error":
             self._failure = str(msg.get("message", ""))
@@ -443,6 +448,8 @@ class RunHost:
             )
         elif n.get("t") == "exiting":
             self._exit_note = n
+        elif n.get("t") == "capture":
+            self.capture = {k: v for k, v in n.items() if k != "t"}
         elif n.get("t") == "stopped":
             self._stop_report = bool(n.get("joined"))
             if not self._stop_report:

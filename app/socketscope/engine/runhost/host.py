@@ -7,17 +7,19 @@ run creates (threads, sockets, process actors) lives and dies with this process,
 frees all of it whatever the scenario does.
 
 Messages, host to client (JSON objects, see engine/channel.py):
-  {"t": "started", "pid", "port", "port2", "t0", "network"}   the runner has started;
-       network: where its sockets live (engine/netns.py: its own namespace, or why not)
+  {"t": "started", "pid", "port", "port2", "t0", "network", "capture"}   the runner has started;
+       network: where its sockets live (engine/netns.py: its own namespace, or why not);
+       capture: {"available": true, "interfaces": [...]} or {"available": false, "reason", ...}
   {"t": "batch", "evs": [...], "gate": {...}, "acks": [...], "notes": [...]}
        events in order; the gate's state taken *before* the last of those events was collected,
        so a client that sees "settled" already holds every event that led there; acks name the
-       commands the gate state already reflects; notes are step results and the stop report
+       commands the gate state already reflects; notes are step results, the stop report and,
+       last, {"t": "capture", "packets", "drops", ...}: the capture's statistics
   {"t": "error", "message"}                        the scenario could not be loaded
   {"t": "end"}                                     every event has been sent; the host exits
 Client to host:
   {"t": "run", "scenario": {"id"} | {"path"}, "mode", "delay", "data_cap", "burst_after",
-   "burst_window", "parent"}                       first message, once
+   "burst_window", "capture", "parent"}            first message, once
   {"t": "mode", "id", "mode", "delay"}  {"t": "delay", "id", "delay"}  {"t": "step", "id", "actor"}
   {"t": "stop", "timeout"}
 """
@@ -37,15 +39,17 @@ from typing import Any, NoReturn
 
 from socketscope import logs
 from socketscope.engine import loopback
-from socketscope.engine.channel import Channel, fd_above
+from socketscope.engine.channel import Channel, dumps, fd_above
 from socketscope.engine.events import Event
 from socketscope.engine.gate import Mode
 from socketscope.engine.netns import NetworkPlace, enter_private_network
-from socketscope.engine.runner import Runner, RunOptions
+from socketscope.engine.runner import RawEvent, Runner, RunOptions
 from socketscope.engine.scenario import Scenario, ScenarioError, get, load_file
-from socketscope.engine.wire.network import NetworkSpecError
+from socketscope.engine.wire.network import NetworkSpecError, capture_point
+from socketscope.engine.wire.process import SEQ_PREFIX, CaptureProcess
 
 BATCH_MAX = 2000  # events per message at most (each may carry a few KiB of data as hex)
+IDLE_MARK = 0.05  # seconds between watermarks to the capture while the run is quiet
 COALESCE = 0.005  # seconds a free-running run's messages gather for (the window draws at 60 Hz)
 
 
@@ -61,6 +65,13 @@ _END = object()
 class _Ack:
     id: int
     note: dict[str, Any] | None = None
+
+
+class _WireStop:
+    """Marker: every event before it has been forwarded to the capture; it may stop now."""
+
+
+_WIRE_STOP = _WireStop()
 
 
 @dataclass(frozen=True)
@@ -152,11 +163,15 @@ class Host:
         ch: Channel,
         runner: Runner,
         network: NetworkPlace | None = None,
+        capture: CaptureProcess | None = None,
+        capture_info: dict[str, Any] | None = None,
         two_hosts: dict[str, Any] | None = None,
     ) -> None:
         self.ch = ch
         self.runner = runner
         self.network = network or NetworkPlace(False, "not-tried")
+        self.capture = capture
+        self.capture_info = capture_info or {"available": False, "reason": "not-tried"}
         self.two_hosts = two_hosts or {}  # hosts, link and namespaces of a two-host run
         # the runner's queue also carries the host's markers, so that they stay in order with
         # the events around them
@@ -173,11 +188,17 @@ class Host:
         gate.on_change = lambda: self.q.put(_CHANGED)
         runner.start()
         t0 = time.monotonic() - runner.time()  # CLOCK_MONOTONIC is one clock for every process
+        if self.capture is not None:
+            # the capture pairs packets with calls and writes their events; this process only
+            # numbers them (engine/wire/process.py)
+            self.capture.clock(t0)
+            self.capture.read_in_thread(self._captured)
         self._send(
             {
                 "t": "started",
                 "pid": os.getpid(),
                 "network": {**self.network.to_json(), **self.two_hosts},
+                "capture": self.capture_info,
                 "port": runner.port,
                 "port2": runner.port2,
                 "t0": t0,
@@ -190,6 +211,18 @@ class Host:
         runner.done.wait()
         if self.stop_requested.is_set():
             self.stop_handled.wait()
+        if self.capture is not None:
+            # every packet of the run is in the ring by now (loopback sends inside the call);
+            # the last ones go into the trace before its end, with the ring's statistics
+            self.q.put(_WIRE_STOP)
+            self.capture.finished.wait(10.0)
+            end = self.capture.stop()
+            note: dict[str, Any] = {"t": "capture", **self.capture_info}
+            if end.stats is not None:
+                note.update(packets=end.stats.packets, drops=end.stats.drops)
+            if end.error:
+                note["error"] = end.error
+            self.q.put(_Note(note))
         self.q.put(_END)
         pump.join()
         if self.stuck:
@@ -204,27 +237,57 @@ class Host:
         except OSError:
             self.client_gone.set()
 
+    def _captured(self, texts: list[str]) -> None:
+        """Packet events from the capture, as JSON: numbered in order with every other event."""
+        cut = len(SEQ_PREFIX)
+        for text in texts:
+            self.runner.emit_raw(text[cut:])
+
     def _pump(self) -> None:
         q, gate = self.q, self.runner.gate
+        capture = self.capture
         ending = False
         while not ending:
-            items = [q.get()]
+            # The capture must know which events it has all of: "every event before run time
+            # W" (W taken before a look that found the queue empty), so that it never pairs a
+            # packet before the call that caused it has reached it (a watermark).
+            mark: float | None = None
+            if capture is None:
+                items = [q.get()]
+            else:
+                try:
+                    seen = self.runner.time()
+                    items = [q.get(timeout=IDLE_MARK)]
+                except queue.Empty:
+                    capture.watermark(seen)
+                    continue
             # Free-running, nobody waits on a step: gather for a few ms, so that a transfer's
             # thousands of blocked/running flips cost a few messages, not a wake-up each (this
             # thread competes with the actors for the interpreter). Paced runs go at once.
             deadline = time.monotonic() + COALESCE if gate.free_running else 0.0
-            with contextlib.suppress(queue.Empty):
+            try:
                 while len(items) < BATCH_MAX and items[-1] is not _END:
                     wait = deadline - time.monotonic()
+                    seen = self.runner.time()
                     items.append(q.get(timeout=wait) if wait > 0 else q.get_nowait())
-            evs: list[dict[str, Any]] = []
+            except queue.Empty:
+                mark = seen
+            evs: list[str] = []  # each event as JSON, written once
+            fresh: list[str] = []  # the run's own events (not packets), for the capture
             acks: list[int] = []
             notes: list[dict[str, Any]] = []
             changed = False
             exiting = False
+            wire_stop = False
             for it in items:
                 if isinstance(it, Event):
-                    evs.append(it.to_json())
+                    text = dumps(it.to_json())
+                    evs.append(text)
+                    fresh.append(text)
+                elif isinstance(it, RawEvent):
+                    evs.append(it.text)
+                elif it is _WIRE_STOP:
+                    wire_stop = True
                 elif it is _CHANGED:
                     changed = True
                 elif isinstance(it, _Ack):
@@ -238,7 +301,7 @@ class Host:
                     exiting = True
                 elif it is _END:
                     ending = True
-            msg: dict[str, Any] = {"t": "batch", "evs": evs}
+            msg: dict[str, Any] = {}
             if changed or acks or ending:
                 msg["gate"] = gate.snapshot()
                 # what was emitted before that snapshot goes with it; anything else waits for
@@ -248,7 +311,11 @@ class Host:
                     while len(evs) < BATCH_MAX:
                         it = q.get_nowait()
                         if isinstance(it, Event):
-                            evs.append(it.to_json())
+                            text = dumps(it.to_json())
+                            evs.append(text)
+                            fresh.append(text)
+                        elif isinstance(it, RawEvent):
+                            evs.append(it.text)
                         elif it is _END:
                             ending = True
                         else:
@@ -256,14 +323,29 @@ class Host:
                 if not ending:
                     for it in later:
                         q.put(it)
+            if capture is not None:
+                if fresh:
+                    capture.events("[" + ",".join(fresh) + "]")
+                if mark is not None:
+                    capture.watermark(mark)
+                if wire_stop:
+                    capture.request_stop()  # after every event it must see
             if acks:
                 msg["acks"] = acks
             if notes:
                 msg["notes"] = notes
-            self._send(msg)
+            rest = dumps(msg)[1:]  # "}" or the other keys and "}"
+            text = '{"t":"batch","evs":[' + ",".join(evs) + "]" + ("," if len(rest) > 1 else "")
+            self._send_text(text + rest)
             if exiting:
                 self.exit_sent.set()
         self._send({"t": "end"})
+
+    def _send_text(self, text: str) -> None:
+        try:
+            self.ch.send_text(text)
+        except OSError:
+            self.client_gone.set()
 
     # --- an actor ends the process ----------------------------------------------------------------
     def report_exits(self) -> None:
@@ -463,7 +545,22 @@ def host_main(fd: int) -> int:
         except (OSError, NetworkSpecError) as e:
             ch.send({"t": "error", "message": f"{scenario.id}: {e}"})
             return 2
-    host = Host(ch, runner, network, two_hosts)
+    # the capture, forked while this process still has one thread, shares the run's network
+    capture: CaptureProcess | None = None
+    capture_info: dict[str, Any] = {"available": False, "reason": "no-private-network"}
+    if not msg.get("capture", True):
+        capture_info = {"available": False, "reason": "not-asked"}
+    elif network.private:
+        first = scenario.actors[0].name if scenario.actors else "run"
+        interface, outgoing_only = capture_point(runner.network)
+        started = CaptureProcess.start(interface, first, outgoing_only)
+        if isinstance(started, str):
+            capture_info = {"available": False, "reason": "capture-failed", "detail": started}
+        else:
+            capture = started
+            capture.fork_safe()
+            capture_info = {"available": True, "interfaces": [capture.interface]}
+    host = Host(ch, runner, network, capture, capture_info, two_hosts)
     host.report_exits()
     code = host.run()
     left = kill_descendants()

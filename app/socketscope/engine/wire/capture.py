@@ -73,8 +73,8 @@ class CaptureRing:
             per_block = block // frame_size
             blocks = max(1, frames // per_block)
             self.frame_size = frame_size
-            self.frames = blocks * per_block
-            req = struct.pack("IIII", block, blocks, frame_size, self.frames)
+            self.frames_total = blocks * per_block
+            req = struct.pack("IIII", block, blocks, frame_size, self.frames_total)
             self.sock.setsockopt(SOL_PACKET, PACKET_RX_RING, req)
             self.ring = mmap.mmap(self.sock.fileno(), block * blocks)
             self.sock.bind((interface, 0))
@@ -95,8 +95,17 @@ class CaptureRing:
         return self.sock.fileno()
 
     def read(self, timeout: float | None = 0.0) -> Iterator[Packet]:
-        """Every frame the kernel has put in the ring, oldest first; waits up to ``timeout``
-        for the first one (None: forever)."""
+        """Every frame the kernel has put in the ring, oldest first, decoded (frames that are
+        not TCP or UDP over IP are skipped); waits up to ``timeout`` for the first one (None:
+        forever)."""
+        for t, length, frame in self.frames(timeout):
+            pkt = decode_frame(frame, length, t)
+            if pkt is not None:
+                yield pkt
+
+    def frames(self, timeout: float | None = 0.0) -> Iterator[tuple[float, int, bytes]]:
+        """Every frame in the ring as ``(t, wire_len, captured bytes)``, oldest first, ``t`` on
+        the monotonic clock; waits up to ``timeout`` for the first one (None: forever)."""
         waited = False
         while True:
             base = self._next * self.frame_size
@@ -113,10 +122,8 @@ class CaptureRing:
                 continue
             frame = self.ring[base + mac : base + mac + snaplen]
             struct.pack_into("I", self.ring, base, TP_STATUS_KERNEL)  # the slot is free again
-            self._next = (self._next + 1) % self.frames
-            pkt = decode_frame(frame, length, sec + nsec / 1e9 + self._offset)
-            if pkt is not None:
-                yield pkt
+            self._next = (self._next + 1) % self.frames_total
+            yield sec + nsec / 1e9 + self._offset, length, frame
 
     def stats(self) -> CaptureStats:
         """Counts since the last call (the kernel resets them when asked)."""

@@ -12,7 +12,16 @@ ETH_P_IPV6 = 0x86DD
 IPPROTO_TCP = 6
 IPPROTO_UDP = 17
 
-TCP_FLAGS = (("FIN", 0x01), ("SYN", 0x02), ("RST", 0x04), ("PSH", 0x08), ("ACK", 0x10))
+TCP_FLAGS = (
+    ("FIN", 0x01),
+    ("SYN", 0x02),
+    ("RST", 0x04),
+    ("PSH", 0x08),
+    ("ACK", 0x10),
+    ("URG", 0x20),
+    ("ECE", 0x40),
+    ("CWR", 0x80),
+)
 
 _ETH = struct.Struct("!6s6sH")
 _IP4 = struct.Struct("!BBHHHBBH4s4s")
@@ -36,10 +45,47 @@ class Packet:
     seq: int | None = None
     ack: int | None = None
     window: int | None = None
+    wscale: int | None = None  # TCP SYN: the window scale option (the window is shifted by it)
 
     @property
     def flag_text(self) -> str:
         return "|".join(self.flags)
+
+
+# a bulk transfer decodes thousands of frames between the same two addresses: the text of an
+# address, and the names of a set of flags, once
+_FLAGS = tuple(tuple(name for name, bit in TCP_FLAGS if bits & bit) for bits in range(256))
+_IPS: dict[bytes, str] = {}
+
+
+def _ip(family: int, raw: bytes) -> str:
+    text = _IPS.get(raw)
+    if text is None:
+        text = socket.inet_ntop(family, raw)
+        if len(_IPS) < 4096:
+            _IPS[raw] = text
+    return text
+
+
+def _window_scale(options: bytes) -> int | None:
+    """The window scale (option 3) among a SYN's TCP options, or None."""
+    i = 0
+    while i < len(options):
+        kind = options[i]
+        if kind == 0:  # end of options
+            return None
+        if kind == 1:  # no-op padding
+            i += 1
+            continue
+        if i + 1 >= len(options):
+            return None
+        size = options[i + 1]
+        if kind == 3 and size == 3 and i + 2 < len(options):
+            return min(options[i + 2], 14)
+        if size < 2:
+            return None
+        i += size
+    return None
 
 
 def decode_frame(frame: bytes, wire_len: int, t: float) -> Packet | None:
@@ -54,15 +100,14 @@ def decode_frame(frame: bytes, wire_len: int, t: float) -> Packet | None:
             return None
         vihl, _tos, total, _id, _frag, _ttl, proto, _sum, s, d = _IP4.unpack_from(frame, off)
         ihl = (vihl & 0x0F) * 4
-        src_ip, dst_ip = socket.inet_ntop(socket.AF_INET, s), socket.inet_ntop(socket.AF_INET, d)
+        src_ip, dst_ip = _ip(socket.AF_INET, s), _ip(socket.AF_INET, d)
         l4 = off + ihl
         ip_payload = total - ihl
     elif ethertype == ETH_P_IPV6:
         if len(frame) < off + _IP6.size:
             return None
         _vtf, plen, proto, _hop, s, d = _IP6.unpack_from(frame, off)
-        src_ip = socket.inet_ntop(socket.AF_INET6, s)
-        dst_ip = socket.inet_ntop(socket.AF_INET6, d)
+        src_ip, dst_ip = _ip(socket.AF_INET6, s), _ip(socket.AF_INET6, d)
         l4 = off + _IP6.size
         ip_payload = plen
     else:
@@ -70,8 +115,9 @@ def decode_frame(frame: bytes, wire_len: int, t: float) -> Packet | None:
     if proto == IPPROTO_TCP and len(frame) >= l4 + _TCP.size:
         sport, dport, seq, ack, doff, flagbits, win, _c, _u = _TCP.unpack_from(frame, l4)
         hdr = (doff >> 4) * 4
-        flags = tuple(name for name, bit in TCP_FLAGS if flagbits & bit)
+        flags = _FLAGS[flagbits]
         data = frame[l4 + hdr :]
+        wscale = _window_scale(frame[l4 + _TCP.size : l4 + hdr]) if flagbits & 0x02 else None
         return Packet(
             t,
             "TCP",
@@ -84,6 +130,7 @@ def decode_frame(frame: bytes, wire_len: int, t: float) -> Packet | None:
             seq,
             ack if flagbits & 0x10 else None,
             win,
+            wscale,
         )
     if proto == IPPROTO_UDP and len(frame) >= l4 + _UDP.size:
         sport, dport, ulen, _c = _UDP.unpack_from(frame, l4)

@@ -307,10 +307,12 @@ def build(spec: NetworkSpec) -> TwoHosts:
     return TwoHosts(spec, {"A": fd_a, "B": fd_b}, fd_r, namespaces, sorted(set(refused)))
 
 
-def capture_points(net: TwoHosts | None) -> list[tuple[int | None, str]]:
-    """Where a run's packets are captured: (namespace fd, interface), None meaning the run
-    host's own namespace. One host: its ``lo``. Two hosts: each host's ``eth0``, so a packet the
-    link loses is seen leaving one host and never reaching the other."""
+def capture_point(net: TwoHosts | None) -> tuple[str, bool]:
+    """Where a run's packets are captured, in the run host's own namespace: (interface, keep
+    only outgoing frames). One host: ``lo``, where every frame is seen twice (sent and
+    received), so only the outgoing copy is kept. Two hosts: host A's ``eth0``, both ways: each
+    frame is seen once, as it leaves host A or as it reaches it, so a packet the link loses on
+    its way to host B is seen leaving and a retransmission is seen again."""
     if net is None:
-        return [(None, "lo")]
-    return [(net.host_fds[name], HOST_INTERFACE) for name in HOST_NAMES]
+        return ("lo", True)
+    return (HOST_INTERFACE, False)

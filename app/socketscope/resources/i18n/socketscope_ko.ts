@@ -2,6 +2,41 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ko_KR">
 <context>
+    <name>Banner</name>
+    <message>
+        <source>this system does not allow unprivileged user namespaces (user.max_user_namespaces = 0), so the run could not have a network of its own to capture.</source>
+        <translation>이 시스템은 일반 사용자의 user 네임스페이스를 허용하지 않으므로(user.max_user_namespaces = 0), 실행이 캡처할 자기만의 네트워크를 가질 수 없었습니다.</translation>
+    </message>
+    <message>
+        <source>To enable: sudo sysctl -w user.max_user_namespaces=15000, then run again.</source>
+        <translation>켜는 방법: sudo sysctl -w user.max_user_namespaces=15000 을 실행한 뒤 다시 실행하세요.</translation>
+    </message>
+    <message>
+        <source>capturing a run&apos;s packets needs Linux network namespaces.</source>
+        <translation>실행의 패킷을 캡처하려면 Linux 네트워크 네임스페이스가 필요합니다.</translation>
+    </message>
+    <message>
+        <source>the system refused the run a user namespace of its own (Ubuntu 24.04&apos;s AppArmor restriction does this), so it could not capture.</source>
+        <translation>시스템이 실행에 자기만의 user 네임스페이스를 허락하지 않아(Ubuntu 24.04의 AppArmor 제한이 이렇게 합니다) 캡처할 수 없었습니다.</translation>
+    </message>
+    <message>
+        <source>To enable: install SocketScope&apos;s .deb package (it grants its program a user namespace), or sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0.</source>
+        <translation>켜는 방법: SocketScope의 .deb 패키지를 설치하거나(프로그램에 user 네임스페이스를 허용합니다), sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0 을 실행하세요.</translation>
+    </message>
+    <message>
+        <source>Calls only, no packets:</source>
+        <translation>호출만 표시, 패킷 없음:</translation>
+    </message>
+    <message>
+        <source>Calls only, no packets: the capture could not start ({detail}).</source>
+        <translation>호출만 표시, 패킷 없음: 캡처를 시작할 수 없었습니다 ({detail}).</translation>
+    </message>
+    <message>
+        <source>The capture dropped {n} packets: the diagram lacks them.</source>
+        <translation>캡처가 패킷 {n}개를 놓쳤습니다: 다이어그램에 그 패킷들은 없습니다.</translation>
+    </message>
+</context>
+<context>
     <name>DiagramText</name>
     <message>
         <source>waits: {actor} in {op}()</source>
@@ -132,12 +167,20 @@
         <translation>1초 안에 멈추지 않아 프로세스를 강제 종료함 ({signal})</translation>
     </message>
     <message>
-        <source>SYN · SYN-ACK · ACK (kernel)</source>
-        <translation>SYN · SYN-ACK · ACK (커널)</translation>
+        <source>SYN · SYN-ACK · ACK (kernel, inferred)</source>
+        <translation>SYN · SYN-ACK · ACK (커널, 추정)</translation>
     </message>
     <message>
         <source>{label} again</source>
         <translation>{label} 다시</translation>
+    </message>
+    <message>
+        <source>RST (kernel, inferred)</source>
+        <translation>RST (커널, 추정)</translation>
+    </message>
+    <message>
+        <source>FIN (kernel, inferred)</source>
+        <translation>FIN (커널, 추정)</translation>
     </message>
     <message>
         <source>reader made room</source>
@@ -154,14 +197,6 @@
     <message>
         <source>connected (kernel)</source>
         <translation>연결됨 (커널)</translation>
-    </message>
-    <message>
-        <source>RST (kernel)</source>
-        <translation>RST (커널)</translation>
-    </message>
-    <message>
-        <source>FIN (kernel)</source>
-        <translation>FIN (커널)</translation>
     </message>
 </context>
 <context>
@@ -220,6 +255,10 @@
     <message>
         <source>SocketScope trace (*.jsonl)</source>
         <translation>SocketScope 트레이스 (*.jsonl)</translation>
+    </message>
+    <message>
+        <source>Packets for Wireshark (*.pcapng)</source>
+        <translation>Wireshark용 패킷 (*.pcapng)</translation>
     </message>
 </context>
 <context>
@@ -695,6 +734,148 @@
     <message>
         <source>This lesson runs on one host: there is no link to change. The two-host lessons (udp-reorder, tcp-retransmit, tcp-syn-retry…) have one.</source>
         <translation>이 수업은 호스트 하나에서 실행됩니다: 바꿀 링크가 없습니다. 두 호스트 수업(udp-reorder, tcp-retransmit, tcp-syn-retry…)에는 링크가 있습니다.</translation>
+    </message>
+</context>
+<context>
+    <name>PacketPane</name>
+    <message>
+        <source>Packet: {label}</source>
+        <translation>패킷: {label}</translation>
+    </message>
+    <message>
+        <source>captured</source>
+        <translation>캡처 시각</translation>
+    </message>
+    <message>
+        <source>{t} s after the start, on {iface}</source>
+        <translation>시작 후 {t}초, {iface} 인터페이스</translation>
+    </message>
+    <message>
+        <source>from → to</source>
+        <translation>보낸 쪽 → 받는 쪽</translation>
+    </message>
+    <message>
+        <source>protocol</source>
+        <translation>프로토콜</translation>
+    </message>
+    <message>
+        <source>flags</source>
+        <translation>플래그</translation>
+    </message>
+    <message>
+        <source>seq / ack (relative)</source>
+        <translation>seq / ack (상대값)</translation>
+    </message>
+    <message>
+        <source>window</source>
+        <translation>윈도우</translation>
+    </message>
+    <message>
+        <source>{n} bytes</source>
+        <translation>{n}바이트</translation>
+    </message>
+    <message>
+        <source>payload</source>
+        <translation>페이로드</translation>
+    </message>
+    <message>
+        <source>on the wire</source>
+        <translation>전송된 크기</translation>
+    </message>
+    <message>
+        <source>stream bytes</source>
+        <translation>스트림 바이트</translation>
+    </message>
+    <message>
+        <source>why it was sent</source>
+        <translation>보낸 이유</translation>
+    </message>
+    <message>
+        <source>The trace did not keep this packet&apos;s bytes.</source>
+        <translation>트레이스에 이 패킷의 바이트가 남아 있지 않습니다.</translation>
+    </message>
+    <message>
+        <source>Packets {op}() caused: {n}</source>
+        <translation>{op}()이(가) 일으킨 패킷: {n}개</translation>
+    </message>
+    <message>
+        <source>and {n} more</source>
+        <translation>그리고 {n}개 더</translation>
+    </message>
+</context>
+<context>
+    <name>PacketView</name>
+    <message>
+        <source>{n} {what}, {bytes} bytes of data</source>
+        <translation>{what} {n}개, 데이터 {bytes}바이트</translation>
+    </message>
+    <message>
+        <source>UDP {n} bytes</source>
+        <translation>UDP {n}바이트</translation>
+    </message>
+    <message>
+        <source>⟲ retransmission</source>
+        <translation>⟲ 재전송</translation>
+    </message>
+    <message>
+        <source>window 0</source>
+        <translation>윈도우 0</translation>
+    </message>
+    <message>
+        <source>zero-window probe</source>
+        <translation>제로 윈도우 프로브</translation>
+    </message>
+    <message>
+        <source>window update</source>
+        <translation>윈도우 갱신</translation>
+    </message>
+    <message>
+        <source>duplicate ACK</source>
+        <translation>중복 ACK</translation>
+    </message>
+    <message>
+        <source>keep-alive</source>
+        <translation>keep-alive</translation>
+    </message>
+    <message>
+        <source>data segments</source>
+        <translation>데이터 세그먼트</translation>
+    </message>
+    <message>
+        <source>ACKs</source>
+        <translation>ACK</translation>
+    </message>
+    <message>
+        <source>datagrams</source>
+        <translation>데이터그램</translation>
+    </message>
+    <message>
+        <source>packets</source>
+        <translation>패킷</translation>
+    </message>
+    <message>
+        <source>+ {n} more packets (listed in the pcapng export)</source>
+        <translation>+ 패킷 {n}개 더 (pcapng 내보내기에 모두 있음)</translation>
+    </message>
+    <message>
+        <source>sent because of {actor}&apos;s {op}() (event {seq})</source>
+        <translation>{actor}의 {op}() 때문에 보냄 (이벤트 {seq})</translation>
+    </message>
+    <message>
+        <source>sent because of the call of event {seq}</source>
+        <translation>이벤트 {seq}의 호출 때문에 보냄</translation>
+    </message>
+    <message>
+        <source>sent by a kernel timer, while {actor} was in {op}()</source>
+        <translation>커널 타이머가 보냄 ({actor}은(는) {op}() 안에 있었음)</translation>
+    </message>
+    <message>
+        <source>sent by a kernel timer</source>
+        <translation>커널 타이머가 보냄</translation>
+    </message>
+    <message>
+        <source>no call of the run explains it</source>
+        <translation>이 실행의 어떤 호출로도 설명되지 않음</translation>
     </message>
 </context>
 <context>
@@ -1251,6 +1432,25 @@
     <message>
         <source>High contrast (projector)</source>
         <translation>고대비 (프로젝터용)</translation>
+    </message>
+</context>
+<context>
+    <name>WireControls</name>
+    <message>
+        <source>Show packets</source>
+        <translation>패킷 보기</translation>
+    </message>
+    <message>
+        <source>Packets</source>
+        <translation>패킷</translation>
+    </message>
+    <message>
+        <source>Calls only, or calls and the real packets they made the kernel send (P)</source>
+        <translation>호출만, 또는 호출과 그 호출로 커널이 보낸 실제 패킷까지 (P)</translation>
+    </message>
+    <message>
+        <source>Packets as pcapng (Wireshark)…</source>
+        <translation>패킷을 pcapng로 (Wireshark)…</translation>
     </message>
 </context>
 </TS>

@@ -1,0 +1,519 @@
+"""Which call made the kernel send each packet: the run host pairs captured packets with the
+events of the run, as both arrive, and turns each packet into a ``packet`` event.
+
+Rules that held in the prototype (shared/WIRE.md, "Pairing packets with calls"):
+- a data segment pairs exactly by stream offset: relative seq − 1 is the ``range`` offset of the
+  send that wrote its bytes;
+- the SYN, the SYN-ACK and the handshake's ACK all happen inside the client's connect();
+- a FIN or an RST belongs to the close()/shutdown() in progress on its socket;
+- on loopback the receiver's kernel works inside the sender's system call, so an ACK sent at
+  once belongs to the call that sent what it acknowledges;
+- what no call explains is a kernel timer's: a delayed ACK, a retransmission, a zero-window probe.
+Engine times lag the kernel's by up to ~1.2 ms: offsets first, times only second.
+
+A packet is held until what explains it is known (the connect's return names the addresses, a
+send's return its range), at most ``HOLD`` seconds, and packets leave in the order captured.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from socketscope.engine.events import Event
+
+from .decode import Packet
+
+HOLD = 1.0  # seconds a packet waits for the events that explain it
+IMMEDIATE = 0.010  # an ACK this soon after what it acknowledges was sent at once (no timer)
+LAG = 0.002  # engine times of calls against the kernel's packet times
+RECEIVES = frozenset({"recv", "recv_into", "recvfrom", "read"})
+SENDS = frozenset({"send", "sendall", "sendto", "write"})
+CLOSES = frozenset({"close", "shutdown"})
+Addr = tuple[str, int]
+_WILD = {"0.0.0.0", "::"}
+
+
+@dataclass
+class _Call:
+    seq: int
+    actor: str
+    op: str
+    sock: int | None
+    t: float
+    args: dict[str, Any] | None
+    t_return: float | None = None
+    t_blocked: float | None = None
+    range: tuple[int, int] | None = None
+
+
+@dataclass
+class _Direction:
+    """One direction of a TCP connection, as the packets show it."""
+
+    isn: int | None = None
+    snd_max: int = 0  # highest relative sequence end sent so far
+    last_ack: int | None = None
+    last_window: int | None = None
+    wscale: int | None = None  # what its SYN announced (both ends must, for it to apply)
+    # recent packets: relative end sequence (what acknowledges them) -> (cause, time)
+    by_end: dict[int, tuple[int | str | None, float]] = field(default_factory=dict)
+    sent: deque[tuple[int, int | str | None, float]] = field(
+        default_factory=lambda: deque(maxlen=64)
+    )
+
+
+@dataclass
+class _Flow:
+    """A TCP flow (src port, dst port) as the events describe it."""
+
+    conn: int | None = None
+    dir: str | None = None
+    sender: int | None = None  # sock ids
+    receiver: int | None = None
+
+
+class _Group:
+    """Packets of one kind that one burst of calls caused, as one summarised event."""
+
+    def __init__(self, first: dict[str, Any]) -> None:
+        self.d = first
+        self.more: list[list[Any]] = []
+        self.total = first["packet"]["len"]
+        self.end = first["range"][1] if "range" in first else None
+
+    def add(self, d: dict[str, Any]) -> None:
+        p = d["packet"]
+        self.more.append([d["t"], p["wire_len"], p.get("frame", "")])
+        self.total += p["len"]
+        if "range" in d and self.end is not None:
+            self.end = max(self.end, d["range"][1])
+
+    def event(self) -> dict[str, Any]:
+        d = self.d
+        if self.more:
+            d["count"] = 1 + len(self.more)
+            d["packet"]["more"] = self.more
+            d["packet"]["total_len"] = self.total
+            if self.end is not None:
+                d["range"] = [d["range"][0], self.end]
+        return d
+
+
+def _address(v: object) -> Addr | None:
+    if isinstance(v, (list, tuple)) and len(v) == 2 and isinstance(v[1], int):
+        return (str(v[0]), v[1])
+    return None
+
+
+class PacketPairer:
+    """Feed it every event of the run (``observe``) and every captured packet (``add``);
+    ``ready(now)`` returns the packet events that can be written now, in capture order."""
+
+    def __init__(self, first_actor: str, interface: str = "lo") -> None:
+        self.first_actor = first_actor
+        self.interface = interface
+        self._pending: deque[tuple[Packet, bytes]] = deque()
+        self._recent: deque[_Call] = deque(maxlen=256)
+        self._in_call: dict[str, _Call] = {}  # actor -> the call it is in
+        self._sock_actor: dict[int, str] = {}
+        self._sock_calls: dict[int, list[_Call]] = {}
+        self._flows: dict[tuple[int, int], _Flow] = {}
+        self._dirs: dict[tuple[int, int], _Direction] = {}
+        self._bound: dict[int, tuple[int, str]] = {}  # UDP port -> (sock, actor)
+        self._sendtos: deque[tuple[Event, _Call | None]] = deque(maxlen=4096)
+        self._ranges: dict[tuple[int, str], list[tuple[int, int, int]]] = {}  # (conn,dir) -> spans
+        self._last_t = 0.0
+        self._bursts: set[int] = set()  # seqs of burst events: their packets are summarised
+        self._last_span: dict[tuple[int, str], int] = {}
+
+    # --- the run's events -------------------------------------------------------------------
+    def observe(self, ev: Event) -> None:
+        if ev.kind == "packet":
+            return
+        self._last_t = max(self._last_t, ev.t)
+        if ev.sock is not None and ev.actor and ev.sock not in self._sock_actor:
+            self._sock_actor[ev.sock] = ev.actor
+        if ev.kind == "call" and ev.op is not None:
+            c = _Call(ev.seq, ev.actor, ev.op, ev.sock, ev.t, ev.args)
+            self._recent.append(c)
+            self._in_call[ev.actor] = c
+            if ev.sock is not None:
+                self._sock_calls.setdefault(ev.sock, []).append(c)
+        elif ev.kind == "blocked":
+            asleep = self._in_call.get(ev.actor)
+            if asleep is not None and asleep.t_blocked is None:
+                asleep.t_blocked = ev.t
+        elif ev.kind == "return":
+            self._returned(ev)
+        elif ev.kind == "burst" and ev.range is not None and ev.conn is not None and ev.dir:
+            self._bursts.add(ev.seq)
+            self._ranges.setdefault((ev.conn, ev.dir), []).append((*ev.range, ev.seq))
+        elif ev.kind in ("end", "error"):
+            self._in_call.pop(ev.actor, None)
+
+    def _returned(self, ev: Event) -> None:
+        c = self._in_call.pop(ev.actor, None)
+        if c is not None:
+            c.t_return = ev.t
+            c.range = ev.range
+        seq = c.seq if c is not None else ev.seq
+        if ev.new_sock is not None:
+            self._sock_actor[ev.new_sock] = ev.actor
+        if ev.range is not None and ev.conn is not None and ev.dir and ev.op in SENDS:
+            self._ranges.setdefault((ev.conn, ev.dir), []).append((*ev.range, seq))
+        if ev.op in ("connect", "connect_ex") and ev.local and ev.sock is not None:
+            # a refused connect has no peer, but it did send its SYN to the address asked
+            peer = ev.peer or _address((c.args or {}).get("address") if c else None)
+            if peer is not None:
+                self._learn_flow(ev.local, peer, ev.conn, "c>s", ev.sock, None)
+        elif ev.op == "accept" and ev.local and ev.peer and ev.new_sock is not None:
+            self._learn_flow(ev.local, ev.peer, ev.conn, "s>c", ev.new_sock, None)
+        if ev.local and ev.sock is not None and ev.op in ("bind", "sendto", "connect"):
+            self._bound.setdefault(int(ev.local[1]), (ev.sock, ev.actor))
+        if ev.op == "sendto" and ev.ok:
+            self._sendtos.append((ev, c))
+
+    def _learn_flow(
+        self, local: Addr, peer: Addr, conn: int | None, d: str, mine: int, theirs: int | None
+    ) -> None:
+        out = self._flows.setdefault((int(local[1]), int(peer[1])), _Flow())
+        back = self._flows.setdefault((int(peer[1]), int(local[1])), _Flow())
+        other = "s>c" if d == "c>s" else "c>s"
+        out.conn = out.conn if conn is None else conn
+        back.conn = back.conn if conn is None else conn
+        out.dir, back.dir = d, other
+        out.sender, back.receiver = mine, mine
+        if theirs is not None:
+            out.receiver, back.sender = theirs, theirs
+
+    # --- packets ----------------------------------------------------------------------------
+    def add(self, pkt: Packet, frame: bytes) -> None:
+        self._pending.append((pkt, frame))
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def ready(
+        self, now: float, mark: float = float("inf"), flush: bool = False
+    ) -> list[dict[str, Any]]:
+        """Packet events, as the JSON the trace holds (``seq`` still 0), that can be written
+        now: those explained by the events up to ``mark`` (every event before that run time
+        has been observed), or held long enough (``now``: the run's time)."""
+        out: list[dict[str, Any]] = []
+        groups: dict[tuple[Any, ...], _Group] = {}
+        while self._pending:
+            pkt, frame = self._pending[0]
+            known = pkt.t <= mark and self._explained(pkt)
+            if not flush and not known and now - pkt.t < HOLD:
+                break
+            self._pending.popleft()
+            d = self._event(pkt, frame)
+            cause = d.get("cause")
+            if cause not in self._bursts:
+                # in capture order: what was summarised before it goes first
+                out.extend(g.event() for g in groups.values())
+                groups.clear()
+                out.append(d)
+                continue
+            # A burst of calls (a bulk transfer) makes thousands of packets: those it caused
+            # are summarised as its calls are, one event per kind of packet, which keeps every
+            # packet's time and bytes (packet.more) without an event each.
+            key = (cause, d["sock"], d["packet"].get("role"))
+            g = groups.get(key)
+            if g is None:
+                groups[key] = _Group(d)
+            else:
+                g.add(d)
+        out.extend(g.event() for g in groups.values())
+        return out
+
+    def _explained(self, pkt: Packet) -> bool:
+        if pkt.proto == "UDP":
+            return self._sendto_for(pkt, take=False) is not None
+        flow = self._flows.get((pkt.src[1], pkt.dst[1]))
+        if flow is None or flow.sender is None:
+            return False  # the sending socket's connect() or accept() has not returned yet
+        if pkt.payload_len and "SYN" not in pkt.flags:
+            if flow.conn is None:
+                return False
+            d = self._direction(pkt)
+            if d.isn is None or pkt.seq is None:
+                return True  # no SYN seen: nothing more will explain it
+            start = (pkt.seq - d.isn - 1) % 2**32
+            if start + pkt.payload_len <= d.snd_max:
+                return True  # a retransmission: the timer's
+            return self._range_call(flow, start) is not None or self._sending(flow) is not None
+        return True
+
+    def _direction(self, pkt: Packet, back: bool = False) -> _Direction:
+        key = (pkt.dst[1], pkt.src[1]) if back else (pkt.src[1], pkt.dst[1])
+        d = self._dirs.get(key)
+        if d is None:
+            d = self._dirs[key] = _Direction()
+        return d
+
+    def _range_call(self, flow: _Flow, start: int) -> int | None:
+        if flow.conn is None or flow.dir is None:
+            return None
+        spans = self._ranges.get((flow.conn, flow.dir))
+        if not spans:
+            return None
+        key = (flow.conn, flow.dir)
+        hit = self._last_span.get(key)
+        if hit is not None and hit < len(spans) and spans[hit][0] <= start < spans[hit][1]:
+            return spans[hit][2]  # a bulk transfer's segments fall in the same burst in a row
+        for i in range(len(spans) - 1, -1, -1):
+            a, b, seq = spans[i]
+            if a <= start < b:
+                self._last_span[key] = i
+                return seq
+        return None
+
+    def _sending(self, flow: _Flow) -> _Call | None:
+        """The send call in progress on the flow's sending socket (a sendall of many
+        segments has no range until it returns)."""
+        if flow.sender is None:
+            return None
+        actor = self._sock_actor.get(flow.sender)
+        c = self._in_call.get(actor) if actor is not None else None
+        return c if c is not None and c.sock == flow.sender and c.op in SENDS else None
+
+    def _now_in(self, actor: str | None, t: float) -> _Call | None:
+        """The call ``actor`` was in at time ``t``, if any."""
+        if actor is None:
+            return None
+        c = self._in_call.get(actor)
+        if c is not None and c.t <= t + LAG:
+            return c
+        for c in reversed(self._recent):
+            if c.actor == actor and c.t <= t + LAG and (c.t_return is None or c.t_return >= t):
+                return c
+        return None
+
+    def _sock_call(self, sock: int | None, ops: frozenset[str], t: float) -> _Call | None:
+        """The latest call among ``ops`` on ``sock`` made before ``t`` (with the engine's lag)."""
+        if sock is None:
+            return None
+        for c in reversed(self._sock_calls.get(sock, [])):
+            if c.op in ops and c.t <= t + LAG:
+                return c
+        return None
+
+    def _sendto_for(self, pkt: Packet, take: bool) -> tuple[Event, _Call | None] | None:
+        data = pkt.payload.hex()
+        for i, (ev, c) in enumerate(self._sendtos):
+            peer = ev.peer
+            if peer is None or int(peer[1]) != pkt.dst[1]:
+                continue
+            if ev.local is not None and int(ev.local[1]) not in (0, pkt.src[1]):
+                continue
+            sent = ev.data or ""
+            n = min(len(sent), len(data))
+            if sent[:n] != data[:n] or (ev.nbytes is not None and ev.nbytes != pkt.payload_len):
+                continue
+            if take:
+                del self._sendtos[i]
+            return ev, c
+        return None
+
+    # --- one packet event -------------------------------------------------------------------
+    def _event(self, pkt: Packet, frame: bytes) -> dict[str, Any]:
+        kw: dict[str, Any] = {"t": max(0.0, round(pkt.t, 6))}
+        to_actor: str | None = None
+        to_sock: int | None = None
+        sender: int | None = None
+        role: str | None = None
+        cause: int | str | None = None
+        during: int | None = None
+        rel_seq = rel_ack = window = None
+        if pkt.proto == "UDP":
+            role = "datagram"
+            found = self._sendto_for(pkt, take=True)
+            if found is not None:
+                ev, c = found
+                sender, kw["dgram"] = ev.sock, ev.dgram
+                cause = c.seq if c is not None else ev.seq
+            bound = self._bound.get(pkt.dst[1])
+            if bound is not None:
+                to_sock, to_actor = bound
+        else:
+            flow = self._flows.get((pkt.src[1], pkt.dst[1])) or _Flow()
+            sender, to_sock = flow.sender, flow.receiver
+            if flow.conn is not None:
+                kw["conn"], kw["dir"] = flow.conn, flow.dir
+            d = self._direction(pkt)
+            back = self._direction(pkt, back=True)
+            syn, fin, rst = "SYN" in pkt.flags, "FIN" in pkt.flags, "RST" in pkt.flags
+            if syn:
+                if d.isn is not None and d.isn == pkt.seq:
+                    role = "retransmission"
+                d.isn = pkt.seq
+                d.wscale = pkt.wscale
+            rel_seq = (
+                (pkt.seq - d.isn) % 2**32 if d.isn is not None and pkt.seq is not None else None
+            )
+            if pkt.ack is not None and back.isn is not None:
+                rel_ack = (pkt.ack - back.isn) % 2**32
+            # the SYN's window is never scaled; afterwards the scale the sender announced
+            scaled = not syn and d.wscale is not None and back.wscale is not None
+            window = (pkt.window or 0) << (d.wscale or 0) if scaled else pkt.window
+            end = None
+            if rel_seq is not None:
+                end = rel_seq + pkt.payload_len + (1 if syn or fin else 0)
+            retrans = end is not None and end <= d.snd_max and (pkt.payload_len or syn or fin)
+            acked = self._acked(back, rel_ack, pkt.t)
+            if role == "retransmission" or retrans:
+                role, cause = "retransmission", "timer"
+            elif syn and "ACK" not in pkt.flags:
+                role = "syn"
+                c = self._sock_call(sender, frozenset({"connect", "connect_ex"}), pkt.t)
+                cause = c.seq if c is not None else None
+            elif syn:
+                role, cause = "syn-ack", acked
+            elif rst:
+                # the close() in progress (SO_LINGER 0), or an answer to what just arrived at a
+                # socket already closed (data to a closed socket, a SYN to no listener)
+                role = "rst"
+                c = self._sock_call(sender, CLOSES, pkt.t)
+                recent = c is not None and (c.t_return is None or c.t_return >= pkt.t - LAG)
+                cause = c.seq if c is not None and recent else self._answer(back, pkt.t)
+            elif fin:
+                role = "fin"
+                c = self._sock_call(sender, CLOSES, pkt.t)
+                cause = c.seq if c is not None else None
+            elif pkt.payload_len:
+                role = "data"
+                if rel_seq is not None:
+                    cause = self._range_call(flow, rel_seq - 1)
+                    if cause is None:
+                        s = self._sending(flow)
+                        cause = s.seq if s is not None else None
+            elif (
+                d.snd_max
+                and rel_seq is not None
+                and rel_seq == d.snd_max - 1
+                and (back.last_window == 0)
+            ):
+                role, cause = "zero-window-probe", "timer"
+            else:
+                role = self._ack_role(d, back, rel_ack, window, rel_seq)
+                cause = acked if acked is not None else self._ack_cause(sender, pkt.t)
+            if pkt.payload_len and rel_seq is not None and not syn:
+                # the stream bytes it carries, whatever else it is (a FIN may carry the last
+                # data, a retransmission carries bytes sent before)
+                kw["range"] = (rel_seq - 1, rel_seq - 1 + pkt.payload_len)
+            if end is not None:
+                d.snd_max = max(d.snd_max, end)
+                if role != "retransmission":
+                    d.sent.append((end, cause, pkt.t))
+                    d.by_end[end] = (cause, pkt.t)
+                    if len(d.by_end) > 256:  # only what was just sent can be acked at once
+                        for old_end in list(d.by_end)[:128]:
+                            del d.by_end[old_end]
+            if rel_ack is not None:
+                d.last_ack = rel_ack
+            d.last_window = window
+            if to_sock is not None:
+                to_actor = self._sock_actor.get(to_sock)
+        actor = self._sock_actor.get(sender) if sender is not None else None
+        if cause == "timer":
+            now_in = self._now_in(actor, pkt.t)
+            if now_in is not None:
+                during = now_in.seq
+        # the event as JSON at once: a bulk transfer makes thousands of these in the run host,
+        # where every microsecond is taken from the actors (the GIL)
+        payload = pkt.payload[: pkt.payload_len]
+        wire: dict[str, Any] = {
+            "iface": self.interface,
+            "proto": pkt.proto,
+            "src": list(pkt.src),
+            "dst": list(pkt.dst),
+            "len": pkt.payload_len,
+            "wire_len": pkt.length,
+        }
+        if pkt.flags:
+            wire["flags"] = list(pkt.flags)
+        for key, value in (
+            ("seq", rel_seq),
+            ("ack", rel_ack),
+            ("window", window),
+            ("role", role),
+            ("payload", payload.hex() if payload else None),
+            ("frame", frame.hex()),
+            ("to_actor", to_actor),
+            ("to_sock", to_sock),
+        ):
+            if value is not None:
+                wire[key] = value
+        out: dict[str, Any] = {
+            "seq": 0,  # given by the runner when written
+            "t": kw.pop("t"),
+            "actor": actor or to_actor or self.first_actor,
+            "kind": "packet",
+            "op": None,
+            "sock": sender,
+            "fd": None,
+            "line": None,
+        }
+        if "range" in kw:
+            kw["range"] = list(kw["range"])
+        out.update(kw)
+        if cause is not None:
+            out["cause"] = cause
+        if during is not None:
+            out["during"] = during
+        out["packet"] = wire
+        return out
+
+    def _answer(self, back: _Direction, t: float) -> int | str | None:
+        """The cause of the packet that just arrived from the other end, if it just did."""
+        if back.sent:
+            _end, cause, t_sent = back.sent[-1]
+            if 0 <= t - t_sent <= IMMEDIATE:
+                return cause
+        return None
+
+    def _acked(self, back: _Direction, rel_ack: int | None, t: float) -> int | str | None:
+        """The cause of what this packet acknowledges, when it was sent just before: on
+        loopback the receiver's kernel answers inside the sender's call."""
+        if rel_ack is None:
+            return None
+        found = back.by_end.get(rel_ack)
+        if found is None:
+            return None
+        cause, t_sent = found
+        return cause if 0 <= t - t_sent <= IMMEDIATE else None
+
+    def _ack_role(
+        self,
+        d: _Direction,
+        back: _Direction,
+        rel_ack: int | None,
+        window: int | None,
+        rel_seq: int | None,
+    ) -> str:
+        if window == 0:
+            return "zero-window"
+        if rel_seq == 1 and rel_ack == 1 and d.last_ack is None:
+            return "handshake-ack"
+        if rel_ack is not None and rel_ack == d.last_ack:
+            if d.last_window is not None and window is not None and window > d.last_window:
+                return "window-update"
+            if back.snd_max > rel_ack:
+                return "dup-ack"
+        return "ack"
+
+    def _ack_cause(self, sender: int | None, t: float) -> int | str:
+        """An ACK no packet just before explains: made by the sending end's own call (a recv
+        that freed buffer space), unless that end was asleep — then a timer's (delayed ACK)."""
+        actor = self._sock_actor.get(sender) if sender is not None else None
+        c = self._now_in(actor, t)
+        if c is not None and c.sock == sender and c.op in RECEIVES | SENDS | CLOSES:
+            asleep = c.t_blocked is not None and c.t_blocked < t - LAG
+            woke_now = c.t_return is not None and c.t_return - t < LAG
+            if not asleep or woke_now:
+                return c.seq
+        return "timer"

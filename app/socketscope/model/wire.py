@@ -1,0 +1,189 @@
+"""Where the diagram draws each real packet: under the call that caused it, between lifelines.
+
+A packet event arrives in the trace a little after the call that caused it (the capture runs in
+a process of its own), so it does not get a row of its own in event order: it is *anchored* to
+the row of its cause (the call's row, or the row where a blocked call woke when the packet came
+after its wake-up), and the view opens a thin band under that row for the packets it caused.
+Timer packets (delayed ACKs, retransmissions, probes) anchor to the call the sender was in, or to
+the last row there was when they came. No Qt here: the widget only paints this.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from socketscope.engine.events import Event
+from socketscope.model.labels import Translate, untranslated
+
+if TYPE_CHECKING:
+    from socketscope.model.diagram import DiagramLayout
+
+MAX_PER_ROW = 8  # packets drawn one by one under a call; more are counted on one line
+INFERRED = frozenset({"handshake", "fin", "rst"})  # the calls-only view's guessed arrows
+
+
+@dataclass(frozen=True, slots=True)
+class PacketArrow:
+    ev: Event
+    lane0: int  # the sender's lifeline
+    lane1: int  # the receiver's (the same as lane0 when the receiver is not in the run)
+    row: int  # the anchor row: the packet is drawn in the band under it
+    slot: int  # its place in that band, from 0
+
+    @property
+    def seq(self) -> int:
+        return self.ev.seq
+
+
+@dataclass(slots=True)
+class Band:
+    """The packets under one row: those drawn one by one, and how many more there were."""
+
+    arrows: list[PacketArrow]
+    more: int = 0
+    more_seq: int = 0  # the seq of the first packet counted but not drawn
+
+    @property
+    def slots(self) -> int:
+        return len(self.arrows) + (1 if self.more else 0)
+
+
+class WireLayout:
+    """Built with the DiagramLayout, from the same events (``add`` for packet events)."""
+
+    def __init__(self, layout: DiagramLayout, translate: Translate = untranslated) -> None:
+        self.layout = layout  # the DiagramLayout: its lanes, rows and boxes
+        self.translate = translate
+        self.bands: dict[int, Band] = {}
+        self.arrows: list[PacketArrow] = []
+        self.caused: dict[int, list[Event]] = {}  # call seq -> the packets it caused
+        self._rows: list[int] = []  # the anchor rows, sorted
+        self._cum: list[float] = []  # slots before each of _rows (prefix sums), rebuilt lazily
+        self._dirty = False
+        self.version = 0
+
+    @property
+    def has_packets(self) -> bool:
+        return bool(self.arrows)
+
+    def add(self, ev: Event) -> None:
+        lay = self.layout
+        p = ev.packet
+        if p is None:
+            return
+        lane0 = lay.lane_of(ev.actor)
+        lane1 = lay.lane_of(p.to_actor) if p.to_actor else lane0
+        anchor_seq = ev.cause if isinstance(ev.cause, int) else ev.during
+        if isinstance(ev.cause, int):
+            self.caused.setdefault(ev.cause, []).append(ev)
+        row = self._anchor(anchor_seq, ev)
+        band = self.bands.get(row)
+        if band is None:
+            band = self.bands[row] = Band([])
+            bisect.insort(self._rows, row)
+        if len(band.arrows) < MAX_PER_ROW:
+            arrow = PacketArrow(ev, lane0, lane1, row, len(band.arrows))
+            band.arrows.append(arrow)
+            self.arrows.append(arrow)
+        else:
+            if not band.more:
+                band.more_seq = ev.seq
+            band.more += 1
+        self._dirty = True
+        self.version += 1
+
+    def _anchor(self, seq: int | None, ev: Event) -> int:
+        lay = self.layout
+        boxes = lay.boxes
+        last = max(0, lay.row_count - 1)
+        if seq is None:
+            return last
+        i = bisect.bisect_left(boxes, seq, key=lambda b: b.seq)
+        if i >= len(boxes) or boxes[i].seq != seq:
+            return last
+        box = boxes[i]
+        if box.blocked_ev is not None and ev.t >= box.blocked_ev.t:
+            for span in reversed(lay.spans):
+                if span.box is box:
+                    return span.row1 if span.row1 is not None else box.row
+        return int(box.row)
+
+    # --- geometry the view asks for ---------------------------------------------------------
+    def slots_before(self, row: float) -> int:
+        """How many packet slots are drawn above ``row`` (in the bands of earlier rows)."""
+        if not self._rows:
+            return 0
+        if self._dirty:
+            cum = [0]
+            for r in self._rows:
+                cum.append(cum[-1] + self.bands[r].slots)
+            self._cum = cum  # type: ignore[assignment]
+            self._dirty = False
+        i = bisect.bisect_left(self._rows, row)
+        return int(self._cum[i])
+
+    def bands_in(self, r0: int, r1: int) -> list[tuple[int, Band]]:
+        lo = bisect.bisect_left(self._rows, r0)
+        hi = bisect.bisect_right(self._rows, r1)
+        return [(r, self.bands[r]) for r in self._rows[lo:hi]]
+
+
+def packet_label(ev: Event, translate: Translate = untranslated) -> str:
+    """What the arrow of a packet says: its flags and numbers, as in a textbook's figure."""
+    p = ev.packet
+    if p is None:
+        return ""
+    if ev.count and ev.count > 1:
+        # a bulk transfer's packets, summarised as its calls are
+        what = translate("PacketView", ROLE_PLURALS.get(p.role or "", "packets"))
+        return translate("PacketView", "{n} {what}, {bytes} bytes of data").format(
+            n=f"{ev.count:,}", what=what, bytes=f"{p.total_len or 0:,}"
+        )
+    if p.proto == "UDP":
+        return translate("PacketView", "UDP {n} bytes").format(n=p.len)
+    parts = ["+".join(_SHORT.get(f, f) for f in p.flags)]
+    if p.seq is not None:
+        parts.append(f"seq={p.seq}")
+    if p.ack is not None:
+        parts.append(f"ack={p.ack}")
+    if p.len:
+        parts.append(f"len={p.len}")
+    if p.window is not None:
+        parts.append(f"win={p.window}")
+    text = " ".join(parts)
+    role = ROLE_NAMES.get(p.role or "")
+    if role is not None:
+        text = f"{translate('PacketView', role)}: {text}"
+    return text
+
+
+_SHORT = {"PSH": "PSH", "ACK": "ACK", "SYN": "SYN", "FIN": "FIN", "RST": "RST"}
+
+# roles named on the arrow: the ones a student would not read from the flags alone
+ROLE_NAMES = {
+    "retransmission": "⟲ retransmission",
+    "zero-window": "window 0",
+    "zero-window-probe": "zero-window probe",
+    "window-update": "window update",
+    "dup-ack": "duplicate ACK",
+    "keepalive": "keep-alive",
+}
+
+
+ROLE_PLURALS = {"data": "data segments", "ack": "ACKs", "datagram": "datagrams"}
+
+
+def _noop_translations(translate: Translate) -> None:
+    """The role names, for lupdate (they are translated through ROLE_NAMES at run time)."""
+    translate("PacketView", "⟲ retransmission")
+    translate("PacketView", "window 0")
+    translate("PacketView", "zero-window probe")
+    translate("PacketView", "window update")
+    translate("PacketView", "duplicate ACK")
+    translate("PacketView", "keep-alive")
+    translate("PacketView", "data segments")
+    translate("PacketView", "ACKs")
+    translate("PacketView", "datagrams")
+    translate("PacketView", "packets")

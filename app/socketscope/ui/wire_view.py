@@ -1,0 +1,163 @@
+"""The real packets on the sequence diagram: one thin arrow per packet, between the lifelines, in
+a band under the call that caused it (model/wire.py says which band and slot).
+
+Kept apart from diagram_view.py, which only asks this module for the band heights (``slots``)
+and calls :func:`paint` and :func:`hit`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QCoreApplication, QLineF, QPointF, QRectF, Qt
+from PySide6.QtGui import QFontMetricsF, QPainter, QPen
+
+from socketscope.engine.events import Event
+from socketscope.model.wire import PacketArrow, packet_label
+
+if TYPE_CHECKING:
+    from socketscope.ui.diagram_view import SequenceDiagram
+
+PACKET_SLOT = 0.62  # the height of one packet's slot, in rows
+
+
+def shown(view: SequenceDiagram) -> bool:
+    """Packets are drawn: the toggle is on and the trace has some."""
+    return view.show_packets and view.layout_model.wire.has_packets
+
+
+def extra_rows(view: SequenceDiagram, row: float) -> float:
+    """The height of the packet bands above ``row``, in rows."""
+    if not shown(view):
+        return 0.0
+    return PACKET_SLOT * view.layout_model.wire.slots_before(row)
+
+
+def slot_y(view: SequenceDiagram, row: int, slot: int) -> float:
+    return view.y_of(row) + view.row_h / 2 + (slot + 0.5) * PACKET_SLOT * view.row_h
+
+
+def _ends(view: SequenceDiagram, a: PacketArrow) -> tuple[float, float]:
+    x0 = view.x_of(a.lane0)
+    if a.lane1 != a.lane0:
+        return x0, view.x_of(a.lane1)
+    # the receiver is not in the run (a SYN to a port nobody listens on): a stub
+    toward = 1.0 if a.lane0 < len(view.layout_model.lanes) - 1 or a.lane0 == 0 else -1.0
+    return x0, x0 + toward * view.lane_w() * 0.4
+
+
+def _pen(view: SequenceDiagram, ev: Event, selected: bool) -> QPen:
+    pal = view.colors()
+    p = ev.packet
+    role = p.role if p is not None else None
+    flags = p.flags if p is not None else ()
+    lw = view._lw() * (1.8 if selected else 1.0)
+    if role == "retransmission":
+        return QPen(pal.amber_text, 2.2 * lw, Qt.PenStyle.DashLine)
+    if role in ("zero-window", "zero-window-probe", "window-update"):
+        return QPen(pal.amber_text, 1.8 * lw, Qt.PenStyle.DotLine)
+    if "RST" in flags:
+        return QPen(pal.red, 2.0 * lw)
+    if p is not None and p.len:
+        return QPen(pal.blue, 2.0 * lw)
+    return QPen(pal.grey, 1.5 * lw)
+
+
+def paint(view: SequenceDiagram, p: QPainter, r0: int, r1: int) -> None:
+    """Every packet visible at the cursor whose band is in rows ``r0``–``r1``."""
+    if not shown(view):
+        return
+    wire = view.layout_model.wire
+    cur = view.cursor_seq
+    n_rows = view.visible_rows()
+    font = view._font(10.5)
+    fm = QFontMetricsF(font)
+    pal = view.colors()
+    for row, band in wire.bands_in(max(0, r0 - 1), r1):
+        if row >= n_rows or view._canon(row) != row:
+            continue
+        for a in band.arrows:
+            if a.seq > cur:
+                continue
+            selected = view.selected_packet is not None and view.selected_packet.seq == a.seq
+            pen = _pen(view, a.ev, selected)
+            x0, x1 = _ends(view, a)
+            y = slot_y(view, row, a.slot)
+            # a packet takes time to cross: a slight slope, and the label above it
+            drop = PACKET_SLOT * view.row_h * 0.18
+            line = QLineF(QPointF(x0, y - drop), QPointF(x1, y + drop))
+            p.setPen(pen)
+            p.drawLine(line)
+            view._arrowhead(p, line.p1(), line.p2(), pen.color())
+            view._place("packet", QRectF(line.p1(), line.p2()).normalized(), owner=a.ev, line=line)
+            text = packet_label(a.ev, QCoreApplication.translate)
+            room = abs(x1 - x0) - 16
+            label = fm.elidedText(text, Qt.TextElideMode.ElideRight, max(20.0, room))
+            w = fm.horizontalAdvance(label) + 8
+            h = fm.height()
+            r = QRectF((x0 + x1) / 2 - w / 2, y - drop - h - 1, w, h)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(pal.selection if selected else pal.label_bg)
+            p.drawRoundedRect(r, 3, 3)
+            p.setFont(font)
+            p.setPen(pal.selection_text if selected else pen.color())
+            p.drawText(r, Qt.AlignmentFlag.AlignCenter, label)
+            view._place("packet-label", r, text, label, row=row, owner=a.ev)
+        if band.more and band.more_seq <= cur:
+            y = slot_y(view, row, len(band.arrows))
+            text = QCoreApplication.translate(
+                "PacketView", "+ {n} more packets (listed in the pcapng export)"
+            ).format(n=f"{band.more:,}")
+            lanes = {a.lane0 for a in band.arrows} | {a.lane1 for a in band.arrows}
+            xs = [view.x_of(lane) for lane in lanes] or [view.x_of(0)]
+            w = fm.horizontalAdvance(text) + 8
+            r = QRectF((min(xs) + max(xs)) / 2 - w / 2, y - fm.height() / 2, w, fm.height())
+            p.setFont(font)
+            p.setPen(pal.ink_soft)
+            p.drawText(r, Qt.AlignmentFlag.AlignCenter, text)
+            view._place("packet-more", r, text, row=row)
+
+
+def hit(view: SequenceDiagram, x: float, y: float) -> Event | None:
+    """The packet drawn at (x, y) in the last paint: its arrow or its label."""
+    best: tuple[float, Event] | None = None
+    for placed in view.placed:
+        if placed.kind == "packet-label" and placed.rect.adjusted(-2, -2, 2, 2).contains(x, y):
+            return placed.owner  # type: ignore[no-any-return]
+        if placed.kind == "packet" and placed.line is not None:
+            line = placed.line
+            lo, hi = min(line.x1(), line.x2()), max(line.x1(), line.x2())
+            if not lo - 4 <= x <= hi + 4:
+                continue
+            t = 0.0 if hi == lo else (x - line.x1()) / (line.x2() - line.x1())
+            dist = abs(line.y1() + (line.y2() - line.y1()) * t - y)
+            if dist <= 6 and (best is None or dist < best[0]):
+                best = (dist, placed.owner)
+    return best[1] if best is not None else None
+
+
+def tooltip(ev: Event, events_by_seq: dict[int, Event] | None = None) -> str:
+    """A packet's tooltip: what it is, and which call made the kernel send it."""
+    lines = [packet_label(ev, QCoreApplication.translate)]
+    lines.append(cause_text(ev, events_by_seq or {}))
+    return "\n".join(lines)
+
+
+def cause_text(ev: Event, by_seq: dict[int, Event]) -> str:
+    if isinstance(ev.cause, int):
+        c = by_seq.get(ev.cause)
+        if c is not None:
+            return QCoreApplication.translate(
+                "PacketView", "sent because of {actor}'s {op}() (event {seq})"
+            ).format(actor=c.actor, op=c.op, seq=c.seq)
+        return QCoreApplication.translate(
+            "PacketView", "sent because of the call of event {seq}"
+        ).format(seq=ev.cause)
+    if ev.cause == "timer":
+        d = by_seq.get(ev.during) if ev.during is not None else None
+        if d is not None:
+            return QCoreApplication.translate(
+                "PacketView", "sent by a kernel timer, while {actor} was in {op}()"
+            ).format(actor=d.actor, op=d.op)
+        return QCoreApplication.translate("PacketView", "sent by a kernel timer")
+    return QCoreApplication.translate("PacketView", "no call of the run explains it")
