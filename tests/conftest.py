@@ -427,4 +427,6 @@ def lesson_trace(scenario: Scenario, timeout: float = 20) -> Trace:
     trace = Trace(scenario.header(), host.run_to_end(timeout=timeout))
     if host.network is not None:
         trace.header["network"] = host.network
+    if host.capture is not None:
+        trace.header["capture"] = host.capture
     return trace
