@@ -415,7 +415,11 @@ class MainWindow(QMainWindow):
         panel.show_for(self.session.scenario, self.session.weather)
         panel.adjustSize()
         b = self.network_button
-        panel.move(b.mapToGlobal(QPoint(0, b.height())))
+        at = b.mapToGlobal(QPoint(0, b.height()))
+        # under the button, but inside the window: the button sits near the right edge
+        right = self.mapToGlobal(QPoint(self.width(), 0)).x()
+        at.setX(max(self.mapToGlobal(QPoint(0, 0)).x(), min(at.x(), right - panel.width() - 8)))
+        panel.move(at)
         panel.show()
         panel.spins["loss"].setFocus()
 

@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -33,7 +34,7 @@ FIELDS = (
 )
 
 
-class NetworkPanel(QWidget):
+class NetworkPanel(QFrame):
     """Emits ``applied`` with the chosen weather, or None for the lesson's own link."""
 
     applied = Signal(object)
@@ -41,6 +42,8 @@ class NetworkPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("network-panel")
+        self.setFrameShape(QFrame.Shape.StyledPanel)  # a popup over the docks: its own edge
+        self.setAutoFillBackground(True)
         self.title = QLabel()
         f = self.title.font()
         f.setBold(True)
