@@ -21,7 +21,8 @@ pytestmark = [
     pytest.mark.qt_log_ignore("This plugin does not support grabbing the keyboard"),
     pytest.mark.skipif(
         not sys.platform.startswith("linux")
-        or subprocess.run(["unshare", "-rn", "true"], capture_output=True, check=False).returncode,
+        or subprocess.run(["unshare", "-rn", "true"], capture_output=True, check=False).returncode
+        != 0,
         reason="two-host lessons need unprivileged user + network namespaces",
     ),
 ]
