@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QLabel, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QToolBar, QVBoxLayout, QWidget
 
 from socketscope.engine.events import Event
 from socketscope.model.diagram import Box
@@ -184,6 +184,7 @@ class WireControls(QObject):
         self.banner = QLabel()
         self.banner.setObjectName("wireBanner")
         self.banner.setWordWrap(True)
+        self.banner.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.banner.setStyleSheet(
             "QLabel#wireBanner { background: #fff3cd; color: #5c4400; padding: 6px 10px; "
             "border-bottom: 1px solid #e0c36c; }"
@@ -227,8 +228,8 @@ class WireControls(QObject):
         s = self.w.session
         header = s.trace.header
         key = (id(s.trace), str(header.get("network")), str(header.get("capture")), i18n.current())
-        has = s.layout.wire.has_packets
-        self.act_packets.setEnabled(has or not s.live)
+        capture = header.get("capture") or {}
+        self.act_packets.setEnabled(s.layout.wire.has_packets or bool(capture.get("available")))
         if key != self._shown_for:
             self._shown_for = key
             text = banner_text(header)

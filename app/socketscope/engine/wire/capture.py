@@ -10,6 +10,7 @@ network namespace the run has it (engine/netns.py); outside, an ordinary user ge
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import mmap
 import select
 import socket
@@ -18,6 +19,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from socketscope.engine.channel import HIGH_FD
 from socketscope.engine.loopback import UnguardedSocket
 
 from .decode import Packet, decode_frame
@@ -64,7 +66,16 @@ class CaptureRing:
     ) -> None:
         # the engine's own capture, not a scenario's socket: the loopback guard refuses packet
         # sockets to scenarios, and this one only listens, on the run's own network
-        self.sock = UnguardedSocket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+        raw = UnguardedSocket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+        # far from the numbers a run's own sockets get (3, 4, … as in a C program): what strace
+        # or /proc shows of the capture is never mistaken for the lesson's descriptors
+        try:
+            high = fcntl.fcntl(raw.fileno(), fcntl.F_DUPFD_CLOEXEC, HIGH_FD)
+        finally:
+            raw.close()
+        self.sock = UnguardedSocket(
+            socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL), fileno=high
+        )
         try:
             self.sock.setsockopt(SOL_PACKET, PACKET_VERSION, TPACKET_V2)
             if outgoing_only:

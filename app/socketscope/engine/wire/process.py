@@ -197,8 +197,9 @@ class CaptureProcess:
     ) -> CaptureProcess | str:
         """Fork the capture and wait until its ring is in place (so that the run's first packet
         is captured); a text saying why when it cannot capture."""
-        data_r, data_w = os.pipe()
-        ctl_r, ctl_w = os.pipe()
+        # out of the way of the scenario's descriptors, which start at 3 as in a C program
+        data_r, data_w = (fd_above(fd) for fd in os.pipe())
+        ctl_r, ctl_w = (fd_above(fd) for fd in os.pipe())
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
@@ -214,8 +215,6 @@ class CaptureProcess:
                 os._exit(code)
         os.close(data_w)
         os.close(ctl_r)
-        # out of the way of the scenario's descriptors, which start at 3 as in a C program
-        data_r, ctl_w = fd_above(data_r), fd_above(ctl_w)
         first = os.read(data_r, 1)
         if first == b"R":
             return cls(pid, data_r, ctl_w, interface)
