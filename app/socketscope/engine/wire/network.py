@@ -228,7 +228,10 @@ def _unshare_net() -> None:
 
 
 def _this_namespace() -> int:
-    return os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+    from socketscope.engine.channel import fd_above
+
+    # above the lesson's descriptors, which start at 3 as in a C program
+    return fd_above(os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC))
 
 
 @contextlib.contextmanager

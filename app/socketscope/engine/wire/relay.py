@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from socketscope.engine.channel import HIGH_FD, fd_above
 from socketscope.engine.loopback import UnguardedSocket
 
 from .decode import Packet, decode_frame
@@ -116,7 +117,14 @@ class Policy:
 
 
 def _open(interface: str) -> socket.socket:
-    s = UnguardedSocket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+    import fcntl
+
+    made = UnguardedSocket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+    # above the lesson's descriptor numbers, as the capture's: a strace of a run shows no
+    # engine process waiting on a number the lesson uses
+    fd = fcntl.fcntl(made.fileno(), fcntl.F_DUPFD_CLOEXEC, HIGH_FD)
+    made.close()
+    s = UnguardedSocket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL), fileno=fd)
     with contextlib.suppress(OSError):
         s.setsockopt(SOL_PACKET, PACKET_IGNORE_OUTGOING, 1)
     s.bind((interface, 0))
@@ -203,6 +211,7 @@ def start_relay(net: TwoHosts) -> tuple[int, int]:
         finally:
             os._exit(code)
     os.close(w)
+    r = fd_above(r)  # out of the way of the lesson's descriptors
     # wait until both packet sockets are open: a frame sent before would be lost (a first SYN,
     # an ARP request), and a lesson that drops "the first SYN" would then drop the second
     line = b""
@@ -224,6 +233,13 @@ def _relay_main(net: TwoHosts, w: int) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     setns(net.relay_fd)
+    # the client's channel and the like are not the relay's to hold
+    keep = sorted({w})
+    low = 3
+    for fd in keep:
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, 65536)
     socks = {name: _open(RELAY_INTERFACES[name]) for name in HOST_NAMES}
     out = os.fdopen(w, "w", buffering=1, encoding="utf-8")
     out.write('{"ready": true}\n')
