@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -274,3 +275,29 @@ def test_tcp_nagle_holds_small_writes_until_the_ack_and_nodelay_does_not() -> No
     answers = [e.duration or 0 for e in rets(t, "recv", "Client")]
     assert answers[0] - answers[1] > 0.025, "TCP_NODELAY's answer comes a round trip sooner"
     assert all(e.ok and not e.blocked for e in rets(t, "send", "Client")), "send() never waits"
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux") or shutil.which("unshare") is None,
+    reason="util-linux unshare",
+)
+def test_where_namespaces_are_forbidden_a_two_host_lesson_says_why() -> None:
+    """user.max_user_namespaces=0, made for real inside a namespace of the test's own: a
+    two-host lesson cannot run on the plain loopback, and says so instead of failing later."""
+    if not _private_network_allowed():
+        pytest.skip("cannot make the outer namespace that forbids the inner one")
+    cmd = " ".join(
+        shlex.quote(a) for a in [sys.executable, "-m", "socketscope", "log", "udp-reorder"]
+    )
+    r = subprocess.run(
+        ["unshare", "-Ur", "sh", "-c", f"echo 0 > /proc/sys/user/max_user_namespaces && {cmd}"],
+        env={**os.environ, "PYTHONPATH": APP},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert r.returncode != 0
+    said = r.stdout + r.stderr
+    assert "udp-reorder" in said and "needs two hosts on a private network" in said, said
+    assert "Traceback" not in said
