@@ -168,3 +168,19 @@ def test_with_user_namespaces_forbidden_a_live_run_is_calls_only_and_the_window_
     out = json.loads(r.stdout.strip().splitlines()[-1])
     assert out["ok"] and out["packets"] == 0
     assert out["shown"] and "user.max_user_namespaces = 0" in out["banner"]
+
+
+def test_file_export_writes_the_packets_as_pcapng(
+    qtbot: Any, gui_window: Any, echo_trace: Path, tmp_path: Path
+) -> None:
+    import pcapng  # type: ignore[import-untyped]
+
+    w = gui_window
+    shown(w, echo_trace)
+    assert w.wire.act_export in w.export_menu.actions()
+    assert w.wire.act_export.text() == "Packets as pcapng (Wireshark)…"
+    out = tmp_path / "run.pcapng"
+    assert w.export_to("pcapng", str(out))
+    with out.open("rb") as f:
+        blocks = [b for b in pcapng.FileScanner(f) if isinstance(b, pcapng.blocks.EnhancedPacket)]
+    assert len(blocks) == w.session.trace.header["capture"]["packets"]

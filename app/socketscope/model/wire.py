@@ -124,6 +124,10 @@ class WireLayout:
         i = bisect.bisect_left(self._rows, row)
         return int(self._cum[i])
 
+    def slots_between(self, r0: int, r1: int) -> int:
+        """Packet slots in the bands of rows ``r0`` to ``r1`` (both included)."""
+        return self.slots_before(r1 + 1) - self.slots_before(r0)
+
     def bands_in(self, r0: int, r1: int) -> list[tuple[int, Band]]:
         lo = bisect.bisect_left(self._rows, r0)
         hi = bisect.bisect_right(self._rows, r1)

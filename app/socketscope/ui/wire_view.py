@@ -7,6 +7,7 @@ and calls :func:`paint` and :func:`hit`.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QLineF, QPointF, QRectF, Qt
@@ -30,7 +31,17 @@ def extra_rows(view: SequenceDiagram, row: float) -> float:
     """The height of the packet bands above ``row``, in rows."""
     if not shown(view):
         return 0.0
-    return PACKET_SLOT * view.layout_model.wire.slots_before(row)
+    wire = view.layout_model.wire
+    slots = wire.slots_before(row)
+    # a folded streak is drawn as its first row: the packets of the rows folded under it are
+    # not drawn one by one either (the first row's are)
+    last = math.ceil(row) - 1  # the last anchor row counted: those above ``row``
+    for r0, r1 in view._folds:
+        lo, hi = r0 + 1, min(r1, last)
+        if hi < lo:
+            break
+        slots -= wire.slots_between(lo, hi)
+    return PACKET_SLOT * slots
 
 
 def slot_y(view: SequenceDiagram, row: int, slot: int) -> float:
@@ -75,7 +86,7 @@ def paint(view: SequenceDiagram, p: QPainter, r0: int, r1: int) -> None:
     pal = view.colors()
     for row, band in wire.bands_in(max(0, r0 - 1), r1):
         if row >= n_rows or view._canon(row) != row:
-            continue
+            continue  # folded under the first row of a streak
         for a in band.arrows:
             if a.seq > cur:
                 continue

@@ -127,6 +127,7 @@ class PacketPairer:
         self._last_t = 0.0
         self._bursts: set[int] = set()  # seqs of burst events: their packets are summarised
         self._last_span: dict[tuple[int, str], int] = {}
+        self._sock_bursts: dict[int, list[tuple[float, int]]] = {}  # sendto bursts by sock
 
     # --- the run's events -------------------------------------------------------------------
     def observe(self, ev: Event) -> None:
@@ -150,6 +151,10 @@ class PacketPairer:
         elif ev.kind == "burst" and ev.range is not None and ev.conn is not None and ev.dir:
             self._bursts.add(ev.seq)
             self._ranges.setdefault((ev.conn, ev.dir), []).append((*ev.range, ev.seq))
+        elif ev.kind == "burst" and ev.op == "sendto" and ev.sock is not None:
+            # a streak of sendto() calls: each datagram sent before this event is one of them
+            self._bursts.add(ev.seq)
+            self._sock_bursts.setdefault(ev.sock, []).append((ev.t, ev.seq))
         elif ev.kind in ("end", "error"):
             self._in_call.pop(ev.actor, None)
 
@@ -232,10 +237,12 @@ class PacketPairer:
 
     def _explained(self, pkt: Packet) -> bool:
         if pkt.proto == "UDP":
-            return self._sendto_for(pkt, take=False) is not None
+            return self._sendto_for(pkt, take=False) is not None or self._udp_burst(pkt) is not None
         flow = self._flows.get((pkt.src[1], pkt.dst[1]))
         if flow is None or flow.sender is None:
             return False  # the sending socket's connect() or accept() has not returned yet
+        if "SYN" in pkt.flags and "ACK" not in pkt.flags and self._connecting(flow.sender, pkt.t):
+            return False  # the same ports again, by a connect() that has not returned yet
         if pkt.payload_len and "SYN" not in pkt.flags:
             if flow.conn is None:
                 return False
@@ -247,6 +254,13 @@ class PacketPairer:
                 return True  # a retransmission: the timer's
             return self._range_call(flow, start) is not None or self._sending(flow) is not None
         return True
+
+    def _connecting(self, known: int, t: float) -> bool:
+        """A connect() in progress, made before ``t``, on a socket other than ``known``."""
+        return any(
+            c.op in ("connect", "connect_ex") and c.sock != known and c.t <= t + LAG
+            for c in self._in_call.values()
+        )
 
     def _direction(self, pkt: Packet, back: bool = False) -> _Direction:
         key = (pkt.dst[1], pkt.src[1]) if back else (pkt.src[1], pkt.dst[1])
@@ -302,6 +316,17 @@ class PacketPairer:
                 return c
         return None
 
+    def _udp_burst(self, pkt: Packet) -> tuple[int, int] | None:
+        """(sock, burst seq) of the sendto() streak that sent this datagram: the first burst of
+        its sending socket written after it (a burst event comes at the end of its calls)."""
+        mine = self._bound.get(pkt.src[1])
+        if mine is None:
+            return None
+        for t, seq in self._sock_bursts.get(mine[0], ()):
+            if t + LAG >= pkt.t:
+                return mine[0], seq
+        return None
+
     def _sendto_for(self, pkt: Packet, take: bool) -> tuple[Event, _Call | None] | None:
         data = pkt.payload.hex()
         for i, (ev, c) in enumerate(self._sendtos):
@@ -336,6 +361,8 @@ class PacketPairer:
                 ev, c = found
                 sender, kw["dgram"] = ev.sock, ev.dgram
                 cause = c.seq if c is not None else ev.seq
+            elif (burst := self._udp_burst(pkt)) is not None:
+                sender, cause = burst
             bound = self._bound.get(pkt.dst[1])
             if bound is not None:
                 to_sock, to_actor = bound
@@ -350,6 +377,10 @@ class PacketPairer:
             if syn:
                 if d.isn is not None and d.isn == pkt.seq:
                     role = "retransmission"
+                elif d.isn is not None:
+                    # a new connection between the same two ports (a port reused after the
+                    # last one closed): its numbers start afresh
+                    d = self._dirs[(pkt.src[1], pkt.dst[1])] = _Direction()
                 d.isn = pkt.seq
                 d.wscale = pkt.wscale
             rel_seq = (
