@@ -33,11 +33,13 @@ def rule_text(rule: dict[str, Any], translate: Translate = untranslated) -> str:
     do = rule.get("do")
     if do == "drop":
         text = translate("Network", "drops {what} #{n}")
+    elif do == "delay" and rule.get("after"):
+        text = translate("Network", "holds {what} #{n} back until #{after} has passed")
     elif do == "delay":
         text = translate("Network", "holds {what} #{n} back {ms} ms")
     else:
         text = translate("Network", "duplicates {what} #{n}")
-    out = text.format(what=what, n=n, ms=_num(rule.get("ms", 0)))
+    out = text.format(what=what, n=n, ms=_num(rule.get("ms", 0)), after=rule.get("after"))
     return f"{out} {where}" if where else out
 
 

@@ -474,6 +474,7 @@ def _link_reports(runner: Runner, fd: int) -> None:
                     "seq": rec["seq"],
                     "len": rec["len"],
                     "ms": max(rec["ms"] or [0]),
+                    "after": rec.get("after"),
                     "why": rec["why"],
                     "t_link": rec["t"],
                 },
@@ -492,6 +493,11 @@ def link_sentence(rec: dict[str, Any]) -> str:
     if rec["do"] == "duplicated":
         return f"the link delivered a {what} {where} twice ({rec['why']})"
     ms = max(rec["ms"] or [0])
+    if rec.get("after"):
+        n = rec["after"]
+        return (
+            f"the link held a {what} {where} back until {n} of its kind had passed ({rec['why']})"
+        )
     return f"the link held a {what} {where} back {ms:g} ms ({rec['why']})"
 
 

@@ -53,16 +53,22 @@ class Rule:
     packet: str  # any, syn (a SYN without ACK), tcp-data (a segment with payload), datagram
     nth: int  # counted from 1 among the packets that match ``packet`` and ``dir``
     dir: str | None = None  # "A>B", "B>A" or None for both
-    ms: float = 0.0  # delay only
+    ms: float = 0.0  # delay only: how long (with ``after``: at most)
+    # delay only: hold it until this many packets of its kind have passed in its direction, so
+    # that it arrives after them at any speed (a lesson stepped slowly sends them seconds apart)
+    after: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "do": self.do,
             "packet": self.packet,
             "nth": self.nth,
             "dir": self.dir,
             "ms": self.ms,
         }
+        if self.after is not None:
+            out["after"] = self.after
+        return out
 
 
 @dataclass(frozen=True)
@@ -124,7 +130,7 @@ def _number(value: Any, where: str, low: float, high: float) -> float:
 def parse_rule(raw: Any, where: str) -> Rule:
     if not isinstance(raw, dict):
         raise NetworkSpecError(f"{where} must be a dict like {{'do': 'drop', 'packet': 'syn'}}")
-    unknown = set(raw) - {"do", "packet", "nth", "dir", "ms"}
+    unknown = set(raw) - {"do", "packet", "nth", "dir", "ms", "after"}
     if unknown:
         raise NetworkSpecError(f"{where}: unknown key {sorted(unknown)[0]!r}")
     do = raw.get("do")
@@ -139,10 +145,18 @@ def parse_rule(raw: Any, where: str) -> Rule:
     direction = raw.get("dir")
     if direction not in (None, "A>B", "B>A"):
         raise NetworkSpecError(f"{where}['dir'] must be 'A>B', 'B>A' or left out")
-    ms = _number(raw.get("ms", 0), f"{where}['ms']", 0, 10_000)
+    ms = _number(raw.get("ms", 0), f"{where}['ms']", 0, 60_000)
     if do == "delay" and not ms:
         raise NetworkSpecError(f"{where}: a delay needs 'ms'")
-    return Rule(str(do), str(packet), nth, direction, ms)
+    after = raw.get("after")
+    if after is not None and (
+        isinstance(after, bool) or not isinstance(after, int) or after <= nth or do != "delay"
+    ):
+        raise NetworkSpecError(
+            f"{where}['after'] must be a whole number above 'nth', on a delay: hold it until "
+            "that many packets of its kind have passed"
+        )
+    return Rule(str(do), str(packet), nth, direction, ms, after)
 
 
 def parse_link(raw: Any, where: str) -> Link:

@@ -46,6 +46,8 @@ class Decision:
     delays: tuple[float, ...]
     action: str | None  # None: passed on as it came; else dropped/delayed/duplicated/reordered
     why: str = ""  # "rule 1", "loss 20%", …
+    # held until the policy has seen this many packets of (direction, kind); delays: the most
+    until: tuple[str, str, int] | None = None
 
 
 PASS = Decision((0.0,), None)
@@ -68,6 +70,7 @@ class Policy:
         self.link = link
         self._rng = {d: random.Random(f"{link.seed}:{d}") for d in ("A>B", "B>A")}
         self._counts: dict[tuple[int, str], int] = {}
+        self.seen: dict[tuple[str, str], int] = {}  # (direction, kind) -> packets decided
 
     def _rule_hits(self, direction: str, kind: str) -> list[tuple[int, Rule]]:
         hits = []
@@ -90,12 +93,16 @@ class Policy:
         # always four draws, used or not: the same packet gets the same numbers whatever the
         # settings of the others
         u_loss, u_dup, u_reorder, u_jitter = (rng.random() for _ in range(4))
-        hits = self._rule_hits(direction, kind_of(p))
+        kind = kind_of(p)
+        self.seen[(direction, kind)] = self.seen.get((direction, kind), 0) + 1
+        hits = self._rule_hits(direction, kind)
         for i, r in hits:
             why = f"rule {i + 1}"
             if r.do == "drop":
                 return Decision((), "dropped", why)
             if r.do == "delay":
+                if r.after is not None:  # its total count, both ways for a rule without dir
+                    return Decision((r.ms / 1000,), "delayed", why, (direction, kind, r.after))
                 return Decision((r.ms / 1000,), "delayed", why)
             if r.do == "duplicate":
                 return Decision((0.0, 0.0), "duplicated", why)
@@ -145,6 +152,7 @@ def record(direction: str, p: Packet, d: Decision, t: float) -> dict[str, Any]:
         "seq": p.seq,
         "len": p.payload_len,
         "ms": [round(x * 1000, 3) for x in d.delays],
+        "after": d.until[2] if d.until else None,
     }
 
 
@@ -161,11 +169,26 @@ def relay_loop(
     for s in socks.values():
         poller.register(s, select.POLLIN)
     later: list[tuple[float, int, str, bytes]] = []  # (when, order, to host, frame)
+    held: dict[int, tuple[tuple[str, str, int], str, bytes]] = {}  # order -> until, to, frame
+    held_orders: set[int] = set()  # heap entries that are a held packet's deadline
     order = 0
+
+    def release_held() -> None:
+        for k, (until, to, frame) in sorted(held.items()):
+            if policy.seen.get(until[:2], 0) >= until[2]:
+                del held[k]
+                with contextlib.suppress(OSError):
+                    socks[to].send(frame)
+
     while not stop():
         now = time.monotonic()
         while later and later[0][0] <= now:
-            _, _, to, frame = heapq.heappop(later)
+            _, k, to, frame = heapq.heappop(later)
+            if k in held_orders:
+                held_orders.discard(k)
+                if k not in held:
+                    continue  # released already, when the others had passed
+                del held[k]  # the others did not come in time: it goes now
             with contextlib.suppress(OSError):
                 socks[to].send(frame)
         timeout = 200 if not later else max(0, int((later[0][0] - now) * 1000) + 1)
@@ -187,13 +210,21 @@ def relay_loop(
             d = policy.decide(direction, p)
             if d.action is not None:
                 report(record(direction, p, d, now))
+            if d.until is not None:
+                order += 1
+                held[order] = (d.until, to, frame)
+                held_orders.add(order)
+                heapq.heappush(later, (now + max(d.delays), order, to, frame))
+                continue
             for delay in d.delays:
-                if delay <= 0 and not later:
+                if delay <= 0:
                     with contextlib.suppress(OSError):
                         socks[to].send(frame)
                 else:
                     order += 1
                     heapq.heappush(later, (now + delay, order, to, frame))
+            if held:
+                release_held()
 
 
 def start_relay(net: TwoHosts) -> tuple[int, int]:

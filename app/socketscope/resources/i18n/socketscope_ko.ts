@@ -657,6 +657,10 @@
         <translation>{what} #{n} 버림</translation>
     </message>
     <message>
+        <source>holds {what} #{n} back until #{after} has passed</source>
+        <translation>{what} #{n}을(를) #{after}이(가) 지나갈 때까지 붙잡아 둠</translation>
+    </message>
+    <message>
         <source>holds {what} #{n} back {ms} ms</source>
         <translation>{what} #{n}을(를) {ms} ms 붙잡아 둠</translation>
     </message>
