@@ -73,3 +73,22 @@ def weather_text(link: dict[str, Any] | None, translate: Translate = untranslate
     if not parts:
         return translate("Network", "link: no loss, no delay")
     return translate("Network", "link: {weather}").format(weather=" · ".join(parts))
+
+
+def link_tally(link_events: list[Any], cursor_seq: int, translate: Translate = untranslated) -> str:
+    """What the link has done so far, at the cursor: "so far: 1 dropped · 1 duplicated"."""
+    counts: dict[str, int] = {}
+    for ev in link_events:
+        if ev.seq > cursor_seq:
+            break
+        counts[ev.op] = counts.get(ev.op, 0) + 1
+    words = {
+        "dropped": translate("Network", "{n} dropped"),
+        "delayed": translate("Network", "{n} held back"),
+        "reordered": translate("Network", "{n} reordered"),
+        "duplicated": translate("Network", "{n} duplicated"),
+    }
+    parts = [words[op].format(n=n) for op, n in counts.items() if op in words]
+    if not parts:
+        return ""
+    return translate("Network", "so far: {what}").format(what=" · ".join(parts))

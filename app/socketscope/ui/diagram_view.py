@@ -33,7 +33,7 @@ from PySide6.QtWidgets import QAbstractScrollArea, QToolTip, QWidget
 
 from socketscope.model.diagram import Arrow, BlockedSpan, Box, DiagramLayout, StateTag
 from socketscope.model.labels import duration
-from socketscope.model.network import host_label, weather_text
+from socketscope.model.network import host_label, link_tally, weather_text
 from socketscope.model.wire import INFERRED
 from socketscope.ui import theme, wire_view
 
@@ -711,6 +711,9 @@ class SequenceDiagram(QAbstractScrollArea):
         p.setPen(QPen(pal.grey, 2 * self.zoom, Qt.PenStyle.DashLine))
         p.drawLine(QPointF(left, y), QPointF(right, y))
         text = weather_text(lay.link, lay.translate) or lay.translate("Network", "link")
+        tally = link_tally(lay.link_events, self.cursor_seq, lay.translate)
+        if tally:  # what the link has done to packets up to the cursor
+            text = f"{text}  —  {tally}"
         p.setFont(self._font(12, bold=True))
         fm = QFontMetricsF(p.font())
         tw = min(fm.horizontalAdvance(text) + 16, max(60.0, self.viewport().width() - 8))

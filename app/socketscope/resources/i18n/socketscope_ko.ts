@@ -696,6 +696,26 @@
         <source>link: {weather}</source>
         <translation>링크: {weather}</translation>
     </message>
+    <message>
+        <source>{n} dropped</source>
+        <translation>{n}개 버림</translation>
+    </message>
+    <message>
+        <source>{n} held back</source>
+        <translation>{n}개 붙잡아 둠</translation>
+    </message>
+    <message>
+        <source>{n} reordered</source>
+        <translation>{n}개 순서 바뀜</translation>
+    </message>
+    <message>
+        <source>{n} duplicated</source>
+        <translation>{n}개 중복</translation>
+    </message>
+    <message>
+        <source>so far: {what}</source>
+        <translation>지금까지: {what}</translation>
+    </message>
 </context>
 <context>
     <name>NetworkPanel</name>
