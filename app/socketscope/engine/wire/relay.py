@@ -180,8 +180,7 @@ def relay_loop(
                 with contextlib.suppress(OSError):
                     socks[to].send(frame)
 
-    while not stop():
-        now = time.monotonic()
+    def send_due(now: float) -> None:
         while later and later[0][0] <= now:
             _, k, to, frame = heapq.heappop(later)
             if k in held_orders:
@@ -191,17 +190,26 @@ def relay_loop(
                 del held[k]  # the others did not come in time: it goes now
             with contextlib.suppress(OSError):
                 socks[to].send(frame)
+
+    while not stop():
+        now = time.monotonic()
+        send_due(now)
         timeout = 200 if not later else max(0, int((later[0][0] - now) * 1000) + 1)
-        for fd, _ev in poller.poll(timeout):
-            came = by_fd[fd]
+        ready = [by_fd[fd] for fd, _ev in poller.poll(timeout)]
+        while ready:
+            # every frame queued on a ready socket, not one per poll(): fewer system calls
+            came = ready.pop(0)
             try:
-                frame, addr = socks[came].recvfrom(65536)
+                frame, addr = socks[came].recvfrom(65536, socket.MSG_DONTWAIT)
             except BlockingIOError:
                 continue
+            ready.append(came)
             if addr[2] == PACKET_OUTGOING:  # a kernel without PACKET_IGNORE_OUTGOING
                 continue
             to = other[came]
             now = time.monotonic()
+            if later:
+                send_due(now)  # a busy link must not keep the held ones waiting
             p = decode_frame(frame, len(frame), now)
             if p is None or not p.src[0].startswith("10."):
                 socks[to].send(frame)  # ARP, IPv6 neighbour discovery: the link just works
