@@ -191,6 +191,14 @@ def test_tcp_retransmit_every_byte_arrives_once_and_in_order() -> None:
     if (t.header.get("capture") or {}).get("available"):  # the capture records it itself
         roles = [e.packet.role for e in packets if e.packet is not None]
         assert "retransmission" in roles
+        # the link event names the captured segment it dropped: part 2, stream bytes 1000-1999
+        assert dropped[0].params["rel_seq"] == 1001
+        same = [
+            e.packet.role
+            for e in packets
+            if e.packet is not None and e.packet.seq == 1001 and e.packet.len == 1000
+        ]
+        assert same == ["data", "retransmission"], "seen leaving host A twice; B got the 2nd"
 
 
 @needs_namespaces

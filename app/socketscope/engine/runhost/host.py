@@ -472,6 +472,7 @@ def _link_reports(runner: Runner, fd: int) -> None:
                     "dst": f"{rec['dst'][0]}:{rec['dst'][1]}",
                     "flags": "|".join(rec["flags"]),
                     "seq": rec["seq"],
+                    "rel_seq": rec.get("rel_seq"),
                     "len": rec["len"],
                     "ms": max(rec["ms"] or [0]),
                     "after": rec.get("after"),

@@ -138,8 +138,15 @@ def _open(interface: str) -> socket.socket:
     return s
 
 
-def record(direction: str, p: Packet, d: Decision, t: float) -> dict[str, Any]:
+def record(
+    direction: str, p: Packet, d: Decision, t: float, isn: dict[tuple[Any, Any], int] | None = None
+) -> dict[str, Any]:
+    """One thing the link did, for the trace. ``isn``: each TCP direction's first sequence
+    number (from its SYN), so that ``rel_seq`` is relative as the capture's packets are."""
+    first = (isn or {}).get((p.src, p.dst))
+    rel = (p.seq - first) % 2**32 if p.seq is not None and first is not None else None
     return {
+        "rel_seq": rel,
         "t": round(t, 6),
         "do": d.action,
         "why": d.why,
@@ -171,6 +178,7 @@ def relay_loop(
     later: list[tuple[float, int, str, bytes]] = []  # (when, order, to host, frame)
     held: dict[int, tuple[tuple[str, str, int], str, bytes]] = {}  # order -> until, to, frame
     held_orders: set[int] = set()  # heap entries that are a held packet's deadline
+    isn: dict[tuple[Any, Any], int] = {}  # (src, dst) -> the SYN's sequence number
     order = 0
 
     def release_held() -> None:
@@ -215,9 +223,11 @@ def relay_loop(
                 socks[to].send(frame)  # ARP, IPv6 neighbour discovery: the link just works
                 continue
             direction = f"{came}>{to}"
+            if "SYN" in p.flags and p.seq is not None:
+                isn[(p.src, p.dst)] = p.seq  # a new connection between these ports
             d = policy.decide(direction, p)
             if d.action is not None:
-                report(record(direction, p, d, now))
+                report(record(direction, p, d, now, isn))
             if d.until is not None:
                 order += 1
                 held[order] = (d.until, to, frame)
