@@ -22,6 +22,7 @@ from socketscope.engine.scenario import ScenarioError, get, load_file
 from socketscope.engine.wire.decode import Packet
 from socketscope.engine.wire.network import Link, NetworkSpecError, Rule, parse
 from socketscope.engine.wire.relay import Policy
+from socketscope.model.diagram import DiagramLayout
 
 APP = str(Path(__file__).resolve().parents[1] / "app")
 
@@ -210,6 +211,15 @@ def test_tcp_syn_retry_connect_waits_for_the_kernels_second_syn() -> None:
     assert 0.9 < (connect.duration or 0) < 1.9, "one RTO of about a second, not two"
     dropped = [e for e in t.of("link") if e.op == "dropped"]
     assert [e.params and e.params["packet"] for e in dropped] == ["syn"]
+    if (t.header.get("capture") or {}).get("available"):
+        # the diagram marks the captured SYN the link lost: the first one, not its retry
+        lay = DiagramLayout(list(t.header["actors"]))
+        lay.set_network(t.header)
+        lay.extend(t.events)
+        syns = [e for e in t.of("packet") if e.packet is not None and e.packet.flags == ("SYN",)]
+        assert len(syns) == 2 and syns[1].packet is not None
+        assert syns[1].packet.role == "retransmission"
+        assert lay.link_dropped == {syns[0].seq}
     assert bytes.fromhex(rets(t, "recv", "Server")[0].data or "") == b"hello, at last"
 
 

@@ -188,6 +188,11 @@ class DiagramLayout:
         self.host_addresses: dict[str, str] = {}
         self.link: dict[str, Any] | None = None
         self.link_events: list[Event] = []
+        # the captured packets the link then dropped (seqs of packet events), paired by the
+        # segment's addresses, relative seq and length, whichever of the two came first
+        self.link_dropped: set[int] = set()
+        self._drop_wanted: dict[tuple[Any, ...], int] = {}
+        self._drop_seen: dict[tuple[Any, ...], list[int]] = {}
 
     def set_network(self, header: dict[str, Any]) -> None:
         hosts = header.get("actor_hosts")
@@ -199,6 +204,28 @@ class DiagramLayout:
             self.host_addresses = {str(k): str(v) for k, v in addresses.items()}
         if isinstance(network, dict) and isinstance(network.get("link"), dict):
             self.link = network["link"]
+
+    def _link_drop(self, ev: Event) -> None:
+        p = ev.params or {}
+        if ev.op != "dropped" or p.get("proto") != "TCP" or p.get("rel_seq") is None:
+            return
+        key = (str(p.get("src")), str(p.get("dst")), p.get("rel_seq"), p.get("len"))
+        seen = self._drop_seen.get(key)
+        if seen:
+            self.link_dropped.add(seen.pop(0))
+        else:
+            self._drop_wanted[key] = self._drop_wanted.get(key, 0) + 1
+
+    def _packet_for_link(self, ev: Event) -> None:
+        p = ev.packet
+        if p is None or p.proto != "TCP" or p.seq is None or p.host not in (None, "A"):
+            return
+        key = (f"{p.src[0]}:{p.src[1]}", f"{p.dst[0]}:{p.dst[1]}", p.seq, p.len)
+        if self._drop_wanted.get(key):
+            self._drop_wanted[key] -= 1
+            self.link_dropped.add(ev.seq)
+        else:
+            self._drop_seen.setdefault(key, []).append(ev.seq)
 
     def host_of_lane(self, lane: int) -> str | None:
         if 0 <= lane < len(self.lanes):
@@ -263,7 +290,10 @@ class DiagramLayout:
         self.last_seq = ev.seq
         if ev.kind == "link":  # the link between the hosts, not an actor: no lane of its own
             self.link_events.append(ev)
+            self._link_drop(ev)
             return
+        if ev.kind == "packet" and self.actor_hosts and ev.packet is not None:
+            self._packet_for_link(ev)
         lane = self.lane_of(ev.actor)
         kind = ev.kind
         self._kinds.feed(ev)

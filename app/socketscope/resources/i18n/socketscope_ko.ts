@@ -716,6 +716,10 @@
         <source>so far: {what}</source>
         <translation>지금까지: {what}</translation>
     </message>
+    <message>
+        <source>✗ lost on the link</source>
+        <translation>✗ 링크에서 사라짐</translation>
+    </message>
 </context>
 <context>
     <name>NetworkPanel</name>
