@@ -39,6 +39,7 @@ i18n: setup
 	$(VENV)/bin/pyside6-lupdate -no-obsolete -locations none app/socketscope/ui/*.py \
 		app/socketscope/model/labels.py app/socketscope/model/diagram.py \
 		app/socketscope/model/catalogue.py app/socketscope/model/messages.py \
+		app/socketscope/model/network.py \
 		app/socketscope/model/wire.py \
 		-ts app/socketscope/resources/i18n/socketscope_ko.ts
 	bash scripts/build_translations.sh

@@ -413,3 +413,20 @@ def app_for_nobody() -> Iterator[str]:
         yield root
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def lesson_trace(scenario: Scenario, timeout: float = 20) -> Trace:
+    """One real run of a lesson, as its trace. In this process, as the engine's tests always
+    ran; a two-host lesson (NETWORK) in a run host of its own, as the window and the CLI run it:
+    only a fresh single-threaded process can make the namespaces its hosts live in."""
+    if scenario.network is None:
+        return Trace(scenario.header(), Runner(scenario).run_to_end(timeout=timeout))
+    from socketscope.engine.runhost import RunHost
+
+    host = RunHost(scenario)
+    trace = Trace(scenario.header(), host.run_to_end(timeout=timeout))
+    if host.network is not None:
+        trace.header["network"] = host.network
+    if host.capture is not None:
+        trace.header["capture"] = host.capture
+    return trace

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from socketscope.engine import Runner, Trace
+from conftest import lesson_trace
 from socketscope.engine.scenario import builtin_scenarios, get
 from socketscope.engine.trace import write_trace
 
@@ -25,8 +25,7 @@ def traces(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("lessons")
     paths = {}
     for sid in LESSONS:
-        runner = Runner(get(sid))
-        trace = Trace(runner.scenario.header(), runner.run_to_end(timeout=20))
+        trace = lesson_trace(get(sid))
         paths[sid] = out / f"{sid}.jsonl"
         with open(paths[sid], "w", encoding="utf-8") as f:
             write_trace(trace, f)

@@ -36,7 +36,7 @@ def test_lupdate_finds_no_unfinished_or_new_korean_strings(tmp_path: Path) -> No
     sources = sorted(str(p) for p in (pkg / "ui").glob("*.py"))
     sources += [
         str(pkg / "model" / n)
-        for n in ("labels.py", "diagram.py", "catalogue.py", "messages.py", "wire.py")
+        for n in ("labels.py", "diagram.py", "catalogue.py", "messages.py", "wire.py", "network.py")
     ]
     out = subprocess.run(
         [str(lupdate), "-locations", "none", *sources, "-ts", str(copy)],

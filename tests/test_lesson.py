@@ -7,7 +7,7 @@ import re
 import pytest
 from pytestqt.qtbot import QtBot
 
-from socketscope.engine import Runner
+from conftest import lesson_trace
 from socketscope.engine.scenario import builtin_scenarios, get
 from socketscope.model.explain import ERRORS, WHAT, explain
 from socketscope.ui.app import settled
@@ -18,7 +18,7 @@ HANGUL = re.compile("[\uac00-\ud7a3]")
 
 @pytest.mark.parametrize("sid", [s.id for s in builtin_scenarios()])
 def test_every_call_and_error_of_every_scenario_is_explained_in_both_languages(sid: str) -> None:
-    events = Runner(get(sid)).run_to_end(timeout=20)
+    events = lesson_trace(get(sid)).events
     calls = {e.actor: e for e in events if e.kind == "call"}
     for ev in events:
         if ev.kind == "call":

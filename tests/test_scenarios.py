@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from conftest import lesson_trace
 from socketscope.engine import Runner, Trace
 from socketscope.engine.events import Event
 from socketscope.engine.scenario import builtin_scenarios, get
 
 
 def run(sid: str, timeout: float = 20) -> Trace:
-    runner = Runner(get(sid))
-    return Trace(runner.scenario.header(), runner.run_to_end(timeout=timeout))
+    return lesson_trace(get(sid), timeout)
 
 
 def rets(t: Trace, op: str, actor: str | None = None) -> list[Event]:

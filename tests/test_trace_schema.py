@@ -15,7 +15,8 @@ from pathlib import Path
 import jsonschema  # type: ignore[import-untyped]
 import pytest
 
-from socketscope.engine import Event, Runner, Trace, TraceError, read_trace, write_trace
+from conftest import lesson_trace
+from socketscope.engine import Event, Trace, TraceError, read_trace, write_trace
 from socketscope.engine.events import EventKind
 from socketscope.engine.scenario import builtin_scenarios
 from socketscope.engine.trace import schema
@@ -29,7 +30,7 @@ def lessons() -> dict[str, str]:
     out = {}
     for s in builtin_scenarios():
         buf = io.StringIO()
-        write_trace(Trace(s.header(), Runner(s).run_to_end()), buf)
+        write_trace(lesson_trace(s), buf)
         out[s.id] = buf.getvalue()
     return out
 

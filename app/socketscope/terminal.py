@@ -228,6 +228,9 @@ class LogFormatter:
         elif ev.kind == "signal":
             yield from self._unfinished(ev.seq)
             yield self._tag(ev.actor) + self._c(_AMBER, f">> {ev.message}")
+        elif ev.kind == "link":  # what the link between two hosts did to a packet
+            yield from self._unfinished(ev.seq)
+            yield self._c(_AMBER, f"{'':{self.width + 3}}  ~~ {ev.message}")
         elif ev.kind == "dgram_lost":
             yield from self._unfinished(ev.seq)
             yield self._tag(ev.actor) + self._c(

@@ -141,6 +141,9 @@ class RunOptions:
     data_cap: int = 4096  # bytes of payload kept per event; the rest is counted, not copied
     burst_after: int = 8  # free-running: identical data calls beyond this are summarised
     burst_window: float = 0.05  # seconds one burst event may cover at most
+    # two-host runs: the link's loss/delay/reorder/duplicate chosen in the window, replacing the
+    # lesson's own (engine/wire/network.py Link fields); None keeps the lesson's
+    weather: dict[str, Any] | None = None
     capture: bool = True  # a run host in a private network records the run's real packets
 
 

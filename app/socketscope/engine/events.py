@@ -24,6 +24,8 @@ EventKind = Literal[
     "signal",  # a process actor received a signal; its handler runs now
     "end",  # the actor's function returned (or was stopped)
     "packet",  # a real packet on the run's network, captured by the kernel (engine/wire)
+    "link",  # two-host runs: the link between the hosts dropped, delayed, reordered or
+    # duplicated a packet (op says which; params the packet); actor is "link"
 ]
 
 JsonValue = Any

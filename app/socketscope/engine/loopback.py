@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import os
 import socket as _socket
 from typing import Any
 
@@ -72,6 +73,43 @@ def format_address(address: Any) -> str:
             host = bytes(host).decode("ascii", "replace")
         return f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}"
     return repr(address)
+
+
+# A two-host run's own addresses (10.0.0.1, 10.0.0.2), by the network namespace each lives in:
+# allowed only once the run host has verified that it runs in its own namespace
+# (allow_private_hosts), and only from a thread inside one of those namespaces, so such an
+# address can never reach the user's real network.
+_private_hosts: dict[str, str] = {}  # namespace ("net:[4026532…]") -> that host's address
+
+
+def allow_private_hosts(hosts_by_namespace: dict[str, str], verified: bool) -> None:
+    """Let a run's sockets use its two hosts' addresses. ``verified``: the caller's
+    ``netns.verify_private()`` said the process is in the network it made; without that
+    nothing is allowed."""
+    if not verified:
+        return
+    _private_hosts.clear()
+    _private_hosts.update(hosts_by_namespace)
+
+
+def _this_namespace() -> str:
+    try:
+        return os.readlink("/proc/thread-self/ns/net")
+    except OSError:
+        return ""
+
+
+def _private_host(host: str) -> str | None:
+    """``host`` when it is one of the run's private hosts and this thread is on the run's own
+    network; else None."""
+    if not _private_hosts or host not in _private_hosts.values():
+        return None
+    return host if _this_namespace() in _private_hosts else None
+
+
+def own_private_address() -> str | None:
+    """The address of the host this thread lives on, in a two-host run."""
+    return _private_hosts.get(_this_namespace()) if _private_hosts else None
 
 
 @functools.lru_cache(maxsize=256)
@@ -140,6 +178,9 @@ def loopback_address(op: str, family: int, address: Any) -> tuple[Any, ...]:
         else (_socket.AF_INET6 if host is not None and ":" in host else _socket.AF_INET)
     )
     found = _resolve(fam, host) if host is not None else None
+    if found is None and host is not None and fam == _socket.AF_INET:
+        private = _private_host(host)
+        found = (private, 0) if private is not None else None
     if found is None:
         raise NotLoopbackError(op, address)
     numeric, scope = found
@@ -175,8 +216,13 @@ def check_kind(family: int, type: int) -> None:
         raise SocketKindError(family, type)
 
 
-def _any_address(family: int) -> tuple[Any, ...]:
-    return ("::1", 0, 0, 0) if family == _socket.AF_INET6 else ("127.0.0.1", 0)
+def _any_address(family: int, dst: Any = None) -> tuple[Any, ...]:
+    if family == _socket.AF_INET6:
+        return ("::1", 0, 0, 0)
+    if dst is not None and is_loopback_host(dst[0], family):
+        return ("127.0.0.1", 0)
+    # on a two-host run's host, the host's own address: from 127.0.0.1 nothing reaches the other
+    return (own_private_address() or "127.0.0.1", 0)
 
 
 class GuardedSocket(_socket.socket):
@@ -212,7 +258,7 @@ class GuardedSocket(_socket.socket):
             sock.setblocking(True)
         return sock, address
 
-    def _bind_loopback_if_unbound(self) -> None:
+    def _bind_loopback_if_unbound(self, dst: Any = None) -> None:
         if self.family not in _INET:
             return
         try:
@@ -221,7 +267,7 @@ class GuardedSocket(_socket.socket):
             return
         if port == 0:
             # without this the kernel would choose 0.0.0.0 / :: — reachable from other machines
-            super().bind(_any_address(self.family))
+            super().bind(_any_address(self.family, dst))
 
     def bind(self, address: Any, /) -> None:
         super().bind(loopback_address("bind", self.family, address))
@@ -239,10 +285,10 @@ class GuardedSocket(_socket.socket):
     def sendto(self, data: Any, flags_or_address: Any, address: Any = None, /) -> int:
         if address is None:
             dst = loopback_address("sendto", self.family, flags_or_address)
-            self._bind_loopback_if_unbound()
+            self._bind_loopback_if_unbound(dst)
             return super().sendto(data, dst)
         dst = loopback_address("sendto", self.family, address)
-        self._bind_loopback_if_unbound()
+        self._bind_loopback_if_unbound(dst)
         return super().sendto(data, flags_or_address, dst)
 
     def sendmsg(
@@ -251,7 +297,7 @@ class GuardedSocket(_socket.socket):
         if address is None:
             return super().sendmsg(buffers, ancdata, flags)
         dst = loopback_address("sendmsg", self.family, address)
-        self._bind_loopback_if_unbound()
+        self._bind_loopback_if_unbound(dst)
         return super().sendmsg(buffers, ancdata, flags, dst)
 
 

@@ -6,10 +6,12 @@ shared state at all: TCP delivers every byte once and in order, so the n-th byte
 is the n-th byte its peer receives, and each end just counts its own.
 
 UDP: a datagram is registered *before* the real sendto() (loopback delivers it inside that call,
-so the receiver may already hold it when sendto returns). The receiver matches the first queued
-datagram from that sender that starts with the bytes it read; loopback does not reorder,
-so datagrams from the
-same sender queued before the match were dropped.
+so the receiver may already hold it when sendto returns). The receiver matches the oldest queued
+datagram from that sender that starts with the bytes it read. A datagram that arrives again (a
+link that duplicates) matches the one already delivered: both receives name the same datagram.
+On loopback, which never reorders, this sender's datagrams queued before the match were dropped;
+on a link that may reorder (``reorders=True``, two-host runs) an earlier datagram may still come,
+so nothing is called lost until the receiving socket closes.
 """
 
 from __future__ import annotations
@@ -54,10 +56,16 @@ class DatagramMatch:
     sender_sock: int | None
     size: int | None = None  # the datagram as sent; larger than what was read means truncated
     lost: list[int] = field(default_factory=list)
+    again: bool = False  # this datagram had already been received: the link duplicated it
+
+
+# datagrams kept after delivery per destination port, so that a duplicate still finds its twin
+DELIVERED_KEPT = 1024
 
 
 class Pairing:
-    def __init__(self) -> None:
+    def __init__(self, reorders: bool = False) -> None:
+        self.reorders = reorders
         self._lock = threading.Lock()
         self._conn_ids = itertools.count(1)
         self._half_open: dict[
@@ -68,6 +76,7 @@ class Pairing:
         # By destination port: a receiver auto-bound to 0.0.0.0:port gets what was sent to
         # 127.0.0.1:port, so hosts are compared with same_endpoint(), not as keys.
         self._in_flight: dict[int, deque[_PendingDatagram]] = {}
+        self._delivered: dict[int, deque[_PendingDatagram]] = {}
 
     # --- TCP --------------------------------------------------------------------------------
     def connection(self, sock_id: int, local: Addr, peer: Addr, side: str) -> ConnEnd:
@@ -103,36 +112,56 @@ class Pairing:
             if q is not None and d in q:
                 q.remove(d)
 
+    @staticmethod
+    def _candidates(
+        queued: list[_PendingDatagram], src: Addr, payload: bytes
+    ) -> list[tuple[int, _PendingDatagram]]:
+        # A too-small buffer truncates the datagram, so what was read is a prefix. A sender
+        # whose sendto() has not returned yet has no known source: match those only when no
+        # datagram of this exact source fits.
+        fits = [(i, d) for i, d in enumerate(queued) if d.payload[: len(payload)] == payload]
+        exact = [(i, d) for i, d in fits if d.src is not None and same_endpoint(d.src, src)]
+        return exact or [(i, d) for i, d in fits if d.src is None]
+
     def datagram_received(self, local: Addr, src: Addr, payload: bytes) -> DatagramMatch:
         with self._lock:
             q = self._in_flight.get(local[1])
-            if not q:
-                return DatagramMatch(None, None)
-            mine = [d for d in q if same_endpoint(d.dst, local)]
-            # A too-small buffer truncates the datagram, so what was read is a prefix. A sender
-            # whose sendto() has not returned yet has no known source: match those only when
-            # no datagram of this exact source fits.
-            fits = [(i, d) for i, d in enumerate(mine) if d.payload[: len(payload)] == payload]
-            exact = [(i, d) for i, d in fits if d.src is not None and same_endpoint(d.src, src)]
-            candidates = exact or [(i, d) for i, d in fits if d.src is None]
+            mine = [d for d in q if same_endpoint(d.dst, local)] if q else []
+            candidates = self._candidates(mine, src, payload)
             if not candidates:
+                # not in flight: a second copy of one already delivered (the link duplicated it)
+                done = self._delivered.get(local[1])
+                seen = [d for d in done if same_endpoint(d.dst, local)] if done else []
+                again = self._candidates(seen, src, payload)
+                if again:
+                    d = again[-1][1]  # the latest delivered twin
+                    return DatagramMatch(d.dgram, d.sender_sock, len(d.payload), again=True)
                 return DatagramMatch(None, None)
+            assert q is not None
             i, d = candidates[0]
-            # loopback does not reorder: this sender's datagrams queued before it were dropped
-            lost = [
-                e for e in mine[:i] if e.sender_sock == d.sender_sock or same_endpoint(e.src, src)
-            ]
+            lost: list[_PendingDatagram] = []
+            if not self.reorders:
+                # loopback does not reorder: this sender's datagrams queued before it were dropped
+                lost = [
+                    e
+                    for e in mine[:i]
+                    if e.sender_sock == d.sender_sock or same_endpoint(e.src, src)
+                ]
             for e in [*lost, d]:
                 q.remove(e)
+            kept = self._delivered.setdefault(local[1], deque(maxlen=DELIVERED_KEPT))
+            kept.append(d)
             return DatagramMatch(d.dgram, d.sender_sock, len(d.payload), [e.dgram for e in lost])
 
     def datagrams_never_received(self, local: Addr) -> list[int]:
         """The receiving socket at ``local`` is closing: what was sent to it and never read."""
         with self._lock:
-            q = self._in_flight.get(local[1])
-            if not q:
-                return []
+            q = self._in_flight.get(local[1]) or deque()
             mine = [d for d in q if same_endpoint(d.dst, local)]
             for d in mine:
                 q.remove(d)
+            done = self._delivered.get(local[1])
+            if done:  # a later socket on this port must not take its datagrams for twins
+                for d in [d for d in done if same_endpoint(d.dst, local)]:
+                    done.remove(d)
             return [d.dgram for d in mine]

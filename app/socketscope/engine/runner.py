@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from .programs import ProgramActor
     from .scenario import ActorSpec, Scenario
     from .traced import TracedSocket
+    from .wire.network import TwoHosts
 
 # re-exported: scenarios, tests and tools have always found these here
 __all__ = [
@@ -98,6 +99,9 @@ class Runner:
         self._stop_event = threading.Event()
         self.watcher = BlockWatcher()
         self._started = False
+        # a two-host run: the namespaces of host A and host B (the run host builds them before
+        # the first thread); each actor's thread moves into its host as it starts
+        self.network: TwoHosts | None = None
 
     # --- lifecycle ----------------------------------------------------------------------------
     def start(self) -> None:
@@ -139,9 +143,17 @@ class Runner:
         self.gate.set_status(spec.name, Status.RUNNING)
         th.start()
 
+    def _enter_host(self, spec: ActorSpec) -> None:
+        """Move this actor's thread into its host's network. A spawned actor (no host of its
+        own) stays where the thread that started it was, as a program's thread would."""
+        host = self.scenario.host_of(spec.name) if spec.host is None else spec.host
+        if self.network is not None and host is not None:
+            self.network.enter(host)
+
     def _actor_main(self, spec: ActorSpec) -> None:
         ctx = ActorContext(self, spec.name, spec)
         _local.actor = ctx
+        self._enter_host(spec)
         self.gate.set_status(spec.name, Status.RUNNING)
         self.emit(spec.name, "start", message=spec.fn.__name__)
         kwargs = self._actor_kwargs(spec)
@@ -185,6 +197,7 @@ class Runner:
         """A process actor or a program: this thread starts it and relays what it does."""
         from .programs import start_program_actor
 
+        self._enter_host(spec)  # the child process is born in this thread's network
         with self._actors_lock:  # each child gets its own range of socket ids
             index = len(self._processes)
         try:
@@ -261,7 +274,10 @@ class Runner:
         proc.send_signal(signum)
 
     def _actor_kwargs(self, spec: ActorSpec) -> dict[str, Any]:
-        available = {"port": self.port, "port2": self.port2, "host": "127.0.0.1"}
+        host = "127.0.0.1"
+        if self.network is not None:
+            host = self.network.spec.hosts.get(self.scenario.host_of(spec.name) or "A", host)
+        available = {"port": self.port, "port2": self.port2, "host": host}
         if spec.name in self._spawned_args:
             return {}  # a spawned actor gets exactly the arguments it was spawned with
         params = inspect.signature(spec.fn).parameters

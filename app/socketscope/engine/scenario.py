@@ -18,6 +18,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, TypeVar
 
+from .wire.network import NetworkSpec, NetworkSpecError
+from .wire.network import parse as parse_network
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 LANGS = ("en", "ko")
@@ -51,6 +54,7 @@ class ActorSpec:
     cwd: str | None = None
     # with starts_when (previous, "start"): start this many seconds after that one started
     start_after: float | None = None
+    host: str | None = None  # two-host runs: "A" or "B", the host whose network it lives in
 
 
 @dataclass(frozen=True)
@@ -69,13 +73,23 @@ class Scenario:
     sources: dict[str, dict[str, str]] = field(default_factory=dict)
     programs: tuple[Any, ...] = ()  # the ProgramLines it was made of (engine/programs)
     module: str = ""  # the module it was loaded from (a built-in is found again by id)
+    network: NetworkSpec | None = None  # two hosts and the link between them (NETWORK)
 
     def text(self, what: str, lang: str) -> str:
         table: dict[str, str] = getattr(self, what)
         return table.get(lang) or table.get("en") or ""
 
     def header(self) -> dict[str, Any]:
+        two_hosts: dict[str, Any] = {}
+        if self.network is not None:
+            # which actor lives where, for the lanes' "host A / host B" (the link's weather,
+            # as the run really had it, is in the run host's "network")
+            two_hosts = {
+                "hosts": dict(self.network.hosts),
+                "actor_hosts": {a.name: a.host or "A" for a in self.actors},
+            }
         return {
+            **two_hosts,
             "scenario": self.id,
             "title": self.title,
             "summary": self.summary,
@@ -85,18 +99,29 @@ class Scenario:
             **({"sources": self.sources} if self.sources else {}),
         }
 
+    def host_of(self, actor: str) -> str | None:
+        """The host an actor lives on in a two-host run (host A unless it names another)."""
+        if self.network is None:
+            return None
+        for a in self.actors:
+            if a.name == actor:
+                return a.host or "A"
+        return None
+
 
 def actor(
     name: str,
     *,
     starts_when: tuple[str, str | None] | tuple[str, str, str] | None = None,
     process: bool = False,
+    host: str | None = None,
 ) -> Callable[[F], F]:
     """Mark a function as an actor of the scenario module it is defined in.
 
     ``starts_when=("Server", "accept")``: once Server blocks in or returns from accept();
     ``("Client 1", "connect", "returned")``: once it has returned; ``("Server", None)``: once
-    Server has finished.
+    Server has finished. ``host="B"``: in a scenario with a ``NETWORK``, the actor lives on
+    host B (every actor is on host A otherwise).
     """
     when: tuple[str, str | None] | None = None
     if starts_when is not None:
@@ -105,7 +130,9 @@ def actor(
         when = (who, f"{op}/returned" if op and returned else op)
 
     def mark(fn: F) -> F:
-        fn.__socketscope_actor__ = ActorSpec(name, fn, when, process)  # type: ignore[attr-defined]
+        fn.__socketscope_actor__ = ActorSpec(  # type: ignore[attr-defined]
+            name, fn, when, process, host=host
+        )
         return fn
 
     return mark
@@ -148,6 +175,23 @@ def from_module(module: ModuleType, path: str | None = None) -> Scenario:
                 f"{where}: actor {a.name!r} starts when {a.starts_when[0]!r} does something, "
                 "but there is no such actor"
             )
+    network = None
+    if hasattr(module, "NETWORK"):
+        try:
+            network = parse_network(module.NETWORK)
+        except NetworkSpecError as e:
+            raise ScenarioError(f"{where}: {e}") from None
+    for a in actors:
+        if a.host is not None and network is None:
+            raise ScenarioError(
+                f"{where}: actor {a.name!r} names host {a.host!r}, but the scenario declares "
+                "no NETWORK with hosts"
+            )
+        if a.host is not None and network is not None and a.host not in network.hosts:
+            raise ScenarioError(
+                f"{where}: actor {a.name!r} names host {a.host!r}; the hosts are "
+                f"{', '.join(sorted(network.hosts))}"
+            )
     source_path = str(Path(getattr(module, "__file__", "") or where))
     try:
         source = Path(source_path).read_text(encoding="utf-8")
@@ -164,6 +208,7 @@ def from_module(module: ModuleType, path: str | None = None) -> Scenario:
         group=getattr(module, "GROUP", "custom"),
         order=int(getattr(module, "ORDER", 99)),
         module=module.__name__,
+        network=network,
     )
 
 

@@ -352,11 +352,14 @@ _CONNECT_WHAT: Table = {
 }
 _CONNECT_BLOCKS: Table = {
     "*": W(
-        "It blocked during the handshake. A loopback connect() normally completes without "
-        "sleeping; it sleeps when the server's accept queue is full, because the SYN is dropped "
-        "and retried after about a second (SYN_SENT).",
-        "3-way 핸드셰이크 동안 블로킹되었습니다. 루프백의 connect()는 보통 잠들지 않고 끝나지만, 서버의 "
-        "accept 큐가 가득 차 있으면 SYN이 버려지고 약 1초 뒤 재전송되므로 잠듭니다 (SYN_SENT).",
+        "It blocked during the handshake: the kernel sent a SYN and sleeps until the SYN-ACK "
+        "comes back. A loopback connect() normally completes without sleeping; across a link "
+        "between two hosts it takes a round trip. A SYN that is lost (a link that drops it, or a "
+        "server whose accept queue is full) is sent again after about a second (SYN_SENT).",
+        "3-way 핸드셰이크 동안 블로킹되었습니다: 커널이 SYN을 보내고 SYN-ACK이 돌아올 때까지 "
+        "잠듭니다. 루프백의 connect()는 보통 잠들지 않고 끝나지만, 두 호스트 사이의 링크에서는 한 "
+        "왕복이 걸립니다. SYN이 사라지면(링크가 버리거나, 서버의 accept 큐가 가득 찬 경우) 약 1초 뒤 "
+        "다시 보냅니다 (SYN_SENT).",
     ),
 }
 _CONNECT_NOW: Table = {
@@ -1358,10 +1361,12 @@ ERRORS: dict[str, Table] = {
     },
     "NOT_LOOPBACK": {
         "*": W(
-            "Refused by SocketScope: only loopback addresses (127.0.0.0/8, ::1) are allowed, so "
-            "that nothing leaves this machine. No packet was sent.",
+            "Refused by SocketScope: only loopback addresses (127.0.0.0/8, ::1) are allowed, and "
+            "in a two-host lesson its own hosts' addresses inside its private network, so that "
+            "nothing leaves this machine. No packet was sent.",
             "SocketScope가 거부했습니다: 이 컴퓨터 밖으로 아무것도 나가지 않도록 루프백 주소"
-            "(127.0.0.0/8, ::1)만 허용합니다. 패킷은 보내지 않았습니다.",
+            "(127.0.0.0/8, ::1)와, 두 호스트 수업에서는 그 수업의 사설 네트워크 안 호스트 주소만 "
+            "허용합니다. 패킷은 보내지 않았습니다.",
         )
     },
     "EXITED": {

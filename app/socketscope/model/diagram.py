@@ -161,6 +161,8 @@ class DiagramLayout:
         self._accept_rows: dict[int, int] = {}  # conn -> wake row of a blocked accept
         self._dgram_sends: dict[int, tuple[int, int, int, str]] = {}
         self._dgram_recvs: dict[int, tuple[int, int, int]] = {}
+        # datagrams received once already: a link that duplicates delivers one of them again
+        self._dgram_delivered: dict[int, tuple[int, int, int, str]] = {}
         self._fin_sent: set[int] = set()
         self._kills: dict[str, tuple[int, int, str]] = {}  # target actor -> the kill() call
         self._rst_on_close: set[int] = set()
@@ -180,6 +182,55 @@ class DiagramLayout:
         self.last_seq = 0
         # the real packets, each under the call that caused it (model/wire.py)
         self.wire = WireLayout(self, translate)
+        # two-host runs (trace header): the host each actor lives on, the hosts' addresses, the
+        # link's weather as the run had it, and what the link did to packets
+        self.actor_hosts: dict[str, str] = {}
+        self.host_addresses: dict[str, str] = {}
+        self.link: dict[str, Any] | None = None
+        self.link_events: list[Event] = []
+        # the captured packets the link then dropped (seqs of packet events), paired by the
+        # segment's addresses, relative seq and length, whichever of the two came first
+        self.link_dropped: set[int] = set()
+        self._drop_wanted: dict[tuple[Any, ...], int] = {}
+        self._drop_seen: dict[tuple[Any, ...], list[int]] = {}
+
+    def set_network(self, header: dict[str, Any]) -> None:
+        hosts = header.get("actor_hosts")
+        addresses = header.get("hosts")
+        network = header.get("network")
+        if isinstance(hosts, dict):
+            self.actor_hosts = {str(k): str(v) for k, v in hosts.items()}
+        if isinstance(addresses, dict):
+            self.host_addresses = {str(k): str(v) for k, v in addresses.items()}
+        if isinstance(network, dict) and isinstance(network.get("link"), dict):
+            self.link = network["link"]
+
+    def _link_drop(self, ev: Event) -> None:
+        p = ev.params or {}
+        if ev.op != "dropped" or p.get("proto") != "TCP" or p.get("rel_seq") is None:
+            return
+        key = (str(p.get("src")), str(p.get("dst")), p.get("rel_seq"), p.get("len"))
+        seen = self._drop_seen.get(key)
+        if seen:
+            self.link_dropped.add(seen.pop(0))
+        else:
+            self._drop_wanted[key] = self._drop_wanted.get(key, 0) + 1
+
+    def _packet_for_link(self, ev: Event) -> None:
+        p = ev.packet
+        if p is None or p.proto != "TCP" or p.seq is None or p.host not in (None, "A"):
+            return
+        key = (f"{p.src[0]}:{p.src[1]}", f"{p.dst[0]}:{p.dst[1]}", p.seq, p.len)
+        if self._drop_wanted.get(key):
+            self._drop_wanted[key] -= 1
+            self.link_dropped.add(ev.seq)
+        else:
+            self._drop_seen.setdefault(key, []).append(ev.seq)
+
+    def host_of_lane(self, lane: int) -> str | None:
+        if 0 <= lane < len(self.lanes):
+            return self.actor_hosts.get(self.lanes[lane])
+        return None
 
     # --- rows and lanes ---------------------------------------------------------------------
     def lane_of(self, actor: str) -> int:
@@ -237,6 +288,12 @@ class DiagramLayout:
 
     def add(self, ev: Event) -> None:
         self.last_seq = ev.seq
+        if ev.kind == "link":  # the link between the hosts, not an actor: no lane of its own
+            self.link_events.append(ev)
+            self._link_drop(ev)
+            return
+        if ev.kind == "packet" and self.actor_hosts and ev.packet is not None:
+            self._packet_for_link(ev)
         lane = self.lane_of(ev.actor)
         kind = ev.kind
         self._kinds.feed(ev)
@@ -513,9 +570,16 @@ class DiagramLayout:
             else:
                 recv = (lane, ret_row, ev.seq)
                 send = self._dgram_sends.pop(ev.dgram, None)
-                if send is None:
+                again = self._dgram_delivered.get(ev.dgram) if send is None else None
+                if again is not None:
+                    # the same datagram a second time: its sendto() made one, the link two
+                    slane, srow, sseq, label = again
+                    label = self.translate("DiagramText", "{label} again").format(label=label)
+                    send = (slane, srow, sseq, label)
+                elif send is None:
                     self._dgram_recvs[ev.dgram] = recv
             if send is not None and recv is not None:
+                self._dgram_delivered.setdefault(ev.dgram, send)
                 slane, srow, sseq, label = send
                 rlane, rrow, rseq = recv
                 self.arrows.append(

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import QAbstractScrollArea, QToolTip, QWidget
 from socketscope.model.catalogue import NEVER_RETURNED
 from socketscope.model.diagram import Arrow, BlockedSpan, Box, DiagramLayout, StateTag
 from socketscope.model.labels import duration
+from socketscope.model.network import host_label, link_tally, weather_text
 from socketscope.model.wire import INFERRED
 from socketscope.ui import theme, wire_view
 
@@ -284,7 +285,18 @@ class SequenceDiagram(QAbstractScrollArea):
 
     @property
     def header_h(self) -> float:
+        return self._lane_header_h + self._link_h
+
+    @property
+    def _lane_header_h(self) -> float:
         return 58 * self.font_scale * max(0.8, self.zoom)
+
+    @property
+    def _link_h(self) -> float:
+        """A two-host run: a strip under the lane names for the link and its weather."""
+        if not self.layout_model.actor_hosts:
+            return 0.0
+        return 26 * self.font_scale * max(0.8, self.zoom)
 
     @property
     def margin(self) -> float:
@@ -707,27 +719,75 @@ class SequenceDiagram(QAbstractScrollArea):
         p.fillRect(QRectF(0, 0, self.viewport().width(), h), pal.paper)
         p.setPen(QPen(pal.grid, pal.weight))
         p.drawLine(QPointF(0, h), QPointF(self.viewport().width(), h))
-        p.setFont(self._font(17, bold=True))
-        for lane, name in enumerate(self.layout_model.lanes):
+        lay = self.layout_model
+        lh = self._lane_header_h
+        for lane, name in enumerate(lay.lanes):
             x = self.x_of(lane)
             w = min(self.box_w(), 260 * self.zoom * self.font_scale)
-            r = QRectF(x - w / 2, h * 0.16, w, h * 0.68)
+            r = QRectF(x - w / 2, lh * 0.16, w, lh * 0.68)
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(pal.actor(lane))
             p.drawRoundedRect(r, 8, 8)
             p.setPen(pal.actor_text)
-            # a long name (a program's thread, server.py/Thread-2) gets a smaller font, then is
-            # shortened in the middle: both ends name it, and nothing is cut off at the edges
-            size = 17.0
-            fm = QFontMetricsF(p.font())
-            room = r.width() - 12
-            while fm.horizontalAdvance(name) > room and size > 11:
-                size -= 1
+            host = lay.host_of_lane(lane)
+            if host is None:
+                # a long name (a program's thread, server.py/Thread-2) gets a smaller font, then is
+                # shortened in the middle: both ends name it, and nothing is cut off at the edges
+                size = 17.0
                 p.setFont(self._font(size, bold=True))
                 fm = QFontMetricsF(p.font())
-            shown = fm.elidedText(name, Qt.TextElideMode.ElideMiddle, room)
-            p.drawText(r, Qt.AlignmentFlag.AlignCenter, shown)
-            p.setFont(self._font(17, bold=True))
+                room = r.width() - 12
+                while fm.horizontalAdvance(name) > room and size > 11:
+                    size -= 1
+                    p.setFont(self._font(size, bold=True))
+                    fm = QFontMetricsF(p.font())
+                shown = fm.elidedText(name, Qt.TextElideMode.ElideMiddle, room)
+                p.drawText(r, Qt.AlignmentFlag.AlignCenter, shown)
+                p.setFont(self._font(17, bold=True))
+                continue
+            # two hosts: the actor's name, and under it the host it lives on ("host B · 10.0.0.2")
+            top, bottom = (
+                QRectF(r.x(), r.y(), w, r.height() * 0.58),
+                QRectF(r.x(), r.y() + r.height() * 0.52, w, r.height() * 0.46),
+            )
+            p.setFont(self._font(15, bold=True))
+            p.drawText(
+                top,
+                Qt.AlignmentFlag.AlignCenter,
+                QFontMetricsF(p.font()).elidedText(name, Qt.TextElideMode.ElideMiddle, w - 12),
+            )
+            p.setFont(self._font(11))
+            label = host_label(host, lay.host_addresses.get(host), lay.translate)
+            p.drawText(bottom, Qt.AlignmentFlag.AlignCenter, label)
+        if self._link_h:
+            self._paint_link(p, lh, h)
+
+    def _paint_link(self, p: QPainter, y0: float, y1: float) -> None:
+        """The link between the hosts' lanes, labelled with its weather as the run had it."""
+        pal = self.colors()
+        lay = self.layout_model
+        xs = [self.x_of(i) for i in range(len(lay.lanes)) if lay.host_of_lane(i) is not None]
+        if len(xs) < 2:
+            return
+        y = (y0 + y1) / 2
+        left, right = min(xs), max(xs)
+        p.setPen(QPen(pal.grey, 2 * self.zoom, Qt.PenStyle.DashLine))
+        p.drawLine(QPointF(left, y), QPointF(right, y))
+        text = weather_text(lay.link, lay.translate) or lay.translate("Network", "link")
+        tally = link_tally(lay.link_events, self.cursor_seq, lay.translate)
+        if tally:  # what the link has done to packets up to the cursor
+            text = f"{text}  —  {tally}"
+        p.setFont(self._font(12, bold=True))
+        fm = QFontMetricsF(p.font())
+        tw = min(fm.horizontalAdvance(text) + 16, max(60.0, self.viewport().width() - 8))
+        box = QRectF((left + right) / 2 - tw / 2, y0 + 2, tw, y1 - y0 - 4)
+        box.moveLeft(max(4.0, min(box.left(), self.viewport().width() - tw - 4)))
+        p.setPen(QPen(pal.grey, 1))
+        p.setBrush(pal.paper)
+        p.drawRoundedRect(box, 6, 6)
+        p.setPen(pal.ink)
+        elided = fm.elidedText(text, Qt.TextElideMode.ElideRight, tw - 12)
+        p.drawText(box, Qt.AlignmentFlag.AlignCenter, elided)
 
     def _paint_lifelines(self, p: QPainter, n_rows: int) -> None:
         pal = self.colors()

@@ -68,6 +68,7 @@ class ExportCancelled(Exception):
 
 def layout_of(trace: Trace) -> DiagramLayout:
     lay = DiagramLayout(list(trace.header.get("actors", [])), translate)
+    lay.set_network(trace.header)
     lay.extend(trace.events)
     return lay
 

@@ -7,7 +7,7 @@ import bisect
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QObject, QPoint, Qt, QTimer
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QSlider,
     QTableView,
     QToolBar,
+    QToolButton,
     QWidget,
 )
 
@@ -48,6 +49,7 @@ from socketscope.ui.i18n import LANGUAGES
 from socketscope.ui.inspector import SocketInspector
 from socketscope.ui.lecture import DEFAULT_PRESENTER_SCALE, LectureController
 from socketscope.ui.lesson_panel import LessonPanel
+from socketscope.ui.network_panel import NetworkPanel
 from socketscope.ui.selection import SelectionController, Shown
 from socketscope.ui.session import Session
 from socketscope.ui.settings import Settings
@@ -320,6 +322,16 @@ class MainWindow(QMainWindow):
         for a in (self.act_zoom_out, self.act_zoom_in, self.act_actual_size, self.act_fit):
             tb.addAction(a)
         tb.addSeparator()
+        # the link's weather for two-host lessons: a popup under a toolbar button (a popup
+        # window, not a menu: it must not run an event loop of its own)
+        self.network_panel = NetworkPanel(self)
+        self.network_panel.setWindowFlags(Qt.WindowType.Popup)
+        self.network_panel.applied.connect(self._apply_weather)
+        self.network_button = QToolButton()
+        self.network_button.setObjectName("network-button")
+        self.network_button.clicked.connect(self.show_network_panel)
+        tb.addWidget(self.network_button)
+        tb.addSeparator()
         self.language = QComboBox()
         for code, name in LANGUAGES.items():
             self.language.addItem(name, code)
@@ -426,6 +438,27 @@ class MainWindow(QMainWindow):
             a.setText(f"{sc.text('title', self.lang)}   ({sc.id})")
             a.setToolTip(sc.text("summary", self.lang))
 
+    def show_network_panel(self) -> None:
+        panel = self.network_panel
+        panel.show_for(self.session.scenario, self.session.weather)
+        panel.adjustSize()
+        b = self.network_button
+        at = b.mapToGlobal(QPoint(0, b.height()))
+        # under the button, but inside the window: the button sits near the right edge
+        right = self.mapToGlobal(QPoint(self.width(), 0)).x()
+        at.setX(max(self.mapToGlobal(QPoint(0, 0)).x(), min(at.x(), right - panel.width() - 8)))
+        panel.move(at)
+        panel.show()
+        panel.spins["loss"].setFocus()
+
+    def _apply_weather(self, weather: dict[str, float] | None) -> None:
+        """The network panel's choice: kept for every later run of a two-host lesson, and the
+        current one restarted with it (a link is built before a run's first call)."""
+        self.network_panel.hide()
+        self.session.weather = weather
+        if self.session.scenario is not None and self.session.scenario.network is not None:
+            self.session.reset()
+
     def retranslate(self) -> None:
         """Every text of the window's chrome, in the language now installed."""
         texts: list[tuple[QAction, str, str]] = [
@@ -507,6 +540,11 @@ class MainWindow(QMainWindow):
         self.speed_label.setText(" " + self.tr("speed") + " ")
         self.speed.setToolTip(self.tr("Slow (2 s per call) … as fast as possible"))
         self.timeline_label.setText(" " + self.tr("timeline") + " ")
+        self.network_button.setText(self.tr("Network"))
+        self.network_button.setToolTip(
+            self.tr("Loss, delay, reordering and duplication on the link of two-host lessons")
+        )
+        self.network_panel.retranslate()
         self.scrubber.setToolTip(self.tr("Move through the recorded trace"))
         self.language.setToolTip(self.tr("Language of the interface and the explanations"))
         self.file_menu.setTitle(self.tr("&File"))

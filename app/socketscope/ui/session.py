@@ -47,6 +47,9 @@ class Session(QObject):
         self.scenario: Scenario | None = None
         self.trace = Trace()
         self.layout = DiagramLayout()
+        # the network panel's loss/delay/reorder/duplicate for the next two-host run (None: the
+        # lesson's own link)
+        self.weather: dict[str, float] | None = None
         self.runner: RunHost | None = None
         self.cursor = 0  # number of events shown
         self.speed = 55
@@ -129,6 +132,7 @@ class Session(QObject):
         self.scenario = scenario
         self.trace = Trace(scenario.header())
         self.layout = DiagramLayout(list(scenario.header()["actors"]), translate)
+        self.layout.set_network(self.trace.header)
         self.cursor = 0
         self.running = False
         self._finished_sent = False
@@ -136,7 +140,9 @@ class Session(QObject):
         self._state_cache = None
         # The actors start at once and stop at their first gate: their first call shows as a
         # ghost, and nothing has run yet.
-        self.runner = RunHost(scenario, RunOptions(mode=Mode.PAUSE))
+        # a two-host lesson runs with the weather chosen in the network panel, if any
+        weather = self.weather if scenario.network is not None else None
+        self.runner = RunHost(scenario, RunOptions(mode=Mode.PAUSE, weather=weather))
         # start() makes the channel's socketpair and waits for the host: not on this thread
         starter = threading.Thread(
             target=self.runner.start, name="socketscope-starter", daemon=True
@@ -155,6 +161,7 @@ class Session(QObject):
         self.scenario = None
         self.trace = trace
         self.layout = DiagramLayout(list(trace.header.get("actors", [])), translate)
+        self.layout.set_network(trace.header)
         self.layout.extend(trace.events)
         cursor = trace.header.get("cursor")
         self.cursor = cursor if isinstance(cursor, int) and 0 <= cursor <= len(trace.events) else 0
@@ -167,6 +174,7 @@ class Session(QObject):
     def relayout(self) -> None:
         """Build the diagram again from the trace, in the interface language just installed."""
         self.layout = DiagramLayout(list(self.layout.lanes), translate)
+        self.layout.set_network(self.trace.header)
         self.layout.extend(self.trace.events)
         self.changed.emit()
 
@@ -278,6 +286,7 @@ class Session(QObject):
             return
         if "network" not in self.trace.header and self.runner.network is not None:
             self.trace.header["network"] = self.runner.network  # saved with the trace
+            self.layout.set_network(self.trace.header)  # the link's weather, as the run has it
         if self.runner.capture is not None:
             self.trace.header["capture"] = self.runner.capture  # updated with the drops at the end
         new: list[Event] = []

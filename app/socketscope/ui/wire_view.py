@@ -92,6 +92,9 @@ def paint(view: SequenceDiagram, p: QPainter, r0: int, r1: int) -> None:
                 continue
             selected = view.selected_packet is not None and view.selected_packet.seq == a.seq
             pen = _pen(view, a.ev, selected)
+            lost = a.seq in view.layout_model.link_dropped  # two hosts: the link dropped it
+            if lost and not selected:
+                pen = QPen(pal.red, pen.widthF(), Qt.PenStyle.DashLine)
             x0, x1 = _ends(view, a)
             y = slot_y(view, row, a.slot)
             # a packet takes time to cross: a slight slope, and the label above it
@@ -102,6 +105,9 @@ def paint(view: SequenceDiagram, p: QPainter, r0: int, r1: int) -> None:
             view._arrowhead(p, line.p1(), line.p2(), pen.color())
             view._place("packet", QRectF(line.p1(), line.p2()).normalized(), owner=a.ev, line=line)
             text = packet_label(a.ev, QCoreApplication.translate)
+            if lost:
+                lost_text = QCoreApplication.translate("Network", "✗ lost on the link")
+                text = f"{lost_text} · {text}"
             room = abs(x1 - x0) - 16
             label = fm.elidedText(text, Qt.TextElideMode.ElideRight, max(20.0, room))
             w = fm.horizontalAdvance(label) + 8

@@ -395,6 +395,7 @@ class RunHost:
                     "data_cap": opts.data_cap,
                     "burst_after": opts.burst_after,
                     "burst_window": opts.burst_window,
+                    "weather": opts.weather,
                     "capture": opts.capture,
                     "parent": os.getpid(),
                 }

@@ -47,6 +47,7 @@ from socketscope.engine.gate import Mode
 from socketscope.engine.netns import NetworkPlace, enter_private_network
 from socketscope.engine.runner import RawEvent, Runner, RunOptions
 from socketscope.engine.scenario import Scenario, ScenarioError, get, load_file
+from socketscope.engine.wire.network import NetworkSpecError, capture_point
 from socketscope.engine.wire.process import SEQ_PREFIX, CaptureProcess
 
 BATCH_MAX = 2000  # events per message at most (each may carry a few KiB of data as hex)
@@ -182,12 +183,14 @@ class Host:
         network: NetworkPlace | None = None,
         capture: CaptureProcess | None = None,
         capture_info: dict[str, Any] | None = None,
+        two_hosts: dict[str, Any] | None = None,
     ) -> None:
         self.ch = ch
         self.runner = runner
         self.network = network or NetworkPlace(False, "not-tried")
         self.capture = capture
         self.capture_info = capture_info or {"available": False, "reason": "not-tried"}
+        self.two_hosts = two_hosts or {}  # hosts, link and namespaces of a two-host run
         # the runner's queue also carries the host's markers, so that they stay in order with
         # the events around them
         self.q: queue.SimpleQueue[Any] = runner.events
@@ -213,7 +216,7 @@ class Host:
             {
                 "t": "started",
                 "pid": os.getpid(),
-                "network": self.network.to_json(),
+                "network": {**self.network.to_json(), **self.two_hosts},
                 "capture": self.capture_info,
                 "port": runner.port,
                 "port2": runner.port2,
@@ -434,6 +437,99 @@ class Host:
         self.stop_handled.set()
 
 
+def build_two_hosts(
+    runner: Runner, place: NetworkPlace, weather: dict[str, Any] | None
+) -> dict[str, Any]:
+    """Host B, the link and its relay for a scenario with a NETWORK (engine/wire/network.py),
+    with the window's weather if it sent any. Only inside the run's own namespace: the hosts'
+    addresses are allowed by the loopback guard once verify_private() says so."""
+    from socketscope.engine.netns import verify_private
+    from socketscope.engine.wire import network as wire_network
+    from socketscope.engine.wire.relay import start_relay
+
+    spec = runner.scenario.network
+    assert spec is not None
+    if not place.private or not verify_private(place):
+        raise OSError(
+            "this lesson needs two hosts on a private network of its own, and this system "
+            f"gives the run none ({place.reason or 'no private network'}): it cannot run here"
+        )
+    spec = spec.with_weather(weather if isinstance(weather, dict) else None)
+    net = wire_network.build(spec)
+    pid, reports = start_relay(net)
+    runner.network = net
+    runner.pairing.reorders = True
+    loopback.allow_private_hosts(
+        {net.namespaces[h]: spec.hosts[h] for h in spec.hosts}, verify_private(place)
+    )
+    threading.Thread(
+        target=_link_reports, args=(runner, reports), name="runhost-link", daemon=True
+    ).start()
+    logs.get("runhost").debug("two hosts %s, relay %d", net.namespaces, pid)
+    return {
+        "hosts": dict(spec.hosts),
+        "link": spec.link.to_json(),
+        "host_namespaces": dict(net.namespaces),
+        "offloads_kept": net.refused_offloads,
+    }
+
+
+def _link_reports(runner: Runner, fd: int) -> None:
+    """What the relay did to each packet, as ``link`` events in the trace."""
+    import json
+
+    with os.fdopen(fd, "r", encoding="utf-8") as f:
+        for line in f:
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                continue
+            if runner.done.is_set():
+                return
+            runner.emit(
+                "link",
+                "link",
+                op=str(rec["do"]),
+                message=link_sentence(rec),
+                code=f"link_{rec['do']}",
+                params={
+                    "dir": rec["dir"],
+                    "packet": rec["kind"],
+                    "proto": rec["proto"],
+                    "src": f"{rec['src'][0]}:{rec['src'][1]}",
+                    "dst": f"{rec['dst'][0]}:{rec['dst'][1]}",
+                    "flags": "|".join(rec["flags"]),
+                    "seq": rec["seq"],
+                    "rel_seq": rec.get("rel_seq"),
+                    "len": rec["len"],
+                    "ms": max(rec["ms"] or [0]),
+                    "after": rec.get("after"),
+                    "why": rec["why"],
+                    "t_link": rec["t"],
+                },
+            )
+
+
+def link_sentence(rec: dict[str, Any]) -> str:
+    what = {
+        "syn": "SYN",
+        "tcp-data": f"data segment ({rec['len']} bytes)",
+        "datagram": f"datagram ({rec['len']} bytes)",
+    }.get(rec["kind"], f"{rec['proto']} packet")
+    where = rec["dir"].replace(">", "→")
+    if rec["do"] == "dropped":
+        return f"the link dropped a {what} {where} ({rec['why']})"
+    if rec["do"] == "duplicated":
+        return f"the link delivered a {what} {where} twice ({rec['why']})"
+    ms = max(rec["ms"] or [0])
+    if rec.get("after"):
+        n = rec["after"]
+        return (
+            f"the link held a {what} {where} back until {n} of its kind had passed ({rec['why']})"
+        )
+    return f"the link held a {what} {where} back {ms:g} ms ({rec['why']})"
+
+
 def host_main(fd: int) -> int:
     """The run host's main: ``python -m socketscope.engine.runhost FD``."""
     fd = fd_above(fd)  # fd 3 is for the scenario's first socket
@@ -475,6 +571,15 @@ def host_main(fd: int) -> int:
         burst_window=float(msg.get("burst_window", RunOptions.burst_window)),
     )
     logs.get("runhost").debug("running %s", scenario.id)
+    runner = Runner(scenario, options)
+    two_hosts: dict[str, Any] = {}
+    if scenario.network is not None:
+        # still one thread: the second host's namespace and the relay's process are made now
+        try:
+            two_hosts = build_two_hosts(runner, network, msg.get("weather"))
+        except (OSError, NetworkSpecError) as e:
+            ch.send({"t": "error", "message": f"{scenario.id}: {e}"})
+            return 2
     # the capture, forked while this process still has one thread, shares the run's network
     capture: CaptureProcess | None = None
     capture_info: dict[str, Any] = {"available": False, "reason": "no-private-network"}
@@ -482,14 +587,15 @@ def host_main(fd: int) -> int:
         capture_info = {"available": False, "reason": "not-asked"}
     elif network.private:
         first = scenario.actors[0].name if scenario.actors else "run"
-        started = CaptureProcess.start("lo", first)
+        interface, outgoing_only = capture_point(runner.network)
+        started = CaptureProcess.start(interface, first, outgoing_only)
         if isinstance(started, str):
             capture_info = {"available": False, "reason": "capture-failed", "detail": started}
         else:
             capture = started
             capture.fork_safe()
             capture_info = {"available": True, "interfaces": [capture.interface]}
-    host = Host(ch, Runner(scenario, options), network, capture, capture_info)
+    host = Host(ch, runner, network, capture, capture_info, two_hosts)
     host.report_exits()
     code = host.run()
     left = kill_descendants()

@@ -64,7 +64,9 @@ class CaptureEnd:
     error: str = ""
 
 
-def _child(interface: str, first_actor: str, data_w: int, ctl_r: int) -> None:
+def _child(
+    interface: str, first_actor: str, data_w: int, ctl_r: int, outgoing_only: bool = True
+) -> None:
     """The capture process: ring → decode → pair → JSON, until told to stop."""
     with contextlib.suppress(OSError, AttributeError):
         import ctypes
@@ -80,7 +82,7 @@ def _child(interface: str, first_actor: str, data_w: int, ctl_r: int) -> None:
     with contextlib.suppress(OSError):
         os.nice(NICE)
     try:
-        ring = CaptureRing(interface, frames=RING_FRAMES)
+        ring = CaptureRing(interface, frames=RING_FRAMES, outgoing_only=outgoing_only)
     except OSError as e:
         text = f"{interface}: {e.strerror or e} (errno {e.errno})".encode()[:1000]
         os.write(data_w, b"E" + _TEXT.pack(len(text)) + text)
@@ -190,7 +192,9 @@ class CaptureProcess:
         self.count = 0
 
     @classmethod
-    def start(cls, interface: str = "lo", first_actor: str = "run") -> CaptureProcess | str:
+    def start(
+        cls, interface: str = "lo", first_actor: str = "run", outgoing_only: bool = True
+    ) -> CaptureProcess | str:
         """Fork the capture and wait until its ring is in place (so that the run's first packet
         is captured); a text saying why when it cannot capture."""
         # out of the way of the scenario's descriptors, which start at 3 as in a C program
@@ -204,7 +208,7 @@ class CaptureProcess:
             try:
                 os.close(data_r)
                 os.close(ctl_w)
-                _child(interface, first_actor, data_w, ctl_r)
+                _child(interface, first_actor, data_w, ctl_r, outgoing_only)
             except BaseException:  # noqa: BLE001 -- a forked child never returns to the host's code
                 code = 1
             finally:

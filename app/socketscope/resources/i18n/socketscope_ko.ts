@@ -175,6 +175,10 @@
         <translation>SYN · SYN-ACK · ACK (커널, 추정)</translation>
     </message>
     <message>
+        <source>{label} again</source>
+        <translation>{label} 다시</translation>
+    </message>
+    <message>
         <source>RST (kernel, inferred)</source>
         <translation>RST (커널, 추정)</translation>
     </message>
@@ -535,6 +539,14 @@
         <translation>타임라인</translation>
     </message>
     <message>
+        <source>Network</source>
+        <translation>네트워크</translation>
+    </message>
+    <message>
+        <source>Loss, delay, reordering and duplication on the link of two-host lessons</source>
+        <translation>두 호스트 수업의 링크에서 손실, 지연, 순서 바뀜, 중복</translation>
+    </message>
+    <message>
         <source>Move through the recorded trace</source>
         <translation>기록된 트레이스 안에서 이동</translation>
     </message>
@@ -700,6 +712,144 @@
     <message>
         <source>Every prediction was right.</source>
         <translation>모든 예측이 맞았습니다.</translation>
+    </message>
+</context>
+<context>
+    <name>Network</name>
+    <message>
+        <source>link</source>
+        <translation>링크</translation>
+    </message>
+    <message>
+        <source>host {name}</source>
+        <translation>호스트 {name}</translation>
+    </message>
+    <message>
+        <source>SYN</source>
+        <translation>SYN</translation>
+    </message>
+    <message>
+        <source>data segment</source>
+        <translation>데이터 세그먼트</translation>
+    </message>
+    <message>
+        <source>datagram</source>
+        <translation>데이터그램</translation>
+    </message>
+    <message>
+        <source>packet</source>
+        <translation>패킷</translation>
+    </message>
+    <message>
+        <source>drops {what} #{n}</source>
+        <translation>{what} #{n} 버림</translation>
+    </message>
+    <message>
+        <source>holds {what} #{n} back until #{after} has passed</source>
+        <translation>{what} #{n}을(를) #{after}이(가) 지나갈 때까지 붙잡아 둠</translation>
+    </message>
+    <message>
+        <source>holds {what} #{n} back {ms} ms</source>
+        <translation>{what} #{n}을(를) {ms} ms 붙잡아 둠</translation>
+    </message>
+    <message>
+        <source>duplicates {what} #{n}</source>
+        <translation>{what} #{n} 중복 전달</translation>
+    </message>
+    <message>
+        <source>loss {p}%</source>
+        <translation>손실 {p}%</translation>
+    </message>
+    <message>
+        <source>delay {ms}±{jitter} ms</source>
+        <translation>지연 {ms}±{jitter} ms</translation>
+    </message>
+    <message>
+        <source>delay {ms} ms</source>
+        <translation>지연 {ms} ms</translation>
+    </message>
+    <message>
+        <source>reorder {p}%</source>
+        <translation>순서 바뀜 {p}%</translation>
+    </message>
+    <message>
+        <source>duplicate {p}%</source>
+        <translation>중복 {p}%</translation>
+    </message>
+    <message>
+        <source>link: no loss, no delay</source>
+        <translation>링크: 손실 없음, 지연 없음</translation>
+    </message>
+    <message>
+        <source>link: {weather}</source>
+        <translation>링크: {weather}</translation>
+    </message>
+    <message>
+        <source>{n} dropped</source>
+        <translation>{n}개 버림</translation>
+    </message>
+    <message>
+        <source>{n} held back</source>
+        <translation>{n}개 붙잡아 둠</translation>
+    </message>
+    <message>
+        <source>{n} reordered</source>
+        <translation>{n}개 순서 바뀜</translation>
+    </message>
+    <message>
+        <source>{n} duplicated</source>
+        <translation>{n}개 중복</translation>
+    </message>
+    <message>
+        <source>so far: {what}</source>
+        <translation>지금까지: {what}</translation>
+    </message>
+    <message>
+        <source>✗ lost on the link</source>
+        <translation>✗ 링크에서 사라짐</translation>
+    </message>
+</context>
+<context>
+    <name>NetworkPanel</name>
+    <message>
+        <source>The link between host A and host B</source>
+        <translation>호스트 A와 호스트 B 사이의 링크</translation>
+    </message>
+    <message>
+        <source>Loss (%)</source>
+        <translation>손실 (%)</translation>
+    </message>
+    <message>
+        <source>Delay (ms)</source>
+        <translation>지연 (ms)</translation>
+    </message>
+    <message>
+        <source>Jitter ± (ms)</source>
+        <translation>지터 ± (ms)</translation>
+    </message>
+    <message>
+        <source>Reorder (%)</source>
+        <translation>순서 바뀜 (%)</translation>
+    </message>
+    <message>
+        <source>Duplicate (%)</source>
+        <translation>중복 (%)</translation>
+    </message>
+    <message>
+        <source>Apply and restart</source>
+        <translation>적용하고 다시 시작</translation>
+    </message>
+    <message>
+        <source>The lesson&apos;s own link</source>
+        <translation>수업 본래의 링크</translation>
+    </message>
+    <message>
+        <source>Applies to this lesson&apos;s next run: applying restarts it (so does Reset). The lesson&apos;s own exact rules, such as dropping the first SYN, stay.</source>
+        <translation>이 수업의 다음 실행에 적용됩니다: 적용하면 수업이 다시 시작됩니다 (초기화도 마찬가지). 첫 SYN 버리기 같은 수업 본래의 정확한 규칙은 그대로 남습니다.</translation>
+    </message>
+    <message>
+        <source>This lesson runs on one host: there is no link to change. The two-host lessons (udp-reorder, tcp-retransmit, tcp-syn-retry…) have one.</source>
+        <translation>이 수업은 호스트 하나에서 실행됩니다: 바꿀 링크가 없습니다. 두 호스트 수업(udp-reorder, tcp-retransmit, tcp-syn-retry…)에는 링크가 있습니다.</translation>
     </message>
 </context>
 <context>
