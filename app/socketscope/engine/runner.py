@@ -364,6 +364,8 @@ class Runner:
         self._stop_event.set()
         with self._reached_cond:
             self._reached_cond.notify_all()
+        for proc in list(self._processes.values()):
+            proc.wake()
         with self._fd_lock:
             live = [s for s in self._socks.values() if not s.closed]
         for s in live:
