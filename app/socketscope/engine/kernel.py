@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .events import KernelSnapshot
+from .loopback import UnguardedSocket
 
 # Byte 0 of struct tcp_info (include/net/tcp_states.h).
 TCP_STATES = {
@@ -195,7 +196,8 @@ def _diag_request(
     flags = _NLM_F_REQUEST | (_NLM_F_DUMP if dump else 0)
     msg = _NLMSG_HDR.pack(_NLMSG_HDR.size + len(req), _SOCK_DIAG_BY_FAMILY, flags, 1, 0) + req
     try:
-        nl = socket.socket(
+        # the engine's own socket: inside a run the socket module refuses netlink to scenarios
+        nl = UnguardedSocket(
             socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC, _NETLINK_SOCK_DIAG
         )
     except (OSError, AttributeError, ValueError) as e:
