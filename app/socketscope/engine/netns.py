@@ -196,7 +196,10 @@ def enter_pid_namespace() -> PidPlace:
     alive_r, alive_w = os.pipe()  # the outside process holds the write end while it lives
     pid = os.fork()
     if pid != 0:
-        os.close(alive_r)
+        # Nothing of the run's but the write end: a copy of the host's channel held here would
+        # keep its client from seeing the end until this process, too, has gone.
+        os.closerange(3, alive_w)
+        os.closerange(alive_w + 1, _fd_limit())
         _wait_as_outside(pid)
     os.close(alive_w)
     # the inside dies with the outside (so with the window: the outside has the same signal set)
@@ -234,6 +237,13 @@ def _wait_as_outside(pid: int) -> NoReturn:
                 signal.signal(signum, signal.SIG_DFL)
                 os.kill(os.getpid(), signum)
             os._exit(128 + signum)
+
+
+def _fd_limit() -> int:
+    try:
+        return min(os.sysconf("SC_OPEN_MAX"), 1 << 20)
+    except (ValueError, OSError):
+        return 1024
 
 
 def _prctl(option: int, arg: int) -> None:
