@@ -57,7 +57,9 @@ def test_sock_diag_is_available_here() -> None:
     assert kernel._diag_available()
 
 
-@pytest.mark.parametrize("family, host", [(socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")])
+@pytest.mark.parametrize(
+    ("family", "host"), [(socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")]
+)
 def test_lingering_states_agree_through_a_close(family: int, host: str) -> None:
     lst = socket.socket(family, socket.SOCK_STREAM)
     lst.bind((host, 0))
