@@ -951,7 +951,14 @@ class TracedSocket:
             if not self.closed:
                 self._remember_addresses()
                 if self._mark_closed():
-                    c.io(self._s.close)  # with SO_LINGER it may sleep in close()
+                    try:
+                        c.io(self._s.close)  # with SO_LINGER it may sleep in close()
+                    finally:
+                        # a Stop between the mark and the call ends it before the real close:
+                        # the fd is closed here, as nobody else will (Stop closes only the
+                        # sockets not marked closed). Closing twice is harmless.
+                        with contextlib.suppress(OSError):
+                            self._s.close()
                 if not self.is_tcp and self._local is not None:
                     # sent here, never received: dropped by the kernel, or unread at close
                     for dgram in self._runner.pairing.datagrams_never_received(self._local):
