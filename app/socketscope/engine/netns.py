@@ -17,6 +17,8 @@ import ctypes.util
 import errno
 import fcntl
 import os
+import select
+import signal
 import socket
 import struct
 import sys
@@ -203,9 +205,7 @@ def enter_pid_namespace() -> PidPlace:
         _wait_as_outside(pid)
     os.close(alive_w)
     # the inside dies with the outside (so with the window: the outside has the same signal set)
-    _prctl(_PR_SET_PDEATHSIG, 9)
-    import select
-
+    _prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL))
     gone, _, _ = select.select([alive_r], [], [], 0)
     os.close(alive_r)
     if gone:  # the outside died before the death signal was set: nobody would end this one
@@ -219,8 +219,6 @@ def enter_pid_namespace() -> PidPlace:
 
 def _wait_as_outside(pid: int) -> NoReturn:
     """The process outside the namespace: wait for the run host, then end the same way."""
-    import signal
-
     # Ctrl-C and hang-ups are the host's business (it ignores SIGINT): this one only waits
     for sig in (signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, signal.SIG_IGN)
