@@ -154,6 +154,7 @@ def bench_random_stops(stops: int, through_host: bool, seed: int) -> None:
         runner = Runner(sc, RunOptions(mode=Mode.RUN))
         baseline[sc.id] = _errors(runner.run_to_end(60.0))
     latencies: list[float] = []
+    live: list[float] = []  # the stops that found the run still going (the others end at once)
     graceful = 0
     spurious: dict[tuple[str, str, str, str], int] = {}
     for _ in range(stops):
@@ -165,9 +166,12 @@ def bench_random_stops(stops: int, through_host: bool, seed: int) -> None:
         )
         run.start()
         run.done.wait(rng.uniform(0.0, 0.3))  # any moment: in a call, between calls, at the end
+        going = not run.done.is_set()
         t0 = time.perf_counter()
         graceful += run.stop(timeout=1.0)
         latencies.append(time.perf_counter() - t0)
+        if going:
+            live.append(latencies[-1])
         for actor, op, err in _errors(run.drain()) - baseline[sc.id]:
             key = (sc.id, actor, op, err)
             spurious[key] = spurious.get(key, 0) + 1
@@ -176,6 +180,8 @@ def bench_random_stops(stops: int, through_host: bool, seed: int) -> None:
         f"random stops: {stops} over {len(lessons)} lessons, {where}: "
         f"{_percentiles(latencies)}, {graceful} graceful"
     )
+    if live:
+        print(f"  of which {len(live)} found the run still going: {_percentiles(live)}")
     if spurious:
         for (sid, actor, op, err), n in sorted(spurious.items()):
             print(f"  spurious error after Stop: {sid} {actor} {op}() {err} ×{n}")

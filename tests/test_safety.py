@@ -6,12 +6,15 @@ send a SYN into TEST-NET-1, never to a real host.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -233,12 +236,98 @@ def test_raw_and_packet_sockets_are_refused() -> None:
 # --- item 5: what a run forks cannot outlive it -------------------------------------------------
 
 
-def _listen_lines(text: str) -> list[tuple[int, int]]:
-    return [(int(a), int(b)) for a, b in re.findall(r"CHILD-LISTEN (\d+) (\d+)", text)]
+@dataclass(frozen=True)
+class _Forked:
+    """A forked child's report: its pid and port as it sees them, and its namespaces."""
+
+    pid: int
+    port: int
+    pidns: str
+    netns: str
 
 
-def _listening(port: int) -> bool:
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+def _listen_lines(text: str) -> list[_Forked]:
+    return [
+        _Forked(int(a), int(b), c, d)
+        for a, b, c, d in re.findall(r"CHILD-LISTEN (\d+) (\d+) (\S+) (\S+)", text)
+    ]
+
+
+def _members(kind: str, ns: str, inner_pid: int | None = None) -> list[int]:
+    """Every process (that this user may look at) living in namespace ``ns`` of ``kind``; with
+    ``inner_pid``, only the one with that pid inside its PID namespace (the kernel reuses a
+    dead namespace's number: another run's may have it by now)."""
+    out = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            with contextlib.suppress(OSError):
+                if (
+                    os.readlink(f"/proc/{name}/ns/{kind}") == ns
+                    and _alive(int(name))
+                    and (inner_pid is None or _nspid(int(name))[-1:] == [inner_pid])
+                ):
+                    out.append(int(name))
+    return out
+
+
+def _nspid(pid: int) -> list[int]:
+    with open(f"/proc/{pid}/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("NSpid:"):
+                return [int(x) for x in line.split()[1:]]
+    return []
+
+
+@contextlib.contextmanager
+def _held(f: _Forked) -> Iterator[None]:
+    """Keep the child's namespaces from being freed (and their numbers reused) while checking:
+    an open /proc/<pid>/ns file holds a namespace, never a process."""
+    fds = []
+    try:
+        for kind, ns in (("pid", f.pidns), ("net", f.netns)):
+            for pid in _members(kind, ns)[:1]:
+                with contextlib.suppress(OSError):
+                    fds.append(os.open(f"/proc/{pid}/ns/{kind}", os.O_RDONLY))
+        yield
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+def _own(kind: str) -> str:
+    return os.readlink(f"/proc/self/ns/{kind}")
+
+
+def _listening_in(ns: str, port: int) -> bool:
+    """A LISTEN socket on ``port`` in network namespace ``ns``, seen from outside: through
+    /proc/<pid>/net/tcp of any process in it (a namespace nobody is in has no sockets left
+    but TIME_WAIT)."""
+    if ns == _own("net"):
+        return _listening(port)
+    for pid in _members("net", ns):
+        with contextlib.suppress(OSError):
+            if _listening(port, f"/proc/{pid}/net"):
+                return True
+    return False
+
+
+def _left_behind(f: _Forked, held: bool = False) -> str | None:
+    """What of a forked child is still there, checked from outside the run. ``held``: its
+    namespaces are held open (:func:`_held`), so their numbers still name them alone."""
+    if f.pidns == _own("pid"):  # no PID namespace of the run's own: the pid is ours too
+        if _alive(f.pid):
+            return f"forked process {f.pid} outlived the run"
+    elif left := _members("pid", f.pidns, None if held else f.pid):
+        return f"processes {left} of the run's PID namespace outlived it"
+    if held and f.netns != _own("net") and (left := _members("net", f.netns)):
+        return f"processes {left} still hold the run's network namespace"
+    if _listening_in(f.netns, f.port):
+        return f"a forked child's LISTEN socket on {f.port} is still open"
+    return None
+
+
+def _listening(port: int, net: str = "/proc/net") -> bool:
+    for table in (f"{net}/tcp", f"{net}/tcp6"):
         with open(table, encoding="ascii") as f:
             for line in f.readlines()[1:]:
                 cols = line.split()
@@ -266,9 +355,8 @@ def test_forked_children_and_orphans_do_not_outlive_the_run() -> None:
     )
     children = _listen_lines(r.stdout)
     assert len(children) == 2, r.stdout + r.stderr
-    for pid, port in children:
-        assert not _alive(pid), f"forked process {pid} outlived the run"
-        assert not _listening(port), f"a forked child's LISTEN socket on {port} is still open"
+    for child in children:
+        assert _left_behind(child) is None
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc")
@@ -298,6 +386,73 @@ def test_a_forked_child_dies_with_a_run_host_that_stop_had_to_kill() -> None:
         rest = p.stdout.read()
         p.wait(30)
     assert rest.splitlines()[-1] == "killed", first + rest
-    ((pid, port),) = _listen_lines(first)
-    assert not _alive(pid), "the forked child outlived its killed run host"
-    assert not _listening(port)
+    (child,) = _listen_lines(first)
+    assert _left_behind(child) is None, "the forked child outlived its killed run host"
+
+
+# A process actor's fork, with the run stopped from its client (the window's path); run by root
+# and by an ordinary user, whose run host makes its namespaces without privileges.
+DRIVE_A_RUN = """
+import sys
+from socketscope.engine.runhost import RunHost
+from socketscope.engine.scenario import load_file
+h = RunHost(load_file(sys.argv[1]))
+h.start()
+sys.stdin.readline()  # the test has seen the child listen
+h.stop()
+print("OUTCOME", h.outcome.how, flush=True)
+"""
+
+
+def _stop_a_process_actors_fork(python: str, app: str, user: str | None) -> None:
+    import shlex
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        scenario = Path(folder) / "process_forks.py"
+        shutil.copyfile(HERE / "scenarios" / "process_forks.py", scenario)
+        os.chmod(folder, 0o755)
+        os.chmod(scenario, 0o644)
+        cmd = [python, "-c", DRIVE_A_RUN, str(scenario)]
+        if user is not None:
+            cmd = ["su", user, "-s", "/bin/sh", "-c", " ".join(shlex.quote(a) for a in cmd)]
+        with subprocess.Popen(
+            cmd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**ENV, "PYTHONPATH": app},
+            cwd="/",
+        ) as p:
+            assert p.stdin is not None and p.stdout is not None and p.stderr is not None
+            first = p.stdout.readline()  # the forked child's line, through the pipe it inherited
+            children = _listen_lines(first)
+            if not children:
+                p.kill()
+                raise AssertionError(first + p.stdout.read() + p.stderr.read())
+            (child,) = children
+            with _held(child):
+                # before the stop, the child is seen from outside with its LISTEN socket
+                assert _listening_in(child.netns, child.port), first
+                p.stdin.write("\n")
+                p.stdin.flush()
+                rest = p.stdout.read()
+                err = p.stderr.read()
+                p.wait(30)
+                assert rest.split()[-1:] == ["stopped"], first + rest + err
+                assert _left_behind(child, held=True) is None
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc")
+def test_a_process_actors_forked_child_does_not_outlive_a_stopped_run() -> None:
+    _stop_a_process_actors_fork(sys.executable, str(HERE.parent / "app"), None)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc")
+@pytest.mark.skipif(os.geteuid() != 0, reason="drops privileges with su: needs root to start")
+@pytest.mark.skipif(not Path("/usr/bin/python3").exists(), reason="a Python a normal user can run")
+def test_an_ordinary_users_process_actor_fork_does_not_outlive_a_stopped_run(
+    app_for_nobody: str,
+) -> None:
+    _stop_a_process_actors_fork("/usr/bin/python3", app_for_nobody, "nobody")

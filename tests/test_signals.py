@@ -20,17 +20,43 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/p
 
 
 def listening_ports(pid: int) -> set[int]:
-    """The TCP ports process ``pid`` has a LISTEN socket on (its fds against /proc/net/tcp)."""
+    """The TCP ports process ``pid`` or one of its descendants has a LISTEN socket on (their fds
+    against /proc/net/tcp). A run host in a PID namespace of its own is two processes: the one
+    started, which waits outside, and its child, init of the namespace, which runs the run."""
     inodes = set()
-    fd_dir = Path(f"/proc/{pid}/fd")
+    for p in [pid, *descendants(pid)]:
+        fd_dir = Path(f"/proc/{p}/fd")
+        try:
+            for fd in fd_dir.iterdir():
+                m = re.fullmatch(r"socket:\[(\d+)\]", os.readlink(fd))
+                if m:
+                    inodes.add(m.group(1))
+        except OSError:
+            continue
     try:
-        for fd in fd_dir.iterdir():
-            m = re.fullmatch(r"socket:\[(\d+)\]", os.readlink(fd))
-            if m:
-                inodes.add(m.group(1))
+        return {port for port, inode in listeners(pid) if inode in inodes}
     except OSError:
         return set()
-    return {port for port, inode in listeners(pid) if inode in inodes}
+
+
+def descendants(pid: int) -> list[int]:
+    out: list[int] = []
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            tasks = os.listdir(f"/proc/{p}/task")
+        except OSError:
+            continue
+        for tid in tasks:
+            try:
+                with open(f"/proc/{p}/task/{tid}/children", encoding="ascii") as f:
+                    kids = [int(k) for k in f.read().split()]
+            except OSError:
+                continue
+            out.extend(kids)
+            todo.extend(kids)
+    return out
 
 
 def listeners(pid: int | None = None) -> list[tuple[int, str]]:

@@ -8,11 +8,20 @@ import socket as plain
 from socketscope.api import actor, wait_until
 
 
+def _ns(kind):
+    """The namespace this process lives in, e.g. "pid:[4026532]": with a PID namespace of the
+    run's own, the pid it sees is not the one outside, and the test looks for it from there."""
+    try:
+        return os.readlink(f"/proc/self/ns/{kind}")
+    except OSError:
+        return "?"
+
+
 def listen_forever(ready):
     s = plain.socket()
     s.bind(("127.0.0.1", 0))
     s.listen(1)
-    line = f"CHILD-LISTEN {os.getpid()} {s.getsockname()[1]}\n".encode()
+    line = f"CHILD-LISTEN {os.getpid()} {s.getsockname()[1]} {_ns('pid')} {_ns('net')}\n".encode()
     os.write(1, line)  # one write: the CLI's log shares the pipe
     os.write(ready, line)
     s.accept()

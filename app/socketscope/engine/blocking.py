@@ -116,6 +116,10 @@ class ThreadProbe:
     def __init__(self, tid: int) -> None:
         self.tid = tid
         base = f"/proc/self/task/{tid}/"
+        if tid == threading.get_native_id() and os.path.isdir("/proc/thread-self"):
+            # the calling thread's own: right even where /proc numbers threads differently
+            # from this process's PID namespace (a run host whose /proc could not be remounted)
+            base = os.path.realpath("/proc/thread-self") + "/"
         self._fds: list[int] = []
         try:
             for name in ("stat", "syscall", "wchan"):

@@ -11,15 +11,19 @@ Facts: shared/WIRE.md, "A private user + network namespace".
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import errno
 import fcntl
 import os
+import select
+import signal
 import socket
 import struct
 import sys
 from dataclasses import dataclass
+from typing import NoReturn
 
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000
@@ -146,3 +150,113 @@ def verify_private(place: NetworkPlace) -> bool:
     """Checked again before any address other than loopback is allowed: this thread is in the
     namespace the run made, and that namespace is not the one the process started in."""
     return place.private and bool(place.namespace) and current_namespace() == place.namespace
+
+
+# --- a PID namespace of the run's own ------------------------------------------------------------
+# With the run host as init (pid 1) of a PID namespace, nothing a run forks can outlive it: when
+# init exits, the kernel kills every process in its namespace and waits for them, whatever they
+# did (double forks, setsid, ignoring SIGTERM). Needs the user namespace above (CAP_SYS_ADMIN in
+# it) and, like it, a single-threaded caller: unshare(CLONE_NEWPID) only decides where the *next*
+# fork goes, so the caller forks once and the child goes on as the run host. A mount namespace
+# comes with it, to mount a /proc of the new namespace: with the old one, /proc/self/task/<tid>
+# (the blocking probe) names no thread, and pids read there are the outside's.
+
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNS = 0x00020000
+_MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 0x2, 0x4, 0x8
+_MS_REC, _MS_PRIVATE = 0x4000, 0x40000
+_PR_SET_PDEATHSIG = 1
+
+
+@dataclass(frozen=True)
+class PidPlace:
+    """Where a run's processes live. ``own``: this process is init of a PID namespace of the
+    run's own; ``proc``: a /proc of that namespace is mounted (else /proc still shows the
+    outside's numbers). Otherwise ``detail`` says why not, in the OS's words."""
+
+    own: bool
+    proc: bool = False
+    detail: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        return {"own": self.own, "proc": self.proc, "detail": self.detail}
+
+
+def enter_pid_namespace() -> PidPlace:
+    """Make the rest of this run host init of a new PID namespace. Call it single-threaded,
+    inside :func:`enter_private_network`'s namespace. Returns in a forked child, pid 1 of the
+    new namespace, which carries on as the run host; the calling process stays outside and only
+    waits for it, then exits with its status (or dies of its signal), so whoever started the
+    host sees one process end as before. Where the system refuses, nothing changes and no fork
+    happens."""
+    if not sys.platform.startswith("linux"):
+        return PidPlace(False, detail="not Linux")
+    try:
+        _unshare(CLONE_NEWPID | CLONE_NEWNS)
+    except OSError as e:
+        return PidPlace(False, detail=f"unshare: {e.strerror} (errno {e.errno})")
+    alive_r, alive_w = os.pipe()  # the outside process holds the write end while it lives
+    pid = os.fork()
+    if pid != 0:
+        # Nothing of the run's but the write end: a copy of the host's channel held here would
+        # keep its client from seeing the end until this process, too, has gone.
+        os.closerange(3, alive_w)
+        os.closerange(alive_w + 1, _fd_limit())
+        _wait_as_outside(pid)
+    os.close(alive_w)
+    # the inside dies with the outside (so with the window: the outside has the same signal set)
+    _prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL))
+    gone, _, _ = select.select([alive_r], [], [], 0)
+    os.close(alive_r)
+    if gone:  # the outside died before the death signal was set: nobody would end this one
+        os._exit(1)
+    try:
+        _mount_proc()
+    except OSError as e:
+        return PidPlace(True, False, f"mount /proc: {e.strerror} (errno {e.errno})")
+    return PidPlace(True, True)
+
+
+def _wait_as_outside(pid: int) -> NoReturn:
+    """The process outside the namespace: wait for the run host, then end the same way."""
+    # Ctrl-C and hang-ups are the host's business (it ignores SIGINT): this one only waits
+    for sig in (signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
+    while True:
+        try:
+            _, status = os.waitpid(pid, 0)
+        except ChildProcessError:
+            os._exit(1)
+        if os.WIFEXITED(status):
+            os._exit(os.WEXITSTATUS(status))
+        if os.WIFSIGNALED(status):
+            signum = os.WTERMSIG(status)
+            with contextlib.suppress(OSError, ValueError):
+                signal.signal(signum, signal.SIG_DFL)
+                os.kill(os.getpid(), signum)
+            os._exit(128 + signum)
+
+
+def _fd_limit() -> int:
+    try:
+        return min(os.sysconf("SC_OPEN_MAX"), 1 << 20)
+    except (ValueError, OSError):
+        return 1024
+
+
+def _prctl(option: int, arg: int) -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        _libc().prctl(option, arg, 0, 0, 0)
+
+
+def _mount_proc() -> None:
+    """A /proc of this PID namespace, in this run's own mount namespace: every mount is made
+    private first, so that nothing done here reaches the mounts outside."""
+    libc = _libc()
+    for source, target, fstype, flags in (
+        (b"none", b"/", None, _MS_REC | _MS_PRIVATE),
+        (b"proc", b"/proc", b"proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC),
+    ):
+        if libc.mount(source, target, fstype, flags, None) != 0:
+            code = ctypes.get_errno()
+            raise OSError(code, os.strerror(code))

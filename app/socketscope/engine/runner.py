@@ -366,6 +366,8 @@ class Runner:
         self.gate.stop()
         self._stop_event.set()
         self._reached.stop()
+        for proc in list(self._processes.values()):
+            proc.wake()
         with self._fd_lock:
             live = [s for s in self._socks.values() if not s.closed]
         for s in live:

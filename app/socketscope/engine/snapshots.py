@@ -4,6 +4,7 @@ process actors' runner alike."""
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +12,11 @@ from .events import KernelSnapshot
 
 if TYPE_CHECKING:
     from .traced import TracedSocket
+
+# What was last written for each socket that has no fd any more (its state then comes from the
+# kernel's table by address): any actor's call may look at it again (a peer's close looks at
+# both ends), and the same lingering state written twice says nothing new but draws twice.
+_after_close: weakref.WeakKeyDictionary[TracedSocket, KernelSnapshot] = weakref.WeakKeyDictionary()
 
 
 def snapshot_events(
@@ -25,7 +31,8 @@ def snapshot_events(
     """What the kernel says about each socket now. With ``changed_since`` (the snapshots
     already written during one blocked call), only what changed is written; without ``proc``,
     only what the fds say (a closed socket is then left out). The fds are read under the fd
-    lock; /proc/net/tcp (milliseconds to read) outside it, so no other actor waits on it."""
+    lock; the kernel's socket table (tens of µs through netlink, milliseconds where /proc/net/tcp
+    is read instead) outside it, so no other actor waits on it."""
     seen = set()
     for s in socks:
         if s is None or s.id in seen:
@@ -45,4 +52,9 @@ def snapshot_events(
             if changed_since.get(s.id) == snap:
                 continue
             changed_since[s.id] = snap
+        if fd_snap is None:
+            with fd_lock:
+                if _after_close.get(s) == snap:
+                    continue
+                _after_close[s] = snap
         emit(actor, "kernel", op=op, sock=s.id, fd=fd, kernel=snap, local=local)

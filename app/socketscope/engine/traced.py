@@ -284,8 +284,8 @@ class TracedCall:
         if self._stopping():
             return  # the stop's shutdown() changes everything; no actor did that
         socks = self.sock.involved() if self.sock else []
-        # the first look may read /proc/net/tcp (a lingering close's state); the 100 ms ones
-        # ask the fds only: that read walks the kernel's whole table every time
+        # the first look may ask the kernel's socket table (a lingering close's state); the
+        # 100 ms ones ask the fds only (where /proc/net/tcp is the way, it is read whole)
         first = not self.last_snaps
         self.ctx.runner.snapshot_events(
             self.ctx.name,
@@ -563,8 +563,8 @@ class TracedSocket:
         )
 
     def kernel_snapshot(self, table: list[kernel.TcpRow] | None = None) -> KernelSnapshot:
-        """Call with the runner's fd lock held. ``table``: one read of /proc/net/tcp shared by
-        many sockets (reading it walks the kernel's whole connection table)."""
+        """Call with the runner's fd lock held. ``table``: one read of the kernel's TCP table
+        shared by many sockets (reading it walks the kernel's whole connection table)."""
         return self.settle_snapshot(self.fd_snapshot(), table)
 
     def fd_snapshot(self) -> KernelSnapshot | None:
@@ -581,9 +581,9 @@ class TracedSocket:
     def settle_snapshot(
         self, snap: KernelSnapshot | None, table: list[kernel.TcpRow] | None = None
     ) -> KernelSnapshot:
-        """What only /proc/net/tcp can add: the state of a connection the fd no longer shows
-        (TIME_WAIT reads CLOSE through the fd; a closed socket has none). No fd is touched, so
-        no lock is needed: the read takes milliseconds, and other actors must not wait on it."""
+        """What only the kernel's socket table can add: the state of a connection the fd no
+        longer shows (TIME_WAIT reads CLOSE through the fd; a closed socket has none). No fd is
+        touched, so no lock is needed: other actors must not wait on the read."""
         local = self._local if self._local is not None and self._local[1] != 0 else None
         if snap is not None:
             if snap.state == "CLOSED" and local is not None and self._peer is not None:
@@ -954,7 +954,14 @@ class TracedSocket:
             if not self.closed:
                 self._remember_addresses()
                 if self._mark_closed():
-                    c.io(self._s.close)  # with SO_LINGER it may sleep in close()
+                    try:
+                        c.io(self._s.close)  # with SO_LINGER it may sleep in close()
+                    finally:
+                        # a Stop between the mark and the call ends it before the real close:
+                        # the fd is closed here, as nobody else will (Stop closes only the
+                        # sockets not marked closed). Closing twice is harmless.
+                        with contextlib.suppress(OSError):
+                            self._s.close()
                 if not self.is_tcp and self._local is not None:
                     # sent here, never received: dropped by the kernel, or unread at close
                     for dgram in self._runner.pairing.datagrams_never_received(self._local):

@@ -20,14 +20,16 @@ TITLE = {
 SUMMARY = {
     "en": (
         "An old server closes its connection first, so that connection stays in TIME_WAIT for "
-        "60 seconds (read from /proc/net/tcp: it has no file descriptor). A new server then tries "
+        "60 seconds (it has no file descriptor: it is read from the kernel's socket table, as "
+        "ss reads it). A new server then tries "
         "the same port. bind() fails with EADDRINUSE without SO_REUSEADDR, and also with it, "
         "because the old socket did not set it. On a second port where the old server did set "
         "SO_REUSEADDR, the new server's bind() succeeds."
     ),
     "ko": (
         "옛 서버가 연결을 먼저 닫아서, 그 연결은 60초 동안 TIME_WAIT에 남습니다 (파일 디스크립터가 "
-        "없어서 /proc/net/tcp에서 읽습니다). 새 서버가 같은 포트를 시도합니다. SO_REUSEADDR 없이도, "
+        "없어서 ss처럼 커널의 소켓 표에서 읽습니다). 새 서버가 같은 포트를 시도합니다. "
+        "SO_REUSEADDR 없이도, "
         "있어도 bind()는 EADDRINUSE로 실패합니다. 옛 소켓이 설정하지 않았기 때문입니다. 옛 서버가 "
         "SO_REUSEADDR를 설정한 두 번째 포트에서는 새 서버의 bind()가 성공합니다."
     ),

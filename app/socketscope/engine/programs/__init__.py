@@ -66,6 +66,10 @@ class ProgramActor(Protocol):
 
     def write_stdin(self, data: bytes) -> None: ...
 
+    def wake(self) -> None:
+        """The run is stopping (called on the stopping thread): end any wait of ``run()``'s
+        at once rather than at its next look."""
+
 
 # --- command lines ----------------------------------------------------------------------------
 _PYTHON = re.compile(r"^python(\d+(\.\d+)?)?$")

@@ -1494,6 +1494,9 @@ class CProgramActor:
             env={**os.environ},
         )
 
+    def wake(self) -> None:
+        """Nothing to wake: run() looks at the runner's stopping flag within its own ticks."""
+
     def run(self) -> None:
         try:
             self._run()

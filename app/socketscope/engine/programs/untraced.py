@@ -67,6 +67,9 @@ class UntracedProgramActor:
             proc.stdin.write(data)
             proc.stdin.flush()
 
+    def wake(self) -> None:
+        """Nothing to wake: run() looks at the runner's stopping flag within its own ticks."""
+
     def run(self) -> None:
         runner, name = self.runner, self.spec.name
         with self._stdin_lock:  # what was typed before the start goes first

@@ -44,7 +44,12 @@ from socketscope.engine import loopback
 from socketscope.engine.channel import Channel, dumps, fd_above
 from socketscope.engine.events import Event
 from socketscope.engine.gate import Mode
-from socketscope.engine.netns import NetworkPlace, enter_private_network
+from socketscope.engine.netns import (
+    NetworkPlace,
+    PidPlace,
+    enter_pid_namespace,
+    enter_private_network,
+)
 from socketscope.engine.runner import RawEvent, Runner, RunOptions
 from socketscope.engine.scenario import Scenario, ScenarioError, get, load_file
 from socketscope.engine.wire.network import NetworkSpecError, capture_point
@@ -537,9 +542,18 @@ def host_main(fd: int) -> int:
     # A network of the run's own, while this process has one thread (unshare needs that): no
     # route out, no other program's ports, every socket gone with it when the run ends.
     network = enter_private_network()
+    pids = PidPlace(False, detail="no user namespace")
     if network.private:
         die_with_parent()  # new credentials in the new namespace clear the parent-death signal
-    adopt_orphans()
+    # the client that started this process, while the death signal above is set (so it would
+    # end this one if it died now): compared with the "run" message's parent below
+    ppid = os.getppid()
+    if network.private:
+        # Init of a PID namespace of its own (this forks: what follows runs in the child, pid 1,
+        # and this process waits outside): whatever the run forks dies when the run host ends.
+        pids = enter_pid_namespace()
+    if not pids.own:
+        adopt_orphans()
     logs.setup()  # --debug reaches here through the environment
     # before any scenario code: every socket the run makes, traced or not, stays on loopback
     loopback.install()
@@ -554,7 +568,7 @@ def host_main(fd: int) -> int:
     if msg is None or msg.get("t") != "run":
         return 2
     parent = msg.get("parent")
-    if isinstance(parent, int) and os.getppid() != parent:
+    if isinstance(parent, int) and ppid != parent:
         return 3  # the client died before PDEATHSIG was set: nobody would see this run
     # Ctrl-C in a terminal reaches the whole process group: the CLI stops the run in order
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -570,7 +584,7 @@ def host_main(fd: int) -> int:
         burst_after=int(msg.get("burst_after", RunOptions.burst_after)),
         burst_window=float(msg.get("burst_window", RunOptions.burst_window)),
     )
-    logs.get("runhost").debug("running %s", scenario.id)
+    logs.get("runhost").debug("running %s; processes: %s", scenario.id, pids)
     runner = Runner(scenario, options)
     two_hosts: dict[str, Any] = {}
     if scenario.network is not None:
@@ -598,9 +612,12 @@ def host_main(fd: int) -> int:
     host = Host(ch, runner, network, capture, capture_info, two_hosts)
     host.report_exits()
     code = host.run()
-    left = kill_descendants()
-    if left:
-        logs.get("runhost").info("killed %d processes the run left behind: %s", len(left), left)
+    if not pids.own:
+        # In a PID namespace of its own the kernel does this as the host exits (and /proc may
+        # not even show this namespace's numbers); elsewhere the host finds them itself.
+        left = kill_descendants()
+        if left:
+            logs.get("runhost").info("killed %d processes the run left behind: %s", len(left), left)
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
             stream.flush()
