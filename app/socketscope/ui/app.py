@@ -135,12 +135,18 @@ def _set_icon(app: object) -> None:
 
 def _last_scenario() -> str | None:
     """The lesson open when the window was last closed, if it still exists."""
-    from socketscope.engine.scenario import builtin_scenarios
+    from socketscope.engine.scenario import get
     from socketscope.ui.settings import Settings
 
     _app(offscreen=False)
     last = str(Settings().get("last_scenario") or "")
-    return last if last in {s.id for s in builtin_scenarios()} else None
+    if not last:
+        return None
+    try:
+        get(last)  # imports that lesson's module alone, not every lesson's (start-up speed)
+    except ScenarioError:
+        return None
+    return last
 
 
 def wait_until(pred: Callable[[], bool], timeout: float = 10.0) -> bool:
