@@ -258,6 +258,10 @@ def main(args: object) -> int:
             w.close()
             return 2
     else:
+        # the window's first paint needs nothing of the run: its host starts right after it,
+        # unless the run is driven from here before the event loop runs (--steps, --to-end)
+        driven = offscreen or getattr(args, "steps", None) or getattr(args, "to_end", False)
+        w.session.defer_start = not driven
         w.session.load_scenario(scenario)
     if getattr(args, "lang", None):
         w.set_language(str(getattr(args, "lang", "en")))

@@ -190,6 +190,7 @@ class MainWindow(QMainWindow):
     def _after_first_paint(self) -> None:
         """What the first picture does not need, made once it is on screen (start-up speed)."""
         self.removeEventFilter(self._first_paint)
+        self.session.start_run()  # the live run's host, if load_scenario left it for now
         self.lesson.start_highlighting()
         self._build_scenario_menu()
         self.study_ctl  # noqa: B018 - made now, the first step key does not wait for it
