@@ -10,9 +10,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .actor import RunOptions
     from .events import Event, KernelSnapshot
     from .gate import ActorStopped, Mode, Status, StepGate, StepResult
-    from .actor import RunOptions
     from .runner import Runner
     from .scenario import Scenario, ScenarioError, UnknownScenario
     from .trace import Trace, TraceError, read_trace, write_trace
@@ -37,7 +37,24 @@ _WHERE = {
     "write_trace": "trace",
 }
 
-__all__ = sorted(_WHERE)
+__all__ = [
+    "ActorStopped",
+    "Event",
+    "KernelSnapshot",
+    "Mode",
+    "RunOptions",
+    "Runner",
+    "Scenario",
+    "ScenarioError",
+    "Status",
+    "StepGate",
+    "StepResult",
+    "Trace",
+    "TraceError",
+    "UnknownScenario",
+    "read_trace",
+    "write_trace",
+]
 
 
 def __getattr__(name: str) -> Any:
