@@ -361,6 +361,7 @@ def test_the_first_paint_is_the_real_window_and_the_rest_comes_right_after(
                     title=w.windowTitle(),
                     highlighted=w.lesson._highlighter is not None,
                     lessons=len(w.scenario_menu.actions()),
+                    code=w.lesson.code.toPlainText(),
                 )
             return False
 
@@ -374,6 +375,7 @@ def test_the_first_paint_is_the_real_window_and_the_rest_comes_right_after(
     assert at_first_paint["lanes"] == ["Server", "Client"]
     assert "tcp-echo" in str(at_first_paint["title"])
     assert at_first_paint["highlighted"] is False and at_first_paint["lessons"] == 0
+    assert "listener.accept()" in str(at_first_paint["code"]), "the lesson's code is shown"
     qtbot.waitUntil(lambda: w.lesson._highlighter is not None, timeout=5000)
     assert w._study_ctl is not None
     groups = [a.menu() for a in w.scenario_menu.actions() if a.menu() is not None]

@@ -886,7 +886,12 @@ class MainWindow(QMainWindow):
         self.act_back.setEnabled(s.cursor > 0)
         if self._study_view is not None:
             self._study_view.place_verdict()
-        if not self._panels_timer.isActive():
+        if new_visit:
+            # a new lesson's code and text come with its first picture, also the window's first
+            # paint at start-up (which comes sooner than the coalescing timer, issue 11)
+            self._panels_timer.stop()
+            self._update_panels()
+        elif not self._panels_timer.isActive():
             self._panels_timer.start()
 
     def _update_panels(self) -> None:
