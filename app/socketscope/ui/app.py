@@ -201,6 +201,25 @@ def run_to_end(window: object, timeout: float = 30.0) -> bool:
     return wait_until(lambda: s.finished, timeout)
 
 
+def _import_before_qt() -> None:
+    """The window's modules that use no Qt, imported before PySide6 is: PySide6 reads the source
+    of every module imported after it, to see whether it says "PySide6" (its __feature__ switch,
+    PYSIDE-2029), some 35 files at start-up (issue 11). None of them is extra: the window
+    imports them all anyway."""
+    import html  # noqa: F401
+
+    import socketscope.cform
+    import socketscope.engine.runhost
+    import socketscope.engine.trace
+    import socketscope.model.diagram
+    import socketscope.model.explain
+    import socketscope.model.filenames
+    import socketscope.model.programs
+    import socketscope.model.state
+    import socketscope.ui.lecture
+    import socketscope.ui.selection  # noqa: F401
+
+
 def main(args: object) -> int:
     shot = getattr(args, "screenshot", None)
     self_test = getattr(args, "self_test", False)
@@ -224,6 +243,7 @@ def main(args: object) -> int:
     except ScenarioError as e:
         print(f"socketscope: {e}", file=sys.stderr)
         return 2
+    _import_before_qt()
     app = _app(offscreen)
     from socketscope.ui.mainwindow import MainWindow
 
