@@ -19,9 +19,6 @@ from types import FrameType
 from typing import TYPE_CHECKING, TextIO
 
 from socketscope import logs
-from socketscope.engine import Mode, RunOptions, Trace, write_trace
-from socketscope.engine.events import Event
-from socketscope.engine.runhost import HOST_FLAG, RunHost
 from socketscope.engine.scenario import (
     Scenario,
     ScenarioError,
@@ -31,7 +28,10 @@ from socketscope.engine.scenario import (
 )
 
 if TYPE_CHECKING:
+    from socketscope.engine import Trace
+    from socketscope.engine.events import Event
     from socketscope.engine.programs import ProgramLine
+    from socketscope.engine.runhost import RunHost
 
 EXIT_BAD_INPUT = 2
 
@@ -242,6 +242,10 @@ def cmd_list(out: TextIO) -> int:
 
 
 def cmd_trace(args: argparse.Namespace, out: TextIO) -> int:
+    # the run's modules are imported by the commands that run, not by every start of the window
+    from socketscope.engine import Mode, RunOptions, Trace, write_trace
+    from socketscope.engine.runhost import RunHost
+
     scenario = _load(args.scenario, args.program_items)
     # the same path as the window: the run in a process of its own (engine/runhost)
     runner = RunHost(scenario, RunOptions(mode=Mode.RUN, delay=args.delay))
@@ -262,6 +266,9 @@ def cmd_trace(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_log(args: argparse.Namespace, out: TextIO) -> int:
+    from socketscope.engine import Mode, RunOptions
+    from socketscope.engine.runhost import RunHost
+
     scenario = _load(args.scenario, args.program_items)
     runner = RunHost(scenario, RunOptions(mode=Mode.RUN, delay=args.delay))
     color = args.color if args.color is not None else out.isatty()
@@ -457,9 +464,12 @@ def main(argv: list[str] | None = None) -> int:
         from socketscope.engine.programs.pyboot import program_main
 
         return program_main(int(raw[1]))
-    if raw[:1] == [HOST_FLAG] and len(raw) == 2:
+    if raw[:1] == ["--socketscope-runhost"] and len(raw) == 2:
         # a run host, started by the frozen app's own binary (see engine/runhost)
+        from socketscope.engine.runhost import HOST_FLAG
         from socketscope.engine.runhost.host import host_main
+
+        assert raw[0] == HOST_FLAG
 
         return host_main(int(raw[1]))
     args = build_parser().parse_args(argv)

@@ -261,6 +261,13 @@ def builtin_scenarios() -> list[Scenario]:
 
 
 def get(scenario_id: str) -> Scenario:
+    # a lesson's module is named after its id (tcp-echo in tcp_echo.py): import that one alone
+    # when it is there, not every lesson (start-up speed); else look through them all
+    module = scenario_id.replace("-", "_")
+    if module in _builtin_modules():
+        found = from_module(importlib.import_module(f"{BUILTIN_PACKAGE}.{module}"))
+        if found.id == scenario_id:
+            return found
     scenarios = builtin_scenarios()
     for s in scenarios:
         if s.id == scenario_id:

@@ -13,7 +13,6 @@ import math
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import IO, Any
 
@@ -138,6 +137,8 @@ def schema() -> dict[str, Any]:
 def _loaded() -> tuple[dict[str, Any], Any, Any]:
     # A compiled validator (jsonschema-rs): ~2 µs an event where the pure-Python jsonschema
     # takes ~1 ms, which would make a 30,000-event trace take half a minute to open.
+    from importlib import resources  # here, not at start-up: only reading a trace needs it
+
     import jsonschema_rs
 
     text = (

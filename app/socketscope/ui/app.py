@@ -124,23 +124,31 @@ APP_ID = "org.socketscope.SocketScope"  # the .desktop file's name and the AppSt
 
 
 def _set_icon(app: object) -> None:
-    from importlib import resources
+    from pathlib import Path
 
     from PySide6.QtGui import QIcon
 
-    icon = resources.files("socketscope") / "resources" / "icons" / "socketscope.svg"
+    # beside the package's modules (also in the bundle), found without importlib.resources, whose
+    # import costs the start-up ~5 ms (issue 11)
+    icon = Path(__file__).resolve().parent.parent / "resources" / "icons" / "socketscope.svg"
     app.setWindowIcon(QIcon(str(icon)))  # type: ignore[attr-defined]
     app.setDesktopFileName(APP_ID)  # type: ignore[attr-defined]
 
 
 def _last_scenario() -> str | None:
     """The lesson open when the window was last closed, if it still exists."""
-    from socketscope.engine.scenario import builtin_scenarios
+    from socketscope.engine.scenario import get
     from socketscope.ui.settings import Settings
 
     _app(offscreen=False)
     last = str(Settings().get("last_scenario") or "")
-    return last if last in {s.id for s in builtin_scenarios()} else None
+    if not last:
+        return None
+    try:
+        get(last)  # imports that lesson's module alone, not every lesson's (start-up speed)
+    except ScenarioError:
+        return None
+    return last
 
 
 def wait_until(pred: Callable[[], bool], timeout: float = 10.0) -> bool:
@@ -193,6 +201,25 @@ def run_to_end(window: object, timeout: float = 30.0) -> bool:
     return wait_until(lambda: s.finished, timeout)
 
 
+def _import_before_qt() -> None:
+    """The window's modules that use no Qt, imported before PySide6 is: PySide6 reads the source
+    of every module imported after it, to see whether it says "PySide6" (its __feature__ switch,
+    PYSIDE-2029), some 35 files at start-up (issue 11). None of them is extra: the window
+    imports them all anyway."""
+    import html  # noqa: F401
+
+    import socketscope.cform
+    import socketscope.engine.runhost
+    import socketscope.engine.trace
+    import socketscope.model.diagram
+    import socketscope.model.explain
+    import socketscope.model.filenames
+    import socketscope.model.programs
+    import socketscope.model.state
+    import socketscope.ui.lecture
+    import socketscope.ui.selection  # noqa: F401
+
+
 def main(args: object) -> int:
     shot = getattr(args, "screenshot", None)
     self_test = getattr(args, "self_test", False)
@@ -216,6 +243,7 @@ def main(args: object) -> int:
     except ScenarioError as e:
         print(f"socketscope: {e}", file=sys.stderr)
         return 2
+    _import_before_qt()
     app = _app(offscreen)
     from socketscope.ui.mainwindow import MainWindow
 
@@ -252,6 +280,10 @@ def main(args: object) -> int:
             w.close()
             return 2
     else:
+        # the window's first paint needs nothing of the run: its host starts right after it,
+        # unless the run is driven from here before the event loop runs (--steps, --to-end)
+        driven = offscreen or getattr(args, "steps", None) or getattr(args, "to_end", False)
+        w.session.defer_start = not driven
         w.session.load_scenario(scenario)
     if getattr(args, "lang", None):
         w.set_language(str(getattr(args, "lang", "en")))
@@ -327,7 +359,9 @@ def _exit_after_first_paint(w: object) -> None:
             since_start = f" {(up - ticks / os.sysconf('SC_CLK_TCK')) * 1000:.0f}ms"
         except (OSError, ValueError, IndexError, AttributeError):
             pass
-        print(f"first-paint {now:.6f}{since_start}", flush=True)
+        # and the CPU time it took (all threads): steadier than wall time on a busy machine
+        cpu = f" cpu {time.process_time() * 1000:.0f}ms"
+        print(f"first-paint {now:.6f}{since_start}{cpu}", flush=True)
         QApplication.quit()
 
     w._first_paint = FirstPaint()  # type: ignore[attr-defined]

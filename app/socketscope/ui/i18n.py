@@ -13,7 +13,6 @@ switched by the same language setting.
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
@@ -29,9 +28,9 @@ def system_language() -> str:
 
 def qm_file(lang: str) -> Path:
     """Where the compiled translation of ``lang`` is (it may not be built yet)."""
-    return Path(
-        str(resources.files("socketscope") / "resources" / "i18n" / f"socketscope_{lang}.qm")
-    )
+    # beside the package's modules, as in the bundle; not importlib.resources, whose import
+    # costs the start-up ~5 ms (issue 11)
+    return Path(__file__).resolve().parent.parent / "resources" / "i18n" / f"socketscope_{lang}.qm"
 
 
 _language = ["en"]

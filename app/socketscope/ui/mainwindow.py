@@ -192,6 +192,7 @@ class MainWindow(QMainWindow):
     def _after_first_paint(self) -> None:
         """What the first picture does not need, made once it is on screen (start-up speed)."""
         self.removeEventFilter(self._first_paint)
+        self.session.start_run()  # the live run's host, if load_scenario left it for now
         self.lesson.start_highlighting()
         self._build_scenario_menu()
         self.study_ctl  # noqa: B018 - made now, the first step key does not wait for it
@@ -923,7 +924,12 @@ class MainWindow(QMainWindow):
         self.act_back.setEnabled(s.cursor > 0)
         if self._study_view is not None:
             self._study_view.place_verdict()
-        if not self._panels_timer.isActive():
+        if new_visit:
+            # a new lesson's code and text come with its first picture, also the window's first
+            # paint at start-up (which comes sooner than the coalescing timer, issue 11)
+            self._panels_timer.stop()
+            self._update_panels()
+        elif not self._panels_timer.isActive():
             self._panels_timer.start()
 
     def _update_panels(self) -> None:

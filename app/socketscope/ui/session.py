@@ -55,6 +55,12 @@ class Session(QObject):
         self.speed = 55
         self.running = False  # Space toggled run on
         self._helpers: list[threading.Thread] = []
+        # The window sets this at start-up: the next loaded run's host is started by start_run()
+        # after the first paint (start-up speed: a second Python starting would compete for the
+        # CPU with the window's first picture, which needs nothing of the run). A control used
+        # before starts it at once; its commands are queued until the host has started.
+        self.defer_start = False
+        self._pending_start: threading.Thread | None = None
         # a retired run that had to be killed says so on the next tick (from a helper thread)
         self._retired: queue.SimpleQueue[Outcome] = queue.SimpleQueue()
         self._finished_sent = False
@@ -147,12 +153,21 @@ class Session(QObject):
         starter = threading.Thread(
             target=self.runner.start, name="socketscope-starter", daemon=True
         )
-        starter.start()
-        self._helpers.append(starter)
+        self._pending_start = starter
+        defer, self.defer_start = self.defer_start, False  # once: the lesson shown at start-up
+        if not defer:
+            self.start_run()
         self._timer.start()
         self.modeChanged.emit("pause")
         self.loaded.emit()
         self.changed.emit()
+
+    def start_run(self) -> None:
+        """Start the loaded run's host, if load_scenario left that for later (defer_start)."""
+        starter, self._pending_start = self._pending_start, None
+        if starter is not None:
+            starter.start()
+            self._helpers.append(starter)
 
     def load_trace(self, path: str | Path) -> None:
         """Replay a saved trace: no sockets at all. Raises TraceError with file and line."""
@@ -197,6 +212,7 @@ class Session(QObject):
 
     # --- controls --------------------------------------------------------------------------------
     def toggle_run(self) -> None:
+        self.start_run()
         if self.runner is None:
             # a replay: Space plays the recorded trace forward
             self.running = not self.running
@@ -234,6 +250,7 @@ class Session(QObject):
         if self.runner is None:
             self.message.emit(self.tr("This is a recorded trace: there is nothing more to run."))
             return
+        self.start_run()
         if self.runner.gate.mode is not Mode.STEP:
             self.runner.gate.set_mode(Mode.STEP)
         # the host's answer (why nothing moved, if so) comes back through _drain
@@ -356,6 +373,7 @@ class Session(QObject):
 
     # --- tear-down --------------------------------------------------------------------------------
     def _retire_runner(self) -> None:
+        self._pending_start = None  # a run never started is stopped as such (RunHost.stop)
         runner, self.runner = self.runner, None
         if runner is None:
             return

@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from socketscope import logs
+from socketscope.engine.actor import RunOptions
 from socketscope.engine.channel import Channel
 from socketscope.engine.events import Event
 from socketscope.engine.gate import Mode, Status, Waiting
-from socketscope.engine.runner import RunOptions
 from socketscope.engine.scenario import Scenario
 
 # A frozen app (the PyInstaller bundle) has no `python -m`: its own binary is started with this
