@@ -377,6 +377,39 @@ def network_in_use(ns: str) -> bool:
     return False
 
 
+def processes_in_network(ns: str) -> dict[int, str]:
+    """pid -> "cmdline (ppid N)" of every process in network namespace ``ns``."""
+    found: dict[int, str] = {}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if os.readlink(proc / "ns" / "net") != ns:
+                continue
+            cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            ppid = (proc / "stat").read_text().rsplit(")", 1)[1].split()[1]
+        except OSError:
+            continue
+        found[int(proc.name)] = f"{cmd.strip()[:120]} (ppid {ppid})"
+    return found
+
+
+def network_left(ns: str, timeout: float) -> dict[int, str]:
+    """The processes still in network namespace ``ns`` once each has had until ``timeout`` to
+    end. A run host's inner processes die after the one its client started (the kernel ends a
+    PID namespace's members as its init exits, or by their death signal): wait on each."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while left := processes_in_network(ns):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return left
+        for pid in left:
+            wait_gone(pid, max(0.0, deadline - time.monotonic()))
+    return {}
+
+
 def wait_gone(pid: int, timeout: float) -> bool:
     """Wait until process ``pid`` has exited (a pidfd turns readable), without sleeping."""
     import select

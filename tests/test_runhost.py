@@ -19,7 +19,13 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from conftest import Collector, engine_threads, load_test_scenario, network_in_use, wait_gone
+from conftest import (
+    Collector,
+    engine_threads,
+    load_test_scenario,
+    network_left,
+    wait_gone,
+)
 from socketscope.engine import Mode, RunOptions, Status, read_trace
 from socketscope.engine.runhost import RunHost
 from socketscope.engine.scenario import get
@@ -122,7 +128,8 @@ def test_reset_and_quit_while_accept_blocks_leave_no_process_thread_or_socket(
     assert not Path(f"/proc/{pid}").exists(), "the old host has exited and been reaped"
     if network.get("private"):
         # its own network: gone with the last process in it, every socket with it
-        assert not network_in_use(ns), "something still holds the run's network"
+        left = network_left(ns, 2.0)
+        assert not left, f"something still holds the run's network: {left}"
     else:
         assert port_is_free(port)
     new = w.session.runner

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import network_in_use, wait_gone
+from conftest import network_left, wait_gone
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc, pidfd")
 
@@ -146,7 +146,8 @@ def test_a_signal_stops_the_run_and_exits_with_128_plus_the_signal(
     assert not alive(window.host)
     still = {p for p, _ in listeners()} & ports
     assert not still, f"LISTEN sockets left on {still}"
-    assert not network_in_use(ns), "the run's own network (and its sockets) outlived it"
+    left = network_left(ns, 2.0)
+    assert not left, f"the run's own network (and its sockets) outlived it: {left}"
     log = "".join(window.log)
     assert "stopping the run" in log and "the run was stopped" in log, log
 
@@ -159,4 +160,5 @@ def test_sigkill_of_the_window_takes_the_run_host_with_it(window: Window) -> Non
     assert window.finish(timeout=10) == -signal.SIGKILL
     assert wait_gone(window.host, 2.0), "the run host outlived a SIGKILLed window"
     assert not {p for p, _ in listeners()} & ports
-    assert not network_in_use(ns), "the run's own network (and its sockets) outlived it"
+    left = network_left(ns, 2.0)
+    assert not left, f"the run's own network (and its sockets) outlived it: {left}"
