@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -142,6 +143,23 @@ def main(argv: list[str]) -> int:
             return "Server 1 (a process actor) recorded no accept()"
         if call_set(events) != call_set(ref):
             return f"bundle {sorted(call_set(events))}\nvenv   {sorted(call_set(ref))}"
+        return None
+
+    @check("trace notes-c and http-get: programs (C via ptrace, Python, curl) from the bundle")
+    def _programs() -> str | None:
+        wanted = {"notes-c": "notes_server.c", "http-get": "http_server.py"}
+        if shutil.which("cc") is None:
+            wanted.pop("notes-c")  # compiled on first use: no compiler, nothing to check
+        if shutil.which("curl") is None:
+            wanted.pop("http-get")
+        for lesson, actor in wanted.items():
+            r = run([exe, "trace", lesson])
+            _, events = calls(r.stdout)
+            if r.returncode != 0 or not any(
+                e.get("actor") == actor and e.get("kind") == "call" for e in events
+            ):
+                failed = [e.get("message") for e in events if e.get("kind") == "error"]
+                return f"{lesson}: exit {r.returncode}, no call of {actor}: {failed} {r.stderr}"
         return None
 
     with tempfile.TemporaryDirectory() as tmp:

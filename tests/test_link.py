@@ -281,7 +281,7 @@ def test_tcp_zero_window_the_writer_waits_for_the_paused_reader() -> None:
 
 @needs_namespaces
 def test_tcp_nagle_holds_small_writes_until_the_ack_and_nodelay_does_not() -> None:
-    t = lesson_trace(get("tcp-delayed-ack-nagle"))
+    t = lesson_trace(get("tcp-nagle"))
     no_errors(t)
     assert all(e.ok and not e.blocked for e in rets(t, "send", "Client")), "send() never waits"
     conns: dict[int | None, list[Event]] = {}

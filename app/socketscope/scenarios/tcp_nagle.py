@@ -9,7 +9,7 @@ from socketscope.api import (
     socket,
 )
 
-ID = "tcp-delayed-ack-nagle"
+ID = "tcp-nagle"
 GROUP = "advanced"
 ORDER = 8
 TITLE = {
