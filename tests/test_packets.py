@@ -125,6 +125,30 @@ def test_tcp_reset_records_the_rst_its_close_sent(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(shutil.which("unshare") is None, reason="util-linux unshare")
+def test_tcp_backlog_shows_the_dropped_syn_retried_by_the_kernel_inside_connect(
+    tmp_path: Path,
+) -> None:
+    """Client 3's first SYN finds the accept queue full: the kernel drops it and sends it again
+    about a second later (a timer, while connect() sleeps); the SYN-ACK that answers the retry
+    is still part of Client 3's connect() (it was drawn after the end, with no cause)."""
+    t = trace_of("tcp-backlog", tmp_path / "backlog.jsonl")
+    syns = [p for p in packets(t) if p.packet is not None and "SYN" in p.packet.flags]
+    retries = [p for p in syns if p.packet is not None and p.packet.role == "retransmission"]
+    assert retries, [(p.actor, p.packet.role if p.packet else None) for p in syns]
+    retry = retries[0]
+    assert retry.actor == "Client 3" and retry.cause == "timer"
+    # named: the call the sender was in when its kernel sent it again
+    assert next(e for e in t.events if e.seq == retry.during).actor == "Client 3"
+    for p in syns:
+        if p.packet is not None and p.packet.role == "syn-ack":
+            c = cause_of(t, p)
+            assert (c.kind, c.op) == ("call", "connect"), (p, c)
+    answer = next(
+        p for p in syns if p.packet is not None and p.packet.role == "syn-ack" and p.t >= retry.t
+    )
+    assert cause_of(t, answer).actor == "Client 3"
+
+
 def test_where_namespaces_are_forbidden_the_trace_is_calls_only_and_says_why(
     tmp_path: Path,
 ) -> None:

@@ -404,6 +404,14 @@ class PacketPairer:
                 cause = c.seq if c is not None else None
             elif syn:
                 role, cause = "syn-ack", acked
+                if cause is None:
+                    # the answer to a SYN the kernel sent again (a retransmission is not an
+                    # immediate cause): still inside the client's connect(), which waits for it
+                    client = to_sock
+                    if client is None:
+                        client = (self._flows.get((pkt.dst[1], pkt.src[1])) or _Flow()).sender
+                    c = self._sock_call(client, frozenset({"connect", "connect_ex"}), pkt.t)
+                    cause = c.seq if c is not None else None
             elif rst:
                 # the close() in progress (SO_LINGER 0), or an answer to what just arrived at a
                 # socket already closed (data to a closed socket, a SYN to no listener)
