@@ -504,7 +504,7 @@ def _gone(pid: int) -> bool:
         return True
 
 
-def test_a_fork_per_client_python_server_runs_and_says_its_children_are_untraced() -> None:
+def test_a_fork_per_client_python_server_gives_each_child_a_traced_lifeline() -> None:
     port = free_port()
     sc = program_scenario(
         lines(
@@ -518,16 +518,83 @@ def test_a_fork_per_client_python_server_runs_and_says_its_children_are_untraced
     server = "fork_server.py"
     assert console(runner, "line_client.py").strip() == "FIRST"
     assert console(runner, "line_client.py (2)").strip() == "SECOND"
-    forks = [e for e in evs if e.actor == server and e.code == "fork_untraced"]
-    assert len(forks) == 2
-    # the parent's own calls stay traced: two accepts, and its close() of each connection
-    assert [e.op for e in calls(evs, server) if e.op in ("accept", "close")] == [
+    children = [f"{server}/child 1", f"{server}/child 2"]
+    # three server lifelines, named as the C tracer names a forked child's
+    assert {e.actor for e in evs if e.kind == "start" and e.actor.startswith(server)} == {
+        server,
+        *children,
+    }
+    assert not [e for e in evs if e.code == "fork_untraced"]
+    forks = calls(evs, server)
+    forks = [e for e in forks if e.op == "fork"]
+    assert [(e.params or {})["child"] for e in forks] == children
+    assert all(isinstance(e.result, int) and e.result > 0 for e in forks)
+    # the parent's own calls: two accepts, a fork and its close() of each connection
+    assert [e.op for e in calls(evs, server) if e.op in ("accept", "fork", "close")] == [
         "accept",
+        "fork",
         "close",
         "accept",
+        "fork",
         "close",
         "close",
     ]
+    accepted = [e.new_sock for e in calls(evs, server) if e.op == "accept"]
+    clients = ["line_client.py", "line_client.py (2)"]
+    for n, (child, client) in enumerate(zip(children, clients, strict=True)):
+        start = next(e for e in evs if e.actor == child and e.kind == "start")
+        assert start.code == "program_forked" and (start.params or {})["parent"] == server
+        # it holds the listening socket and its connection: the parent's, under new ids
+        inherited = [e for e in evs if e.actor == child and e.code == "fd_inherited"]
+        assert [(e.params or {})["from_sock"] for e in inherited] == [100001, accepted[n]]
+        assert [e.fd for e in inherited] == [3, 4]
+        conn_sock = inherited[1].sock
+        assert conn_sock not in (100001, accepted[n])
+        # its own calls are traced, with the script's lines, and paired with its client's
+        mine = calls(evs, child)
+        assert [e.op for e in mine] == ["close", "recv", "sendall", "close"]
+        src = (PROGRAMS / "fork_server.py").read_text().splitlines()
+        lines_of = [src[e.line - 1].strip() for e in calls(evs, child, "call") if e.line]
+        assert lines_of == [
+            "s.close()",
+            "line = conn.recv(1024)",
+            "conn.sendall(line.upper())",
+            "conn.close()",
+        ]
+        recv, sent = mine[1], mine[2]
+        assert recv.sock == sent.sock == conn_sock
+        # the client writes and reads through makefile(): send() and recv_into()
+        theirs = [e for e in calls(evs, client) if e.nbytes]
+        wrote = next(e for e in theirs if e.op.startswith("send"))
+        read = next(e for e in theirs if e.op.startswith("recv"))
+        assert recv.conn == sent.conn == wrote.conn == read.conn is not None
+        assert recv.dir == wrote.dir != sent.dir == read.dir  # the two streams of the connection
+        assert bytes.fromhex(recv.data or "") == bytes.fromhex(wrote.data or "")
+        assert bytes.fromhex(read.data or "") == bytes.fromhex(sent.data or "")
+        assert any(e.actor == child and e.kind == "end" for e in evs)
+
+
+def test_stop_ends_a_forked_child_blocked_in_recv() -> None:
+    port = free_port()
+    sc = program_scenario(lines(f"fork_server.py {port} 1", f"input_client.py {port}"))
+    runner = Runner(sc)
+    runner.start()
+    evs: list[Event] = []
+    child = "fork_server.py/child 1"
+
+    def child_blocked() -> bool:
+        evs.extend(runner.drain())
+        return any(e.actor == child and e.kind == "blocked" and e.op == "recv" for e in evs)
+
+    assert wait_for(child_blocked)
+    pids = [p.proc.pid for p in runner._processes.values()]  # type: ignore[attr-defined]
+    start = next(e for e in evs if e.actor == child and e.kind == "start")
+    pids.append(int((start.params or {})["pid"]))
+    t0 = time.monotonic()
+    assert runner.stop(timeout=2.0)
+    assert time.monotonic() - t0 < 2.0
+    # the program, its forked child and the client: none left running
+    assert wait_for(lambda: all(_gone(pid) for pid in pids), 5)
 
 
 def test_what_is_typed_before_a_program_starts_is_read_once_it_runs() -> None:

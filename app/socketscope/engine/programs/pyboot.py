@@ -362,6 +362,8 @@ def traced_fork() -> int:
     _in_traced_fork = False
     os.close(child_end)
     c.result = pid
+    if actor is not None:
+        c.params = {"child": actor}
     c.__exit__(None, None, None)
     return pid
 
