@@ -574,6 +574,41 @@ def test_a_fork_per_client_python_server_gives_each_child_a_traced_lifeline() ->
         assert any(e.actor == child and e.kind == "end" for e in evs)
 
 
+def test_stepping_holds_a_forked_child_at_its_own_gate() -> None:
+    port = free_port()
+    sc = program_scenario(lines(f"fork_server.py {port} 1", f"line_client.py {port} held"))
+    runner = Runner(sc, RunOptions(mode=Mode.STEP))
+    child = "fork_server.py/child 1"
+    runner.start()
+    evs: list[Event] = []
+
+    def held(actor: str) -> str | None:
+        evs.extend(runner.drain())
+        return next((w.op for w in runner.gate.waiting() if w.actor == actor), None)
+
+    def child_waits_or_step_the_others() -> bool:
+        if held(child) is not None:
+            return True
+        for w in runner.gate.waiting():
+            if w.actor != child:
+                runner.gate.step(w.actor)
+        return False
+
+    try:
+        # every other lifeline is stepped; the child's first call waits at its own gate
+        assert wait_for(child_waits_or_step_the_others)
+        assert held(child) == "close"
+        assert not [e for e in evs if e.actor == child and e.kind == "call"]
+        runner.gate.step(child)
+        assert wait_for(lambda: held(child) == "recv")
+        assert [e.op for e in evs if e.actor == child and e.kind == "call"] == ["close"]
+        runner.gate.set_mode(Mode.RUN)
+        assert runner.done.wait(30)
+    finally:
+        runner.stop()
+    assert console(runner, "line_client.py").strip() == "HELD"
+
+
 def test_stop_ends_a_forked_child_blocked_in_recv() -> None:
     port = free_port()
     sc = program_scenario(lines(f"fork_server.py {port} 1", f"input_client.py {port}"))
