@@ -565,8 +565,8 @@ def test_a_fork_per_client_python_server_gives_each_child_a_traced_lifeline() ->
         assert recv.sock == sent.sock == conn_sock
         # the client writes and reads through makefile(): send() and recv_into()
         theirs = [e for e in calls(evs, client) if e.nbytes]
-        wrote = next(e for e in theirs if e.op.startswith("send"))
-        read = next(e for e in theirs if e.op.startswith("recv"))
+        wrote = next(e for e in theirs if (e.op or "").startswith("send"))
+        read = next(e for e in theirs if (e.op or "").startswith("recv"))
         assert recv.conn == sent.conn == wrote.conn == read.conn is not None
         assert recv.dir == wrote.dir != sent.dir == read.dir  # the two streams of the connection
         assert bytes.fromhex(recv.data or "") == bytes.fromhex(wrote.data or "")

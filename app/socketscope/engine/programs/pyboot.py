@@ -329,17 +329,17 @@ def traced_fork() -> int:
     the program's channel (SCM_RIGHTS) before the fork, so the child's first event has a relay."""
     global _in_traced_fork
     runner = _runner
-    ctx: ActorContext | None = getattr(_local, "actor", None)
-    if runner is None or runner.detached or ctx is None:
+    if runner is None or runner.detached:
         return _real_fork()
+    ctx = _ctx()  # a thread's first call: the thread becomes a lifeline of its own
     c = TracedCall(ctx, None, "fork", {})
     c.__enter__()
     host_end, child_end = _pair_above()
     try:
         reply = runner.request({"t": "fork", "_fds": [host_end]})  # the writer closes host_end
-    except BaseException:
+    except BaseException as e:
         os.close(child_end)
-        c.__exit__(None, None, None)
+        c.__exit__(type(e), e, None)
         raise
     actor = reply.get("actor")
     _in_traced_fork = True
