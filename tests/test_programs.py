@@ -450,6 +450,37 @@ def test_programs_as_an_ordinary_user(app_for_nobody: str, tmp_path: Path) -> No
     assert "line_client.py | NOBODY" in r.stderr
 
 
+def test_a_forked_child_is_traced_for_an_ordinary_user_too(
+    app_for_nobody: str, tmp_path: Path
+) -> None:
+    folder = Path(app_for_nobody).parent / f"programs-fork-{os.getpid()}"
+    shutil.copytree(PROGRAMS, folder, dirs_exist_ok=True)
+    os.chmod(folder, 0o755)
+    for f in folder.iterdir():
+        os.chmod(f, 0o644)
+    try:
+        r = _cli(
+            [
+                "log",
+                "--program",
+                f"python3 {folder}/fork_server.py 5050 1",
+                "--program",
+                f"{folder}/line_client.py 5050 nobody",
+                "--no-color",
+            ],
+            user="nobody",
+            app=app_for_nobody,
+            python="/usr/bin/python3",
+        )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    assert r.returncode == 0, r.stderr
+    child = [row for row in r.stdout.splitlines() if "fork_server.py/child 1" in row]
+    assert any("recv(" in row for row in child), r.stdout
+    assert any('send(4, "NOBODY' in row for row in child), r.stdout
+    assert "line_client.py | NOBODY" in r.stderr
+
+
 # --- the http-get lesson --------------------------------------------------------------------------
 def test_the_http_get_lesson_shows_request_and_response_bytes() -> None:
     if shutil.which("curl") is None:
