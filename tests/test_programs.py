@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -638,6 +639,30 @@ def test_stepping_holds_a_forked_child_at_its_own_gate() -> None:
     finally:
         runner.stop()
     assert console(runner, "line_client.py").strip() == "HELD"
+
+
+def test_a_forked_child_killed_from_outside_ends_its_lifeline() -> None:
+    port = free_port()
+    sc = program_scenario(lines(f"fork_server.py {port} 1", f"input_client.py {port}"))
+    runner = Runner(sc)
+    runner.start()
+    evs: list[Event] = []
+    child = "fork_server.py/child 1"
+
+    def seen(kind: str, op: str | None = None) -> bool:
+        evs.extend(runner.drain())
+        return any(e.actor == child and e.kind == kind and e.op == op for e in evs)
+
+    try:
+        assert wait_for(lambda: seen("blocked", "recv"))
+        start = next(e for e in evs if e.actor == child and e.kind == "start")
+        os.kill(int((start.params or {})["pid"]), signal.SIGKILL)
+        assert wait_for(lambda: seen("end"))
+    finally:
+        runner.stop()
+    # the socket it still held (its connection): closed by the kernel, as the trace says
+    closed = [e for e in evs if e.actor == child and e.code == "program_exit_closed"]
+    assert [e.fd for e in closed] == [4]
 
 
 def test_stop_ends_a_forked_child_blocked_in_recv() -> None:

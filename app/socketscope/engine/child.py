@@ -376,9 +376,30 @@ class ForkedChild(ProcessActor):
             if isinstance(pid, int):
                 with contextlib.suppress(OSError):
                     self.pidfd = os.pidfd_open(pid)
+        if d.get("code") == "fd_inherited" and d.get("sock") is not None:
+            # held from the start: closed by the kernel if the process dies without a word
+            self._sockets[int(d["sock"])] = {"fd": d.get("fd"), "local": d.get("local")}
         super()._event(d)
 
     def _reap(self) -> None:
+        if not self.ended and not self.runner.stopping:
+            # it ended without a word (a signal, most likely): the program's child, not ours,
+            # so its exit status cannot be read here; the kernel closed what it held
+            for sid, s in self._sockets.items():
+                self.runner.emit(
+                    self.spec.name,
+                    "kernel",
+                    op="exit",
+                    sock=sid,
+                    fd=s.get("fd"),
+                    message="the process ended: the kernel closed this socket",
+                    code="program_exit_closed",
+                    params={"status": None},
+                    kernel=KernelSnapshot(),
+                )
+            self.runner.gate.set_status(self.spec.name, Status.FINISHED)
+            self.runner.emit(self.spec.name, "end")
+            self.runner.milestone(self.spec.name, None)
         pidfd, self.pidfd = self.pidfd, None
         if pidfd is None:
             return
