@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -450,6 +451,37 @@ def test_programs_as_an_ordinary_user(app_for_nobody: str, tmp_path: Path) -> No
     assert "line_client.py | NOBODY" in r.stderr
 
 
+def test_a_forked_child_is_traced_for_an_ordinary_user_too(
+    app_for_nobody: str, tmp_path: Path
+) -> None:
+    folder = Path(app_for_nobody).parent / f"programs-fork-{os.getpid()}"
+    shutil.copytree(PROGRAMS, folder, dirs_exist_ok=True)
+    os.chmod(folder, 0o755)
+    for f in folder.iterdir():
+        os.chmod(f, 0o644)
+    try:
+        r = _cli(
+            [
+                "log",
+                "--program",
+                f"python3 {folder}/fork_server.py 5050 1",
+                "--program",
+                f"{folder}/line_client.py 5050 nobody",
+                "--no-color",
+            ],
+            user="nobody",
+            app=app_for_nobody,
+            python="/usr/bin/python3",
+        )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    assert r.returncode == 0, r.stderr
+    child = [row for row in r.stdout.splitlines() if "fork_server.py/child 1" in row]
+    assert any("recv(" in row for row in child), r.stdout
+    assert any('send(4, "NOBODY' in row for row in child), r.stdout
+    assert "line_client.py | NOBODY" in r.stderr
+
+
 # --- the http-get lesson --------------------------------------------------------------------------
 def test_the_http_get_lesson_shows_request_and_response_bytes() -> None:
     if shutil.which("curl") is None:
@@ -504,7 +536,7 @@ def _gone(pid: int) -> bool:
         return True
 
 
-def test_a_fork_per_client_python_server_runs_and_says_its_children_are_untraced() -> None:
+def test_a_fork_per_client_python_server_gives_each_child_a_traced_lifeline() -> None:
     port = free_port()
     sc = program_scenario(
         lines(
@@ -518,16 +550,142 @@ def test_a_fork_per_client_python_server_runs_and_says_its_children_are_untraced
     server = "fork_server.py"
     assert console(runner, "line_client.py").strip() == "FIRST"
     assert console(runner, "line_client.py (2)").strip() == "SECOND"
-    forks = [e for e in evs if e.actor == server and e.code == "fork_untraced"]
-    assert len(forks) == 2
-    # the parent's own calls stay traced: two accepts, and its close() of each connection
-    assert [e.op for e in calls(evs, server) if e.op in ("accept", "close")] == [
+    children = [f"{server}/child 1", f"{server}/child 2"]
+    # three server lifelines, named as the C tracer names a forked child's
+    assert {e.actor for e in evs if e.kind == "start" and e.actor.startswith(server)} == {
+        server,
+        *children,
+    }
+    assert not [e for e in evs if e.code == "fork_untraced"]
+    forks = calls(evs, server)
+    forks = [e for e in forks if e.op == "fork"]
+    assert [(e.params or {})["child"] for e in forks] == children
+    assert all(isinstance(e.result, int) and e.result > 0 for e in forks)
+    # the parent's own calls: two accepts, a fork and its close() of each connection
+    assert [e.op for e in calls(evs, server) if e.op in ("accept", "fork", "close")] == [
         "accept",
+        "fork",
         "close",
         "accept",
+        "fork",
         "close",
         "close",
     ]
+    accepted = [e.new_sock for e in calls(evs, server) if e.op == "accept"]
+    clients = ["line_client.py", "line_client.py (2)"]
+    for n, (child, client) in enumerate(zip(children, clients, strict=True)):
+        start = next(e for e in evs if e.actor == child and e.kind == "start")
+        assert start.code == "program_forked" and (start.params or {})["parent"] == server
+        # it holds the listening socket and its connection: the parent's, under new ids
+        inherited = [e for e in evs if e.actor == child and e.code == "fd_inherited"]
+        assert [(e.params or {})["from_sock"] for e in inherited] == [100001, accepted[n]]
+        assert [e.fd for e in inherited] == [3, 4]
+        conn_sock = inherited[1].sock
+        assert conn_sock not in (100001, accepted[n])
+        # its own calls are traced, with the script's lines, and paired with its client's
+        mine = calls(evs, child)
+        assert [e.op for e in mine] == ["close", "recv", "sendall", "close"]
+        src = (PROGRAMS / "fork_server.py").read_text().splitlines()
+        lines_of = [src[e.line - 1].strip() for e in calls(evs, child, "call") if e.line]
+        assert lines_of == [
+            "s.close()",
+            "line = conn.recv(1024)",
+            "conn.sendall(line.upper())",
+            "conn.close()",
+        ]
+        recv, sent = mine[1], mine[2]
+        assert recv.sock == sent.sock == conn_sock
+        # the client writes and reads through makefile(): send() and recv_into()
+        theirs = [e for e in calls(evs, client) if e.nbytes]
+        wrote = next(e for e in theirs if (e.op or "").startswith("send"))
+        read = next(e for e in theirs if (e.op or "").startswith("recv"))
+        assert recv.conn == sent.conn == wrote.conn == read.conn is not None
+        assert recv.dir == wrote.dir != sent.dir == read.dir  # the two streams of the connection
+        assert bytes.fromhex(recv.data or "") == bytes.fromhex(wrote.data or "")
+        assert bytes.fromhex(read.data or "") == bytes.fromhex(sent.data or "")
+        assert any(e.actor == child and e.kind == "end" for e in evs)
+
+
+def test_stepping_holds_a_forked_child_at_its_own_gate() -> None:
+    port = free_port()
+    sc = program_scenario(lines(f"fork_server.py {port} 1", f"line_client.py {port} held"))
+    runner = Runner(sc, RunOptions(mode=Mode.STEP))
+    child = "fork_server.py/child 1"
+    runner.start()
+    evs: list[Event] = []
+
+    def held(actor: str) -> str | None:
+        evs.extend(runner.drain())
+        return next((w.op for w in runner.gate.waiting() if w.actor == actor), None)
+
+    def child_waits_or_step_the_others() -> bool:
+        if held(child) is not None:
+            return True
+        for w in runner.gate.waiting():
+            if w.actor != child:
+                runner.gate.step(w.actor)
+        return False
+
+    try:
+        # every other lifeline is stepped; the child's first call waits at its own gate
+        assert wait_for(child_waits_or_step_the_others)
+        assert held(child) == "close"
+        assert not [e for e in evs if e.actor == child and e.kind == "call"]
+        runner.gate.step(child)
+        assert wait_for(lambda: held(child) == "recv")
+        assert [e.op for e in evs if e.actor == child and e.kind == "call"] == ["close"]
+        runner.gate.set_mode(Mode.RUN)
+        assert runner.done.wait(30)
+    finally:
+        runner.stop()
+    assert console(runner, "line_client.py").strip() == "HELD"
+
+
+def test_a_forked_child_killed_from_outside_ends_its_lifeline() -> None:
+    port = free_port()
+    sc = program_scenario(lines(f"fork_server.py {port} 1", f"input_client.py {port}"))
+    runner = Runner(sc)
+    runner.start()
+    evs: list[Event] = []
+    child = "fork_server.py/child 1"
+
+    def seen(kind: str, op: str | None = None) -> bool:
+        evs.extend(runner.drain())
+        return any(e.actor == child and e.kind == kind and e.op == op for e in evs)
+
+    try:
+        assert wait_for(lambda: seen("blocked", "recv"))
+        start = next(e for e in evs if e.actor == child and e.kind == "start")
+        os.kill(int((start.params or {})["pid"]), signal.SIGKILL)
+        assert wait_for(lambda: seen("end"))
+    finally:
+        runner.stop()
+    # the socket it still held (its connection): closed by the kernel, as the trace says
+    closed = [e for e in evs if e.actor == child and e.code == "program_exit_closed"]
+    assert [e.fd for e in closed] == [4]
+
+
+def test_stop_ends_a_forked_child_blocked_in_recv() -> None:
+    port = free_port()
+    sc = program_scenario(lines(f"fork_server.py {port} 1", f"input_client.py {port}"))
+    runner = Runner(sc)
+    runner.start()
+    evs: list[Event] = []
+    child = "fork_server.py/child 1"
+
+    def child_blocked() -> bool:
+        evs.extend(runner.drain())
+        return any(e.actor == child and e.kind == "blocked" and e.op == "recv" for e in evs)
+
+    assert wait_for(child_blocked)
+    pids = [p.proc.pid for p in runner._processes.values()]  # type: ignore[attr-defined]
+    start = next(e for e in evs if e.actor == child and e.kind == "start")
+    pids.append(int((start.params or {})["pid"]))
+    t0 = time.monotonic()
+    assert runner.stop(timeout=2.0)
+    assert time.monotonic() - t0 < 2.0
+    # the program, its forked child and the client: none left running
+    assert wait_for(lambda: all(_gone(pid) for pid in pids), 5)
 
 
 def test_what_is_typed_before_a_program_starts_is_read_once_it_runs() -> None:

@@ -58,10 +58,14 @@ def dumps(obj: object) -> str:
 
 
 class Channel:
-    def __init__(self, sock: socket.socket) -> None:
+    def __init__(self, sock: socket.socket, *, fds: bool = False) -> None:
         self.sock = sock
         self._buf = bytearray()
         self._send_lock = threading.Lock()
+        # descriptors that came with the messages (SCM_RIGHTS), in order: a channel that takes
+        # them reads with recvmsg, or the kernel would drop (close) what was sent
+        self._takes_fds = fds
+        self.fds: list[int] = []
 
     def send(self, msg: dict[str, Any]) -> None:
         self.send_text(dumps(msg))
@@ -72,13 +76,28 @@ class Channel:
         with self._send_lock:  # one message is written whole, whichever thread sends
             self.sock.sendall(data)
 
+    def send_with_fds(self, msg: dict[str, Any], fds: list[int]) -> None:
+        """A message with descriptors attached (the receiving channel must take them)."""
+        data = (dumps(msg) + "\n").encode()
+        with self._send_lock:
+            sent = socket.send_fds(self.sock, [data], fds)
+            if sent < len(data):
+                self.sock.sendall(data[sent:])
+
+    def _read(self) -> bytes:
+        if not self._takes_fds:
+            return self.sock.recv(1 << 18)
+        chunk, fds, _, _ = socket.recv_fds(self.sock, 1 << 18, 8)
+        self.fds.extend(fds)
+        return chunk
+
     def recv(self) -> dict[str, Any] | None:
         """One message, or None when the other side has gone."""
         start = 0
         while (nl := self._buf.find(b"\n", start)) < 0:
             start = len(self._buf)
             try:
-                chunk = self.sock.recv(1 << 18)
+                chunk = self._read()
             except OSError:
                 return None
             if not chunk:

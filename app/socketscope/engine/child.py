@@ -25,7 +25,7 @@ import tempfile
 import threading
 import time
 import traceback
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, Any
 
 from . import kernel
@@ -79,6 +79,9 @@ class ProcessActor:
         self._in_call_t = 0.0
         self._stderr: Any = None
         self._channel: socket.socket | None = None
+        self.root = self  # the program whose forked children are counted (see _fork)
+        self.forks = 0
+        self.forked: list[ForkedChild] = []
 
     def wake(self) -> None:
         """The run is stopping (called by the runner's stop, on its thread): wake the relay now
@@ -124,7 +127,7 @@ class ProcessActor:
     def run(self) -> None:
         # out of the way of the run's own sockets, here and in the child (see channel.HIGH_FD)
         parent_end, child_end = (socket_above(s) for s in socket.socketpair())
-        ch = Channel(parent_end)
+        ch = Channel(parent_end, fds=True)
         self._channel = parent_end
         try:
             if self.runner.stopping:
@@ -133,6 +136,7 @@ class ProcessActor:
             child_end.close()
             ch.send(first)
             self._relay(ch)
+            self._join_forked()
         finally:
             self._reap()
             with contextlib.suppress(OSError):
@@ -187,8 +191,34 @@ class ProcessActor:
                     msg["sock"], tuple(msg["local"]), tuple(msg["peer"]), msg["side"]
                 )
                 self._reply(ch, {"t": "conn", "id": rid, "conn": end.conn, "side": end.side})
+            elif kind == "fork":
+                self._fork(ch, rid, ch.fds.pop(0) if ch.fds else None)
             elif kind == "done":
                 return
+
+    def _fork(self, ch: Channel, rid: Any, fd: int | None) -> None:
+        """A traced Python program is about to fork(): the child gets a lifeline of its own,
+        relayed like the program's from the channel end the program sent (SCM_RIGHTS)."""
+        if fd is None:  # nothing came with the message: the child runs untraced
+            self._reply(ch, {"t": "forked", "id": rid, "actor": None})
+            return
+        root = self.root
+        root.forks += 1
+        actor = f"{root.spec.name}/child {root.forks}"
+        # ids far from every actor's own (CHILD_SOCK_BASE * (index + 1) + i)
+        base = CHILD_SOCK_BASE * 1000 * (root.index + 1) + CHILD_SOCK_BASE * root.forks
+        child = ForkedChild(self, actor, socket.socket(fileno=fd))
+        root.forked.append(child)
+        child.thread.start()
+        self._reply(ch, {"t": "forked", "id": rid, "actor": actor, "sock_base": base})
+
+    def _join_forked(self) -> None:
+        """The program's relay has ended: its forked children may run on; the run is not over
+        until they end (or the run stops, which ends them)."""
+        for child in list(self.forked):
+            while child.thread.is_alive() and not self.runner.stopping:
+                child.thread.join(0.1)
+            child.thread.join(1.0)
 
     def _wait_for(self, ch: Channel, who: str, msg: dict[str, Any]) -> None:
         """Answer a request that waits: the step gate, or another actor's milestone."""
@@ -315,6 +345,71 @@ class ProcessActor:
             )
 
 
+class ForkedChild(ProcessActor):
+    """The run host's side of a process a traced Python program forked: its own channel (sent
+    by the program at fork()), its own relay, the same event path and per-thread gate."""
+
+    def __init__(self, parent: ProcessActor, actor: str, sock: socket.socket) -> None:
+        super().__init__(parent.runner, replace(parent.spec, name=actor), parent.index, {})
+        self.root = parent.root
+        self._channel = sock
+        self.pidfd: int | None = None
+        self.thread = threading.Thread(
+            target=self.run, name=f"socketscope-relay-{actor}", daemon=True
+        )
+
+    def run(self) -> None:
+        sock = self._channel
+        assert sock is not None
+        try:
+            self._relay(Channel(sock, fds=True))
+            self._join_forked()
+        finally:
+            self._reap()
+            with contextlib.suppress(OSError):
+                sock.close()
+
+    def _event(self, d: dict[str, Any]) -> None:
+        if d.get("kind") == "start" and self.pidfd is None:
+            # the process to end on Stop: it is the program's child, not ours to wait for
+            pid = (d.get("params") or {}).get("pid")
+            if isinstance(pid, int):
+                with contextlib.suppress(OSError):
+                    self.pidfd = os.pidfd_open(pid)
+        if d.get("code") == "fd_inherited" and d.get("sock") is not None:
+            # held from the start: closed by the kernel if the process dies without a word
+            self._sockets[int(d["sock"])] = {"fd": d.get("fd"), "local": d.get("local")}
+        super()._event(d)
+
+    def _reap(self) -> None:
+        if not self.ended and not self.runner.stopping:
+            # it ended without a word (a signal, most likely): the program's child, not ours,
+            # so its exit status cannot be read here; the kernel closed what it held
+            for sid, s in self._sockets.items():
+                self.runner.emit(
+                    self.spec.name,
+                    "kernel",
+                    op="exit",
+                    sock=sid,
+                    fd=s.get("fd"),
+                    message="the process ended: the kernel closed this socket",
+                    code="program_exit_closed",
+                    params={"status": None},
+                    kernel=KernelSnapshot(),
+                )
+            self.runner.gate.set_status(self.spec.name, Status.FINISHED)
+            self.runner.emit(self.spec.name, "end")
+            self.runner.milestone(self.spec.name, None)
+        pidfd, self.pidfd = self.pidfd, None
+        if pidfd is None:
+            return
+        if self.runner.stopping:
+            # as for the program itself: Stop ends the process at once, wherever it waits
+            with contextlib.suppress(OSError):
+                _signal.pidfd_send_signal(pidfd, _signal.SIGKILL)
+        os.close(pidfd)
+
+
 # --- the child's side ----------------------------------------------------------------------------
 class RemoteGate:
     def __init__(self, child: ChildRunner, free: bool) -> None:
@@ -420,10 +515,39 @@ class ChildRunner:
         self._cond = threading.Condition()
         self.fd_lock = threading.RLock()
 
+    def reattach(self, ch: Channel, sock_base: int) -> None:
+        """In a process a traced program forked, with a channel of its own to the run host:
+        the parent's threads (writer, reader, watcher) did not come along; new ones serve the
+        new channel, and the sockets made here from now on get ids from ``sock_base`` up."""
+        self.ch = ch
+        self.detached = False
+        self.stopping = False
+        self.pairing = RemotePairing(self)
+        self.watcher = BlockWatcher()
+        self._replies = []
+        self._cond = threading.Condition()
+        self.fd_lock = threading.RLock()
+        self._stop_event = threading.Event()
+        self._next_id = sock_base
+        self._ids = 0
+        self._out = queue.SimpleQueue()
+        self._writer = threading.Thread(
+            target=self._write, name="socketscope-child-writer", daemon=True
+        )
+        self._writer.start()
+        threading.Thread(target=self._read, name="socketscope-child-reader", daemon=True).start()
+
     def _write(self) -> None:
         while (msg := self._out.get()) is not None:
+            fds = msg.pop("_fds", None)
             with contextlib.suppress(OSError):
-                self.ch.send(msg)
+                if fds:
+                    self.ch.send_with_fds(msg, fds)
+                else:
+                    self.ch.send(msg)
+            for fd in fds or ():  # the run host holds its own copy now
+                with contextlib.suppress(OSError):
+                    os.close(fd)
 
     def flush(self) -> None:
         """Everything posted so far is written (before the process exits)."""

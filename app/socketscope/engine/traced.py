@@ -163,6 +163,7 @@ class TracedCall:
         "nbytes",
         "new_sock",
         "op",
+        "params",
         "peer",
         "quiet",
         "range",
@@ -189,6 +190,7 @@ class TracedCall:
         self.blocked = False  # shown blocked on the diagram (a blocked event was written)
         self.slept = False  # the kernel was seen to put the thread to sleep in this call
         self.result: Any = None
+        self.params: dict[str, Any] | None = None  # what the return says besides (fork's child)
         self.nbytes: int | None = None
         self.data: bytes | memoryview | None = None
         self.range: tuple[int, int] | None = None
@@ -378,7 +380,9 @@ class TracedCall:
             fields.update(nbytes=self.nbytes, data=(data or b"")[:cap].hex())
             if data is not None and len(data) > cap:
                 fields["truncated"] = True
-        for name in ("conn", "dir", "range", "dgram", "dgram_size", "peer", "local", "new_sock"):
+        for name in (
+            "conn", "dir", "range", "dgram", "dgram_size", "peer", "local", "new_sock", "params",
+        ):  # fmt: skip
             value = getattr(self, name)
             if value is not None:
                 fields[name] = value

@@ -23,7 +23,7 @@ import socket as _socket_mod
 import sys
 import threading
 import traceback
-from typing import Any
+from typing import Any, NoReturn
 
 from socketscope.engine import actor as _actor
 from socketscope.engine.actor import ActorContext, _local
@@ -39,6 +39,7 @@ _WILDCARD = ("", "0.0.0.0", "::", b"", b"0.0.0.0")
 
 _runner: ChildRunner | None = None
 _program = "program"
+_me = "program"  # this process's lifeline: the program's, or a forked child's
 
 
 def _ctx() -> ActorContext:
@@ -210,6 +211,8 @@ def _trace_modules() -> None:
     _socket_mod.socket = ProgramSocket  # type: ignore[misc,assignment]
     _socket_mod.SocketType = ProgramSocket  # type: ignore[assignment]
     _select_mod.select = traced_select
+    os.fork = traced_fork
+    os._exit = traced_exit  # type: ignore[assignment]
     selectors.DefaultSelector = _TracedSelectSelector  # type: ignore[misc,assignment]
     selectors.SelectSelector = _TracedSelectSelector  # type: ignore[misc]
     import socketserver
@@ -304,10 +307,126 @@ def _user_files(script: str) -> Any:
 
 
 # --- fork ---------------------------------------------------------------------------------------
-def _forking() -> None:
-    """The program calls fork(): say on its lifeline that the new process is not traced."""
+_real_fork = os.fork
+_real_exit = os._exit
+_in_traced_fork = False
+
+
+def _pair_above() -> tuple[int, int]:
+    """A socketpair at fds above the program's (channel.HIGH_FD): the forked child's channel.
+    Made with ``_socket``: the ``socket`` module's own socketpair() would use the traced class."""
+    import _socket
+
+    a, b = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    fds = (fd_above(a.detach()), fd_above(b.detach()))
+    return fds
+
+
+def traced_fork() -> int:
+    """``os.fork`` in a traced program: a call on the parent's lifeline, and a lifeline of its
+    own for the child (``server.py/child 1``), traced and stepped like the program. The child's
+    channel to the run host is one end of a socketpair; the other end goes to the run host over
+    the program's channel (SCM_RIGHTS) before the fork, so the child's first event has a relay."""
+    global _in_traced_fork
+    runner = _runner
+    if runner is None or runner.detached:
+        return _real_fork()
+    ctx = _ctx()  # a thread's first call: the thread becomes a lifeline of its own
+    c = TracedCall(ctx, None, "fork", {})
+    c.__enter__()
+    host_end, child_end = _pair_above()
+    try:
+        reply = runner.request({"t": "fork", "_fds": [host_end]})  # the writer closes host_end
+    except BaseException as e:
+        os.close(child_end)
+        c.__exit__(type(e), e, None)
+        raise
+    actor = reply.get("actor")
+    _in_traced_fork = True
+    try:
+        pid = _real_fork()
+    except OSError as e:
+        _in_traced_fork = False
+        os.close(child_end)
+        c.__exit__(type(e), e, None)
+        raise
+    if pid == 0:
+        # the child: never leaves the parent's fork() call on the parent's lifeline
+        _in_traced_fork = False
+        if actor is None:
+            os.close(child_end)
+            runner.detach()
+        else:
+            _child_starts(runner, ctx, str(actor), int(reply["sock_base"]), child_end)
+        return 0
+    _in_traced_fork = False
+    os.close(child_end)
+    c.result = pid
+    if actor is not None:
+        c.params = {"child": actor}
+    c.__exit__(None, None, None)
+    return pid
+
+
+def _child_starts(
+    runner: ChildRunner, parent: ActorContext, actor: str, base: int, fd: int
+) -> None:
+    """In the forked child: its own channel, its own lifeline, and the sockets it holds."""
+    global _me
+    _me = actor
+    old = {s.id: s for s in runner._socks.values() if not s.closed}
+    runner._socks = {}
+    runner.reattach(Channel(_RealSocket(fileno=fd)), base)
+    ctx = ActorContext(runner, actor)
+    _local.actor = ctx
+    _local.adopted = False
+    runner.gate.set_status(actor, Status.RUNNING)
+    runner.emit(
+        actor,
+        "start",
+        message=f"fork(): process {os.getpid()}, a child of {parent.name} (process {os.getppid()})",
+        code="program_forked",
+        params={"pid": os.getpid(), "ppid": os.getppid(), "parent": parent.name},
+    )
+    # the child holds every socket the parent held at fork(): the same kernel sockets, under
+    # the same fd numbers; on the child's lifeline with ids of its own (as the C tracer does)
+    for old_id, s in sorted(old.items()):
+        s.id = runner.register(s)
+        s.owner = actor
+        runner.emit(
+            actor,
+            "kernel",
+            op="fork",
+            sock=s.id,
+            fd=s.fd,
+            local=s._local,
+            peer=s._peer,
+            message=f"fd {s.fd} inherited from {parent.name}: the same socket",
+            code="fd_inherited",
+            params={
+                "from_sock": old_id,
+                "from_actor": parent.name,
+                "type": "TCP" if s.is_tcp else "UDP",
+                "conn": s.conn.conn if s.conn is not None else None,
+                "listening": s.listening,
+            },
+        )
+
+
+def traced_exit(code: int) -> NoReturn:
+    """``os._exit`` in a traced program (a forked child's usual end): the lifeline ends, and
+    the sockets still open are closed by the kernel, as the trace says, before the process goes."""
+    runner = _runner
+    if runner is not None and not runner.detached and not runner.stopping:
+        with contextlib.suppress(BaseException):
+            _finish(runner, _me)
+    _real_exit(code)
+
+
+def _untraced_fork() -> None:
+    """A fork the traced fork() did not make (os.forkpty, a C extension): say so."""
     ctx: ActorContext | None = getattr(_local, "actor", None)
-    if ctx is None or _runner is None or _runner.detached:
+    if _in_traced_fork or ctx is None or _runner is None or _runner.detached:
         return
     _runner.emit(
         ctx.name,
@@ -320,14 +439,14 @@ def _forking() -> None:
     )
 
 
-def _forked() -> None:
-    if _runner is not None:
+def _untraced_child() -> None:
+    if _runner is not None and not _in_traced_fork:
         _runner.detach()
 
 
 # --- main --------------------------------------------------------------------------------------
 def program_main(fd: int, engine_root: str | None = None) -> int:
-    global _runner, _program
+    global _runner, _program, _me
     if engine_root is not None and sys.path and sys.path[0] == engine_root:
         sys.path.pop(0)  # the engine's folder, put there by the boot line: not the program's
     ch = Channel(_RealSocket(fileno=fd_above(fd)))
@@ -338,11 +457,11 @@ def program_main(fd: int, engine_root: str | None = None) -> int:
     _signal.signal(_signal.SIGINT, _signal.default_int_handler)  # as plain python3 has it
     runner = ChildRunner(ch, msg)
     _runner = runner
-    name = _program = str(msg["actor"])
+    name = _program = _me = str(msg["actor"])
     kind, target, args = str(msg["kind"]), str(msg["target"]), list(msg["args"])
     _trace_modules()
     _trace_threads()
-    os.register_at_fork(before=_forking, after_in_child=_forked)
+    os.register_at_fork(before=_untraced_fork, after_in_child=_untraced_child)
     _actor.adopt_thread = _adopt_thread
     if kind == "script":
         script = os.path.realpath(target)
@@ -387,7 +506,7 @@ def program_main(fd: int, engine_root: str | None = None) -> int:
                 if _actor.user_files(frame.f_code.co_filename):
                     line = lineno
         runner.emit(
-            name,
+            _me,
             "error",
             line=line,
             error=type(exc).__name__,
@@ -397,21 +516,26 @@ def program_main(fd: int, engine_root: str | None = None) -> int:
             traceback=tb,
         )
     finally:
-        runner.gate.set_status(name, Status.FINISHED)
-        runner.emit(name, "end")
-        runner.milestone(name, None)
-        # as the interpreter does at exit: wait for the program's other (non-daemon) threads
-        with contextlib.suppress(BaseException):
-            _join_threads(runner)
-        for s in list(runner._socks.values()):
-            if not s.closed:
-                s.close_at_exit()
-        runner.post({"t": "done"})
-        runner.flush()
-        with contextlib.suppress(Exception):
-            sys.stdout.flush()
-            sys.stderr.flush()
-    os._exit(code)
+        _finish(runner, _me)
+    _real_exit(code)
+
+
+def _finish(runner: ChildRunner, name: str) -> None:
+    """This process's lifeline ends: at the script's end, or at os._exit()."""
+    runner.gate.set_status(name, Status.FINISHED)
+    runner.emit(name, "end")
+    runner.milestone(name, None)
+    # as the interpreter does at exit: wait for the program's other (non-daemon) threads
+    with contextlib.suppress(BaseException):
+        _join_threads(runner)
+    for s in list(runner._socks.values()):
+        if not s.closed:
+            s.close_at_exit()
+    runner.post({"t": "done"})
+    runner.flush()
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+        sys.stderr.flush()
 
 
 def _join_threads(runner: ChildRunner) -> None:
