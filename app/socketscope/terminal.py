@@ -58,7 +58,10 @@ class LogFormatter:
         return f"{code}{text}{_RESET}" if self.color else text
 
     def _tag(self, actor: str) -> str:
-        return f"[{actor}]".ljust(self.width + 3)
+        # a lifeline born during the run (a thread, a forked child) may be longer than the
+        # scenario's names the width was taken from: never glued to its call
+        tag = f"[{actor}]"
+        return tag.ljust(self.width + 3) if len(tag) < self.width + 3 else tag + " "
 
     # --- causal order -----------------------------------------------------------------------
     def feed(self, ev: Event) -> Iterator[str]:
