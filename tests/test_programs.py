@@ -724,3 +724,45 @@ def test_the_terminal_types_into_a_program_with_stdin() -> None:
     )
     assert r.returncode == 0, r.stderr
     assert "server says: TYPED IN THE TERMINAL" in r.stderr
+
+
+def test_the_packets_a_forked_child_sends_are_drawn_from_its_own_lane(tmp_path: Path) -> None:
+    """The child's copy of the connection is the same kernel socket as the parent's: the data
+    segment its sendall() caused belongs on the child's lifeline, not the parent's (the capture
+    knows the port by the id the parent's accept() gave it)."""
+    from socketscope.engine import read_trace
+
+    port = free_port()
+    out = tmp_path / "fork.jsonl"
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "socketscope",
+            "trace",
+            "--program",
+            f"python3 {PROGRAMS / 'fork_server.py'} {port} 1",
+            "--program",
+            f"python3 {PROGRAMS / 'line_client.py'} {port}",
+            "-o",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert r.returncode == 0, r.stderr
+    t = read_trace(out)
+    if not t.header.get("capture", {}).get("available"):
+        pytest.skip(f"no capture on this system: {t.header.get('capture')}")
+    child = "fork_server.py/child 1"
+    data = [
+        p
+        for p in t.events
+        if p.kind == "packet" and p.packet is not None and p.packet.len and p.dir == "s>c"
+    ]
+    assert data, [p.packet for p in t.events if p.kind == "packet"]
+    cause = next(e for e in t.events if e.seq == data[0].cause)
+    assert (cause.actor, cause.op) == (child, "sendall")
+    assert data[0].actor == child

@@ -118,7 +118,11 @@ class PacketPairer:
         self._recent: deque[_Call] = deque(maxlen=256)
         self._in_call: dict[str, _Call] = {}  # actor -> the call it is in
         self._sock_actor: dict[int, str] = {}
-        self._sock_calls: dict[int, list[_Call]] = {}
+        self._sock_calls: dict[int, list[_Call]] = {}  # by the socket's first id (see _root)
+        # a forked child's copy of a socket -> the id it was first seen with: one socket in the
+        # kernel, so its packets go with whichever copy's call made them (the last close's FIN)
+        self._alias: dict[int, int] = {}
+        self._by_seq: dict[int, _Call] = {}
         self._flows: dict[tuple[int, int], _Flow] = {}
         self._dirs: dict[tuple[int, int], _Direction] = {}
         self._bound: dict[int, tuple[int, str]] = {}  # UDP port -> (sock, actor)
@@ -136,12 +140,17 @@ class PacketPairer:
         self._last_t = max(self._last_t, ev.t)
         if ev.sock is not None and ev.actor and ev.sock not in self._sock_actor:
             self._sock_actor[ev.sock] = ev.actor
+        if ev.kind == "kernel" and ev.code == "fd_inherited" and ev.sock is not None:
+            src = (ev.params or {}).get("from_sock")
+            if isinstance(src, int):
+                self._alias[ev.sock] = self._root(src)
         if ev.kind == "call" and ev.op is not None:
             c = _Call(ev.seq, ev.actor, ev.op, ev.sock, ev.t, ev.args)
             self._recent.append(c)
             self._in_call[ev.actor] = c
+            self._by_seq[ev.seq] = c
             if ev.sock is not None:
-                self._sock_calls.setdefault(ev.sock, []).append(c)
+                self._sock_calls.setdefault(self._root(ev.sock), []).append(c)
         elif ev.kind == "blocked":
             asleep = self._in_call.get(ev.actor)
             if asleep is not None and asleep.t_blocked is None:
@@ -286,6 +295,9 @@ class PacketPairer:
                 return seq
         return None
 
+    def _root(self, sock: int) -> int:
+        return self._alias.get(sock, sock)
+
     def _sending(self, flow: _Flow) -> _Call | None:
         """The send call in progress on the flow's sending socket (a sendall of many
         segments has no range until it returns)."""
@@ -293,7 +305,12 @@ class PacketPairer:
             return None
         actor = self._sock_actor.get(flow.sender)
         c = self._in_call.get(actor) if actor is not None else None
-        return c if c is not None and c.sock == flow.sender and c.op in SENDS else None
+        if c is not None and c.sock == flow.sender and c.op in SENDS:
+            return c
+        # a send by another copy of the socket (a forked child's), still in progress
+        calls = self._sock_calls.get(flow.sender) or []
+        last = calls[-1] if calls else None
+        return last if last is not None and last.op in SENDS and last.t_return is None else None
 
     def _now_in(self, actor: str | None, t: float) -> _Call | None:
         """The call ``actor`` was in at time ``t``, if any."""
@@ -458,6 +475,9 @@ class PacketPairer:
             if to_sock is not None:
                 to_actor = self._sock_actor.get(to_sock)
         actor = self._sock_actor.get(sender) if sender is not None else None
+        made_by = self._by_seq.get(cause) if isinstance(cause, int) else None
+        if made_by is not None and made_by.sock is not None and self._root(made_by.sock) == sender:
+            actor = made_by.actor  # sent by a forked child's copy of the socket: its lane
         if cause == "timer":
             now_in = self._now_in(actor, pkt.t)
             if now_in is not None:
@@ -550,7 +570,12 @@ class PacketPairer:
         that freed buffer space), unless that end was asleep — then a timer's (delayed ACK)."""
         actor = self._sock_actor.get(sender) if sender is not None else None
         c = self._now_in(actor, t)
-        if c is not None and c.sock == sender and c.op in RECEIVES | SENDS | CLOSES:
+        if (
+            c is not None
+            and c.sock is not None
+            and self._root(c.sock) == sender
+            and c.op in RECEIVES | SENDS | CLOSES
+        ):
             asleep = c.t_blocked is not None and c.t_blocked < t - LAG
             woke_now = c.t_return is not None and c.t_return - t < LAG
             if not asleep or woke_now:
