@@ -41,6 +41,7 @@ from socketscope.ui import theme, wire_view
 BUCKET = 64
 
 # what a label must keep clear of (arrows are lines, checked on their own)
+_BAND = 48  # px: height of the bands obstacles are filed under for label placement
 OBSTACLES = frozenset(
     {
         "box",
@@ -209,6 +210,9 @@ class SequenceDiagram(QAbstractScrollArea):
         self._margin_key: tuple[Any, ...] = ()
         self._margin = 0.0
         self._obstacles: list[tuple[QRectF, Any]] = []
+        # the same obstacles by horizontal band of the frame: a label looks only at its bands
+        # (a scan of every obstacle per label was a tenth of a frame)
+        self._bands: dict[int, list[tuple[QRectF, Any]]] = {}
         self._lines: list[tuple[QLineF, Any, float, float, float, float]] = []
         self._fans: dict[tuple[Any, ...], int] = {}
         self.collapse = True  # fold streaks of more than 8 identical calls into one row
@@ -583,6 +587,7 @@ class SequenceDiagram(QAbstractScrollArea):
         self._animating = False
         self.placed = []
         self._obstacles = []
+        self._bands = {}
         self._lines = []
         self._fans = {}
         self._label_jobs = []
@@ -675,6 +680,8 @@ class SequenceDiagram(QAbstractScrollArea):
         )
         if kind in OBSTACLES:
             self._obstacles.append((r, owner))
+            for band in range(int(r.top()) // _BAND, int(r.bottom()) // _BAND + 1):
+                self._bands.setdefault(band, []).append((r, owner))
         elif kind == "arrow" and line is not None:
             x1, y1, x2, y2 = line.x1(), line.y1(), line.x2(), line.y2()
             self._lines.append((line, owner, min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)))
@@ -682,9 +689,10 @@ class SequenceDiagram(QAbstractScrollArea):
     def _free(self, rect: QRectF, owner: Any = None) -> bool:
         """Nothing painted yet covers ``rect``: no box, label, tag or mark, and no arrow's line
         but ``owner``'s own."""
-        for r, o in self._obstacles:
-            if (o is not owner or owner is None) and r.intersects(rect):
-                return False
+        for band in range(int(rect.top()) // _BAND, int(rect.bottom()) // _BAND + 1):
+            for r, o in self._bands.get(band, ()):
+                if (o is not owner or owner is None) and r.intersects(rect):
+                    return False
         left, top, right, bottom = rect.left(), rect.top(), rect.right(), rect.bottom()
         for line, o, x0, y0, x1, y1 in self._lines:
             if x1 < left or x0 > right or y1 < top or y0 > bottom:
