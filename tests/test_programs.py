@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import wait_gone
 from socketscope.engine import Event, Mode, Runner, RunOptions
 from socketscope.engine.programs import (
     C_UNAVAILABLE,
@@ -45,12 +46,18 @@ def lines(*texts: str, after: dict[int, str] | None = None) -> list[ProgramLine]
     ]
 
 
-def wait_for(cond: Callable[[], bool], timeout: float = 20.0) -> bool:
+def next_activity(runner: Runner, timeout: float = 0.05) -> None:
+    """Wait until the run's gate next changes (or ``timeout``): every call arriving, let
+    through, blocking, returning and every actor's end is one."""
+    runner.gate.wait_change(timeout)
+
+
+def wait_for(runner: Runner, cond: Callable[[], bool], timeout: float = 20.0) -> bool:
     deadline = time.monotonic() + timeout
     while not cond():
         if time.monotonic() > deadline:
             return False
-        time.sleep(0.01)  # polling a condition, not pacing the run
+        next_activity(runner)
     return True
 
 
@@ -164,9 +171,9 @@ def test_a_selectors_chat_server_relays_what_a_client_types() -> None:
         )
 
     try:
-        assert wait_for(joined), console(runner, server)
+        assert wait_for(runner, joined), console(runner, server)
         runner.write_stdin(alice, b"hello from alice\n")  # typed into her console
-        assert wait_for(lambda: "got: hello from alice" in console(runner, bob))
+        assert wait_for(runner, lambda: "got: hello from alice" in console(runner, bob))
         runner.write_stdin(alice, b"")  # Ctrl-D: she leaves, then he does
         runner.write_stdin(bob, b"")
         assert runner.done.wait(20)
@@ -228,18 +235,19 @@ def test_stepping_holds_a_python_server_at_accept_while_a_client_connects() -> N
         while not waiting(server, "accept"):
             if any(w.actor == server for w in runner.gate.waiting()):
                 runner.gate.step(server)
-            time.sleep(0.005)  # polling the gate's state
+            next_activity(runner)
         # the client runs to its connect() and through it while the server is held
         while not waiting(client, "connect"):
             if any(w.actor == client for w in runner.gate.waiting()):
                 runner.gate.step(client)
-            time.sleep(0.005)
+            next_activity(runner)
         runner.gate.step(client)
         assert wait_for(
+            runner,
             lambda: (
                 waiting(client, "send")
                 or any(e.actor == client and e.op == "connect" and e.kind == "return" for e in evs)
-            )
+            ),
         )
         connected = next(
             e for e in evs if e.actor == client and e.op == "connect" and e.kind == "return"
@@ -286,7 +294,7 @@ def test_nc_as_a_client_of_a_traced_python_server() -> None:
             evs.extend(runner.drain())
             return any(e.actor == server and e.op == "accept" and e.kind == "return" for e in evs)
 
-        assert wait_for(accepted)
+        assert wait_for(runner, accepted)
         runner.write_stdin(client, b"hello from nc\n")
         runner.write_stdin(client, b"")  # end of input: nc shuts its side down (-N)
         assert runner.done.wait(30)
@@ -520,20 +528,13 @@ def test_stop_ends_programs_blocked_in_accept_and_in_input() -> None:
             e.actor == "echo_server.py" and e.op == "accept" and e.kind == "return" for e in evs
         )
 
-    assert wait_for(both_waiting)
+    assert wait_for(runner, both_waiting)
     pids = [p.proc.pid for p in runner._processes.values()]  # type: ignore[attr-defined]
     t0 = time.monotonic()
     assert runner.stop(timeout=2.0)
     assert time.monotonic() - t0 < 2.0
     # the programs' processes are gone, not left running
-    assert wait_for(lambda: all(_gone(pid) for pid in pids), 5)
-
-
-def _gone(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z"
-    except OSError:
-        return True
+    assert all(wait_gone(pid, 5) for pid in pids)
 
 
 def test_a_fork_per_client_python_server_gives_each_child_a_traced_lifeline() -> None:
@@ -628,11 +629,11 @@ def test_stepping_holds_a_forked_child_at_its_own_gate() -> None:
 
     try:
         # every other lifeline is stepped; the child's first call waits at its own gate
-        assert wait_for(child_waits_or_step_the_others)
+        assert wait_for(runner, child_waits_or_step_the_others)
         assert held(child) == "close"
         assert not [e for e in evs if e.actor == child and e.kind == "call"]
         runner.gate.step(child)
-        assert wait_for(lambda: held(child) == "recv")
+        assert wait_for(runner, lambda: held(child) == "recv")
         assert [e.op for e in evs if e.actor == child and e.kind == "call"] == ["close"]
         runner.gate.set_mode(Mode.RUN)
         assert runner.done.wait(30)
@@ -654,10 +655,10 @@ def test_a_forked_child_killed_from_outside_ends_its_lifeline() -> None:
         return any(e.actor == child and e.kind == kind and e.op == op for e in evs)
 
     try:
-        assert wait_for(lambda: seen("blocked", "recv"))
+        assert wait_for(runner, lambda: seen("blocked", "recv"))
         start = next(e for e in evs if e.actor == child and e.kind == "start")
         os.kill(int((start.params or {})["pid"]), signal.SIGKILL)
-        assert wait_for(lambda: seen("end"))
+        assert wait_for(runner, lambda: seen("end"))
     finally:
         runner.stop()
     # the socket it still held (its connection): closed by the kernel, as the trace says
@@ -677,7 +678,7 @@ def test_stop_ends_a_forked_child_blocked_in_recv() -> None:
         evs.extend(runner.drain())
         return any(e.actor == child and e.kind == "blocked" and e.op == "recv" for e in evs)
 
-    assert wait_for(child_blocked)
+    assert wait_for(runner, child_blocked)
     pids = [p.proc.pid for p in runner._processes.values()]  # type: ignore[attr-defined]
     start = next(e for e in evs if e.actor == child and e.kind == "start")
     pids.append(int((start.params or {})["pid"]))
@@ -685,7 +686,7 @@ def test_stop_ends_a_forked_child_blocked_in_recv() -> None:
     assert runner.stop(timeout=2.0)
     assert time.monotonic() - t0 < 2.0
     # the program, its forked child and the client: none left running
-    assert wait_for(lambda: all(_gone(pid) for pid in pids), 5)
+    assert all(wait_gone(pid, 5) for pid in pids)
 
 
 def test_what_is_typed_before_a_program_starts_is_read_once_it_runs() -> None:

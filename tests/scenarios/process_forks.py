@@ -2,8 +2,8 @@
 actor then waits in accept(). Stop (or the end of the run) must leave neither behind."""
 
 import os
+import signal
 import socket as plain
-import time
 
 from socketscope.api import AF_INET, SOCK_STREAM, actor, socket
 
@@ -27,7 +27,7 @@ def forker(port):
         line = f"CHILD-LISTEN {os.getpid()} {s.getsockname()[1]} {_ns('pid')} {_ns('net')}\n"
         os.write(1, line.encode())  # one write: whoever reads the pipe gets a whole line
         os.write(w, b"x")
-        time.sleep(3600)
+        signal.pause()  # holds its LISTEN socket until the run's end kills it
         os._exit(0)
     os.close(w)
     os.read(r, 1)  # the child listens

@@ -116,6 +116,12 @@ class StepGate:
         if self.on_change is not None:
             self.on_change()
 
+    def wait_change(self, timeout: float) -> None:
+        """Block until the gate's state next changes (a call arrives, is let through, blocks,
+        returns, an actor ends) or ``timeout`` passes: for whoever watches a run from outside."""
+        with self._cond:
+            self._cond.wait(timeout)
+
     # --- state read by anyone ---------------------------------------------------------------
     @property
     def mode(self) -> Mode:
