@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from socketscope.engine.child import CHILD_SOCK_BASE, ProcessActor
 
 from . import python_target
+from .stdin import ConsoleStdin
 
 if TYPE_CHECKING:
     from socketscope.engine.scenario import ActorSpec
@@ -43,13 +44,12 @@ def program_argv(fd: int) -> list[str]:
     return [sys.executable, "-P", "-c", _BOOT, str(fd), _APP_ROOT]
 
 
-class PythonProgramActor(ProcessActor):
+class PythonProgramActor(ConsoleStdin, ProcessActor):
     """Runs one Python program: see the module's docstring."""
 
     def __init__(self, runner: RunnerSide, spec: ActorSpec, index: int) -> None:
         super().__init__(runner, spec, index, {})
-        self._stdin_lock = threading.Lock()
-        self._early: list[bytes] = []  # typed before the program started
+        self._init_stdin()
         self._readers: list[threading.Thread] = []
 
     def _start(self, child_fd: int) -> dict[str, Any]:
@@ -104,34 +104,6 @@ class PythonProgramActor(ProcessActor):
         finally:
             with contextlib.suppress(OSError):
                 pipe.close()
-
-    def _write_early(self) -> None:
-        """With the stdin lock held, just after the start."""
-        stdin = self.proc.stdin if self.proc is not None else None
-        early, self._early = self._early, []
-        with contextlib.suppress(OSError):
-            for data in early:
-                if stdin is None:
-                    break
-                if not data:
-                    stdin.close()
-                    break
-                stdin.write(data)
-                stdin.flush()
-
-    def write_stdin(self, data: bytes) -> None:
-        with self._stdin_lock:
-            proc = self.proc
-            if proc is None:
-                self._early.append(data)  # before the start: written once it runs
-                return
-            if proc.stdin is None or proc.stdin.closed or proc.poll() is not None:
-                raise ProcessLookupError(f"{self.spec.name} is not running")
-            if not data:
-                proc.stdin.close()
-                return
-            proc.stdin.write(data)
-            proc.stdin.flush()
 
     def _reap(self) -> None:
         super()._reap()

@@ -15,13 +15,14 @@ import threading
 from typing import TYPE_CHECKING
 
 from socketscope.engine.gate import Status
+from socketscope.engine.programs.stdin import ConsoleStdin
 
 if TYPE_CHECKING:
     from socketscope.engine.actor import RunnerSide
     from socketscope.engine.scenario import ActorSpec
 
 
-class UntracedProgramActor:
+class UntracedProgramActor(ConsoleStdin):
     def __init__(
         self, runner: RunnerSide, spec: ActorSpec, argv: tuple[str, ...], why: str
     ) -> None:
@@ -31,41 +32,12 @@ class UntracedProgramActor:
         self.why = why
         self.ended = False
         self.proc: subprocess.Popen[bytes] | None = None
-        self._stdin_lock = threading.Lock()
-        self._early: list[bytes] = []  # typed before the program started
+        self._init_stdin()
 
     def send_signal(self, signum: int) -> None:
         if self.proc is None or self.proc.poll() is not None:
             raise ProcessLookupError(f"{self.spec.name} is not running")
         os.kill(self.proc.pid, signum)
-
-    def _write_early(self) -> None:
-        """With the stdin lock held, just after the start."""
-        stdin = self.proc.stdin if self.proc is not None else None
-        early, self._early = self._early, []
-        with contextlib.suppress(OSError):
-            for data in early:
-                if stdin is None:
-                    break
-                if not data:
-                    stdin.close()
-                    break
-                stdin.write(data)
-                stdin.flush()
-
-    def write_stdin(self, data: bytes) -> None:
-        with self._stdin_lock:
-            proc = self.proc
-            if proc is None:
-                self._early.append(data)  # before the start: written once it runs
-                return
-            if proc.stdin is None or proc.stdin.closed or proc.poll() is not None:
-                raise ProcessLookupError(f"{self.spec.name} is not running")
-            if not data:
-                proc.stdin.close()
-                return
-            proc.stdin.write(data)
-            proc.stdin.flush()
 
     def wake(self) -> None:
         """Nothing to wake: run() looks at the runner's stopping flag within its own ticks."""
