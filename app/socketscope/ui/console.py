@@ -6,7 +6,7 @@ run host's messages, and what is typed goes back through the same bridge."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, Signal
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -38,11 +38,9 @@ class ProgramConsole(QWidget):
         self.input = QLineEdit()
         self.input.setObjectName("console-input")
         self.input.setFont(QFont(mono))
-        self.input.setPlaceholderText(
-            self.tr("Type a line for {name}, then Enter").format(name=name)
-        )
         self.input.returnPressed.connect(self._send)
-        self.end = QPushButton(self.tr("End input (Ctrl+D)"))
+        self.end = QPushButton()
+        self.retranslate()
         self.end.setObjectName("console-eof")
         self.end.clicked.connect(self._eof)
         row = QHBoxLayout()
@@ -52,6 +50,18 @@ class ProgramConsole(QWidget):
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.text, 1)
         layout.addLayout(row)
+
+    def retranslate(self) -> None:
+        self.input.setPlaceholderText(
+            self.tr("Type a line for {name}, then Enter").format(name=self.name)
+        )
+        self.end.setText(self.tr("End input (Ctrl+D)"))
+
+    def changeEvent(self, event: QEvent) -> None:
+        # a console made before the language was chosen (a run loaded at start) follows it
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
     def append(self, text: str, stream: str = "stdout") -> None:
         fmt = QTextCharFormat()
