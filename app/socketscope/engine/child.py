@@ -60,6 +60,11 @@ def child_argv(fd: int) -> list[str]:
     return [sys.executable, "-c", _CHILD_BOOT, str(fd)]
 
 
+# How many messages a free-running process actor may have queued for the run host before its
+# next call waits for them to be written (a call is 3–5 messages).
+BACKLOG = 400
+
+
 # --- the parent's side ---------------------------------------------------------------------------
 class ProcessActor:
     """Runs one process actor: start the child, relay its events and requests, end it."""
@@ -421,6 +426,7 @@ class RemoteGate:
         if self.child.stopping:
             raise ActorStopped
         if self.free_running:
+            self.child.keep_up()
             return
         reply = self.child.request({"t": "gate", "op": op, "who": actor})
         self.free_running = bool(reply.get("free", self.free_running))
@@ -493,6 +499,7 @@ class ChildRunner:
         # A signal handler runs in the main thread, possibly in the middle of a write: so nothing
         # writes to the channel but this one writer thread, fed by a queue.
         self._out: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
+        self._caught_up = threading.Event()
         self._writer = threading.Thread(
             target=self._write, name="socketscope-child-writer", daemon=True
         )
@@ -531,6 +538,7 @@ class ChildRunner:
         self._next_id = sock_base
         self._ids = 0
         self._out = queue.SimpleQueue()
+        self._caught_up = threading.Event()
         self._writer = threading.Thread(
             target=self._write, name="socketscope-child-writer", daemon=True
         )
@@ -548,13 +556,31 @@ class ChildRunner:
             for fd in fds or ():  # the run host holds its own copy now
                 with contextlib.suppress(OSError):
                     os.close(fd)
+            if self._out.qsize() < BACKLOG // 2:
+                self._caught_up.set()
+
+    def keep_up(self) -> None:
+        """A free-running actor that makes calls faster than the run host takes in their events
+        waits here for the writer to catch up: unchecked, a busy loop ran seconds ahead of its
+        own events (the queue only grows), and a stop or the process's exit had all of them to
+        write first."""
+        while self._out.qsize() > BACKLOG and not self.stopping:
+            self._caught_up.clear()
+            if self._out.qsize() <= BACKLOG:
+                break
+            # not a lock: a signal handler that runs in here and makes a call waits here too
+            self._caught_up.wait(0.05)
 
     def flush(self) -> None:
         """Everything posted so far is written (before the process exits)."""
         if self.detached:
             return
         self._out.put(None)
-        self._writer.join(2.0)
+        # No time limit: a busy actor can be seconds of events ahead of the relay, and a process
+        # that exited before they were written would lose its last calls and how it ended. This
+        # cannot hang: if the run host has gone, the writes fail at once and the writer ends; on
+        # Stop the run host kills this process.
+        self._writer.join()
 
     def request(self, msg: dict[str, Any]) -> dict[str, Any]:
         """Ask the parent and wait for the reply to this very request: a signal handler can ask
@@ -596,6 +622,7 @@ class ChildRunner:
     def _stop(self) -> None:
         self.stopping = True
         self._stop_event.set()
+        self._caught_up.set()
         with self._cond:
             self._cond.notify_all()
         # wake every call blocked in the kernel, as the runner's stop does
