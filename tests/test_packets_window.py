@@ -184,3 +184,43 @@ def test_file_export_writes_the_packets_as_pcapng(
     with out.open("rb") as f:
         blocks = [b for b in pcapng.FileScanner(f) if isinstance(b, pcapng.blocks.EnhancedPacket)]
     assert len(blocks) == w.session.trace.header["capture"]["packets"]
+
+
+def test_packets_sent_after_an_actor_ended_leave_from_its_still_drawn_lifeline(
+    qtbot: Any, gui_window: Any, tmp_path: Path
+) -> None:
+    """Regression: the lifeline of an ended actor stopped at the middle of the last row, and
+    the FIN and ACK its kernel exchanged under the last close() hung in the air below it."""
+    out = tmp_path / "last.jsonl"
+    scenario = Path(__file__).parent / "scenarios" / "client_closes_last.py"
+    r = subprocess.run(
+        [sys.executable, "-m", "socketscope", "trace", str(scenario), "-o", str(out)],
+        env={**os.environ, "PYTHONPATH": APP},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert r.returncode == 0, r.stderr
+    if not read_trace(out).header["network"]["private"]:
+        pytest.skip("no private network on this system: no packets to show")
+    w = gui_window
+    shown(w, out)
+    bar = w.diagram.verticalScrollBar()
+    bar.setValue(bar.maximum())  # the end of the run
+    w.diagram.repaint()
+    packets = placed(w, "packet")
+    lifelines = placed(w, "lifeline")
+    last_box = max(placed(w, "box"), key=lambda p: p.rect.bottom())
+    below = [p for p in packets if p.rect.top() > last_box.rect.bottom()]
+    assert below, "the last close()'s FIN is drawn under it"
+    for p in below:
+        assert p.line is not None
+        for end in (p.line.p1(), p.line.p2()):
+            on_a_line = [
+                ll
+                for ll in lifelines
+                if abs(ll.rect.center().x() - end.x()) < 3
+                and ll.rect.top() - 1 <= end.y() <= ll.rect.bottom() + 1
+            ]
+            assert on_a_line, f"{p.owner.message or p.owner.seq}: an end at {end} is on no lifeline"

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 # kernel's table by address): any actor's call may look at it again (a peer's close looks at
 # both ends), and the same lingering state written twice says nothing new but draws twice.
 _after_close: weakref.WeakKeyDictionary[TracedSocket, KernelSnapshot] = weakref.WeakKeyDictionary()
+# Taken before the fd lock, never after it (nothing that holds the fd lock takes a snapshot).
+_order = threading.Lock()
 
 
 def snapshot_events(
@@ -32,29 +34,31 @@ def snapshot_events(
     already written during one blocked call), only what changed is written; without ``proc``,
     only what the fds say (a closed socket is then left out). The fds are read under the fd
     lock; the kernel's socket table (tens of µs through netlink, milliseconds where /proc/net/tcp
-    is read instead) outside it, so no other actor waits on it."""
+    is read instead) outside it, so no other actor's call waits on it — only other snapshots."""
     seen = set()
     for s in socks:
         if s is None or s.id in seen:
             continue
         seen.add(s.id)
-        with fd_lock:
-            fd_snap = s.fd_snapshot()
-            fd = s.fd
-            local = s.known_local()
-        if proc:
-            snap = s.settle_snapshot(fd_snap)
-        elif fd_snap is not None:
-            snap = fd_snap
-        else:
-            continue
-        if changed_since is not None:
-            if changed_since.get(s.id) == snap:
-                continue
-            changed_since[s.id] = snap
-        if fd_snap is None:
+        # Read and written as one step: a snapshot read, then written after another actor's later
+        # one, made a socket's state go back in time on the diagram (TIME_WAIT, then FIN_WAIT1).
+        with _order:
             with fd_lock:
+                fd_snap = s.fd_snapshot()
+                fd = s.fd
+                local = s.known_local()
+            if proc:
+                snap = s.settle_snapshot(fd_snap)
+            elif fd_snap is not None:
+                snap = fd_snap
+            else:
+                continue
+            if changed_since is not None:
+                if changed_since.get(s.id) == snap:
+                    continue
+                changed_since[s.id] = snap
+            if fd_snap is None:
                 if _after_close.get(s) == snap:
                     continue
                 _after_close[s] = snap
-        emit(actor, "kernel", op=op, sock=s.id, fd=fd, kernel=snap, local=local)
+            emit(actor, "kernel", op=op, sock=s.id, fd=fd, kernel=snap, local=local)

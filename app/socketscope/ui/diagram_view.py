@@ -828,8 +828,9 @@ class SequenceDiagram(QAbstractScrollArea):
                 # the actor's function returned: a short bar ends its lifeline
                 p.drawLine(QPointF(x - 14 * self.zoom, y1), QPointF(x + 14 * self.zoom, y1))
                 # its sockets may outlive it in the kernel (TIME_WAIT, a FIN still to answer):
-                # the faint line goes on for them
-                y2 = self.y_of(n_rows - 1) + self.row_h / 2
+                # the faint line goes on for them, past the packets under the last row (a FIN
+                # the last close() sent must not leave from a line that has already ended)
+                y2 = self.y_of(n_rows) - self.row_h / 2
                 if y2 > y1:
                     p.setPen(faint)
                     p.drawLine(QPointF(x, y1), QPointF(x, y2))

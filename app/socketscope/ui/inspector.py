@@ -237,8 +237,8 @@ class SocketInspector(QWidget):
         na = self.tr("not available on this system")
         self.fields["fd"].setText(str(s.fd) + ("  " + self.tr("(closed)") if s.closed else ""))
         self.fields["type"].setText("SOCK_STREAM (TCP)" if s.type == "TCP" else "SOCK_DGRAM (UDP)")
-        self.fields["local"].setText(addr(s.local) if s.local else self.tr("not bound yet"))
-        self.fields["peer"].setText(addr(s.peer) if s.peer else "—")
+        self.fields["local"].setText(_wrappable(s.local) if s.local else self.tr("not bound yet"))
+        self.fields["peer"].setText(_wrappable(s.peer) if s.peer else "—")
         self.fields["state"].setText(
             s.state
             if s.type == "TCP"
@@ -384,3 +384,11 @@ class SocketInspector(QWidget):
         self.stream_box.setTitle(title.format(n=len(data), sends=len(segments)) + note)
         hl = ret.range if ret is not None and ret.range else None
         self.stream_hex.set_bytes(data, segments, hl, placeholder=self.tr("No bytes sent yet."))
+
+
+def _wrappable(a: object) -> str:
+    """An address that may break before its port: a narrow inspector (1280×720, lecture mode)
+    otherwise cut "127.0.0.1:36116" off at the edge."""
+    text = addr(a)
+    i = text.rfind(":")
+    return text if i < 0 else text[: i + 1] + "\u200b" + text[i + 1 :]
