@@ -290,3 +290,29 @@ def test_the_gate_explains_a_refused_step_as_code_and_english() -> None:
         assert r.reason == "Client starts when Server reaches accept()."
     finally:
         assert runner.stop()
+
+
+def test_a_process_is_shown_with_the_pid_ps_knows_it_by_too() -> None:
+    """In the run's own PID namespace a process actor is "process 3"; ps and strace -p know it
+    by another number. The start event carries both, and the machine's /proc agrees."""
+    host = RunHost(load_test_scenario("process_forks"))
+    col = Collector(host)  # type: ignore[arg-type]  # RunHost has the Runner's shape
+    host.start()
+    try:
+        start = col.until_event(kind="start", code="process_started", timeout=10)
+        if not (host.network or {}).get("private"):
+            pytest.skip("no namespaces on this system: one pid for every process")
+        pid, outer = start.params["pid"], start.params.get("system_pid")
+        assert isinstance(outer, int) and outer != pid
+        # the machine's own /proc: that process is ours, and in its namespace it is ``pid``
+        nspid = next(
+            line.split()[1:]
+            for line in Path(f"/proc/{outer}/status").read_text().splitlines()
+            if line.startswith("NSpid:")
+        )
+        assert nspid[-1] == str(pid)
+        from socketscope.model.messages import message_text
+
+        assert f"{outer} on this machine" in message_text(start)
+    finally:
+        host.stop(timeout=2.0)

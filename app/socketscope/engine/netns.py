@@ -210,11 +210,61 @@ def enter_pid_namespace() -> PidPlace:
     os.close(alive_r)
     if gone:  # the outside died before the death signal was set: nobody would end this one
         os._exit(1)
+    global _outer_proc
+    # the machine's /proc, kept before ours hides it: what ps and strace -p call our processes
+    with contextlib.suppress(OSError):
+        _outer_proc = os.open("/proc", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         _mount_proc()
     except OSError as e:
         return PidPlace(True, False, f"mount /proc: {e.strerror} (errno {e.errno})")
     return PidPlace(True, True)
+
+
+_outer_proc: int | None = None
+_system_pids: dict[int, int] = {}
+
+
+def system_pid(pid: int) -> int | None:
+    """The number the rest of the machine (ps, top, strace -p, gdb -p) knows this run's process
+    ``pid`` by, when the run host is init of a PID namespace of its own; None outside one, or
+    when the process has already gone.
+
+    Read from the machine's /proc, kept open from before this namespace's was mounted: the run
+    host's descendants there, each with its ``NSpid:`` line (the pid in every namespace, outermost
+    first, ours last)."""
+    if _outer_proc is None:
+        return None
+    if pid not in _system_pids:
+        with contextlib.suppress(OSError, ValueError):
+            _walk(int(os.readlink("self", dir_fd=_outer_proc)))
+    return _system_pids.get(pid)
+
+
+def _walk(root: int) -> None:
+    assert _outer_proc is not None
+    todo = [root]
+    while todo:
+        outer = todo.pop()
+        with contextlib.suppress(OSError, ValueError):
+            with open(f"{outer}/status", opener=_at_outer) as f:
+                for line in f:
+                    if line.startswith("NSpid:"):
+                        _system_pids[int(line.split()[-1])] = outer
+                        break
+            tasks = os.open(f"{outer}/task", os.O_RDONLY | os.O_DIRECTORY, dir_fd=_outer_proc)
+            try:
+                tids = os.listdir(tasks)
+            finally:
+                os.close(tasks)
+            for tid in tids:
+                with open(f"{outer}/task/{tid}/children", opener=_at_outer) as f:
+                    todo.extend(int(c) for c in f.read().split())
+
+
+def _at_outer(path: str, flags: int) -> int:
+    assert _outer_proc is not None
+    return os.open(path, flags, dir_fd=_outer_proc)
 
 
 def _wait_as_outside(pid: int) -> NoReturn:

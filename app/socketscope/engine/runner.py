@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import kernel
+from . import kernel, netns
 from .actor import (
     DATA_OPS,
     ActorContext,
@@ -401,6 +401,12 @@ class Runner:
 
     # --- events -------------------------------------------------------------------------------
     def emit(self, actor: str, kind: EventKind, **fields: Any) -> Event:
+        params = fields.get("params")
+        if kind == "start" and isinstance(params, dict) and isinstance(params.get("pid"), int):
+            # a process's pid in the run's own PID namespace is not the one ps shows: say both
+            outer = netns.system_pid(params["pid"])
+            if outer is not None and outer != params["pid"]:
+                fields["params"] = {**params, "system_pid": outer}
         with self._emit_lock:
             self._seq += 1
             ev = Event(self._seq, round(time.monotonic() - self._t0, 6), actor, kind, **fields)

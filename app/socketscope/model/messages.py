@@ -33,6 +33,17 @@ def _code(ev: Event) -> str | None:
 
 def message_text(ev: Event, translate: Translate = untranslated) -> str:
     """The event's sentence for people; its English ``message`` when it has no known code."""
+    text = _sentence(ev, translate)
+    system_pid = (ev.params or {}).get("system_pid")
+    if ev.kind == "start" and system_pid is not None:
+        # the run's processes live in a PID namespace of their own: the program's getpid() and
+        # the number ps, top and strace -p know it by differ, and a lecturer needs the second
+        note = translate("EngineMessage", " — {system_pid} on this machine (ps, strace -p)")
+        text += note.format(system_pid=system_pid)
+    return text
+
+
+def _sentence(ev: Event, translate: Translate) -> str:
     code, p = _code(ev), _params(ev)
     try:
         if code == "killed":

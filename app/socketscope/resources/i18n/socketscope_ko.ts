@@ -206,6 +206,10 @@
 <context>
     <name>EngineMessage</name>
     <message>
+        <source> — {system_pid} on this machine (ps, strace -p)</source>
+        <translation> — 이 컴퓨터에서는 {system_pid} (ps, strace -p)</translation>
+    </message>
+    <message>
         <source>the process was killed by {signal}</source>
         <translation>{signal}에 의해 프로세스가 강제 종료됨</translation>
     </message>
