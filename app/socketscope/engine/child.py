@@ -26,6 +26,7 @@ import threading
 import time
 import traceback
 from dataclasses import asdict, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import kernel
@@ -303,51 +304,53 @@ class ProcessActor:
                 traceback=text,
             )
         if code < 0 and not self.runner.stopping:
-            name = _signal.Signals(-code).name
-            call = self._in_call
-            if call is not None:
-                # the call never returned: the process died inside it
-                self.runner.emit(
-                    self.spec.name,
-                    "return",
-                    op=call.op,
-                    sock=call.sock,
-                    fd=call.fd,
-                    ok=False,
-                    error=name,
-                    blocked=self._in_call_blocked,
-                    duration=round(self.runner.time() - self._in_call_t, 6),
-                    message=f"the process was killed by {name} during this call; it never returned",
-                    code="killed_in_call",
-                    params={"signal": name},
-                )
-            # The process could not tell us: its sockets were closed by the kernel at its death.
-            for sid, s in self._sockets.items():
-                local = s.get("local")
-                state = (
-                    kernel.lingering_state(tuple(local), None)
-                    if local and s.get("listening")
-                    else None
-                )
-                self.runner.emit(
-                    self.spec.name,
-                    "kernel",
-                    op="exit",
-                    sock=sid,
-                    fd=s.get("fd"),
-                    message=f"killed by {name}: the kernel closed this socket",
-                    code="killed_socket_closed",
-                    params={"signal": name},
-                    kernel=KernelSnapshot(state=state),
-                )
+            self._report_death(_signal.Signals(-code).name)
+
+    def _report_death(self, name: str) -> None:
+        """The process was killed by signal ``name``: it could not tell us, so say what the kernel
+        did — the call it never returned from, the sockets it closed."""
+        call = self._in_call
+        if call is not None:
+            # the call never returned: the process died inside it
             self.runner.emit(
                 self.spec.name,
-                "error",
+                "return",
+                op=call.op,
+                sock=call.sock,
+                fd=call.fd,
+                ok=False,
                 error=name,
-                message=f"the process was killed by {name}",
-                code="killed",
+                blocked=self._in_call_blocked,
+                duration=round(self.runner.time() - self._in_call_t, 6),
+                message=f"the process was killed by {name} during this call; it never returned",
+                code="killed_in_call",
                 params={"signal": name},
             )
+        # The process could not tell us: its sockets were closed by the kernel at its death.
+        for sid, s in self._sockets.items():
+            local = s.get("local")
+            state = (
+                kernel.lingering_state(tuple(local), None) if local and s.get("listening") else None
+            )
+            self.runner.emit(
+                self.spec.name,
+                "kernel",
+                op="exit",
+                sock=sid,
+                fd=s.get("fd"),
+                message=f"killed by {name}: the kernel closed this socket",
+                code="killed_socket_closed",
+                params={"signal": name},
+                kernel=KernelSnapshot(state=state),
+            )
+        self.runner.emit(
+            self.spec.name,
+            "error",
+            error=name,
+            message=f"the process was killed by {name}",
+            code="killed",
+            params={"signal": name},
+        )
 
 
 class ForkedChild(ProcessActor):
@@ -359,6 +362,7 @@ class ForkedChild(ProcessActor):
         self.root = parent.root
         self._channel = sock
         self.pidfd: int | None = None
+        self.pid: int | None = None
         self.thread = threading.Thread(
             target=self.run, name=f"socketscope-relay-{actor}", daemon=True
         )
@@ -381,6 +385,7 @@ class ForkedChild(ProcessActor):
             if isinstance(pid, int):
                 with contextlib.suppress(OSError):
                     self.pidfd = os.pidfd_open(pid)
+                    self.pid = pid
         if d.get("code") == "fd_inherited" and d.get("sock") is not None:
             # held from the start: closed by the kernel if the process dies without a word
             self._sockets[int(d["sock"])] = {"fd": d.get("fd"), "local": d.get("local")}
@@ -388,8 +393,20 @@ class ForkedChild(ProcessActor):
 
     def _reap(self) -> None:
         if not self.ended and not self.runner.stopping:
-            # it ended without a word (a signal, most likely): the program's child, not ours,
-            # so its exit status cannot be read here; the kernel closed what it held
+            # it ended without a word (a signal, most likely)
+            status = self._exit_status()
+            if status is not None and os.WIFSIGNALED(status):
+                self._report_death(_signal.Signals(os.WTERMSIG(status)).name)
+                self._sockets.clear()  # said, with the signal that closed them
+            elif status is not None:
+                self.runner.emit(
+                    self.spec.name,
+                    "kernel",
+                    op="exit",
+                    message=f"exited with status {os.WEXITSTATUS(status)}",
+                    code="program_exited",
+                    params={"program": self.spec.name, "status": os.WEXITSTATUS(status)},
+                )
             for sid, s in self._sockets.items():
                 self.runner.emit(
                     self.spec.name,
@@ -413,6 +430,27 @@ class ForkedChild(ProcessActor):
             with contextlib.suppress(OSError):
                 _signal.pidfd_send_signal(pidfd, _signal.SIGKILL)
         os.close(pidfd)
+
+    def _exit_status(self) -> int | None:
+        """How the process ended, as waitpid() would say. It is the program's child, not ours to
+        wait for: Linux ≥ 6.15 tells whoever holds a pidfd even after the program has collected
+        it; older kernels show it in /proc/PID/stat (exit_code, field 52) only while it is a
+        zombie. None where neither can tell."""
+        if self.pidfd is None or self.pid is None:
+            return None
+        # the channel ends as the process closes its files; it has exited a moment later
+        select.select([self.pidfd], [], [], 1.0)
+        status = kernel.pidfd_exit_status(self.pidfd)
+        if status is not None:
+            return status
+        try:
+            stat = Path(f"/proc/{self.pid}/stat").read_text()
+            fields = stat.rsplit(")", 1)[1].split()
+            if fields[0] != "Z" or len(fields) < 50:
+                return None
+            return int(fields[49])
+        except (OSError, ValueError, IndexError):
+            return None
 
 
 # --- the child's side ----------------------------------------------------------------------------

@@ -409,3 +409,26 @@ def lingering_state(
             continue
         return TCP_STATES.get(int(code, 16), code)
     return "CLOSED"
+
+
+# ioctl(pidfd, PIDFD_GET_INFO) (Linux 6.13; the exit status since 6.15): struct pidfd_info,
+# its first 64 bytes (PIDFD_INFO_SIZE_VER0): mask, cgroupid, 11 u32 ids, then exit_code
+_PIDFD_GET_INFO = (3 << 30) | (64 << 16) | (0xFF << 8) | 11
+_PIDFD_INFO_EXIT = 1 << 3
+_EXIT_CODE_AT = 8 + 8 + 4 * 11
+
+
+def pidfd_exit_status(pidfd: int) -> int | None:
+    """How the process of ``pidfd`` ended, as waitpid() says it, even when another process
+    (its parent) has already collected it; None while it runs or where the kernel cannot say."""
+    import fcntl
+
+    buf = bytearray(64)
+    struct.pack_into("Q", buf, 0, _PIDFD_INFO_EXIT)
+    try:
+        fcntl.ioctl(pidfd, _PIDFD_GET_INFO, buf)
+    except OSError:
+        return None
+    if not struct.unpack_from("Q", buf, 0)[0] & _PIDFD_INFO_EXIT:
+        return None
+    return int(struct.unpack_from("i", buf, _EXIT_CODE_AT)[0])

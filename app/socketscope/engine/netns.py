@@ -25,6 +25,8 @@ import sys
 from dataclasses import dataclass
 from typing import NoReturn
 
+from .channel import HIGH_FD
+
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000
 SIOCGIFFLAGS = 0x8913
@@ -213,7 +215,10 @@ def enter_pid_namespace() -> PidPlace:
     global _outer_proc
     # the machine's /proc, kept before ours hides it: what ps and strace -p call our processes
     with contextlib.suppress(OSError):
-        _outer_proc = os.open("/proc", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        fd = os.open("/proc", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        # out of the way of the run's own descriptors: a scenario's first socket is fd 3
+        _outer_proc = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, HIGH_FD)
+        os.close(fd)
     try:
         _mount_proc()
     except OSError as e:
