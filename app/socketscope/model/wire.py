@@ -6,6 +6,10 @@ the row of its cause (the call's row, or the row where a blocked call woke when 
 after its wake-up), and the view opens a thin band under that row for the packets it caused.
 Timer packets (delayed ACKs, retransmissions, probes) anchor to the call the sender was in, or to
 the last row there was when they came. No Qt here: the widget only paints this.
+
+Two-host runs capture each real packet twice, leaving its sender's host and arriving at its
+receiver's (the same ``packet.id``): it is one arrow. A second arrival is a second arrow, marked
+duplicate; a packet with none that the link says it dropped ends mid-way (diagram.link_dropped).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ class PacketArrow:
     lane1: int  # the receiver's (the same as lane0 when the receiver is not in the run)
     row: int  # the anchor row: the packet is drawn in the band under it
     slot: int  # its place in that band, from 0
+    dup: bool = False  # a second arrival of the same packet (the link duplicated it)
 
     @property
     def seq(self) -> int:
@@ -63,6 +68,9 @@ class WireLayout:
         self._cum: list[float] = []  # slots before each of _rows (prefix sums), rebuilt lazily
         self._dirty = False
         self.version = 0
+        # two hosts: each real packet's arrow by packet.id, and how often it arrived
+        self._by_id: dict[int, PacketArrow | None] = {}
+        self.arrivals: dict[int, list[int]] = {}  # packet.id -> seqs of its arrival copies
 
     @property
     def has_packets(self) -> bool:
@@ -72,6 +80,9 @@ class WireLayout:
         lay = self.layout
         p = ev.packet
         if p is None:
+            return
+        if p.arrival and p.id is not None and p.id in self._by_id:
+            self._arrived(ev, p.id)
             return
         lane0 = lay.lane_of(ev.actor)
         lane1 = lay.lane_of(p.to_actor) if p.to_actor else lane0
@@ -83,6 +94,7 @@ class WireLayout:
         if band is None:
             band = self.bands[row] = Band([])
             bisect.insort(self._rows, row)
+        arrow: PacketArrow | None = None
         if len(band.arrows) < MAX_PER_ROW:
             arrow = PacketArrow(ev, lane0, lane1, row, len(band.arrows))
             band.arrows.append(arrow)
@@ -91,6 +103,25 @@ class WireLayout:
             if not band.more:
                 band.more_seq = ev.seq
             band.more += 1
+        if p.id is not None and not p.arrival:
+            self._by_id[p.id] = arrow
+        self._dirty = True
+        self.version += 1
+
+    def _arrived(self, ev: Event, pid: int) -> None:
+        """An arrival copy: the packet's arrow is already drawn; a second one is a duplicate,
+        drawn as an arrow of its own under the first, from the moment it arrived."""
+        seen = self.arrivals.setdefault(pid, [])
+        seen.append(ev.seq)
+        first = self._by_id.get(pid)
+        if len(seen) < 2 or first is None or (ev.count or 1) > 1:
+            return
+        band = self.bands[first.row]
+        if len(band.arrows) >= MAX_PER_ROW:
+            return
+        arrow = PacketArrow(ev, first.lane0, first.lane1, first.row, len(band.arrows), dup=True)
+        band.arrows.append(arrow)
+        self.arrows.append(arrow)
         self._dirty = True
         self.version += 1
 
@@ -173,6 +204,7 @@ ROLE_NAMES = {
     "window-update": "window update",
     "dup-ack": "duplicate ACK",
     "keepalive": "keep-alive",
+    "delayed-ack": "delayed ACK",
 }
 
 
@@ -187,6 +219,9 @@ def _noop_translations(translate: Translate) -> None:
     translate("PacketView", "window update")
     translate("PacketView", "duplicate ACK")
     translate("PacketView", "keep-alive")
+    translate("PacketView", "delayed ACK")
+    translate("PacketView", "duplicate")
+    translate("PacketView", "lost (link dropped it)")
     translate("PacketView", "data segments")
     translate("PacketView", "ACKs")
     translate("PacketView", "datagrams")
