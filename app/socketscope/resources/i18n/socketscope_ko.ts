@@ -191,6 +191,10 @@
         <translation>수신자가 버퍼 공간을 비움</translation>
     </message>
     <message>
+        <source>lost (link dropped it)</source>
+        <translation>손실 (링크가 버림)</translation>
+    </message>
+    <message>
         <source>a connection arrived</source>
         <translation>연결이 도착함</translation>
     </message>
@@ -804,10 +808,6 @@
         <source>so far: {what}</source>
         <translation>지금까지: {what}</translation>
     </message>
-    <message>
-        <source>✗ lost on the link</source>
-        <translation>✗ 링크에서 사라짐</translation>
-    </message>
 </context>
 <context>
     <name>NetworkPanel</name>
@@ -954,6 +954,10 @@
         <translation>keep-alive</translation>
     </message>
     <message>
+        <source>delayed ACK</source>
+        <translation>지연 ACK</translation>
+    </message>
+    <message>
         <source>data segments</source>
         <translation>데이터 세그먼트</translation>
     </message>
@@ -968,6 +972,14 @@
     <message>
         <source>packets</source>
         <translation>패킷</translation>
+    </message>
+    <message>
+        <source>lost (link dropped it)</source>
+        <translation>손실 (링크가 버림)</translation>
+    </message>
+    <message>
+        <source>duplicate</source>
+        <translation>중복</translation>
     </message>
     <message>
         <source>+ {n} more packets (listed in the pcapng export)</source>
