@@ -180,6 +180,8 @@ class DiagramLayout:
         self._select_unwoken: list[tuple[int, str, int, int, int, int, int]] = []
         self._connect_target: dict[int, int] = {}  # connecting sock -> the listener it called
         self.last_seq = 0
+        self.row_times: list[float] = []
+        self._event_t = 0.0
         # the real packets, each under the call that caused it (model/wire.py)
         self.wire = WireLayout(self, translate)
         # two-host runs (trace header): the host each actor lives on, the hosts' addresses, the
@@ -275,6 +277,10 @@ class DiagramLayout:
 
     def _new_row(self, seq: int) -> int:
         self.row_seqs.append(seq)
+        # the run time of each row (its event's), never going back: packets the kernel sent on
+        # its own time find the row that was the last when they left (model/wire.py)
+        t = self._event_t
+        self.row_times.append(max(t, self.row_times[-1]) if self.row_times else t)
         return len(self.row_seqs) - 1
 
     @property
@@ -321,6 +327,7 @@ class DiagramLayout:
 
     def add(self, ev: Event) -> None:
         self.last_seq = ev.seq
+        self._event_t = ev.t
         if ev.kind == "link":  # the link between the hosts, not an actor: no lane of its own
             self.link_events.append(ev)
             self._link_drop(ev)

@@ -22,9 +22,11 @@ from socketscope.engine.events import Event
 from socketscope.model.labels import Translate, untranslated
 
 if TYPE_CHECKING:
-    from socketscope.model.diagram import DiagramLayout
+    from socketscope.model.diagram import Box, DiagramLayout
 
 MAX_PER_ROW = 8  # packets drawn one by one under a call; more are counted on one line
+LATE = 0.005  # seconds: a packet this long after its call's return (or, a timer's, before
+# the return of the call it slept in) is drawn where the run was then
 INFERRED = frozenset({"handshake", "fin", "rst"})  # the calls-only view's guessed arrows
 
 
@@ -135,11 +137,33 @@ class WireLayout:
         if i >= len(boxes) or boxes[i].seq != seq:
             return last
         box = boxes[i]
+        late = self._late_row(box, ev)
+        if late is not None:
+            return late
         if box.blocked_ev is not None and ev.t >= box.blocked_ev.t:
             for span in reversed(lay.spans):
                 if span.box is box:
                     return span.row1 if span.row1 is not None else box.row
         return int(box.row)
+
+    def _late_row(self, box: Box, ev: Event) -> int | None:
+        """The row that was the last when the packet left, for one sent long after its call
+        began: a kernel timer's (a delayed ACK, a retransmission) while the call slept, or
+        bytes a send() handed over that Nagle's algorithm held until an ACK came. Drawn under
+        the call, it would seem to come before what it waited for."""
+        if (ev.count or 1) > 1:
+            return None  # a bulk transfer's summary stays with its burst
+        ret = box.ret
+        if ev.cause == "timer":
+            if ret is not None and ev.t >= ret.t:
+                return None  # after it returned: with its return, as before
+        elif ret is None or ev.t <= ret.t + LATE:
+            return None  # sent inside its call, or at once after it
+        times = self.layout.row_times
+        row = bisect.bisect_right(times, ev.t) - 1
+        if ev.cause == "timer":
+            return max(row, int(box.row))  # while its end slept in that call: not its return
+        return row if row > box.row else None
 
     # --- geometry the view asks for ---------------------------------------------------------
     def slots_before(self, row: float) -> int:
