@@ -193,6 +193,8 @@ class DiagramLayout:
         # the captured packets the link then dropped (seqs of packet events), paired by the
         # segment's addresses, relative seq and length, whichever of the two came first
         self.link_dropped: set[int] = set()
+        self.link_why: dict[int, str] = {}  # a dropped packet's seq -> the link's reason ("rule 1")
+        self._link_by_seq: dict[int, Event] = {}
         self._drop_wanted: dict[tuple[Any, ...], int] = {}
         self._drop_seen: dict[tuple[Any, ...], list[int]] = {}
         self._drop_link_seq: dict[tuple[Any, ...], int] = {}
@@ -213,6 +215,7 @@ class DiagramLayout:
         p = ev.params or {}
         if ev.op != "dropped":
             return
+        self._link_by_seq[ev.seq] = ev
         src, dst = str(p.get("src")), str(p.get("dst"))
         if p.get("ip_id") is not None:  # the packet's own IP identification names it
             key: tuple[Any, ...] = (src, dst, "id", p.get("ip_id"))
@@ -249,6 +252,9 @@ class DiagramLayout:
         """A captured packet the link dropped. A datagram has no recvfrom() to arrive at: its
         sendto()'s arrow ends in a ✗ short of the receiver, as a datagram the kernel dropped."""
         self.link_dropped.add(packet_seq)
+        link = self._link_by_seq.get(link_seq)
+        if link is not None and link.params and link.params.get("why"):
+            self.link_why[packet_seq] = str(link.params["why"])
         ev = self._packets.get(packet_seq)
         p = ev.packet if ev is not None else None
         if ev is None or p is None or p.proto != "UDP" or ev.dgram is None or not p.to_actor:

@@ -15,6 +15,7 @@ duplicate; a packet with none that the link says it dropped ends mid-way (diagra
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -72,7 +73,8 @@ class WireLayout:
         self.version = 0
         # two hosts: each real packet's arrow by packet.id, and how often it arrived
         self._by_id: dict[int, PacketArrow | None] = {}
-        self.arrivals: dict[int, list[int]] = {}  # packet.id -> seqs of its arrival copies
+        # packet.id -> (seq, t, host) of each of its arrival copies
+        self.arrivals: dict[int, list[tuple[int, float, str | None]]] = {}
 
     @property
     def has_packets(self) -> bool:
@@ -114,7 +116,7 @@ class WireLayout:
         """An arrival copy: the packet's arrow is already drawn; a second one is a duplicate,
         drawn as an arrow of its own under the first, from the moment it arrived."""
         seen = self.arrivals.setdefault(pid, [])
-        seen.append(ev.seq)
+        seen.append((ev.seq, ev.t, ev.packet.host if ev.packet is not None else None))
         first = self._by_id.get(pid)
         if len(seen) < 2 or first is None or (ev.count or 1) > 1:
             return
@@ -145,6 +147,42 @@ class WireLayout:
                 if span.box is box:
                     return span.row1 if span.row1 is not None else box.row
         return int(box.row)
+
+    def fate(self, ev: Event, cursor: int) -> str | None:
+        """What became of a two-host run's packet, at the cursor: arrived (when, where), twice,
+        lost on the link (and the link's reason), or not seen arriving yet."""
+        p = ev.packet
+        if p is None or p.id is None or p.arrival:
+            return None
+        if ev.seq in self.layout.link_dropped:
+            why = self._why(self.layout.link_why.get(ev.seq, ""))
+            if why:
+                return self.translate("PacketView", "lost: the link dropped it ({why})").format(
+                    why=why
+                )
+            return self.translate("PacketView", "lost: the link dropped it")
+        came = [a for a in self.arrivals.get(p.id, []) if a[0] <= cursor]
+        if not came:
+            return self.translate("PacketView", "not seen arriving (yet)")
+        host = came[0][2] or "?"
+        ms = f"{(came[0][1] - ev.t) * 1000:.1f}"
+        if len(came) == 1:
+            return self.translate("PacketView", "arrived at host {host} {ms} ms later").format(
+                host=host, ms=ms
+            )
+        return self.translate(
+            "PacketView", "arrived at host {host} {n} times (the link duplicated it)"
+        ).format(host=host, n=len(came))
+
+    def _why(self, why: str) -> str:
+        """The relay's reason ("rule 1", "loss 20%") in the window's language."""
+        rule = re.fullmatch(r"rule (\d+)", why)
+        if rule:
+            return self.translate("PacketView", "the lesson's rule {n}").format(n=rule[1])
+        loss = re.fullmatch(r"loss ([\d.]+)%", why)
+        if loss:
+            return self.translate("PacketView", "random loss {p}%").format(p=loss[1])
+        return why
 
     def _late_row(self, box: Box, ev: Event) -> int | None:
         """The row that was the last when the packet left, for one sent long after its call
