@@ -249,3 +249,18 @@ def test_a_packet_the_link_dropped_ends_between_the_lanes_in_a_red_cross(
     # the delivered ones reach the receiver's lifeline
     delivered = [p for p in placed(w, "packet") if p.owner.seq not in lay.link_dropped]
     assert all(abs(p.line.x2() - receiver) < 2 for p in delivered)
+    # a click on it: the inspector says where it was captured and what the link did
+    qtbot.mouseClick(
+        w.diagram.viewport(), Qt.MouseButton.LeftButton, pos=label.rect.center().toPoint()
+    )
+    pane = w.wire.pane
+    assert pane.isVisible()
+    said = pane.fields.text()
+    assert "on A:eth0" in said and "lost: the link dropped it (the lesson&#x27;s rule 1)" in said
+    if delivered:
+        qtbot.mouseClick(
+            w.diagram.viewport(),
+            Qt.MouseButton.LeftButton,
+            pos=delivered[0].line.pointAt(0.5).toPoint(),
+        )
+        assert re.search("arrived at host B [0-9.]+ ms later", pane.fields.text())
