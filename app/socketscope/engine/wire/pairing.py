@@ -141,6 +141,9 @@ class PacketPairer:
         self._sendtos: deque[tuple[Event, _Call | None]] = deque(maxlen=4096)
         self._ranges: dict[tuple[int, str], list[tuple[int, int, int]]] = {}  # (conn,dir) -> spans
         self._last_t = 0.0
+        # (conn, dir) -> the last receives' (stream end read, return time): bytes already read
+        # are acknowledged by no call; a late ACK of them is the delayed-ACK timer's
+        self._reads: dict[tuple[int, str], deque[tuple[int, float]]] = {}
         self._bursts: set[int] = set()  # seqs of burst events: their packets are summarised
         self._last_span: dict[tuple[int, str], int] = {}
         self._sock_bursts: dict[int, list[tuple[float, int]]] = {}  # sendto bursts by sock
@@ -189,6 +192,9 @@ class PacketPairer:
             self._sock_actor[ev.new_sock] = ev.actor
         if ev.range is not None and ev.conn is not None and ev.dir and ev.op in SENDS:
             self._ranges.setdefault((ev.conn, ev.dir), []).append((*ev.range, seq))
+        if ev.range is not None and ev.conn is not None and ev.dir and ev.op in RECEIVES:
+            reads = self._reads.setdefault((ev.conn, ev.dir), deque(maxlen=8))
+            reads.append((ev.range[1], ev.t))
         if ev.op in ("connect", "connect_ex") and ev.local and ev.sock is not None:
             # a refused connect has no peer, but it did send its SYN to the address asked
             peer = ev.peer or _address((c.args or {}).get("address") if c else None)
@@ -540,7 +546,7 @@ class PacketPairer:
                 if (
                     acked is None
                     and role == "ack"
-                    and self._late_ack(d, back, rel_ack, pkt.t, sender)
+                    and self._late_ack(d, back, rel_ack, pkt.t, sender, flow)
                 ):
                     role, cause = "delayed-ack", "timer"
                 else:
@@ -645,16 +651,28 @@ class PacketPairer:
         return cause if 0 <= t - t_sent <= IMMEDIATE else None
 
     def _late_ack(
-        self, d: _Direction, back: _Direction, rel_ack: int | None, t: float, sender: int | None
+        self,
+        d: _Direction,
+        back: _Direction,
+        rel_ack: int | None,
+        t: float,
+        sender: int | None,
+        flow: _Flow,
     ) -> bool:
         """A delayed ACK: it acknowledges new data (beyond its end's last ACK) that reached it
-        more than IMMEDIATE before, while the acknowledging end was asleep in a call or in
-        none. A recv() that reads data which waited makes its ACK at once, inside the call
-        (no timer): that end is awake in a call it has just begun, and that is its cause."""
+        more than IMMEDIATE before, and no call of that end is reading those bytes now: a recv()
+        returned them before the ACK, or the end was asleep in a call or in none. A recv() that
+        reads data which waited makes its ACK at once, inside the call (no timer)."""
         if rel_ack is None or d.last_ack is None or rel_ack <= d.last_ack:
             return False
         if back.last_in is None or t - back.last_in <= IMMEDIATE:
             return False  # an answer to what just came in (a retransmission filling a gap)
+        if flow.conn is not None and flow.dir is not None:
+            data_dir = "s>c" if flow.dir == "c>s" else "c>s"
+            for end, t_read in self._reads.get((flow.conn, data_dir), ()):
+                # read and returned before the ACK (engine times run late: a safe "before")
+                if end >= rel_ack - 1 and t_read < t:
+                    return True
         # the end's own call at that moment: made before the ACK, not a later one (the
         # engine's lag works the other way for a call that has not begun)
         actor = self._sock_actor.get(sender) if sender is not None else None
