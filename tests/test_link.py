@@ -438,3 +438,35 @@ def test_where_namespaces_are_forbidden_a_two_host_lesson_says_why() -> None:
     said = r.stdout + r.stderr
     assert "udp-reorder" in said and "needs two hosts on a private network" in said, said
     assert "Traceback" not in said
+
+
+@needs_namespaces
+def test_the_pcapng_export_of_two_hosts_has_an_interface_per_host(tmp_path: Path) -> None:
+    """Read back by a reader nobody here wrote (python-pcapng): each packet on the interface of
+    the host it was captured on, d3 twice on host B's."""
+    import pcapng  # type: ignore[import-untyped]
+
+    from socketscope.model.pcapng import write_pcapng
+
+    t = lesson_trace(get("udp-reorder"))
+    if not (t.header.get("capture") or {}).get("available"):
+        pytest.skip("no capture on this system")
+    out = tmp_path / "reorder.pcapng"
+    with out.open("wb") as f:
+        n = write_pcapng(t, f)
+    with out.open("rb") as f:
+        blocks = list(pcapng.FileScanner(f))
+    names = [
+        b.options.get("if_name")
+        for b in blocks
+        if isinstance(b, pcapng.blocks.InterfaceDescription)
+    ]
+    assert names == ["A:eth0", "B:eth0"]
+    per_iface: dict[str, list[bytes]] = {}
+    for b in blocks:
+        if isinstance(b, pcapng.blocks.EnhancedPacket):
+            per_iface.setdefault(names[b.interface_id], []).append(b.packet_data[-2:])
+    assert n == 11 and per_iface == {
+        "A:eth0": [b"d1", b"d2", b"d3", b"d4", b"d5"],
+        "B:eth0": [b"d2", b"d3", b"d3", b"d4", b"d5", b"d1"],
+    }
