@@ -224,3 +224,83 @@ def test_packets_sent_after_an_actor_ended_leave_from_its_still_drawn_lifeline(
                 and ll.rect.top() - 1 <= end.y() <= ll.rect.bottom() + 1
             ]
             assert on_a_line, f"{p.owner.message or p.owner.seq}: an end at {end} is on no lifeline"
+
+
+@pytest.fixture(scope="module")
+def drop_trace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two hosts; the link drops the 2nd datagram A→B (tests/scenarios/udp_link_drop.py)."""
+    out = tmp_path_factory.mktemp("packets") / "drop.jsonl"
+    scenario = str(Path(__file__).parent / "scenarios" / "udp_link_drop.py")
+    r = subprocess.run(
+        [sys.executable, "-m", "socketscope", "trace", scenario, "-o", str(out)],
+        env={**os.environ, "PYTHONPATH": APP},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if r.returncode != 0 and "needs two hosts on a private network" in r.stderr:
+        pytest.skip("no private network on this system: no two hosts")
+    assert r.returncode == 0, r.stderr
+    if not (read_trace(out).header.get("capture") or {}).get("available"):
+        pytest.skip("no capture on this system: no packets to show")
+    return out
+
+
+def test_a_packet_the_link_dropped_ends_between_the_lanes_in_a_red_cross(
+    qtbot: Any, gui_window: Any, drop_trace: Path
+) -> None:
+    w = gui_window
+    shown(w, drop_trace)
+    lay = w.diagram.layout_model
+    assert len(lay.link_dropped) == 1
+    sb = w.diagram.verticalScrollBar()
+    lost = []
+    for v in range(0, sb.maximum() + 1, 40):  # scroll until the lost packet is on screen
+        sb.setValue(v)
+        w.diagram.repaint()
+        lost = [p for p in placed(w, "packet") if p.owner.seq in lay.link_dropped]
+        if lost:
+            break
+    assert lost, "the dropped datagram is drawn"
+    line = lost[0].line
+    sender, receiver = (w.diagram.x_of(lay.lanes.index(a)) for a in ("Sender", "Receiver"))
+    lo, hi = sorted((sender, receiver))
+    assert line.x1() == pytest.approx(sender, abs=1)
+    # it ends on the link, well short of the receiver's lifeline, where its ✗ is
+    assert lo + 0.2 * (hi - lo) < line.x2() < hi - 0.2 * (hi - lo)
+    crosses = [p.rect for p in placed(w, "lost-x")]
+    assert any(r.contains(line.p2()) for r in crosses)
+    label = next(
+        p
+        for p in placed(w, "packet-label")
+        if p.owner is not None and p.owner.seq == lost[0].owner.seq
+    )
+    assert label.text.startswith("✗ lost (link dropped it)")
+    # the ✗ is red on screen
+    img = w.diagram.viewport().grab().toImage()
+    at = line.p2().toPoint()
+    reds = 0
+    for dx in range(-6, 7):
+        for dy in range(-6, 7):
+            c = img.pixelColor(at.x() + dx, at.y() + dy)
+            reds += c.red() > 150 and c.green() < 90 and c.blue() < 90
+    assert reds >= 8, reds
+    # the delivered ones reach the receiver's lifeline
+    delivered = [p for p in placed(w, "packet") if p.owner.seq not in lay.link_dropped]
+    assert all(abs(p.line.x2() - receiver) < 2 for p in delivered)
+    # a click on it: the inspector says where it was captured and what the link did
+    qtbot.mouseClick(
+        w.diagram.viewport(), Qt.MouseButton.LeftButton, pos=label.rect.center().toPoint()
+    )
+    pane = w.wire.pane
+    assert pane.isVisible()
+    said = pane.fields.text()
+    assert "on A:eth0" in said and "lost: the link dropped it (the lesson&#x27;s rule 1)" in said
+    if delivered:
+        qtbot.mouseClick(
+            w.diagram.viewport(),
+            Qt.MouseButton.LeftButton,
+            pos=delivered[0].line.pointAt(0.5).toPoint(),
+        )
+        assert re.search("arrived at host B [0-9.]+ ms later", pane.fields.text())

@@ -112,6 +112,12 @@ class WirePacket:
     # every other one as [t, wire_len, frame hex], and the payload bytes of them all
     more: tuple[tuple[float, int, str], ...] | None = None
     total_len: int | None = None
+    # two-host runs, where each host's interface is captured: the real packet's number in the
+    # run (its sent copy and its arrival copies share it), its IPv4 identification, and
+    # whether this is the copy seen arriving at the receiver's host (the other: leaving)
+    id: int | None = None
+    ip_id: int | None = None
+    arrival: bool | None = None
 
     def to_json(self) -> dict[str, JsonValue]:
         out: dict[str, JsonValue] = {}

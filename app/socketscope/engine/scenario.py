@@ -260,7 +260,12 @@ def builtin_scenarios() -> list[Scenario]:
     )
 
 
+# lessons renamed: a session, a link or a script that names the old id still finds the lesson
+ALIASES = {"tcp-nagle": "tcp-delayed-ack-nagle"}
+
+
 def get(scenario_id: str) -> Scenario:
+    scenario_id = ALIASES.get(scenario_id, scenario_id)
     # a lesson's module is named after its id (tcp-echo in tcp_echo.py): import that one alone
     # when it is there, not every lesson (start-up speed); else look through them all
     module = scenario_id.replace("-", "_")

@@ -180,6 +180,8 @@ class DiagramLayout:
         self._select_unwoken: list[tuple[int, str, int, int, int, int, int]] = []
         self._connect_target: dict[int, int] = {}  # connecting sock -> the listener it called
         self.last_seq = 0
+        self.row_times: list[float] = []
+        self._event_t = 0.0
         # the real packets, each under the call that caused it (model/wire.py)
         self.wire = WireLayout(self, translate)
         # two-host runs (trace header): the host each actor lives on, the hosts' addresses, the
@@ -191,8 +193,12 @@ class DiagramLayout:
         # the captured packets the link then dropped (seqs of packet events), paired by the
         # segment's addresses, relative seq and length, whichever of the two came first
         self.link_dropped: set[int] = set()
+        self.link_why: dict[int, str] = {}  # a dropped packet's seq -> the link's reason ("rule 1")
+        self._link_by_seq: dict[int, Event] = {}
         self._drop_wanted: dict[tuple[Any, ...], int] = {}
         self._drop_seen: dict[tuple[Any, ...], list[int]] = {}
+        self._drop_link_seq: dict[tuple[Any, ...], int] = {}
+        self._packets: dict[int, Event] = {}  # two hosts: the sent packets, by seq
 
     def set_network(self, header: dict[str, Any]) -> None:
         hosts = header.get("actor_hosts")
@@ -207,25 +213,60 @@ class DiagramLayout:
 
     def _link_drop(self, ev: Event) -> None:
         p = ev.params or {}
-        if ev.op != "dropped" or p.get("proto") != "TCP" or p.get("rel_seq") is None:
+        if ev.op != "dropped":
             return
-        key = (str(p.get("src")), str(p.get("dst")), p.get("rel_seq"), p.get("len"))
+        self._link_by_seq[ev.seq] = ev
+        src, dst = str(p.get("src")), str(p.get("dst"))
+        if p.get("ip_id") is not None:  # the packet's own IP identification names it
+            key: tuple[Any, ...] = (src, dst, "id", p.get("ip_id"))
+        elif p.get("proto") == "TCP" and p.get("rel_seq") is not None:  # traces before it
+            key = (src, dst, p.get("rel_seq"), p.get("len"))
+        else:
+            return
         seen = self._drop_seen.get(key)
         if seen:
-            self.link_dropped.add(seen.pop(0))
+            self._dropped(seen.pop(0), ev.seq)
         else:
             self._drop_wanted[key] = self._drop_wanted.get(key, 0) + 1
+            self._drop_link_seq[key] = ev.seq
 
     def _packet_for_link(self, ev: Event) -> None:
         p = ev.packet
-        if p is None or p.proto != "TCP" or p.seq is None or p.host not in (None, "A"):
-            return
-        key = (f"{p.src[0]}:{p.src[1]}", f"{p.dst[0]}:{p.dst[1]}", p.seq, p.len)
-        if self._drop_wanted.get(key):
-            self._drop_wanted[key] -= 1
-            self.link_dropped.add(ev.seq)
-        else:
+        if p is None or p.arrival:
+            return  # the copy seen arriving was not lost
+        src, dst = f"{p.src[0]}:{p.src[1]}", f"{p.dst[0]}:{p.dst[1]}"
+        keys: list[tuple[Any, ...]] = []
+        if p.ip_id is not None:
+            keys.append((src, dst, "id", p.ip_id))
+        if p.proto == "TCP" and p.seq is not None and p.host in (None, "A"):
+            keys.append((src, dst, p.seq, p.len))
+        for key in keys:
+            if self._drop_wanted.get(key):
+                self._drop_wanted[key] -= 1
+                self._dropped(ev.seq, self._drop_link_seq.get(key, ev.seq))
+                return
+        for key in keys:
             self._drop_seen.setdefault(key, []).append(ev.seq)
+
+    def _dropped(self, packet_seq: int, link_seq: int) -> None:
+        """A captured packet the link dropped. A datagram has no recvfrom() to arrive at: its
+        sendto()'s arrow ends in a ✗ short of the receiver, as a datagram the kernel dropped."""
+        self.link_dropped.add(packet_seq)
+        link = self._link_by_seq.get(link_seq)
+        if link is not None and link.params and link.params.get("why"):
+            self.link_why[packet_seq] = str(link.params["why"])
+        ev = self._packets.get(packet_seq)
+        p = ev.packet if ev is not None else None
+        if ev is None or p is None or p.proto != "UDP" or ev.dgram is None or not p.to_actor:
+            return
+        send = self._dgram_sends.pop(ev.dgram, None)
+        if send is not None:
+            slane, srow, _sseq, _label = send
+            label = self.translate("DiagramText", "lost (link dropped it)")
+            seq = max(packet_seq, link_seq)  # drawn once both are in the trace
+            self.arrows.append(
+                Arrow("lost", slane, srow, self.lane_of(p.to_actor), srow, seq, label)
+            )
 
     def host_of_lane(self, lane: int) -> str | None:
         if 0 <= lane < len(self.lanes):
@@ -242,6 +283,10 @@ class DiagramLayout:
 
     def _new_row(self, seq: int) -> int:
         self.row_seqs.append(seq)
+        # the run time of each row (its event's), never going back: packets the kernel sent on
+        # its own time find the row that was the last when they left (model/wire.py)
+        t = self._event_t
+        self.row_times.append(max(t, self.row_times[-1]) if self.row_times else t)
         return len(self.row_seqs) - 1
 
     @property
@@ -288,11 +333,14 @@ class DiagramLayout:
 
     def add(self, ev: Event) -> None:
         self.last_seq = ev.seq
+        self._event_t = ev.t
         if ev.kind == "link":  # the link between the hosts, not an actor: no lane of its own
             self.link_events.append(ev)
             self._link_drop(ev)
             return
         if ev.kind == "packet" and self.actor_hosts and ev.packet is not None:
+            if not ev.packet.arrival:
+                self._packets[ev.seq] = ev
             self._packet_for_link(ev)
         lane = self.lane_of(ev.actor)
         kind = ev.kind

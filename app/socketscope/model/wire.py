@@ -6,11 +6,16 @@ the row of its cause (the call's row, or the row where a blocked call woke when 
 after its wake-up), and the view opens a thin band under that row for the packets it caused.
 Timer packets (delayed ACKs, retransmissions, probes) anchor to the call the sender was in, or to
 the last row there was when they came. No Qt here: the widget only paints this.
+
+Two-host runs capture each real packet twice, leaving its sender's host and arriving at its
+receiver's (the same ``packet.id``): it is one arrow. A second arrival is a second arrow, marked
+duplicate; a packet with none that the link says it dropped ends mid-way (diagram.link_dropped).
 """
 
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -18,9 +23,11 @@ from socketscope.engine.events import Event
 from socketscope.model.labels import Translate, untranslated
 
 if TYPE_CHECKING:
-    from socketscope.model.diagram import DiagramLayout
+    from socketscope.model.diagram import Box, DiagramLayout
 
 MAX_PER_ROW = 8  # packets drawn one by one under a call; more are counted on one line
+LATE = 0.005  # seconds: a packet this long after its call's return (or, a timer's, before
+# the return of the call it slept in) is drawn where the run was then
 INFERRED = frozenset({"handshake", "fin", "rst"})  # the calls-only view's guessed arrows
 
 
@@ -31,6 +38,7 @@ class PacketArrow:
     lane1: int  # the receiver's (the same as lane0 when the receiver is not in the run)
     row: int  # the anchor row: the packet is drawn in the band under it
     slot: int  # its place in that band, from 0
+    dup: bool = False  # a second arrival of the same packet (the link duplicated it)
 
     @property
     def seq(self) -> int:
@@ -63,6 +71,10 @@ class WireLayout:
         self._cum: list[float] = []  # slots before each of _rows (prefix sums), rebuilt lazily
         self._dirty = False
         self.version = 0
+        # two hosts: each real packet's arrow by packet.id, and how often it arrived
+        self._by_id: dict[int, PacketArrow | None] = {}
+        # packet.id -> (seq, t, host) of each of its arrival copies
+        self.arrivals: dict[int, list[tuple[int, float, str | None]]] = {}
 
     @property
     def has_packets(self) -> bool:
@@ -72,6 +84,9 @@ class WireLayout:
         lay = self.layout
         p = ev.packet
         if p is None:
+            return
+        if p.arrival and p.id is not None and p.id in self._by_id:
+            self._arrived(ev, p.id)
             return
         lane0 = lay.lane_of(ev.actor)
         lane1 = lay.lane_of(p.to_actor) if p.to_actor else lane0
@@ -83,6 +98,7 @@ class WireLayout:
         if band is None:
             band = self.bands[row] = Band([])
             bisect.insort(self._rows, row)
+        arrow: PacketArrow | None = None
         if len(band.arrows) < MAX_PER_ROW:
             arrow = PacketArrow(ev, lane0, lane1, row, len(band.arrows))
             band.arrows.append(arrow)
@@ -91,6 +107,25 @@ class WireLayout:
             if not band.more:
                 band.more_seq = ev.seq
             band.more += 1
+        if p.id is not None and not p.arrival:
+            self._by_id[p.id] = arrow
+        self._dirty = True
+        self.version += 1
+
+    def _arrived(self, ev: Event, pid: int) -> None:
+        """An arrival copy: the packet's arrow is already drawn; a second one is a duplicate,
+        drawn as an arrow of its own under the first, from the moment it arrived."""
+        seen = self.arrivals.setdefault(pid, [])
+        seen.append((ev.seq, ev.t, ev.packet.host if ev.packet is not None else None))
+        first = self._by_id.get(pid)
+        if len(seen) < 2 or first is None or (ev.count or 1) > 1:
+            return
+        band = self.bands[first.row]
+        if len(band.arrows) >= MAX_PER_ROW:
+            return
+        arrow = PacketArrow(ev, first.lane0, first.lane1, first.row, len(band.arrows), dup=True)
+        band.arrows.append(arrow)
+        self.arrows.append(arrow)
         self._dirty = True
         self.version += 1
 
@@ -104,11 +139,69 @@ class WireLayout:
         if i >= len(boxes) or boxes[i].seq != seq:
             return last
         box = boxes[i]
+        late = self._late_row(box, ev)
+        if late is not None:
+            return late
         if box.blocked_ev is not None and ev.t >= box.blocked_ev.t:
             for span in reversed(lay.spans):
                 if span.box is box:
                     return span.row1 if span.row1 is not None else box.row
         return int(box.row)
+
+    def fate(self, ev: Event, cursor: int) -> str | None:
+        """What became of a two-host run's packet, at the cursor: arrived (when, where), twice,
+        lost on the link (and the link's reason), or not seen arriving yet."""
+        p = ev.packet
+        if p is None or p.id is None or p.arrival:
+            return None
+        if ev.seq in self.layout.link_dropped:
+            why = self._why(self.layout.link_why.get(ev.seq, ""))
+            if why:
+                return self.translate("PacketView", "lost: the link dropped it ({why})").format(
+                    why=why
+                )
+            return self.translate("PacketView", "lost: the link dropped it")
+        came = [a for a in self.arrivals.get(p.id, []) if a[0] <= cursor]
+        if not came:
+            return self.translate("PacketView", "not seen arriving (yet)")
+        host = came[0][2] or "?"
+        ms = f"{(came[0][1] - ev.t) * 1000:.1f}"
+        if len(came) == 1:
+            return self.translate("PacketView", "arrived at host {host} {ms} ms later").format(
+                host=host, ms=ms
+            )
+        return self.translate(
+            "PacketView", "arrived at host {host} {n} times (the link duplicated it)"
+        ).format(host=host, n=len(came))
+
+    def _why(self, why: str) -> str:
+        """The relay's reason ("rule 1", "loss 20%") in the window's language."""
+        rule = re.fullmatch(r"rule (\d+)", why)
+        if rule:
+            return self.translate("PacketView", "the lesson's rule {n}").format(n=rule[1])
+        loss = re.fullmatch(r"loss ([\d.]+)%", why)
+        if loss:
+            return self.translate("PacketView", "random loss {p}%").format(p=loss[1])
+        return why
+
+    def _late_row(self, box: Box, ev: Event) -> int | None:
+        """The row that was the last when the packet left, for one sent long after its call
+        began: a kernel timer's (a delayed ACK, a retransmission) while the call slept, or
+        bytes a send() handed over that Nagle's algorithm held until an ACK came. Drawn under
+        the call, it would seem to come before what it waited for."""
+        if (ev.count or 1) > 1:
+            return None  # a bulk transfer's summary stays with its burst
+        ret = box.ret
+        if ev.cause == "timer":
+            if ret is not None and ev.t >= ret.t:
+                return None  # after it returned: with its return, as before
+        elif ret is None or ev.t <= ret.t + LATE:
+            return None  # sent inside its call, or at once after it
+        times = self.layout.row_times
+        row = bisect.bisect_right(times, ev.t) - 1
+        if ev.cause == "timer":
+            return max(row, int(box.row))  # while its end slept in that call: not its return
+        return row if row > box.row else None
 
     # --- geometry the view asks for ---------------------------------------------------------
     def slots_before(self, row: float) -> int:
@@ -173,6 +266,7 @@ ROLE_NAMES = {
     "window-update": "window update",
     "dup-ack": "duplicate ACK",
     "keepalive": "keep-alive",
+    "delayed-ack": "delayed ACK",
 }
 
 
@@ -187,6 +281,9 @@ def _noop_translations(translate: Translate) -> None:
     translate("PacketView", "window update")
     translate("PacketView", "duplicate ACK")
     translate("PacketView", "keep-alive")
+    translate("PacketView", "delayed ACK")
+    translate("PacketView", "duplicate")
+    translate("PacketView", "lost (link dropped it)")
     translate("PacketView", "data segments")
     translate("PacketView", "ACKs")
     translate("PacketView", "datagrams")

@@ -682,7 +682,8 @@ class SequenceDiagram(QAbstractScrollArea):
             self._obstacles.append((r, owner))
             for band in range(int(r.top()) // _BAND, int(r.bottom()) // _BAND + 1):
                 self._bands.setdefault(band, []).append((r, owner))
-        elif kind == "arrow" and line is not None:
+        elif kind in ("arrow", "packet") and line is not None:
+            # a packet's line too: a blocked time or a call's label must not sit on a packet
             x1, y1, x2, y2 = line.x1(), line.y1(), line.x2(), line.y2()
             self._lines.append((line, owner, min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)))
 

@@ -45,7 +45,7 @@ class PacketPane(TitledBox):
         self.packet: Event | None = None
         self.setVisible(False)
 
-    def show_packet(self, ev: Event, by_seq: dict[int, Event]) -> None:
+    def show_packet(self, ev: Event, by_seq: dict[int, Event], fate: str | None = None) -> None:
         p = ev.packet
         if p is None:
             return
@@ -54,7 +54,9 @@ class PacketPane(TitledBox):
         rows = [
             (
                 self.tr("captured"),
-                self.tr("{t} s after the start, on {iface}").format(t=f"{ev.t:.6f}", iface=p.iface),
+                self.tr("{t} s after the start, on {iface}").format(
+                    t=f"{ev.t:.6f}", iface=f"{p.host}:{p.iface}" if p.host else p.iface
+                ),
             ),
             (self.tr("from → to"), f"{addr(p.src)} → {addr(p.dst)}"),
             (self.tr("protocol"), p.proto),
@@ -72,6 +74,8 @@ class PacketPane(TitledBox):
         if ev.range is not None:
             rows.append((self.tr("stream bytes"), f"[{ev.range[0]}, {ev.range[1]})"))
         rows.append((self.tr("why it was sent"), cause_text(ev, by_seq)))
+        if fate:
+            rows.append((self.tr("on the link"), fate))
         self.fields.setText(_table(rows))
         frame = bytes.fromhex(p.frame or "")
         self.hex.set_bytes(
@@ -240,7 +244,8 @@ class WireControls(QObject):
         return {b.seq: b.call for b in self.w.session.layout.boxes if b.call is not None}
 
     def _on_packet(self, ev: Event) -> None:
-        self.pane.show_packet(ev, self._calls())
+        s = self.w.session
+        self.pane.show_packet(ev, self._calls(), s.layout.wire.fate(ev, s.cursor_seq))
 
     def _on_box(self, box: Box) -> None:
         s = self.w.session

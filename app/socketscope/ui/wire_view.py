@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from socketscope.ui.diagram_view import SequenceDiagram
 
 PACKET_SLOT = 0.62  # the height of one packet's slot, in rows
+LOST_AT = 0.6  # where a lost packet's arrow ends, as a share of the way to the receiver
 
 
 def shown(view: SequenceDiagram) -> bool:
@@ -92,27 +93,37 @@ def paint(view: SequenceDiagram, p: QPainter, r0: int, r1: int) -> None:
                 continue
             selected = view.selected_packet is not None and view.selected_packet.seq == a.seq
             pen = _pen(view, a.ev, selected)
-            lost = a.seq in view.layout_model.link_dropped  # two hosts: the link dropped it
+            # two hosts: the link dropped it (it never arrived), or delivered it twice
+            lost = not a.dup and a.seq in view.layout_model.link_dropped
             if lost and not selected:
                 pen = QPen(pal.red, pen.widthF(), Qt.PenStyle.DashLine)
             x0, x1 = _ends(view, a)
+            lx0, lx1 = x0, x1  # the label keeps the whole width between the lanes
+            if lost:
+                x1 = x0 + (x1 - x0) * LOST_AT  # it ends on the link, short of the receiver
             y = slot_y(view, row, a.slot)
             # a packet takes time to cross: a slight slope, and the label above it
             drop = PACKET_SLOT * view.row_h * 0.18
             line = QLineF(QPointF(x0, y - drop), QPointF(x1, y + drop))
             p.setPen(pen)
             p.drawLine(line)
-            view._arrowhead(p, line.p1(), line.p2(), pen.color())
+            if lost:
+                view._cross(p, line.p2(), pal.red)
+            else:
+                view._arrowhead(p, line.p1(), line.p2(), pen.color())
             view._place("packet", QRectF(line.p1(), line.p2()).normalized(), owner=a.ev, line=line)
             text = packet_label(a.ev, QCoreApplication.translate)
             if lost:
-                lost_text = QCoreApplication.translate("Network", "✗ lost on the link")
-                text = f"{lost_text} · {text}"
-            room = abs(x1 - x0) - 16
+                lost_text = QCoreApplication.translate("PacketView", "lost (link dropped it)")
+                text = f"✗ {lost_text} · {text}"
+            elif a.dup:
+                dup_text = QCoreApplication.translate("PacketView", "duplicate")
+                text = f"{dup_text} · {text}"
+            room = abs(lx1 - lx0) - 16
             label = fm.elidedText(text, Qt.TextElideMode.ElideRight, max(20.0, room))
             w = fm.horizontalAdvance(label) + 8
             h = fm.height()
-            r = QRectF((x0 + x1) / 2 - w / 2, y - drop - h - 1, w, h)
+            r = QRectF((lx0 + lx1) / 2 - w / 2, y - drop - h - 1, w, h)
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(pal.selection if selected else pal.label_bg)
             p.drawRoundedRect(r, 3, 3)

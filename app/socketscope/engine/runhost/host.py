@@ -52,7 +52,7 @@ from socketscope.engine.netns import (
 )
 from socketscope.engine.runner import RawEvent, Runner, RunOptions
 from socketscope.engine.scenario import Scenario, ScenarioError, get, load_file
-from socketscope.engine.wire.network import NetworkSpecError, capture_point
+from socketscope.engine.wire.network import NetworkSpecError, capture_point, capture_points
 from socketscope.engine.wire.process import SEQ_PREFIX, CaptureProcess
 
 BATCH_MAX = 2000  # events per message at most (each may carry a few KiB of data as hex)
@@ -509,6 +509,7 @@ def _link_reports(runner: Runner, fd: int) -> None:
                     "len": rec["len"],
                     "ms": max(rec["ms"] or [0]),
                     "after": rec.get("after"),
+                    "ip_id": rec.get("ip_id"),
                     "why": rec["why"],
                     "t_link": rec["t"],
                 },
@@ -602,13 +603,15 @@ def host_main(fd: int) -> int:
     elif network.private:
         first = scenario.actors[0].name if scenario.actors else "run"
         interface, outgoing_only = capture_point(runner.network)
-        started = CaptureProcess.start(interface, first, outgoing_only)
+        started = CaptureProcess.start(
+            interface, first, outgoing_only, capture_points(runner.network)
+        )
         if isinstance(started, str):
             capture_info = {"available": False, "reason": "capture-failed", "detail": started}
         else:
             capture = started
             capture.fork_safe()
-            capture_info = {"available": True, "interfaces": [capture.interface]}
+            capture_info = {"available": True, "interfaces": list(capture.interfaces)}
     host = Host(ch, runner, network, capture, capture_info, two_hosts)
     host.report_exits()
     code = host.run()

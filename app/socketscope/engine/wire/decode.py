@@ -46,6 +46,7 @@ class Packet:
     ack: int | None = None
     window: int | None = None
     wscale: int | None = None  # TCP SYN: the window scale option (the window is shifted by it)
+    ip_id: int | None = None  # IPv4: the header's identification (names one real packet)
 
     @property
     def flag_text(self) -> str:
@@ -98,7 +99,7 @@ def decode_frame(frame: bytes, wire_len: int, t: float) -> Packet | None:
     if ethertype == ETH_P_IP:
         if len(frame) < off + _IP4.size:
             return None
-        vihl, _tos, total, _id, _frag, _ttl, proto, _sum, s, d = _IP4.unpack_from(frame, off)
+        vihl, _tos, total, ip_id, _frag, _ttl, proto, _sum, s, d = _IP4.unpack_from(frame, off)
         ihl = (vihl & 0x0F) * 4
         src_ip, dst_ip = _ip(socket.AF_INET, s), _ip(socket.AF_INET, d)
         l4 = off + ihl
@@ -110,6 +111,7 @@ def decode_frame(frame: bytes, wire_len: int, t: float) -> Packet | None:
         src_ip, dst_ip = _ip(socket.AF_INET6, s), _ip(socket.AF_INET6, d)
         l4 = off + _IP6.size
         ip_payload = plen
+        ip_id = None
     else:
         return None
     if proto == IPPROTO_TCP and len(frame) >= l4 + _TCP.size:
@@ -131,6 +133,7 @@ def decode_frame(frame: bytes, wire_len: int, t: float) -> Packet | None:
             ack if flagbits & 0x10 else None,
             win,
             wscale,
+            ip_id,
         )
     if proto == IPPROTO_UDP and len(frame) >= l4 + _UDP.size:
         sport, dport, ulen, _c = _UDP.unpack_from(frame, l4)
@@ -142,5 +145,6 @@ def decode_frame(frame: bytes, wire_len: int, t: float) -> Packet | None:
             wire_len,
             max(0, ulen - _UDP.size),
             bytes(frame[l4 + _UDP.size :]),
+            ip_id=ip_id,
         )
     return None

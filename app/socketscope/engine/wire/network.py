@@ -324,12 +324,34 @@ def build(spec: NetworkSpec) -> TwoHosts:
     return TwoHosts(spec, {"A": fd_a, "B": fd_b}, fd_r, namespaces, sorted(set(refused)))
 
 
+@dataclass(frozen=True)
+class CapturePoint:
+    """One interface the capture listens on: ``lo`` of a one-host run, or a host's ``eth0``."""
+
+    interface: str
+    outgoing_only: bool  # lo sees every frame twice (sent and received): keep the sent copy
+    host: str | None = None  # two hosts: "A" or "B"
+    address: str | None = None  # that host's address: a frame from it is sent, to it arrived
+    netns_fd: int | None = None  # that host's namespace (None: the capture's own)
+
+
 def capture_point(net: TwoHosts | None) -> tuple[str, bool]:
-    """Where a run's packets are captured, in the run host's own namespace: (interface, keep
-    only outgoing frames). One host: ``lo``, where every frame is seen twice (sent and
-    received), so only the outgoing copy is kept. Two hosts: host A's ``eth0``, both ways: each
-    frame is seen once, as it leaves host A or as it reaches it, so a packet the link loses on
-    its way to host B is seen leaving and a retransmission is seen again."""
+    """Where a run's packets are captured in the run host's own namespace: (interface, keep
+    only outgoing frames). One host: ``lo``; two hosts: host A's ``eth0`` (and, with
+    :func:`capture_points`, host B's too)."""
     if net is None:
         return ("lo", True)
     return (HOST_INTERFACE, False)
+
+
+def capture_points(net: TwoHosts | None) -> list[CapturePoint]:
+    """Every interface of the run to capture on. One host: ``lo``, where every frame is seen
+    twice (sent and received), so only the outgoing copy is kept. Two hosts: each host's
+    ``eth0``, both ways, so that each real packet is seen leaving its sender and arriving at its
+    receiver: one the link lost is seen leaving only, one it duplicated arriving twice."""
+    if net is None:
+        return [CapturePoint("lo", True)]
+    return [
+        CapturePoint(HOST_INTERFACE, False, h, net.spec.hosts[h], net.host_fds[h])
+        for h in HOST_NAMES
+    ]

@@ -57,6 +57,8 @@ class _Direction:
     last_ack: int | None = None
     last_window: int | None = None
     wscale: int | None = None  # what its SYN announced (both ends must, for it to apply)
+    # when the last segment with data, SYN or FIN reached the other end (one host: was sent)
+    last_in: float | None = None
     # recent packets: relative end sequence (what acknowledges them) -> (cause, time)
     by_end: dict[int, tuple[int | str | None, float]] = field(default_factory=dict)
     sent: deque[tuple[int, int | str | None, float]] = field(
@@ -111,10 +113,20 @@ class PacketPairer:
     """Feed it every event of the run (``observe``) and every captured packet (``add``);
     ``ready(now)`` returns the packet events that can be written now, in capture order."""
 
-    def __init__(self, first_actor: str, interface: str = "lo") -> None:
+    def __init__(
+        self, first_actor: str, interface: str = "lo", hosts: dict[str, str] | None = None
+    ) -> None:
         self.first_actor = first_actor
         self.interface = interface
-        self._pending: deque[tuple[Packet, bytes]] = deque()
+        # two hosts: each host's address -> its name. Each real packet is captured twice, as it
+        # leaves its sender's eth0 and as it arrives at its receiver's: the sent copy is paired
+        # with its call; the arrival copy is the same packet (same ``packet.id``), marked
+        # ``arrival``. A packet the link lost has no arrival, one it duplicated two.
+        self.hosts = dict(hosts or {})
+        self._sent: dict[tuple[Any, ...], dict[str, Any]] = {}  # a packet's identity -> its event
+        self._sent_order: deque[tuple[Any, ...]] = deque()
+        self._next_id = 0
+        self._pending: deque[tuple[Packet, bytes, str | None, str | None]] = deque()
         self._recent: deque[_Call] = deque(maxlen=256)
         self._in_call: dict[str, _Call] = {}  # actor -> the call it is in
         self._sock_actor: dict[int, str] = {}
@@ -129,6 +141,9 @@ class PacketPairer:
         self._sendtos: deque[tuple[Event, _Call | None]] = deque(maxlen=4096)
         self._ranges: dict[tuple[int, str], list[tuple[int, int, int]]] = {}  # (conn,dir) -> spans
         self._last_t = 0.0
+        # (conn, dir) -> the last receives' (stream end read, return time): bytes already read
+        # are acknowledged by no call; a late ACK of them is the delayed-ACK timer's
+        self._reads: dict[tuple[int, str], deque[tuple[int, float]]] = {}
         self._bursts: set[int] = set()  # seqs of burst events: their packets are summarised
         self._last_span: dict[tuple[int, str], int] = {}
         self._sock_bursts: dict[int, list[tuple[float, int]]] = {}  # sendto bursts by sock
@@ -177,6 +192,9 @@ class PacketPairer:
             self._sock_actor[ev.new_sock] = ev.actor
         if ev.range is not None and ev.conn is not None and ev.dir and ev.op in SENDS:
             self._ranges.setdefault((ev.conn, ev.dir), []).append((*ev.range, seq))
+        if ev.range is not None and ev.conn is not None and ev.dir and ev.op in RECEIVES:
+            reads = self._reads.setdefault((ev.conn, ev.dir), deque(maxlen=8))
+            reads.append((ev.range[1], ev.t))
         if ev.op in ("connect", "connect_ex") and ev.local and ev.sock is not None:
             # a refused connect has no peer, but it did send its SYN to the address asked
             peer = ev.peer or _address((c.args or {}).get("address") if c else None)
@@ -203,8 +221,10 @@ class PacketPairer:
             out.receiver, back.sender = theirs, theirs
 
     # --- packets ----------------------------------------------------------------------------
-    def add(self, pkt: Packet, frame: bytes) -> None:
-        self._pending.append((pkt, frame))
+    def add(
+        self, pkt: Packet, frame: bytes, host: str | None = None, iface: str | None = None
+    ) -> None:
+        self._pending.append((pkt, frame, host, iface))
 
     @property
     def pending(self) -> int:
@@ -219,12 +239,15 @@ class PacketPairer:
         out: list[dict[str, Any]] = []
         groups: dict[tuple[Any, ...], _Group] = {}
         while self._pending:
-            pkt, frame = self._pending[0]
-            known = pkt.t <= mark and self._explained(pkt)
+            pkt, frame, host, iface = self._pending[0]
+            arrival = host is not None and pkt.dst[0] == self._address_of(host)
+            known = pkt.t <= mark and (arrival or self._explained(pkt))
             if not flush and not known and now - pkt.t < HOLD:
                 break
             self._pending.popleft()
-            d = self._event(pkt, frame)
+            d = self._arrival(pkt, frame, host, iface) if arrival else None
+            if d is None:
+                d = self._event(pkt, frame, host, iface)
             cause = d.get("cause")
             if cause not in self._bursts:
                 # in capture order: what was summarised before it goes first
@@ -235,13 +258,70 @@ class PacketPairer:
             # A burst of calls (a bulk transfer) makes thousands of packets: those it caused
             # are summarised as its calls are, one event per kind of packet, which keeps every
             # packet's time and bytes (packet.more) without an event each.
-            key = (cause, d["sock"], d["packet"].get("role"))
+            key = (cause, d["sock"], d["packet"].get("role"), d["packet"].get("arrival"))
             g = groups.get(key)
             if g is None:
                 groups[key] = _Group(d)
             else:
                 g.add(d)
         out.extend(g.event() for g in groups.values())
+        return out
+
+    def _address_of(self, host: str) -> str | None:
+        for addr, name in self.hosts.items():
+            if name == host:
+                return addr
+        return None
+
+    @staticmethod
+    def _identity(pkt: Packet) -> tuple[Any, ...]:
+        """What makes one real packet: the same on both hosts' capture (the link passes frames
+        on unchanged), different for a retransmission (its IP id)."""
+        return (
+            pkt.proto,
+            pkt.src,
+            pkt.dst,
+            pkt.ip_id,
+            pkt.seq,
+            pkt.ack,
+            pkt.flags,
+            pkt.payload_len,
+            pkt.payload,
+        )
+
+    def _remember(self, pkt: Packet, d: dict[str, Any]) -> None:
+        key = self._identity(pkt)
+        if key not in self._sent:
+            self._sent_order.append(key)
+            if len(self._sent_order) > 4096:  # the link holds a packet back seconds at most
+                self._sent.pop(self._sent_order.popleft(), None)
+        self._sent[key] = d
+
+    def _arrival(
+        self, pkt: Packet, frame: bytes, host: str | None, iface: str | None
+    ) -> dict[str, Any] | None:
+        """The arrival copy of a packet whose sent copy was captured: the same event at its
+        arrival time and host, ``packet.arrival`` true; None when its sending was not seen."""
+        sent = self._sent.get(self._identity(pkt))
+        if sent is None:
+            return None
+        d = {k: v for k, v in sent.items() if k not in ("seq", "t", "packet", "count")}
+        out: dict[str, Any] = {"seq": 0, "t": max(0.0, round(pkt.t, 6)), **d}
+        wire = {k: v for k, v in sent["packet"].items() if k not in ("more", "total_len")}
+        wire["host"], wire["iface"], wire["arrival"] = host, iface or self.interface, True
+        wire["frame"] = frame.hex()
+        wire["wire_len"] = pkt.length
+        out["packet"] = wire
+        if pkt.proto == "TCP" and pkt.seq is not None:
+            # what it acknowledges reached its receiver now: a late ACK is late from here
+            d_dir = self._direction(pkt)
+            if d_dir.isn is not None:
+                end = (pkt.seq - d_dir.isn) % 2**32 + pkt.payload_len
+                end += 1 if ("SYN" in pkt.flags or "FIN" in pkt.flags) else 0
+                if end in d_dir.by_end:
+                    d_dir.by_end[end] = (d_dir.by_end[end][0], pkt.t)
+                if pkt.payload_len or "SYN" in pkt.flags or "FIN" in pkt.flags:
+                    d_dir.last_in = pkt.t
         return out
 
     def _explained(self, pkt: Packet) -> bool:
@@ -313,15 +393,20 @@ class PacketPairer:
         return last if last is not None and last.op in SENDS and last.t_return is None else None
 
     def _now_in(self, actor: str | None, t: float) -> _Call | None:
-        """The call ``actor`` was in at time ``t``, if any."""
+        """The call ``actor`` was in at time ``t``, if any: one begun before ``t`` first, and
+        only then one begun within the engine's lag after it (a packet paired late, when the
+        actor has moved on, must not go to a call it made after the packet)."""
         if actor is None:
             return None
-        c = self._in_call.get(actor)
-        if c is not None and c.t <= t + LAG:
-            return c
-        for c in reversed(self._recent):
-            if c.actor == actor and c.t <= t + LAG and (c.t_return is None or c.t_return >= t):
+        for lag in (0.0, LAG):
+            c = self._in_call.get(actor)
+            if c is not None and c.t <= t + lag:
                 return c
+            for c in reversed(self._recent):
+                if c.actor != actor or c.t > t + lag:
+                    continue
+                if c.t_return is None or c.t_return >= t:
+                    return c
         return None
 
     def _sock_call(self, sock: int | None, ops: frozenset[str], t: float) -> _Call | None:
@@ -362,7 +447,9 @@ class PacketPairer:
         return None
 
     # --- one packet event -------------------------------------------------------------------
-    def _event(self, pkt: Packet, frame: bytes) -> dict[str, Any]:
+    def _event(
+        self, pkt: Packet, frame: bytes, host: str | None = None, iface: str | None = None
+    ) -> dict[str, Any]:
         kw: dict[str, Any] = {"t": max(0.0, round(pkt.t, 6))}
         to_actor: str | None = None
         to_sock: int | None = None
@@ -456,11 +543,20 @@ class PacketPairer:
                 role, cause = "zero-window-probe", "timer"
             else:
                 role = self._ack_role(d, back, rel_ack, window, rel_seq)
-                cause = acked if acked is not None else self._ack_cause(sender, pkt.t)
+                if (
+                    acked is None
+                    and role == "ack"
+                    and self._late_ack(d, back, rel_ack, pkt.t, sender, flow)
+                ):
+                    role, cause = "delayed-ack", "timer"
+                else:
+                    cause = acked if acked is not None else self._ack_cause(sender, pkt.t)
             if pkt.payload_len and rel_seq is not None and not syn:
                 # the stream bytes it carries, whatever else it is (a FIN may carry the last
                 # data, a retransmission carries bytes sent before)
                 kw["range"] = (rel_seq - 1, rel_seq - 1 + pkt.payload_len)
+            if not self.hosts and (pkt.payload_len or syn or fin):
+                d.last_in = pkt.t  # one host: it reaches the other end as it is sent
             if end is not None:
                 d.snd_max = max(d.snd_max, end)
                 if role != "retransmission":
@@ -486,13 +582,19 @@ class PacketPairer:
         # where every microsecond is taken from the actors (the GIL)
         payload = pkt.payload[: pkt.payload_len]
         wire: dict[str, Any] = {
-            "iface": self.interface,
+            "iface": iface or self.interface,
             "proto": pkt.proto,
             "src": list(pkt.src),
             "dst": list(pkt.dst),
             "len": pkt.payload_len,
             "wire_len": pkt.length,
         }
+        if host is not None:
+            wire["host"] = host
+            wire["id"] = self._next_id
+            self._next_id += 1
+            if pkt.ip_id is not None:
+                wire["ip_id"] = pkt.ip_id
         if pkt.flags:
             wire["flags"] = list(pkt.flags)
         for key, value in (
@@ -525,6 +627,8 @@ class PacketPairer:
         if during is not None:
             out["during"] = during
         out["packet"] = wire
+        if host is not None:
+            self._remember(pkt, out)
         return out
 
     def _answer(self, back: _Direction, t: float) -> int | str | None:
@@ -545,6 +649,35 @@ class PacketPairer:
             return None
         cause, t_sent = found
         return cause if 0 <= t - t_sent <= IMMEDIATE else None
+
+    def _late_ack(
+        self,
+        d: _Direction,
+        back: _Direction,
+        rel_ack: int | None,
+        t: float,
+        sender: int | None,
+        flow: _Flow,
+    ) -> bool:
+        """A delayed ACK: it acknowledges new data (beyond its end's last ACK) that reached it
+        more than IMMEDIATE before, and no call of that end is reading those bytes now: a recv()
+        returned them before the ACK, or the end was asleep in a call or in none. A recv() that
+        reads data which waited makes its ACK at once, inside the call (no timer)."""
+        if rel_ack is None or d.last_ack is None or rel_ack <= d.last_ack:
+            return False
+        if back.last_in is None or t - back.last_in <= IMMEDIATE:
+            return False  # an answer to what just came in (a retransmission filling a gap)
+        if flow.conn is not None and flow.dir is not None:
+            data_dir = "s>c" if flow.dir == "c>s" else "c>s"
+            for end, t_read in self._reads.get((flow.conn, data_dir), ()):
+                # read and returned before the ACK (engine times run late: a safe "before")
+                if end >= rel_ack - 1 and t_read < t:
+                    return True
+        # the end's own call at that moment: made before the ACK, not a later one (the
+        # engine's lag works the other way for a call that has not begun)
+        actor = self._sock_actor.get(sender) if sender is not None else None
+        c = self._now_in(actor, t)
+        return c is None or (c.t_blocked is not None and c.t_blocked < t - LAG)
 
     def _ack_role(
         self,

@@ -42,6 +42,7 @@ from socketscope.engine.events import Event
 
 from .capture import CaptureRing, CaptureStats
 from .decode import decode_frame
+from .network import CapturePoint, setns
 from .pairing import PacketPairer
 
 _LEN = struct.Struct("<I")
@@ -64,49 +65,93 @@ class CaptureEnd:
     error: str = ""
 
 
-def _child(
-    interface: str, first_actor: str, data_w: int, ctl_r: int, outgoing_only: bool = True
-) -> None:
-    """The capture process: ring → decode → pair → JSON, until told to stop."""
+def _open_rings(points: list[CapturePoint]) -> list[CaptureRing]:
+    """One ring per capture point, each made in its host's namespace (a packet socket listens
+    in the namespace it was made in); the process stays in the first point's."""
+    rings: list[CaptureRing] = []
+    try:
+        for p in points:
+            if p.netns_fd is not None:
+                setns(p.netns_fd)
+            rings.append(
+                CaptureRing(p.interface, frames=RING_FRAMES, outgoing_only=p.outgoing_only)
+            )
+    except BaseException:
+        for r in rings:
+            r.close()
+        raise
+    finally:
+        if points[0].netns_fd is not None:
+            with contextlib.suppress(OSError):
+                setns(points[0].netns_fd)
+    return rings
+
+
+def _child(points: list[CapturePoint], first_actor: str, data_w: int, ctl_r: int) -> None:
+    """The capture process: rings → decode → pair → JSON, until told to stop."""
     with contextlib.suppress(OSError, AttributeError):
         import ctypes
 
         # die with the run host: nothing of a run outlives it
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
     # the channel to the client and the like are not ours to hold
+    # (and the hosts' namespaces, until each host's ring is made in its own)
+    ns_fds = {p.netns_fd for p in points if p.netns_fd is not None}
     low = 3
-    for fd in sorted((data_w, ctl_r)):
+    for fd in sorted({data_w, ctl_r} | ns_fds):
         os.closerange(low, fd)
         low = fd + 1
     os.closerange(low, 65536)
     with contextlib.suppress(OSError):
         os.nice(NICE)
     try:
-        ring = CaptureRing(interface, frames=RING_FRAMES, outgoing_only=outgoing_only)
+        rings = _open_rings(points)
     except OSError as e:
-        text = f"{interface}: {e.strerror or e} (errno {e.errno})".encode()[:1000]
+        where = ", ".join(f"{p.host}:{p.interface}" if p.host else p.interface for p in points)
+        text = f"{where}: {e.strerror or e} (errno {e.errno})".encode()[:1000]
         os.write(data_w, b"E" + _TEXT.pack(len(text)) + text)
         return
+    finally:
+        for fd in ns_fds:
+            with contextlib.suppress(OSError):
+                os.close(fd)
     os.write(data_w, b"R")  # ready: the run may start
-    pairer = PacketPairer(first_actor, interface)
+    pairer = PacketPairer(
+        first_actor,
+        points[0].interface,
+        {p.address: p.host for p in points if p.address and p.host},
+    )
     out = bytearray()
     inbuf = bytearray()
-    early: list[tuple[float, int, bytes]] = []  # frames before the run's clock is known
+    early: list[tuple[float, int, bytes, int]] = []  # frames before the run's clock is known
     t0: float | None = None
     mark = 0.0  # every event of the run before this run time has been received
     poll = select.poll()
-    poll.register(ring.fileno(), select.POLLIN)
+    for ring in rings:
+        poll.register(ring.fileno(), select.POLLIN)
     poll.register(ctl_r, select.POLLIN)
     fcntl.fcntl(data_w, fcntl.F_SETFL, fcntl.fcntl(data_w, fcntl.F_GETFL) | os.O_NONBLOCK)
     packets = drops = 0
     stopping = False
 
-    def take(frames: list[tuple[float, int, bytes]]) -> None:
+    def take(frames: list[tuple[float, int, bytes, int]]) -> None:
         assert t0 is not None
-        for t, length, frame in frames:
+        for t, length, frame, i in frames:
             pkt = decode_frame(frame, length, t - t0)
             if pkt is not None:
-                pairer.add(pkt, frame)
+                pairer.add(pkt, frame, points[i].host, points[i].interface)
+
+    def drain() -> list[tuple[float, int, bytes, int]]:
+        """Every ring's frames; with more than one ring, merged in the kernel's time order (a
+        packet leaves host A before it reaches host B)."""
+        nonlocal packets, drops
+        got = [(t, n, f, i) for i, ring in enumerate(rings) for t, n, f in ring.frames(0.0)]
+        for ring in rings:
+            s = ring.stats()
+            packets, drops = packets + s.packets, drops + s.drops
+        if len(rings) > 1:
+            got.sort(key=lambda x: x[0])
+        return got
 
     while True:
         if out:
@@ -124,9 +169,7 @@ def _child(
             inbuf += chunk
         # the ring first, always: what the pipe cannot take yet waits here, in memory, so
         # a slow reader never makes the ring overflow
-        frames = list(ring.frames(0.0))
-        s = ring.stats()
-        packets, drops = packets + s.packets, drops + s.drops
+        frames = drain()
         # the run's events, in order, before the packets they explain are looked at
         while (nl := inbuf.find(b"\n")) >= 0:
             line = bytes(inbuf[:nl])
@@ -150,9 +193,7 @@ def _child(
                 early = []
             take(frames)
             if stopping:
-                take(list(ring.frames(0.0)))  # what arrived with the stop
-                s = ring.stats()
-                packets, drops = packets + s.packets, drops + s.drops
+                take(drain())  # what arrived with the stop
             # held packets expire by the run's events, not by the clock: a capture that fell
             # behind (busy machine) must not give up on packets whose explanation is on its way
             for d in pairer.ready(mark, mark, flush=stopping):
@@ -174,15 +215,19 @@ def _child(
     view = memoryview(out)
     while view:
         view = view[os.write(data_w, view) :]
-    ring.close()
+    for ring in rings:
+        ring.close()
 
 
 class CaptureProcess:
     """The run host's handle on its capture process. Start it while single threaded."""
 
-    def __init__(self, pid: int, data_r: int, ctl_w: int, interface: str) -> None:
+    def __init__(
+        self, pid: int, data_r: int, ctl_w: int, interface: str, interfaces: list[str] | None = None
+    ) -> None:
         self.pid = pid
         self.interface = interface
+        self.interfaces = interfaces or [interface]  # "A:eth0", "B:eth0" in two-host runs
         self._data_fd = data_r
         self._ctl_w = ctl_w
         self._ctl_lock = threading.Lock()
@@ -193,10 +238,17 @@ class CaptureProcess:
 
     @classmethod
     def start(
-        cls, interface: str = "lo", first_actor: str = "run", outgoing_only: bool = True
+        cls,
+        interface: str = "lo",
+        first_actor: str = "run",
+        outgoing_only: bool = True,
+        points: list[CapturePoint] | None = None,
     ) -> CaptureProcess | str:
-        """Fork the capture and wait until its ring is in place (so that the run's first packet
-        is captured); a text saying why when it cannot capture."""
+        """Fork the capture and wait until its rings are in place (so that the run's first
+        packet is captured); a text saying why when it cannot capture. ``points``: every
+        interface to capture on (two hosts: each host's), else ``interface`` alone."""
+        if not points:
+            points = [CapturePoint(interface, outgoing_only)]
         # out of the way of the scenario's descriptors, which start at 3 as in a C program
         data_r, data_w = (fd_above(fd) for fd in os.pipe())
         ctl_r, ctl_w = (fd_above(fd) for fd in os.pipe())
@@ -208,7 +260,7 @@ class CaptureProcess:
             try:
                 os.close(data_r)
                 os.close(ctl_w)
-                _child(interface, first_actor, data_w, ctl_r, outgoing_only)
+                _child(points, first_actor, data_w, ctl_r)
             except BaseException:  # noqa: BLE001 -- a forked child never returns to the host's code
                 code = 1
             finally:
@@ -217,7 +269,8 @@ class CaptureProcess:
         os.close(ctl_r)
         first = os.read(data_r, 1)
         if first == b"R":
-            return cls(pid, data_r, ctl_w, interface)
+            names = [f"{p.host}:{p.interface}" if p.host else p.interface for p in points]
+            return cls(pid, data_r, ctl_w, points[0].interface, names)
         why = "the capture process ended before it started"
         if first == b"E":
             (n,) = _TEXT.unpack(_read_exactly(data_r, _TEXT.size))

@@ -160,6 +160,7 @@ def record(
         "len": p.payload_len,
         "ms": [round(x * 1000, 3) for x in d.delays],
         "after": d.until[2] if d.until else None,
+        "ip_id": p.ip_id,  # with src and dst, names the captured packet it acted on
     }
 
 

@@ -191,6 +191,10 @@
         <translation>수신자가 버퍼 공간을 비움</translation>
     </message>
     <message>
+        <source>lost (link dropped it)</source>
+        <translation>손실 (링크가 버림)</translation>
+    </message>
+    <message>
         <source>a connection arrived</source>
         <translation>연결이 도착함</translation>
     </message>
@@ -808,10 +812,6 @@
         <source>so far: {what}</source>
         <translation>지금까지: {what}</translation>
     </message>
-    <message>
-        <source>✗ lost on the link</source>
-        <translation>✗ 링크에서 사라짐</translation>
-    </message>
 </context>
 <context>
     <name>NetworkPanel</name>
@@ -911,6 +911,10 @@
         <translation>보낸 이유</translation>
     </message>
     <message>
+        <source>on the link</source>
+        <translation>링크에서</translation>
+    </message>
+    <message>
         <source>The trace did not keep this packet&apos;s bytes.</source>
         <translation>트레이스에 이 패킷의 바이트가 남아 있지 않습니다.</translation>
     </message>
@@ -925,6 +929,34 @@
 </context>
 <context>
     <name>PacketView</name>
+    <message>
+        <source>lost: the link dropped it ({why})</source>
+        <translation>손실: 링크가 버림 ({why})</translation>
+    </message>
+    <message>
+        <source>lost: the link dropped it</source>
+        <translation>손실: 링크가 버림</translation>
+    </message>
+    <message>
+        <source>not seen arriving (yet)</source>
+        <translation>(아직) 도착이 보이지 않음</translation>
+    </message>
+    <message>
+        <source>arrived at host {host} {ms} ms later</source>
+        <translation>{ms} ms 뒤 호스트 {host}에 도착</translation>
+    </message>
+    <message>
+        <source>arrived at host {host} {n} times (the link duplicated it)</source>
+        <translation>호스트 {host}에 {n}번 도착 (링크가 복제함)</translation>
+    </message>
+    <message>
+        <source>the lesson&apos;s rule {n}</source>
+        <translation>수업의 규칙 {n}</translation>
+    </message>
+    <message>
+        <source>random loss {p}%</source>
+        <translation>무작위 손실 {p}%</translation>
+    </message>
     <message>
         <source>{n} {what}, {bytes} bytes of data</source>
         <translation>{what} {n}개, 데이터 {bytes}바이트</translation>
@@ -958,6 +990,10 @@
         <translation>keep-alive</translation>
     </message>
     <message>
+        <source>delayed ACK</source>
+        <translation>지연 ACK</translation>
+    </message>
+    <message>
         <source>data segments</source>
         <translation>데이터 세그먼트</translation>
     </message>
@@ -972,6 +1008,14 @@
     <message>
         <source>packets</source>
         <translation>패킷</translation>
+    </message>
+    <message>
+        <source>lost (link dropped it)</source>
+        <translation>손실 (링크가 버림)</translation>
+    </message>
+    <message>
+        <source>duplicate</source>
+        <translation>중복</translation>
     </message>
     <message>
         <source>+ {n} more packets (listed in the pcapng export)</source>
