@@ -11,9 +11,10 @@ kernel's view of the socket (a duplicate of the tracee's fd, from ``pidfd_getfd`
 engine/kernel.py) become ``return`` and ``kernel`` events, exactly like a lesson's.
 
 ptrace requests must come from the thread that is the tracer: the thread that forks the child
-runs the whole loop. A second thread only ``waitpid``s (any thread of the tracer's process may)
-and queues what it gets; step-gate waits run on their own threads, so one tracee held at the gate
-never holds up another (a forked child, a thread).
+runs the whole loop, and waits for its tracees' stops itself (no hand-off between threads per
+stop). A sampler thread looks at calls in progress from outside (/proc) to see them block;
+step-gate waits run on their own threads, so one tracee held at the gate never holds up another
+(a forked child, a thread).
 
 Facts measured in shared/PROGRAMS.md.
 """
@@ -51,6 +52,16 @@ SIGSTOP = _signal.SIGSTOP
 SIGTRAP = _signal.SIGTRAP
 FIRST_LOOK = 0.0003  # s: sooner, the tracee is still on its way into the kernel
 BACKOFF = (0.0005, 0.001, 0.002, 0.005, 0.01)
+# The sampler thread ticks every TICK while calls come (one wake-up per call would cost a
+# thread switch each: what the tracer saves by waiting for its stops itself), and sleeps
+# IDLE_TICK at a time once none has come for IDLE_FOR (the next call wakes it).
+TICK = 0.002
+IDLE_TICK = 0.05
+IDLE_FOR = 1.0
+# While a tracee waits at the step gate, the stop loop polls for stops and releases: first
+# after POLL_FIRST, backing off to POLL_MAX (a person's step is seen within 10 ms).
+POLL_FIRST = 0.0005
+POLL_MAX = 0.01
 SNAPSHOT_EVERY = 0.1  # s between kernel snapshots of a call that stays blocked
 # said by the window in the user's language (ui/lesson_panel.py); kept in English in the trace
 NO_LINES_HINT = "compile with -g to see your lines"
@@ -109,6 +120,7 @@ class SockRec:
     sent: int = 0
     received: int = 0
     listening: bool = False
+    last_snap: KernelSnapshot | None = None  # the last kernel snapshot written for it
 
     @property
     def tcp(self) -> bool:
@@ -208,8 +220,12 @@ class CTracer:
         self.exit_code: int | None = None
         self._children = 0
         self._threads = 0
-        self._groups: set[int] = set()  # the tracees a waiter thread waits for
-        self._waiters = 0
+        # the sampler thread (calls in progress): its lock, its wake-up, whether it sleeps long
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._idle = False
+        self._flights = 0  # calls sent into the kernel so far
+        self._sampler_killed = False
         self._line_maps: dict[str, LineMap] = {}
         self._places: dict[tuple[int, int], tuple[int | None, dict[str, Any]]] = {}
         self.ended = threading.Event()
@@ -274,7 +290,6 @@ class CTracer:
         self._open_proc(proc)
         self.procs[pid] = proc
         self.tracees[pid] = Tracee(pid, proc, self.name, fresh=False)
-        self._watch(pid)
         self.runner.gate.set_status(self.name, Status.RUNNING)
         prog_name = os.path.basename(self.argv[0])
         self.runner.emit(
@@ -284,6 +299,10 @@ class CTracer:
             code="process_started",
             params={"function": prog_name, "pid": pid},
         )
+        sampler = threading.Thread(
+            target=self._sampler, name=f"socketscope-sampler-{pid}", daemon=True
+        )
+        sampler.start()
         pt.ptrace(pt.PTRACE_CONT, pid, 0, 0)
         try:
             self._loop()
@@ -291,6 +310,8 @@ class CTracer:
             for p in self.procs.values():
                 p.close()
             self.ended.set()
+            self._wake.set()
+            sampler.join(1.0)
         return self.exit_code
 
     @staticmethod
@@ -303,58 +324,97 @@ class CTracer:
                 return cand
         return path
 
-    def _watch(self, target: int) -> None:
-        """A waiter thread for one tracee (a process or a thread), until it has ended. Any
-        thread may wait for tracees; only the tracer thread may ptrace them. One per tracee,
-        not one per process group: a daemon's setsid() leaves the group, and a waiter on an
-        emptied group would never return."""
-        if target in self._groups:
-            return
-        self._groups.add(target)
-        self._waiters += 1
-        threading.Thread(
-            target=self._wait_all, args=(target,), name=f"socketscope-wait{target}", daemon=True
-        ).start()
-
-    def _wait_all(self, target: int) -> None:
-        while True:
-            try:
-                pid, status = os.waitpid(target, pt.WALL)
-            except ChildProcessError:
-                self._q.put(("gone",))
-                return
-            except InterruptedError:
-                continue
-            self._q.put(("wait", pid, status))
-
     def _loop(self) -> None:
+        """The stop loop. The tracer thread waits for its tracees' stops itself
+        (``__WNOTHREAD``: only the tracees of this thread, never another program's of the same
+        run, never a child someone else waits for), so a stop costs no hand-off between threads.
+        It blocks in waitpid() while nothing else can need it; while a tracee waits at the
+        step gate (whose release comes from another thread) it polls instead. Calls in
+        progress are looked at by the sampler thread (:meth:`_sampler`), from outside."""
         q = self._q
         killed = False
+        poll = POLL_FIRST
+        flags = pt.WALL | pt.WNOTHREAD
         while True:
             if self.runner.stopping and not killed:
                 killed = True
                 self.kill()
-            timeout = self._next_look()
+            while True:  # what other threads asked for: a gate's release, a poke
+                try:
+                    self._message(q.get_nowait())
+                except queue.Empty:
+                    break
+            paced = any(t.at_gate for t in self.tracees.values())
             try:
-                msg = q.get(timeout=timeout) if timeout is not None else q.get(timeout=0.05)
-            except queue.Empty:
-                self._look_at_calls()
+                pid, status = os.waitpid(-1, flags | (os.WNOHANG if paced else 0))
+            except ChildProcessError:
+                return  # no tracee is left
+            except InterruptedError:
                 continue
-            kind = msg[0]
-            if kind == "gone":
-                self._waiters -= 1
-                if self._waiters == 0:
-                    return
+            if pid == 0:  # paced, and no stop yet: wait for a release, a while
+                try:
+                    self._message(q.get(timeout=poll))
+                    poll = POLL_FIRST
+                except queue.Empty:
+                    poll = min(poll * 2, POLL_MAX)
                 continue
+            poll = POLL_FIRST
             try:
-                if kind == "wait":
-                    self._on_wait(msg[1], msg[2])
-                elif kind == "go":
-                    with contextlib.suppress(ProcessLookupError):
-                        self._released(msg[1], msg[2])
-                self._look_at_calls()
+                self._on_wait(pid, status)
             except Exception:  # noqa: BLE001 -- a tracer bug must not leave the program stopped
-                self._failed(msg)
+                self._failed(("wait", pid, status))
+
+    def _message(self, msg: tuple[Any, ...]) -> None:
+        if msg[0] != "go":
+            return  # a poke: the loop looks at the stop flag again
+        try:
+            with contextlib.suppress(ProcessLookupError):
+                self._released(msg[1], msg[2])
+        except Exception:  # noqa: BLE001 -- a tracer bug must not leave the program stopped
+            self._failed(msg)
+
+    def _sampler(self) -> None:
+        """Looks at the calls in progress from outside (/proc), so that the tracer thread can
+        sleep in waitpid(): a call the kernel has put to sleep is shown blocked, with its wait
+        channel, and its sockets are looked at again every 100 ms while it stays so. It ticks
+        while calls come and goes idle (woken by the next call) when none has for a second."""
+        last_seen, last_busy = -1, time.monotonic()
+        while not self.ended.is_set():
+            now = time.monotonic()
+            busy = self._flights != last_seen or now - last_busy < IDLE_FOR or self._has_flight()
+            if self._flights != last_seen or self._has_flight():
+                last_seen, last_busy = self._flights, now
+            self._idle = not busy
+            self._wake.wait(TICK if busy else IDLE_TICK)
+            self._wake.clear()
+            self._idle = False
+            if self.runner.stopping and not self._sampler_killed:
+                self._sampler_killed = True
+                self.kill()
+            try:
+                self._look_at_calls()
+            except Exception:  # noqa: BLE001 -- a look that fails must not end the looking
+                import traceback
+
+                traceback.print_exc()
+
+    def _has_flight(self) -> bool:
+        return any(t.call is not None and t.call.t0 for t in list(self.tracees.values()))
+
+    def _fly(self, t: Tracee, call: Call) -> None:
+        """``call`` is on its way into the kernel: the sampler looks at it from now on."""
+        call.t0 = time.monotonic()
+        call.next_check = call.t0 + FIRST_LOOK
+        self._flights += 1
+        if self._idle:
+            self._wake.set()
+
+    def _land(self, t: Tracee) -> Call | None:
+        """The call of ``t`` is over (it returned, or the tracee is gone): taken from the
+        sampler under its lock, so that a ``blocked`` it writes always comes before the return."""
+        with self._lock:
+            c, t.call = t.call, None
+        return c
 
     def _failed(self, msg: tuple[Any, ...]) -> None:
         """Say what went wrong, and let the tracee go on untraced for that call."""
@@ -373,7 +433,8 @@ class CTracer:
             traceback=text,
         )
         if t is not None:
-            t.call, t.at_gate = None, False
+            self._land(t)
+            t.at_gate = False
             with contextlib.suppress(OSError):
                 pt.ptrace(pt.PTRACE_CONT, t.tid, 0, 0)
 
@@ -467,7 +528,6 @@ class CTracer:
             self._threads += 1
             actor = f"{parent.proc.actor}/thread {self._threads}"
             self.tracees[child] = Tracee(child, parent.proc, actor)
-            self._watch(child)
             runner.gate.set_status(actor, Status.RUNNING)
             runner.emit(
                 actor,
@@ -484,7 +544,6 @@ class CTracer:
         proc.exe_base, proc.lines = parent.proc.exe_base, parent.proc.lines
         self.procs[child] = proc
         self.tracees[child] = Tracee(child, proc, actor)
-        self._watch(child)
         runner.gate.set_status(actor, Status.RUNNING)
         runner.emit(
             actor,
@@ -502,6 +561,7 @@ class CTracer:
             )  # fmt: skip
             proc.socks[fd] = mine
             _RUN_SOCKETS[runner][mine.id] = (self, child, fd)
+            mine.last_snap = self._snapshot(proc, mine) or KernelSnapshot()
             runner.emit(
                 actor,
                 "kernel",
@@ -510,7 +570,7 @@ class CTracer:
                 fd=fd,
                 local=rec.local,
                 peer=rec.peer,
-                kernel=self._snapshot(proc, mine) or KernelSnapshot(),
+                kernel=mine.last_snap,
                 message=f"fd {fd} inherited from {parent.proc.actor}: the same socket",
                 code="fd_inherited",
                 params={
@@ -535,20 +595,19 @@ class CTracer:
             return
         runner = self.runner
         code = os.waitstatus_to_exitcode(status)
-        if t.call is None:
-            t.call = t.restarting
-        if t.call is not None and not runner.stopping:
+        call = self._land(t) or t.restarting
+        if call is not None and not runner.stopping:
             name = _signal.Signals(-code).name if code < 0 else f"exit({code})"
             runner.emit(
                 t.actor,
                 "return",
-                op=t.call.op,
-                sock=t.call.rec.id if t.call.rec else None,
-                fd=t.call.fd,
+                op=call.op,
+                sock=call.rec.id if call.rec else None,
+                fd=call.fd,
                 ok=False,
                 error=name,
-                blocked=t.call.blocked,
-                duration=round(time.monotonic() - t.call.t0, 6),
+                blocked=call.blocked,
+                duration=round(time.monotonic() - call.t0, 6),
                 message=f"the process ended ({name}) during this call; it never returned",
                 code="killed_in_call",
                 params={"signal": name},
@@ -624,10 +683,7 @@ class CTracer:
     def _read(self, proc: Proc, addr: int, n: int) -> bytes:
         if proc.mem is None or not addr or n <= 0:
             return b""
-        try:
-            return os.pread(proc.mem, n, addr)
-        except OSError:
-            return b""
+        return pt.pread(proc.mem, n, addr)  # keeps the GIL: see ptrace_abi._quick
 
     def _write(self, proc: Proc, addr: int, data: bytes) -> bool:
         if proc.mem is None:
@@ -696,18 +752,31 @@ class CTracer:
         return rec
 
     def _snapshot(self, proc: Proc, rec: SockRec) -> KernelSnapshot | None:
-        """What the kernel says of the socket (None: the fd is gone, e.g. closing right now)."""
-        s = self._dup(proc, rec.fd)
-        if s is None:
+        """What the kernel says of the socket (None: the fd is gone, e.g. closing right now).
+        Asked of a duplicate of the program's fd with the GIL kept throughout (no socket
+        object, no call that lets the event reader's thread in: see ptrace_abi._quick)."""
+        if proc.pidfd is None:
             return None
-        with s:
-            snap = kernel.snapshot(s)
-            if not rec.tcp and rec.local is not None:
-                rq = kernel.udp_rx_queue(rec.local)
-                if rq is not None:
-                    from dataclasses import replace
+        try:
+            fd = pt.pidfd_getfd(proc.pidfd, rec.fd)
+        except OSError:
+            return None
+        try:
+            info = kernel.TCP_INFO
+            snap = kernel.snapshot_from(
+                rec.tcp,
+                lambda level, opt: pt.sockopt_int(fd, level, opt),
+                lambda: pt.sockopt_bytes(fd, _socket.IPPROTO_TCP, info, 32) if info else b"",
+                lambda request: pt.ioctl_int(fd, request),
+            )
+        finally:
+            pt.close(fd)
+        if not rec.tcp and rec.local is not None:
+            rq = kernel.udp_rx_queue(rec.local)
+            if rq is not None:
+                from dataclasses import replace
 
-                    snap = replace(snap, recv_q=rq)
+                snap = replace(snap, recv_q=rq)
         return snap
 
     def _snap_events(
@@ -727,6 +796,11 @@ class CTracer:
             if peer is not None and peer[2].id not in seen:
                 seen.add(peer[2].id)
                 todo.append(peer)
+        # Free-running, a snapshot equal to the last one written for that socket is not
+        # written again: the views keep the latest per socket, so it would tell nothing, and
+        # at thousands of calls a second it was a third of the events. Paced runs write each
+        # (a study question may look for the snapshot after a call).
+        free = self.runner.gate.free_running
         for tracer, proc, rec in todo:
             if proc.socks.get(rec.fd) is not rec:
                 continue
@@ -737,9 +811,15 @@ class CTracer:
                 if call.snaps.get(rec.id) == snap:
                     continue
                 call.snaps[rec.id] = snap
-            self.runner.emit(
-                t.actor, "kernel", op=op, sock=rec.id, fd=rec.fd, kernel=snap, local=rec.local
-            )
+            if free and rec.last_snap == snap:
+                continue
+            self._emit_snap(t.actor, op, rec, snap)
+
+    def _emit_snap(self, actor: str, op: str, rec: SockRec, snap: KernelSnapshot) -> None:
+        rec.last_snap = snap
+        self.runner.emit(
+            actor, "kernel", op=op, sock=rec.id, fd=rec.fd, kernel=snap, local=rec.local
+        )
 
     def _peer_of(self, rec: SockRec) -> tuple[CTracer, Proc, SockRec] | None:
         runner = self.runner
@@ -757,6 +837,9 @@ class CTracer:
             t.restarting = None
             if again.nr == nr and again.args[:3] == a[:3]:
                 t.call = again  # the same call, made again by the kernel after the signal
+                self._flights += 1
+                if self._idle:
+                    self._wake.set()
                 self._resume(t)
                 return
             self._interrupted(t, again)
@@ -769,12 +852,12 @@ class CTracer:
         t.call = call
         runner = self.runner
         sid = call.rec.id if call.rec else None
-        if runner.gate.free_running:
-            try:
-                runner.gate.pass_through(t.actor, call.op)
-            except ActorStopped:
-                return
-            self._released(t.tid, True)
+        gate = runner.gate
+        if gate.free_running:
+            # nothing to wait for: a flag, not a trip through the gate's lock (and never a
+            # wait on this thread, should the mode change this very moment)
+            if not gate.stopped:
+                self._released(t.tid, True)
             return
         runner.emit(
             t.actor, "waiting", op=call.op, sock=sid, fd=call.fd, line=call.line,
@@ -819,8 +902,7 @@ class CTracer:
             runner.milestone(t.actor, call.op, returned=True)
             self._resume(t)
             return
-        call.t0 = time.monotonic()
-        call.next_check = call.t0 + FIRST_LOOK
+        self._fly(t, call)
         self._resume(t)
 
     def _refuse(self, t: Tracee, call: Call) -> str | None:
@@ -1038,17 +1120,8 @@ class CTracer:
         return b""
 
     # --- in the kernel: blocked? -----------------------------------------------------------
-    def _next_look(self) -> float | None:
-        soonest = None
-        for t in self.tracees.values():
-            c = t.call
-            if c is not None and not t.at_gate and c.t0:
-                soonest = c.next_check if soonest is None else min(soonest, c.next_check)
-        if soonest is None:
-            return None
-        return max(0.0, soonest - time.monotonic())
-
     def _look_at_calls(self) -> None:
+        """The sampler thread: is a call in progress asleep in the kernel?"""
         now = time.monotonic()
         for t in list(self.tracees.values()):
             c = t.call
@@ -1056,14 +1129,19 @@ class CTracer:
                 continue
             if c.blocked:
                 c.next_check = now + SNAPSHOT_EVERY
-                self._snap_events(t, c.op, [c.rec], call=c)
+                with self._lock:
+                    if t.call is c:
+                        self._snap_events(t, c.op, [c.rec], call=c)
                 continue
             sample = _sample(t.proc.pid, t.tid)
             c.checks += 1
             if sample is not None and sample[0] in "SD" and sample[1] == c.nr:
-                c.blocked = True
-                c.next_check = now + SNAPSHOT_EVERY
-                self._show_blocked(t, c, sample[2])
+                with self._lock:
+                    if t.call is not c:
+                        continue  # it returned meanwhile: its return says it all
+                    c.blocked = True
+                    c.next_check = now + SNAPSHOT_EVERY
+                    self._show_blocked(t, c, sample[2])
             else:
                 c.next_check = now + BACKOFF[min(c.checks, len(BACKOFF) - 1)]
 
@@ -1088,7 +1166,7 @@ class CTracer:
             self._resume(t)
             return
         rval, is_err = pt.exit_result(info)
-        t.call = None
+        self._land(t)
         if is_err and -rval in _RESTART:
             # interrupted by a signal: the kernel makes the call again after the handler
             # (SA_RESTART) or the program gets EINTR; the next entry tells which
@@ -1291,9 +1369,7 @@ class CTracer:
             return
         snap = tracer._snapshot(proc, rec)
         if snap is not None:
-            self.runner.emit(
-                t.actor, "kernel", op=op, sock=rec.id, fd=rec.fd, kernel=snap, local=rec.local
-            )
+            self._emit_snap(t.actor, op, rec, snap)
 
     def _child_actor(self, pid: int) -> str | None:
         t = self.tracees.get(pid)
@@ -1495,7 +1571,10 @@ class CProgramActor:
         )
 
     def wake(self) -> None:
-        """Nothing to wake: run() looks at the runner's stopping flag within its own ticks."""
+        """The run stops: end the program now (its tracer sleeps in waitpid(); the kill is
+        what wakes it. Its sampler would also see the stop flag within a tick)."""
+        if self.runner.stopping:
+            self.tracer.kill()
 
     def run(self) -> None:
         try:
