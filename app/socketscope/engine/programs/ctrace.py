@@ -41,7 +41,11 @@ from socketscope.engine.events import KernelSnapshot, plain_args
 from socketscope.engine.gate import ActorStopped, Status
 from socketscope.engine.loopback import is_loopback_host
 
+from . import no_ptrace
 from . import ptrace_abi as pt
+from .no_ptrace import PtraceForbidden
+
+__all__ = ["CProgramActor", "CTracer", "PtraceForbidden", "c_source", "run_traced"]
 
 if TYPE_CHECKING:
     from socketscope.engine.actor import RunnerSide as Runner
@@ -70,6 +74,8 @@ NO_LINES_HINT = "compile with -g to see your lines"
 _CONSUMERS = frozenset({"accept", "read", "recv", "recvfrom", "recvmsg", "readv"})
 _IN = frozenset({"read", "readv", "recv", "recvfrom", "recvmsg"})
 _OUT = frozenset({"write", "writev", "send", "sendto", "sendmsg"})
+# the data calls a free-running burst summarises (on a connected TCP socket, as a lesson's)
+_BURSTABLE = frozenset({"read", "write", "recv", "send"})
 _FD_CALLS = frozenset(
     {
         "read", "write", "readv", "writev", "close", "connect", "accept", "accept4", "sendto",
@@ -99,10 +105,6 @@ _RUN_SOCKETS: weakref.WeakKeyDictionary[Any, dict[int, tuple[CTracer, int, int]]
     weakref.WeakKeyDictionary()
 )
 _LISTENERS: weakref.WeakKeyDictionary[Any, dict[tuple[str, int], int]] = weakref.WeakKeyDictionary()
-
-
-class PtraceForbidden(OSError):
-    """This system does not let a process trace its own child."""
 
 
 @dataclass
@@ -168,6 +170,28 @@ class Call:
     snaps: dict[int, KernelSnapshot] = field(default_factory=dict)
     restore: tuple[int, bytes] | None = None  # a sockaddr rewritten for the call, put back after
     payload: bytes | None = None
+    quiet: bool = False  # counted into its tracee's burst, not written (see CBurst)
+    slept: bool = False  # the kernel was seen to put it to sleep (a quiet call's blocked_count)
+
+
+@dataclass
+class CBurst:
+    """Free-running, a long run of identical data calls of one tracee on one TCP socket (a
+    bulk transfer): counted, and written as one ``burst`` event per burst window, as a
+    lesson's are (docs/trace-format.md, "Bursts"). Every call is still stopped and counted."""
+
+    op: str
+    rec: SockRec
+    line: int | None
+    params: dict[str, Any]
+    t_first: float
+    count: int = 0
+    nbytes: int = 0
+    start: int | None = None
+    end: int | None = None
+    blocked_count: int = 0
+    duration: float = 0.0
+    preview: bytes = b""
 
 
 @dataclass
@@ -181,6 +205,9 @@ class Tracee:
     # a call a signal interrupted that the kernel will make again (ERESTARTSYS): one call on
     # the diagram, not two, unless the program gets EINTR instead
     restarting: Call | None = None
+    streak: tuple[int, str] | None = None  # (socket id, op) of its last data calls in a row
+    streak_len: int = 0
+    burst: CBurst | None = None
 
 
 class CTracer:
@@ -252,7 +279,7 @@ class CTracer:
         the system refuses to let us trace."""
         why = pt.supported()
         if why is not None:
-            raise PtraceForbidden(_errno.ENOSYS, why)
+            raise PtraceForbidden(_errno.ENOSYS, why, "unsupported", detail=why)
         prog, keep = pt.build_filter(sorted(pt.SYSCALLS))
         exe = self._resolve(self.argv[0])
         env = self.env if self.env is not None else dict(os.environ)
@@ -274,18 +301,7 @@ class CTracer:
         self.pid = pid
         with contextlib.suppress(OSError):
             os.setpgid(pid, pid)  # also here: whichever runs first, the group exists
-        _pid, status = os.waitpid(pid, pt.WALL)
-        if not os.WIFSTOPPED(status):
-            code = os.waitstatus_to_exitcode(status)
-            if code in (120, 121, 122):
-                raise PtraceForbidden(_errno.EPERM, _forbidden_text(code))
-            raise PtraceForbidden(_errno.EPERM, f"the program could not start (status {code})")
-        try:
-            pt.ptrace(pt.PTRACE_SETOPTIONS, pid, 0, pt.OPTIONS)
-        except OSError as e:
-            os.kill(pid, _signal.SIGKILL)
-            os.waitpid(pid, 0)
-            raise PtraceForbidden(e.errno, f"ptrace refused: {e.strerror}") from None
+        status = self._start_traced(pid)
         proc = Proc(pid, self.name)
         self._open_proc(proc)
         self.procs[pid] = proc
@@ -303,8 +319,8 @@ class CTracer:
             target=self._sampler, name=f"socketscope-sampler-{pid}", daemon=True
         )
         sampler.start()
-        pt.ptrace(pt.PTRACE_CONT, pid, 0, 0)
         try:
+            self._on_wait(pid, status)  # its exec (or why it had none: exit status 127)
             self._loop()
         finally:
             for p in self.procs.values():
@@ -313,6 +329,65 @@ class CTracer:
             self._wake.set()
             sampler.join(1.0)
         return self.exit_code
+
+    def _start_traced(self, pid: int) -> int:
+        """From the child's first stop to its exec: every way this system can refuse to let
+        us trace it is found here, before the program has run a line (the caller then falls
+        back to strace, or refuses). Returns the wait status of the exec stop."""
+
+        def refuse(exc: PtraceForbidden) -> PtraceForbidden:
+            with contextlib.suppress(OSError):
+                os.kill(pid, _signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, pt.WALL)
+            return exc
+
+        _pid, status = os.waitpid(pid, pt.WALL)
+        if not os.WIFSTOPPED(status):
+            code = os.waitstatus_to_exitcode(status)
+            if code == pt.EXIT_TRACEME_EPERM:
+                raise no_ptrace.refused(_errno.EPERM, "PTRACE_TRACEME")
+            if code == pt.EXIT_TRACEME_FAILED:
+                raise PtraceForbidden(
+                    _errno.EPERM, "ptrace is refused here (PTRACE_TRACEME failed)",
+                    "ptrace_refused", error="PTRACE_TRACEME",
+                )  # fmt: skip
+            raise PtraceForbidden(
+                _errno.EPERM, f"the program could not start (status {code})", "no_start",
+                status=code,
+            )  # fmt: skip
+        try:
+            pt.ptrace(pt.PTRACE_SETOPTIONS, pid, 0, pt.OPTIONS)
+        except OSError as e:
+            raise refuse(no_ptrace.refused(e.errno or _errno.EPERM, "PTRACE_SETOPTIONS")) from None
+        try:
+            pt.syscall_info(pid)  # Linux 5.3 and later; and a filter may refuse this request
+        except OSError as e:
+            if e.errno == _errno.EPERM:
+                raise refuse(no_ptrace.refused(e.errno, "PTRACE_GET_SYSCALL_INFO")) from None
+            raise refuse(
+                PtraceForbidden(
+                    e.errno or _errno.EIO,
+                    "this kernel cannot tell a tracer the system calls' arguments "
+                    "(PTRACE_GET_SYSCALL_INFO, Linux 5.3 and later)",
+                    "no_syscall_info",
+                )
+            ) from None
+        pt.ptrace(pt.PTRACE_CONT, pid, 0, 0)
+        # the child now installs the seccomp filter and execs: its next stop is the exec
+        _pid, status = os.waitpid(pid, pt.WALL)
+        if os.WIFEXITED(status) and os.WEXITSTATUS(status) == pt.EXIT_NO_NEW_PRIVS:
+            raise PtraceForbidden(
+                _errno.EPERM, "this system refused no_new_privs, needed for the seccomp filter",
+                "no_new_privs",
+            )  # fmt: skip
+        if os.WIFEXITED(status) and os.WEXITSTATUS(status) == pt.EXIT_SECCOMP:
+            raise PtraceForbidden(
+                _errno.EPERM,
+                "this system refused the seccomp filter: seccomp is not available here",
+                "seccomp_refused",
+            )
+        return status
 
     @staticmethod
     def _resolve(path: str) -> str:
@@ -596,6 +671,9 @@ class CTracer:
         runner = self.runner
         code = os.waitstatus_to_exitcode(status)
         call = self._land(t) or t.restarting
+        if call is not None and call.quiet and not runner.stopping:
+            self._unquiet(t, call)
+        self._flush(t)
         if call is not None and not runner.stopping:
             name = _signal.Signals(-code).name if code < 0 else f"exit({code})"
             runner.emit(
@@ -842,6 +920,8 @@ class CTracer:
                     self._wake.set()
                 self._resume(t)
                 return
+            if again.quiet:
+                self._unquiet(t, again)
             self._interrupted(t, again)
         name = pt.SYSCALLS.get(nr)
         call = self._decode(t, name, nr, a) if name else None
@@ -852,12 +932,33 @@ class CTracer:
         t.call = call
         runner = self.runner
         sid = call.rec.id if call.rec else None
+        rec = call.rec
+        key = None
+        if rec is not None and rec.tcp and rec.conn is not None and call.op in _BURSTABLE:
+            key = (rec.id, call.op)
+        if key != t.streak:
+            self._flush(t)
+            t.streak, t.streak_len = key, 0
+        t.streak_len += key is not None
         gate = runner.gate
-        if gate.free_running:
+        free = gate.free_running
+        if free and key is not None and t.streak_len > runner.options.burst_after:
+            call.quiet = True  # counted into the burst: no call event, no snapshot
+        else:
+            self._flush(t)
+        if call.op in _OUT and (not call.quiet or t.burst is None):
+            # a quiet call's bytes are only the burst's preview: the first one's
+            call.payload = self._payload(t.proc, name or "", a, runner.options.data_cap + 1)
+        if free:
             # nothing to wait for: a flag, not a trip through the gate's lock (and never a
             # wait on this thread, should the mode change this very moment)
-            if not gate.stopped:
-                self._released(t.tid, True)
+            if gate.stopped:
+                return
+            if call.quiet:
+                self._fly(t, call)
+                self._resume(t)
+                return
+            self._released(t.tid, True)
             return
         runner.emit(
             t.actor, "waiting", op=call.op, sock=sid, fd=call.fd, line=call.line,
@@ -1022,10 +1123,7 @@ class CTracer:
             if rec is None:
                 return None
             op, shown = _shown(self, proc, name, a, rec)
-            call = Call(op, nr, a, shown, rec, fd, None, {})
-            if op in _OUT:
-                call.payload = self._payload(proc, name, a, self.runner.options.data_cap + 1)
-            return call
+            return Call(op, nr, a, shown, rec, fd, None, {})
         if name == "socket":
             family, typ = _s32(a[0]), _s32(a[1]) & 0xF
             if family not in (_socket.AF_INET, _socket.AF_INET6):
@@ -1139,6 +1237,15 @@ class CTracer:
                 with self._lock:
                     if t.call is not c:
                         continue  # it returned meanwhile: its return says it all
+                    if c.quiet:
+                        # a streak call that sleeps briefly is counted in its burst (a bulk
+                        # transfer waits for buffer space all the time); one that sleeps
+                        # past the burst window is shown, blocked
+                        c.slept = True
+                        if now - c.t0 < self.runner.options.burst_window:
+                            c.next_check = now + BACKOFF[min(c.checks, len(BACKOFF) - 1)]
+                            continue
+                        self._unquiet(t, c)
                     c.blocked = True
                     c.next_check = now + SNAPSHOT_EVERY
                     self._show_blocked(t, c, sample[2])
@@ -1181,6 +1288,12 @@ class CTracer:
             self._resume(t)
 
     def _returned(self, t: Tracee, c: Call, rval: int, is_err: bool) -> None:
+        if c.quiet:
+            if not is_err and rval > 0:
+                self._count(t, c, rval)
+                return
+            # an error or the end of the stream ends the streak: recorded in full
+            self._unquiet(t, c)
         runner, proc = self.runner, t.proc
         duration = round(time.monotonic() - c.t0, 6)
         if c.blocked:
@@ -1243,6 +1356,70 @@ class CTracer:
         if c.blocked:
             self.runner.gate.set_status(t.actor, Status.RUNNING, c.op)
         self.runner.milestone(t.actor, c.op, returned=True, first=not c.blocked)
+
+    # --- bursts ---------------------------------------------------------------------------------
+    def _count(self, t: Tracee, c: Call, n: int) -> None:
+        """A quiet call returned ``n`` bytes: counted into its tracee's burst."""
+        runner, rec = self.runner, c.rec
+        assert rec is not None
+        outgoing = c.op in _OUT
+        if outgoing:
+            rng = (rec.sent, rec.sent + n)
+            rec.sent += n
+        else:
+            rng = (rec.received, rec.received + n)
+            rec.received += n
+        b = t.burst
+        if b is None:
+            b = t.burst = CBurst(c.op, rec, c.line, c.params, runner.time())
+            cap = runner.options.data_cap
+            if outgoing:
+                b.preview = (c.payload or b"")[: min(n, cap)]
+            else:
+                b.preview = self._read(t.proc, c.args[1], min(n, cap))
+            b.start = rng[0]
+        b.count += 1
+        b.nbytes += n
+        b.end = rng[1]
+        b.duration += time.monotonic() - c.t0
+        b.blocked_count += c.slept
+        if c.line is not None:
+            b.line, b.params = c.line, c.params
+        if runner.time() - b.t_first >= runner.options.burst_window:
+            self._flush(t)
+
+    def _flush(self, t: Tracee) -> None:
+        """Write the tracee's burst, if it has one, and what the kernel says after it."""
+        b = t.burst
+        if b is None:
+            return
+        t.burst = None
+        rec = b.rec
+        self.runner.emit(
+            t.actor, "burst", op=b.op, sock=rec.id, fd=rec.fd, line=b.line,
+            params=b.params or None, count=b.count, nbytes=b.nbytes,
+            blocked_count=b.blocked_count, duration=round(b.duration, 6), data=b.preview.hex(),
+            truncated=True if b.nbytes > len(b.preview) else None, conn=rec.conn,
+            dir=_direction(rec.side, b.op in _OUT),
+            range=(b.start, b.end) if b.start is not None and b.end is not None else None,
+        )  # fmt: skip
+        self._snap_events(t, b.op, [rec])
+
+    def _unquiet(self, t: Tracee, c: Call) -> None:
+        """A quiet call that is shown after all (it failed, saw the end of the stream, or
+        slept past the burst window): the burst so far, then the call's own event."""
+        c.quiet = False
+        self._flush(t)
+        t.streak, t.streak_len = None, 0
+        if c.op in _OUT and c.payload is None:
+            c.payload = self._payload(
+                t.proc, c.op if c.op != "send" else "sendto", c.args,
+                self.runner.options.data_cap + 1,
+            )  # fmt: skip
+        self.runner.emit(
+            t.actor, "call", op=c.op, sock=c.rec.id if c.rec else None, fd=c.fd, line=c.line,
+            args=plain_args(c.shown), params=c.params or None,
+        )  # fmt: skip
 
     def _names_of(self, proc: Proc, rec: SockRec) -> tuple[Any, Any]:
         s = self._dup(proc, rec.fd)
@@ -1374,17 +1551,6 @@ class CTracer:
     def _child_actor(self, pid: int) -> str | None:
         t = self.tracees.get(pid)
         return t.actor if t else None
-
-
-def _forbidden_text(code: int) -> str:
-    if code == 120:
-        return (
-            "this system does not let a program trace its own child (ptrace refused: "
-            "Yama ptrace_scope 3, or a container without ptrace)"
-        )
-    if code == 121:
-        return "this system refused no_new_privs, needed for the seccomp filter"
-    return "this system refused the seccomp filter (seccomp is not available here)"
 
 
 def _host_port(addr: Any) -> str:
@@ -1625,7 +1791,9 @@ class CProgramActor:
         try:
             try:
                 if os.environ.get("SOCKETSCOPE_C_TRACER") == "strace":
-                    raise PtraceForbidden(_errno.EPERM, "SOCKETSCOPE_C_TRACER=strace was set")
+                    raise PtraceForbidden(
+                        _errno.EPERM, "SOCKETSCOPE_C_TRACER=strace was set", "forced"
+                    )
                 self.tracer.run()
             finally:
                 for fd in (out_w, err_w):
@@ -1633,20 +1801,34 @@ class CProgramActor:
                         os.close(fd)
             self.ended = True
         except PtraceForbidden as e:
-            self._fallback(str(e.strerror or e))
+            self._fallback(e)
         finally:
             for th in self._readers:  # the last output is handed on before the program's end
                 th.join(1.0)
 
-    def _fallback(self, why: str) -> None:
-        """No ptrace tracer here: strace, when installed, still shows the calls (no stepping)."""
+    def _fallback(self, e: PtraceForbidden) -> None:
+        """No ptrace tracer here: strace, when installed and able to trace here, still shows
+        the calls (no stepping); else a clear refusal that names the cause. strace needs
+        ptrace too: where ptrace itself is refused it fails the same way (no_ptrace.py)."""
         import shutil
 
         from .strace_fallback import StraceTrace
 
+        why = str(e.strerror or e)
+        cause: dict[str, Any] = {**e.params, "cause": e.cause, "detail": why}
         strace = shutil.which("strace")
         if strace is None:
-            self._refuse(f"{why}; strace is not installed either", "ptrace_forbidden")
+            self._refuse_untraceable(
+                f"{why}; strace is not installed (it would show the calls, without stepping)",
+                cause,
+            )
+            return
+        complaint = no_ptrace.strace_refusal(strace)
+        if complaint is not None:
+            self._refuse_untraceable(
+                f"{why}; strace needs ptrace too and cannot trace here either ({complaint})",
+                {**cause, "strace": complaint},
+            )
             return
         runner, spec = self.runner, self.spec
         runner.emit(
@@ -1656,7 +1838,7 @@ class CProgramActor:
             message=f"the step-by-step tracer cannot run here ({why}): traced with strace "
             "instead; calls are shown as they end, stepping is not available",
             code="c_strace_fallback",
-            params={"detail": why},
+            params=cause,
         )
         st = StraceTrace(
             runner, spec.name, self.tracer.argv, self.tracer.sock_base, spec.cwd or os.getcwd()
@@ -1673,6 +1855,16 @@ class CProgramActor:
             pipe.close()
         st.follow()
         self.ended = st.ended  # else (strace killed at Stop) the Runner writes the end
+
+    def _refuse_untraceable(self, text: str, cause: dict[str, Any]) -> None:
+        self.runner.emit(
+            self.spec.name,
+            "error",
+            error="CANNOT_TRACE",
+            message=f"{self.spec.name} cannot be traced here: {text}",
+            code="c_ptrace_refused",
+            params={"program": self.spec.name, "why": "ptrace_forbidden", **cause},
+        )
 
     def _refuse(self, text: str, why: str) -> None:
         self.runner.emit(

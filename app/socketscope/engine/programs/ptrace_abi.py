@@ -271,16 +271,23 @@ def filter_decides(numbers: list[int], nr: int, arch: int = AUDIT_ARCH_X86_64) -
             return int(ins.k)
 
 
+# how the child tells the tracer what refused it before exec (its exit status)
+EXIT_TRACEME_EPERM = 120
+EXIT_NO_NEW_PRIVS = 121
+EXIT_SECCOMP = 122
+EXIT_TRACEME_FAILED = 123
+
+
 def traceme_and_filter_child(prog: _SockFprog) -> None:
     """In the forked child, before execv: become traceable, stop so the tracer can set its
     options, then install the filter. Runs between fork and exec: no allocation, no locks."""
     if _ptrace(PTRACE_TRACEME, 0, None, None) != 0:
-        os._exit(120)
+        os._exit(EXIT_TRACEME_EPERM if ctypes.get_errno() == 1 else EXIT_TRACEME_FAILED)
     os.kill(os.getpid(), 19)  # SIGSTOP: the tracer sets its options meanwhile
     if _prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
-        os._exit(121)
+        os._exit(EXIT_NO_NEW_PRIVS)
     if _syscall(NR_SECCOMP, SECCOMP_SET_MODE_FILTER, 0, ctypes.byref(prog)) != 0:
-        os._exit(122)
+        os._exit(EXIT_SECCOMP)
 
 
 def pidfd_open(pid: int) -> int:
