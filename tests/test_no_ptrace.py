@@ -65,7 +65,12 @@ sc = program_scenario([
 ])
 runner = Runner(sc)
 events = runner.run_to_end(30)
+import tempfile
+from socketscope.engine.trace import Trace, write_trace
+with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
+    write_trace(Trace(sc.header(), events), f)  # the trace, for the window to open
 print(json.dumps({
+    "trace": f.name,
     "uid": os.getuid(),
     "actors": [a.name for a in sc.actors],
     "events": [{"actor": e.actor, "kind": e.kind, "op": e.op, "code": e.code,
@@ -111,6 +116,8 @@ def run_refused(
     assert r.returncode == 0, r.stderr
     out: dict[str, Any] = json.loads(r.stdout.strip().splitlines()[-1])
     assert (out["uid"] == 0) == (user == "root")
+    out["trace_text"] = Path(out["trace"]).read_text(encoding="utf-8")
+    os.unlink(out["trace"])
     return out
 
 
@@ -213,3 +220,37 @@ def test_no_seccomp_filter_for_the_tracer_falls_back_to_strace_for_real(
     assert bytes.fromhex(reads[0]["data"]) == b"hello"
     assert "got 5 bytes" in out["console"]
     assert not [e for e in out["events"] if e["kind"] == "error"]
+
+
+@pytest.mark.gui
+@pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace (apt: strace)")
+def test_the_window_says_why_in_korean_and_the_whole_sentence_shows_on_hover(
+    qtbot: Any, gui_window: Any, bins: Path, app: str, tmp_path: Path
+) -> None:
+    """The refusal is an error on each program's lifeline, in the window's language; the
+    sentence is longer than the lifeline's box, so pointing at it shows all of it."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QToolTip
+
+    out = run_refused(bins, app, "root", "ptrace")
+    trace = tmp_path / "refused.jsonl"
+    trace.write_text(out["trace_text"], encoding="utf-8")
+    w = gui_window
+    w.resize(1920, 1080)
+    w.set_language("ko")
+    assert w.open_trace_file(str(trace))
+    w.session.seek(len(w.session.events))
+    qtbot.waitUntil(lambda: any(p.kind == "mark" for p in w.diagram.placed), timeout=5000)
+    marks = [p for p in w.diagram.placed if p.kind == "mark"]
+    assert len(marks) == 2
+    words = w.diagram.elided_mark_at(marks[0].rect.center().x(), marks[0].rect.center().y())
+    assert words is not None, "the sentence is cut short on the diagram"
+    assert "추적할 수 없습니다" in words and "seccomp 필터" in words and "추정" in words
+    shown = [p.shown for p in w.diagram.placed if p.kind == "text" and p.owner is marks[0].owner]
+    assert shown and shown[0].startswith("✗ ") and "추적할 수 없습니다" in shown[0]
+    w.grab().save(str(tmp_path / "refused-ko.png"))
+    vp = w.diagram.viewport()
+    QTest.mouseMove(vp, QPoint(int(marks[0].rect.center().x()), int(marks[0].rect.center().y())))
+    qtbot.waitUntil(QToolTip.isVisible, timeout=5000)
+    assert QToolTip.text() == words
