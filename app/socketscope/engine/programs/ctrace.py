@@ -858,7 +858,12 @@ class CTracer:
         return snap
 
     def _snap_events(
-        self, t: Tracee, op: str, recs: list[SockRec | None], call: Call | None = None
+        self,
+        t: Tracee,
+        op: str,
+        recs: list[SockRec | None],
+        call: Call | None = None,
+        peers: bool = True,
     ) -> None:
         """What the kernel says now about the sockets of a call, and of their peers in the run."""
         if self.runner.stopping or not self.snapshots:
@@ -870,7 +875,7 @@ class CTracer:
                 continue
             seen.add(rec.id)
             todo.append((self, t.proc, rec))
-            peer = self._peer_of(rec)
+            peer = self._peer_of(rec) if peers else None
             if peer is not None and peer[2].id not in seen:
                 seen.add(peer[2].id)
                 todo.append(peer)
@@ -990,7 +995,9 @@ class CTracer:
             args=plain_args(call.shown), params=call.params or None,
         )  # fmt: skip
         if call.op in _CONSUMERS and call.rec is not None:
-            self._snap_events(t, call.op, [call.rec])
+            # what the call will find. Free-running, not its peer's too: this call has not
+            # changed the peer, whose own last call's snapshot already says how it is
+            self._snap_events(t, call.op, [call.rec], peers=not runner.gate.free_running)
         refusal = self._refuse(t, call)
         if refusal is not None:
             pt.skip_syscall(t.tid, _errno.EPERM)
