@@ -62,10 +62,11 @@ BACKOFF = (0.0005, 0.001, 0.002, 0.005, 0.01)
 TICK = 0.002
 IDLE_TICK = 0.05
 IDLE_FOR = 1.0
-# While a tracee waits at the step gate, the stop loop polls for stops and releases: first
-# after POLL_FIRST, backing off to POLL_MAX (a person's step is seen within 10 ms).
+# While a tracee waits at the step gate, the stop loop waits on the gate's releases (seen at
+# once) and polls for stops: first after POLL_FIRST, backing off to POLL_MAX (another tracee's
+# stop is seen within 20 ms; a program held at the gate costs 50 wake-ups a second).
 POLL_FIRST = 0.0005
-POLL_MAX = 0.01
+POLL_MAX = 0.02
 SNAPSHOT_EVERY = 0.1  # s between kernel snapshots of a call that stays blocked
 # said by the window in the user's language (ui/lesson_panel.py); kept in English in the trace
 NO_LINES_HINT = "compile with -g to see your lines"
@@ -456,11 +457,17 @@ class CTracer:
         last_seen, last_busy = -1, time.monotonic()
         while not self.ended.is_set():
             now = time.monotonic()
-            busy = self._flights != last_seen or now - last_busy < IDLE_FOR or self._has_flight()
-            if self._flights != last_seen or self._has_flight():
+            if self._flights != last_seen:
                 last_seen, last_busy = self._flights, now
+            busy = now - last_busy < IDLE_FOR
+            if busy:
+                timeout = TICK
+            else:  # quiet: only a call that stays blocked is looked at, when it is due
+                soonest = self._next_look()
+                timeout = IDLE_TICK if soonest is None else soonest - now
+                timeout = min(IDLE_TICK, max(TICK, timeout))
             self._idle = not busy
-            self._wake.wait(TICK if busy else IDLE_TICK)
+            self._wake.wait(timeout)
             self._wake.clear()
             self._idle = False
             if self.runner.stopping and not self._sampler_killed:
@@ -473,8 +480,14 @@ class CTracer:
 
                 traceback.print_exc()
 
-    def _has_flight(self) -> bool:
-        return any(t.call is not None and t.call.t0 for t in list(self.tracees.values()))
+    def _next_look(self) -> float | None:
+        """When the sampler should next look at a call in progress (None: no call is)."""
+        soonest = None
+        for t in list(self.tracees.values()):
+            c = t.call
+            if c is not None and c.t0 and not t.at_gate:
+                soonest = c.next_check if soonest is None else min(soonest, c.next_check)
+        return soonest
 
     def _fly(self, t: Tracee, call: Call) -> None:
         """``call`` is on its way into the kernel: the sampler looks at it from now on."""
