@@ -1,8 +1,10 @@
 """What tracing a C program costs: per socket call, and for the system calls it does not trace.
 
-    .venv/bin/python bench/ctrace.py [--calls 20000] [--getppid 1000000] [--repeat 3]
+    .venv/bin/python bench/ctrace.py [--calls 20000] [--batch 100] [--getppid 1000000] [--repeat 3]
 
-Builds tests/c/socket_loop.c (N one-byte write()/read() round trips on a loopback TCP pair) and
+Builds tests/c/socket_loop.c (N one-byte write()/read() round trips on a loopback TCP pair,
+alternating: no two identical calls in a row; then the same bytes as runs of --batch identical
+write()s and read()s, which a free-running trace summarises into bursts) and
 tests/c/getppid_loop.c (1e6 getppid(), a call the seccomp filter lets through) with cc, runs
 each natively and under the tracer (free-running, every event written), and prints the figures.
 Nothing here asserts. Compare figures within one run: the machine is shared.
@@ -85,6 +87,7 @@ def traced(argv: list[str], snapshots: bool = True) -> tuple[float, int]:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--calls", type=int, default=20000, help="write()/read() round trips")
+    ap.add_argument("--batch", type=int, default=100, help="identical calls in a row")
     ap.add_argument("--getppid", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=3)
     a = ap.parse_args()
@@ -100,6 +103,8 @@ def main() -> int:
             n_sock = min(native([str(sock), str(a.calls)]) for _ in range(3))
             t_sock, events = traced([str(sock), str(a.calls)])
             t_bare, _ = traced([str(sock), str(a.calls)], snapshots=False)
+            n_run = min(native([str(sock), str(a.calls), str(a.batch)]) for _ in range(3))
+            t_run, run_events = traced([str(sock), str(a.calls), str(a.batch)])
             # the loop's own time, best of three each way, alternating
             n_pp = t_pp = float("inf")
             for _ in range(3):
@@ -111,6 +116,8 @@ def main() -> int:
                 f"(+{(t_sock - n_sock) * 1e6 / calls:.1f} µs; {events} events, "
                 f"{events / calls:.1f} per call; without kernel snapshots "
                 f"{t_bare * 1e6 / calls:.1f} µs/call); "
+                f"in runs of {a.batch}: native {n_run * 1e6 / calls:.1f} µs/call, traced "
+                f"{t_run * 1e6 / calls:.1f} µs/call ({run_events} events); "
                 f"{a.getppid} getppid() (the loop's own time, best of 3): native {n_pp:.3f} s, "
                 f"traced {t_pp:.3f} s (x{t_pp / n_pp:.2f})"
             )

@@ -1,4 +1,6 @@
-/* N small write()/read() round trips over a socketpair-free TCP loopback pair: the per-call cost. */
+/* N small write()/read() round trips over a socketpair-free TCP loopback pair: the per-call cost.
+ * With a second argument B: B one-byte write()s in a row, then B one-byte read()s, N/B times
+ * (runs of identical calls: what a free-running trace summarises into bursts). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +11,9 @@
 int main(int argc, char **argv)
 {
     long n = argc > 1 ? atol(argv[1]) : 10000;
+    long batch = argc > 2 ? atol(argv[2]) : 1;
+    if (batch < 1)
+        batch = 1;
     int lfd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a;
     memset(&a, 0, sizeof a);
@@ -22,9 +27,11 @@ int main(int argc, char **argv)
     connect(c, (struct sockaddr *)&a, sizeof a);
     int s = accept(lfd, NULL, NULL);
     char b = 'x';
-    for (long i = 0; i < n; i++) {
-        write(c, &b, 1);
-        read(s, &b, 1);
+    for (long i = 0; i < n; i += batch) {
+        for (long j = 0; j < batch; j++)
+            write(c, &b, 1);
+        for (long j = 0; j < batch; j++)
+            read(s, &b, 1);
     }
     close(c);
     close(s);

@@ -13,6 +13,7 @@ import os
 import socket
 import struct
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,32 +75,57 @@ def snapshot(sock: socket.socket) -> KernelSnapshot:
         return KernelSnapshot()
     if fd < 0:
         return KernelSnapshot()
-    rcvbuf = _sockopt(sock, socket.SOL_SOCKET, socket.SO_RCVBUF)
-    sndbuf = _sockopt(sock, socket.SOL_SOCKET, socket.SO_SNDBUF)
-    if sock.type == socket.SOCK_STREAM:
+
+    def tcp_info() -> bytes:
+        if _TCP_INFO is None:
+            return b""
+        try:
+            return sock.getsockopt(socket.IPPROTO_TCP, _TCP_INFO, 32)
+        except OSError:
+            return b""
+
+    return snapshot_from(
+        sock.type == socket.SOCK_STREAM,
+        lambda level, opt: _sockopt(sock, level, opt),
+        tcp_info,
+        lambda request: _ioctl_int(fd, request),
+    )
+
+
+def snapshot_from(
+    stream: bool,
+    sockopt: Callable[[int, int], int | None],
+    tcp_info: Callable[[], bytes],
+    ioctl: Callable[[int | None], int | None],
+) -> KernelSnapshot:
+    """The snapshot, from the socket's options, its ``struct tcp_info`` (b"": not available)
+    and its ioctls, however they are asked (a C program's tracer asks them of a duplicate of
+    the program's fd without a socket object: :mod:`socketscope.engine.programs.ctrace`)."""
+    rcvbuf = sockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
+    sndbuf = sockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
+    if stream:
         state = accept_q = backlog = None
-        if _TCP_INFO is not None:
-            try:
-                info = sock.getsockopt(socket.IPPROTO_TCP, _TCP_INFO, 32)
-            except OSError:
-                info = b""
-            if info:
-                state = TCP_STATES.get(info[0])
-                if state == "LISTEN" and len(info) >= 32:
-                    # On a listener the kernel reuses tcpi_unacked for the accept queue length
-                    # and tcpi_sacked for the backlog limit.
-                    _rto, _ato, _smss, _rmss, unacked, sacked = struct.unpack_from("=6I", info, 8)
-                    accept_q, backlog = unacked, sacked
+        info = tcp_info()
+        if info:
+            state = TCP_STATES.get(info[0])
+            if state == "LISTEN" and len(info) >= 32:
+                # On a listener the kernel reuses tcpi_unacked for the accept queue length
+                # and tcpi_sacked for the backlog limit.
+                _rto, _ato, _smss, _rmss, unacked, sacked = struct.unpack_from("=6I", info, 8)
+                accept_q, backlog = unacked, sacked
         if state == "LISTEN":
             return KernelSnapshot(state, None, None, accept_q, backlog, rcvbuf, sndbuf)
-        recv_q = _ioctl_int(fd, _FIONREAD) if state not in (None, "CLOSED") else None
-        send_q = _ioctl_int(fd, _SIOCOUTQ) if state not in (None, "CLOSED") else None
+        recv_q = ioctl(_FIONREAD) if state not in (None, "CLOSED") else None
+        send_q = ioctl(_SIOCOUTQ) if state not in (None, "CLOSED") else None
         return KernelSnapshot(state, recv_q, send_q, None, None, rcvbuf, sndbuf)
     # UDP: FIONREAD is the size of the next datagram only, not the queue; the queue in bytes is
     # not readable from the socket: the caller fills recv_q from /proc (udp_rx_queue).
-    next_dgram = _ioctl_int(fd, _FIONREAD)
-    send_q = _ioctl_int(fd, _SIOCOUTQ)
+    next_dgram = ioctl(_FIONREAD)
+    send_q = ioctl(_SIOCOUTQ)
     return KernelSnapshot(None, None, send_q, None, None, rcvbuf, sndbuf, next_dgram)
+
+
+TCP_INFO = _TCP_INFO  # the option number, for a caller that asks tcp_info itself
 
 
 # --- sockets that have no fd any more -----------------------------------------------------------

@@ -31,6 +31,44 @@ def _code(ev: Event) -> str | None:
     return ev.code
 
 
+def trace_cause(p: dict[str, Any], translate: Translate = untranslated) -> str:
+    """Why the step-by-step C tracer cannot run here (engine/programs/no_ptrace.py's causes)."""
+    cause = p.get("cause")
+    if cause == "yama":
+        return translate(
+            "EngineMessage",
+            "ptrace is refused by Yama (kernel.yama.ptrace_scope = {scope}; {error})",
+        ).format(scope=p["scope"], error=p["error"])
+    if cause == "seccomp_filter":
+        return translate(
+            "EngineMessage",
+            "ptrace is refused here ({error}); this process runs under a seccomp filter, as in "
+            "a container: inferred to be the cause",
+        ).format(error=p["error"])
+    if cause == "ptrace_refused":
+        return translate("EngineMessage", "ptrace is refused here ({error})").format(
+            error=p["error"]
+        )
+    if cause == "no_new_privs":
+        return translate(
+            "EngineMessage", "this system refused no_new_privs, needed for the seccomp filter"
+        )
+    if cause == "seccomp_refused":
+        return translate(
+            "EngineMessage",
+            "this system refused the seccomp filter: seccomp is not available here",
+        )
+    if cause == "no_syscall_info":
+        return translate(
+            "EngineMessage",
+            "this kernel cannot tell a tracer the system calls' arguments "
+            "(PTRACE_GET_SYSCALL_INFO, Linux 5.3 and later)",
+        )
+    if cause == "forced":
+        return translate("EngineMessage", "SOCKETSCOPE_C_TRACER=strace was set")
+    return str(p.get("detail", ""))  # the platform's own words (not Linux, not x86_64)
+
+
 def message_text(ev: Event, translate: Translate = untranslated) -> str:
     """The event's sentence for people; its English ``message`` when it has no known code."""
     text = _sentence(ev, translate)
@@ -139,7 +177,19 @@ def _sentence(ev: Event, translate: Translate) -> str:
                 "EngineMessage",
                 "the step-by-step tracer cannot run here ({detail}): traced with strace instead; "
                 "calls are shown as they end, stepping is not available",
-            ).format(**p)
+            ).format(detail=trace_cause(p, translate))
+        if code == "c_ptrace_refused":
+            if p.get("strace"):
+                return translate(
+                    "EngineMessage",
+                    "{program} cannot be traced here: {cause}; strace needs ptrace too and "
+                    "cannot trace here either ({strace})",
+                ).format(program=p["program"], cause=trace_cause(p, translate), strace=p["strace"])
+            return translate(
+                "EngineMessage",
+                "{program} cannot be traced here: {cause}; strace is not installed (it would "
+                "show the calls, without stepping)",
+            ).format(program=p["program"], cause=trace_cause(p, translate))
         if code == "tracer_failed":
             return translate(
                 "EngineMessage", "the tracer could not follow this call: {detail}"

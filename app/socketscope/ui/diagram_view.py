@@ -1455,10 +1455,24 @@ class SequenceDiagram(QAbstractScrollArea):
                 QToolTip.showText(e.globalPos(), text, self.viewport())
             elif hit is not None:
                 QToolTip.showText(e.globalPos(), self.tooltip_for(hit), self.viewport())
+            elif (words := self.elided_mark_at(pos.x(), pos.y())) is not None:
+                # an error cut short on the diagram (a program that cannot be traced here, and
+                # why): its whole sentence
+                QToolTip.showText(e.globalPos(), words, self.viewport())
             else:
                 QToolTip.hideText()
             return True
         return super().viewportEvent(e)
+
+    def elided_mark_at(self, x: float, y: float) -> str | None:
+        """The whole words of the mark (an error, a signal) drawn at (x, y), when the picture
+        had to cut them short."""
+        for placed in self.placed:
+            if placed.kind == "mark" and placed.rect.contains(x, y):
+                mark = placed.owner
+                if any(t.kind == "text" and t.owner is mark and t.elided for t in self.placed):
+                    return str(mark.text)
+        return None
 
     def tooltip_for(self, hit: tuple[str, Any]) -> str:
         """The tooltip of a ghost or a packet (a box's is its call and result)."""

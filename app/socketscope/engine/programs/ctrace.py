@@ -11,9 +11,10 @@ kernel's view of the socket (a duplicate of the tracee's fd, from ``pidfd_getfd`
 engine/kernel.py) become ``return`` and ``kernel`` events, exactly like a lesson's.
 
 ptrace requests must come from the thread that is the tracer: the thread that forks the child
-runs the whole loop. A second thread only ``waitpid``s (any thread of the tracer's process may)
-and queues what it gets; step-gate waits run on their own threads, so one tracee held at the gate
-never holds up another (a forked child, a thread).
+runs the whole loop, and waits for its tracees' stops itself (no hand-off between threads per
+stop). A sampler thread looks at calls in progress from outside (/proc) to see them block;
+step-gate waits run on their own threads, so one tracee held at the gate never holds up another
+(a forked child, a thread).
 
 Facts measured in shared/PROGRAMS.md.
 """
@@ -40,7 +41,11 @@ from socketscope.engine.events import KernelSnapshot, plain_args
 from socketscope.engine.gate import ActorStopped, Status
 from socketscope.engine.loopback import is_loopback_host
 
+from . import no_ptrace
 from . import ptrace_abi as pt
+from .no_ptrace import PtraceForbidden
+
+__all__ = ["CProgramActor", "CTracer", "PtraceForbidden", "c_source", "run_traced"]
 
 if TYPE_CHECKING:
     from socketscope.engine.actor import RunnerSide as Runner
@@ -51,6 +56,17 @@ SIGSTOP = _signal.SIGSTOP
 SIGTRAP = _signal.SIGTRAP
 FIRST_LOOK = 0.0003  # s: sooner, the tracee is still on its way into the kernel
 BACKOFF = (0.0005, 0.001, 0.002, 0.005, 0.01)
+# The sampler thread ticks every TICK while calls come (one wake-up per call would cost a
+# thread switch each: what the tracer saves by waiting for its stops itself), and sleeps
+# IDLE_TICK at a time once none has come for IDLE_FOR (the next call wakes it).
+TICK = 0.002
+IDLE_TICK = 0.05
+IDLE_FOR = 1.0
+# While a tracee waits at the step gate, the stop loop waits on the gate's releases (seen at
+# once) and polls for stops: first after POLL_FIRST, backing off to POLL_MAX (another tracee's
+# stop is seen within 20 ms; a program held at the gate costs 50 wake-ups a second).
+POLL_FIRST = 0.0005
+POLL_MAX = 0.02
 SNAPSHOT_EVERY = 0.1  # s between kernel snapshots of a call that stays blocked
 # said by the window in the user's language (ui/lesson_panel.py); kept in English in the trace
 NO_LINES_HINT = "compile with -g to see your lines"
@@ -59,6 +75,8 @@ NO_LINES_HINT = "compile with -g to see your lines"
 _CONSUMERS = frozenset({"accept", "read", "recv", "recvfrom", "recvmsg", "readv"})
 _IN = frozenset({"read", "readv", "recv", "recvfrom", "recvmsg"})
 _OUT = frozenset({"write", "writev", "send", "sendto", "sendmsg"})
+# the data calls a free-running burst summarises (on a connected TCP socket, as a lesson's)
+_BURSTABLE = frozenset({"read", "write", "recv", "send"})
 _FD_CALLS = frozenset(
     {
         "read", "write", "readv", "writev", "close", "connect", "accept", "accept4", "sendto",
@@ -90,10 +108,6 @@ _RUN_SOCKETS: weakref.WeakKeyDictionary[Any, dict[int, tuple[CTracer, int, int]]
 _LISTENERS: weakref.WeakKeyDictionary[Any, dict[tuple[str, int], int]] = weakref.WeakKeyDictionary()
 
 
-class PtraceForbidden(OSError):
-    """This system does not let a process trace its own child."""
-
-
 @dataclass
 class SockRec:
     """One socket a traced process holds, under the fd number the program sees."""
@@ -109,6 +123,7 @@ class SockRec:
     sent: int = 0
     received: int = 0
     listening: bool = False
+    last_snap: KernelSnapshot | None = None  # the last kernel snapshot written for it
 
     @property
     def tcp(self) -> bool:
@@ -156,6 +171,28 @@ class Call:
     snaps: dict[int, KernelSnapshot] = field(default_factory=dict)
     restore: tuple[int, bytes] | None = None  # a sockaddr rewritten for the call, put back after
     payload: bytes | None = None
+    quiet: bool = False  # counted into its tracee's burst, not written (see CBurst)
+    slept: bool = False  # the kernel was seen to put it to sleep (a quiet call's blocked_count)
+
+
+@dataclass
+class CBurst:
+    """Free-running, a long run of identical data calls of one tracee on one TCP socket (a
+    bulk transfer): counted, and written as one ``burst`` event per burst window, as a
+    lesson's are (docs/trace-format.md, "Bursts"). Every call is still stopped and counted."""
+
+    op: str
+    rec: SockRec
+    line: int | None
+    params: dict[str, Any]
+    t_first: float
+    count: int = 0
+    nbytes: int = 0
+    start: int | None = None
+    end: int | None = None
+    blocked_count: int = 0
+    duration: float = 0.0
+    preview: bytes = b""
 
 
 @dataclass
@@ -169,6 +206,9 @@ class Tracee:
     # a call a signal interrupted that the kernel will make again (ERESTARTSYS): one call on
     # the diagram, not two, unless the program gets EINTR instead
     restarting: Call | None = None
+    streak: tuple[int, str] | None = None  # (socket id, op) of its last data calls in a row
+    streak_len: int = 0
+    burst: CBurst | None = None
 
 
 class CTracer:
@@ -208,8 +248,12 @@ class CTracer:
         self.exit_code: int | None = None
         self._children = 0
         self._threads = 0
-        self._groups: set[int] = set()  # the tracees a waiter thread waits for
-        self._waiters = 0
+        # the sampler thread (calls in progress): its lock, its wake-up, whether it sleeps long
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._idle = False
+        self._flights = 0  # calls sent into the kernel so far
+        self._sampler_killed = False
         self._line_maps: dict[str, LineMap] = {}
         self._places: dict[tuple[int, int], tuple[int | None, dict[str, Any]]] = {}
         self.ended = threading.Event()
@@ -236,7 +280,7 @@ class CTracer:
         the system refuses to let us trace."""
         why = pt.supported()
         if why is not None:
-            raise PtraceForbidden(_errno.ENOSYS, why)
+            raise PtraceForbidden(_errno.ENOSYS, why, "unsupported", detail=why)
         prog, keep = pt.build_filter(sorted(pt.SYSCALLS))
         exe = self._resolve(self.argv[0])
         env = self.env if self.env is not None else dict(os.environ)
@@ -258,23 +302,11 @@ class CTracer:
         self.pid = pid
         with contextlib.suppress(OSError):
             os.setpgid(pid, pid)  # also here: whichever runs first, the group exists
-        _pid, status = os.waitpid(pid, pt.WALL)
-        if not os.WIFSTOPPED(status):
-            code = os.waitstatus_to_exitcode(status)
-            if code in (120, 121, 122):
-                raise PtraceForbidden(_errno.EPERM, _forbidden_text(code))
-            raise PtraceForbidden(_errno.EPERM, f"the program could not start (status {code})")
-        try:
-            pt.ptrace(pt.PTRACE_SETOPTIONS, pid, 0, pt.OPTIONS)
-        except OSError as e:
-            os.kill(pid, _signal.SIGKILL)
-            os.waitpid(pid, 0)
-            raise PtraceForbidden(e.errno, f"ptrace refused: {e.strerror}") from None
+        status = self._start_traced(pid)
         proc = Proc(pid, self.name)
         self._open_proc(proc)
         self.procs[pid] = proc
         self.tracees[pid] = Tracee(pid, proc, self.name, fresh=False)
-        self._watch(pid)
         self.runner.gate.set_status(self.name, Status.RUNNING)
         prog_name = os.path.basename(self.argv[0])
         self.runner.emit(
@@ -284,14 +316,79 @@ class CTracer:
             code="process_started",
             params={"function": prog_name, "pid": pid},
         )
-        pt.ptrace(pt.PTRACE_CONT, pid, 0, 0)
+        sampler = threading.Thread(
+            target=self._sampler, name=f"socketscope-sampler-{pid}", daemon=True
+        )
+        sampler.start()
         try:
+            self._on_wait(pid, status)  # its exec (or why it had none: exit status 127)
             self._loop()
         finally:
             for p in self.procs.values():
                 p.close()
             self.ended.set()
+            self._wake.set()
+            sampler.join(1.0)
         return self.exit_code
+
+    def _start_traced(self, pid: int) -> int:
+        """From the child's first stop to its exec: every way this system can refuse to let
+        us trace it is found here, before the program has run a line (the caller then falls
+        back to strace, or refuses). Returns the wait status of the exec stop."""
+
+        def refuse(exc: PtraceForbidden) -> PtraceForbidden:
+            with contextlib.suppress(OSError):
+                os.kill(pid, _signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, pt.WALL)
+            return exc
+
+        _pid, status = os.waitpid(pid, pt.WALL)
+        if not os.WIFSTOPPED(status):
+            code = os.waitstatus_to_exitcode(status)
+            if code == pt.EXIT_TRACEME_EPERM:
+                raise no_ptrace.refused(_errno.EPERM, "PTRACE_TRACEME")
+            if code == pt.EXIT_TRACEME_FAILED:
+                raise PtraceForbidden(
+                    _errno.EPERM, "ptrace is refused here (PTRACE_TRACEME failed)",
+                    "ptrace_refused", error="PTRACE_TRACEME",
+                )  # fmt: skip
+            raise PtraceForbidden(
+                _errno.EPERM, f"the program could not start (status {code})", "no_start",
+                status=code,
+            )  # fmt: skip
+        try:
+            pt.ptrace(pt.PTRACE_SETOPTIONS, pid, 0, pt.OPTIONS)
+        except OSError as e:
+            raise refuse(no_ptrace.refused(e.errno or _errno.EPERM, "PTRACE_SETOPTIONS")) from None
+        try:
+            pt.syscall_info(pid)  # Linux 5.3 and later; and a filter may refuse this request
+        except OSError as e:
+            if e.errno == _errno.EPERM:
+                raise refuse(no_ptrace.refused(e.errno, "PTRACE_GET_SYSCALL_INFO")) from None
+            raise refuse(
+                PtraceForbidden(
+                    e.errno or _errno.EIO,
+                    "this kernel cannot tell a tracer the system calls' arguments "
+                    "(PTRACE_GET_SYSCALL_INFO, Linux 5.3 and later)",
+                    "no_syscall_info",
+                )
+            ) from None
+        pt.ptrace(pt.PTRACE_CONT, pid, 0, 0)
+        # the child now installs the seccomp filter and execs: its next stop is the exec
+        _pid, status = os.waitpid(pid, pt.WALL)
+        if os.WIFEXITED(status) and os.WEXITSTATUS(status) == pt.EXIT_NO_NEW_PRIVS:
+            raise PtraceForbidden(
+                _errno.EPERM, "this system refused no_new_privs, needed for the seccomp filter",
+                "no_new_privs",
+            )  # fmt: skip
+        if os.WIFEXITED(status) and os.WEXITSTATUS(status) == pt.EXIT_SECCOMP:
+            raise PtraceForbidden(
+                _errno.EPERM,
+                "this system refused the seccomp filter: seccomp is not available here",
+                "seccomp_refused",
+            )
+        return status
 
     @staticmethod
     def _resolve(path: str) -> str:
@@ -303,58 +400,109 @@ class CTracer:
                 return cand
         return path
 
-    def _watch(self, target: int) -> None:
-        """A waiter thread for one tracee (a process or a thread), until it has ended. Any
-        thread may wait for tracees; only the tracer thread may ptrace them. One per tracee,
-        not one per process group: a daemon's setsid() leaves the group, and a waiter on an
-        emptied group would never return."""
-        if target in self._groups:
-            return
-        self._groups.add(target)
-        self._waiters += 1
-        threading.Thread(
-            target=self._wait_all, args=(target,), name=f"socketscope-wait{target}", daemon=True
-        ).start()
-
-    def _wait_all(self, target: int) -> None:
-        while True:
-            try:
-                pid, status = os.waitpid(target, pt.WALL)
-            except ChildProcessError:
-                self._q.put(("gone",))
-                return
-            except InterruptedError:
-                continue
-            self._q.put(("wait", pid, status))
-
     def _loop(self) -> None:
+        """The stop loop. The tracer thread waits for its tracees' stops itself
+        (``__WNOTHREAD``: only the tracees of this thread, never another program's of the same
+        run, never a child someone else waits for), so a stop costs no hand-off between threads.
+        It blocks in waitpid() while nothing else can need it; while a tracee waits at the
+        step gate (whose release comes from another thread) it polls instead. Calls in
+        progress are looked at by the sampler thread (:meth:`_sampler`), from outside."""
         q = self._q
         killed = False
+        poll = POLL_FIRST
+        flags = pt.WALL | pt.WNOTHREAD
         while True:
             if self.runner.stopping and not killed:
                 killed = True
                 self.kill()
-            timeout = self._next_look()
+            while True:  # what other threads asked for: a gate's release, a poke
+                try:
+                    self._message(q.get_nowait())
+                except queue.Empty:
+                    break
+            paced = any(t.at_gate for t in self.tracees.values())
             try:
-                msg = q.get(timeout=timeout) if timeout is not None else q.get(timeout=0.05)
-            except queue.Empty:
-                self._look_at_calls()
+                pid, status = os.waitpid(-1, flags | (os.WNOHANG if paced else 0))
+            except ChildProcessError:
+                return  # no tracee is left
+            except InterruptedError:
                 continue
-            kind = msg[0]
-            if kind == "gone":
-                self._waiters -= 1
-                if self._waiters == 0:
-                    return
+            if pid == 0:  # paced, and no stop yet: wait for a release, a while
+                try:
+                    self._message(q.get(timeout=poll))
+                    poll = POLL_FIRST
+                except queue.Empty:
+                    poll = min(poll * 2, POLL_MAX)
                 continue
+            poll = POLL_FIRST
             try:
-                if kind == "wait":
-                    self._on_wait(msg[1], msg[2])
-                elif kind == "go":
-                    with contextlib.suppress(ProcessLookupError):
-                        self._released(msg[1], msg[2])
-                self._look_at_calls()
+                self._on_wait(pid, status)
             except Exception:  # noqa: BLE001 -- a tracer bug must not leave the program stopped
-                self._failed(msg)
+                self._failed(("wait", pid, status))
+
+    def _message(self, msg: tuple[Any, ...]) -> None:
+        if msg[0] != "go":
+            return  # a poke: the loop looks at the stop flag again
+        try:
+            with contextlib.suppress(ProcessLookupError):
+                self._released(msg[1], msg[2])
+        except Exception:  # noqa: BLE001 -- a tracer bug must not leave the program stopped
+            self._failed(msg)
+
+    def _sampler(self) -> None:
+        """Looks at the calls in progress from outside (/proc), so that the tracer thread can
+        sleep in waitpid(): a call the kernel has put to sleep is shown blocked, with its wait
+        channel, and its sockets are looked at again every 100 ms while it stays so. It ticks
+        while calls come and goes idle (woken by the next call) when none has for a second."""
+        last_seen, last_busy = -1, time.monotonic()
+        while not self.ended.is_set():
+            now = time.monotonic()
+            if self._flights != last_seen:
+                last_seen, last_busy = self._flights, now
+            busy = now - last_busy < IDLE_FOR
+            if busy:
+                timeout = TICK
+            else:  # quiet: only a call that stays blocked is looked at, when it is due
+                soonest = self._next_look()
+                timeout = IDLE_TICK if soonest is None else soonest - now
+                timeout = min(IDLE_TICK, max(TICK, timeout))
+            self._idle = not busy
+            self._wake.wait(timeout)
+            self._wake.clear()
+            self._idle = False
+            if self.runner.stopping and not self._sampler_killed:
+                self._sampler_killed = True
+                self.kill()
+            try:
+                self._look_at_calls()
+            except Exception:  # noqa: BLE001 -- a look that fails must not end the looking
+                import traceback
+
+                traceback.print_exc()
+
+    def _next_look(self) -> float | None:
+        """When the sampler should next look at a call in progress (None: no call is)."""
+        soonest = None
+        for t in list(self.tracees.values()):
+            c = t.call
+            if c is not None and c.t0 and not t.at_gate:
+                soonest = c.next_check if soonest is None else min(soonest, c.next_check)
+        return soonest
+
+    def _fly(self, t: Tracee, call: Call) -> None:
+        """``call`` is on its way into the kernel: the sampler looks at it from now on."""
+        call.t0 = time.monotonic()
+        call.next_check = call.t0 + FIRST_LOOK
+        self._flights += 1
+        if self._idle:
+            self._wake.set()
+
+    def _land(self, t: Tracee) -> Call | None:
+        """The call of ``t`` is over (it returned, or the tracee is gone): taken from the
+        sampler under its lock, so that a ``blocked`` it writes always comes before the return."""
+        with self._lock:
+            c, t.call = t.call, None
+        return c
 
     def _failed(self, msg: tuple[Any, ...]) -> None:
         """Say what went wrong, and let the tracee go on untraced for that call."""
@@ -373,7 +521,8 @@ class CTracer:
             traceback=text,
         )
         if t is not None:
-            t.call, t.at_gate = None, False
+            self._land(t)
+            t.at_gate = False
             with contextlib.suppress(OSError):
                 pt.ptrace(pt.PTRACE_CONT, t.tid, 0, 0)
 
@@ -467,7 +616,6 @@ class CTracer:
             self._threads += 1
             actor = f"{parent.proc.actor}/thread {self._threads}"
             self.tracees[child] = Tracee(child, parent.proc, actor)
-            self._watch(child)
             runner.gate.set_status(actor, Status.RUNNING)
             runner.emit(
                 actor,
@@ -484,7 +632,6 @@ class CTracer:
         proc.exe_base, proc.lines = parent.proc.exe_base, parent.proc.lines
         self.procs[child] = proc
         self.tracees[child] = Tracee(child, proc, actor)
-        self._watch(child)
         runner.gate.set_status(actor, Status.RUNNING)
         runner.emit(
             actor,
@@ -502,6 +649,7 @@ class CTracer:
             )  # fmt: skip
             proc.socks[fd] = mine
             _RUN_SOCKETS[runner][mine.id] = (self, child, fd)
+            mine.last_snap = self._snapshot(proc, mine) or KernelSnapshot()
             runner.emit(
                 actor,
                 "kernel",
@@ -510,7 +658,7 @@ class CTracer:
                 fd=fd,
                 local=rec.local,
                 peer=rec.peer,
-                kernel=self._snapshot(proc, mine) or KernelSnapshot(),
+                kernel=mine.last_snap,
                 message=f"fd {fd} inherited from {parent.proc.actor}: the same socket",
                 code="fd_inherited",
                 params={
@@ -535,20 +683,22 @@ class CTracer:
             return
         runner = self.runner
         code = os.waitstatus_to_exitcode(status)
-        if t.call is None:
-            t.call = t.restarting
-        if t.call is not None and not runner.stopping:
+        call = self._land(t) or t.restarting
+        if call is not None and call.quiet and not runner.stopping:
+            self._unquiet(t, call)
+        self._flush(t)
+        if call is not None and not runner.stopping:
             name = _signal.Signals(-code).name if code < 0 else f"exit({code})"
             runner.emit(
                 t.actor,
                 "return",
-                op=t.call.op,
-                sock=t.call.rec.id if t.call.rec else None,
-                fd=t.call.fd,
+                op=call.op,
+                sock=call.rec.id if call.rec else None,
+                fd=call.fd,
                 ok=False,
                 error=name,
-                blocked=t.call.blocked,
-                duration=round(time.monotonic() - t.call.t0, 6),
+                blocked=call.blocked,
+                duration=round(time.monotonic() - call.t0, 6),
                 message=f"the process ended ({name}) during this call; it never returned",
                 code="killed_in_call",
                 params={"signal": name},
@@ -624,10 +774,7 @@ class CTracer:
     def _read(self, proc: Proc, addr: int, n: int) -> bytes:
         if proc.mem is None or not addr or n <= 0:
             return b""
-        try:
-            return os.pread(proc.mem, n, addr)
-        except OSError:
-            return b""
+        return pt.pread(proc.mem, n, addr)  # keeps the GIL: see ptrace_abi._quick
 
     def _write(self, proc: Proc, addr: int, data: bytes) -> bool:
         if proc.mem is None:
@@ -696,22 +843,40 @@ class CTracer:
         return rec
 
     def _snapshot(self, proc: Proc, rec: SockRec) -> KernelSnapshot | None:
-        """What the kernel says of the socket (None: the fd is gone, e.g. closing right now)."""
-        s = self._dup(proc, rec.fd)
-        if s is None:
+        """What the kernel says of the socket (None: the fd is gone, e.g. closing right now).
+        Asked of a duplicate of the program's fd with the GIL kept throughout (no socket
+        object, no call that lets the event reader's thread in: see ptrace_abi._quick)."""
+        if proc.pidfd is None:
             return None
-        with s:
-            snap = kernel.snapshot(s)
-            if not rec.tcp and rec.local is not None:
-                rq = kernel.udp_rx_queue(rec.local)
-                if rq is not None:
-                    from dataclasses import replace
+        try:
+            fd = pt.pidfd_getfd(proc.pidfd, rec.fd)
+        except OSError:
+            return None
+        try:
+            info = kernel.TCP_INFO
+            snap = kernel.snapshot_from(
+                rec.tcp,
+                lambda level, opt: pt.sockopt_int(fd, level, opt),
+                lambda: pt.sockopt_bytes(fd, _socket.IPPROTO_TCP, info, 32) if info else b"",
+                lambda request: pt.ioctl_int(fd, request),
+            )
+        finally:
+            pt.close(fd)
+        if not rec.tcp and rec.local is not None:
+            rq = kernel.udp_rx_queue(rec.local)
+            if rq is not None:
+                from dataclasses import replace
 
-                    snap = replace(snap, recv_q=rq)
+                snap = replace(snap, recv_q=rq)
         return snap
 
     def _snap_events(
-        self, t: Tracee, op: str, recs: list[SockRec | None], call: Call | None = None
+        self,
+        t: Tracee,
+        op: str,
+        recs: list[SockRec | None],
+        call: Call | None = None,
+        peers: bool = True,
     ) -> None:
         """What the kernel says now about the sockets of a call, and of their peers in the run."""
         if self.runner.stopping or not self.snapshots:
@@ -723,10 +888,15 @@ class CTracer:
                 continue
             seen.add(rec.id)
             todo.append((self, t.proc, rec))
-            peer = self._peer_of(rec)
+            peer = self._peer_of(rec) if peers else None
             if peer is not None and peer[2].id not in seen:
                 seen.add(peer[2].id)
                 todo.append(peer)
+        # Free-running, a snapshot equal to the last one written for that socket is not
+        # written again: the views keep the latest per socket, so it would tell nothing, and
+        # at thousands of calls a second it was a third of the events. Paced runs write each
+        # (a study question may look for the snapshot after a call).
+        free = self.runner.gate.free_running
         for tracer, proc, rec in todo:
             if proc.socks.get(rec.fd) is not rec:
                 continue
@@ -737,9 +907,15 @@ class CTracer:
                 if call.snaps.get(rec.id) == snap:
                     continue
                 call.snaps[rec.id] = snap
-            self.runner.emit(
-                t.actor, "kernel", op=op, sock=rec.id, fd=rec.fd, kernel=snap, local=rec.local
-            )
+            if free and rec.last_snap == snap:
+                continue
+            self._emit_snap(t.actor, op, rec, snap)
+
+    def _emit_snap(self, actor: str, op: str, rec: SockRec, snap: KernelSnapshot) -> None:
+        rec.last_snap = snap
+        self.runner.emit(
+            actor, "kernel", op=op, sock=rec.id, fd=rec.fd, kernel=snap, local=rec.local
+        )
 
     def _peer_of(self, rec: SockRec) -> tuple[CTracer, Proc, SockRec] | None:
         runner = self.runner
@@ -757,8 +933,13 @@ class CTracer:
             t.restarting = None
             if again.nr == nr and again.args[:3] == a[:3]:
                 t.call = again  # the same call, made again by the kernel after the signal
+                self._flights += 1
+                if self._idle:
+                    self._wake.set()
                 self._resume(t)
                 return
+            if again.quiet:
+                self._unquiet(t, again)
             self._interrupted(t, again)
         name = pt.SYSCALLS.get(nr)
         call = self._decode(t, name, nr, a) if name else None
@@ -769,10 +950,31 @@ class CTracer:
         t.call = call
         runner = self.runner
         sid = call.rec.id if call.rec else None
-        if runner.gate.free_running:
-            try:
-                runner.gate.pass_through(t.actor, call.op)
-            except ActorStopped:
+        rec = call.rec
+        key = None
+        if rec is not None and rec.tcp and rec.conn is not None and call.op in _BURSTABLE:
+            key = (rec.id, call.op)
+        if key != t.streak:
+            self._flush(t)
+            t.streak, t.streak_len = key, 0
+        t.streak_len += key is not None
+        gate = runner.gate
+        free = gate.free_running
+        if free and key is not None and t.streak_len > runner.options.burst_after:
+            call.quiet = True  # counted into the burst: no call event, no snapshot
+        else:
+            self._flush(t)
+        if call.op in _OUT and (not call.quiet or t.burst is None):
+            # a quiet call's bytes are only the burst's preview: the first one's
+            call.payload = self._payload(t.proc, name or "", a, runner.options.data_cap + 1)
+        if free:
+            # nothing to wait for: a flag, not a trip through the gate's lock (and never a
+            # wait on this thread, should the mode change this very moment)
+            if gate.stopped:
+                return
+            if call.quiet:
+                self._fly(t, call)
+                self._resume(t)
                 return
             self._released(t.tid, True)
             return
@@ -806,7 +1008,9 @@ class CTracer:
             args=plain_args(call.shown), params=call.params or None,
         )  # fmt: skip
         if call.op in _CONSUMERS and call.rec is not None:
-            self._snap_events(t, call.op, [call.rec])
+            # what the call will find. Free-running, not its peer's too: this call has not
+            # changed the peer, whose own last call's snapshot already says how it is
+            self._snap_events(t, call.op, [call.rec], peers=not runner.gate.free_running)
         refusal = self._refuse(t, call)
         if refusal is not None:
             pt.skip_syscall(t.tid, _errno.EPERM)
@@ -819,8 +1023,7 @@ class CTracer:
             runner.milestone(t.actor, call.op, returned=True)
             self._resume(t)
             return
-        call.t0 = time.monotonic()
-        call.next_check = call.t0 + FIRST_LOOK
+        self._fly(t, call)
         self._resume(t)
 
     def _refuse(self, t: Tracee, call: Call) -> str | None:
@@ -940,10 +1143,7 @@ class CTracer:
             if rec is None:
                 return None
             op, shown = _shown(self, proc, name, a, rec)
-            call = Call(op, nr, a, shown, rec, fd, None, {})
-            if op in _OUT:
-                call.payload = self._payload(proc, name, a, self.runner.options.data_cap + 1)
-            return call
+            return Call(op, nr, a, shown, rec, fd, None, {})
         if name == "socket":
             family, typ = _s32(a[0]), _s32(a[1]) & 0xF
             if family not in (_socket.AF_INET, _socket.AF_INET6):
@@ -1038,17 +1238,8 @@ class CTracer:
         return b""
 
     # --- in the kernel: blocked? -----------------------------------------------------------
-    def _next_look(self) -> float | None:
-        soonest = None
-        for t in self.tracees.values():
-            c = t.call
-            if c is not None and not t.at_gate and c.t0:
-                soonest = c.next_check if soonest is None else min(soonest, c.next_check)
-        if soonest is None:
-            return None
-        return max(0.0, soonest - time.monotonic())
-
     def _look_at_calls(self) -> None:
+        """The sampler thread: is a call in progress asleep in the kernel?"""
         now = time.monotonic()
         for t in list(self.tracees.values()):
             c = t.call
@@ -1056,14 +1247,28 @@ class CTracer:
                 continue
             if c.blocked:
                 c.next_check = now + SNAPSHOT_EVERY
-                self._snap_events(t, c.op, [c.rec], call=c)
+                with self._lock:
+                    if t.call is c:
+                        self._snap_events(t, c.op, [c.rec], call=c)
                 continue
             sample = _sample(t.proc.pid, t.tid)
             c.checks += 1
             if sample is not None and sample[0] in "SD" and sample[1] == c.nr:
-                c.blocked = True
-                c.next_check = now + SNAPSHOT_EVERY
-                self._show_blocked(t, c, sample[2])
+                with self._lock:
+                    if t.call is not c:
+                        continue  # it returned meanwhile: its return says it all
+                    if c.quiet:
+                        # a streak call that sleeps briefly is counted in its burst (a bulk
+                        # transfer waits for buffer space all the time); one that sleeps
+                        # past the burst window is shown, blocked
+                        c.slept = True
+                        if now - c.t0 < self.runner.options.burst_window:
+                            c.next_check = now + BACKOFF[min(c.checks, len(BACKOFF) - 1)]
+                            continue
+                        self._unquiet(t, c)
+                    c.blocked = True
+                    c.next_check = now + SNAPSHOT_EVERY
+                    self._show_blocked(t, c, sample[2])
             else:
                 c.next_check = now + BACKOFF[min(c.checks, len(BACKOFF) - 1)]
 
@@ -1088,7 +1293,7 @@ class CTracer:
             self._resume(t)
             return
         rval, is_err = pt.exit_result(info)
-        t.call = None
+        self._land(t)
         if is_err and -rval in _RESTART:
             # interrupted by a signal: the kernel makes the call again after the handler
             # (SA_RESTART) or the program gets EINTR; the next entry tells which
@@ -1103,6 +1308,12 @@ class CTracer:
             self._resume(t)
 
     def _returned(self, t: Tracee, c: Call, rval: int, is_err: bool) -> None:
+        if c.quiet:
+            if not is_err and rval > 0:
+                self._count(t, c, rval)
+                return
+            # an error or the end of the stream ends the streak: recorded in full
+            self._unquiet(t, c)
         runner, proc = self.runner, t.proc
         duration = round(time.monotonic() - c.t0, 6)
         if c.blocked:
@@ -1165,6 +1376,70 @@ class CTracer:
         if c.blocked:
             self.runner.gate.set_status(t.actor, Status.RUNNING, c.op)
         self.runner.milestone(t.actor, c.op, returned=True, first=not c.blocked)
+
+    # --- bursts ---------------------------------------------------------------------------------
+    def _count(self, t: Tracee, c: Call, n: int) -> None:
+        """A quiet call returned ``n`` bytes: counted into its tracee's burst."""
+        runner, rec = self.runner, c.rec
+        assert rec is not None
+        outgoing = c.op in _OUT
+        if outgoing:
+            rng = (rec.sent, rec.sent + n)
+            rec.sent += n
+        else:
+            rng = (rec.received, rec.received + n)
+            rec.received += n
+        b = t.burst
+        if b is None:
+            b = t.burst = CBurst(c.op, rec, c.line, c.params, runner.time())
+            cap = runner.options.data_cap
+            if outgoing:
+                b.preview = (c.payload or b"")[: min(n, cap)]
+            else:
+                b.preview = self._read(t.proc, c.args[1], min(n, cap))
+            b.start = rng[0]
+        b.count += 1
+        b.nbytes += n
+        b.end = rng[1]
+        b.duration += time.monotonic() - c.t0
+        b.blocked_count += c.slept
+        if c.line is not None:
+            b.line, b.params = c.line, c.params
+        if runner.time() - b.t_first >= runner.options.burst_window:
+            self._flush(t)
+
+    def _flush(self, t: Tracee) -> None:
+        """Write the tracee's burst, if it has one, and what the kernel says after it."""
+        b = t.burst
+        if b is None:
+            return
+        t.burst = None
+        rec = b.rec
+        self.runner.emit(
+            t.actor, "burst", op=b.op, sock=rec.id, fd=rec.fd, line=b.line,
+            params=b.params or None, count=b.count, nbytes=b.nbytes,
+            blocked_count=b.blocked_count, duration=round(b.duration, 6), data=b.preview.hex(),
+            truncated=True if b.nbytes > len(b.preview) else None, conn=rec.conn,
+            dir=_direction(rec.side, b.op in _OUT),
+            range=(b.start, b.end) if b.start is not None and b.end is not None else None,
+        )  # fmt: skip
+        self._snap_events(t, b.op, [rec])
+
+    def _unquiet(self, t: Tracee, c: Call) -> None:
+        """A quiet call that is shown after all (it failed, saw the end of the stream, or
+        slept past the burst window): the burst so far, then the call's own event."""
+        c.quiet = False
+        self._flush(t)
+        t.streak, t.streak_len = None, 0
+        if c.op in _OUT and c.payload is None:
+            c.payload = self._payload(
+                t.proc, c.op if c.op != "send" else "sendto", c.args,
+                self.runner.options.data_cap + 1,
+            )  # fmt: skip
+        self.runner.emit(
+            t.actor, "call", op=c.op, sock=c.rec.id if c.rec else None, fd=c.fd, line=c.line,
+            args=plain_args(c.shown), params=c.params or None,
+        )  # fmt: skip
 
     def _names_of(self, proc: Proc, rec: SockRec) -> tuple[Any, Any]:
         s = self._dup(proc, rec.fd)
@@ -1291,24 +1566,11 @@ class CTracer:
             return
         snap = tracer._snapshot(proc, rec)
         if snap is not None:
-            self.runner.emit(
-                t.actor, "kernel", op=op, sock=rec.id, fd=rec.fd, kernel=snap, local=rec.local
-            )
+            self._emit_snap(t.actor, op, rec, snap)
 
     def _child_actor(self, pid: int) -> str | None:
         t = self.tracees.get(pid)
         return t.actor if t else None
-
-
-def _forbidden_text(code: int) -> str:
-    if code == 120:
-        return (
-            "this system does not let a program trace its own child (ptrace refused: "
-            "Yama ptrace_scope 3, or a container without ptrace)"
-        )
-    if code == 121:
-        return "this system refused no_new_privs, needed for the seccomp filter"
-    return "this system refused the seccomp filter (seccomp is not available here)"
 
 
 def _host_port(addr: Any) -> str:
@@ -1495,7 +1757,10 @@ class CProgramActor:
         )
 
     def wake(self) -> None:
-        """Nothing to wake: run() looks at the runner's stopping flag within its own ticks."""
+        """The run stops: end the program now (its tracer sleeps in waitpid(); the kill is
+        what wakes it. Its sampler would also see the stop flag within a tick)."""
+        if self.runner.stopping:
+            self.tracer.kill()
 
     def run(self) -> None:
         try:
@@ -1546,7 +1811,9 @@ class CProgramActor:
         try:
             try:
                 if os.environ.get("SOCKETSCOPE_C_TRACER") == "strace":
-                    raise PtraceForbidden(_errno.EPERM, "SOCKETSCOPE_C_TRACER=strace was set")
+                    raise PtraceForbidden(
+                        _errno.EPERM, "SOCKETSCOPE_C_TRACER=strace was set", "forced"
+                    )
                 self.tracer.run()
             finally:
                 for fd in (out_w, err_w):
@@ -1554,20 +1821,34 @@ class CProgramActor:
                         os.close(fd)
             self.ended = True
         except PtraceForbidden as e:
-            self._fallback(str(e.strerror or e))
+            self._fallback(e)
         finally:
             for th in self._readers:  # the last output is handed on before the program's end
                 th.join(1.0)
 
-    def _fallback(self, why: str) -> None:
-        """No ptrace tracer here: strace, when installed, still shows the calls (no stepping)."""
+    def _fallback(self, e: PtraceForbidden) -> None:
+        """No ptrace tracer here: strace, when installed and able to trace here, still shows
+        the calls (no stepping); else a clear refusal that names the cause. strace needs
+        ptrace too: where ptrace itself is refused it fails the same way (no_ptrace.py)."""
         import shutil
 
         from .strace_fallback import StraceTrace
 
+        why = str(e.strerror or e)
+        cause: dict[str, Any] = {**e.params, "cause": e.cause, "detail": why}
         strace = shutil.which("strace")
         if strace is None:
-            self._refuse(f"{why}; strace is not installed either", "ptrace_forbidden")
+            self._refuse_untraceable(
+                f"{why}; strace is not installed (it would show the calls, without stepping)",
+                cause,
+            )
+            return
+        complaint = no_ptrace.strace_refusal(strace)
+        if complaint is not None:
+            self._refuse_untraceable(
+                f"{why}; strace needs ptrace too and cannot trace here either ({complaint})",
+                {**cause, "strace": complaint},
+            )
             return
         runner, spec = self.runner, self.spec
         runner.emit(
@@ -1577,7 +1858,7 @@ class CProgramActor:
             message=f"the step-by-step tracer cannot run here ({why}): traced with strace "
             "instead; calls are shown as they end, stepping is not available",
             code="c_strace_fallback",
-            params={"detail": why},
+            params=cause,
         )
         st = StraceTrace(
             runner, spec.name, self.tracer.argv, self.tracer.sock_base, spec.cwd or os.getcwd()
@@ -1594,6 +1875,16 @@ class CProgramActor:
             pipe.close()
         st.follow()
         self.ended = st.ended  # else (strace killed at Stop) the Runner writes the end
+
+    def _refuse_untraceable(self, text: str, cause: dict[str, Any]) -> None:
+        self.runner.emit(
+            self.spec.name,
+            "error",
+            error="CANNOT_TRACE",
+            message=f"{self.spec.name} cannot be traced here: {text}",
+            code="c_ptrace_refused",
+            params={"program": self.spec.name, "why": "ptrace_forbidden", **cause},
+        )
 
     def _refuse(self, text: str, why: str) -> None:
         self.runner.emit(

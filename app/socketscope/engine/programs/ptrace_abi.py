@@ -67,6 +67,7 @@ NR_SECCOMP = 317
 NR_PIDFD_OPEN = 434
 NR_PIDFD_GETFD = 438
 WALL = 0x40000000
+WNOTHREAD = 0x20000000  # wait for the calling thread's own children and tracees only
 
 # x86_64 user_regs_struct (sys/user.h): byte offsets used with PTRACE_POKEUSER
 REG_RAX = 80
@@ -126,11 +127,17 @@ def supported() -> str | None:
     return None
 
 
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-_ptrace = _libc.ptrace
+_LIBC_NAME = ctypes.util.find_library("c") or "libc.so.6"
+_libc = ctypes.CDLL(_LIBC_NAME, use_errno=True)
+# The tracer's own requests (ptrace, pidfd_getfd) never sleep: they are made through a PyDLL
+# handle, which keeps the GIL. Through CDLL every one of them gave the GIL away and then waited
+# to get it back from the event reader and the window's threads: two thirds of a traced call's
+# cost (bench/ctrace.py, cProfile). A tracee's own calls never go through these.
+_quick = ctypes.PyDLL(_LIBC_NAME, use_errno=True)
+_ptrace = _quick.ptrace
 _ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
 _ptrace.restype = ctypes.c_long
-_syscall = _libc.syscall
+_syscall = _quick.syscall
 _syscall.restype = ctypes.c_long
 _prctl = _libc.prctl
 _prctl.restype = ctypes.c_int
@@ -264,16 +271,23 @@ def filter_decides(numbers: list[int], nr: int, arch: int = AUDIT_ARCH_X86_64) -
             return int(ins.k)
 
 
+# how the child tells the tracer what refused it before exec (its exit status)
+EXIT_TRACEME_EPERM = 120
+EXIT_NO_NEW_PRIVS = 121
+EXIT_SECCOMP = 122
+EXIT_TRACEME_FAILED = 123
+
+
 def traceme_and_filter_child(prog: _SockFprog) -> None:
     """In the forked child, before execv: become traceable, stop so the tracer can set its
     options, then install the filter. Runs between fork and exec: no allocation, no locks."""
     if _ptrace(PTRACE_TRACEME, 0, None, None) != 0:
-        os._exit(120)
+        os._exit(EXIT_TRACEME_EPERM if ctypes.get_errno() == 1 else EXIT_TRACEME_FAILED)
     os.kill(os.getpid(), 19)  # SIGSTOP: the tracer sets its options meanwhile
     if _prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
-        os._exit(121)
+        os._exit(EXIT_NO_NEW_PRIVS)
     if _syscall(NR_SECCOMP, SECCOMP_SET_MODE_FILTER, 0, ctypes.byref(prog)) != 0:
-        os._exit(122)
+        os._exit(EXIT_SECCOMP)
 
 
 def pidfd_open(pid: int) -> int:
@@ -293,3 +307,54 @@ def pidfd_getfd(pidfd: int, fd: int) -> int:
         e = ctypes.get_errno()
         raise OSError(e, os.strerror(e))
     return r
+
+
+# --- the tracer's quick looks, through the GIL-keeping handle (see _quick above) ---------------
+_pread = _quick.pread
+_pread.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_long]
+_pread.restype = ctypes.c_ssize_t
+_close = _quick.close
+_close.argtypes = [ctypes.c_int]
+_getsockopt = _quick.getsockopt
+_getsockopt.argtypes = [
+    ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(ctypes.c_uint32)
+]  # fmt: skip
+_ioctl = _quick.ioctl
+_ioctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p]
+
+
+def pread(fd: int, n: int, offset: int) -> bytes:
+    """Up to ``n`` bytes of a tracee's memory (its /proc/PID/mem open as ``fd``); b"" when
+    that memory cannot be read."""
+    buf = ctypes.create_string_buffer(n)
+    got = int(_pread(fd, buf, n, offset))
+    return buf.raw[:got] if got > 0 else b""
+
+
+def close(fd: int) -> None:
+    _close(fd)
+
+
+def sockopt_int(fd: int, level: int, opt: int) -> int | None:
+    val = ctypes.c_int(0)
+    ln = ctypes.c_uint32(ctypes.sizeof(val))
+    if _getsockopt(fd, level, opt, ctypes.byref(val), ctypes.byref(ln)) != 0:
+        return None
+    return int(val.value)
+
+
+def sockopt_bytes(fd: int, level: int, opt: int, n: int) -> bytes:
+    buf = ctypes.create_string_buffer(n)
+    ln = ctypes.c_uint32(n)
+    if _getsockopt(fd, level, opt, buf, ctypes.byref(ln)) != 0:
+        return b""
+    return buf.raw[: ln.value]
+
+
+def ioctl_int(fd: int, request: int | None) -> int | None:
+    if request is None:
+        return None
+    val = ctypes.c_int(0)
+    if _ioctl(fd, request, ctypes.byref(val)) != 0:
+        return None
+    return int(val.value)

@@ -214,6 +214,34 @@
         <translation> — 이 컴퓨터에서는 {system_pid} (ps, strace -p)</translation>
     </message>
     <message>
+        <source>ptrace is refused by Yama (kernel.yama.ptrace_scope = {scope}; {error})</source>
+        <translation>Yama가 ptrace를 막고 있습니다(kernel.yama.ptrace_scope = {scope}; {error})</translation>
+    </message>
+    <message>
+        <source>ptrace is refused here ({error}); this process runs under a seccomp filter, as in a container: inferred to be the cause</source>
+        <translation>여기서는 ptrace가 거부됩니다({error}). 이 프로세스는 컨테이너에서처럼 seccomp 필터 아래에서 실행되고 있으며, 이것이 원인이라고 추정합니다</translation>
+    </message>
+    <message>
+        <source>ptrace is refused here ({error})</source>
+        <translation>여기서는 ptrace가 거부됩니다({error})</translation>
+    </message>
+    <message>
+        <source>this system refused no_new_privs, needed for the seccomp filter</source>
+        <translation>이 시스템이 seccomp 필터에 필요한 no_new_privs를 거부했습니다</translation>
+    </message>
+    <message>
+        <source>this system refused the seccomp filter: seccomp is not available here</source>
+        <translation>이 시스템이 seccomp 필터를 거부했습니다: 여기서는 seccomp를 쓸 수 없습니다</translation>
+    </message>
+    <message>
+        <source>this kernel cannot tell a tracer the system calls&apos; arguments (PTRACE_GET_SYSCALL_INFO, Linux 5.3 and later)</source>
+        <translation>이 커널은 추적기에 시스템 호출의 인자를 알려 주지 못합니다(PTRACE_GET_SYSCALL_INFO, Linux 5.3 이상 필요)</translation>
+    </message>
+    <message>
+        <source>SOCKETSCOPE_C_TRACER=strace was set</source>
+        <translation>SOCKETSCOPE_C_TRACER=strace가 설정되어 있습니다</translation>
+    </message>
+    <message>
         <source>the process was killed by {signal}</source>
         <translation>{signal}에 의해 프로세스가 강제 종료됨</translation>
     </message>
@@ -308,6 +336,14 @@
     <message>
         <source>the step-by-step tracer cannot run here ({detail}): traced with strace instead; calls are shown as they end, stepping is not available</source>
         <translation>한 단계씩 실행하는 추적기를 여기서는 쓸 수 없습니다({detail}): 대신 strace로 추적합니다. 호출은 끝날 때 보이며, 한 단계씩 실행은 할 수 없습니다</translation>
+    </message>
+    <message>
+        <source>{program} cannot be traced here: {cause}; strace needs ptrace too and cannot trace here either ({strace})</source>
+        <translation>{program}은(는) 여기서 추적할 수 없습니다: {cause}. strace도 ptrace가 필요하므로 여기서는 역시 추적할 수 없습니다({strace})</translation>
+    </message>
+    <message>
+        <source>{program} cannot be traced here: {cause}; strace is not installed (it would show the calls, without stepping)</source>
+        <translation>{program}은(는) 여기서 추적할 수 없습니다: {cause}. strace도 설치되어 있지 않습니다(설치되어 있으면 한 단계씩 실행 없이 호출을 보여 줍니다)</translation>
     </message>
     <message>
         <source>the tracer could not follow this call: {detail}</source>
