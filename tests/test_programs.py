@@ -767,3 +767,80 @@ def test_the_packets_a_forked_child_sends_are_drawn_from_its_own_lane(tmp_path: 
     cause = next(e for e in t.events if e.seq == data[0].cause)
     assert (cause.actor, cause.op) == (child, "sendall")
     assert data[0].actor == child
+
+
+def _returns_of_calls(events: list[Event]) -> dict[int, Event]:
+    """Each call's seq -> its return (an actor makes one call at a time, per thread-lane)."""
+    open_call: dict[str, int] = {}
+    out: dict[int, Event] = {}
+    for e in events:
+        if e.kind == "call":
+            open_call[e.actor] = e.seq
+        elif e.kind == "return" and e.actor in open_call:
+            out[open_call.pop(e.actor)] = e
+    return out
+
+
+def test_one_clock_the_fin_of_each_forked_child_is_its_own_last_close(tmp_path: Path) -> None:
+    """The programs' processes, their forked children and the capture stamp on one clock (the
+    run's t0 passed down): every packet a call caused lies between that call and its return,
+    and the FIN of each child's connection is caused by the child's close() — the last close
+    of that socket — not by the parent's earlier close() of its copy (which sent nothing)."""
+    from socketscope.engine import read_trace
+
+    port = free_port()
+    out = tmp_path / "fork2.jsonl"
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "socketscope",
+            "trace",
+            "--program",
+            f"python3 {PROGRAMS / 'fork_server.py'} {port} 2",
+            "--program",
+            f"python3 {PROGRAMS / 'line_client.py'} {port}",
+            "--program",
+            f"python3 {PROGRAMS / 'line_client.py'} {port}",
+            "-o",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    assert r.returncode == 0, r.stderr
+    t = read_trace(out)
+    if not t.header.get("capture", {}).get("available"):
+        pytest.skip(f"no capture on this system: {t.header.get('capture')}")
+    by_seq = {e.seq: e for e in t.events}
+    returns = _returns_of_calls(t.events)
+    packets = [e for e in t.events if e.kind == "packet" and e.packet is not None]
+    role = {p.seq: p.packet.role if p.packet is not None else None for p in packets}
+    checked = 0
+    for p in packets:
+        call = by_seq.get(p.cause) if isinstance(p.cause, int) else None
+        ret = returns.get(call.seq) if call is not None else None
+        if call is None or ret is None or call.actor.startswith("line_client"):
+            continue
+        # stamped just outside the system call that sent it, in the child's own process
+        assert call.t - 1e-5 <= p.t <= ret.t + 1e-5, (p.packet, call, ret)
+        checked += 1
+    assert checked >= 4
+    for n in (1, 2):
+        child = f"fork_server.py/child {n}"
+        fins = [
+            p
+            for p in packets
+            if role[p.seq] == "fin"
+            and p.dir == "s>c"
+            and isinstance(p.cause, int)
+            and by_seq[p.cause].actor == child
+        ]
+        assert len(fins) == 1, [(p.packet, p.cause) for p in packets if role[p.seq] == "fin"]
+        assert by_seq[int(fins[0].cause or 0)].op == "close"
+        assert fins[0].actor == child
+    parent = "fork_server.py"
+    parent_closes = {e.seq for e in calls(t.events, parent, "call") if e.op == "close"}
+    assert not [p for p in packets if role[p.seq] == "fin" and p.cause in parent_closes]

@@ -122,6 +122,7 @@ class ProcessActor:
             "sock_base": CHILD_SOCK_BASE * (self.index + 1),
             "data_cap": self.runner.options.data_cap,
             "free": self.runner.gate.free_running,
+            "t0": self.runner.t0,
         }
 
     def run(self) -> None:
@@ -239,16 +240,22 @@ class ProcessActor:
             ch.send(msg)
 
     def _event(self, d: dict[str, Any]) -> None:
+        # the time the child stamped: when it happened there, not when it reached us (the
+        # relay lags by milliseconds, and a packet's cause is found by time)
+        t = d.get("t")
+        at = float(t) if isinstance(t, (int, float)) and t > 0 else None
         ev = Event.from_json({**d, "seq": 0, "t": 0.0})
         fields = {k: v for k, v in asdict(ev).items() if k not in ("seq", "t", "actor", "kind")}
         if isinstance(fields.get("kernel"), dict):
             fields["kernel"] = KernelSnapshot.from_json(fields["kernel"])
-        self.runner.emit(ev.actor, ev.kind, **{k: v for k, v in fields.items() if v is not None})
+        self.runner.emit(
+            ev.actor, ev.kind, at=at, **{k: v for k, v in fields.items() if v is not None}
+        )
         if ev.kind == "end":
             self.ended = True
         elif ev.kind == "call":
             self._in_call, self._in_call_blocked = ev, False
-            self._in_call_t = self.runner.time()
+            self._in_call_t = self.runner.time() if at is None else at
         elif ev.kind == "blocked":
             self._in_call_blocked = True
         elif ev.kind == "return":
@@ -488,7 +495,10 @@ class ChildRunner:
         self.fd_lock = threading.RLock()
         self.watcher = BlockWatcher()
         self._stop_event = threading.Event()
-        self._t0 = time.monotonic()
+        # the run's time zero, passed down: CLOCK_MONOTONIC is one clock for every process, so
+        # this process's events and the run host's (and the capture's packets) compare. A
+        # forked child keeps it (fork copies it), so its events are on the same clock too.
+        self._t0 = float(msg["t0"]) if "t0" in msg else time.monotonic()
         self._ids = 0
         # A signal handler runs in the main thread, possibly in the middle of a write: so nothing
         # writes to the channel but this one writer thread, fed by a queue.
@@ -606,7 +616,8 @@ class ChildRunner:
 
     # what TracedSocket and TracedCall use
     def emit(self, actor: str, kind: str, **fields: Any) -> None:
-        self.post({"t": "ev", "ev": Event(0, 0.0, actor, kind, **fields).to_json()})  # type: ignore[arg-type]
+        t = round(time.monotonic() - self._t0, 6)  # stamped here, where it happened
+        self.post({"t": "ev", "ev": Event(0, t, actor, kind, **fields).to_json()})  # type: ignore[arg-type]
 
     def register(self, sock: TracedSocket) -> int:
         with self.fd_lock:  # a program's threads make sockets at the same time
