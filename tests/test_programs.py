@@ -515,6 +515,51 @@ def test_the_http_get_lesson_shows_request_and_response_bytes() -> None:
     assert "sendall(head + PAGE)" in sc.sources[server]["source"]
 
 
+def test_the_http_get_lesson_s_packets_are_curl_s_where_curl_made_them(tmp_path: Path) -> None:
+    """curl's connect() is non-blocking (EINPROGRESS, then poll, then getsockopt SO_ERROR):
+    the tracer still makes it known to the pairing, so the handshake is caused by curl's
+    connect(), the request's segment by curl's own send, both drawn from curl's lane, and
+    curl's connection is the one the server's accept() returned."""
+    if shutil.which("curl") is None:
+        pytest.skip("curl is not installed (apt-get install curl): the lesson needs a real one")
+    from socketscope.engine import read_trace
+
+    out = tmp_path / "http.jsonl"
+    r = subprocess.run(
+        [sys.executable, "-m", "socketscope", "trace", "http-get", "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    assert r.returncode == 0, r.stderr
+    t = read_trace(out)
+    by_seq = {e.seq: e for e in t.events}
+    connect = next(e for e in t.events if e.actor == "curl" and e.op == "connect")
+    ret = next(
+        e for e in t.events if e.actor == "curl" and e.op == "connect" and e.kind == "return"
+    )
+    assert ret.error == "EINPROGRESS" and ret.local is not None and ret.conn is not None
+    accept = next(
+        e
+        for e in t.events
+        if e.actor == "http_server.py" and e.op == "accept" and e.kind == "return"
+    )
+    assert accept.conn == ret.conn and accept.peer == ret.local
+    if not t.header.get("capture", {}).get("available"):
+        pytest.skip(f"no capture on this system: {t.header.get('capture')}")
+    packets = [e for e in t.events if e.kind == "packet" and e.packet is not None]
+    role = {p.seq: p.packet.role if p.packet is not None else None for p in packets}
+    syn = next(p for p in packets if role[p.seq] == "syn")
+    assert syn.cause == connect.seq and syn.actor == "curl"
+    assert next(p for p in packets if role[p.seq] == "syn-ack").cause == connect.seq
+    request = next(p for p in packets if role[p.seq] == "data" and p.dir == "c>s")
+    made = by_seq[int(request.cause or 0)]
+    assert (made.actor, made.op) in (("curl", "send"), ("curl", "write"), ("curl", "sendto"))
+    assert request.actor == "curl"
+    assert bytes.fromhex(request.packet.payload or "").startswith(b"GET / HTTP/1.1")  # type: ignore[union-attr]
+
+
 def test_stop_ends_programs_blocked_in_accept_and_in_input() -> None:
     port = free_port()
     sc = program_scenario(lines(f"echo_server.py {port}", f"input_client.py {port}"))

@@ -1121,7 +1121,8 @@ class CTracer:
             f.update(ok=False, result=-1, error=_errno.errorcode.get(err, str(err)))
             f["message"] = os.strerror(err)
             if c.op == "connect" and rec is not None and err == _errno.EINPROGRESS:
-                rec.local, rec.peer = self._names_of(proc, rec)
+                self._connecting(proc, rec, c)
+                f.update(local=rec.local, peer=rec.peer, conn=rec.conn)
         else:
             f.update(ok=True, result=rval)
             self._success(t, c, rval, f, extra)
@@ -1172,6 +1173,23 @@ class CTracer:
             return rec.local, rec.peer
         with s:
             return _names(s)
+
+    def _connecting(self, proc: Proc, rec: SockRec, c: Call) -> None:
+        """A non-blocking connect() (curl's): EINPROGRESS, the handshake under way or (on
+        loopback) already done; the program learns the outcome later (poll/select, then
+        getsockopt SO_ERROR). The connection is known from now on, as a blocking connect's
+        would be, so that the pairing meets the server's accept() and the capture knows the
+        SYN and the request's bytes are this program's: the local address the kernel chose
+        (getsockname), the peer the address asked for while the handshake is not done."""
+        local, peer = self._names_of(proc, rec)
+        if peer is None:
+            asked = c.shown.get("address")
+            if isinstance(asked, (list, tuple)) and len(asked) == 2:
+                peer = (str(asked[0]), int(asked[1]))
+        rec.local, rec.peer = local, peer
+        if rec.tcp and rec.conn is None and local and peer:
+            end = self.runner.pairing.connection(rec.id, local, peer, "c")
+            rec.conn, rec.side = end.conn, end.side
 
     def _pair(self, proc: Proc, rec: SockRec, side: str) -> None:
         if not rec.tcp or rec.conn is not None:
