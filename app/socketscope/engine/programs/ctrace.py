@@ -58,6 +58,9 @@ NO_LINES_HINT = "compile with -g to see your lines"
 # which calls consume what a snapshot before the call shows (the accept queue, bytes queued)
 _CONSUMERS = frozenset({"accept", "read", "recv", "recvfrom", "recvmsg", "readv"})
 _IN = frozenset({"read", "readv", "recv", "recvfrom", "recvmsg"})
+_DGRAM_MAX = 65536  # the largest UDP datagram
+# the system call behind an op name (send() is the sendto system call without an address)
+_SYSCALL_OF = {"send": "sendto"}
 _OUT = frozenset({"write", "writev", "send", "sendto", "sendmsg"})
 _FD_CALLS = frozenset(
     {
@@ -156,6 +159,10 @@ class Call:
     snaps: dict[int, KernelSnapshot] = field(default_factory=dict)
     restore: tuple[int, bytes] | None = None  # a sockaddr rewritten for the call, put back after
     payload: bytes | None = None
+    # UDP: the datagram this send makes, registered with the pairing before the call runs
+    # (loopback delivers it inside the call) and where it goes
+    dgram: Any = None
+    dst: tuple[str, int] | None = None
 
 
 @dataclass
@@ -819,9 +826,36 @@ class CTracer:
             runner.milestone(t.actor, call.op, returned=True)
             self._resume(t)
             return
+        if call.op in _OUT and call.rec is not None and not call.rec.tcp:
+            self._datagram_sending(t, call)
         call.t0 = time.monotonic()
         call.next_check = call.t0 + FIRST_LOOK
         self._resume(t)
+
+    def _datagram_sending(self, t: Tracee, call: Call) -> None:
+        """A UDP send about to run: its datagram is registered with the run's pairing first,
+        as a lesson's sendto() is (engine/pairing.py), so that the recvfrom() that gets it (in
+        this program or another, C or Python) names the same datagram."""
+        rec = call.rec
+        assert rec is not None
+        dst: tuple[str, int] | None = None
+        asked = call.shown.get("address")
+        if isinstance(asked, (list, tuple)) and len(asked) == 2:
+            dst = (str(asked[0]), int(asked[1]))
+        elif call.op == "sendmsg":
+            raw = self._read(t.proc, call.args[1], 12)
+            if len(raw) == 12:
+                name, namelen = struct.unpack("QI", raw)
+                if name:
+                    dst = self._sockaddr(t.proc, name, namelen)[1]
+        if dst is None:
+            dst = rec.peer  # a connected UDP socket: send(), write()
+        if dst is None:
+            return
+        # the whole datagram, not the trace's preview: the receiver matches it by its bytes
+        payload = self._payload(t.proc, _SYSCALL_OF.get(call.op, call.op), call.args, _DGRAM_MAX)
+        call.dgram = self.runner.pairing.datagram_sending(rec.id, rec.local, dst, payload)
+        call.dst = dst
 
     def _refuse(self, t: Tracee, call: Call) -> str | None:
         """Calls-only mode: a connect/sendto/bind to an address past loopback never happens."""
@@ -1116,6 +1150,15 @@ class CTracer:
             "duration": duration,
         }
         extra: list[SockRec | None] = [rec]
+        if c.dgram is not None and c.dst is not None:
+            pairing = runner.pairing
+            if is_err:
+                pairing.datagram_failed(c.dst, c.dgram)
+            else:
+                if rec is not None and (rec.local is None or rec.local[1] == 0):
+                    rec.local, _ = self._names_of(proc, rec)  # the kernel chose it (autobind)
+                pairing.datagram_sent(c.dgram, rec.local if rec is not None else None)
+                f["dgram"] = c.dgram.dgram
         if is_err:
             err = -rval
             f.update(ok=False, result=-1, error=_errno.errorcode.get(err, str(err)))
@@ -1140,6 +1183,17 @@ class CTracer:
                 f["code"] = "close_still_held"
                 f["params"] = {"holders": ", ".join(holders)}
             extra = [r for r in extra if r is not rec]
+        if (
+            c.op == "close"
+            and rec is not None
+            and not rec.tcp
+            and rec.local is not None
+            and not is_err
+            and not _holders(runner, rec, self)
+        ):
+            # sent to it, never read: dropped by the kernel, or unread at its close
+            for dgram in runner.pairing.datagrams_never_received(rec.local):
+                runner.emit(t.actor, "dgram_lost", op="close", sock=rec.id, fd=c.fd, dgram=dgram)
         runner.emit(t.actor, "return", **{k: v for k, v in f.items() if v is not None})
         if (
             c.op == "close"
@@ -1249,6 +1303,8 @@ class CTracer:
             )  # fmt: skip
             extra.append(new)
         elif op == "connect":
+            if not rec.tcp:  # a connected UDP socket: send() goes there, recv() comes from it
+                rec.local, rec.peer = self._names_of(proc, rec)
             self._pair(proc, rec, "c")
             f.update(local=rec.local, peer=rec.peer, conn=rec.conn)
             listener = _find(runner, _listener_at(runner, rec.peer))
@@ -1292,16 +1348,58 @@ class CTracer:
                     ln = self._read(proc, c.args[5], 4)
                     n = struct.unpack("I", ln)[0] if len(ln) == 4 else 0
                     f["peer"] = self._sockaddr(proc, c.args[4], n)[1]
+                elif op == "recvmsg":
+                    f["peer"] = self._msg_name(proc, c.args[1])
+                elif outgoing and c.dst is not None:
+                    f["peer"] = c.dst
                 elif op == "sendto":
                     f["peer"] = self._sockaddr(proc, c.args[4], c.args[5])[1]
-                if rec.local is None:
+                elif not outgoing and rec.peer is not None:
+                    f["peer"] = rec.peer  # a connected UDP socket receives from its peer only
+                if rec.local is None or rec.local[1] == 0:
                     rec.local, _ = self._names_of(proc, rec)
                 f["local"] = rec.local
+                if not outgoing and rval and f.get("peer") and rec.local:
+                    self._datagram_received(t, c, rec, rval, tuple(f["peer"]), f)
         elif op == "getsockopt":
             ln = self._read(proc, c.args[4], 4)
             n = struct.unpack("I", ln)[0] if len(ln) == 4 else 0
             raw = self._read(proc, c.args[3], min(n, 64))
             f["result"] = struct.unpack("i", raw)[0] if len(raw) == 4 else raw.hex()
+
+    def _datagram_received(
+        self, t: Tracee, c: Call, rec: SockRec, n: int, src: Any, f: dict[str, Any]
+    ) -> None:
+        """A UDP receive returned ``n`` bytes from ``src``: which datagram, as a lesson's
+        recvfrom() is paired (by destination, source and bytes); those of that sender queued
+        before it were lost on the way (loopback does not reorder)."""
+        proc, op = t.proc, c.op
+        if op in ("read", "recv", "recvfrom"):
+            data = self._read(proc, c.args[1], min(n, _DGRAM_MAX))
+        elif op == "readv":
+            data = self._iov(proc, c.args[1], c.args[2], min(n, _DGRAM_MAX))
+        else:  # recvmsg
+            raw = self._read(proc, c.args[1], 32)
+            data = b""
+            if len(raw) == 32:
+                _n, _nl, iov, iovlen = struct.unpack("QQQQ", raw)
+                data = self._iov(proc, iov, iovlen, min(n, _DGRAM_MAX))
+        assert rec.local is not None
+        match = self.runner.pairing.datagram_received(rec.local, src, data)
+        if match.dgram is None:
+            return
+        f["dgram"] = match.dgram
+        if match.size is not None and match.size > n:
+            f["dgram_size"] = match.size  # the buffer was too small: the rest is gone
+        for lost in match.lost:
+            self.runner.emit(t.actor, "dgram_lost", op=op, sock=rec.id, fd=c.fd, dgram=lost)
+
+    def _msg_name(self, proc: Proc, msghdr: int) -> tuple[str, int] | None:
+        raw = self._read(proc, msghdr, 12)
+        if len(raw) != 12:
+            return None
+        name, namelen = struct.unpack("QI", raw)
+        return self._sockaddr(proc, name, namelen)[1] if name else None
 
     def _snap_other(self, t: Tracee, op: str, found: tuple[CTracer, Proc, SockRec]) -> None:
         tracer, proc, rec = found

@@ -35,6 +35,7 @@ LAG = 0.002  # engine times of calls against the kernel's packet times
 RECEIVES = frozenset({"recv", "recv_into", "recvfrom", "read"})
 SENDS = frozenset({"send", "sendall", "sendto", "write"})
 CLOSES = frozenset({"close", "shutdown"})
+DGRAM_SENDS = SENDS | {"sendmsg", "writev"}
 Addr = tuple[str, int]
 _WILD = {"0.0.0.0", "::"}
 
@@ -207,7 +208,8 @@ class PacketPairer:
             self._learn_flow(ev.local, ev.peer, ev.conn, "s>c", ev.new_sock, None)
         if ev.local and ev.sock is not None and ev.op in ("bind", "sendto", "connect"):
             self._bound.setdefault(int(ev.local[1]), (ev.sock, ev.actor))
-        if ev.op == "sendto" and ev.ok:
+        if ev.ok and (ev.op == "sendto" or (ev.dgram is not None and ev.op in DGRAM_SENDS)):
+            # a datagram sent (send() or write() on a connected UDP socket too)
             self._sendtos.append((ev, c))
 
     def _learn_flow(
