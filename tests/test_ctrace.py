@@ -259,6 +259,15 @@ def test_fork_per_client_server_has_three_lifelines(bins: Path) -> None:
     assert len(closes) == 2 and all(e.code == "close_still_held" for e in closes)
     forks = of(ev, "server", "return", "fork")
     assert [(f.params or {})["child"] for f in forks] == ["server/child 1", "server/child 2"]
+    # drawn right after the server, nested under it, before the clients that came first
+    from socketscope.model.diagram import DiagramLayout
+
+    lay = DiagramLayout()
+    lay.extend(ev)
+    assert lay.lanes.index("client 1") < lay.lanes.index("server/child 1")  # came in that order
+    assert [lay.lanes[c] for c in lay.columns()] == [
+        "server", "server/child 1", "server/child 2", "client 1", "client 2",
+    ]  # fmt: skip
 
 
 def test_a_thread_per_client_server_has_a_lifeline_per_thread(bins: Path) -> None:
@@ -281,6 +290,14 @@ def test_a_thread_per_client_server_has_a_lifeline_per_thread(bins: Path) -> Non
         echoed = of(ev, th, "return", "write")[0]
         assert bytes.fromhex(echoed.data or "") == b"hello" and echoed.dir == "s>c"
     assert not of(ev, "server", "call", "fork")  # pthread_create is not a fork()
+    from socketscope.model.diagram import DiagramLayout
+
+    lay = DiagramLayout()
+    lay.extend(ev)
+    assert [lay.lanes[c] for c in lay.columns()][:3] == [
+        "server", "server/thread 1", "server/thread 2",
+    ]  # fmt: skip
+    assert lay.parent_name(lay.lanes.index("server/thread 2")) == ("server", "thread")
 
 
 def test_a_daemon_that_leaves_the_process_group_is_still_followed(bins: Path) -> None:

@@ -148,6 +148,16 @@ def test_a_threaded_socketserver_echo_server_with_two_clients() -> None:
     assert console(runner, "line_client.py").strip() == "ONE"
     assert console(runner, "line_client.py (2)").strip() == "TWO"
     assert "serving on" in console(runner, server)
+    # on the diagram, each thread's lifeline comes right after the program's, nested under it
+    from socketscope.model.diagram import DiagramLayout
+
+    lay = DiagramLayout([a.name for a in sc.actors])
+    lay.extend(evs)
+    shown = [lay.lanes[lane] for lane in lay.columns()]
+    assert shown == [server, *threads, "line_client.py", "line_client.py (2)"], shown
+    for th in threads:
+        lane = lay.lanes.index(th)
+        assert lay.parent_name(lane) == (server, "thread") and lay.lane_depth(lane) == 1
 
 
 def test_a_selectors_chat_server_relays_what_a_client_types() -> None:
@@ -619,6 +629,13 @@ def test_a_fork_per_client_python_server_gives_each_child_a_traced_lifeline() ->
     ]
     accepted = [e.new_sock for e in calls(evs, server) if e.op == "accept"]
     clients = ["line_client.py", "line_client.py (2)"]
+    # on the diagram, the children's lifelines come right after their parent's, nested
+    from socketscope.model.diagram import DiagramLayout
+
+    lay = DiagramLayout([a.name for a in sc.actors])
+    lay.extend(evs)
+    assert [lay.lanes[lane] for lane in lay.columns()] == [server, *children, *clients]
+    assert [lay.parent_name(lay.lanes.index(c)) for c in children] == [(server, "child")] * 2
     for n, (child, client) in enumerate(zip(children, clients, strict=True)):
         start = next(e for e in evs if e.actor == child and e.kind == "start")
         assert start.code == "program_forked" and (start.params or {})["parent"] == server
