@@ -556,6 +556,9 @@ def test_the_http_get_lesson_s_packets_are_curl_s_where_curl_made_them(tmp_path:
         if e.actor == "http_server.py" and e.op == "accept" and e.kind == "return"
     )
     assert accept.conn == ret.conn and accept.peer == ret.local
+    # its first bytes name the connection's addresses, as a connect() that returned would
+    first = next(e for e in t.events if e.actor == "curl" and e.kind == "return" and e.nbytes)
+    assert first.peer == accept.local and first.conn == ret.conn
     if not t.header.get("capture", {}).get("available"):
         pytest.skip(f"no capture on this system: {t.header.get('capture')}")
     packets = [e for e in t.events if e.kind == "packet" and e.packet is not None]

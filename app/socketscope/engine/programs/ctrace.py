@@ -1334,6 +1334,10 @@ class CTracer:
                 if rec.conn is None:
                     self._pair(proc, rec, "c")  # a non-blocking connect: known from now
                     f.update(local=rec.local, peer=rec.peer)
+                elif rec.side == "c" and not rec.sent and not rec.received:
+                    # the first bytes after a non-blocking connect (paired at its EINPROGRESS):
+                    # the connection's addresses, as a connect() that returned would give them
+                    f.update(local=rec.local, peer=rec.peer)
                 if rec.conn is not None:
                     f["conn"] = rec.conn
                     f["dir"] = _direction(rec.side, outgoing)
