@@ -205,6 +205,7 @@ class SequenceDiagram(QAbstractScrollArea):
         self._frame_margin: float | None = None  # set while a frame is painted
         self._frame_lane_w: float | None = None
         self._frame_x0: float | None = None
+        self._frame_cols: list[int] = []  # lane -> column, while a frame is painted
         self._frame_row_h: float | None = None
         self._frame_top: float | None = None
         self._margin_key: tuple[Any, ...] = ()
@@ -426,6 +427,9 @@ class SequenceDiagram(QAbstractScrollArea):
     def x_of(self, lane: int) -> float:
         """The centre of ``lane``'s lifeline: lanes are drawn in the layout's columns (a
         program's threads and children right after it), not in the order they came."""
+        cols = self._frame_cols
+        if self._frame_x0 is not None and self._frame_lane_w is not None and 0 <= lane < len(cols):
+            return self._frame_x0 + self._frame_lane_w * (cols[lane] + 0.5)
         return self.x_of_column(self.layout_model.column_of(lane))
 
     def x_of_column(self, col: int) -> float:
@@ -583,6 +587,8 @@ class SequenceDiagram(QAbstractScrollArea):
         self._frame_margin = self.margin
         self._frame_lane_w = self.lane_w()
         self._frame_x0 = self._frame_margin - self.horizontalScrollBar().value()
+        lay = self.layout_model
+        self._frame_cols = [lay.column_of(lane) for lane in range(len(lay.lanes))]
         self._frame_row_h = self.row_h
         self._frame_top = self._top()
         try:
