@@ -225,6 +225,40 @@ def test_a_udp_client_written_with_from_socket_import_star() -> None:
     note = next(e for e in evs if e.actor == server and e.kind == "kernel" and e.op == "bind")
     assert note.message and "made on 127.0.0.1" in note.message
     assert "reply b'PING'" in console(runner, client)
+    # each datagram is named by the receive that got it (the run host's one pairing)
+    sent = {e.dgram: e for e in evs if e.kind == "return" and e.op == "sendto"}
+    got_by = {e.actor: e for e in evs if e.kind == "return" and e.op == "recvfrom"}
+    assert set(sent) == {got_by[server].dgram, got_by[client].dgram} and None not in sent
+    assert sent[got_by[server].dgram].actor == client
+    assert sent[got_by[client].dgram].actor == server
+
+
+def test_a_c_udp_server_s_receives_pair_with_a_python_client_s_datagrams(tmp_path: Path) -> None:
+    """One pairing for the run: a Python program's sendto() and a C program's recvfrom() name
+    the same datagram, both ways."""
+    if shutil.which("cc") is None:
+        pytest.skip("needs a C compiler (cc)")
+    c_server = tmp_path / "udp_echo_server"
+    src = Path(__file__).parent / "c" / "udp_echo_server.c"
+    subprocess.run(["cc", "-g", "-O0", "-o", str(c_server), str(src)], check=True)
+    port = free_port(socket.SOCK_DGRAM)
+    sc = program_scenario(
+        [
+            ProgramLine.parse(f"{c_server} {port} 1", str(tmp_path), "ready"),
+            ProgramLine.parse(f"udp_client.py {port}", str(PROGRAMS), "ready"),
+        ]
+    )
+    runner = Runner(sc)
+    evs = runner.run_to_end(30)
+    client = "udp_client.py"
+    server = next(a.name for a in sc.actors if a.name != client)
+    got = next(e for e in calls(evs, server) if e.op == "recvfrom")
+    ping = next(e for e in calls(evs, client) if e.op == "sendto")
+    assert got.dgram is not None and got.dgram == ping.dgram
+    reply = next(e for e in calls(evs, server) if e.op == "sendto")
+    back = next(e for e in calls(evs, client) if e.op == "recvfrom")
+    assert reply.dgram is not None and back.dgram == reply.dgram
+    assert "reply b'PING'" in console(runner, client)
 
 
 # --- stepping ------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-/* A UDP echo server in C: three datagrams, each sent back in capitals; the third read into a
-   buffer too small for it (the rest of a datagram is gone). Traced by tests/test_ctrace.py. */
+/* A UDP echo server in C: three datagrams (or argv[2]), each sent back in capitals; the third
+   read into a buffer too small for it (the rest of a datagram is gone). Traced by the tests. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +11,7 @@
 int main(int argc, char **argv)
 {
     int port = argc > 1 ? atoi(argv[1]) : 5051;
+    int count = argc > 2 ? atoi(argv[2]) : 3;
     int sockfd = socket(AF_INET, SOCK_DGRAM, 0);
     struct sockaddr_in addr;
     memset(&addr, 0, sizeof addr);
@@ -18,7 +19,7 @@ int main(int argc, char **argv)
     addr.sin_port = htons(port);
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (bind(sockfd, (struct sockaddr *)&addr, sizeof addr) < 0) { perror("bind"); return 1; }
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < count; i++) {
         char buf[64];
         struct sockaddr_in from;
         socklen_t len = sizeof from;

@@ -82,6 +82,8 @@ class ProcessActor:
         self.root = self  # the program whose forked children are counted (see _fork)
         self.forks = 0
         self.forked: list[ForkedChild] = []
+        # datagrams the program (or a child it forked) is sending, by id, until sent or failed
+        self.dgrams_in_flight: dict[int, _PendingDatagram] = {}
 
     def wake(self) -> None:
         """The run is stopping (called by the runner's stop, on its thread): wake the relay now
@@ -192,10 +194,59 @@ class ProcessActor:
                     msg["sock"], tuple(msg["local"]), tuple(msg["peer"]), msg["side"]
                 )
                 self._reply(ch, {"t": "conn", "id": rid, "conn": end.conn, "side": end.side})
+            elif kind in ("dgram_send", "dgram_sent", "dgram_failed", "dgram_recv", "dgram_never"):
+                self._datagram(ch, rid, msg)
             elif kind == "fork":
                 self._fork(ch, rid, ch.fds.pop(0) if ch.fds else None)
             elif kind == "done":
                 return
+
+    def _datagram(self, ch: Channel, rid: Any, msg: dict[str, Any]) -> None:
+        """A UDP datagram of the program's, on the run's one Pairing (engine/pairing.py): the
+        datagrams in flight are the root program's, so a forked child's are found too."""
+        pairing, kind = self.runner.pairing, msg["t"]
+        flying = self.root.dgrams_in_flight
+
+        def addr(v: Any) -> tuple[str, int] | None:
+            return (str(v[0]), int(v[1])) if isinstance(v, list) and len(v) == 2 else None
+
+        if kind == "dgram_send":
+            dst = addr(msg["dst"])
+            assert dst is not None
+            d = pairing.datagram_sending(
+                int(msg["sock"]), addr(msg.get("src")), dst, bytes.fromhex(msg["data"])
+            )
+            flying[d.dgram] = d
+            self._reply(ch, {"t": "dgram", "id": rid, "dgram": d.dgram})
+        elif kind == "dgram_sent":
+            key = int(msg["dgram"])
+            if key in flying:
+                pairing.datagram_sent(flying.pop(key), addr(msg.get("src")))
+        elif kind == "dgram_failed":
+            key = int(msg["dgram"])
+            if key in flying:
+                failed = flying.pop(key)
+                pairing.datagram_failed(failed.dst, failed)
+        elif kind == "dgram_recv":
+            local, src = addr(msg["local"]), addr(msg["src"])
+            assert local is not None and src is not None
+            m = pairing.datagram_received(local, src, bytes.fromhex(msg["data"]))
+            self._reply(
+                ch,
+                {
+                    "t": "dgram",
+                    "id": rid,
+                    "dgram": m.dgram,
+                    "sender": m.sender_sock,
+                    "size": m.size,
+                    "lost": m.lost,
+                    "again": m.again,
+                },
+            )
+        else:
+            local = addr(msg["local"])
+            lost = pairing.datagrams_never_received(local) if local is not None else []
+            self._reply(ch, {"t": "dgram", "id": rid, "dgrams": lost})
 
     def _fork(self, ch: Channel, rid: Any, fd: int | None) -> None:
         """A traced Python program is about to fork(): the child gets a lifeline of its own,
@@ -437,8 +488,9 @@ class RemoteGate:
 
 
 class RemotePairing:
-    """TCP pairing is asked of the parent. UDP datagrams to or from a process actor are not
-    paired (yet): their ``dgram`` stays null."""
+    """Pairing is asked of the run host, which holds the run's one Pairing: a TCP connection's
+    id, and each UDP datagram (registered before the real sendto(), named by the receive that
+    gets it), so that a program's datagrams pair with any other actor's, C or Python."""
 
     def __init__(self, child: ChildRunner) -> None:
         self.child = child
@@ -451,6 +503,54 @@ class RemotePairing:
 
     def peer_sock(self, conn: int, side: str) -> int | None:
         return None  # the peer may live in another process: no snapshot of it from here
+
+    def datagram_sending(
+        self, sender_sock: int, src: Any, dst: Any, payload: bytes
+    ) -> _PendingDatagram:
+        reply = self.child.request(
+            {
+                "t": "dgram_send",
+                "sock": sender_sock,
+                "src": list(src) if src else None,
+                "dst": list(dst),
+                "data": payload.hex(),
+            }
+        )
+        return _PendingDatagram(int(reply["dgram"]), sender_sock, src, dst, b"")
+
+    def datagram_sent(self, d: _PendingDatagram, src: Any) -> None:
+        if d.dgram is not None:
+            self.child.post(
+                {"t": "dgram_sent", "dgram": d.dgram, "src": list(src) if src else None}
+            )
+
+    def datagram_failed(self, dst: Any, d: _PendingDatagram) -> None:
+        if d.dgram is not None:
+            self.child.post({"t": "dgram_failed", "dgram": d.dgram})
+
+    def datagram_received(self, local: Any, src: Any, payload: bytes) -> DatagramMatch:
+        reply = self.child.request(
+            {"t": "dgram_recv", "local": list(local), "src": list(src), "data": payload.hex()}
+        )
+        dgram, size = reply.get("dgram"), reply.get("size")
+        return DatagramMatch(
+            int(dgram) if dgram is not None else None,
+            reply.get("sender"),
+            int(size) if size is not None else None,
+            [int(x) for x in reply.get("lost") or ()],
+            bool(reply.get("again")),
+        )
+
+    def datagrams_never_received(self, local: Any) -> list[int]:
+        reply = self.child.request({"t": "dgram_never", "local": list(local)})
+        return [int(x) for x in reply.get("dgrams") or ()]
+
+
+class _ForkedPairing(RemotePairing):
+    """Pairing in a process forked from a traced program: nobody to ask (see detach)."""
+
+    def connection(self, sock_id: int, local: Any, peer: Any, side: str) -> ConnEnd:
+        return ConnEnd(0, side)
 
     def datagram_sending(
         self, sender_sock: int, src: Any, dst: Any, payload: bytes
@@ -468,13 +568,6 @@ class RemotePairing:
 
     def datagrams_never_received(self, local: Any) -> list[int]:
         return []
-
-
-class _ForkedPairing(RemotePairing):
-    """Pairing in a process forked from a traced program: nobody to ask (see detach)."""
-
-    def connection(self, sock_id: int, local: Any, peer: Any, side: str) -> ConnEnd:
-        return ConnEnd(0, side)
 
 
 class ChildRunner:
