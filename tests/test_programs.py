@@ -941,6 +941,12 @@ def test_one_clock_the_fin_of_each_forked_child_is_its_own_last_close(tmp_path: 
         assert len(fins) == 1, [(p.packet, p.cause) for p in packets if role[p.seq] == "fin"]
         assert by_seq[int(fins[0].cause or 0)].op == "close"
         assert fins[0].actor == child
+        # what its calls caused is drawn from or to its lane (the client's ACK of its bytes
+        # too), not the parent's: the socket is the child's once it has used it
+        mine = [p for p in packets if isinstance(p.cause, int) and by_seq[p.cause].actor == child]
+        assert mine and all(
+            child in (p.actor, p.packet.to_actor if p.packet else None) for p in mine
+        ), [(p.actor, p.packet.to_actor if p.packet else None, role[p.seq]) for p in mine]
     parent = "fork_server.py"
     parent_closes = {e.seq for e in calls(t.events, parent, "call") if e.op == "close"}
     assert not [p for p in packets if role[p.seq] == "fin" and p.cause in parent_closes]

@@ -131,6 +131,8 @@ class PacketPairer:
         # the fds (sock ids) of each kernel socket still open, by its root: a close() sends the
         # FIN only when it closes the last of them
         self._open: dict[int, set[int]] = {}
+        # by root: (time, actor, closed its fd) of each use of a socket, for the lane it is on
+        self._users: dict[int, list[tuple[float, str, _Call | None]]] = {}
         self._by_seq: dict[int, _Call] = {}
         self._flows: dict[tuple[int, int], _Flow] = {}
         self._dirs: dict[tuple[int, int], _Direction] = {}
@@ -154,6 +156,7 @@ class PacketPairer:
             if isinstance(src, int):
                 self._alias[ev.sock] = self._root(src)
                 self._open.setdefault(self._root(src), set()).add(ev.sock)
+                self._used(ev.sock, ev.t, ev.actor)
         elif ev.kind == "kernel" and ev.op == "exit" and ev.sock is not None:
             self._closed(ev.sock)  # the process ended: the kernel closed its fd
         if ev.kind == "call" and ev.op is not None:
@@ -163,6 +166,7 @@ class PacketPairer:
             self._by_seq[ev.seq] = c
             if ev.sock is not None:
                 self._sock_calls.setdefault(self._root(ev.sock), []).append(c)
+                self._used(ev.sock, ev.t, ev.actor, c if ev.op == "close" else None)
         elif ev.kind == "blocked":
             asleep = self._in_call.get(ev.actor)
             if asleep is not None and asleep.t_blocked is None:
@@ -187,6 +191,7 @@ class PacketPairer:
         seq = c.seq if c is not None else ev.seq
         if ev.new_sock is not None:
             self._sock_actor[ev.new_sock] = ev.actor
+            self._used(ev.new_sock, ev.t, ev.actor)
             self._open.setdefault(self._root(ev.new_sock), set()).add(ev.new_sock)
         if ev.op == "socket" and ev.ok and ev.sock is not None:
             self._open.setdefault(self._root(ev.sock), set()).add(ev.sock)
@@ -322,6 +327,24 @@ class PacketPairer:
 
     def _root(self, sock: int) -> int:
         return self._alias.get(sock, sock)
+
+    def _used(self, sock: int, t: float, actor: str, close: _Call | None = None) -> None:
+        self._users.setdefault(self._root(sock), []).append((t, actor, close))
+
+    def _user(self, sock: int, t: float) -> str | None:
+        """The lane a socket is on at ``t``: the actor that used it last by then (a call on
+        any fd of it, or a fork that gave a child its copy) — a thread it was handed to, a
+        forked child holding it — passing over a process that closed its own fd while another
+        kept the socket open; once the socket is closed, whoever closed it."""
+        gone: set[str] = set()
+        for when, actor, close in reversed(self._users.get(self._root(sock), ())):
+            if when > t + LAG:
+                continue
+            if close is not None and close.still_held:
+                gone.add(actor)  # its fd only: the socket lives on in another process
+            elif actor not in gone:
+                return actor
+        return self._sock_actor.get(sock)
 
     def _closed(self, sock: int) -> None:
         held = self._open.get(self._root(sock))
@@ -524,8 +547,8 @@ class PacketPairer:
                 d.last_ack = rel_ack
             d.last_window = window
             if to_sock is not None:
-                to_actor = self._sock_actor.get(to_sock)
-        actor = self._sock_actor.get(sender) if sender is not None else None
+                to_actor = self._user(to_sock, pkt.t)
+        actor = self._user(sender, pkt.t) if sender is not None else None
         made_by = self._by_seq.get(cause) if isinstance(cause, int) else None
         if made_by is not None and made_by.sock is not None and self._root(made_by.sock) == sender:
             actor = made_by.actor  # sent by a forked child's copy of the socket: its lane
