@@ -259,6 +259,15 @@ def test_fork_per_client_server_has_three_lifelines(bins: Path) -> None:
     assert len(closes) == 2 and all(e.code == "close_still_held" for e in closes)
     forks = of(ev, "server", "return", "fork")
     assert [(f.params or {})["child"] for f in forks] == ["server/child 1", "server/child 2"]
+    # drawn right after the server, nested under it, before the clients that came first
+    from socketscope.model.diagram import DiagramLayout
+
+    lay = DiagramLayout()
+    lay.extend(ev)
+    assert lay.lanes.index("client 1") < lay.lanes.index("server/child 1")  # came in that order
+    assert [lay.lanes[c] for c in lay.columns()] == [
+        "server", "server/child 1", "server/child 2", "client 1", "client 2",
+    ]  # fmt: skip
 
 
 def test_a_thread_per_client_server_has_a_lifeline_per_thread(bins: Path) -> None:
@@ -281,6 +290,14 @@ def test_a_thread_per_client_server_has_a_lifeline_per_thread(bins: Path) -> Non
         echoed = of(ev, th, "return", "write")[0]
         assert bytes.fromhex(echoed.data or "") == b"hello" and echoed.dir == "s>c"
     assert not of(ev, "server", "call", "fork")  # pthread_create is not a fork()
+    from socketscope.model.diagram import DiagramLayout
+
+    lay = DiagramLayout()
+    lay.extend(ev)
+    assert [lay.lanes[c] for c in lay.columns()][:3] == [
+        "server", "server/thread 1", "server/thread 2",
+    ]  # fmt: skip
+    assert lay.parent_name(lay.lanes.index("server/thread 2")) == ("server", "thread")
 
 
 def test_a_daemon_that_leaves_the_process_group_is_still_followed(bins: Path) -> None:
@@ -591,3 +608,72 @@ def test_without_debug_info_the_window_names_the_function_and_says_compile_with_
         lambda: w.lesson.explanation.toPlainText().startswith("Made in main()"), timeout=10000
     )
     assert "compile with -g to see your lines" in w.lesson.explanation.toPlainText()
+
+
+def test_c_udp_datagrams_are_paired_with_the_call_that_received_them(bins: Path) -> None:
+    """sendto()/recvfrom() in C programs name the datagram, as a lesson's do: each receive
+    names the send it got (also through a connected UDP socket's send()/recv()), and a
+    datagram read into a too-small buffer says how big it was."""
+    port = free_port()
+    run = Run()
+    run.start("server", [str(bins / "udp_echo_server"), str(port)])
+    run.wait_for(lambda e: e.actor == "server" and e.kind == "blocked" and e.op == "recvfrom")
+    run.start("client", [str(bins / "udp_client"), str(port)])
+    ev = run.finish()
+    sends = [e for e in ev if e.kind == "return" and e.op in ("sendto", "send") and e.ok]
+    recvs = [e for e in ev if e.kind == "return" and e.op in ("recvfrom", "recv") and e.ok]
+    # (the two tracers write their returns as they come: a reply's may come before the send's)
+    assert sorted((e.actor, e.op) for e in sends) == [
+        ("client", "send"), ("client", "sendto"), ("client", "sendto"),
+        ("server", "sendto"), ("server", "sendto"), ("server", "sendto"),
+    ]  # fmt: skip
+    assert all(e.dgram is not None for e in sends + recvs), [(e.op, e.dgram) for e in sends + recvs]
+    assert len({e.dgram for e in sends}) == 6
+    sent = {e.dgram: e for e in sends}
+    for r in recvs:
+        s = sent[r.dgram]
+        assert s.actor != r.actor
+        got = bytes.fromhex(r.data or "")
+        assert bytes.fromhex(s.data or "").upper().startswith(got.upper())
+    truncated = next(r for r in recvs if r.actor == "server" and sent[r.dgram].op == "send")
+    assert bytes.fromhex(truncated.data or "") == b"three" and truncated.dgram_size == 15
+    # the port the kernel chose at the client's first sendto() is the one the server saw
+    first = next(r for r in recvs if r.actor == "server")
+    mine = next(e for e in sends if e.actor == "client")
+    assert first.peer is not None and mine.local is not None
+    assert first.peer[1] == mine.local[1] != 0
+
+
+def test_c_udp_datagrams_on_the_wire_name_the_send_that_made_them(
+    bins: Path, tmp_path: Path
+) -> None:
+    """In a run with a capture, each datagram of the C programs is caused by the sendto() or
+    send() that sent it and carries its datagram id (the one the receive names)."""
+    from socketscope.engine.trace import read_trace
+
+    port = free_port()
+    out = tmp_path / "udp.jsonl"
+    r = subprocess.run(
+        [
+            sys.executable, "-m", "socketscope", "trace",
+            "--program", f"{bins / 'udp_echo_server'} {port}",
+            "--program", f"{bins / 'udp_client'} {port}",
+            "-o", str(out),
+        ],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    t = read_trace(out)
+    if not t.header.get("capture", {}).get("available"):
+        pytest.skip(f"no capture on this system: {t.header.get('capture')}")
+    by_seq = {e.seq: e for e in t.events}
+    grams = [e for e in t.events if e.kind == "packet" and e.packet and e.packet.proto == "UDP"]
+    assert len(grams) == 6
+    sends = {
+        e.dgram: e for e in t.events if e.kind == "return" and e.op in ("sendto", "send") and e.ok
+    }
+    for p in grams:
+        assert isinstance(p.cause, int), p
+        call = by_seq[p.cause]
+        assert call.op in ("sendto", "send") and call.actor == p.actor
+        assert p.dgram is not None and sends[p.dgram].actor == call.actor

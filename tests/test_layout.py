@@ -162,3 +162,48 @@ def test_a_call_made_by_a_signal_handler_inside_a_blocked_call_nests() -> None:
     assert close.ret is not None and close.ok
     assert lay.spans[0].row1 is not None, "the accept's bar ends where the accept returned"
     assert [m.kind for m in lay.marks] == ["signal"]
+
+
+def _start(seq: int, actor: str, code: str | None = None, **params: object) -> Event:
+    return Event(seq, seq / 100, actor, "start", code=code, params=dict(params) or None)
+
+
+def test_threads_and_forked_children_are_drawn_right_after_their_program() -> None:
+    """A program's threads, then its forked children (each followed by its own), right after
+    it, whatever order they started in; the other programs keep theirs."""
+    evs = [
+        _start(1, "server.py"),
+        _start(2, "client.py"),
+        _start(3, "server.py/child 1", "program_forked", parent="server.py", pid=5, ppid=4),
+        _start(4, "server.py/Thread-1", "thread_started", thread="Thread-1", program="server.py"),
+        _start(5, "other.py"),
+        _start(
+            6,
+            "server.py/child 1/Thread-2",
+            "thread_started",
+            thread="Thread-2",
+            program="server.py",
+            parent="server.py/child 1",
+        ),
+        _start(7, "./cserver/thread 1", "program_thread", parent="./cserver", tid=9, pid=8),
+        _start(8, "./cserver"),  # its start came after its thread's: nothing to nest under
+    ]
+    lay = DiagramLayout(["server.py", "client.py"])
+    lay.extend(evs)
+    assert [lay.lanes[c] for c in lay.columns()] == [
+        "server.py",
+        "server.py/Thread-1",
+        "server.py/child 1",
+        "server.py/child 1/Thread-2",
+        "client.py",
+        "other.py",
+        "./cserver/thread 1",
+        "./cserver",
+    ]
+    child = lay.lanes.index("server.py/child 1")
+    assert lay.parent_name(child) == ("server.py", "child") and lay.lane_depth(child) == 1
+    grandchild = lay.lanes.index("server.py/child 1/Thread-2")
+    assert lay.parent_name(grandchild) == ("server.py/child 1", "thread")
+    assert lay.lane_depth(grandchild) == 2
+    assert lay.column_of(lay.lanes.index("client.py")) == 4
+    assert lay.parent_name(lay.lanes.index("client.py")) is None

@@ -148,6 +148,16 @@ def test_a_threaded_socketserver_echo_server_with_two_clients() -> None:
     assert console(runner, "line_client.py").strip() == "ONE"
     assert console(runner, "line_client.py (2)").strip() == "TWO"
     assert "serving on" in console(runner, server)
+    # on the diagram, each thread's lifeline comes right after the program's, nested under it
+    from socketscope.model.diagram import DiagramLayout
+
+    lay = DiagramLayout([a.name for a in sc.actors])
+    lay.extend(evs)
+    shown = [lay.lanes[lane] for lane in lay.columns()]
+    assert shown == [server, *threads, "line_client.py", "line_client.py (2)"], shown
+    for th in threads:
+        lane = lay.lanes.index(th)
+        assert lay.parent_name(lane) == (server, "thread") and lay.lane_depth(lane) == 1
 
 
 def test_a_selectors_chat_server_relays_what_a_client_types() -> None:
@@ -214,6 +224,40 @@ def test_a_udp_client_written_with_from_socket_import_star() -> None:
     assert bind.ok and bind.local == ("127.0.0.1", port)
     note = next(e for e in evs if e.actor == server and e.kind == "kernel" and e.op == "bind")
     assert note.message and "made on 127.0.0.1" in note.message
+    assert "reply b'PING'" in console(runner, client)
+    # each datagram is named by the receive that got it (the run host's one pairing)
+    sent = {e.dgram: e for e in evs if e.kind == "return" and e.op == "sendto"}
+    got_by = {e.actor: e for e in evs if e.kind == "return" and e.op == "recvfrom"}
+    assert set(sent) == {got_by[server].dgram, got_by[client].dgram} and None not in sent
+    assert sent[got_by[server].dgram].actor == client
+    assert sent[got_by[client].dgram].actor == server
+
+
+def test_a_c_udp_server_s_receives_pair_with_a_python_client_s_datagrams(tmp_path: Path) -> None:
+    """One pairing for the run: a Python program's sendto() and a C program's recvfrom() name
+    the same datagram, both ways."""
+    if shutil.which("cc") is None:
+        pytest.skip("needs a C compiler (cc)")
+    c_server = tmp_path / "udp_echo_server"
+    src = Path(__file__).parent / "c" / "udp_echo_server.c"
+    subprocess.run(["cc", "-g", "-O0", "-o", str(c_server), str(src)], check=True)
+    port = free_port(socket.SOCK_DGRAM)
+    sc = program_scenario(
+        [
+            ProgramLine.parse(f"{c_server} {port} 1", str(tmp_path), "ready"),
+            ProgramLine.parse(f"udp_client.py {port}", str(PROGRAMS), "ready"),
+        ]
+    )
+    runner = Runner(sc)
+    evs = runner.run_to_end(30)
+    client = "udp_client.py"
+    server = next(a.name for a in sc.actors if a.name != client)
+    got = next(e for e in calls(evs, server) if e.op == "recvfrom")
+    ping = next(e for e in calls(evs, client) if e.op == "sendto")
+    assert got.dgram is not None and got.dgram == ping.dgram
+    reply = next(e for e in calls(evs, server) if e.op == "sendto")
+    back = next(e for e in calls(evs, client) if e.op == "recvfrom")
+    assert reply.dgram is not None and back.dgram == reply.dgram
     assert "reply b'PING'" in console(runner, client)
 
 
@@ -515,6 +559,54 @@ def test_the_http_get_lesson_shows_request_and_response_bytes() -> None:
     assert "sendall(head + PAGE)" in sc.sources[server]["source"]
 
 
+def test_the_http_get_lesson_s_packets_are_curl_s_where_curl_made_them(tmp_path: Path) -> None:
+    """curl's connect() is non-blocking (EINPROGRESS, then poll, then getsockopt SO_ERROR):
+    the tracer still makes it known to the pairing, so the handshake is caused by curl's
+    connect(), the request's segment by curl's own send, both drawn from curl's lane, and
+    curl's connection is the one the server's accept() returned."""
+    if shutil.which("curl") is None:
+        pytest.skip("curl is not installed (apt-get install curl): the lesson needs a real one")
+    from socketscope.engine import read_trace
+
+    out = tmp_path / "http.jsonl"
+    r = subprocess.run(
+        [sys.executable, "-m", "socketscope", "trace", "http-get", "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    assert r.returncode == 0, r.stderr
+    t = read_trace(out)
+    by_seq = {e.seq: e for e in t.events}
+    connect = next(e for e in t.events if e.actor == "curl" and e.op == "connect")
+    ret = next(
+        e for e in t.events if e.actor == "curl" and e.op == "connect" and e.kind == "return"
+    )
+    assert ret.error == "EINPROGRESS" and ret.local is not None and ret.conn is not None
+    accept = next(
+        e
+        for e in t.events
+        if e.actor == "http_server.py" and e.op == "accept" and e.kind == "return"
+    )
+    assert accept.conn == ret.conn and accept.peer == ret.local
+    # its first bytes name the connection's addresses, as a connect() that returned would
+    first = next(e for e in t.events if e.actor == "curl" and e.kind == "return" and e.nbytes)
+    assert first.peer == accept.local and first.conn == ret.conn
+    if not t.header.get("capture", {}).get("available"):
+        pytest.skip(f"no capture on this system: {t.header.get('capture')}")
+    packets = [e for e in t.events if e.kind == "packet" and e.packet is not None]
+    role = {p.seq: p.packet.role if p.packet is not None else None for p in packets}
+    syn = next(p for p in packets if role[p.seq] == "syn")
+    assert syn.cause == connect.seq and syn.actor == "curl"
+    assert next(p for p in packets if role[p.seq] == "syn-ack").cause == connect.seq
+    request = next(p for p in packets if role[p.seq] == "data" and p.dir == "c>s")
+    made = by_seq[int(request.cause or 0)]
+    assert (made.actor, made.op) in (("curl", "send"), ("curl", "write"), ("curl", "sendto"))
+    assert request.actor == "curl"
+    assert bytes.fromhex(request.packet.payload or "").startswith(b"GET / HTTP/1.1")  # type: ignore[union-attr]
+
+
 def test_stop_ends_programs_blocked_in_accept_and_in_input() -> None:
     port = free_port()
     sc = program_scenario(lines(f"echo_server.py {port}", f"input_client.py {port}"))
@@ -574,6 +666,13 @@ def test_a_fork_per_client_python_server_gives_each_child_a_traced_lifeline() ->
     ]
     accepted = [e.new_sock for e in calls(evs, server) if e.op == "accept"]
     clients = ["line_client.py", "line_client.py (2)"]
+    # on the diagram, the children's lifelines come right after their parent's, nested
+    from socketscope.model.diagram import DiagramLayout
+
+    lay = DiagramLayout([a.name for a in sc.actors])
+    lay.extend(evs)
+    assert [lay.lanes[lane] for lane in lay.columns()] == [server, *children, *clients]
+    assert [lay.parent_name(lay.lanes.index(c)) for c in children] == [(server, "child")] * 2
     for n, (child, client) in enumerate(zip(children, clients, strict=True)):
         start = next(e for e in evs if e.actor == child and e.kind == "start")
         assert start.code == "program_forked" and (start.params or {})["parent"] == server
@@ -789,3 +888,87 @@ def test_the_packets_a_forked_child_sends_are_drawn_from_its_own_lane(tmp_path: 
     cause = next(e for e in t.events if e.seq == data[0].cause)
     assert (cause.actor, cause.op) == (child, "sendall")
     assert data[0].actor == child
+
+
+def _returns_of_calls(events: list[Event]) -> dict[int, Event]:
+    """Each call's seq -> its return (an actor makes one call at a time, per thread-lane)."""
+    open_call: dict[str, int] = {}
+    out: dict[int, Event] = {}
+    for e in events:
+        if e.kind == "call":
+            open_call[e.actor] = e.seq
+        elif e.kind == "return" and e.actor in open_call:
+            out[open_call.pop(e.actor)] = e
+    return out
+
+
+def test_one_clock_the_fin_of_each_forked_child_is_its_own_last_close(tmp_path: Path) -> None:
+    """The programs' processes, their forked children and the capture stamp on one clock (the
+    run's t0 passed down): every packet a call caused lies between that call and its return,
+    and the FIN of each child's connection is caused by the child's close() — the last close
+    of that socket — not by the parent's earlier close() of its copy (which sent nothing)."""
+    from socketscope.engine import read_trace
+
+    port = free_port()
+    out = tmp_path / "fork2.jsonl"
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "socketscope",
+            "trace",
+            "--program",
+            f"python3 {PROGRAMS / 'fork_server.py'} {port} 2",
+            "--program",
+            f"python3 {PROGRAMS / 'line_client.py'} {port}",
+            "--program",
+            f"python3 {PROGRAMS / 'line_client.py'} {port}",
+            "-o",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    assert r.returncode == 0, r.stderr
+    t = read_trace(out)
+    if not t.header.get("capture", {}).get("available"):
+        pytest.skip(f"no capture on this system: {t.header.get('capture')}")
+    by_seq = {e.seq: e for e in t.events}
+    returns = _returns_of_calls(t.events)
+    packets = [e for e in t.events if e.kind == "packet" and e.packet is not None]
+    role = {p.seq: p.packet.role if p.packet is not None else None for p in packets}
+    checked = 0
+    for p in packets:
+        call = by_seq.get(p.cause) if isinstance(p.cause, int) else None
+        ret = returns.get(call.seq) if call is not None else None
+        if call is None or ret is None or role[p.seq] not in ("data", "fin", "syn"):
+            continue
+        # the kernel sent it inside that call (a segment of sendall(), the FIN of close(), the
+        # SYN of connect()), and the call was stamped just outside it, in its own process
+        assert call.t - 1e-5 <= p.t <= ret.t + 1e-5, (p.packet, call, ret)
+        checked += 1
+    assert checked >= 8
+    for n in (1, 2):
+        child = f"fork_server.py/child {n}"
+        fins = [
+            p
+            for p in packets
+            if role[p.seq] == "fin"
+            and p.dir == "s>c"
+            and isinstance(p.cause, int)
+            and by_seq[p.cause].actor == child
+        ]
+        assert len(fins) == 1, [(p.packet, p.cause) for p in packets if role[p.seq] == "fin"]
+        assert by_seq[int(fins[0].cause or 0)].op == "close"
+        assert fins[0].actor == child
+        # what its calls caused is drawn from or to its lane (the client's ACK of its bytes
+        # too), not the parent's: the socket is the child's once it has used it
+        mine = [p for p in packets if isinstance(p.cause, int) and by_seq[p.cause].actor == child]
+        assert mine and all(
+            child in (p.actor, p.packet.to_actor if p.packet else None) for p in mine
+        ), [(p.actor, p.packet.to_actor if p.packet else None, role[p.seq]) for p in mine]
+    parent = "fork_server.py"
+    parent_closes = {e.seq for e in calls(t.events, parent, "call") if e.op == "close"}
+    assert not [p for p in packets if role[p.seq] == "fin" and p.cause in parent_closes]

@@ -137,3 +137,58 @@ def test_the_dialog_adds_ready_made_peers_in_their_place(qtbot: Any) -> None:
     dlg.folder.setText("/no/such/folder")
     qtbot.mouseClick(dlg.findChild(QPushButton, "programs-run"), Qt.MouseButton.LeftButton)
     assert "no such folder" in dlg.error.text() and dlg.isVisible()
+
+
+def test_a_fork_server_s_children_are_drawn_nested_under_it(
+    qtbot: Any, gui_window: Any, tmp_path: Path
+) -> None:
+    """A real fork-per-client Python server with two clients, replayed at 1920×1080 in
+    lecture mode: the children's lanes come right after the server's, a bracket in the
+    server's colour runs from its lane over theirs, and each child's lane says whose it is."""
+    from conftest import lesson_trace
+    from socketscope.engine.programs import ProgramLine, program_scenario
+    from socketscope.engine.trace import write_trace
+
+    port = free_port()
+    sc = program_scenario(
+        [
+            ProgramLine.parse(t, str(PROGRAMS), "ready")
+            for t in (
+                f"fork_server.py {port} 2",
+                f"line_client.py {port}",
+                f"line_client.py {port}",
+            )
+        ]
+    )
+    path = tmp_path / "fork.jsonl"
+    with open(path, "w", encoding="utf-8") as f:
+        write_trace(lesson_trace(sc, timeout=40), f)
+    w = gui_window
+    w.resize(1920, 1080)
+    w.set_lecture(True)
+    assert w.open_trace_file(str(path))
+    w.session.seek(len(w.session.events))
+    d = w.diagram
+    qtbot.waitUntil(lambda: d.cursor_seq == w.session.cursor_seq, timeout=3000)
+    lay = d.layout_model
+    names = ["fork_server.py", "fork_server.py/child 1", "fork_server.py/child 2"]
+    lanes = [lay.lanes.index(n) for n in names]
+    xs = [d.x_of(lane) for lane in lanes]
+    assert xs == sorted(xs) and [lay.column_of(lane) for lane in lanes] == [0, 1, 2]
+    img = d.viewport().grab().toImage()
+    server_colour = d.colors().actor(lanes[0])
+    # the bracket: the server's colour along the strip under the names, from its lane on
+    y = int(d._lane_header_h + 3 * d.zoom * d.font_scale)
+    for x in (xs[0] + 5, (xs[0] + xs[1]) / 2, (xs[1] + xs[2]) / 2):
+        got = img.pixelColor(int(x), y)
+        assert abs(got.red() - server_colour.red()) + abs(got.green() - server_colour.green()) < 60
+    # the caption under a child's name, in lecture size: ink of the server's colour there
+    top, bottom = int(y + 6 * d.zoom * d.font_scale), int(d._lane_header_h + d._nest_h)
+    ink = [
+        (x, yy)
+        for x in range(int(xs[1] - 100), int(xs[1] + 100))
+        for yy in range(top, bottom)
+        if img.pixelColor(x, yy) == server_colour
+    ]
+    assert len(ink) > 40, "no caption under the child's lane"
+    assert d.header_h > d._lane_header_h

@@ -285,7 +285,11 @@ class RunnerSide(Protocol):
     @property
     def stopping(self) -> bool: ...
 
-    def emit(self, actor: str, kind: Any, **fields: Any) -> Event: ...
+    def emit(self, actor: str, kind: Any, at: float | None = None, **fields: Any) -> Event: ...
+
+    @property
+    def t0(self) -> float:
+        """The run's time zero on CLOCK_MONOTONIC (see Runner.t0)."""
 
     def milestone(
         self, actor: str, op: str | None, returned: bool = False, first: bool = True

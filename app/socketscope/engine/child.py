@@ -88,6 +88,8 @@ class ProcessActor:
         self.root = self  # the program whose forked children are counted (see _fork)
         self.forks = 0
         self.forked: list[ForkedChild] = []
+        # datagrams the program (or a child it forked) is sending, by id, until sent or failed
+        self.dgrams_in_flight: dict[int, _PendingDatagram] = {}
 
     def wake(self) -> None:
         """The run is stopping (called by the runner's stop, on its thread): wake the relay now
@@ -128,6 +130,7 @@ class ProcessActor:
             "sock_base": CHILD_SOCK_BASE * (self.index + 1),
             "data_cap": self.runner.options.data_cap,
             "free": self.runner.gate.free_running,
+            "t0": self.runner.t0,
         }
 
     def run(self) -> None:
@@ -197,10 +200,59 @@ class ProcessActor:
                     msg["sock"], tuple(msg["local"]), tuple(msg["peer"]), msg["side"]
                 )
                 self._reply(ch, {"t": "conn", "id": rid, "conn": end.conn, "side": end.side})
+            elif kind in ("dgram_send", "dgram_sent", "dgram_failed", "dgram_recv", "dgram_never"):
+                self._datagram(ch, rid, msg)
             elif kind == "fork":
                 self._fork(ch, rid, ch.fds.pop(0) if ch.fds else None)
             elif kind == "done":
                 return
+
+    def _datagram(self, ch: Channel, rid: Any, msg: dict[str, Any]) -> None:
+        """A UDP datagram of the program's, on the run's one Pairing (engine/pairing.py): the
+        datagrams in flight are the root program's, so a forked child's are found too."""
+        pairing, kind = self.runner.pairing, msg["t"]
+        flying = self.root.dgrams_in_flight
+
+        def addr(v: Any) -> tuple[str, int] | None:
+            return (str(v[0]), int(v[1])) if isinstance(v, list) and len(v) == 2 else None
+
+        if kind == "dgram_send":
+            dst = addr(msg["dst"])
+            assert dst is not None
+            d = pairing.datagram_sending(
+                int(msg["sock"]), addr(msg.get("src")), dst, bytes.fromhex(msg["data"])
+            )
+            flying[d.dgram] = d
+            self._reply(ch, {"t": "dgram", "id": rid, "dgram": d.dgram})
+        elif kind == "dgram_sent":
+            key = int(msg["dgram"])
+            if key in flying:
+                pairing.datagram_sent(flying.pop(key), addr(msg.get("src")))
+        elif kind == "dgram_failed":
+            key = int(msg["dgram"])
+            if key in flying:
+                failed = flying.pop(key)
+                pairing.datagram_failed(failed.dst, failed)
+        elif kind == "dgram_recv":
+            local, src = addr(msg["local"]), addr(msg["src"])
+            assert local is not None and src is not None
+            m = pairing.datagram_received(local, src, bytes.fromhex(msg["data"]))
+            self._reply(
+                ch,
+                {
+                    "t": "dgram",
+                    "id": rid,
+                    "dgram": m.dgram,
+                    "sender": m.sender_sock,
+                    "size": m.size,
+                    "lost": m.lost,
+                    "again": m.again,
+                },
+            )
+        else:
+            local = addr(msg["local"])
+            lost = pairing.datagrams_never_received(local) if local is not None else []
+            self._reply(ch, {"t": "dgram", "id": rid, "dgrams": lost})
 
     def _fork(self, ch: Channel, rid: Any, fd: int | None) -> None:
         """A traced Python program is about to fork(): the child gets a lifeline of its own,
@@ -245,16 +297,22 @@ class ProcessActor:
             ch.send(msg)
 
     def _event(self, d: dict[str, Any]) -> None:
+        # the time the child stamped: when it happened there, not when it reached us (the
+        # relay lags by milliseconds, and a packet's cause is found by time)
+        t = d.get("t")
+        at = float(t) if isinstance(t, (int, float)) and t > 0 else None
         ev = Event.from_json({**d, "seq": 0, "t": 0.0})
         fields = {k: v for k, v in asdict(ev).items() if k not in ("seq", "t", "actor", "kind")}
         if isinstance(fields.get("kernel"), dict):
             fields["kernel"] = KernelSnapshot.from_json(fields["kernel"])
-        self.runner.emit(ev.actor, ev.kind, **{k: v for k, v in fields.items() if v is not None})
+        self.runner.emit(
+            ev.actor, ev.kind, at=at, **{k: v for k, v in fields.items() if v is not None}
+        )
         if ev.kind == "end":
             self.ended = True
         elif ev.kind == "call":
             self._in_call, self._in_call_blocked = ev, False
-            self._in_call_t = self.runner.time()
+            self._in_call_t = self.runner.time() if at is None else at
         elif ev.kind == "blocked":
             self._in_call_blocked = True
         elif ev.kind == "return":
@@ -474,8 +532,9 @@ class RemoteGate:
 
 
 class RemotePairing:
-    """TCP pairing is asked of the parent. UDP datagrams to or from a process actor are not
-    paired (yet): their ``dgram`` stays null."""
+    """Pairing is asked of the run host, which holds the run's one Pairing: a TCP connection's
+    id, and each UDP datagram (registered before the real sendto(), named by the receive that
+    gets it), so that a program's datagrams pair with any other actor's, C or Python."""
 
     def __init__(self, child: ChildRunner) -> None:
         self.child = child
@@ -488,6 +547,54 @@ class RemotePairing:
 
     def peer_sock(self, conn: int, side: str) -> int | None:
         return None  # the peer may live in another process: no snapshot of it from here
+
+    def datagram_sending(
+        self, sender_sock: int, src: Any, dst: Any, payload: bytes
+    ) -> _PendingDatagram:
+        reply = self.child.request(
+            {
+                "t": "dgram_send",
+                "sock": sender_sock,
+                "src": list(src) if src else None,
+                "dst": list(dst),
+                "data": payload.hex(),
+            }
+        )
+        return _PendingDatagram(int(reply["dgram"]), sender_sock, src, dst, b"")
+
+    def datagram_sent(self, d: _PendingDatagram, src: Any) -> None:
+        if d.dgram is not None:
+            self.child.post(
+                {"t": "dgram_sent", "dgram": d.dgram, "src": list(src) if src else None}
+            )
+
+    def datagram_failed(self, dst: Any, d: _PendingDatagram) -> None:
+        if d.dgram is not None:
+            self.child.post({"t": "dgram_failed", "dgram": d.dgram})
+
+    def datagram_received(self, local: Any, src: Any, payload: bytes) -> DatagramMatch:
+        reply = self.child.request(
+            {"t": "dgram_recv", "local": list(local), "src": list(src), "data": payload.hex()}
+        )
+        dgram, size = reply.get("dgram"), reply.get("size")
+        return DatagramMatch(
+            int(dgram) if dgram is not None else None,
+            reply.get("sender"),
+            int(size) if size is not None else None,
+            [int(x) for x in reply.get("lost") or ()],
+            bool(reply.get("again")),
+        )
+
+    def datagrams_never_received(self, local: Any) -> list[int]:
+        reply = self.child.request({"t": "dgram_never", "local": list(local)})
+        return [int(x) for x in reply.get("dgrams") or ()]
+
+
+class _ForkedPairing(RemotePairing):
+    """Pairing in a process forked from a traced program: nobody to ask (see detach)."""
+
+    def connection(self, sock_id: int, local: Any, peer: Any, side: str) -> ConnEnd:
+        return ConnEnd(0, side)
 
     def datagram_sending(
         self, sender_sock: int, src: Any, dst: Any, payload: bytes
@@ -505,13 +612,6 @@ class RemotePairing:
 
     def datagrams_never_received(self, local: Any) -> list[int]:
         return []
-
-
-class _ForkedPairing(RemotePairing):
-    """Pairing in a process forked from a traced program: nobody to ask (see detach)."""
-
-    def connection(self, sock_id: int, local: Any, peer: Any, side: str) -> ConnEnd:
-        return ConnEnd(0, side)
 
 
 class ChildRunner:
@@ -532,7 +632,10 @@ class ChildRunner:
         self.fd_lock = threading.RLock()
         self.watcher = BlockWatcher()
         self._stop_event = threading.Event()
-        self._t0 = time.monotonic()
+        # the run's time zero, passed down: CLOCK_MONOTONIC is one clock for every process, so
+        # this process's events and the run host's (and the capture's packets) compare. A
+        # forked child keeps it (fork copies it), so its events are on the same clock too.
+        self._t0 = float(msg["t0"]) if "t0" in msg else time.monotonic()
         self._ids = 0
         # A signal handler runs in the main thread, possibly in the middle of a write: so nothing
         # writes to the channel but this one writer thread, fed by a queue.
@@ -671,7 +774,8 @@ class ChildRunner:
 
     # what TracedSocket and TracedCall use
     def emit(self, actor: str, kind: str, **fields: Any) -> None:
-        self.post({"t": "ev", "ev": Event(0, 0.0, actor, kind, **fields).to_json()})  # type: ignore[arg-type]
+        t = round(time.monotonic() - self._t0, 6)  # stamped here, where it happened
+        self.post({"t": "ev", "ev": Event(0, t, actor, kind, **fields).to_json()})  # type: ignore[arg-type]
 
     def register(self, sock: TracedSocket) -> int:
         with self.fd_lock:  # a program's threads make sockets at the same time

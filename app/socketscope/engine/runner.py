@@ -64,6 +64,11 @@ class RawEvent:
     text: str
 
 
+# seconds an event stamped in a program's process may take to reach the run host's queue (the
+# relay measured 1-4 ms, more under load): an allowance, not a bound
+RELAY_LAG = 0.05
+
+
 class Runner:
     """Runs a scenario. Create, ``start()``, drain ``events``, then ``stop()`` or wait ``done``."""
 
@@ -78,6 +83,7 @@ class Runner:
         self.port2 = 0  # a second one, for lessons that need two servers
         self._t0 = time.monotonic()
         self._seq = 0
+        self._stamped_elsewhere = False  # events stamped by another process have come
         self._emit_lock = threading.Lock()
         self._sock_ids = itertools.count(1)
         self._socks: dict[int, TracedSocket] = {}
@@ -400,7 +406,10 @@ class Runner:
             return [t for t in self._threads.values() if t.is_alive()]
 
     # --- events -------------------------------------------------------------------------------
-    def emit(self, actor: str, kind: EventKind, **fields: Any) -> Event:
+    def emit(self, actor: str, kind: EventKind, at: float | None = None, **fields: Any) -> Event:
+        """Number and queue one event. ``at``: the run time it happened, taken by the process
+        where it happened (a program's, a forked child's) on the run's one clock (see ``t0``);
+        None: now, here."""
         params = fields.get("params")
         if kind == "start" and isinstance(params, dict) and isinstance(params.get("pid"), int):
             # a process's pid in the run's own PID namespace is not the one ps shows: say both
@@ -409,7 +418,10 @@ class Runner:
                 fields["params"] = {**params, "system_pid": outer}
         with self._emit_lock:
             self._seq += 1
-            ev = Event(self._seq, round(time.monotonic() - self._t0, 6), actor, kind, **fields)
+            t = round(time.monotonic() - self._t0, 6) if at is None else at
+            if at is not None:
+                self._stamped_elsewhere = True
+            ev = Event(self._seq, t, actor, kind, **fields)
             self.events.put(ev)
         return ev
 
@@ -515,6 +527,21 @@ class Runner:
 
     def time(self) -> float:
         return time.monotonic() - self._t0
+
+    def settled(self) -> float:
+        """A run time before which every event of the run has reached the queue, as far as
+        can be told: now, less the relay's lag once events stamped by other processes (a
+        program's, stamped where they happened) have come — they reach the queue milliseconds
+        after their time (the capture pairs packets only with events before this)."""
+        now = time.monotonic() - self._t0
+        return now - RELAY_LAG if self._stamped_elsewhere else now
+
+    @property
+    def t0(self) -> float:
+        """The run's time zero on CLOCK_MONOTONIC, one clock for every process of the machine:
+        the processes of a run (programs, their forked children, the capture) stamp their
+        events with their own ``time.monotonic() - t0``, not with the time they reach here."""
+        return self._t0
 
 
 def _free_port() -> int:

@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 # both ends), and the same lingering state written twice says nothing new but draws twice.
 _after_close: weakref.WeakKeyDictionary[TracedSocket, KernelSnapshot] = weakref.WeakKeyDictionary()
 # Taken before the fd lock, never after it (nothing that holds the fd lock takes a snapshot).
-_order = threading.Lock()
+# Reentrant: in a process actor a signal handler can run inside a snapshot and make a call
+# (close() in a SIGTERM handler) that takes one of its own.
+_order = threading.RLock()
 
 
 def snapshot_events(

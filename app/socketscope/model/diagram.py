@@ -146,6 +146,12 @@ class DiagramLayout:
         self.marks: list[Mark] = []
         self.lane_rows: dict[int, tuple[int, int | None]] = {}  # lane -> (first row, end row)
         self.lane_start_seq: dict[int, int] = {}
+        # a program's threads and forked children, nested under it: lane -> (parent lane,
+        # "thread" or "child"), from their start events; lanes keep their numbers (arrows and
+        # boxes name them), only the columns they are drawn in follow the nesting
+        self.lane_parent: dict[int, tuple[int, str]] = {}
+        self._column_of: list[int] = []
+        self._columns: list[int] = []
         # actor -> its calls in progress, innermost last: a signal handler can make a call while
         # the call it interrupted (a blocked accept) is still in progress
         self._open: dict[str, list[Box]] = defaultdict(list)
@@ -279,7 +285,84 @@ class DiagramLayout:
             return self.lanes.index(actor)
         except ValueError:
             self.lanes.append(actor)
+            self._nest()
             return len(self.lanes) - 1
+
+    # --- nesting: which column each lane is drawn in ------------------------------------------
+    def columns(self) -> list[int]:
+        """The lanes from left to right: each program, then its threads, then its forked
+        children (each child followed by its own threads and children), in the order they
+        started; the other actors in the order they came."""
+        if len(self._columns) != len(self.lanes):
+            self._nest()
+        return self._columns
+
+    def column_of(self, lane: int) -> int:
+        """The column (0 = leftmost) ``lane`` is drawn in."""
+        if len(self._column_of) != len(self.lanes):
+            self._nest()
+        return self._column_of[lane] if 0 <= lane < len(self._column_of) else lane
+
+    def lane_depth(self, lane: int) -> int:
+        """0 for a program (or a lesson's actor), 1 for its thread or child, 2 below that."""
+        depth, seen = 0, {lane}
+        while lane in self.lane_parent:
+            lane = self.lane_parent[lane][0]
+            if lane in seen:
+                break
+            seen.add(lane)
+            depth += 1
+        return depth
+
+    def parent_name(self, lane: int) -> tuple[str, str] | None:
+        """(the parent's actor name, "thread" or "child") of a nested lane, else None."""
+        found = self.lane_parent.get(lane)
+        if found is None:
+            return None
+        return self.lanes[found[0]], found[1]
+
+    def _nest(self) -> None:
+        kids: dict[int, list[int]] = defaultdict(list)
+        for lane, (parent, _kind) in self.lane_parent.items():
+            kids[parent].append(lane)
+        order: list[int] = []
+        placed: set[int] = set()
+
+        def visit(lane: int) -> None:
+            if lane in placed:
+                return
+            placed.add(lane)
+            order.append(lane)
+            # a program's threads first, then the processes it forked, each in start order
+            for child in sorted(kids.get(lane, ()), key=lambda k: (self._forked(k), k)):
+                visit(child)
+
+        for lane in range(len(self.lanes)):
+            if lane not in self.lane_parent:
+                visit(lane)
+        for lane in range(len(self.lanes)):  # a parent that is itself nested in a loop
+            visit(lane)
+        self._columns = order
+        self._column_of = [0] * len(order)
+        for col, lane in enumerate(order):
+            self._column_of[lane] = col
+
+    def _forked(self, lane: int) -> bool:
+        return self.lane_parent[lane][1] == "child"
+
+    def _started(self, ev: Event, lane: int) -> None:
+        """A start event: a program's thread or forked child names the lane it came from."""
+        kind = {"program_thread": "thread", "thread_started": "thread"}.get(ev.code or "")
+        if ev.code == "program_forked":
+            kind = "child"
+        if kind is None or lane in self.lane_parent:
+            return
+        params = ev.params or {}
+        parent = params.get("parent") or params.get("program")
+        if not isinstance(parent, str) or parent not in self.lanes or parent == ev.actor:
+            return
+        self.lane_parent[lane] = (self.lanes.index(parent), kind)
+        self._nest()
 
     def _new_row(self, seq: int) -> int:
         self.row_seqs.append(seq)
@@ -432,6 +515,7 @@ class DiagramLayout:
         elif kind == "start":
             self.lane_rows[lane] = (self.row_count, None)
             self.lane_start_seq[lane] = ev.seq
+            self._started(ev, lane)
         elif kind == "end":
             first = self.lane_rows.get(lane, (0, None))[0]
             self.lane_rows[lane] = (first, max(first, self.row_count - 1))

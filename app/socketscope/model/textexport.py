@@ -47,7 +47,8 @@ def _items(trace: Trace) -> tuple[list[str], list[_Item]]:
     for m in lay.marks:
         items.append((m.row, 0, "note", (lay.lanes[m.lane], m.text)))
     items.sort(key=lambda i: (i[0], i[1]))
-    return lay.lanes, items
+    # participants in the diagram's order: a program's threads and children right after it
+    return [lay.lanes[c] for c in lay.columns()], items
 
 
 def _alias(names: list[str]) -> dict[str, str]:

@@ -205,6 +205,7 @@ class SequenceDiagram(QAbstractScrollArea):
         self._frame_margin: float | None = None  # set while a frame is painted
         self._frame_lane_w: float | None = None
         self._frame_x0: float | None = None
+        self._frame_cols: list[int] = []  # lane -> column, while a frame is painted
         self._frame_row_h: float | None = None
         self._frame_top: float | None = None
         self._margin_key: tuple[Any, ...] = ()
@@ -289,7 +290,15 @@ class SequenceDiagram(QAbstractScrollArea):
 
     @property
     def header_h(self) -> float:
-        return self._lane_header_h + self._link_h
+        return self._lane_header_h + self._nest_h + self._link_h
+
+    @property
+    def _nest_h(self) -> float:
+        """A program with threads or forked children: a strip under the lane names that
+        brackets each program with its own lanes and says whose each nested lane is."""
+        if not self.layout_model.lane_parent:
+            return 0.0
+        return 30 * self.font_scale * max(0.8, self.zoom)
 
     @property
     def _lane_header_h(self) -> float:
@@ -416,9 +425,17 @@ class SequenceDiagram(QAbstractScrollArea):
                 return
 
     def x_of(self, lane: int) -> float:
+        """The centre of ``lane``'s lifeline: lanes are drawn in the layout's columns (a
+        program's threads and children right after it), not in the order they came."""
+        cols = self._frame_cols
+        if self._frame_x0 is not None and self._frame_lane_w is not None and 0 <= lane < len(cols):
+            return self._frame_x0 + self._frame_lane_w * (cols[lane] + 0.5)
+        return self.x_of_column(self.layout_model.column_of(lane))
+
+    def x_of_column(self, col: int) -> float:
         if self._frame_x0 is not None and self._frame_lane_w is not None:
-            return self._frame_x0 + self._frame_lane_w * (lane + 0.5)
-        return self.margin + self.lane_w() * (lane + 0.5) - self.horizontalScrollBar().value()
+            return self._frame_x0 + self._frame_lane_w * (col + 0.5)
+        return self.margin + self.lane_w() * (col + 0.5) - self.horizontalScrollBar().value()
 
     def box_w(self) -> float:
         # leave room between lanes for arrows and their labels
@@ -570,6 +587,8 @@ class SequenceDiagram(QAbstractScrollArea):
         self._frame_margin = self.margin
         self._frame_lane_w = self.lane_w()
         self._frame_x0 = self._frame_margin - self.horizontalScrollBar().value()
+        lay = self.layout_model
+        self._frame_cols = [lay.column_of(lane) for lane in range(len(lay.lanes))]
         self._frame_row_h = self.row_h
         self._frame_top = self._top()
         try:
@@ -732,6 +751,10 @@ class SequenceDiagram(QAbstractScrollArea):
         lh = self._lane_header_h
         for lane, name in enumerate(lay.lanes):
             x = self.x_of(lane)
+            nested = lay.parent_name(lane)
+            if nested is not None and name.startswith(nested[0] + "/"):
+                # the strip under it names the parent: the box keeps the part that is its own
+                name = name[len(nested[0]) + 1 :]
             w = min(self.box_w(), 260 * self.zoom * self.font_scale)
             r = QRectF(x - w / 2, lh * 0.16, w, lh * 0.68)
             p.setPen(Qt.PenStyle.NoPen)
@@ -768,8 +791,57 @@ class SequenceDiagram(QAbstractScrollArea):
             p.setFont(self._font(11))
             label = host_label(host, lay.host_addresses.get(host), lay.translate)
             p.drawText(bottom, Qt.AlignmentFlag.AlignCenter, label)
+        if self._nest_h:
+            self._paint_nesting(p, lh, lh + self._nest_h)
         if self._link_h:
-            self._paint_link(p, lh, h)
+            self._paint_link(p, lh + self._nest_h, h)
+
+    def _paint_nesting(self, p: QPainter, y0: float, y1: float) -> None:
+        """Under the lane names: a bracket in the program's colour from its lane over its
+        threads' and children's, and under each of those whose it is ("child of server.py")."""
+        pal = self.colors()
+        lay = self.layout_model
+        cols = lay.columns()
+        w = min(self.box_w(), 260 * self.zoom * self.font_scale)
+        k = self.zoom * self.font_scale
+        y, tick = y0 + 3 * k, 5 * k
+        for owner in sorted({parent for parent, _kind in lay.lane_parent.values()}):
+            col = lay.column_of(owner)
+            depth = lay.lane_depth(owner)
+            end = col
+            while end + 1 < len(cols) and lay.lane_depth(cols[end + 1]) > depth:
+                end += 1  # the parent's descendants follow it, column after column
+            pen = QPen(pal.actor(owner), 3 * self._lw())
+            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+            p.setPen(pen)
+            p.drawLine(QPointF(self.x_of_column(col), y0), QPointF(self.x_of_column(col), y))
+            p.drawLine(QPointF(self.x_of_column(col), y), QPointF(self.x_of_column(end), y))
+            for c in range(col + 1, end + 1):
+                if lay.lane_parent.get(cols[c], (-1, ""))[0] == owner:
+                    xc = self.x_of_column(c)
+                    p.drawLine(QPointF(xc, y), QPointF(xc, y + tick))
+        # the caption may take the whole lane (less a gap): the bracket shows whose it is too
+        room = max(w, self.lane_w() - 10 * k)
+        for lane, (parent_lane, kind) in lay.lane_parent.items():
+            parent = lay.lanes[parent_lane]
+            text = (
+                self.tr("child of {parent}") if kind == "child" else self.tr("thread of {parent}")
+            ).format(parent=parent)
+            size = 13.0  # a long program name gets a smaller font first, then is shortened
+            p.setFont(self._font(size, bold=True))
+            fm = QFontMetricsF(p.font())
+            while fm.horizontalAdvance(text) > room and size > 10:
+                size -= 1
+                p.setFont(self._font(size, bold=True))
+                fm = QFontMetricsF(p.font())
+            x = self.x_of(lane)
+            r = QRectF(x - room / 2, y + tick, room, y1 - y - tick)
+            p.setPen(pal.actor(parent_lane))
+            p.drawText(
+                r,
+                Qt.AlignmentFlag.AlignCenter,
+                fm.elidedText(text, Qt.TextElideMode.ElideMiddle, room),
+            )
 
     def _paint_link(self, p: QPainter, y0: float, y1: float) -> None:
         """The link between the hosts' lanes, labelled with its weather as the run had it."""
@@ -1107,9 +1179,10 @@ class SequenceDiagram(QAbstractScrollArea):
         small = self._font(11)
         sfm = QFontMetricsF(small)
         half, bar = self.box_w() / 2, self._bar_w() / 2
-        last = span.lane + 1 >= len(self.layout_model.lanes)
-        right = self.viewport().width() - 4 if last else self.x_of(span.lane + 1) - half - 4
-        left = self.x_of(span.lane - 1) + half + 4 if span.lane > 0 else self.margin
+        col = self.layout_model.column_of(span.lane)  # the neighbours on screen, left and right
+        last = col + 1 >= len(self.layout_model.lanes)
+        right = self.viewport().width() - 4 if last else self.x_of_column(col + 1) - half - 4
+        left = self.x_of_column(col - 1) + half + 4 if col > 0 else self.margin
         tw = fm.horizontalAdvance(label) + 6
         ys = [(y0 + y1) / 2 - fm.height() / 2]
         if y1 - y0 > 3 * self.row_h:

@@ -787,10 +787,13 @@ class MainWindow(QMainWindow):
         """Every step key: →, the toolbar's Step, Page Down, 1–9, a ghost click."""
         self.study_ctl.step(actor)
 
-    def _step_lane(self, lane: int) -> None:
-        lanes = self.session.layout.lanes
-        if lane < len(lanes):
-            self._step(lanes[lane])
+    def _step_lane(self, col: int) -> None:
+        """Key 1–9: the lane in that place from the left (a program's threads and children
+        are drawn right after it, not where they came)."""
+        layout = self.session.layout
+        cols = layout.columns()
+        if col < len(cols):
+            self._step(layout.lanes[cols[col]])
 
     def _on_speed(self, v: int) -> None:
         self.session.set_speed(v)

@@ -54,7 +54,8 @@ def _ends(view: SequenceDiagram, a: PacketArrow) -> tuple[float, float]:
     if a.lane1 != a.lane0:
         return x0, view.x_of(a.lane1)
     # the receiver is not in the run (a SYN to a port nobody listens on): a stub
-    toward = 1.0 if a.lane0 < len(view.layout_model.lanes) - 1 or a.lane0 == 0 else -1.0
+    col = view.layout_model.column_of(a.lane0)  # toward the inside of the diagram
+    toward = 1.0 if col < len(view.layout_model.lanes) - 1 or col == 0 else -1.0
     return x0, x0 + toward * view.lane_w() * 0.4
 
 

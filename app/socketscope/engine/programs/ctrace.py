@@ -74,6 +74,9 @@ NO_LINES_HINT = "compile with -g to see your lines"
 # which calls consume what a snapshot before the call shows (the accept queue, bytes queued)
 _CONSUMERS = frozenset({"accept", "read", "recv", "recvfrom", "recvmsg", "readv"})
 _IN = frozenset({"read", "readv", "recv", "recvfrom", "recvmsg"})
+_DGRAM_MAX = 65536  # the largest UDP datagram
+# the system call behind an op name (send() is the sendto system call without an address)
+_SYSCALL_OF = {"send": "sendto"}
 _OUT = frozenset({"write", "writev", "send", "sendto", "sendmsg"})
 # the data calls a free-running burst summarises (on a connected TCP socket, as a lesson's)
 _BURSTABLE = frozenset({"read", "write", "recv", "send"})
@@ -173,6 +176,10 @@ class Call:
     payload: bytes | None = None
     quiet: bool = False  # counted into its tracee's burst, not written (see CBurst)
     slept: bool = False  # the kernel was seen to put it to sleep (a quiet call's blocked_count)
+    # UDP: the datagram this send makes, registered with the pairing before the call runs
+    # (loopback delivers it inside the call) and where it goes
+    dgram: Any = None
+    dst: tuple[str, int] | None = None
 
 
 @dataclass
@@ -1023,8 +1030,35 @@ class CTracer:
             runner.milestone(t.actor, call.op, returned=True)
             self._resume(t)
             return
+        if call.op in _OUT and call.rec is not None and not call.rec.tcp:
+            self._datagram_sending(t, call)
         self._fly(t, call)
         self._resume(t)
+
+    def _datagram_sending(self, t: Tracee, call: Call) -> None:
+        """A UDP send about to run: its datagram is registered with the run's pairing first,
+        as a lesson's sendto() is (engine/pairing.py), so that the recvfrom() that gets it (in
+        this program or another, C or Python) names the same datagram."""
+        rec = call.rec
+        assert rec is not None
+        dst: tuple[str, int] | None = None
+        asked = call.shown.get("address")
+        if isinstance(asked, (list, tuple)) and len(asked) == 2:
+            dst = (str(asked[0]), int(asked[1]))
+        elif call.op == "sendmsg":
+            raw = self._read(t.proc, call.args[1], 12)
+            if len(raw) == 12:
+                name, namelen = struct.unpack("QI", raw)
+                if name:
+                    dst = self._sockaddr(t.proc, name, namelen)[1]
+        if dst is None:
+            dst = rec.peer  # a connected UDP socket: send(), write()
+        if dst is None:
+            return
+        # the whole datagram, not the trace's preview: the receiver matches it by its bytes
+        payload = self._payload(t.proc, _SYSCALL_OF.get(call.op, call.op), call.args, _DGRAM_MAX)
+        call.dgram = self.runner.pairing.datagram_sending(rec.id, rec.local, dst, payload)
+        call.dst = dst
 
     def _refuse(self, t: Tracee, call: Call) -> str | None:
         """Calls-only mode: a connect/sendto/bind to an address past loopback never happens."""
@@ -1327,12 +1361,22 @@ class CTracer:
             "duration": duration,
         }
         extra: list[SockRec | None] = [rec]
+        if c.dgram is not None and c.dst is not None:
+            pairing = runner.pairing
+            if is_err:
+                pairing.datagram_failed(c.dst, c.dgram)
+            else:
+                if rec is not None and (rec.local is None or rec.local[1] == 0):
+                    rec.local, _ = self._names_of(proc, rec)  # the kernel chose it (autobind)
+                pairing.datagram_sent(c.dgram, rec.local if rec is not None else None)
+                f["dgram"] = c.dgram.dgram
         if is_err:
             err = -rval
             f.update(ok=False, result=-1, error=_errno.errorcode.get(err, str(err)))
             f["message"] = os.strerror(err)
             if c.op == "connect" and rec is not None and err == _errno.EINPROGRESS:
-                rec.local, rec.peer = self._names_of(proc, rec)
+                self._connecting(proc, rec, c)
+                f.update(local=rec.local, peer=rec.peer, conn=rec.conn)
         else:
             f.update(ok=True, result=rval)
             self._success(t, c, rval, f, extra)
@@ -1350,6 +1394,17 @@ class CTracer:
                 f["code"] = "close_still_held"
                 f["params"] = {"holders": ", ".join(holders)}
             extra = [r for r in extra if r is not rec]
+        if (
+            c.op == "close"
+            and rec is not None
+            and not rec.tcp
+            and rec.local is not None
+            and not is_err
+            and not _holders(runner, rec, self)
+        ):
+            # sent to it, never read: dropped by the kernel, or unread at its close
+            for dgram in runner.pairing.datagrams_never_received(rec.local):
+                runner.emit(t.actor, "dgram_lost", op="close", sock=rec.id, fd=c.fd, dgram=dgram)
         runner.emit(t.actor, "return", **{k: v for k, v in f.items() if v is not None})
         if (
             c.op == "close"
@@ -1448,6 +1503,23 @@ class CTracer:
         with s:
             return _names(s)
 
+    def _connecting(self, proc: Proc, rec: SockRec, c: Call) -> None:
+        """A non-blocking connect() (curl's): EINPROGRESS, the handshake under way or (on
+        loopback) already done; the program learns the outcome later (poll/select, then
+        getsockopt SO_ERROR). The connection is known from now on, as a blocking connect's
+        would be, so that the pairing meets the server's accept() and the capture knows the
+        SYN and the request's bytes are this program's: the local address the kernel chose
+        (getsockname), the peer the address asked for while the handshake is not done."""
+        local, peer = self._names_of(proc, rec)
+        if peer is None:
+            asked = c.shown.get("address")
+            if isinstance(asked, (list, tuple)) and len(asked) == 2:
+                peer = (str(asked[0]), int(asked[1]))
+        rec.local, rec.peer = local, peer
+        if rec.tcp and rec.conn is None and local and peer:
+            end = self.runner.pairing.connection(rec.id, local, peer, "c")
+            rec.conn, rec.side = end.conn, end.side
+
     def _pair(self, proc: Proc, rec: SockRec, side: str) -> None:
         if not rec.tcp or rec.conn is not None:
             return
@@ -1506,6 +1578,8 @@ class CTracer:
             )  # fmt: skip
             extra.append(new)
         elif op == "connect":
+            if not rec.tcp:  # a connected UDP socket: send() goes there, recv() comes from it
+                rec.local, rec.peer = self._names_of(proc, rec)
             self._pair(proc, rec, "c")
             f.update(local=rec.local, peer=rec.peer, conn=rec.conn)
             listener = _find(runner, _listener_at(runner, rec.peer))
@@ -1535,6 +1609,10 @@ class CTracer:
                 if rec.conn is None:
                     self._pair(proc, rec, "c")  # a non-blocking connect: known from now
                     f.update(local=rec.local, peer=rec.peer)
+                elif rec.side == "c" and not rec.sent and not rec.received:
+                    # the first bytes after a non-blocking connect (paired at its EINPROGRESS):
+                    # the connection's addresses, as a connect() that returned would give them
+                    f.update(local=rec.local, peer=rec.peer)
                 if rec.conn is not None:
                     f["conn"] = rec.conn
                     f["dir"] = _direction(rec.side, outgoing)
@@ -1549,16 +1627,58 @@ class CTracer:
                     ln = self._read(proc, c.args[5], 4)
                     n = struct.unpack("I", ln)[0] if len(ln) == 4 else 0
                     f["peer"] = self._sockaddr(proc, c.args[4], n)[1]
+                elif op == "recvmsg":
+                    f["peer"] = self._msg_name(proc, c.args[1])
+                elif outgoing and c.dst is not None:
+                    f["peer"] = c.dst
                 elif op == "sendto":
                     f["peer"] = self._sockaddr(proc, c.args[4], c.args[5])[1]
-                if rec.local is None:
+                elif not outgoing and rec.peer is not None:
+                    f["peer"] = rec.peer  # a connected UDP socket receives from its peer only
+                if rec.local is None or rec.local[1] == 0:
                     rec.local, _ = self._names_of(proc, rec)
                 f["local"] = rec.local
+                if not outgoing and rval and f.get("peer") and rec.local:
+                    self._datagram_received(t, c, rec, rval, tuple(f["peer"]), f)
         elif op == "getsockopt":
             ln = self._read(proc, c.args[4], 4)
             n = struct.unpack("I", ln)[0] if len(ln) == 4 else 0
             raw = self._read(proc, c.args[3], min(n, 64))
             f["result"] = struct.unpack("i", raw)[0] if len(raw) == 4 else raw.hex()
+
+    def _datagram_received(
+        self, t: Tracee, c: Call, rec: SockRec, n: int, src: Any, f: dict[str, Any]
+    ) -> None:
+        """A UDP receive returned ``n`` bytes from ``src``: which datagram, as a lesson's
+        recvfrom() is paired (by destination, source and bytes); those of that sender queued
+        before it were lost on the way (loopback does not reorder)."""
+        proc, op = t.proc, c.op
+        if op in ("read", "recv", "recvfrom"):
+            data = self._read(proc, c.args[1], min(n, _DGRAM_MAX))
+        elif op == "readv":
+            data = self._iov(proc, c.args[1], c.args[2], min(n, _DGRAM_MAX))
+        else:  # recvmsg
+            raw = self._read(proc, c.args[1], 32)
+            data = b""
+            if len(raw) == 32:
+                _n, _nl, iov, iovlen = struct.unpack("QQQQ", raw)
+                data = self._iov(proc, iov, iovlen, min(n, _DGRAM_MAX))
+        assert rec.local is not None
+        match = self.runner.pairing.datagram_received(rec.local, src, data)
+        if match.dgram is None:
+            return
+        f["dgram"] = match.dgram
+        if match.size is not None and match.size > n:
+            f["dgram_size"] = match.size  # the buffer was too small: the rest is gone
+        for lost in match.lost:
+            self.runner.emit(t.actor, "dgram_lost", op=op, sock=rec.id, fd=c.fd, dgram=lost)
+
+    def _msg_name(self, proc: Proc, msghdr: int) -> tuple[str, int] | None:
+        raw = self._read(proc, msghdr, 12)
+        if len(raw) != 12:
+            return None
+        name, namelen = struct.unpack("QI", raw)
+        return self._sockaddr(proc, name, namelen)[1] if name else None
 
     def _snap_other(self, t: Tracee, op: str, found: tuple[CTracer, Proc, SockRec]) -> None:
         tracer, proc, rec = found

@@ -229,7 +229,8 @@ def _adopt_thread() -> ActorContext | None:
     th = threading.current_thread()
     # "Thread-2 (process_request_thread)": the target's name is in the start event's message;
     # the lifeline's name stays short enough to read above its lane
-    name = f"{_program}/{th.name.split(' (')[0]}"
+    # (in a forked child, under the child's name: its threads are its own, not the program's)
+    name = f"{_me}/{th.name.split(' (')[0]}"
     ctx = ActorContext(runner, name)
     _local.adopted = True
     runner.gate.set_status(name, Status.RUNNING)
@@ -238,7 +239,7 @@ def _adopt_thread() -> ActorContext | None:
         "start",
         message=f"{th.name} (thread of {_program})",
         code="thread_started",
-        params={"thread": th.name, "program": _program},
+        params={"thread": th.name, "program": _program, "parent": _me},
     )
     return ctx
 

@@ -91,6 +91,7 @@ class PythonProgramActor(ConsoleStdin, ProcessActor):
             "sock_base": CHILD_SOCK_BASE * (self.index + 1),
             "data_cap": self.runner.options.data_cap,
             "free": self.runner.gate.free_running,
+            "t0": self.runner.t0,
         }
 
     def _pump(self, stream: str, pipe: Any) -> None:

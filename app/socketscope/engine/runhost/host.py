@@ -211,7 +211,7 @@ class Host:
         gate.on_change = lambda: self.q.put(_CHANGED)
         runner.on_output = lambda actor, stream, data: self.q.put(_Output(actor, stream, data))
         runner.start()
-        t0 = time.monotonic() - runner.time()  # CLOCK_MONOTONIC is one clock for every process
+        t0 = runner.t0  # CLOCK_MONOTONIC is one clock for every process: the capture's too
         if self.capture is not None:
             # the capture pairs packets with calls and writes their events; this process only
             # numbers them (engine/wire/process.py)
@@ -280,7 +280,7 @@ class Host:
                 items = [q.get()]
             else:
                 try:
-                    seen = self.runner.time()
+                    seen = self.runner.settled()
                     items = [q.get(timeout=IDLE_MARK)]
                 except queue.Empty:
                     capture.watermark(seen)
@@ -292,7 +292,7 @@ class Host:
             try:
                 while len(items) < BATCH_MAX and items[-1] is not _END:
                     wait = deadline - time.monotonic()
-                    seen = self.runner.time()
+                    seen = self.runner.settled()
                     items.append(q.get(timeout=wait) if wait > 0 else q.get_nowait())
             except queue.Empty:
                 mark = seen

@@ -48,6 +48,21 @@ _FILTER = [
 ]
 
 
+def realtime_to_monotonic() -> float:
+    """What to add to a CLOCK_REALTIME time (the ring's timestamps) to put it on
+    CLOCK_MONOTONIC, the run's one clock (engine events are ``time.monotonic() - t0``). The
+    wall clock is read between two monotonic reads, and the midpoint taken: error below 1 µs."""
+    best: tuple[int, int] | None = None
+    for _ in range(3):  # the narrowest of three brackets: a preemption between reads is rare
+        a = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
+        r = time.clock_gettime_ns(time.CLOCK_REALTIME)
+        b = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
+        if best is None or b - a < best[0]:
+            best = (b - a, (a + b) // 2 - r)
+    assert best is not None
+    return best[1] / 1e9
+
+
 @dataclass(frozen=True)
 class CaptureStats:
     packets: int  # frames the kernel handed to the ring
@@ -93,8 +108,7 @@ class CaptureRing:
             self.sock.close()
             raise
         self._next = 0
-        # the ring's timestamps are CLOCK_REALTIME; the engine's clock is monotonic
-        self._offset = time.monotonic() - time.time()
+        self._offset = realtime_to_monotonic()
 
     def _attach_filter(self) -> None:
         raw = b"".join(struct.pack("HBBI", *ins) for ins in _FILTER)
@@ -118,6 +132,9 @@ class CaptureRing:
         """Every frame in the ring as ``(t, wire_len, captured bytes)``, oldest first, ``t`` on
         the monotonic clock; waits up to ``timeout`` for the first one (None: forever)."""
         waited = False
+        # taken again at each read: a step of the wall clock (NTP, the user) moves
+        # CLOCK_REALTIME, never CLOCK_MONOTONIC
+        self._offset = realtime_to_monotonic()
         while True:
             base = self._next * self.frame_size
             status, length, snaplen, mac, _net, sec, nsec, _t, _p = _HDR.unpack_from(

@@ -5,11 +5,15 @@ Rules that held in the prototype (shared/WIRE.md, "Pairing packets with calls"):
 - a data segment pairs exactly by stream offset: relative seq − 1 is the ``range`` offset of the
   send that wrote its bytes;
 - the SYN, the SYN-ACK and the handshake's ACK all happen inside the client's connect();
-- a FIN or an RST belongs to the close()/shutdown() in progress on its socket;
+- a FIN or an RST belongs to the close()/shutdown() in progress on its socket; a close() sends
+  the FIN only if it is the last close of the kernel socket (a forked child may hold a copy:
+  its fd, in another process, is the same socket), so a FIN waits for that last close;
 - on loopback the receiver's kernel works inside the sender's system call, so an ACK sent at
   once belongs to the call that sent what it acknowledges;
 - what no call explains is a kernel timer's: a delayed ACK, a retransmission, a zero-window probe.
-Engine times lag the kernel's by up to ~1.2 ms: offsets first, times only second.
+Every process of a run stamps its events on one clock (CLOCK_MONOTONIC less the run's t0) and
+the capture converts the kernel's timestamps to it; calls are stamped just outside the system
+call they make: offsets first, times only second.
 
 A packet is held until what explains it is known (the connect's return names the addresses, a
 send's return its range), at most ``HOLD`` seconds, and packets leave in the order captured.
@@ -31,6 +35,7 @@ LAG = 0.002  # engine times of calls against the kernel's packet times
 RECEIVES = frozenset({"recv", "recv_into", "recvfrom", "read"})
 SENDS = frozenset({"send", "sendall", "sendto", "write"})
 CLOSES = frozenset({"close", "shutdown"})
+DGRAM_SENDS = SENDS | {"sendmsg", "writev"}
 Addr = tuple[str, int]
 _WILD = {"0.0.0.0", "::"}
 
@@ -46,6 +51,7 @@ class _Call:
     t_return: float | None = None
     t_blocked: float | None = None
     range: tuple[int, int] | None = None
+    still_held: bool = False  # a close() that left the socket open (another fd of it remains)
 
 
 @dataclass
@@ -134,6 +140,11 @@ class PacketPairer:
         # a forked child's copy of a socket -> the id it was first seen with: one socket in the
         # kernel, so its packets go with whichever copy's call made them (the last close's FIN)
         self._alias: dict[int, int] = {}
+        # the fds (sock ids) of each kernel socket still open, by its root: a close() sends the
+        # FIN only when it closes the last of them
+        self._open: dict[int, set[int]] = {}
+        # by root: (time, actor, closed its fd) of each use of a socket, for the lane it is on
+        self._users: dict[int, list[tuple[float, str, _Call | None]]] = {}
         self._by_seq: dict[int, _Call] = {}
         self._flows: dict[tuple[int, int], _Flow] = {}
         self._dirs: dict[tuple[int, int], _Direction] = {}
@@ -159,6 +170,10 @@ class PacketPairer:
             src = (ev.params or {}).get("from_sock")
             if isinstance(src, int):
                 self._alias[ev.sock] = self._root(src)
+                self._open.setdefault(self._root(src), set()).add(ev.sock)
+                self._used(ev.sock, ev.t, ev.actor)
+        elif ev.kind == "kernel" and ev.op == "exit" and ev.sock is not None:
+            self._closed(ev.sock)  # the process ended: the kernel closed its fd
         if ev.kind == "call" and ev.op is not None:
             c = _Call(ev.seq, ev.actor, ev.op, ev.sock, ev.t, ev.args)
             self._recent.append(c)
@@ -166,6 +181,7 @@ class PacketPairer:
             self._by_seq[ev.seq] = c
             if ev.sock is not None:
                 self._sock_calls.setdefault(self._root(ev.sock), []).append(c)
+                self._used(ev.sock, ev.t, ev.actor, c if ev.op == "close" else None)
         elif ev.kind == "blocked":
             asleep = self._in_call.get(ev.actor)
             if asleep is not None and asleep.t_blocked is None:
@@ -190,6 +206,17 @@ class PacketPairer:
         seq = c.seq if c is not None else ev.seq
         if ev.new_sock is not None:
             self._sock_actor[ev.new_sock] = ev.actor
+            self._used(ev.new_sock, ev.t, ev.actor)
+            self._open.setdefault(self._root(ev.new_sock), set()).add(ev.new_sock)
+        if ev.op == "socket" and ev.ok and ev.sock is not None:
+            self._open.setdefault(self._root(ev.sock), set()).add(ev.sock)
+        elif ev.op == "close" and ev.sock is not None:
+            if c is not None and ev.code == "close_still_held":
+                c.still_held = True  # the tracer saw another process hold it
+            if ev.ok or ev.ok is None:
+                if c is not None and self._open.get(self._root(ev.sock), set()) - {ev.sock}:
+                    c.still_held = True
+                self._closed(ev.sock)
         if ev.range is not None and ev.conn is not None and ev.dir and ev.op in SENDS:
             self._ranges.setdefault((ev.conn, ev.dir), []).append((*ev.range, seq))
         if ev.range is not None and ev.conn is not None and ev.dir and ev.op in RECEIVES:
@@ -204,7 +231,8 @@ class PacketPairer:
             self._learn_flow(ev.local, ev.peer, ev.conn, "s>c", ev.new_sock, None)
         if ev.local and ev.sock is not None and ev.op in ("bind", "sendto", "connect"):
             self._bound.setdefault(int(ev.local[1]), (ev.sock, ev.actor))
-        if ev.op == "sendto" and ev.ok:
+        if ev.ok and (ev.op == "sendto" or (ev.dgram is not None and ev.op in DGRAM_SENDS)):
+            # a datagram sent (send() or write() on a connected UDP socket too)
             self._sendtos.append((ev, c))
 
     def _learn_flow(
@@ -342,6 +370,8 @@ class PacketPairer:
             if start + pkt.payload_len <= d.snd_max:
                 return True  # a retransmission: the timer's
             return self._range_call(flow, start) is not None or self._sending(flow) is not None
+        if "FIN" in pkt.flags and "RST" not in pkt.flags:
+            return self._closer(flow.sender, pkt.t) is not None
         return True
 
     def _connecting(self, known: int, t: float) -> bool:
@@ -377,6 +407,50 @@ class PacketPairer:
 
     def _root(self, sock: int) -> int:
         return self._alias.get(sock, sock)
+
+    def _used(self, sock: int, t: float, actor: str, close: _Call | None = None) -> None:
+        self._users.setdefault(self._root(sock), []).append((t, actor, close))
+
+    def _user(self, sock: int, t: float) -> str | None:
+        """The lane a socket is on at ``t``: the actor that used it last by then (a call on
+        any fd of it, or a fork that gave a child its copy) — a thread it was handed to, a
+        forked child holding it — passing over a process that closed its own fd while another
+        kept the socket open; once the socket is closed, whoever closed it."""
+        gone: set[str] = set()
+        for when, actor, close in reversed(self._users.get(self._root(sock), ())):
+            if when > t + LAG:
+                continue
+            if close is not None and close.still_held:
+                gone.add(actor)  # its fd only: the socket lives on in another process
+            elif actor not in gone:
+                return actor
+        return self._sock_actor.get(sock)
+
+    def _closed(self, sock: int) -> None:
+        held = self._open.get(self._root(sock))
+        if held is not None:
+            held.discard(sock)
+
+    def _closer(self, sock: int | None, t: float) -> _Call | None:
+        """The close()/shutdown() that sent a FIN at ``t`` from ``sock`` (any fd of the kernel
+        socket, in any process): the one in progress then, else the latest that could have
+        sent it later (a FIN queued behind unsent data) — not a close() of one fd while
+        another fd of the socket stayed open (a fork server's parent closing its copy of the
+        child's connection sends nothing). None: not known yet (the last close is to come)."""
+        if sock is None:
+            return None
+        root = self._root(sock)
+        latest: _Call | None = None
+        for c in reversed(self._sock_calls.get(root, [])):
+            if c.op not in CLOSES or c.t > t + LAG:
+                continue
+            if c.still_held:
+                continue
+            if c.t_return is None or c.t_return >= t - LAG:
+                return c  # in progress when the FIN left
+            if latest is None and (c.op == "shutdown" or not self._open.get(root)):
+                latest = c
+        return latest
 
     def _sending(self, flow: _Flow) -> _Call | None:
         """The send call in progress on the flow's sending socket (a sendall of many
@@ -525,7 +599,7 @@ class PacketPairer:
                 cause = c.seq if c is not None and recent else self._answer(back, pkt.t)
             elif fin:
                 role = "fin"
-                c = self._sock_call(sender, CLOSES, pkt.t)
+                c = self._closer(sender, pkt.t)
                 cause = c.seq if c is not None else None
             elif pkt.payload_len:
                 role = "data"
@@ -569,8 +643,8 @@ class PacketPairer:
                 d.last_ack = rel_ack
             d.last_window = window
             if to_sock is not None:
-                to_actor = self._sock_actor.get(to_sock)
-        actor = self._sock_actor.get(sender) if sender is not None else None
+                to_actor = self._user(to_sock, pkt.t)
+        actor = self._user(sender, pkt.t) if sender is not None else None
         made_by = self._by_seq.get(cause) if isinstance(cause, int) else None
         if made_by is not None and made_by.sock is not None and self._root(made_by.sock) == sender:
             actor = made_by.actor  # sent by a forked child's copy of the socket: its lane

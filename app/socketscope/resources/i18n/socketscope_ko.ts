@@ -1358,6 +1358,14 @@
 <context>
     <name>SequenceDiagram</name>
     <message>
+        <source>child of {parent}</source>
+        <translation>{parent}의 자식 프로세스</translation>
+    </message>
+    <message>
+        <source>thread of {parent}</source>
+        <translation>{parent}의 스레드</translation>
+    </message>
+    <message>
         <source>{call} × {n}</source>
         <translation>{call} × {n}</translation>
     </message>
