@@ -23,7 +23,7 @@ from typing import Any
 
 from socketscope.engine.events import Event
 
-from .decode import Packet
+from .decode import Packet, Peek, decode_frame, peek_segment
 
 HOLD = 1.0  # seconds a packet waits for the events that explain it
 IMMEDIATE = 0.010  # an ACK this soon after what it acknowledges was sent at once (no timer)
@@ -114,7 +114,8 @@ class PacketPairer:
     def __init__(self, first_actor: str, interface: str = "lo") -> None:
         self.first_actor = first_actor
         self.interface = interface
-        self._pending: deque[tuple[Packet, bytes]] = deque()
+        # packets not written yet; a plain segment stays a Peek (undecoded) until it needs more
+        self._pending: deque[tuple[Packet | Peek, bytes]] = deque()
         self._recent: deque[_Call] = deque(maxlen=256)
         self._in_call: dict[str, _Call] = {}  # actor -> the call it is in
         self._sock_actor: dict[int, str] = {}
@@ -206,6 +207,18 @@ class PacketPairer:
     def add(self, pkt: Packet, frame: bytes) -> None:
         self._pending.append((pkt, frame))
 
+    def add_frame(self, frame: bytes, wire_len: int, t: float) -> None:
+        """A captured frame (``t`` on the run's clock): a plain TCP segment is only peeked at
+        now (decoded if its pairing needs it), anything else decoded; frames that are not TCP
+        or UDP over IP are left out."""
+        peek = peek_segment(frame, wire_len, t)
+        if peek is not None:
+            self._pending.append((peek, frame))
+            return
+        pkt = decode_frame(frame, wire_len, t)
+        if pkt is not None:
+            self._pending.append((pkt, frame))
+
     @property
     def pending(self) -> int:
         return len(self._pending)
@@ -218,8 +231,20 @@ class PacketPairer:
         has been observed), or held long enough (``now``: the run's time)."""
         out: list[dict[str, Any]] = []
         groups: dict[tuple[Any, ...], _Group] = {}
-        while self._pending:
-            pkt, frame = self._pending[0]
+        pending = self._pending
+        while pending:
+            head, frame = pending[0]
+            if isinstance(head, Peek):
+                # a bulk transfer's segment that joins the summary being built, paired by its
+                # few header fields alone (the same outcome as below, at a fraction of the cost)
+                if groups and head.t <= mark and self._bulk(head, frame, groups):
+                    pending.popleft()
+                    continue
+                pkt = decode_frame(frame, head.wire_len, head.t)
+                assert pkt is not None  # a peeked frame is a whole TCP header
+                pending[0] = (pkt, frame)
+            else:
+                pkt = head
             known = pkt.t <= mark and self._explained(pkt)
             if not flush and not known and now - pkt.t < HOLD:
                 break
@@ -243,6 +268,64 @@ class PacketPairer:
                 g.add(d)
         out.extend(g.event() for g in groups.values())
         return out
+
+    def _bulk(self, p: Peek, frame: bytes, groups: dict[tuple[Any, ...], _Group]) -> bool:
+        """Add a plain segment to the summary it belongs to, when it is simply the next of a
+        bulk transfer: new data of a burst's range, or a pure ACK sent at once for such data
+        (an ACK, a window update or a zero window of the reader it was sent to). Anything else
+        (a retransmission, a probe, a timer's ACK, the first of its summary) returns False and
+        goes the whole way (``_explained``, ``_event``), which this must agree with exactly:
+        the state it updates is theirs (tests/test_capture_bulk.py replays a real transfer
+        through both)."""
+        key = (p.sport, p.dport)
+        flow = self._flows.get(key)
+        if flow is None or flow.sender is None or flow.conn is None:
+            return False
+        d = self._dirs.get(key)
+        back = self._dirs.get((p.dport, p.sport))
+        if d is None or back is None or d.isn is None or back.isn is None:
+            return False
+        rel_seq = (p.seq - d.isn) % 2**32
+        rel_ack = (p.ack - back.isn) % 2**32
+        window = (
+            p.window << (d.wscale or 0)
+            if d.wscale is not None and back.wscale is not None
+            else p.window
+        )
+        n = p.payload_len
+        end = rel_seq + n
+        if n:
+            if rel_seq < 1 or end - 1 <= d.snd_max:
+                return False  # a retransmission (or a sequence number before the first)
+            cause: int | str | None = self._range_call(flow, rel_seq - 1)
+            role = "data"
+        else:
+            if d.snd_max and rel_seq == d.snd_max - 1 and back.last_window == 0:
+                return False  # a zero-window probe: a timer's
+            # ack, window update, zero window (a reader behind a writer): as _event names them
+            role = self._ack_role(d, back, rel_ack, window, rel_seq)
+            found = back.by_end.get(rel_ack)
+            if found is None or not 0 <= p.t - found[1] <= IMMEDIATE:
+                return False  # not sent at once: whose it is needs the calls (_ack_cause)
+            cause = found[0]
+        g = groups.get((cause, flow.sender, role))
+        if g is None:
+            return False  # the first of its summary is written in full
+        # what _event does to the state for such a segment
+        d.snd_max = max(d.snd_max, end)
+        d.sent.append((end, cause, p.t))
+        d.by_end[end] = (cause, p.t)
+        if len(d.by_end) > 256:
+            for old_end in list(d.by_end)[:128]:
+                del d.by_end[old_end]
+        d.last_ack = rel_ack
+        d.last_window = window
+        # and what _Group.add takes of its event
+        g.more.append([max(0.0, round(p.t, 6)), p.wire_len, frame.hex()])
+        g.total += n
+        if n and g.end is not None:
+            g.end = max(g.end, rel_seq - 1 + n)
+        return True
 
     def _explained(self, pkt: Packet) -> bool:
         if pkt.proto == "UDP":
