@@ -96,6 +96,25 @@ def test_the_bulk_path_pairs_a_real_transfer_exactly_as_the_full_decode(bulk_tra
     assert summaries and sum(d["count"] for d in summaries) > 0.8 * len(frames)
 
 
+def test_a_transfers_data_segments_are_caused_by_its_sends_never_by_its_receives(
+    bulk_trace: Trace,
+) -> None:
+    """A streak of recv() calls covers the same range of the stream as the sends that wrote
+    it; the segments were sent by the sends (they were paired with a recv burst once)."""
+    seqs = {e.seq: e for e in bulk_trace.events}
+    data = [
+        e for e in bulk_trace.events if e.kind == "packet" and e.packet and e.packet.role == "data"
+    ]
+    assert data
+    for e in data:
+        assert isinstance(e.cause, int) and seqs[e.cause].op == "send", e
+        assert seqs[e.cause].actor == "Sender"
+    for fast in (True, False):
+        for d in _replay(bulk_trace, bulk=fast):
+            if d["packet"].get("role") == "data":
+                assert seqs[d["cause"]].op == "send"
+
+
 def test_the_bulk_path_leaves_handshake_fin_and_the_first_of_a_summary_to_the_full_decode(
     bulk_trace: Trace,
 ) -> None:

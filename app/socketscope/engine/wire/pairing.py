@@ -160,7 +160,10 @@ class PacketPairer:
             self._returned(ev)
         elif ev.kind == "burst" and ev.range is not None and ev.conn is not None and ev.dir:
             self._bursts.add(ev.seq)
-            self._ranges.setdefault((ev.conn, ev.dir), []).append((*ev.range, ev.seq))
+            if ev.op in SENDS:
+                # a streak of sends wrote these bytes; a streak of receives read the same range
+                # of the stream, but sent none of it (its ACKs are paired by what they ack)
+                self._ranges.setdefault((ev.conn, ev.dir), []).append((*ev.range, ev.seq))
         elif ev.kind == "burst" and ev.op == "sendto" and ev.sock is not None:
             # a streak of sendto() calls: each datagram sent before this event is one of them
             self._bursts.add(ev.seq)
