@@ -168,6 +168,9 @@ def decode_frame(frame: bytes, wire_len: int, t: float) -> Packet | None:
     return None
 
 
+_new_tuple = tuple.__new__
+
+
 def peek_segment(frame: bytes, wire_len: int, t: float) -> Peek | None:
     """The header fields of a plain IPv4 TCP segment carrying only ACK (and maybe PSH), or None
     for any other frame (decode it with ``decode_frame``)."""
@@ -180,4 +183,7 @@ def peek_segment(frame: bytes, wire_len: int, t: float) -> Peek | None:
         return None
     if not flagbits & 0x10 or flagbits & ~_PLAIN_FLAGS & 0xFF:
         return None
-    return Peek(t, wire_len, sport, dport, seq, ack, win, max(0, total - 20 - (doff >> 4) * 4))
+    # tuple.__new__: the same Peek without the named tuple's Python-level constructor
+    return _new_tuple(
+        Peek, (t, wire_len, sport, dport, seq, ack, win, max(0, total - 20 - (doff >> 4) * 4))
+    )

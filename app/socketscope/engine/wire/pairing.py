@@ -280,54 +280,60 @@ class PacketPairer:
         goes the whole way (``_explained``, ``_event``), which this must agree with exactly:
         the state it updates is theirs (tests/test_capture_bulk.py replays a real transfer
         through both)."""
-        key = (p.sport, p.dport)
+        # one unpacking, locals from here on: this runs for nearly every packet of a transfer
+        t, wire_len, sport, dport, seq, ack, win, n = p
+        key = (sport, dport)
         flow = self._flows.get(key)
         if flow is None or flow.sender is None or flow.conn is None:
             return False
-        d = self._dirs.get(key)
-        back = self._dirs.get((p.dport, p.sport))
-        if d is None or back is None or d.isn is None or back.isn is None:
+        dirs = self._dirs
+        d = dirs.get(key)
+        back = dirs.get((dport, sport))
+        if d is None or back is None:
             return False
-        rel_seq = (p.seq - d.isn) % 2**32
-        rel_ack = (p.ack - back.isn) % 2**32
-        window = (
-            p.window << (d.wscale or 0)
-            if d.wscale is not None and back.wscale is not None
-            else p.window
-        )
-        n = p.payload_len
+        isn, back_isn = d.isn, back.isn
+        if isn is None or back_isn is None:
+            return False
+        rel_seq = (seq - isn) % 2**32
+        rel_ack = (ack - back_isn) % 2**32
+        wscale = d.wscale
+        window = win << (wscale or 0) if wscale is not None and back.wscale is not None else win
         end = rel_seq + n
+        snd_max = d.snd_max
         if n:
-            if rel_seq < 1 or end - 1 <= d.snd_max:
+            if rel_seq < 1 or end - 1 <= snd_max:
                 return False  # a retransmission (or a sequence number before the first)
             cause: int | str | None = self._range_call(flow, rel_seq - 1)
             role = "data"
         else:
-            if d.snd_max and rel_seq == d.snd_max - 1 and back.last_window == 0:
+            if snd_max and rel_seq == snd_max - 1 and back.last_window == 0:
                 return False  # a zero-window probe: a timer's
             # ack, window update, zero window (a reader behind a writer): as _event names them
             role = self._ack_role(d, back, rel_ack, window, rel_seq)
             found = back.by_end.get(rel_ack)
-            if found is None or not 0 <= p.t - found[1] <= IMMEDIATE:
+            if found is None or not 0 <= t - found[1] <= IMMEDIATE:
                 return False  # not sent at once: whose it is needs the calls (_ack_cause)
             cause = found[0]
         g = groups.get((cause, flow.sender, role))
         if g is None:
             return False  # the first of its summary is written in full
         # what _event does to the state for such a segment
-        d.snd_max = max(d.snd_max, end)
-        d.sent.append((end, cause, p.t))
-        d.by_end[end] = (cause, p.t)
-        if len(d.by_end) > 256:
-            for old_end in list(d.by_end)[:128]:
-                del d.by_end[old_end]
+        if end > snd_max:
+            d.snd_max = end
+        d.sent.append((end, cause, t))
+        by_end = d.by_end
+        by_end[end] = (cause, t)
+        if len(by_end) > 256:
+            for old_end in list(by_end)[:128]:
+                del by_end[old_end]
         d.last_ack = rel_ack
         d.last_window = window
         # and what _Group.add takes of its event
-        g.more.append([max(0.0, round(p.t, 6)), p.wire_len, frame.hex()])
-        g.total += n
-        if n and g.end is not None:
-            g.end = max(g.end, rel_seq - 1 + n)
+        g.more.append([round(t, 6) if t > 0 else 0.0, wire_len, frame.hex()])
+        if n:
+            g.total += n
+            if g.end is not None and end - 1 > g.end:
+                g.end = end - 1
         return True
 
     def _explained(self, pkt: Packet) -> bool:
