@@ -274,7 +274,11 @@ def cmd_log(args: argparse.Namespace, out: TextIO) -> int:
     color = args.color if args.color is not None else out.isatty()
     from socketscope.terminal import LogFormatter  # the log command's alone: not the window's
 
-    fmt = LogFormatter(color=color, width=max(len(a.name) for a in scenario.actors))
+    fmt = LogFormatter(
+        color=color,
+        width=max(len(a.name) for a in scenario.actors),
+        lang=getattr(args, "lang", None) or "en",
+    )
     failures = _Failures()
     _forward_stdin(runner, args.stdin_to)
     with _stop_on_signals():
@@ -439,6 +443,13 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("-o", "--output", help="write the trace here instead of stdout")
         else:
             sp.add_argument("--color", action=argparse.BooleanOptionalAction, default=None)
+            # also after the command; SUPPRESS keeps the global one (`socketscope --lang ko log`)
+            sp.add_argument(
+                "--lang",
+                choices=["en", "ko"],
+                default=argparse.SUPPRESS,
+                help="language of the packet lines",
+            )
         _debug_flag(sp)
     return p
 

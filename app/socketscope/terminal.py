@@ -10,6 +10,11 @@ happens inside the kernel in the order the threads report it, so on loopback a r
 before the send() that fed it has: a receive whose bytes (or FIN) no printed line has sent yet is
 held back, with the rest of its actor's lines, until the sending line is out. No effect is printed
 before its cause.
+
+A run with its own network also shows its packets, between the calls, each with the call that made
+the kernel send it (a bulk transfer's as one line with their count):
+
+             ⇢ 0.036128 s lo  Client → Server  SYN seq=0 win=65495, caused by Client's connect()
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from dataclasses import dataclass
 from socketscope.cform import c_args, c_line, c_result
 from socketscope.engine.events import Event
 from socketscope.model import catalogue as cat
+from socketscope.model.catalogue import Words
 from socketscope.model.context import SocketKinds
 from socketscope.model.labels import duration
 
@@ -28,6 +34,38 @@ _RESET, _AMBER, _RED, _DIM, _BLUE = "\033[0m", "\033[33;1m", "\033[31;1m", "\033
 # A receive held back for its cause is let go after this many later events all the same: a peer
 # the trace does not show (a killed process's FIN comes from its kernel) must not hold it forever.
 _HOLD_LIMIT = 400
+
+
+# the packet lines, in both languages (the roles as the diagram names them, model/wire.py)
+_ROLES = {
+    "retransmission": Words("retransmission", "재전송"),
+    "zero-window": Words("window 0", "윈도우 0"),
+    "zero-window-probe": Words("zero-window probe", "제로 윈도우 프로브"),
+    "window-update": Words("window update", "윈도우 갱신"),
+    "dup-ack": Words("duplicate ACK", "중복 ACK"),
+    "keepalive": Words("keep-alive", "keep-alive"),
+}
+_PLURALS = {
+    "data": Words("data segments", "데이터 세그먼트"),
+    "ack": Words("ACKs", "ACK"),
+    "window-update": Words("window updates", "윈도우 갱신"),
+    "zero-window": Words("window-0 ACKs", "윈도우 0 ACK"),
+    "datagram": Words("datagrams", "데이터그램"),
+}
+_PACKETS = Words("packets", "패킷")
+_BULK = Words("{n} {what}, {bytes} bytes of data", "{what} {n}개, 데이터 {bytes}바이트")
+_BULK_EMPTY = Words("{n} {what}", "{what} {n}개")  # ACKs: no data to count
+_UDP = Words("UDP {n} bytes", "UDP {n}바이트")
+_AT = Words("{t} s", "{t}초")
+_CAUSED = Words("caused by {actor}'s {op}()", "{actor}의 {op}() 때문에 보냄")
+_CAUSED_SEQ = Words("caused by the call of event {seq}", "이벤트 {seq}의 호출 때문에 보냄")
+_TIMER_IN = Words(
+    "sent by a kernel timer, while {actor} was in {op}()",
+    "커널 타이머가 보냄 ({actor}은(는) {op}() 안에 있었음)",
+)
+_TIMER = Words("sent by a kernel timer", "커널 타이머가 보냄")
+_UNEXPLAINED = Words("no call of the run explains it", "이 실행의 어떤 호출로도 설명되지 않음")
+_HOST = Words("host {host}", "호스트 {host}")
 
 
 @dataclass
@@ -40,9 +78,12 @@ class _Open:
 class LogFormatter:
     """Turns events (in order) into log lines; call ``finish()`` at the end of the run."""
 
-    def __init__(self, color: bool = False, width: int = 8) -> None:
+    def __init__(self, color: bool = False, width: int = 8, lang: str = "en") -> None:
         self.color = color
         self.width = width
+        self.lang = lang  # of the packet lines (the calls read as C, the same in both)
+        self._made: dict[int, Event] = {}  # seq -> a call or burst event: what packets cite
+        self._ports: dict[int, str] = {}  # local port -> the actor whose socket has it
         self._calls: dict[str, list[_Open]] = {}  # per actor, innermost last (signal handlers)
         self._states: dict[int, str | None] = {}
         self._held: dict[str, list[Event]] = {}  # per actor: events waiting for their cause
@@ -66,6 +107,12 @@ class LogFormatter:
     # --- causal order -----------------------------------------------------------------------
     def feed(self, ev: Event) -> Iterator[str]:
         self._count += 1
+        if ev.kind in ("call", "burst"):
+            self._made[ev.seq] = ev
+        elif ev.kind == "return" and ev.ok and ev.local is not None and ev.actor:
+            # whose port: a packet to a socket its pairing has not named yet (a SYN to a
+            # listener) still says who it went to
+            self._ports.setdefault(int(ev.local[1]), ev.actor)
         if self._held.get(ev.actor) or self._waits(ev):
             if not self._held.get(ev.actor):
                 self._held_since[ev.actor] = self._count
@@ -234,8 +281,55 @@ class LogFormatter:
         elif ev.kind == "link":  # what the link between two hosts did to a packet
             yield from self._unfinished(ev.seq)
             yield self._c(_AMBER, f"{'':{self.width + 3}}  ~~ {ev.message}")
+        elif ev.kind == "packet" and ev.packet is not None:
+            yield from self._unfinished(ev.seq)
+            yield self._c(_DIM, f"{'':{self.width + 3}}  ⇢ {self._packet(ev)}")
         elif ev.kind == "dgram_lost":
             yield from self._unfinished(ev.seq)
             yield self._tag(ev.actor) + self._c(
                 _RED, f"datagram #{ev.dgram} was dropped by the kernel"
             )
+
+    # --- packets ----------------------------------------------------------------------------
+    def _packet(self, ev: Event) -> str:
+        """A packet event as one line: when, where, who to whom, what, and why it was sent."""
+        p = ev.packet
+        assert p is not None
+        lang = self.lang
+        when = _AT(lang).format(t=f"{ev.t:.6f}")
+        where = _HOST(lang).format(host=p.host) if p.host else p.iface
+        to = p.to_actor or self._ports.get(p.dst[1]) or f"{p.dst[0]}:{p.dst[1]}"
+        if ev.count and ev.count > 1:
+            what = (_BULK if p.total_len else _BULK_EMPTY)(lang).format(
+                n=f"{ev.count:,}",
+                what=_PLURALS.get(p.role or "", _PACKETS)(lang),
+                bytes=f"{p.total_len or 0:,}",
+            )
+        elif p.proto == "UDP":
+            what = _UDP(lang).format(n=p.len)
+        else:
+            parts = ["+".join(p.flags)]
+            for name, value in (("seq", p.seq), ("ack", p.ack), ("len", p.len or None)):
+                if value is not None:
+                    parts.append(f"{name}={value}")
+            if p.window is not None:
+                parts.append(f"win={p.window}")
+            what = " ".join(parts)
+            role = _ROLES.get(p.role or "")
+            if role is not None:
+                what = f"{role(lang)}: {what}"
+        return f"{when} {where}  {ev.actor} → {to}  {what}, {self._cause(ev)}"
+
+    def _cause(self, ev: Event) -> str:
+        lang = self.lang
+        if ev.cause == "timer":
+            during = self._made.get(ev.during) if isinstance(ev.during, int) else None
+            if during is not None and during.op:
+                return _TIMER_IN(lang).format(actor=during.actor, op=during.op)
+            return _TIMER(lang)
+        if isinstance(ev.cause, int):
+            made = self._made.get(ev.cause)
+            if made is not None and made.op:
+                return _CAUSED(lang).format(actor=made.actor, op=made.op)
+            return _CAUSED_SEQ(lang).format(seq=ev.cause)
+        return _UNEXPLAINED(lang)

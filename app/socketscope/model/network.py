@@ -44,7 +44,8 @@ def rule_text(rule: dict[str, Any], translate: Translate = untranslated) -> str:
 
 
 def weather_text(link: dict[str, Any] | None, translate: Translate = untranslated) -> str:
-    """The link's weather in one line: "link: loss 10% · delay 20±5 ms · drops SYN #1 A→B"."""
+    """The link's weather in one line: "link: loss 10% · delay 20±5 ms · seed 7 · drops SYN #1
+    A→B" (the seed only where something was left to chance)."""
     if not isinstance(link, dict):
         return ""
     parts = []
@@ -66,6 +67,10 @@ def weather_text(link: dict[str, Any] | None, translate: Translate = untranslate
             parts.append(translate("Network", "reorder {p}%").format(p=_num(link["reorder"])))
         if link.get("duplicate"):
             parts.append(translate("Network", "duplicate {p}%").format(p=_num(link["duplicate"])))
+        chance = any(link.get(k) for k in ("loss", "jitter_ms", "reorder", "duplicate"))
+        if chance and isinstance(link.get("seed"), int):
+            # the random choices above came from it: the same seed makes them again
+            parts.append(translate("Network", "seed {seed}").format(seed=link["seed"]))
         rules = link.get("rules") or []
         parts += [rule_text(r, translate) for r in rules if isinstance(r, dict)]
     except (TypeError, ValueError):

@@ -441,7 +441,7 @@ class MainWindow(QMainWindow):
 
     def show_network_panel(self) -> None:
         panel = self.network_panel
-        panel.show_for(self.session.scenario, self.session.weather)
+        panel.show_for(self.session.scenario, self.session.weather, self.session.trace.header)
         panel.adjustSize()
         b = self.network_button
         at = b.mapToGlobal(QPoint(0, b.height()))

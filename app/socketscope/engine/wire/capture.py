@@ -81,16 +81,17 @@ class CaptureRing:
     ) -> None:
         # the engine's own capture, not a scenario's socket: the loopback guard refuses packet
         # sockets to scenarios, and this one only listens, on the run's own network
-        raw = UnguardedSocket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+        # Protocol 0 at first: the socket takes no frames until bound below. Created for every
+        # frame (ETH_P_ALL) it would be hooked in at once, and setting up the ring and binding
+        # would each unhook it and wait for a grace period of the kernel (~10 ms each).
+        raw = UnguardedSocket(socket.AF_PACKET, socket.SOCK_RAW, 0)
         # far from the numbers a run's own sockets get (3, 4, … as in a C program): what strace
         # or /proc shows of the capture is never mistaken for the lesson's descriptors
         try:
             high = fcntl.fcntl(raw.fileno(), fcntl.F_DUPFD_CLOEXEC, HIGH_FD)
         finally:
             raw.close()
-        self.sock = UnguardedSocket(
-            socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL), fileno=high
-        )
+        self.sock = UnguardedSocket(socket.AF_PACKET, socket.SOCK_RAW, 0, fileno=high)
         try:
             self.sock.setsockopt(SOL_PACKET, PACKET_VERSION, TPACKET_V2)
             if outgoing_only:
@@ -103,7 +104,7 @@ class CaptureRing:
             req = struct.pack("IIII", block, blocks, frame_size, self.frames_total)
             self.sock.setsockopt(SOL_PACKET, PACKET_RX_RING, req)
             self.ring = mmap.mmap(self.sock.fileno(), block * blocks)
-            self.sock.bind((interface, 0))
+            self.sock.bind((interface, ETH_P_ALL))  # every frame from now on (Python htons it)
         except OSError:
             self.sock.close()
             raise

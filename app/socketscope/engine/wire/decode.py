@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 import struct
 from dataclasses import dataclass
+from typing import NamedTuple
 
 ETH_P_IP = 0x0800
 ETH_P_IPV6 = 0x86DD
@@ -28,6 +29,27 @@ _IP4 = struct.Struct("!BBHHHBBH4s4s")
 _IP6 = struct.Struct("!IHBB16s16s")
 _TCP = struct.Struct("!HHIIBBHHH")
 _UDP = struct.Struct("!HHHH")
+# The fields of a plain IPv4 TCP segment (no IP options) that pairing a bulk transfer's segments
+# needs, in one call: ethertype, version+IHL, total length, protocol, ports, seq, ack, data
+# offset, flags, window (bytes 12-49 of the frame).
+_TCP4_PEEK = struct.Struct("!12xHB1xH5xB10xHHIIBBH")
+_TCP4_END = 14 + 20 + 20  # the whole TCP header without options: what decode_frame needs
+_PLAIN_FLAGS = 0x10 | 0x08  # ACK, PSH: what a segment in the middle of a transfer carries
+
+
+class Peek(NamedTuple):
+    """The few header fields of a plain TCP segment (only ACK, maybe PSH; IPv4 without
+    options), read without decoding the frame: a bulk transfer is thousands of these, and the
+    pairing of most needs no more (engine/wire/pairing.py decodes the rest when it does)."""
+
+    t: float
+    wire_len: int
+    sport: int
+    dport: int
+    seq: int
+    ack: int
+    window: int
+    payload_len: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,3 +170,24 @@ def decode_frame(frame: bytes, wire_len: int, t: float) -> Packet | None:
             ip_id=ip_id,
         )
     return None
+
+
+_new_tuple = tuple.__new__
+
+
+def peek_segment(frame: bytes, wire_len: int, t: float) -> Peek | None:
+    """The header fields of a plain IPv4 TCP segment carrying only ACK (and maybe PSH), or None
+    for any other frame (decode it with ``decode_frame``)."""
+    if len(frame) < _TCP4_END:
+        return None
+    ethertype, vihl, total, proto, sport, dport, seq, ack, doff, flagbits, win = (
+        _TCP4_PEEK.unpack_from(frame)
+    )
+    if ethertype != ETH_P_IP or vihl != 0x45 or proto != IPPROTO_TCP:
+        return None
+    if not flagbits & 0x10 or flagbits & ~_PLAIN_FLAGS & 0xFF:
+        return None
+    # tuple.__new__: the same Peek without the named tuple's Python-level constructor
+    return _new_tuple(
+        Peek, (t, wire_len, sport, dport, seq, ack, win, max(0, total - 20 - (doff >> 4) * 4))
+    )

@@ -27,7 +27,7 @@ from typing import Any
 
 from socketscope.engine.events import Event
 
-from .decode import Packet
+from .decode import Packet, Peek, decode_frame, peek_segment
 
 HOLD = 1.0  # seconds a packet waits for the events that explain it
 IMMEDIATE = 0.010  # an ACK this soon after what it acknowledges was sent at once (no timer)
@@ -132,7 +132,9 @@ class PacketPairer:
         self._sent: dict[tuple[Any, ...], dict[str, Any]] = {}  # a packet's identity -> its event
         self._sent_order: deque[tuple[Any, ...]] = deque()
         self._next_id = 0
-        self._pending: deque[tuple[Packet, bytes, str | None, str | None]] = deque()
+        # packets not written yet, with the host and interface they were captured at; a plain
+        # segment of a one-host run stays a Peek (undecoded) until it needs more
+        self._pending: deque[tuple[Packet | Peek, bytes, str | None, str | None]] = deque()
         self._recent: deque[_Call] = deque(maxlen=256)
         self._in_call: dict[str, _Call] = {}  # actor -> the call it is in
         self._sock_actor: dict[int, str] = {}
@@ -190,7 +192,10 @@ class PacketPairer:
             self._returned(ev)
         elif ev.kind == "burst" and ev.range is not None and ev.conn is not None and ev.dir:
             self._bursts.add(ev.seq)
-            self._ranges.setdefault((ev.conn, ev.dir), []).append((*ev.range, ev.seq))
+            if ev.op in SENDS:
+                # a streak of sends wrote these bytes; a streak of receives read the same range
+                # of the stream, but sent none of it (its ACKs are paired by what they ack)
+                self._ranges.setdefault((ev.conn, ev.dir), []).append((*ev.range, ev.seq))
         elif ev.kind == "burst" and ev.op == "sendto" and ev.sock is not None:
             # a streak of sendto() calls: each datagram sent before this event is one of them
             self._bursts.add(ev.seq)
@@ -254,6 +259,27 @@ class PacketPairer:
     ) -> None:
         self._pending.append((pkt, frame, host, iface))
 
+    def add_frame(
+        self,
+        frame: bytes,
+        wire_len: int,
+        t: float,
+        host: str | None = None,
+        iface: str | None = None,
+    ) -> None:
+        """A captured frame (``t`` on the run's clock): in a one-host run a plain TCP segment is
+        only peeked at now (decoded if its pairing needs it), anything else decoded; frames
+        that are not TCP or UDP over IP are left out. Two hosts see each packet twice, leaving
+        and arriving: those are always decoded (the bulk path knows no arrival copies)."""
+        if not self.hosts:
+            peek = peek_segment(frame, wire_len, t)
+            if peek is not None:
+                self._pending.append((peek, frame, host, iface))
+                return
+        pkt = decode_frame(frame, wire_len, t)
+        if pkt is not None:
+            self._pending.append((pkt, frame, host, iface))
+
     @property
     def pending(self) -> int:
         return len(self._pending)
@@ -266,8 +292,20 @@ class PacketPairer:
         has been observed), or held long enough (``now``: the run's time)."""
         out: list[dict[str, Any]] = []
         groups: dict[tuple[Any, ...], _Group] = {}
-        while self._pending:
-            pkt, frame, host, iface = self._pending[0]
+        pending = self._pending
+        while pending:
+            head, frame, host, iface = pending[0]
+            if isinstance(head, Peek):
+                # a bulk transfer's segment that joins the summary being built, paired by its
+                # few header fields alone (the same outcome as below, at a fraction of the cost)
+                if groups and head.t <= mark and self._bulk(head, frame, groups):
+                    pending.popleft()
+                    continue
+                pkt = decode_frame(frame, head.wire_len, head.t)
+                assert pkt is not None  # a peeked frame is a whole TCP header
+                pending[0] = (pkt, frame, host, iface)
+            else:
+                pkt = head
             arrival = host is not None and pkt.dst[0] == self._address_of(host)
             known = pkt.t <= mark and (arrival or self._explained(pkt))
             if not flush and not known and now - pkt.t < HOLD:
@@ -351,6 +389,70 @@ class PacketPairer:
                 if pkt.payload_len or "SYN" in pkt.flags or "FIN" in pkt.flags:
                     d_dir.last_in = pkt.t
         return out
+
+    def _bulk(self, p: Peek, frame: bytes, groups: dict[tuple[Any, ...], _Group]) -> bool:
+        """Add a plain segment to the summary it belongs to, when it is simply the next of a
+        bulk transfer: new data of a burst's range, or a pure ACK sent at once for such data
+        (an ACK, a window update or a zero window of the reader it was sent to). Anything else
+        (a retransmission, a probe, a timer's ACK, the first of its summary) returns False and
+        goes the whole way (``_explained``, ``_event``), which this must agree with exactly:
+        the state it updates is theirs (tests/test_capture_bulk.py replays a real transfer
+        through both)."""
+        # one unpacking, locals from here on: this runs for nearly every packet of a transfer
+        t, wire_len, sport, dport, seq, ack, win, n = p
+        key = (sport, dport)
+        flow = self._flows.get(key)
+        if flow is None or flow.sender is None or flow.conn is None:
+            return False
+        dirs = self._dirs
+        d = dirs.get(key)
+        back = dirs.get((dport, sport))
+        if d is None or back is None:
+            return False
+        isn, back_isn = d.isn, back.isn
+        if isn is None or back_isn is None:
+            return False
+        rel_seq = (seq - isn) % 2**32
+        rel_ack = (ack - back_isn) % 2**32
+        wscale = d.wscale
+        window = win << (wscale or 0) if wscale is not None and back.wscale is not None else win
+        end = rel_seq + n
+        snd_max = d.snd_max
+        if n:
+            if rel_seq < 1 or end - 1 <= snd_max:
+                return False  # a retransmission (or a sequence number before the first)
+            cause: int | str | None = self._range_call(flow, rel_seq - 1)
+            role = "data"
+        else:
+            if snd_max and rel_seq == snd_max - 1 and back.last_window == 0:
+                return False  # a zero-window probe: a timer's
+            # ack, window update, zero window (a reader behind a writer): as _event names them
+            role = self._ack_role(d, back, rel_ack, window, rel_seq)
+            found = back.by_end.get(rel_ack)
+            if found is None or not 0 <= t - found[1] <= IMMEDIATE:
+                return False  # not sent at once: whose it is needs the calls (_ack_cause)
+            cause = found[0]
+        g = groups.get((cause, flow.sender, role, None))  # None: not an arrival copy
+        if g is None:
+            return False  # the first of its summary is written in full
+        # what _event does to the state for such a segment
+        if end > snd_max:
+            d.snd_max = end
+        d.sent.append((end, cause, t))
+        by_end = d.by_end
+        by_end[end] = (cause, t)
+        if len(by_end) > 256:
+            for old_end in list(by_end)[:128]:
+                del by_end[old_end]
+        d.last_ack = rel_ack
+        d.last_window = window
+        # and what _Group.add takes of its event
+        g.more.append([round(t, 6) if t > 0 else 0.0, wire_len, frame.hex()])
+        if n:
+            g.total += n
+            if g.end is not None and end - 1 > g.end:
+                g.end = end - 1
+        return True
 
     def _explained(self, pkt: Packet) -> bool:
         if pkt.proto == "UDP":

@@ -33,7 +33,6 @@ import signal
 import struct
 import sys
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -41,7 +40,6 @@ from socketscope.engine.channel import fd_above
 from socketscope.engine.events import Event
 
 from .capture import CaptureRing, CaptureStats
-from .decode import decode_frame
 from .network import CapturePoint, setns
 from .pairing import PacketPairer
 
@@ -50,10 +48,10 @@ _STATS = struct.Struct("<II")
 _TEXT = struct.Struct("<H")
 _J, _S = ord("J"), ord("S")
 GATHER = 0.01  # seconds the capture lets frames gather while busy
-# The capture yields the CPU to the run's actors (a bulk transfer keeps every core busy) and
-# catches up when they wait; its ring holds that many frames meanwhile (16 MiB of memory).
-NICE = 5
+# The ring holds that many frames (16 MiB of memory) while the capture lets them gather.
 RING_FRAMES = 32768
+F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
+PIPE_SIZE = 1 << 20  # the most an ordinary user may ask for (fs.pipe-max-size)
 SEQ_PREFIX = '{"seq":0,'  # every packet event's JSON starts so; the run host numbers it
 
 
@@ -102,8 +100,12 @@ def _child(points: list[CapturePoint], first_actor: str, data_w: int, ctl_r: int
         os.closerange(low, fd)
         low = fd + 1
     os.closerange(low, 65536)
-    with contextlib.suppress(OSError):
-        os.nice(NICE)
+    with contextlib.suppress(OSError, AttributeError):
+        # Out of the run's way without being starved: a batch process never preempts the
+        # run's actors when it wakes, yet keeps its fair share, which matters at the end of a
+        # run, when the run waits for the capture's last packets. (At nice 5 a busy machine
+        # left it behind by 100-300 ms there; a process cannot lower its nice value again.)
+        os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
     try:
         rings = _open_rings(points)
     except OSError as e:
@@ -130,16 +132,17 @@ def _child(points: list[CapturePoint], first_actor: str, data_w: int, ctl_r: int
     for ring in rings:
         poll.register(ring.fileno(), select.POLLIN)
     poll.register(ctl_r, select.POLLIN)
+    gather = select.poll()  # while frames gather, a word from the run host still wakes it
+    gather.register(ctl_r, select.POLLIN)
     fcntl.fcntl(data_w, fcntl.F_SETFL, fcntl.fcntl(data_w, fcntl.F_GETFL) | os.O_NONBLOCK)
     packets = drops = 0
     stopping = False
 
     def take(frames: list[tuple[float, int, bytes, int]]) -> None:
         assert t0 is not None
+        add = pairer.add_frame  # decodes only what pairing needs (most of a transfer: not)
         for t, length, frame, i in frames:
-            pkt = decode_frame(frame, length, t - t0)
-            if pkt is not None:
-                pairer.add(pkt, frame, points[i].host, points[i].interface)
+            add(frame, length, t - t0, points[i].host, points[i].interface)
 
     def drain() -> list[tuple[float, int, bytes, int]]:
         """Every ring's frames; with more than one ring, merged in the kernel's time order (a
@@ -184,7 +187,8 @@ def _child(points: list[CapturePoint], first_actor: str, data_w: int, ctl_r: int
             elif msg.get("t") == "t0":
                 t0 = float(msg["t0"])
             elif msg.get("t") == "stop":
-                stopping = True
+                # sent after the run's last event: every event is known, whatever the time
+                stopping, mark = True, float("inf")
         if t0 is None:
             early += frames
         else:
@@ -207,9 +211,9 @@ def _child(points: list[CapturePoint], first_actor: str, data_w: int, ctl_r: int
         if frames:
             # busy (a bulk transfer): let frames gather in the ring for a moment rather than
             # wake for each one; every wake-up is a context switch taken from the run's actors
-            # on a machine with few cores. The ring holds 8,192 frames, some 0.5 s of the
-            # fastest loopback transfer.
-            time.sleep(GATHER)
+            # on a machine with few cores. The ring holds 32,768 frames, some 1.5 s of the
+            # fastest loopback transfer. The run's stop ends the wait at once.
+            gather.poll(GATHER * 1000)
     out += b"S" + _STATS.pack(packets, drops)
     fcntl.fcntl(data_w, fcntl.F_SETFL, fcntl.fcntl(data_w, fcntl.F_GETFL) & ~os.O_NONBLOCK)
     view = memoryview(out)
@@ -251,6 +255,11 @@ class CaptureProcess:
             points = [CapturePoint(interface, outgoing_only)]
         # out of the way of the scenario's descriptors, which start at 3 as in a C program
         data_r, data_w = (fd_above(fd) for fd in os.pipe())
+        # A bulk transfer's packet events are megabytes of JSON (every frame's bytes): with the
+        # default 64 KiB the capture could pass on one pipeful per round and the rest piled up
+        # for the end of the run, where the run then waited for it.
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(data_w, F_SETPIPE_SZ, PIPE_SIZE)
         ctl_r, ctl_w = (fd_above(fd) for fd in os.pipe())
         sys.stdout.flush()
         sys.stderr.flush()
@@ -330,7 +339,7 @@ class CaptureProcess:
         error = ""
         try:
             while stats is None:
-                chunk = os.read(fd, 1 << 18)
+                chunk = os.read(fd, PIPE_SIZE)
                 if not chunk:
                     error = "the capture process ended early"
                     break
@@ -378,11 +387,18 @@ class CaptureProcess:
         for fd in (self._ctl_w, self._data_fd):
             with contextlib.suppress(OSError):
                 os.close(fd)
-        with contextlib.suppress(OSError, ChildProcessError):
+        with contextlib.suppress(OSError):
             if not self.finished.is_set():
                 os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
+        # Reaped aside: the capture's exit releases its packet socket, and the kernel waits a
+        # grace period for that (~30 ms, synchronize_net) which the run's end need not wait for.
+        threading.Thread(target=_reap, args=(self.pid,), name="capture-reap", daemon=True).start()
         return end
+
+
+def _reap(pid: int) -> None:
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
 
 
 def _read_exactly(fd: int, n: int) -> bytes:

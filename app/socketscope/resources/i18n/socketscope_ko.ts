@@ -821,6 +821,10 @@
         <translation>중복 {p}%</translation>
     </message>
     <message>
+        <source>seed {seed}</source>
+        <translation>시드 {seed}</translation>
+    </message>
+    <message>
         <source>link: no loss, no delay</source>
         <translation>링크: 손실 없음, 지연 없음</translation>
     </message>
@@ -874,6 +878,26 @@
     <message>
         <source>Duplicate (%)</source>
         <translation>중복 (%)</translation>
+    </message>
+    <message>
+        <source>Seed</source>
+        <translation>시드</translation>
+    </message>
+    <message>
+        <source>New seed</source>
+        <translation>새 시드</translation>
+    </message>
+    <message>
+        <source>Draw another seed: the link makes other random choices</source>
+        <translation>다른 시드를 뽑습니다: 링크가 다른 무작위 선택을 합니다</translation>
+    </message>
+    <message>
+        <source>The same seed makes the same random choices: the same packets lost again</source>
+        <translation>같은 시드는 같은 무작위 선택을 합니다: 같은 패킷이 다시 손실됩니다</translation>
+    </message>
+    <message>
+        <source>The run on screen had seed {seed}.</source>
+        <translation>화면의 실행: 시드 {seed}</translation>
     </message>
     <message>
         <source>Apply and restart</source>

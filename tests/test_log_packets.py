@@ -1,0 +1,113 @@
+"""`socketscope log` shows the run's real packets between its calls: each as one line with its
+time, interface, sender and receiver, flags and numbers, and the call that made the kernel send it
+(or the kernel timer), in English or Korean; a bulk transfer's packets as one line with their
+count. Real runs of the real CLI."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ENV = {**os.environ, "PYTHONPATH": str(ROOT / "app"), "NO_COLOR": "1"}
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="AF_PACKET, Linux")
+
+
+def _private_network_allowed() -> bool:
+    if shutil.which("unshare") is None:
+        return False
+    r = subprocess.run(["unshare", "-rn", "true"], capture_output=True, check=False)
+    return r.returncode == 0
+
+
+def _log(*args: str, env: dict[str, str] | None = None) -> list[str]:
+    if not _private_network_allowed():
+        pytest.skip("no private network on this system: no packets to show")
+    r = subprocess.run(
+        [sys.executable, "-m", "socketscope", *args],
+        capture_output=True,
+        text=True,
+        env=env or ENV,
+        timeout=120,
+        cwd="/",
+        check=False,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "Traceback" not in r.stderr
+    return r.stdout.splitlines()
+
+
+def _packets(lines: list[str]) -> list[str]:
+    return [x.strip()[2:] for x in lines if x.lstrip().startswith("⇢ ")]
+
+
+_PACKET = re.compile(
+    r"^(?P<t>\d+\.\d{6})(?: s|초) (?P<where>\S+(?: \S+)?)  (?P<src>\S+) → (?P<dst>\S+)  "
+    r"(?P<what>.+), (?P<why>[^,]+)$"
+)
+
+
+def test_tcp_echo_logs_its_handshake_data_and_fins_each_with_its_call() -> None:
+    lines = _log("log", "tcp-echo")
+    pkts = [_PACKET.match(x) for x in _packets(lines)]
+    assert all(pkts), _packets(lines)
+    got = [(m["src"], m["dst"], m["what"].split(" ")[0], m["why"]) for m in pkts if m]
+    assert got[:3] == [
+        ("Client", "Server", "SYN", "caused by Client's connect()"),
+        ("Server", "Client", "SYN+ACK", "caused by Client's connect()"),
+        ("Client", "Server", "ACK", "caused by Client's connect()"),
+    ]
+    assert "seq=0" in pkts[0]["what"] and "win=" in pkts[0]["what"]  # type: ignore[index]
+    data = [g for g, m in zip(got, pkts, strict=True) if m and "len=13" in m["what"]]
+    assert data == [
+        ("Client", "Server", "PSH+ACK", "caused by Client's send()"),
+        ("Server", "Client", "PSH+ACK", "caused by Server's send()"),
+    ]
+    # each end's FIN from its own close() (which end closes first is the scheduler's choice)
+    fins = sorted(g for g in got if g[2].startswith("FIN"))
+    assert fins == [
+        ("Client", "Server", "FIN+ACK", "caused by Client's close()"),
+        ("Server", "Client", "FIN+ACK", "caused by Server's close()"),
+    ]
+    times = [float(m["t"]) for m in pkts if m]
+    assert times == sorted(times) and all(m and m["where"] == "lo" for m in pkts)
+    # the calls are still there, in their strace form, and no packet line looks like one
+    assert any(x.startswith("[Client] connect(") for x in lines)
+    assert not any(x.startswith("[") and "⇢" in x for x in lines)
+
+
+def test_in_korean_the_packet_lines_say_why_in_korean() -> None:
+    for args in (("--lang", "ko", "log", "tcp-echo"), ("log", "tcp-echo", "--lang", "ko")):
+        pkts = _packets(_log(*args))
+        assert len(pkts) >= 10
+        assert pkts[0].split(" ", 1)[0].endswith("초")
+        assert pkts[0].endswith("Client의 connect() 때문에 보냄") and "SYN seq=0" in pkts[0]
+        for actor in ("Server", "Client"):
+            assert any(p.endswith(f"{actor}의 close() 때문에 보냄") and "FIN" in p for p in pkts)
+        assert not any("caused by" in p for p in pkts)
+
+
+def test_a_bulk_transfer_logs_its_packets_as_lines_with_their_count() -> None:
+    env = {**ENV, "SOCKETSCOPE_BENCH_BYTES": str(4 << 20)}
+    lines = _log("log", str(ROOT / "bench" / "transfer_scenario.py"), env=env)
+    pkts = _packets(lines)
+    bulk = [p for p in pkts if " data segments, " in p]
+    assert bulk, pkts
+    total = 0
+    for p in bulk:
+        m = re.search(r"  Sender → Receiver  ([\d,]+) data segments, ([\d,]+) bytes of data", p)
+        assert m and p.endswith("caused by Sender's send()"), p
+        total += int(m[2].replace(",", ""))
+    # every byte of the transfer is in a data line (a summary or a lone segment), once: a busy
+    # loopback does drop now and then, and a retransmission carries bytes sent before
+    first = [p for p in pkts if "retransmission: " not in p]
+    lone = [int(m[1]) for p in first if (m := re.search(r"Sender → Receiver .*len=(\d+)", p))]
+    assert total + sum(lone) == 4 << 20
+    assert len(pkts) < 200  # thousands of packets, a few lines
