@@ -15,6 +15,8 @@ Pipes, each a stream of records:
     events as the trace holds them; ``{"t": "w", "w": t}`` every event before run time t has
     been sent (a packet is paired only once the events up to its time are known);
     ``{"t": "stop"}`` drain the ring, write the rest, stop.
+  run host → capture (wake), one byte: a stop is on the control pipe; it also ends the
+    capture's pause while frames gather, so that Stop never waits for that pause.
   capture → run host (data), ``kind`` (1 byte) then its body:
     ``R``  ready (the ring is in place)
     ``J``  struct ``<I`` + a packet event as UTF-8 JSON text, starting ``{"seq":0,``
@@ -33,7 +35,6 @@ import signal
 import struct
 import sys
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -65,7 +66,12 @@ class CaptureEnd:
 
 
 def _child(
-    interface: str, first_actor: str, data_w: int, ctl_r: int, outgoing_only: bool = True
+    interface: str,
+    first_actor: str,
+    data_w: int,
+    ctl_r: int,
+    wake_r: int,
+    outgoing_only: bool = True,
 ) -> None:
     """The capture process: ring → decode → pair → JSON, until told to stop."""
     with contextlib.suppress(OSError, AttributeError):
@@ -75,7 +81,7 @@ def _child(
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
     # the channel to the client and the like are not ours to hold
     low = 3
-    for fd in sorted((data_w, ctl_r)):
+    for fd in sorted((data_w, ctl_r, wake_r)):
         os.closerange(low, fd)
         low = fd + 1
     os.closerange(low, 65536)
@@ -97,6 +103,7 @@ def _child(
     poll = select.poll()
     poll.register(ring.fileno(), select.POLLIN)
     poll.register(ctl_r, select.POLLIN)
+    poll.register(wake_r, select.POLLIN)
     fcntl.fcntl(data_w, fcntl.F_SETFL, fcntl.fcntl(data_w, fcntl.F_GETFL) | os.O_NONBLOCK)
     packets = drops = 0
     stopping = False
@@ -116,6 +123,11 @@ def _child(
                 poll.unregister(data_w)
         # held packets are looked at again even when nothing arrives (HOLD in pairing.py)
         for fd, _ev in poll.poll(100 if pairer.pending else None):
+            if fd == wake_r:
+                # the stop itself is read from the control pipe, in order with the events;
+                # this end stays readable from now on (or at EOF: the run host has gone)
+                poll.unregister(wake_r)
+                continue
             if fd != ctl_r:
                 continue
             chunk = os.read(ctl_r, 1 << 18)
@@ -167,24 +179,27 @@ def _child(
             # busy (a bulk transfer): let frames gather in the ring for a moment rather than
             # wake for each one; every wake-up is a context switch taken from the run's actors
             # on a machine with few cores. The ring holds 8,192 frames, some 0.5 s of the
-            # fastest loopback transfer.
-            time.sleep(GATHER)
+            # fastest loopback transfer. A stop ends the pause at once (the wake pipe).
+            select.select([wake_r], [], [], GATHER)
     out += b"S" + _STATS.pack(packets, drops)
     fcntl.fcntl(data_w, fcntl.F_SETFL, fcntl.fcntl(data_w, fcntl.F_GETFL) & ~os.O_NONBLOCK)
     view = memoryview(out)
     while view:
         view = view[os.write(data_w, view) :]
+    # Closing a packet socket waits for an RCU grace period (~16 ms here): done after the last
+    # record, so that the run host's end overlaps it rather than waiting on it.
     ring.close()
 
 
 class CaptureProcess:
     """The run host's handle on its capture process. Start it while single threaded."""
 
-    def __init__(self, pid: int, data_r: int, ctl_w: int, interface: str) -> None:
+    def __init__(self, pid: int, data_r: int, ctl_w: int, wake_w: int, interface: str) -> None:
         self.pid = pid
         self.interface = interface
         self._data_fd = data_r
         self._ctl_w = ctl_w
+        self._wake_w = wake_w
         self._ctl_lock = threading.Lock()
         self._reader: threading.Thread | None = None
         self.end: CaptureEnd | None = None
@@ -200,6 +215,7 @@ class CaptureProcess:
         # out of the way of the scenario's descriptors, which start at 3 as in a C program
         data_r, data_w = (fd_above(fd) for fd in os.pipe())
         ctl_r, ctl_w = (fd_above(fd) for fd in os.pipe())
+        wake_r, wake_w = (fd_above(fd) for fd in os.pipe())
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
@@ -208,21 +224,23 @@ class CaptureProcess:
             try:
                 os.close(data_r)
                 os.close(ctl_w)
-                _child(interface, first_actor, data_w, ctl_r, outgoing_only)
+                os.close(wake_w)
+                _child(interface, first_actor, data_w, ctl_r, wake_r, outgoing_only)
             except BaseException:  # noqa: BLE001 -- a forked child never returns to the host's code
                 code = 1
             finally:
                 os._exit(code)
         os.close(data_w)
         os.close(ctl_r)
+        os.close(wake_r)
         first = os.read(data_r, 1)
         if first == b"R":
-            return cls(pid, data_r, ctl_w, interface)
+            return cls(pid, data_r, ctl_w, wake_w, interface)
         why = "the capture process ended before it started"
         if first == b"E":
             (n,) = _TEXT.unpack(_read_exactly(data_r, _TEXT.size))
             why = _read_exactly(data_r, n).decode(errors="replace")
-        for fd in (data_r, ctl_w):
+        for fd in (data_r, ctl_w, wake_w):
             os.close(fd)
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, 0)
@@ -231,7 +249,7 @@ class CaptureProcess:
     def fork_safe(self) -> None:
         """A process an actor forks must not hold the capture's pipes."""
         if hasattr(os, "register_at_fork"):
-            fds = (self._data_fd, self._ctl_w)
+            fds = (self._data_fd, self._ctl_w, self._wake_w)
 
             def close_in_child() -> None:
                 for fd in fds:
@@ -260,6 +278,8 @@ class CaptureProcess:
 
     def request_stop(self) -> None:
         self._tell(b'{"t":"stop"}\n')
+        with self._ctl_lock, contextlib.suppress(OSError):
+            os.write(self._wake_w, b"s")
 
     # --- from the capture ---------------------------------------------------------------------
     def read_in_thread(self, deliver: Callable[[list[str]], None]) -> None:
@@ -314,22 +334,30 @@ class CaptureProcess:
         self.end = CaptureEnd(stats, error)
         self.finished.set()
 
-    def stop(self, timeout: float = 5.0) -> CaptureEnd:
+    def stop(self, timeout: float = 5.0, reap: bool = True) -> CaptureEnd:
         """End the capture process (after ``request_stop`` and its last record) and return the
-        ring's statistics."""
+        ring's statistics. ``reap=False``: do not wait for the process to exit (it is still
+        closing its ring, which takes a grace period); :meth:`reap` later, or let the kernel
+        do it (the run host as init of a PID namespace)."""
         self.request_stop()
         self.finished.wait(timeout)
         if self._reader is not None:
             self._reader.join(timeout)
         end = self.end or CaptureEnd(None, "the capture did not finish in time")
-        for fd in (self._ctl_w, self._data_fd):
+        for fd in (self._ctl_w, self._wake_w, self._data_fd):
             with contextlib.suppress(OSError):
                 os.close(fd)
-        with contextlib.suppress(OSError, ChildProcessError):
-            if not self.finished.is_set():
+        if not self.finished.is_set():
+            with contextlib.suppress(OSError):
                 os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
+        if reap:
+            self.reap()
         return end
+
+    def reap(self) -> None:
+        """Wait for the capture process to have exited."""
+        with contextlib.suppress(OSError, ChildProcessError):
+            os.waitpid(self.pid, 0)
 
 
 def _read_exactly(fd: int, n: int) -> bytes:
