@@ -19,6 +19,7 @@ from PySide6.QtGui import (
     QFont,
     QFontMetricsF,
     QHelpEvent,
+    QImage,
     QKeyEvent,
     QMouseEvent,
     QPainter,
@@ -26,6 +27,7 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPen,
     QPolygonF,
+    QRegion,
     QResizeEvent,
     QWheelEvent,
 )
@@ -37,6 +39,7 @@ from socketscope.model.labels import duration
 from socketscope.model.network import host_label, link_tally, weather_text
 from socketscope.model.wire import INFERRED
 from socketscope.ui import theme, wire_view
+from socketscope.ui.live_bars import LiveBar, LiveBars, clock_text, growth
 
 BUCKET = 64
 
@@ -191,6 +194,9 @@ class SequenceDiagram(QAbstractScrollArea):
         self._n_arrows = 0
         self._n_spans = 0
         self._live_spans: list[BlockedSpan] = []
+        # while only blocked bars grow, their ends and clocks are repainted alone (live_bars.py)
+        self._live_bars = LiveBars()
+        self._clock_region: QRegion | None = None  # what the last tick asked to repaint
         self._animating = False
         self._anim_timer = QTimer(self)
         self._anim_timer.setInterval(16)
@@ -517,7 +523,38 @@ class SequenceDiagram(QAbstractScrollArea):
         if not self._animating and not self._live_spans_visible():
             self._anim_timer.stop()
             return
-        self.viewport().update()
+        if self._animating or self.clock is None:
+            self.viewport().update()
+            return
+        # only blocked bars grow: their ends and clocks, when what they show has changed
+        due = self._live_bars.due(self.clock(), self._frame_key(), self._clock_fits)
+        if due is True:
+            self.viewport().update()
+        elif due is not None and not isinstance(due, bool):
+            self._clock_region = due if self._clock_region is None else self._clock_region + due
+            self.viewport().update(due)
+
+    def _frame_key(self) -> tuple[Any, ...]:
+        """What a cached frame depends on besides the clock (each change of these also asks
+        for a whole frame; this is the safety net)."""
+        vp = self.viewport()
+        return (
+            vp.width(),
+            vp.height(),
+            vp.devicePixelRatioF(),
+            self.horizontalScrollBar().value(),
+            self.verticalScrollBar().value(),
+            self.cursor_seq,
+            self.zoom,
+            self.font_scale,
+            id(self.layout_model),
+            self.visible_rows(),
+        )
+
+    @staticmethod
+    def _clock_fits(bar: LiveBar, text: str) -> bool:
+        assert bar.font is not None and bar.rect is not None
+        return QFontMetricsF(bar.font).horizontalAdvance(text) + 6 <= bar.rect.width()
 
     def _live_spans_visible(self) -> bool:
         return self.live and any(s.seq0 <= self.cursor_seq for s in self._live_spans)
@@ -565,7 +602,44 @@ class SequenceDiagram(QAbstractScrollArea):
         return f  # shared: callers only set it on a painter
 
     def paintEvent(self, e: QPaintEvent) -> None:
-        p = QPainter(self.viewport())
+        clocks, self._clock_region = self._clock_region, None
+        lb = self._live_bars
+        live = self.clock is not None and self._live_spans_visible()
+        if not live:
+            lb.forget()
+        elif (
+            clocks is not None
+            and lb.image is not None
+            and e.region().subtracted(clocks).isEmpty()
+            and lb.key == self._frame_key()
+        ):
+            # nothing but blocked bars' ends and clocks asked for this paint
+            p = QPainter(self.viewport())
+            try:
+                assert self.clock is not None
+                lb.paint(p, self.clock())
+            finally:
+                p.end()
+            return
+        else:
+            # a whole frame, kept for the clocks' repaints until the next one
+            ratio = self.viewport().devicePixelRatioF()
+            size = self.viewport().size()
+            image = QImage(
+                int(size.width() * ratio),
+                int(size.height() * ratio),
+                QImage.Format.Format_ARGB32_Premultiplied,
+            )
+            image.setDevicePixelRatio(ratio)
+            lb.start(image, self._frame_key(), self.header_h, self.row_h)
+            self._paint_frame(QPainter(image))  # which ends its painter
+            p = QPainter(self.viewport())
+            p.drawImage(0, 0, image)
+            p.end()
+            return
+        self._paint_frame(QPainter(self.viewport()))
+
+    def _paint_frame(self, p: QPainter) -> None:
         # a frame asks for the margin and the lane width some thousand times: work them out once
         self._frame_margin = self.margin
         self._frame_lane_w = self.lane_w()
@@ -1078,7 +1152,8 @@ class SequenceDiagram(QAbstractScrollArea):
                 else self.tr("blocked")
             )
             if elapsed is not None:
-                y1 += min(self.row_h * 0.6, self.row_h * 0.15 * math.log1p(elapsed * 4))
+                base = y1
+                y1 += growth(self.row_h, elapsed)
         else:
             y1 = self.y_of(row1) - self.row_h * 0.37
             d = span.duration or 0.0
@@ -1088,6 +1163,20 @@ class SequenceDiagram(QAbstractScrollArea):
         p.setBrush(self.colors().amber)
         bar = QRectF(x - bar_w / 2, y0, bar_w, max(2.0, y1 - y0))
         p.drawRoundedRect(bar, 4, 4)
+        if row1 is None and elapsed is not None:
+            self._live_bars.bar(
+                span,
+                LiveBar(
+                    span.t0,
+                    bar.left(),
+                    bar_w,
+                    base,
+                    bar.bottom(),
+                    self.colors().amber,
+                    self.tr("blocked {seconds} s"),
+                    clock_text(elapsed),
+                ),
+            )
         self._place("bar", bar, row=span.row0, lane=span.lane, owner=span)
         self._span_jobs.append((span, x, y0, y1, label))
 
@@ -1121,6 +1210,7 @@ class SequenceDiagram(QAbstractScrollArea):
                     continue
                 p.setFont(font)
                 p.setPen(self.colors().amber_text)
+                self._live_bars.clock_at(span, rect, font, self.colors().amber_text)
                 p.drawText(rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, label)
                 self._place("span-label", rect, label, row=span.row0, lane=span.lane, owner=span)
                 if span.evidence:
