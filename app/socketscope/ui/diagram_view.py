@@ -208,6 +208,7 @@ class SequenceDiagram(QAbstractScrollArea):
         self._span_jobs: list[tuple[BlockedSpan, float, float, float, str]] = []
         self._crosses: list[QPointF] = []
         self._fonts: dict[tuple[str, int, bool], QFont] = {}
+        self._text_fits: dict[tuple[Any, ...], Any] = {}  # _box_text's fitting, by its inputs
         self._frame_margin: float | None = None  # set while a frame is painted
         self._frame_lane_w: float | None = None
         self._frame_x0: float | None = None
@@ -959,6 +960,76 @@ class SequenceDiagram(QAbstractScrollArea):
         gap = 4 * self.zoom * self.font_scale**0.5
         chosen: tuple[QFont, QFont, QFontMetricsF, QFontMetricsF, list[float], int | None]
         phys: list[str] = lines
+        # The fitting below measures each line some ten times (about half of a whole frame);
+        # a box's text, tags and size rarely change from one frame to the next.
+        memo_key = (
+            tuple(lines),
+            tuple(t.text for t in tags),
+            inner.width(),
+            r.height(),
+            size,
+            bold,
+            self.zoom,
+            self.font_scale,
+            self.lecture,
+            self.row_h,
+        )
+        memo = self._text_fits.get(memo_key)
+        if memo is not None:
+            phys, chosen, below = memo
+        else:
+            phys, chosen, below = self._fit_box_text(inner, r, lines, tags, size, bold, gap)
+            if len(self._text_fits) > 4096:
+                self._text_fits.clear()
+            self._text_fits[memo_key] = (phys, chosen, below)
+        font, tfont, fm, tfm, tag_ws, tag_line = chosen
+        below = below and tag_line == len(phys)
+        all_tags = sum(tag_ws) + gap * len(tag_ws)
+        lh = fm.height()
+        n = len(phys) + (1 if tag_line is not None and tag_line >= len(phys) and not below else 0)
+        y = r.center().y() - lh * n / 2
+        p.setFont(font)
+        p.setPen(color)
+        for i, text in enumerate(phys):
+            room = inner.width() - (all_tags + gap if tags and i == tag_line else 0)
+            shown = text
+            if fm.horizontalAdvance(text) > room:
+                shown = fm.elidedText(text, Qt.TextElideMode.ElideRight, room)
+            lr = QRectF(inner.left(), y + i * lh, min(room, fm.horizontalAdvance(shown) + 1), lh)
+            p.drawText(lr, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, shown)
+            self._place("text", lr, text, shown, row, lane, owner=owner)
+        if tags and tag_line is not None:
+            th = min(tfm.height() + 2, lh)
+            x = inner.right()
+            ty = y + min(tag_line, n - 1) * lh + (lh - th) / 2
+            if below:
+                th = tfm.height() + 2
+                ty = r.bottom() + (self.row_h - r.height() - th) / 2
+            # laid from the right, the last change first: they read left to right in time order
+            for tag, w in zip(reversed(tags), reversed(tag_ws), strict=True):
+                x -= w
+                self._draw_tag(p, QRectF(x, ty, w, th), tag, tfont)
+                x -= gap
+
+    def _fit_box_text(
+        self,
+        inner: QRectF,
+        r: QRectF,
+        lines: list[str],
+        tags: list[StateTag],
+        size: float,
+        bold: bool,
+        gap: float,
+    ) -> tuple[
+        list[str],
+        tuple[QFont, QFont, QFontMetricsF, QFontMetricsF, list[float], int | None],
+        bool,
+    ]:
+        """The lines as they fit the box (broken, then set smaller if need be), the fonts, the
+        tags' widths and the line they go on, and whether they go under the box."""
+        chosen: tuple[QFont, QFont, QFontMetricsF, QFontMetricsF, list[float], int | None]
+        phys: list[str] = lines
+        below = False
         for step in range(9):
             k = 1.0 - 0.04 * step
             font, tfont = self._font(size * k, bold=bold), self._font(11.5 * k, bold=True)
@@ -989,34 +1060,7 @@ class SequenceDiagram(QAbstractScrollArea):
             phys = lines
             if tags and tag_line == len(phys) + 1:
                 tag_line = len(phys)
-        font, tfont, fm, tfm, tag_ws, tag_line = chosen
-        below = below and tag_line == len(phys)
-        all_tags = sum(tag_ws) + gap * len(tag_ws)
-        lh = fm.height()
-        n = len(phys) + (1 if tag_line is not None and tag_line >= len(phys) and not below else 0)
-        y = r.center().y() - lh * n / 2
-        p.setFont(font)
-        p.setPen(color)
-        for i, text in enumerate(phys):
-            room = inner.width() - (all_tags + gap if tags and i == tag_line else 0)
-            shown = text
-            if fm.horizontalAdvance(text) > room:
-                shown = fm.elidedText(text, Qt.TextElideMode.ElideRight, room)
-            lr = QRectF(inner.left(), y + i * lh, min(room, fm.horizontalAdvance(shown) + 1), lh)
-            p.drawText(lr, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, shown)
-            self._place("text", lr, text, shown, row, lane, owner=owner)
-        if tags and tag_line is not None:
-            th = min(tfm.height() + 2, lh)
-            x = inner.right()
-            ty = y + min(tag_line, n - 1) * lh + (lh - th) / 2
-            if below:
-                th = tfm.height() + 2
-                ty = r.bottom() + (self.row_h - r.height() - th) / 2
-            # laid from the right, the last change first: they read left to right in time order
-            for tag, w in zip(reversed(tags), reversed(tag_ws), strict=True):
-                x -= w
-                self._draw_tag(p, QRectF(x, ty, w, th), tag, tfont)
-                x -= gap
+        return phys, chosen, below
 
     def _draw_tag(self, p: QPainter, r: QRectF, tag: StateTag, font: QFont) -> None:
         pal = self.colors()
