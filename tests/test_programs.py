@@ -972,3 +972,57 @@ def test_one_clock_the_fin_of_each_forked_child_is_its_own_last_close(tmp_path: 
     parent = "fork_server.py"
     parent_closes = {e.seq for e in calls(t.events, parent, "call") if e.op == "close"}
     assert not [p for p in packets if role[p.seq] == "fin" and p.cause in parent_closes]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_trace_stopped_by_a_signal_writes_the_run_so_far(tmp_path: Path, sig: int) -> None:
+    """`socketscope trace --program … -o run.jsonl` stopped by SIGTERM or SIGINT stops the run
+    as Stop does, writes every event so far as a trace that loads, says in it which signal
+    ended it, and exits with 128 + the signal (issue 14)."""
+    port = free_port()
+    server = tmp_path / "waits.py"
+    server.write_text(
+        "import socket\n"
+        "s = socket.socket()\n"
+        f"s.bind(('127.0.0.1', {port}))\n"
+        "s.listen(1)\n"
+        "print('listening', flush=True)\n"
+        "conn, _ = s.accept()\n"
+    )
+    out = tmp_path / "run.jsonl"
+    p = subprocess.Popen(
+        [sys.executable, "-m", "socketscope", "trace", "--program", str(server), "-o", str(out)],
+        env={**os.environ, "PYTHONPATH": APP},
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert p.stderr is not None
+        for line in p.stderr:  # the program's output is relayed on stderr as it comes
+            if "waits.py | listening" in line:
+                break
+        else:
+            raise AssertionError("the program never said it was listening")
+        p.send_signal(sig)
+        _, err = p.communicate(timeout=10)
+    finally:
+        p.kill()
+    name = signal.Signals(sig).name
+    assert p.returncode == 128 + sig, err
+    assert f"stopped by {name}" in err and "Traceback" not in err
+    from socketscope.engine import read_trace
+
+    trace = read_trace(out)  # the whole run so far, checked against the trace format
+    assert trace.header["ended"] == {
+        "how": "signal",
+        "signal": name,
+        "message": f"the run was stopped by {name}",
+    }
+    evs = trace.events
+    assert [e.op for e in evs if e.kind == "return" and e.ok] == ["socket", "bind", "listen"]
+    # the accept() it was in when the signal came; Stop ended the program's process there, so
+    # that call never returned
+    assert next(e.kind for e in evs if e.op == "accept") == "call"
+    assert not [e for e in evs if e.op == "accept" and e.kind == "return"]
+    assert evs[-1].kind == "end" and evs[-1].actor == "waits.py"

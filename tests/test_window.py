@@ -188,6 +188,65 @@ def test_event_loop_answers_while_a_sender_blocks(qtbot: QtBot, window: MainWind
     assert sorted(late)[2] < 0.05 and max(late) < 0.25, f"timers fired late: {late}"
 
 
+def test_a_blocked_bar_grows_by_repainting_only_its_end_and_clock(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While a call stays blocked and nothing else happens, the diagram repaints only the bar's
+    growing end and its clock over its last whole frame (ui/live_bars.py); what is on screen
+    then is what a whole frame would paint at the same moment."""
+    from PySide6.QtCore import QPoint, QRect
+    from PySide6.QtGui import QGuiApplication, QImage, QPaintEvent
+
+    from socketscope.ui import live_bars
+
+    # the whole frame a second is not what is looked at here (a slow moment must not bring it)
+    monkeypatch.setattr(live_bars, "FULL_EVERY", 600.0)
+    w = window
+    for _ in range(4):  # socket, bind, listen, accept
+        step_and_settle(qtbot, w, "Server")
+    runner = w.session.runner
+    assert runner is not None
+    qtbot.waitUntil(lambda: runner.gate.status("Server")[0] is Status.BLOCKED, timeout=3000)
+    d = w.diagram
+    qtbot.waitUntil(lambda: bool(d._live_spans), timeout=3000)
+    t0 = d._live_spans[0].t0
+    now = {"t": t0 + 20.0}  # the bar has reached its longest: only the clock still changes
+    d.clock = lambda: now["t"]
+    paints: list[QRect] = []
+    paint = d.paintEvent
+
+    def counted(e: QPaintEvent) -> None:
+        paints.append(e.region().boundingRect())
+        paint(e)
+
+    d.paintEvent = counted  # type: ignore[method-assign]
+    full = d.viewport().rect()
+    d.viewport().update()
+    qtbot.waitUntil(lambda: full in paints, timeout=3000)
+    bar = next(iter(d._live_bars.bars.values()))
+    assert bar.rect is not None, "the clock has its place beside the bar"
+
+    def screen() -> QImage:
+        at = d.viewport().mapTo(w, QPoint(0, 0))
+        shot = QGuiApplication.primaryScreen().grabWindow(w.winId()).toImage()
+        return shot.copy(QRect(at, d.viewport().size()))
+
+    before = screen()
+    whole_frame_at = d._live_bars.painted_at
+    paints.clear()
+    now["t"] = t0 + 20.5
+    qtbot.waitUntil(lambda: bool(paints), timeout=3000)
+    assert d._live_bars.painted_at == whole_frame_at, "the clock was repainted alone"
+    assert all(
+        r != full and r.width() * r.height() < full.width() * full.height() / 20 for r in paints
+    ), paints
+    overlaid = screen()
+    assert overlaid != before, "the clock on screen moved on"
+    d.viewport().update()
+    qtbot.waitUntil(lambda: full in paints, timeout=3000)
+    assert screen() == overlaid, "a whole frame at the same moment paints the same pixels"
+
+
 def _single_shot(parent: MainWindow, ms: int) -> object:
     from PySide6.QtCore import QTimer
 

@@ -37,35 +37,62 @@ EXIT_BAD_INPUT = 2
 
 
 class _Terminated(Exception):
-    pass
+    """A signal stopped the run (after every event of it was taken): exit 128 + the signal."""
+
+    def __init__(self, signum: int) -> None:
+        _told.append(True)
+        self.signum = signum
+        self.name = signal.Signals(signum).name
+        super().__init__(self.name)
+
+
+_signalled: list[int] = []  # the signal that asked the run to stop, once one has
+_told: list[bool] = []  # _Terminated has been raised for it
 
 
 @contextlib.contextmanager
 def _stop_on_signals() -> Iterator[None]:
-    """SIGINT and SIGTERM end the run cleanly: every socket is closed before the process exits."""
+    """SIGINT and SIGTERM end the run cleanly: every socket is closed before the process exits.
+
+    The handler only notes the signal: the loop in :func:`_events` stops the run and takes the
+    events of the stop before it raises :class:`_Terminated`. (Raised from the handler, the
+    exception could land anywhere: inside ``runner.stop()``, or between taking an event and
+    keeping it, and the trace written then would lack the run's end.)"""
 
     def handler(signum: int, frame: FrameType | None) -> None:
-        raise _Terminated(signal.Signals(signum).name)
+        if not _signalled:
+            _signalled.append(signum)
 
+    _signalled.clear()
+    _told.clear()
     old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
+        if _signalled and not _told:  # came after the run's last event: it still counts
+            raise _Terminated(_signalled[0])
     finally:
         for s, h in old.items():
             signal.signal(s, h)
 
 
 def _events(runner: RunHost, timeout: float) -> Iterator[Event]:
-    """Run to the end, yielding events as they come; stop everything on a signal or timeout."""
+    """Run to the end, yielding events as they come; stop everything on a signal or timeout.
+    On a signal, the run is stopped, the events of its stop are yielded too, then
+    :class:`_Terminated` is raised."""
     deadline = time.monotonic() + timeout
-    if not runner.started:
+    if not runner.started and not _signalled:
         runner.start()
     width = max((len(a.name) for a in runner.scenario.actors), default=8)
     try:
         while True:
-            finished = runner.done.wait(0.02)
+            finished = _signalled or runner.done.wait(0.02)
             _print_output(runner, width)
             yield from runner.drain()
+            if _signalled:
+                runner.stop()  # every event of the stop is queued once it returns
+                yield from runner.drain()
+                _print_output(runner, width, final=True)
+                raise _Terminated(_signalled[0])
             if finished:
                 yield from runner.drain()
                 _print_output(runner, width, final=True)
@@ -255,13 +282,26 @@ def cmd_trace(args: argparse.Namespace, out: TextIO) -> int:
     with contextlib.ExitStack() as stack:
         f = stack.enter_context(_writing(args.output)) if args.output else out
         _forward_stdin(runner, args.stdin_to)
+        stopped: _Terminated | None = None
         with _stop_on_signals():
-            trace.extend(failures.see(ev) for ev in _events(runner, args.timeout))
+            try:
+                for ev in _events(runner, args.timeout):
+                    trace.append(failures.see(ev))
+            except _Terminated as e:
+                stopped = e  # the trace of the run so far is written all the same
         if runner.network is not None:
             trace.header["network"] = runner.network  # where the run's sockets lived
         if runner.capture is not None:
             trace.header["capture"] = runner.capture  # the packets it saw, and any it dropped
+        if stopped is not None:
+            trace.header["ended"] = {
+                "how": "signal",
+                "signal": stopped.name,
+                "message": f"the run was stopped by {stopped.name}",
+            }
         write_trace(trace, f)
+    if stopped is not None:
+        raise stopped
     return _ended(runner, failures)
 
 
@@ -508,8 +548,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"socketscope: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except _Terminated as e:
-        print(f"socketscope: stopped by {e}; every socket closed", file=sys.stderr)
-        return 130
+        print(f"socketscope: stopped by {e.name}; every socket closed", file=sys.stderr)
+        return 128 + e.signum
     except _BadOutput as e:
         print(f"socketscope: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -19,6 +19,7 @@ from PySide6.QtGui import (
     QFont,
     QFontMetricsF,
     QHelpEvent,
+    QImage,
     QKeyEvent,
     QMouseEvent,
     QPainter,
@@ -26,6 +27,7 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPen,
     QPolygonF,
+    QRegion,
     QResizeEvent,
     QWheelEvent,
 )
@@ -37,6 +39,7 @@ from socketscope.model.labels import duration
 from socketscope.model.network import host_label, link_tally, weather_text
 from socketscope.model.wire import INFERRED
 from socketscope.ui import theme, wire_view
+from socketscope.ui.live_bars import LiveBar, LiveBars, clock_text, growth
 
 BUCKET = 64
 
@@ -191,6 +194,9 @@ class SequenceDiagram(QAbstractScrollArea):
         self._n_arrows = 0
         self._n_spans = 0
         self._live_spans: list[BlockedSpan] = []
+        # while only blocked bars grow, their ends and clocks are repainted alone (live_bars.py)
+        self._live_bars = LiveBars()
+        self._clock_region: QRegion | None = None  # what the last tick asked to repaint
         self._animating = False
         self._anim_timer = QTimer(self)
         self._anim_timer.setInterval(16)
@@ -202,6 +208,7 @@ class SequenceDiagram(QAbstractScrollArea):
         self._span_jobs: list[tuple[BlockedSpan, float, float, float, str]] = []
         self._crosses: list[QPointF] = []
         self._fonts: dict[tuple[str, int, bool], QFont] = {}
+        self._text_fits: dict[tuple[Any, ...], Any] = {}  # _box_text's fitting, by its inputs
         self._frame_margin: float | None = None  # set while a frame is painted
         self._frame_lane_w: float | None = None
         self._frame_x0: float | None = None
@@ -534,7 +541,38 @@ class SequenceDiagram(QAbstractScrollArea):
         if not self._animating and not self._live_spans_visible():
             self._anim_timer.stop()
             return
-        self.viewport().update()
+        if self._animating or self.clock is None:
+            self.viewport().update()
+            return
+        # only blocked bars grow: their ends and clocks, when what they show has changed
+        due = self._live_bars.due(self.clock(), self._frame_key(), self._clock_fits)
+        if due is True:
+            self.viewport().update()
+        elif due is not None and not isinstance(due, bool):
+            self._clock_region = due if self._clock_region is None else self._clock_region + due
+            self.viewport().update(due)
+
+    def _frame_key(self) -> tuple[Any, ...]:
+        """What a cached frame depends on besides the clock (each change of these also asks
+        for a whole frame; this is the safety net)."""
+        vp = self.viewport()
+        return (
+            vp.width(),
+            vp.height(),
+            vp.devicePixelRatioF(),
+            self.horizontalScrollBar().value(),
+            self.verticalScrollBar().value(),
+            self.cursor_seq,
+            self.zoom,
+            self.font_scale,
+            id(self.layout_model),
+            self.visible_rows(),
+        )
+
+    @staticmethod
+    def _clock_fits(bar: LiveBar, text: str) -> bool:
+        assert bar.font is not None and bar.rect is not None
+        return QFontMetricsF(bar.font).horizontalAdvance(text) + 6 <= bar.rect.width()
 
     def _live_spans_visible(self) -> bool:
         return self.live and any(s.seq0 <= self.cursor_seq for s in self._live_spans)
@@ -582,7 +620,44 @@ class SequenceDiagram(QAbstractScrollArea):
         return f  # shared: callers only set it on a painter
 
     def paintEvent(self, e: QPaintEvent) -> None:
-        p = QPainter(self.viewport())
+        clocks, self._clock_region = self._clock_region, None
+        lb = self._live_bars
+        live = self.clock is not None and self._live_spans_visible()
+        if not live:
+            lb.forget()
+        elif (
+            clocks is not None
+            and lb.image is not None
+            and e.region().subtracted(clocks).isEmpty()
+            and lb.key == self._frame_key()
+        ):
+            # nothing but blocked bars' ends and clocks asked for this paint
+            p = QPainter(self.viewport())
+            try:
+                assert self.clock is not None
+                lb.paint(p, self.clock())
+            finally:
+                p.end()
+            return
+        else:
+            # a whole frame, kept for the clocks' repaints until the next one
+            ratio = self.viewport().devicePixelRatioF()
+            size = self.viewport().size()
+            image = QImage(
+                int(size.width() * ratio),
+                int(size.height() * ratio),
+                QImage.Format.Format_ARGB32_Premultiplied,
+            )
+            image.setDevicePixelRatio(ratio)
+            lb.start(image, self._frame_key(), self.header_h, self.row_h)
+            self._paint_frame(QPainter(image))  # which ends its painter
+            p = QPainter(self.viewport())
+            p.drawImage(0, 0, image)
+            p.end()
+            return
+        self._paint_frame(QPainter(self.viewport()))
+
+    def _paint_frame(self, p: QPainter) -> None:
         # a frame asks for the margin and the lane width some thousand times: work them out once
         self._frame_margin = self.margin
         self._frame_lane_w = self.lane_w()
@@ -959,6 +1034,76 @@ class SequenceDiagram(QAbstractScrollArea):
         gap = 4 * self.zoom * self.font_scale**0.5
         chosen: tuple[QFont, QFont, QFontMetricsF, QFontMetricsF, list[float], int | None]
         phys: list[str] = lines
+        # The fitting below measures each line some ten times (about half of a whole frame);
+        # a box's text, tags and size rarely change from one frame to the next.
+        memo_key = (
+            tuple(lines),
+            tuple(t.text for t in tags),
+            inner.width(),
+            r.height(),
+            size,
+            bold,
+            self.zoom,
+            self.font_scale,
+            self.lecture,
+            self.row_h,
+        )
+        memo = self._text_fits.get(memo_key)
+        if memo is not None:
+            phys, chosen, below = memo
+        else:
+            phys, chosen, below = self._fit_box_text(inner, r, lines, tags, size, bold, gap)
+            if len(self._text_fits) > 4096:
+                self._text_fits.clear()
+            self._text_fits[memo_key] = (phys, chosen, below)
+        font, tfont, fm, tfm, tag_ws, tag_line = chosen
+        below = below and tag_line == len(phys)
+        all_tags = sum(tag_ws) + gap * len(tag_ws)
+        lh = fm.height()
+        n = len(phys) + (1 if tag_line is not None and tag_line >= len(phys) and not below else 0)
+        y = r.center().y() - lh * n / 2
+        p.setFont(font)
+        p.setPen(color)
+        for i, text in enumerate(phys):
+            room = inner.width() - (all_tags + gap if tags and i == tag_line else 0)
+            shown = text
+            if fm.horizontalAdvance(text) > room:
+                shown = fm.elidedText(text, Qt.TextElideMode.ElideRight, room)
+            lr = QRectF(inner.left(), y + i * lh, min(room, fm.horizontalAdvance(shown) + 1), lh)
+            p.drawText(lr, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, shown)
+            self._place("text", lr, text, shown, row, lane, owner=owner)
+        if tags and tag_line is not None:
+            th = min(tfm.height() + 2, lh)
+            x = inner.right()
+            ty = y + min(tag_line, n - 1) * lh + (lh - th) / 2
+            if below:
+                th = tfm.height() + 2
+                ty = r.bottom() + (self.row_h - r.height() - th) / 2
+            # laid from the right, the last change first: they read left to right in time order
+            for tag, w in zip(reversed(tags), reversed(tag_ws), strict=True):
+                x -= w
+                self._draw_tag(p, QRectF(x, ty, w, th), tag, tfont)
+                x -= gap
+
+    def _fit_box_text(
+        self,
+        inner: QRectF,
+        r: QRectF,
+        lines: list[str],
+        tags: list[StateTag],
+        size: float,
+        bold: bool,
+        gap: float,
+    ) -> tuple[
+        list[str],
+        tuple[QFont, QFont, QFontMetricsF, QFontMetricsF, list[float], int | None],
+        bool,
+    ]:
+        """The lines as they fit the box (broken, then set smaller if need be), the fonts, the
+        tags' widths and the line they go on, and whether they go under the box."""
+        chosen: tuple[QFont, QFont, QFontMetricsF, QFontMetricsF, list[float], int | None]
+        phys: list[str] = lines
+        below = False
         for step in range(9):
             k = 1.0 - 0.04 * step
             font, tfont = self._font(size * k, bold=bold), self._font(11.5 * k, bold=True)
@@ -989,34 +1134,7 @@ class SequenceDiagram(QAbstractScrollArea):
             phys = lines
             if tags and tag_line == len(phys) + 1:
                 tag_line = len(phys)
-        font, tfont, fm, tfm, tag_ws, tag_line = chosen
-        below = below and tag_line == len(phys)
-        all_tags = sum(tag_ws) + gap * len(tag_ws)
-        lh = fm.height()
-        n = len(phys) + (1 if tag_line is not None and tag_line >= len(phys) and not below else 0)
-        y = r.center().y() - lh * n / 2
-        p.setFont(font)
-        p.setPen(color)
-        for i, text in enumerate(phys):
-            room = inner.width() - (all_tags + gap if tags and i == tag_line else 0)
-            shown = text
-            if fm.horizontalAdvance(text) > room:
-                shown = fm.elidedText(text, Qt.TextElideMode.ElideRight, room)
-            lr = QRectF(inner.left(), y + i * lh, min(room, fm.horizontalAdvance(shown) + 1), lh)
-            p.drawText(lr, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, shown)
-            self._place("text", lr, text, shown, row, lane, owner=owner)
-        if tags and tag_line is not None:
-            th = min(tfm.height() + 2, lh)
-            x = inner.right()
-            ty = y + min(tag_line, n - 1) * lh + (lh - th) / 2
-            if below:
-                th = tfm.height() + 2
-                ty = r.bottom() + (self.row_h - r.height() - th) / 2
-            # laid from the right, the last change first: they read left to right in time order
-            for tag, w in zip(reversed(tags), reversed(tag_ws), strict=True):
-                x -= w
-                self._draw_tag(p, QRectF(x, ty, w, th), tag, tfont)
-                x -= gap
+        return phys, chosen, below
 
     def _draw_tag(self, p: QPainter, r: QRectF, tag: StateTag, font: QFont) -> None:
         pal = self.colors()
@@ -1152,7 +1270,8 @@ class SequenceDiagram(QAbstractScrollArea):
                 else self.tr("blocked")
             )
             if elapsed is not None:
-                y1 += min(self.row_h * 0.6, self.row_h * 0.15 * math.log1p(elapsed * 4))
+                base = y1
+                y1 += growth(self.row_h, elapsed)
         else:
             y1 = self.y_of(row1) - self.row_h * 0.37
             d = span.duration or 0.0
@@ -1162,6 +1281,20 @@ class SequenceDiagram(QAbstractScrollArea):
         p.setBrush(self.colors().amber)
         bar = QRectF(x - bar_w / 2, y0, bar_w, max(2.0, y1 - y0))
         p.drawRoundedRect(bar, 4, 4)
+        if row1 is None and elapsed is not None:
+            self._live_bars.bar(
+                span,
+                LiveBar(
+                    span.t0,
+                    bar.left(),
+                    bar_w,
+                    base,
+                    bar.bottom(),
+                    self.colors().amber,
+                    self.tr("blocked {seconds} s"),
+                    clock_text(elapsed),
+                ),
+            )
         self._place("bar", bar, row=span.row0, lane=span.lane, owner=span)
         self._span_jobs.append((span, x, y0, y1, label))
 
@@ -1196,6 +1329,7 @@ class SequenceDiagram(QAbstractScrollArea):
                     continue
                 p.setFont(font)
                 p.setPen(self.colors().amber_text)
+                self._live_bars.clock_at(span, rect, font, self.colors().amber_text)
                 p.drawText(rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, label)
                 self._place("span-label", rect, label, row=span.row0, lane=span.lane, owner=span)
                 if span.evidence:

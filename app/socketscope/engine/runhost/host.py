@@ -37,7 +37,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from socketscope import logs
 from socketscope.engine import loopback
@@ -54,6 +54,9 @@ from socketscope.engine.runner import RawEvent, Runner, RunOptions
 from socketscope.engine.scenario import Scenario, ScenarioError, get, load_file
 from socketscope.engine.wire.network import NetworkSpecError, capture_point, capture_points
 from socketscope.engine.wire.process import SEQ_PREFIX, CaptureProcess
+
+if TYPE_CHECKING:
+    from socketscope.engine.wire.relay import Relay
 
 BATCH_MAX = 2000  # events per message at most (each may carry a few KiB of data as hex)
 IDLE_MARK = 0.05  # seconds between watermarks to the capture while the run is quiet
@@ -189,6 +192,7 @@ class Host:
         capture: CaptureProcess | None = None,
         capture_info: dict[str, Any] | None = None,
         two_hosts: dict[str, Any] | None = None,
+        relay: Relay | None = None,
     ) -> None:
         self.ch = ch
         self.runner = runner
@@ -196,6 +200,7 @@ class Host:
         self.capture = capture
         self.capture_info = capture_info or {"available": False, "reason": "not-tried"}
         self.two_hosts = two_hosts or {}  # hosts, link and namespaces of a two-host run
+        self.relay = relay
         # the runner's queue also carries the host's markers, so that they stay in order with
         # the events around them
         self.q: queue.SimpleQueue[Any] = runner.events
@@ -235,12 +240,16 @@ class Host:
         runner.done.wait()
         if self.stop_requested.is_set():
             self.stop_handled.wait()
+        if self.relay is not None:
+            # every actor has ended: nothing more crosses the link. Its packet sockets take a
+            # grace period each to close: begun now, that overlaps the capture's last drain.
+            self.relay.stop()
         if self.capture is not None:
             # every packet of the run is in the ring by now (loopback sends inside the call);
             # the last ones go into the trace before its end, with the ring's statistics
             self.q.put(_WIRE_STOP)
             self.capture.finished.wait(10.0)
-            end = self.capture.stop()
+            end = self.capture.stop()  # reaped aside: its ring's close overlaps the end
             note: dict[str, Any] = {"t": "capture", **self.capture_info}
             if end.stats is not None:
                 note.update(packets=end.stats.packets, drops=end.stats.drops)
@@ -291,7 +300,8 @@ class Host:
             deadline = time.monotonic() + COALESCE if gate.free_running else 0.0
             try:
                 while len(items) < BATCH_MAX and items[-1] is not _END:
-                    wait = deadline - time.monotonic()
+                    # once Stop has come, nobody gains from the gathering: Stop waits on it
+                    wait = 0.0 if self.stop_requested.is_set() else deadline - time.monotonic()
                     seen = self.runner.settled()
                     items.append(q.get(timeout=wait) if wait > 0 else q.get_nowait())
             except queue.Empty:
@@ -444,7 +454,7 @@ class Host:
 
 def build_two_hosts(
     runner: Runner, place: NetworkPlace, weather: dict[str, Any] | None
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], Relay]:
     """Host B, the link and its relay for a scenario with a NETWORK (engine/wire/network.py),
     with the window's weather if it sent any. Only inside the run's own namespace: the hosts'
     addresses are allowed by the loopback guard once verify_private() says so."""
@@ -461,22 +471,23 @@ def build_two_hosts(
         )
     spec = spec.with_weather(weather if isinstance(weather, dict) else None)
     net = wire_network.build(spec)
-    pid, reports = start_relay(net)
+    relay = start_relay(net)
     runner.network = net
     runner.pairing.reorders = True
     loopback.allow_private_hosts(
         {net.namespaces[h]: spec.hosts[h] for h in spec.hosts}, verify_private(place)
     )
     threading.Thread(
-        target=_link_reports, args=(runner, reports), name="runhost-link", daemon=True
+        target=_link_reports, args=(runner, relay.reports), name="runhost-link", daemon=True
     ).start()
-    logs.get("runhost").debug("two hosts %s, relay %d", net.namespaces, pid)
-    return {
+    logs.get("runhost").debug("two hosts %s, relay %d", net.namespaces, relay.pid)
+    info = {
         "hosts": dict(spec.hosts),
         "link": spec.link.to_json(),
         "host_namespaces": dict(net.namespaces),
         "offloads_kept": net.refused_offloads,
     }
+    return info, relay
 
 
 def _link_reports(runner: Runner, fd: int) -> None:
@@ -588,10 +599,11 @@ def host_main(fd: int) -> int:
     logs.get("runhost").debug("running %s; processes: %s", scenario.id, pids)
     runner = Runner(scenario, options)
     two_hosts: dict[str, Any] = {}
+    relay: Relay | None = None
     if scenario.network is not None:
         # still one thread: the second host's namespace and the relay's process are made now
         try:
-            two_hosts = build_two_hosts(runner, network, msg.get("weather"))
+            two_hosts, relay = build_two_hosts(runner, network, msg.get("weather"))
         except (OSError, NetworkSpecError) as e:
             ch.send({"t": "error", "message": f"{scenario.id}: {e}"})
             return 2
@@ -612,7 +624,7 @@ def host_main(fd: int) -> int:
             capture = started
             capture.fork_safe()
             capture_info = {"available": True, "interfaces": list(capture.interfaces)}
-    host = Host(ch, runner, network, capture, capture_info, two_hosts)
+    host = Host(ch, runner, network, capture, capture_info, two_hosts, relay)
     host.report_exits()
     code = host.run()
     if not pids.own:

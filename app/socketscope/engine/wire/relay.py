@@ -169,13 +169,17 @@ def relay_loop(
     socks: dict[str, socket.socket],
     report: Callable[[dict[str, Any]], None],
     stop: Callable[[], bool] = lambda: False,
+    stop_fd: int | None = None,
 ) -> None:
-    """Bridge ``socks["A"]`` (the veth end facing host A) and ``socks["B"]`` until ``stop()``."""
+    """Bridge ``socks["A"]`` (the veth end facing host A) and ``socks["B"]`` until ``stop()``,
+    or until ``stop_fd`` turns readable (a byte, or EOF: the run host has gone)."""
     other = {"A": "B", "B": "A"}
     by_fd = {s.fileno(): name for name, s in socks.items()}
     poller = select.poll()
     for s in socks.values():
         poller.register(s, select.POLLIN)
+    if stop_fd is not None:
+        poller.register(stop_fd, select.POLLIN)
     later: list[tuple[float, int, str, bytes]] = []  # (when, order, to host, frame)
     held: dict[int, tuple[tuple[str, str, int], str, bytes]] = {}  # order -> until, to, frame
     held_orders: set[int] = set()  # heap entries that are a held packet's deadline
@@ -204,7 +208,10 @@ def relay_loop(
         now = time.monotonic()
         send_due(now)
         timeout = 200 if not later else max(0, int((later[0][0] - now) * 1000) + 1)
-        ready = [by_fd[fd] for fd, _ev in poller.poll(timeout)]
+        polled = poller.poll(timeout)
+        if stop_fd is not None and any(fd == stop_fd for fd, _ev in polled):
+            return
+        ready = [by_fd[fd] for fd, _ev in polled]
         while ready:
             # every frame queued on a ready socket, not one per poll(): fewer system calls
             came = ready.pop(0)
@@ -246,22 +253,47 @@ def relay_loop(
                 release_held()
 
 
-def start_relay(net: TwoHosts) -> tuple[int, int]:
+@dataclass
+class Relay:
+    """The run host's handle on its relay process."""
+
+    pid: int
+    reports: int  # the pipe its reports come on, one JSON object a line
+    stop_w: int  # a byte (or this end's close) ends the relay at once
+
+    def stop(self) -> None:
+        """End the relay now (it no longer polls on a timeout to notice). Not waited for: it
+        is closing its packet sockets, which takes a grace period; the kernel reaps it with
+        the run host (PID namespace), or the run host's end kills it."""
+        if self.stop_w < 0:
+            return
+        with contextlib.suppress(OSError):
+            os.write(self.stop_w, b"s")
+        with contextlib.suppress(OSError):
+            os.close(self.stop_w)
+        self.stop_w = -1
+
+
+def start_relay(net: TwoHosts) -> Relay:
     """Fork the relay process (the caller must have one thread: it is the run host before its
-    actors start). Returns (pid, fd of the pipe its reports come on, one JSON object a line)."""
+    actors start)."""
     r, w = os.pipe()
+    stop_r, stop_w = os.pipe()
     pid = os.fork()
     if pid == 0:
         code = 0
         try:
             os.close(r)
-            _relay_main(net, w)
+            os.close(stop_w)
+            _relay_main(net, w, stop_r)
         except BaseException:  # noqa: BLE001 -- a child never returns into the parent's code
             code = 1
         finally:
             os._exit(code)
     os.close(w)
+    os.close(stop_r)
     r = fd_above(r)  # out of the way of the lesson's descriptors
+    stop_w = fd_above(stop_w)
     # wait until both packet sockets are open: a frame sent before would be lost (a first SYN,
     # an ARP request), and a lesson that drops "the first SYN" would then drop the second
     line = b""
@@ -269,12 +301,21 @@ def start_relay(net: TwoHosts) -> tuple[int, int]:
         chunk = os.read(r, 1)
         if not chunk:
             os.close(r)
+            os.close(stop_w)
             raise OSError("the link's relay could not start")
         line += chunk
-    return pid, r
+    if hasattr(os, "register_at_fork"):
+        # a process an actor forks must not hold the relay's stop pipe open
+        os.register_at_fork(after_in_child=lambda: _close_fd(stop_w))
+    return Relay(pid, r, stop_w)
 
 
-def _relay_main(net: TwoHosts, w: int) -> None:
+def _close_fd(fd: int) -> None:
+    with contextlib.suppress(OSError):
+        os.close(fd)
+
+
+def _relay_main(net: TwoHosts, w: int, stop_r: int) -> None:
     import ctypes
 
     # the run host's end kills it as well; this covers a run host killed outright
@@ -284,7 +325,7 @@ def _relay_main(net: TwoHosts, w: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     setns(net.relay_fd)
     # the client's channel and the like are not the relay's to hold
-    keep = sorted({w})
+    keep = sorted({w, stop_r})
     low = 3
     for fd in keep:
         os.closerange(low, fd)
@@ -299,4 +340,15 @@ def _relay_main(net: TwoHosts, w: int) -> None:
             out.write(json.dumps(rec) + "\n")
 
     parent = os.getppid()
-    relay_loop(Policy(net.spec.link), socks, report, stop=lambda: os.getppid() != parent)
+    relay_loop(
+        Policy(net.spec.link), socks, report, stop=lambda: os.getppid() != parent, stop_fd=stop_r
+    )
+    # Each packet socket's close waits for an RCU grace period (~16 ms): both at once, so the
+    # two waits are one (at exit the kernel would close them one after the other).
+    import threading
+
+    closers = [threading.Thread(target=s.close) for s in socks.values()]
+    for t in closers:
+        t.start()
+    for t in closers:
+        t.join()
