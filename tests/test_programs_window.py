@@ -192,3 +192,31 @@ def test_a_fork_server_s_children_are_drawn_nested_under_it(
     ]
     assert len(ink) > 40, "no caption under the child's lane"
     assert d.header_h > d._lane_header_h
+
+
+def test_the_notes_c_programs_are_copied_to_edit_and_a_copy_already_there_is_kept(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    """Issue 13: "A student can edit a copy and run it again from the dialog"."""
+    from socketscope.ui.programs import ProgramsDialog
+
+    dlg = ProgramsDialog(str(tmp_path))
+    qtbot.addWidget(dlg)
+    dlg.show()
+    dlg.port.setValue(6100)
+    dlg.ready.setCurrentIndex(dlg.ready.findData("notes-c"))
+    add_ready = dlg.findChild(QPushButton, "programs-add-ready")
+    qtbot.mouseClick(add_ready, Qt.MouseButton.LeftButton)
+    assert dlg.commands() == ["notes_server.c 6100", "notes_client.c 6100"]
+    server = tmp_path / "notes_server.c"
+    assert "accept(" in server.read_text() and (tmp_path / "notes_client.c").is_file()
+    assert str(tmp_path) in dlg.note.text() and "notes_server.c" in dlg.note.text()
+    # the student edits the copy; adding the entry again keeps the edit
+    server.write_text(server.read_text() + "/* my change */\n")
+    for _ in range(2):
+        dlg.list.setCurrentRow(0)
+        qtbot.mouseClick(dlg.findChild(QPushButton, "programs-remove"), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(add_ready, Qt.MouseButton.LeftButton)
+    assert server.read_text().endswith("/* my change */\n")
+    assert "your copies are used" in dlg.note.text()
+    assert dlg.commands() == ["notes_server.c 6100", "notes_client.c 6100"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shlex
+from importlib import resources
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -27,6 +28,9 @@ from PySide6.QtWidgets import (
 )
 
 from socketscope.engine.programs import ProgramError, ProgramLine, python_target
+
+# the course notes' C server and client (scenarios/c/), in start order
+NOTES_C = ("notes_server.c", "notes_client.c")
 
 # ready-made peers: (key, the command line for a port, whether it goes first: a server)
 READY_MADE: tuple[tuple[str, str, bool], ...] = (
@@ -77,6 +81,7 @@ class ProgramsDialog(QDialog):
         self.ready.addItem(
             self.tr("python3 -m http.server as a server for my client"), "http.server"
         )
+        self.ready.addItem(self.tr("The notes' programs (C): a copy to edit"), "notes-c")
         self.port = QSpinBox()
         self.port.setRange(1, 65535)
         self.port.setValue(5050)
@@ -93,6 +98,7 @@ class ProgramsDialog(QDialog):
         down = QPushButton(self.tr("Down"))
         down.clicked.connect(lambda: self._move(1))
         remove = QPushButton(self.tr("Remove"))
+        remove.setObjectName("programs-remove")
         remove.clicked.connect(self._remove)
         order = QVBoxLayout()
         for b in (up, down, remove):
@@ -111,6 +117,9 @@ class ProgramsDialog(QDialog):
         self.error.setObjectName("programs-error")
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #b3261e")
+        self.note = QLabel()  # what a ready-made entry did (copied the notes' sources)
+        self.note.setObjectName("programs-note")
+        self.note.setWordWrap(True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         # a button of its own, not Ok renamed: Qt retranslates its standard buttons' texts
         self.run_button = self.buttons.addButton(
@@ -123,6 +132,7 @@ class ProgramsDialog(QDialog):
         layout.addWidget(intro)
         layout.addLayout(form)
         layout.addLayout(lists, 1)
+        layout.addWidget(self.note)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
         # Enter in the command line adds the program: it must not also press Run
@@ -171,9 +181,49 @@ class ProgramsDialog(QDialog):
 
     def _add_ready_made(self) -> None:
         key = self.ready.currentData()
+        if key == "notes-c":
+            self._add_notes_copy()
+            return
         for k, template, first in READY_MADE:
             if k == key:
                 self.add(template.format(port=self.port.value()), first=first)
+
+    def _add_notes_copy(self) -> None:
+        """The notes' C server and client, copied into the run's folder for the student to
+        edit (a copy already there is the student's: it is kept), then added in start order.
+        Each run compiles them again when they have changed (engine/programs/ccompile.py)."""
+        folder = Path(self.folder.text() or os.getcwd())
+        copied, kept = [], []
+        try:
+            for name in NOTES_C:
+                target = folder / name
+                if target.exists():
+                    kept.append(name)
+                    continue
+                source = resources.files("socketscope.scenarios") / "c" / name
+                target.write_bytes(source.read_bytes())
+                copied.append(name)
+        except OSError as e:
+            self.error.setText(f"{e.filename or folder}: {e.strerror or e}")
+            return
+        port = self.port.value()
+        if self.add(f"{NOTES_C[0]} {port}", first=True):
+            self.add(f"{NOTES_C[1]} {port}")
+        lines = []
+        if copied:
+            lines.append(
+                self.tr(
+                    "Copied {files} to {folder}: edit them there and press Run; a changed "
+                    "program is compiled again (cc -g) when it runs."
+                ).format(files=", ".join(copied), folder=folder)
+            )
+        if kept:
+            lines.append(
+                self.tr("{folder} already has {files}: your copies are used as they are.").format(
+                    files=", ".join(kept), folder=folder
+                )
+            )
+        self.note.setText("\n".join(lines))
 
     def _pick_python(self) -> None:
         path, _ = QFileDialog.getOpenFileName(

@@ -1191,6 +1191,10 @@
         <translation>내 클라이언트의 서버로 python3 -m http.server</translation>
     </message>
     <message>
+        <source>The notes&apos; programs (C): a copy to edit</source>
+        <translation>노트의 프로그램 (C): 고쳐 볼 복사본</translation>
+    </message>
+    <message>
         <source>port</source>
         <translation>포트</translation>
     </message>
@@ -1221,6 +1225,14 @@
     <message>
         <source>Run</source>
         <translation>실행</translation>
+    </message>
+    <message>
+        <source>Copied {files} to {folder}: edit them there and press Run; a changed program is compiled again (cc -g) when it runs.</source>
+        <translation>{files}을(를) {folder}에 복사했습니다. 거기서 고친 뒤 실행을 누르세요. 바뀐 프로그램은 실행할 때 다시 컴파일됩니다(cc -g).</translation>
+    </message>
+    <message>
+        <source>{folder} already has {files}: your copies are used as they are.</source>
+        <translation>{folder}에 이미 {files}이(가) 있습니다. 여러분의 복사본을 그대로 씁니다.</translation>
     </message>
     <message>
         <source>A Python program</source>
