@@ -244,6 +244,10 @@ class Host:
             # every actor has ended: nothing more crosses the link. Its packet sockets take a
             # grace period each to close: begun now, that overlaps the capture's last drain.
             self.relay.stop()
+            if self.relay.reader is not None:
+                # what it did to the run's last packets belongs in the trace: its reports are
+                # read to their end (it closes them first thing when it stops)
+                self.relay.reader.join(1.0)
         if self.capture is not None:
             # every packet of the run is in the ring by now (loopback sends inside the call);
             # the last ones go into the trace before its end, with the ring's statistics
@@ -477,9 +481,10 @@ def build_two_hosts(
     loopback.allow_private_hosts(
         {net.namespaces[h]: spec.hosts[h] for h in spec.hosts}, verify_private(place)
     )
-    threading.Thread(
+    relay.reader = threading.Thread(
         target=_link_reports, args=(runner, relay.reports), name="runhost-link", daemon=True
-    ).start()
+    )
+    relay.reader.start()
     logs.get("runhost").debug("two hosts %s, relay %d", net.namespaces, relay.pid)
     info = {
         "hosts": dict(spec.hosts),
@@ -500,8 +505,6 @@ def _link_reports(runner: Runner, fd: int) -> None:
                 rec = json.loads(line)
             except ValueError:
                 continue
-            if runner.done.is_set():
-                return
             runner.emit(
                 "link",
                 "link",

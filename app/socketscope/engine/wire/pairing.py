@@ -277,8 +277,19 @@ class PacketPairer:
                 self._pending.append((peek, frame, host, iface))
                 return
         pkt = decode_frame(frame, wire_len, t)
-        if pkt is not None:
-            self._pending.append((pkt, frame, host, iface))
+        if pkt is None:
+            return
+        pending = self._pending
+        if self.hosts and pending and pkt.t < pending[-1][0].t:
+            # one host's ring read after a later frame of the other's (a packet that left A
+            # after A's ring was read and reached B before B's was): put back in time order,
+            # so that a packet's leaving copy comes before its arrival copy
+            i = len(pending)
+            while i > 0 and pending[i - 1][0].t > pkt.t:
+                i -= 1
+            pending.insert(i, (pkt, frame, host, iface))
+            return
+        pending.append((pkt, frame, host, iface))
 
     @property
     def pending(self) -> int:
@@ -307,7 +318,12 @@ class PacketPairer:
             else:
                 pkt = head
             arrival = host is not None and pkt.dst[0] == self._address_of(host)
-            known = pkt.t <= mark and (arrival or self._explained(pkt))
+            if arrival:
+                # the same packet as its leaving copy, once that has been seen; until then it
+                # waits (a moment; after HOLD it is written as a packet of its own)
+                known = pkt.t <= mark and self._identity(pkt) in self._sent
+            else:
+                known = pkt.t <= mark and self._explained(pkt)
             if not flush and not known and now - pkt.t < HOLD:
                 break
             self._pending.popleft()

@@ -22,6 +22,7 @@ import random
 import select
 import signal
 import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -260,6 +261,8 @@ class Relay:
     pid: int
     reports: int  # the pipe its reports come on, one JSON object a line
     stop_w: int  # a byte (or this end's close) ends the relay at once
+    # the run host's thread that turns the reports into ``link`` events (ends at their end)
+    reader: threading.Thread | None = None
 
     def stop(self) -> None:
         """End the relay now (it no longer polls on a timeout to notice). Not waited for: it
@@ -343,6 +346,9 @@ def _relay_main(net: TwoHosts, w: int, stop_r: int) -> None:
     relay_loop(
         Policy(net.spec.link), socks, report, stop=lambda: os.getppid() != parent, stop_fd=stop_r
     )
+    # the last reports first: the run host reads them to the end before it ends the trace
+    with contextlib.suppress(OSError):
+        out.close()
     # Each packet socket's close waits for an RCU grace period (~16 ms): both at once, so the
     # two waits are one (at exit the kernel would close them one after the other).
     import threading
