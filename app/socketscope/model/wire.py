@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from socketscope.engine.events import Event
@@ -29,6 +29,10 @@ MAX_PER_ROW = 8  # packets drawn one by one under a call; more are counted on on
 LATE = 0.005  # seconds: a packet this long after its call's return (or, a timer's, before
 # the return of the call it slept in) is drawn where the run was then
 INFERRED = frozenset({"handshake", "fin", "rst"})  # the calls-only view's guessed arrows
+# seconds: a two-host packet that arrived this long after it left, past a later row, is drawn
+# slanting down to where it arrived; quicker ones stay level in their band (the relay's own
+# ~1 ms and the engine's clock lag under load would otherwise tilt every arrow a little)
+HELD = 0.002
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +47,17 @@ class PacketArrow:
     @property
     def seq(self) -> int:
         return self.ev.seq
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """Where a packet the link held back is drawn arriving: after row ``row``, ``frac`` (0..1,
+    by time) of the way to the next row; or ``into_call``: during row ``row``'s call on the
+    receiver's lifeline (a recv() that found it there as it came), at that call's box."""
+
+    row: int
+    frac: float
+    into_call: bool = False
 
 
 @dataclass(slots=True)
@@ -75,6 +90,9 @@ class WireLayout:
         self._by_id: dict[int, PacketArrow | None] = {}
         # packet.id -> (seq, t, host) of each of its arrival copies
         self.arrivals: dict[int, list[tuple[int, float, str | None]]] = {}
+        # the arrows of packets that arrived HELD or more after they left (by arrow seq): the
+        # view may draw them past the rows of their band, so it asks for them wherever it paints
+        self.held: dict[int, PacketArrow] = {}
 
     @property
     def has_packets(self) -> bool:
@@ -118,7 +136,13 @@ class WireLayout:
         seen = self.arrivals.setdefault(pid, [])
         seen.append((ev.seq, ev.t, ev.packet.host if ev.packet is not None else None))
         first = self._by_id.get(pid)
-        if len(seen) < 2 or first is None or (ev.count or 1) > 1:
+        if first is None or (ev.count or 1) > 1:
+            return
+        if len(seen) < 2:
+            first = self._by_id[pid] = self._to_host(first, seen[0][2])
+            if ev.t - first.ev.t >= HELD:
+                self.held[first.seq] = first
+                self.version += 1
             return
         band = self.bands[first.row]
         if len(band.arrows) >= MAX_PER_ROW:
@@ -126,8 +150,78 @@ class WireLayout:
         arrow = PacketArrow(ev, first.lane0, first.lane1, first.row, len(band.arrows), dup=True)
         band.arrows.append(arrow)
         self.arrows.append(arrow)
+        if ev.t - first.ev.t >= HELD:
+            self.held[arrow.seq] = arrow
         self._dirty = True
         self.version += 1
+
+    def arrived_at(self, a: PacketArrow, cursor: int) -> Arrival | None:
+        """Where a packet the link held back is drawn arriving: the last row that began before
+        it arrived and how far (0..1, by time) it came towards the next row. None when it
+        arrived within its own band (its arrow stays level), or not by the cursor yet.
+
+        Rows are in the run's time order, so an arrow that ends past later rows shows what
+        really happened: datagram 1 reaching the receiver after datagram 5 did."""
+        if a.seq not in self.held:
+            return None
+        t_arrived, arrived_seq = self._arrival(a)
+        if arrived_seq > cursor:
+            return None
+        times = self.layout.row_times
+        rows = self.layout.rows_at(cursor)
+        k = min(bisect.bisect_right(times, t_arrived) - 1, rows - 1)
+        if k <= a.row:
+            return None  # before the next row began: the band under its call is right
+        box = self._box_in_row(k)
+        if (
+            box is not None
+            and box.lane == a.lane1
+            and not box.blocked_at(cursor)
+            and box.ret is not None
+            and box.returned_at(cursor)
+            and t_arrived <= box.ret.t
+        ):
+            # it came while the receiver was in that call (which did not block): at its box,
+            # as far down its side as it came into the call
+            t0 = box.call.t if box.call is not None else times[k]
+            span = box.ret.t - t0
+            frac = (t_arrived - t0) / span if span > 0 else 0.5
+            return Arrival(k, min(1.0, max(0.0, frac)), into_call=True)
+        if k + 1 < rows and times[k + 1] > times[k]:
+            frac = (t_arrived - times[k]) / (times[k + 1] - times[k])
+        else:
+            frac = 0.5  # the last row, or rows of one instant: half-way to the next
+        return Arrival(k, min(1.0, max(0.0, frac)))
+
+    def _box_in_row(self, row: int) -> Box | None:
+        boxes = self.layout.boxes
+        i = bisect.bisect_left(boxes, row, key=lambda b: b.row)
+        return boxes[i] if i < len(boxes) and boxes[i].row == row else None
+
+    def _to_host(self, arrow: PacketArrow, host: str | None) -> PacketArrow:
+        """A packet drawn as a stub (its receiver's socket unknown when it left: a SYN to a
+        listener) that arrived at a host where one actor of the run lives: to that lifeline."""
+        lay = self.layout
+        if arrow.lane1 != arrow.lane0 or host is None:
+            return arrow
+        there = [actor for actor, h in lay.actor_hosts.items() if h == host]
+        if len(there) != 1 or there[0] not in lay.lanes:
+            return arrow
+        lane = lay.lanes.index(there[0])
+        if lane == arrow.lane0:
+            return arrow
+        moved = replace(arrow, lane1=lane)
+        self.bands[arrow.row].arrows[arrow.slot] = moved
+        self.arrows[self.arrows.index(arrow)] = moved
+        return moved
+
+    def _arrival(self, a: PacketArrow) -> tuple[float, int]:
+        """(time, seq) of the arrival an arrow draws: a duplicate's own, else the first."""
+        if a.dup:
+            return a.ev.t, a.ev.seq
+        p = a.ev.packet
+        came = self.arrivals.get(p.id, []) if p is not None and p.id is not None else []
+        return (came[0][1], came[0][0]) if came else (a.ev.t, a.ev.seq)
 
     def _anchor(self, seq: int | None, ev: Event) -> int:
         lay = self.layout

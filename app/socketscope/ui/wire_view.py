@@ -14,7 +14,7 @@ from PySide6.QtCore import QCoreApplication, QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QFontMetricsF, QPainter, QPen
 
 from socketscope.engine.events import Event
-from socketscope.model.wire import PacketArrow, packet_label
+from socketscope.model.wire import Arrival, Band, PacketArrow, packet_label
 
 if TYPE_CHECKING:
     from socketscope.ui.diagram_view import SequenceDiagram
@@ -85,7 +85,10 @@ def paint(view: SequenceDiagram, p: QPainter, r0: int, r1: int) -> None:
     font = view._font(10.5)
     fm = QFontMetricsF(font)
     pal = view.colors()
-    for row, band in wire.bands_in(max(0, r0 - 1), r1):
+    bands = wire.bands_in(max(0, r0 - 1), r1)
+    # an arrow the link held back may start in a band above the screen and end on it
+    above = [a for a in wire.held.values() if a.row < r0 - 1 and a.row in wire.bands]
+    for row, band in [(a.row, Band([a])) for a in above] + bands:
         if row >= n_rows or view._canon(row) != row:
             continue  # folded under the first row of a streak
         for a in band.arrows:
@@ -105,6 +108,11 @@ def paint(view: SequenceDiagram, p: QPainter, r0: int, r1: int) -> None:
             # a packet takes time to cross: a slight slope, and the label above it
             drop = PACKET_SLOT * view.row_h * 0.18
             line = QLineF(QPointF(x0, y - drop), QPointF(x1, y + drop))
+            held = None if lost else wire.arrived_at(a, cur)
+            if held is not None:
+                # the link held it back past later rows: it slants down to the receiver's
+                # lifeline where it arrived, between the rows that bracket its arrival
+                line.setP2(_arrival_at(view, a, held))
             p.setPen(pen)
             p.drawLine(line)
             if lost:
@@ -124,6 +132,10 @@ def paint(view: SequenceDiagram, p: QPainter, r0: int, r1: int) -> None:
             w = fm.horizontalAdvance(label) + 8
             h = fm.height()
             r = QRectF((lx0 + lx1) / 2 - w / 2, y - drop - h - 1, w, h)
+            if held is not None:
+                # over the start of its slanted line, by the sender: the line falls away below
+                # it, and the band's other labels keep their own slots
+                r.moveLeft(x0 + 10 if x1 > x0 else x0 - 10 - w)
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(pal.selection if selected else pal.label_bg)
             p.drawRoundedRect(r, 3, 3)
@@ -144,6 +156,23 @@ def paint(view: SequenceDiagram, p: QPainter, r0: int, r1: int) -> None:
             p.setPen(pal.ink_soft)
             p.drawText(r, Qt.AlignmentFlag.AlignCenter, text)
             view._place("packet-more", r, text, row=row)
+
+
+def _arrival_at(view: SequenceDiagram, a: PacketArrow, at: Arrival) -> QPointF:
+    """Where a held-back packet's arrow ends on its receiver's lifeline: at the moment
+    ``at.frac`` of the way from row ``at.row`` to the next, in the gap between their boxes
+    (which holds that row's band of packets, if any); or at the side of the call's box it came
+    into."""
+    row = view._canon(at.row)
+    x1 = view.x_of(a.lane1)
+    if at.into_call:
+        side = view.box_w() / 2
+        y = view.y_of(row) + (at.frac - 0.5) * view.row_h * 0.5  # within the box's side
+        return QPointF(x1 + side if view.x_of(a.lane0) > x1 else x1 - side, y)
+    half = view.row_h * 0.37 + 4  # half a box, and a little air
+    lo = view.y_of(row) + half
+    hi = max(lo, view.y_of(row + 1) - half)
+    return QPointF(x1, lo + (hi - lo) * at.frac)
 
 
 def hit(view: SequenceDiagram, x: float, y: float) -> Event | None:
