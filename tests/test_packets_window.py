@@ -373,6 +373,21 @@ def test_a_datagram_the_link_held_back_is_drawn_arriving_when_it_arrived(
         w.diagram.viewport(), Qt.MouseButton.LeftButton, pos=label.rect.center().toPoint()
     )
     assert re.search("arrived at host B [0-9.]+ ms later", w.wire.pane.fields.text())
+    # back to before it arrived: it is on the link, its arrow short of the Receiver
+    arrival = next(
+        i
+        for i, e in enumerate(w.session.events)
+        if e.kind == "packet" and e.packet.arrival and e.packet.id == d1.packet.id
+    )
+    w.session.seek(arrival)
+    qtbot.waitUntil(lambda: w.diagram.cursor_seq < w.session.events[arrival].seq, timeout=3000)
+    w.diagram.repaint()
+    flying = next(p for p in placed(w, "packet") if p.owner.seq == d1.seq)
+    lo, hi = sorted((sender, receiver))
+    assert lo + 0.2 * (hi - lo) < flying.line.x2() < hi - 0.2 * (hi - lo)
+    label = next(p for p in placed(w, "packet-label") if p.owner.seq == d1.seq)
+    assert label.text == "on the link · UDP 2 bytes"
+    assert not placed(w, "lost-x"), "on the link is not lost"
 
 
 def test_one_host_packets_stay_level_in_their_band(

@@ -155,6 +155,17 @@ class WireLayout:
         self._dirty = True
         self.version += 1
 
+    def in_flight(self, a: PacketArrow, cursor: int) -> bool:
+        """A two-host packet that has left and, at the cursor, not been seen arriving, nor
+        been dropped by the link: it is on the link (or was when the run ended: a FIN sent
+        into a 20 ms link as the run stopped never arrived)."""
+        p = a.ev.packet
+        if a.dup or p is None or p.id is None or p.arrival or p.host is None:
+            return False
+        if a.seq in self.layout.link_dropped:
+            return False
+        return not any(seq <= cursor for seq, _t, _h in self.arrivals.get(p.id, ()))
+
     def arrived_at(self, a: PacketArrow, cursor: int) -> Arrival | None:
         """Where a packet the link held back is drawn arriving: the last row that began before
         it arrived and how far (0..1, by time) it came towards the next row. None when it

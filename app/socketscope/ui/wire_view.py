@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 PACKET_SLOT = 0.62  # the height of one packet's slot, in rows
 LOST_AT = 0.6  # where a lost packet's arrow ends, as a share of the way to the receiver
+FLIGHT_AT = 0.45  # where one still on the link at the cursor is drawn (short of a loss's ✗)
 
 
 def shown(view: SequenceDiagram) -> bool:
@@ -104,11 +105,14 @@ def paint(view: SequenceDiagram, p: QPainter, r0: int, r1: int) -> None:
             lx0, lx1 = x0, x1  # the label keeps the whole width between the lanes
             if lost:
                 x1 = x0 + (x1 - x0) * LOST_AT  # it ends on the link, short of the receiver
+            flying = not lost and wire.in_flight(a, cur)
+            if flying:
+                x1 = x0 + (x1 - x0) * FLIGHT_AT  # not arrived (yet): still on the link
             y = slot_y(view, row, a.slot)
             # a packet takes time to cross: a slight slope, and the label above it
             drop = PACKET_SLOT * view.row_h * 0.18
             line = QLineF(QPointF(x0, y - drop), QPointF(x1, y + drop))
-            held = None if lost else wire.arrived_at(a, cur)
+            held = None if lost or flying else wire.arrived_at(a, cur)
             if held is not None:
                 # the link held it back past later rows: it slants down to the receiver's
                 # lifeline where it arrived, between the rows that bracket its arrival
@@ -127,6 +131,9 @@ def paint(view: SequenceDiagram, p: QPainter, r0: int, r1: int) -> None:
             elif a.dup:
                 dup_text = QCoreApplication.translate("PacketView", "duplicate")
                 text = f"{dup_text} · {text}"
+            elif flying:
+                flying_text = QCoreApplication.translate("PacketView", "on the link")
+                text = f"{flying_text} · {text}"
             room = abs(lx1 - lx0) - 16
             label = fm.elidedText(text, Qt.TextElideMode.ElideRight, max(20.0, room))
             w = fm.horizontalAdvance(label) + 8
