@@ -363,6 +363,17 @@ def test_a_datagram_the_link_held_back_is_drawn_arriving_when_it_arrived(
                 assert line.y2() > max(other.y1(), other.y2()), "and arrives after them"
                 checked += 1
     assert checked >= len(later), checked
+    # a click on its slanted line, where no box hides it, selects it; a click on a box that
+    # hides it selects the box
+    line = next(p.line for p in placed(w, "packet") if p.owner.seq == d1.seq)
+    boxes = [b for b in placed(w, "box")]
+    points = [line.pointAt(i / 40) for i in range(4, 37)]
+    free = next(pt for pt in points if not any(b.rect.contains(pt) for b in boxes))
+    assert w.diagram.item_at(free.x(), free.y()) == ("packet", d1)
+    hidden = [(pt, b) for pt in points for b in boxes if b.rect.contains(pt)]
+    if hidden:
+        pt, _box = hidden[0]
+        assert w.diagram.item_at(pt.x(), pt.y())[0] != "packet"
     # its label stays with its start, by the sender, and says what it is
     sb.setValue(0)
     w.diagram.repaint()

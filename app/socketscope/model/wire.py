@@ -58,6 +58,7 @@ class Arrival:
     row: int
     frac: float
     into_call: bool = False
+    after_slot: int = -1  # the last slot of that row's band whose packet arrived before it
 
 
 @dataclass(slots=True)
@@ -202,7 +203,17 @@ class WireLayout:
             frac = (t_arrived - times[k]) / (times[k + 1] - times[k])
         else:
             frac = 0.5  # the last row, or rows of one instant: half-way to the next
-        return Arrival(k, min(1.0, max(0.0, frac)))
+        # the packets drawn level in that row's band that arrived before it: it ends below them
+        band = self.bands.get(k)
+        after = (
+            max(
+                (b.slot for b in band.arrows if b is not a and self._arrival(b)[0] <= t_arrived),
+                default=-1,
+            )
+            if band is not None
+            else -1
+        )
+        return Arrival(k, min(1.0, max(0.0, frac)), after_slot=after)
 
     def _box_in_row(self, row: int) -> Box | None:
         boxes = self.layout.boxes

@@ -178,6 +178,8 @@ def _arrival_at(view: SequenceDiagram, a: PacketArrow, at: Arrival) -> QPointF:
         return QPointF(x1 + side if view.x_of(a.lane0) > x1 else x1 - side, y)
     half = view.row_h * 0.37 + 4  # half a box, and a little air
     lo = view.y_of(row) + half
+    if at.after_slot >= 0:  # below the band's arrows that arrived before it
+        lo = max(lo, slot_y(view, row, at.after_slot) + PACKET_SLOT * view.row_h / 2)
     hi = max(lo, view.y_of(row + 1) - half)
     return QPointF(x1, lo + (hi - lo) * at.frac)
 
@@ -185,19 +187,26 @@ def _arrival_at(view: SequenceDiagram, a: PacketArrow, at: Arrival) -> QPointF:
 def hit(view: SequenceDiagram, x: float, y: float) -> Event | None:
     """The packet drawn at (x, y) in the last paint: its arrow or its label."""
     best: tuple[float, Event] | None = None
+    # a box hides the lines behind it (a slanted packet passes under the calls it skips):
+    # a click on the box is the box's
+    under_box = any(pl.kind == "box" and pl.rect.contains(x, y) for pl in view.placed)
     for placed in view.placed:
         if placed.kind == "packet-label" and placed.rect.adjusted(-2, -2, 2, 2).contains(x, y):
             return placed.owner  # type: ignore[no-any-return]
-        if placed.kind == "packet" and placed.line is not None:
-            line = placed.line
-            lo, hi = min(line.x1(), line.x2()), max(line.x1(), line.x2())
-            if not lo - 4 <= x <= hi + 4:
-                continue
-            t = 0.0 if hi == lo else (x - line.x1()) / (line.x2() - line.x1())
-            dist = abs(line.y1() + (line.y2() - line.y1()) * t - y)
+        if placed.kind == "packet" and placed.line is not None and not under_box:
+            dist = _distance(placed.line, x, y)  # across the line: a slanted one is steep
             if dist <= 6 and (best is None or dist < best[0]):
                 best = (dist, placed.owner)
     return best[1] if best is not None else None
+
+
+def _distance(line: QLineF, x: float, y: float) -> float:
+    """From (x, y) to the nearest point of the segment ``line``."""
+    dx, dy = line.x2() - line.x1(), line.y2() - line.y1()
+    length2 = dx * dx + dy * dy
+    t = 0.0 if length2 == 0 else ((x - line.x1()) * dx + (y - line.y1()) * dy) / length2
+    t = min(1.0, max(0.0, t))
+    return math.hypot(line.x1() + t * dx - x, line.y1() + t * dy - y)
 
 
 def tooltip(ev: Event, events_by_seq: dict[int, Event] | None = None) -> str:
