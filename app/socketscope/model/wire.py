@@ -29,10 +29,6 @@ MAX_PER_ROW = 8  # packets drawn one by one under a call; more are counted on on
 LATE = 0.005  # seconds: a packet this long after its call's return (or, a timer's, before
 # the return of the call it slept in) is drawn where the run was then
 INFERRED = frozenset({"handshake", "fin", "rst"})  # the calls-only view's guessed arrows
-# seconds: a two-host packet that arrived this long after it left, past a later row, is drawn
-# slanting down to where it arrived; quicker ones stay level in their band (the relay's own
-# ~1 ms and the engine's clock lag under load would otherwise tilt every arrow a little)
-HELD = 0.002
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +54,10 @@ class Arrival:
     row: int
     frac: float
     into_call: bool = False
-    after_slot: int = -1  # the last slot of that row's band whose packet arrived before it
+    # that row's band: the last slot whose packet was at the receiver's lifeline before it
+    # came (left from there, or arrived there), and the first after: it ends between them
+    after_slot: int = -1
+    before_slot: int | None = None
 
 
 @dataclass(slots=True)
@@ -91,9 +90,11 @@ class WireLayout:
         self._by_id: dict[int, PacketArrow | None] = {}
         # packet.id -> (seq, t, host) of each of its arrival copies
         self.arrivals: dict[int, list[tuple[int, float, str | None]]] = {}
-        # the arrows of packets that arrived HELD or more after they left (by arrow seq): the
-        # view may draw them past the rows of their band, so it asks for them wherever it paints
+        # the arrows of packets seen arriving (by arrow seq): the view may draw them past the
+        # rows of their band (arrived_at), so it asks for them wherever it paints
         self.held: dict[int, PacketArrow] = {}
+        self._ends: dict[int, Arrival] = {}  # arrived_at for every held arrow, at one cursor
+        self._ends_key: tuple[int, int, int] | None = None
 
     @property
     def has_packets(self) -> bool:
@@ -141,9 +142,8 @@ class WireLayout:
             return
         if len(seen) < 2:
             first = self._by_id[pid] = self._to_host(first, seen[0][2])
-            if ev.t - first.ev.t >= HELD:
-                self.held[first.seq] = first
-                self.version += 1
+            self.held[first.seq] = first
+            self.version += 1
             return
         band = self.bands[first.row]
         if len(band.arrows) >= MAX_PER_ROW:
@@ -151,8 +151,7 @@ class WireLayout:
         arrow = PacketArrow(ev, first.lane0, first.lane1, first.row, len(band.arrows), dup=True)
         band.arrows.append(arrow)
         self.arrows.append(arrow)
-        if ev.t - first.ev.t >= HELD:
-            self.held[arrow.seq] = arrow
+        self.held[arrow.seq] = arrow
         self._dirty = True
         self.version += 1
 
@@ -169,13 +168,39 @@ class WireLayout:
 
     def arrived_at(self, a: PacketArrow, cursor: int) -> Arrival | None:
         """Where a packet the link held back is drawn arriving: the last row that began before
-        it arrived and how far (0..1, by time) it came towards the next row. None when it
-        arrived within its own band (its arrow stays level), or not by the cursor yet.
+        it arrived and how far (0..1) it came towards the next row. None when it arrived
+        within its own band (its arrow stays level), or not by the cursor yet.
 
         Rows are in the run's time order, so an arrow that ends past later rows shows what
-        really happened: datagram 1 reaching the receiver after datagram 5 did."""
-        if a.seq not in self.held:
-            return None
+        really happened: datagram 1 reaching the receiver after datagram 5 did. Several that
+        end between the same two rows are spread evenly there, in the order they arrived
+        (by time alone, a relay's bursts would put their arrowheads on top of each other)."""
+        key = (cursor, self.version, self.layout.row_count)
+        if self._ends_key != key:
+            self._ends = self._spread(cursor)
+            self._ends_key = key
+        return self._ends.get(a.seq)
+
+    def _spread(self, cursor: int) -> dict[int, Arrival]:
+        ends: dict[int, tuple[Arrival, float]] = {}
+        for a in self.held.values():
+            found = self._arrived_at(a, cursor)
+            if found is not None:
+                ends[a.seq] = found
+        groups: dict[tuple[int, bool, int, int, int | None], list[int]] = {}
+        for seq, (end, _t) in ends.items():
+            where = (end.row, end.into_call, self.held[seq].lane1, end.after_slot, end.before_slot)
+            groups.setdefault(where, []).append(seq)
+        out = {seq: end for seq, (end, _t) in ends.items()}
+        for seqs in groups.values():
+            if len(seqs) > 1:
+                seqs.sort(key=lambda s: (ends[s][1], s))
+                for i, seq in enumerate(seqs):
+                    out[seq] = replace(out[seq], frac=(i + 1) / (len(seqs) + 1))
+        return out
+
+    def _arrived_at(self, a: PacketArrow, cursor: int) -> tuple[Arrival, float] | None:
+        """arrived_at for one arrow, by its own time, and when it arrived."""
         t_arrived, arrived_seq = self._arrival(a)
         if arrived_seq > cursor:
             return None
@@ -184,6 +209,9 @@ class WireLayout:
         k = min(bisect.bisect_right(times, t_arrived) - 1, rows - 1)
         if k <= a.row:
             return None  # before the next row began: the band under its call is right
+        # past a later row, however quickly (a ms under load is several rows): drawn level,
+        # it would seem to arrive before what that row shows, and out of order with the
+        # packets around it that are drawn where they arrived
         box = self._box_in_row(k)
         if (
             box is not None
@@ -198,22 +226,35 @@ class WireLayout:
             t0 = box.call.t if box.call is not None else times[k]
             span = box.ret.t - t0
             frac = (t_arrived - t0) / span if span > 0 else 0.5
-            return Arrival(k, min(1.0, max(0.0, frac)), into_call=True)
+            return Arrival(k, min(1.0, max(0.0, frac)), into_call=True), t_arrived
         if k + 1 < rows and times[k + 1] > times[k]:
             frac = (t_arrived - times[k]) / (times[k + 1] - times[k])
         else:
             frac = 0.5  # the last row, or rows of one instant: half-way to the next
-        # the packets drawn level in that row's band that arrived before it: it ends below them
-        band = self.bands.get(k)
-        after = (
-            max(
-                (b.slot for b in band.arrows if b is not a and self._arrival(b)[0] <= t_arrived),
-                default=-1,
-            )
-            if band is not None
-            else -1
-        )
-        return Arrival(k, min(1.0, max(0.0, frac)), after_slot=after)
+        # the packets drawn level in that row's band: it ends below those that were at its
+        # receiver's lifeline before it came, above those after (a duplicate ACK it caused)
+        after, before = -1, None
+        for b in self.bands[k].arrows if k in self.bands else ():
+            if b is a:
+                continue
+            t_there = self._arrival(b)[0] if b.lane1 == a.lane1 else self._left_t(b)
+            if t_there <= t_arrived:
+                after = max(after, b.slot)
+            elif before is None or b.slot < before:
+                before = b.slot
+        if before is not None and before <= after:
+            before = None
+        frac = min(1.0, max(0.0, frac))
+        return Arrival(k, frac, after_slot=after, before_slot=before), t_arrived
+
+    def _left_t(self, b: PacketArrow) -> float:
+        """When a packet left its sender (a duplicate arrow's event is its arrival)."""
+        p = b.ev.packet
+        if b.dup and p is not None and p.id is not None:
+            first = self._by_id.get(p.id)
+            if first is not None:
+                return first.ev.t
+        return b.ev.t
 
     def _box_in_row(self, row: int) -> Box | None:
         boxes = self.layout.boxes

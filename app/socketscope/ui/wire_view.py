@@ -88,7 +88,12 @@ def paint(view: SequenceDiagram, p: QPainter, r0: int, r1: int) -> None:
     pal = view.colors()
     bands = wire.bands_in(max(0, r0 - 1), r1)
     # an arrow the link held back may start in a band above the screen and end on it
-    above = [a for a in wire.held.values() if a.row < r0 - 1 and a.row in wire.bands]
+    above = []
+    for a in wire.held.values():
+        if a.row < r0 - 1 and a.seq <= cur:
+            end = wire.arrived_at(a, cur)
+            if end is not None and end.row >= r0 - 1:
+                above.append(a)
     for row, band in [(a.row, Band([a])) for a in above] + bands:
         if row >= n_rows or view._canon(row) != row:
             continue  # folded under the first row of a streak
@@ -178,9 +183,13 @@ def _arrival_at(view: SequenceDiagram, a: PacketArrow, at: Arrival) -> QPointF:
         return QPointF(x1 + side if view.x_of(a.lane0) > x1 else x1 - side, y)
     half = view.row_h * 0.37 + 4  # half a box, and a little air
     lo = view.y_of(row) + half
-    if at.after_slot >= 0:  # below the band's arrows that arrived before it
-        lo = max(lo, slot_y(view, row, at.after_slot) + PACKET_SLOT * view.row_h / 2)
-    hi = max(lo, view.y_of(row + 1) - half)
+    slot = PACKET_SLOT * view.row_h
+    if at.after_slot >= 0:  # below the band's arrows that were at its receiver before it
+        lo = max(lo, slot_y(view, row, at.after_slot) + slot * 0.3)
+    hi = view.y_of(row + 1) - half
+    if at.before_slot is not None:  # above those after it
+        hi = min(hi, slot_y(view, row, at.before_slot) - slot * 0.3)
+    hi = max(lo, hi)
     return QPointF(x1, lo + (hi - lo) * at.frac)
 
 
