@@ -68,7 +68,17 @@ def problems(items: list[Any]) -> list[str]:
     labels = [
         it
         for it in items
-        if it.kind in ("text", "tag", "arrow-label", "span-label", "evidence", "mark", "lost-x")
+        if it.kind
+        in (
+            "text",
+            "tag",
+            "arrow-label",
+            "span-label",
+            "evidence",
+            "mark",
+            "lost-x",
+            "packet-label",
+        )
     ]
     boxes = [it for it in items if it.kind in ("box", "mark")]
     for i, a in enumerate(labels):
@@ -84,8 +94,19 @@ def problems(items: list[Any]) -> list[str]:
         for lab in labels:
             if lab.owner is arrow.owner or lab.kind in ("text", "tag", "mark", "lost-x"):
                 continue  # a box's own text is under an opaque box, which hides the line
+            if lab.kind == "packet-label":
+                continue  # drawn after the calls' arrows, on a backing of its own
             if _crosses(arrow.line, lab.rect):
                 found.append(f"the arrow {arrow.text!r} strikes through {lab.kind} {lab.text!r}")
+    # a real packet's line, level or slanting down to where it arrived, strikes through no
+    # call's label, blocked time or evidence (a packet's label is drawn over the lines before it)
+    for packet in (it for it in items if it.kind == "packet"):
+        for lab in labels:
+            if lab.kind not in ("arrow-label", "span-label", "evidence"):
+                continue
+            if _crosses(packet.line, lab.rect):
+                what = packet.owner.message or packet.owner.seq
+                found.append(f"the packet {what!r} strikes through {lab.kind} {lab.text!r}")
     # an arrow ends at a box, or at a lifeline where its lane has no box on that row (checked
     # where the frame drew what is at the arrow's end)
     ends = [it.rect.adjusted(-4, -4, 4, 4) for it in items if it.kind in ("box", "mark", "bar")]

@@ -304,3 +304,129 @@ def test_a_packet_the_link_dropped_ends_between_the_lanes_in_a_red_cross(
             pos=delivered[0].line.pointAt(0.5).toPoint(),
         )
         assert re.search("arrived at host B [0-9.]+ ms later", pane.fields.text())
+
+
+@pytest.fixture(scope="module")
+def reorder_trace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """udp-reorder, run for real: the link holds datagram 1 back until 5 has passed."""
+    out = tmp_path_factory.mktemp("packets") / "reorder.jsonl"
+    r = subprocess.run(
+        [sys.executable, "-m", "socketscope", "trace", "udp-reorder", "-o", str(out)],
+        env={**os.environ, "PYTHONPATH": APP},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if r.returncode != 0 and "needs two hosts on a private network" in r.stderr:
+        pytest.skip("no private network on this system: no two hosts")
+    assert r.returncode == 0, r.stderr
+    if not (read_trace(out).header.get("capture") or {}).get("available"):
+        pytest.skip("no capture on this system: no packets to show")
+    return out
+
+
+def test_a_datagram_the_link_held_back_is_drawn_arriving_when_it_arrived(
+    qtbot: Any, gui_window: Any, reorder_trace: Path
+) -> None:
+    """d1 left first and arrived last: its arrow starts under its sendto() and slants down to
+    the Receiver's lifeline below the arrows of the datagrams sent after it."""
+    w = gui_window
+    shown(w, reorder_trace)
+    lay = w.diagram.layout_model
+    sent = sorted(
+        (e for e in w.session.events if e.kind == "packet" and not e.packet.arrival),
+        key=lambda e: e.t,
+    )
+    assert len(sent) == 5
+    d1, later = sent[0], sent[1:]
+    lane_r = lay.lanes.index("Receiver")
+    sender, receiver = w.diagram.x_of(lay.lanes.index("Sender")), w.diagram.x_of(lane_r)
+    sb = w.diagram.verticalScrollBar()
+    checked = ends_seen = 0
+    for v in range(0, sb.maximum() + 1, 40):  # every frame that draws d1 and a later one
+        sb.setValue(v)
+        w.diagram.repaint()
+        arrows = {p.owner.seq: p.line for p in placed(w, "packet") if not p.owner.packet.arrival}
+        if d1.seq not in arrows:
+            continue
+        line = arrows[d1.seq]
+        assert line.x1() == pytest.approx(sender, abs=1)
+        # it ends on the Receiver's lifeline, or at the side of the Receiver's call it came into
+        # (where this frame shows its end)
+        if line.y2() < w.diagram.viewport().height() - w.diagram.row_h / 2:
+            boxes = [b.rect.adjusted(-2, -2, 2, 2) for b in placed(w, "box") if b.lane == lane_r]
+            at_box = any(r.contains(line.p2()) for r in boxes)
+            assert abs(line.x2() - receiver) < 1 or at_box, line
+            ends_seen += 1
+        for ev in later:
+            if ev.seq in arrows:
+                other = arrows[ev.seq]
+                assert line.y1() < other.y1(), "d1 leaves before the later ones"
+                assert line.y2() > max(other.y1(), other.y2()), "and arrives after them"
+                checked += 1
+    assert checked >= len(later) and ends_seen, (checked, ends_seen)
+    # a click on its slanted line, where no box hides it, selects it; a click on a box that
+    # hides it selects the box
+    line = next(p.line for p in placed(w, "packet") if p.owner.seq == d1.seq)
+    boxes = [b for b in placed(w, "box")]
+    others = [p.line for p in placed(w, "packet") if p.owner.seq != d1.seq]
+    points = [line.pointAt(i / 40) for i in range(4, 37)]
+    free = next(
+        pt
+        for pt in points
+        if not any(b.rect.contains(pt) for b in boxes)
+        and all(_distance(o, pt) > 12 for o in others)  # d1's own stretch of line
+    )
+    assert w.diagram.item_at(free.x(), free.y()) == ("packet", d1)
+    hidden = [(pt, b) for pt in points for b in boxes if b.rect.contains(pt)]
+    if hidden:
+        pt, _box = hidden[0]
+        assert w.diagram.item_at(pt.x(), pt.y())[0] != "packet"
+    # its label stays with its start, by the sender, and says what it is
+    sb.setValue(0)
+    w.diagram.repaint()
+    label = next(p for p in placed(w, "packet-label") if p.owner.seq == d1.seq)
+    assert label.text == "UDP 2 bytes" and abs(label.rect.right() - sender) < 40
+    # the inspector still says what became of it on the link
+    qtbot.mouseClick(
+        w.diagram.viewport(), Qt.MouseButton.LeftButton, pos=label.rect.center().toPoint()
+    )
+    assert re.search("arrived at host B [0-9.]+ ms later", w.wire.pane.fields.text())
+    # back to before it arrived: it is on the link, its arrow short of the Receiver
+    arrival = next(
+        i
+        for i, e in enumerate(w.session.events)
+        if e.kind == "packet" and e.packet.arrival and e.packet.id == d1.packet.id
+    )
+    w.session.seek(arrival)
+    qtbot.waitUntil(lambda: w.diagram.cursor_seq < w.session.events[arrival].seq, timeout=3000)
+    w.diagram.repaint()
+    flying = next(p for p in placed(w, "packet") if p.owner.seq == d1.seq)
+    lo, hi = sorted((sender, receiver))
+    assert lo + 0.2 * (hi - lo) < flying.line.x2() < hi - 0.2 * (hi - lo)
+    label = next(p for p in placed(w, "packet-label") if p.owner.seq == d1.seq)
+    assert label.text == "on the link · UDP 2 bytes"
+    assert not placed(w, "lost-x"), "on the link is not lost"
+
+
+def test_one_host_packets_stay_level_in_their_band(
+    qtbot: Any, gui_window: Any, echo_trace: Path
+) -> None:
+    """No arrival copies on one host: every arrow keeps the slight slope of its slot."""
+    w = gui_window
+    shown(w, echo_trace)
+    assert not w.diagram.layout_model.wire.held
+    slot = w.diagram.row_h * 0.62
+    lines = [p.line for p in placed(w, "packet")]
+    assert lines
+    assert all(abs(line.y2() - line.y1()) < slot / 2 for line in lines)
+
+
+def _distance(line: Any, pt: Any) -> float:
+    """From a point to the nearest point of a segment."""
+    dx, dy = line.x2() - line.x1(), line.y2() - line.y1()
+    n = dx * dx + dy * dy
+    t = 0.0 if n == 0 else ((pt.x() - line.x1()) * dx + (pt.y() - line.y1()) * dy) / n
+    t = min(1.0, max(0.0, t))
+    return float(((line.x1() + t * dx - pt.x()) ** 2 + (line.y1() + t * dy - pt.y()) ** 2) ** 0.5)

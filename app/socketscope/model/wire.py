@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from socketscope.engine.events import Event
@@ -43,6 +43,21 @@ class PacketArrow:
     @property
     def seq(self) -> int:
         return self.ev.seq
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """Where a packet the link held back is drawn arriving: after row ``row``, ``frac`` (0..1,
+    by time) of the way to the next row; or ``into_call``: during row ``row``'s call on the
+    receiver's lifeline (a recv() that found it there as it came), at that call's box."""
+
+    row: int
+    frac: float
+    into_call: bool = False
+    # that row's band: the last slot whose packet was at the receiver's lifeline before it
+    # came (left from there, or arrived there), and the first after: it ends between them
+    after_slot: int = -1
+    before_slot: int | None = None
 
 
 @dataclass(slots=True)
@@ -75,6 +90,11 @@ class WireLayout:
         self._by_id: dict[int, PacketArrow | None] = {}
         # packet.id -> (seq, t, host) of each of its arrival copies
         self.arrivals: dict[int, list[tuple[int, float, str | None]]] = {}
+        # the arrows of packets seen arriving (by arrow seq): the view may draw them past the
+        # rows of their band (arrived_at), so it asks for them wherever it paints
+        self.held: dict[int, PacketArrow] = {}
+        self._ends: dict[int, Arrival] = {}  # arrived_at for every held arrow, at one cursor
+        self._ends_key: tuple[int, int, int] | None = None
 
     @property
     def has_packets(self) -> bool:
@@ -118,7 +138,12 @@ class WireLayout:
         seen = self.arrivals.setdefault(pid, [])
         seen.append((ev.seq, ev.t, ev.packet.host if ev.packet is not None else None))
         first = self._by_id.get(pid)
-        if len(seen) < 2 or first is None or (ev.count or 1) > 1:
+        if first is None or (ev.count or 1) > 1:
+            return
+        if len(seen) < 2:
+            first = self._by_id[pid] = self._to_host(first, seen[0][2])
+            self.held[first.seq] = first
+            self.version += 1
             return
         band = self.bands[first.row]
         if len(band.arrows) >= MAX_PER_ROW:
@@ -126,8 +151,140 @@ class WireLayout:
         arrow = PacketArrow(ev, first.lane0, first.lane1, first.row, len(band.arrows), dup=True)
         band.arrows.append(arrow)
         self.arrows.append(arrow)
+        self.held[arrow.seq] = arrow
         self._dirty = True
         self.version += 1
+
+    def in_flight(self, a: PacketArrow, cursor: int) -> bool:
+        """A two-host packet that has left and, at the cursor, not been seen arriving, nor
+        been dropped by the link: it is on the link (or was when the run ended: a FIN sent
+        into a 20 ms link as the run stopped never arrived)."""
+        p = a.ev.packet
+        if a.dup or p is None or p.id is None or p.arrival or p.host is None:
+            return False
+        if a.seq in self.layout.link_dropped:
+            return False
+        return not any(seq <= cursor for seq, _t, _h in self.arrivals.get(p.id, ()))
+
+    def arrived_at(self, a: PacketArrow, cursor: int) -> Arrival | None:
+        """Where a packet the link held back is drawn arriving: the last row that began before
+        it arrived and how far (0..1) it came towards the next row. None when it arrived
+        within its own band (its arrow stays level), or not by the cursor yet.
+
+        Rows are in the run's time order, so an arrow that ends past later rows shows what
+        really happened: datagram 1 reaching the receiver after datagram 5 did. Several that
+        end between the same two rows are spread evenly there, in the order they arrived
+        (by time alone, a relay's bursts would put their arrowheads on top of each other)."""
+        key = (cursor, self.version, self.layout.row_count)
+        if self._ends_key != key:
+            self._ends = self._spread(cursor)
+            self._ends_key = key
+        return self._ends.get(a.seq)
+
+    def _spread(self, cursor: int) -> dict[int, Arrival]:
+        ends: dict[int, tuple[Arrival, float]] = {}
+        for a in self.held.values():
+            found = self._arrived_at(a, cursor)
+            if found is not None:
+                ends[a.seq] = found
+        groups: dict[tuple[int, bool, int, int, int | None], list[int]] = {}
+        for seq, (end, _t) in ends.items():
+            where = (end.row, end.into_call, self.held[seq].lane1, end.after_slot, end.before_slot)
+            groups.setdefault(where, []).append(seq)
+        out = {seq: end for seq, (end, _t) in ends.items()}
+        for seqs in groups.values():
+            if len(seqs) > 1:
+                seqs.sort(key=lambda s: (ends[s][1], s))
+                for i, seq in enumerate(seqs):
+                    out[seq] = replace(out[seq], frac=(i + 1) / (len(seqs) + 1))
+        return out
+
+    def _arrived_at(self, a: PacketArrow, cursor: int) -> tuple[Arrival, float] | None:
+        """arrived_at for one arrow, by its own time, and when it arrived."""
+        t_arrived, arrived_seq = self._arrival(a)
+        if arrived_seq > cursor:
+            return None
+        times = self.layout.row_times
+        rows = self.layout.rows_at(cursor)
+        k = min(bisect.bisect_right(times, t_arrived) - 1, rows - 1)
+        if k <= a.row:
+            return None  # before the next row began: the band under its call is right
+        # past a later row, however quickly (a ms under load is several rows): drawn level,
+        # it would seem to arrive before what that row shows, and out of order with the
+        # packets around it that are drawn where they arrived
+        box = self._box_in_row(k)
+        if (
+            box is not None
+            and box.lane == a.lane1
+            and not box.blocked_at(cursor)
+            and box.ret is not None
+            and box.returned_at(cursor)
+            and t_arrived <= box.ret.t
+        ):
+            # it came while the receiver was in that call (which did not block): at its box,
+            # as far down its side as it came into the call
+            t0 = box.call.t if box.call is not None else times[k]
+            span = box.ret.t - t0
+            frac = (t_arrived - t0) / span if span > 0 else 0.5
+            return Arrival(k, min(1.0, max(0.0, frac)), into_call=True), t_arrived
+        if k + 1 < rows and times[k + 1] > times[k]:
+            frac = (t_arrived - times[k]) / (times[k + 1] - times[k])
+        else:
+            frac = 0.5  # the last row, or rows of one instant: half-way to the next
+        # the packets drawn level in that row's band: it ends below those that were at its
+        # receiver's lifeline before it came, above those after (a duplicate ACK it caused)
+        after, before = -1, None
+        for b in self.bands[k].arrows if k in self.bands else ():
+            if b is a:
+                continue
+            t_there = self._arrival(b)[0] if b.lane1 == a.lane1 else self._left_t(b)
+            if t_there <= t_arrived:
+                after = max(after, b.slot)
+            elif before is None or b.slot < before:
+                before = b.slot
+        if before is not None and before <= after:
+            before = None
+        frac = min(1.0, max(0.0, frac))
+        return Arrival(k, frac, after_slot=after, before_slot=before), t_arrived
+
+    def _left_t(self, b: PacketArrow) -> float:
+        """When a packet left its sender (a duplicate arrow's event is its arrival)."""
+        p = b.ev.packet
+        if b.dup and p is not None and p.id is not None:
+            first = self._by_id.get(p.id)
+            if first is not None:
+                return first.ev.t
+        return b.ev.t
+
+    def _box_in_row(self, row: int) -> Box | None:
+        boxes = self.layout.boxes
+        i = bisect.bisect_left(boxes, row, key=lambda b: b.row)
+        return boxes[i] if i < len(boxes) and boxes[i].row == row else None
+
+    def _to_host(self, arrow: PacketArrow, host: str | None) -> PacketArrow:
+        """A packet drawn as a stub (its receiver's socket unknown when it left: a SYN to a
+        listener) that arrived at a host where one actor of the run lives: to that lifeline."""
+        lay = self.layout
+        if arrow.lane1 != arrow.lane0 or host is None:
+            return arrow
+        there = [actor for actor, h in lay.actor_hosts.items() if h == host]
+        if len(there) != 1 or there[0] not in lay.lanes:
+            return arrow
+        lane = lay.lanes.index(there[0])
+        if lane == arrow.lane0:
+            return arrow
+        moved = replace(arrow, lane1=lane)
+        self.bands[arrow.row].arrows[arrow.slot] = moved
+        self.arrows[self.arrows.index(arrow)] = moved
+        return moved
+
+    def _arrival(self, a: PacketArrow) -> tuple[float, int]:
+        """(time, seq) of the arrival an arrow draws: a duplicate's own, else the first."""
+        if a.dup:
+            return a.ev.t, a.ev.seq
+        p = a.ev.packet
+        came = self.arrivals.get(p.id, []) if p is not None and p.id is not None else []
+        return (came[0][1], came[0][0]) if came else (a.ev.t, a.ev.seq)
 
     def _anchor(self, seq: int | None, ev: Event) -> int:
         lay = self.layout

@@ -14,13 +14,14 @@ from PySide6.QtCore import QCoreApplication, QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QFontMetricsF, QPainter, QPen
 
 from socketscope.engine.events import Event
-from socketscope.model.wire import PacketArrow, packet_label
+from socketscope.model.wire import Arrival, Band, PacketArrow, packet_label
 
 if TYPE_CHECKING:
     from socketscope.ui.diagram_view import SequenceDiagram
 
 PACKET_SLOT = 0.62  # the height of one packet's slot, in rows
 LOST_AT = 0.6  # where a lost packet's arrow ends, as a share of the way to the receiver
+FLIGHT_AT = 0.45  # where one still on the link at the cursor is drawn (short of a loss's ✗)
 
 
 def shown(view: SequenceDiagram) -> bool:
@@ -86,7 +87,15 @@ def paint(view: SequenceDiagram, p: QPainter, r0: int, r1: int) -> None:
     font = view._font(10.5)
     fm = QFontMetricsF(font)
     pal = view.colors()
-    for row, band in wire.bands_in(max(0, r0 - 1), r1):
+    bands = wire.bands_in(max(0, r0 - 1), r1)
+    # an arrow the link held back may start in a band above the screen and end on it
+    above = []
+    for a in wire.held.values():
+        if a.row < r0 - 1 and a.seq <= cur:
+            end = wire.arrived_at(a, cur)
+            if end is not None and end.row >= r0 - 1:
+                above.append(a)
+    for row, band in [(a.row, Band([a])) for a in above] + bands:
         if row >= n_rows or view._canon(row) != row:
             continue  # folded under the first row of a streak
         for a in band.arrows:
@@ -102,10 +111,18 @@ def paint(view: SequenceDiagram, p: QPainter, r0: int, r1: int) -> None:
             lx0, lx1 = x0, x1  # the label keeps the whole width between the lanes
             if lost:
                 x1 = x0 + (x1 - x0) * LOST_AT  # it ends on the link, short of the receiver
+            flying = not lost and wire.in_flight(a, cur)
+            if flying:
+                x1 = x0 + (x1 - x0) * FLIGHT_AT  # not arrived (yet): still on the link
             y = slot_y(view, row, a.slot)
             # a packet takes time to cross: a slight slope, and the label above it
             drop = PACKET_SLOT * view.row_h * 0.18
             line = QLineF(QPointF(x0, y - drop), QPointF(x1, y + drop))
+            held = None if lost or flying else wire.arrived_at(a, cur)
+            if held is not None:
+                # the link held it back past later rows: it slants down to the receiver's
+                # lifeline where it arrived, between the rows that bracket its arrival
+                line.setP2(_arrival_at(view, a, held))
             p.setPen(pen)
             p.drawLine(line)
             if lost:
@@ -120,11 +137,18 @@ def paint(view: SequenceDiagram, p: QPainter, r0: int, r1: int) -> None:
             elif a.dup:
                 dup_text = QCoreApplication.translate("PacketView", "duplicate")
                 text = f"{dup_text} · {text}"
+            elif flying:
+                flying_text = QCoreApplication.translate("PacketView", "on the link")
+                text = f"{flying_text} · {text}"
             room = abs(lx1 - lx0) - 16
             label = fm.elidedText(text, Qt.TextElideMode.ElideRight, max(20.0, room))
             w = fm.horizontalAdvance(label) + 8
             h = fm.height()
             r = QRectF((lx0 + lx1) / 2 - w / 2, y - drop - h - 1, w, h)
+            if held is not None:
+                # over the start of its slanted line, by the sender: the line falls away below
+                # it, and the band's other labels keep their own slots
+                r.moveLeft(x0 + 10 if x1 > x0 else x0 - 10 - w)
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(pal.selection if selected else pal.label_bg)
             p.drawRoundedRect(r, 3, 3)
@@ -147,22 +171,52 @@ def paint(view: SequenceDiagram, p: QPainter, r0: int, r1: int) -> None:
             view._place("packet-more", r, text, row=row)
 
 
+def _arrival_at(view: SequenceDiagram, a: PacketArrow, at: Arrival) -> QPointF:
+    """Where a held-back packet's arrow ends on its receiver's lifeline: at the moment
+    ``at.frac`` of the way from row ``at.row`` to the next, in the gap between their boxes
+    (which holds that row's band of packets, if any); or at the side of the call's box it came
+    into."""
+    row = view._canon(at.row)
+    x1 = view.x_of(a.lane1)
+    if at.into_call:
+        side = view.box_w() / 2
+        y = view.y_of(row) + (at.frac - 0.5) * view.row_h * 0.5  # within the box's side
+        return QPointF(x1 + side if view.x_of(a.lane0) > x1 else x1 - side, y)
+    half = view.row_h * 0.37 + 4  # half a box, and a little air
+    lo = view.y_of(row) + half
+    slot = PACKET_SLOT * view.row_h
+    if at.after_slot >= 0:  # below the band's arrows that were at its receiver before it
+        lo = max(lo, slot_y(view, row, at.after_slot) + slot * 0.3)
+    hi = view.y_of(row + 1) - half
+    if at.before_slot is not None:  # above those after it
+        hi = min(hi, slot_y(view, row, at.before_slot) - slot * 0.3)
+    hi = max(lo, hi)
+    return QPointF(x1, lo + (hi - lo) * at.frac)
+
+
 def hit(view: SequenceDiagram, x: float, y: float) -> Event | None:
     """The packet drawn at (x, y) in the last paint: its arrow or its label."""
     best: tuple[float, Event] | None = None
+    # a box hides the lines behind it (a slanted packet passes under the calls it skips):
+    # a click on the box is the box's
+    under_box = any(pl.kind == "box" and pl.rect.contains(x, y) for pl in view.placed)
     for placed in view.placed:
         if placed.kind == "packet-label" and placed.rect.adjusted(-2, -2, 2, 2).contains(x, y):
             return placed.owner  # type: ignore[no-any-return]
-        if placed.kind == "packet" and placed.line is not None:
-            line = placed.line
-            lo, hi = min(line.x1(), line.x2()), max(line.x1(), line.x2())
-            if not lo - 4 <= x <= hi + 4:
-                continue
-            t = 0.0 if hi == lo else (x - line.x1()) / (line.x2() - line.x1())
-            dist = abs(line.y1() + (line.y2() - line.y1()) * t - y)
+        if placed.kind == "packet" and placed.line is not None and not under_box:
+            dist = _distance(placed.line, x, y)  # across the line: a slanted one is steep
             if dist <= 6 and (best is None or dist < best[0]):
                 best = (dist, placed.owner)
     return best[1] if best is not None else None
+
+
+def _distance(line: QLineF, x: float, y: float) -> float:
+    """From (x, y) to the nearest point of the segment ``line``."""
+    dx, dy = line.x2() - line.x1(), line.y2() - line.y1()
+    length2 = dx * dx + dy * dy
+    t = 0.0 if length2 == 0 else ((x - line.x1()) * dx + (y - line.y1()) * dy) / length2
+    t = min(1.0, max(0.0, t))
+    return math.hypot(line.x1() + t * dx - x, line.y1() + t * dy - y)
 
 
 def tooltip(ev: Event, events_by_seq: dict[int, Event] | None = None) -> str:

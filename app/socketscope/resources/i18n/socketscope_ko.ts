@@ -1078,6 +1078,10 @@
         <translation>중복</translation>
     </message>
     <message>
+        <source>on the link</source>
+        <translation>링크 위</translation>
+    </message>
+    <message>
         <source>+ {n} more packets (listed in the pcapng export)</source>
         <translation>+ 패킷 {n}개 더 (pcapng 내보내기에 모두 있음)</translation>
     </message>
