@@ -396,13 +396,17 @@ def _request_scheme(name: str) -> None:
 
 def _set_app_palette(app: QApplication, pal: Palette) -> None:
     global _original_style
-    if _original_style is None:
-        _original_style = app.style().name()
     # The window's own style where it honours a light palette; Fusion where colours must follow
     # the palette exactly (native styles draw some controls in the system's colours).
-    want = _original_style if pal is LIGHT else "fusion"
-    if app.style().name().lower() != want.lower():
-        app.setStyle(want)
+    # Not asked while the style was never changed and the palette is LIGHT: the style is then the
+    # original, and asking for it costs the start-up ~15 ms (the first QStyle seen from Python
+    # creates all of its enums, issue 11).
+    if pal is not LIGHT or _original_style is not None:
+        if _original_style is None:
+            _original_style = app.style().name()
+        want = _original_style if pal is LIGHT else "fusion"
+        if app.style().name().lower() != want.lower():
+            app.setStyle(want)
     app.setPalette(pal.qpalette())
 
 
