@@ -41,14 +41,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "run",
         QT_TRANSLATE_NOOP("MainWindow", "▶ Run"),
-        "run_key",
+        "study_mode.run_key",
         ("Space",),
         QT_TRANSLATE_NOOP("MainWindow", "Run / pause (Space)"),
     ),
     ActionSpec(
         "step",
         QT_TRANSLATE_NOOP("MainWindow", "Step →"),
-        "step",
+        "study_mode.step",
         ("Right",),
         QT_TRANSLATE_NOOP("MainWindow", "One call: the earliest waiting actor (→)"),
     ),
@@ -89,7 +89,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "remote_step",
         QT_TRANSLATE_NOOP("MainWindow", "Step (presenter remote)"),
-        "step",
+        "study_mode.step",
         ("PgDown",),
     ),
     ActionSpec(
@@ -140,7 +140,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "choose",
         QT_TRANSLATE_NOOP("MainWindow", "Choose a lesson…"),
-        "choose_scenario",
+        "dialogs.choose_lesson",
         ("Ctrl+L",),
     ),
     ActionSpec(
@@ -158,7 +158,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "run_programs",
         QT_TRANSLATE_NOOP("MainWindow", "Run programs…"),
-        "run_programs_dialog",
+        "dialogs.run_programs",
         ("Ctrl+Shift+P",),
         QT_TRANSLATE_NOOP(
             "MainWindow", "Your own programs (Python or executables), traced (Ctrl+Shift+P)"
@@ -173,7 +173,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "save_session",
         QT_TRANSLATE_NOOP("MainWindow", "Save session (trace and position)…"),
-        "save_session",
+        "dialogs.save_session",
         ("Ctrl+Shift+S",),
     ),
     ActionSpec(
@@ -255,9 +255,15 @@ def _keys(keys: tuple[str, ...]) -> list[QKeySequence]:
 
 def _handler(w: MainWindow, name: str) -> Callable[[], object]:
     """The handler ``name`` names, looked up when the action fires (a controller the window
-    makes later, or replaces, is the one called)."""
+    makes later, or replaces, is the one called). ``dialogs.f`` is ui/dialogs.py's ``f(w)``,
+    imported when first used."""
 
     def call(_checked: bool = False) -> None:
+        if name.startswith("dialogs."):
+            from socketscope.ui import dialogs
+
+            getattr(dialogs, name.removeprefix("dialogs."))(w)
+            return
         target: object = w
         for part in name.split("."):
             target = getattr(target, part)
@@ -282,7 +288,7 @@ def build_actions(w: MainWindow) -> None:
         a.setCheckable(spec.checkable)
         setattr(w, f"act_{spec.id}", a)
     w.act_step_actor = [
-        _action(w, [QKeySequence(str(n))], lambda _=False, n=n: w.step_lane(n - 1))
+        _action(w, [QKeySequence(str(n))], lambda _=False, n=n: w.study_mode.step_lane(n - 1))
         for n in range(1, 10)
     ]
     w.act_export = {

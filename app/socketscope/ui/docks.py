@@ -18,6 +18,7 @@ from socketscope.ui.lecture import right_width
 
 if TYPE_CHECKING:
     from socketscope.ui.mainwindow import MainWindow
+    from socketscope.ui.selection import Shown
 
 # made after the first paint; asking for one of them makes them all
 DEFERRED = ("inspector", "table_model", "table", "console", "network_panel", "wire")
@@ -158,3 +159,29 @@ def _size_console(w: MainWindow) -> None:
     w.resizeDocks(
         [w.lesson_dock, dock], [int(width * 0.6), int(width * 0.4)], Qt.Orientation.Horizontal
     )
+
+
+def show_selection(w: MainWindow, shown: Shown) -> None:
+    """The inspector and the sockets table at the cursor (once they are made)."""
+    if not w.__dict__.get("_panels_built"):
+        return  # the first picture: the panels come right after it, filled then
+    s = w.session
+    state = s.state()
+    w.table_model.set_state(state, s.layout.lanes)
+    w.inspector.show_socket(
+        state,
+        shown.sock,
+        shown.ret,
+        s.events,
+        s.cursor,
+        blocked=shown.blocked,
+        listener=shown.listener,
+    )
+    sock = w.selection.sock
+    sm = w.table.selectionModel()
+    if sock is None or sock not in w.table_model.ids:
+        sm.clearSelection()
+        return
+    row = w.table_model.ids.index(sock)
+    if not sm.isRowSelected(row):
+        w.table.selectRow(row)

@@ -9,28 +9,28 @@ ui/lecture_window.py) and files (ui/files.py). The actions, toolbar and menus co
 
 from __future__ import annotations
 
-import bisect
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QFont, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QPushButton
 
 from socketscope.model.diagram import Box
-from socketscope.model.programs import program_of
 from socketscope.model.state import LineIndex
 from socketscope.ui import actions, docks, i18n, theme
 from socketscope.ui.diagram_view import SequenceDiagram
 from socketscope.ui.files import FilesController, QtFilesView
+from socketscope.ui.first_paint import FirstPaint, after_first_paint
 from socketscope.ui.i18n import LANGUAGES
 from socketscope.ui.lecture import DEFAULT_PRESENTER_SCALE, LectureController
 from socketscope.ui.lecture_window import QtLectureView
 from socketscope.ui.lesson_panel import LessonPanel
+from socketscope.ui.lesson_view import show_lesson
 from socketscope.ui.selection import SelectionController, Shown
 from socketscope.ui.session import Session
 from socketscope.ui.settings import Settings
 from socketscope.ui.status import status_line
+from socketscope.ui.study_mode import StudyMode
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QAction
@@ -45,34 +45,20 @@ if TYPE_CHECKING:
     )
 
     from socketscope.engine.scenario import Scenario
-    from socketscope.model.study import Score
     from socketscope.ui.console import ConsolePanel
     from socketscope.ui.inspector import SocketInspector
     from socketscope.ui.network_panel import NetworkPanel
     from socketscope.ui.sockets_table import SocketTableModel
     from socketscope.ui.study import StudyController
-    from socketscope.ui.study_view import StudyPanel
     from socketscope.ui.wire_panel import WireControls
 
 __all__ = ["DEFAULT_PRESENTER_SCALE", "MainWindow"]
 STATE_VERSION = 2  # of the dock layout saved in the settings; a new layout bumps it
 
 
-class _FirstPaint(QObject):
-    """Calls ``then`` once, in the event loop's next turn after the window's first paint."""
-
-    def __init__(self, then: Callable[[], None]) -> None:
-        super().__init__()
-        self._then: Callable[[], None] | None = then
-
-    def eventFilter(self, obj: QObject, e: QEvent) -> bool:
-        if self._then is not None and e.type() == QEvent.Type.Paint:
-            QTimer.singleShot(0, self._then)
-            self._then = None
-        return False
-
-
 class MainWindow(QMainWindow):
+    # the first picture is on screen and what it did not need is made (ui/first_paint.py)
+    ready = Signal()
     # made by ui/actions.py and ui/docks.py (the attributes the window wires)
     act_run: QAction
     act_step: QAction
@@ -119,6 +105,7 @@ class MainWindow(QMainWindow):
     def __init__(self, session: Session | None = None) -> None:
         super().__init__()
         self._constructing = True  # the panels are filled once, at the end
+        self.closed = False
         self.session = session or Session(self)
         self._fit_screen(1600, 950)
         self.diagram = SequenceDiagram()
@@ -151,12 +138,11 @@ class MainWindow(QMainWindow):
         self.lecture_ctl = LectureController(self.lecture_view, presenter_scale)
         self.persist = True  # screenshots and self-tests leave the user's settings alone
         # study mode is made when first used, or after the first paint (start-up speed)
-        self._study_ctl: StudyController | None = None
-        self._study_view: StudyPanel | None = None
+        self.study_mode = StudyMode(self)
         self.files = FilesController(
             self.session,
             self.settings,
-            QtFilesView(self, self._on_message, self._export_visible, self._export_scale),
+            QtFilesView(self, self.say, self._export_visible, self._export_scale),
         )
         self._shown_trace: object = None
         self._lines = LineIndex()  # each actor's current line in the code, at the cursor
@@ -178,16 +164,15 @@ class MainWindow(QMainWindow):
         self.set_theme(str(self.settings.get("theme")))
         self.retranslate()
         self.session.changed.connect(self._on_changed)
-        self.session.changed.connect(self._study_on_changed)
-        self.session.runFinished.connect(self._study_on_finished)
-        self.session.message.connect(self._on_message)
-        self.session.modeChanged.connect(self._on_mode)
+        self.session.changed.connect(self.study_mode.on_changed)
+        self.session.runFinished.connect(self.study_mode.on_finished)
+        self.session.message.connect(self.say)
+        self.session.modeChanged.connect(self.on_mode)
         self.session.loaded.connect(lambda: docks.show_console(self))
         self.diagram.boxClicked.connect(self._on_box)
-        self.diagram.ghostClicked.connect(lambda actor: self.step(actor))
+        self.diagram.ghostClicked.connect(self.study_mode.step)
         self.reset_button.clicked.connect(self.session.reset)
-        self._first_paint = _FirstPaint(self._after_first_paint)
-        self.installEventFilter(self._first_paint)
+        self._first_paint = FirstPaint(self, lambda: after_first_paint(self))
         self._constructing = False
         self._update_panels()
 
@@ -200,15 +185,6 @@ class MainWindow(QMainWindow):
 
     def panels_if_built(self, name: str) -> Any:
         return self.__dict__.get(name)
-
-    def _after_first_paint(self) -> None:
-        """What the first picture does not need, made once it is on screen (start-up speed)."""
-        self.removeEventFilter(self._first_paint)
-        self.session.start_run()  # the live run's host, if load_scenario left it for now
-        docks.fill(self)
-        self.lesson.start_highlighting()
-        actions.fill_lessons(self)
-        self.study_ctl  # noqa: B018 - made now, the first step key does not wait for it
 
     def _fit_screen(self, width: int, height: int) -> None:
         """First start: the window's size, but never larger than the screen's free area (a
@@ -240,7 +216,7 @@ class MainWindow(QMainWindow):
     def retranslate(self) -> None:
         """Every text of the window's chrome, in the language now installed."""
         actions.retranslate(self)
-        self._on_mode(self._mode)
+        self.on_mode(self._mode)
         self.reset_button.setText(self.tr("⟲ Reset"))
         self.inspector_dock.setWindowTitle(self.tr("Socket inspector"))
         self.table_dock.setWindowTitle(self.tr("Sockets"))
@@ -285,13 +261,6 @@ class MainWindow(QMainWindow):
         docks.fit_right(self)  # the fonts changed what the inspector needs
         self._update_panels()
 
-    def preferences(self) -> None:
-        from socketscope.ui.preferences import PreferencesDialog
-
-        dialog = PreferencesDialog(self.settings, self)
-        if dialog.exec():
-            self.apply_settings()
-
     def apply_settings(self) -> None:
         """Take up the saved preferences now, without a restart."""
         self.speed.setValue(int(self.settings.get("speed")))
@@ -301,91 +270,31 @@ class MainWindow(QMainWindow):
         self.set_language(self.settings.language())
         self.set_theme(str(self.settings.get("theme")))
 
-    # --- study mode ------------------------------------------------------------------------------
+    # --- study mode (ui/study_mode.py) and the controls ----------------------------------------
     @property
     def study(self) -> bool:
-        return self._study_ctl is not None and self._study_ctl.enabled
+        return self.study_mode.enabled
 
     @property
     def study_ctl(self) -> StudyController:
-        if self._study_ctl is None:
-            from socketscope.ui.study import StudyController, load_scores
-            from socketscope.ui.study_view import StudyPanel
-
-            self._study_view = StudyPanel(
-                self,
-                self.diagram,
-                self.lesson_dock,
-                lambda: self.session.layout,
-                self.selection.choose_box,
-                self._on_message,
-                lambda on: self._on_mode("run" if on else "pause"),
-                self._lesson_score,
-            )
-            self._study_view.lang = self.lang
-            # made now, it starts on the trace on screen: a fresh visit, as after a load
-            self._study_ctl = StudyController(
-                self.session, self._study_view, load_scores(self.settings), self._save_scores
-            )
-        return self._study_ctl
+        return self.study_mode.controller
 
     @property
-    def study_view(self) -> StudyPanel:
-        self.study_ctl  # noqa: B018 - makes the view with its controller
-        assert self._study_view is not None
-        return self._study_view
+    def _study_ctl(self) -> StudyController | None:
+        return self.study_mode.ctl
 
     @property
     def verdict(self) -> QLabel:
         """Right or wrong, beside the call on the diagram."""
-        return self.study_view.verdict
-
-    def _study_on_changed(self) -> None:
-        if self._study_ctl is not None:
-            self._study_ctl.on_changed()
-
-    def _study_on_finished(self) -> None:
-        if self._study_ctl is not None:
-            self._study_ctl.on_finished()
+        self.study_mode.controller  # noqa: B018 - makes the view with its controller
+        assert self.study_mode.view is not None
+        return self.study_mode.view.verdict
 
     def toggle_study(self) -> None:
         self.set_study(not self.study)
 
     def set_study(self, on: bool) -> None:
-        self.study_ctl.set_enabled(on)
-        self.act_study.setChecked(on)
-        self.verdict.hide()
-        self._on_message(
-            self.tr("Study mode: predict each step first.") if on else self.tr("Study mode off")
-        )
-
-    def _lesson_score(self) -> Score | None:
-        return self.study_ctl.scores.get(str(self.session.trace.header.get("scenario", "")))
-
-    def _save_scores(self, scores: dict[str, Score]) -> None:
-        from socketscope.ui.study import save_scores
-
-        if self.persist:
-            save_scores(self.settings, scores)
-
-    def run_key(self) -> None:
-        """Space: in study mode the run still asks before each call."""
-        s = self.session
-        if self.study and s.live and not s.finished:
-            if not s.at_end:
-                s.seek(len(s.events))  # as Space does outside study mode: run on from the end
-            self.study_ctl.toggle_run()
-        else:
-            s.toggle_run()
-
-    def step(self, actor: str | None = None) -> None:
-        """Every step key: →, the toolbar's Step, Page Down, 1–9, a ghost click."""
-        self.study_ctl.step(actor)
-
-    def step_lane(self, lane: int) -> None:
-        lanes = self.session.layout.lanes
-        if lane < len(lanes):
-            self.step(lanes[lane])
+        self.study_mode.set_enabled(on)
 
     def on_speed(self, v: int) -> None:
         self.session.set_speed(v)
@@ -398,34 +307,8 @@ class MainWindow(QMainWindow):
             self.session.seek(v)
 
     # --- files: the FilesController does the work, with Qt's dialogs (ui/files.py) ------------
-    def choose_scenario(self) -> None:
-        from socketscope.ui.picker import ScenarioPicker
-
-        current = self.session.scenario.id if self.session.scenario else None
-        picker = ScenarioPicker(self.lang, current, self)
-        if picker.exec() and (chosen := picker.chosen()) is not None:
-            self.session.load_scenario(chosen)
-
     def open_scenario_file(self, path: str) -> bool:
         return self.files.open_scenario_file(path)
-
-    def run_programs_dialog(self) -> None:
-        """File → Run programs…: the user's own programs, traced."""
-        from socketscope.engine.programs import ProgramError, program_scenario
-        from socketscope.ui.programs import ProgramsDialog
-
-        folder = str(self.settings.get("programs_folder") or "") or None
-        dlg = ProgramsDialog(folder, self)
-        if dlg.exec() != ProgramsDialog.DialogCode.Accepted:
-            return
-        try:
-            scenario = program_scenario(dlg.lines())
-        except ProgramError as e:
-            self._on_message(str(e))
-            return
-        if self.persist:
-            self.settings.set("programs_folder", dlg.folder.text())
-        self.session.load_scenario(scenario)
 
     def open_trace_file(self, path: str) -> bool:
         return self.files.open_trace_file(path)
@@ -438,9 +321,6 @@ class MainWindow(QMainWindow):
 
     def save_trace_dialog(self, with_cursor: bool = False) -> None:
         self.files.save_trace(with_cursor)
-
-    def save_session(self) -> None:
-        self.files.save_trace(with_cursor=True)
 
     def _export_visible(self, path: str) -> None:
         from socketscope.ui import export
@@ -472,8 +352,8 @@ class MainWindow(QMainWindow):
         new_visit = self._shown_trace is not s.trace
         if new_visit:
             self._shown_trace = s.trace
-            if self._study_view is not None:
-                self._study_view.verdict.hide()  # a new lesson or Reset: a new visit
+            if self.study_mode.view is not None:
+                self.study_mode.view.verdict.hide()  # a new lesson or Reset: a new visit
         if self._shown_layout is not s.layout:
             self._shown_layout = s.layout
             self.diagram.set_layout(s.layout)
@@ -494,8 +374,8 @@ class MainWindow(QMainWindow):
         replay = "  " + self.tr("[recorded trace]") if not s.live else ""
         self.setWindowTitle(f"SocketScope — {title} ({sid}){replay}")
         self.act_back.setEnabled(s.cursor > 0)
-        if self._study_view is not None:
-            self._study_view.place_verdict()
+        if self.study_mode.view is not None:
+            self.study_mode.view.place_verdict()
         if new_visit:
             # a new lesson's code and text come with its first picture, also the window's first
             # paint at start-up (which comes sooner than the coalescing timer, issue 11)
@@ -515,35 +395,9 @@ class MainWindow(QMainWindow):
             self.diagram.select(box)
 
     def show_selection(self, shown: Shown) -> None:
-        s = self.session
-        if not self.__dict__.get("_panels_built"):
-            # the first picture: the code and the status; the panels come right after it
-            self._update_lesson(shown.box)
-            self._update_status()
-            return
-        state = s.state()
-        self.table_model.set_state(state, s.layout.lanes)
-        self.inspector.show_socket(
-            state,
-            shown.sock,
-            shown.ret,
-            s.events,
-            s.cursor,
-            blocked=shown.blocked,
-            listener=shown.listener,
-        )
-        self._select_table_row(self.selection.sock)
+        docks.show_selection(self, shown)  # the inspector and the table, once they are made
         self._update_lesson(shown.box)
         self._update_status()
-
-    def _select_table_row(self, sock: int | None) -> None:
-        sm = self.table.selectionModel()
-        if sock is None or sock not in self.table_model.ids:
-            sm.clearSelection()
-            return
-        row = self.table_model.ids.index(sock)
-        if not sm.isRowSelected(row):
-            self.table.selectRow(row)
 
     def set_theme(self, name: str, save: bool = False) -> None:
         """The window's theme (lecture mode may show its own until it ends)."""
@@ -560,7 +414,7 @@ class MainWindow(QMainWindow):
         if self.lecture and lecture_theme in theme.NAMES:
             theme.apply(lecture_theme)
         else:
-            theme.apply(self.theme_name)
+            theme.apply(self.theme_name, startup=self._constructing)
         self.diagram.viewport().update()
 
     def set_language(self, lang: str, save: bool = False) -> None:
@@ -569,8 +423,8 @@ class MainWindow(QMainWindow):
             lang = "en"
         changed = lang != self.lang or not self._language_installed
         self.lang = self.lesson.lang = lang
-        if self._study_view is not None:
-            self._study_view.lang = lang
+        if self.study_mode.view is not None:
+            self.study_mode.view.lang = lang
         self._language_installed = True
         i = self.language.findData(lang)
         if i >= 0 and i != self.language.currentIndex():
@@ -583,54 +437,13 @@ class MainWindow(QMainWindow):
         if changed:
             problem = i18n.install(lang)  # the LanguageChange event calls retranslate()
             if problem:
-                self._on_message(problem)
+                self.say(problem)
             self._relayout()  # the diagram's own words
         self._on_changed()
         self._update_panels()
 
     def _update_lesson(self, box: Box | None) -> None:
-        """The code, the C call and its explanation for the selected call, else the newest."""
-        s = self.session
-        cur = s.cursor_seq
-        if box is None:
-            # the newest box at the cursor (boxes come in seq order): a bisection, not a scan
-            n = bisect.bisect_right(s.layout.boxes, cur, key=lambda b: b.seq)
-            box = s.layout.boxes[n - 1] if n else None
-        # a run of programs: the code of the program whose call is shown, each its own file
-        call = box.call if box is not None else None
-        program = program_of(s.trace.header, call.actor if call is not None else None)
-        sources = s.trace.header.get("sources") or {}
-        shown = sources.get(program) if isinstance(sources, dict) and program else None
-        source = shown.get("source") if isinstance(shown, dict) else None
-        self.lesson.set_source(str(source or s.trace.header.get("source", "")))
-        if box is None:
-            # before the first step: what the lesson is about, and what to watch for
-            h = s.trace.header
-            sc = s.scenario
-            title = h.get("title", {})
-            summary = h.get("summary", {})
-            notice = sc.notice if sc is not None else h.get("notice", {})
-            self.lesson.show_intro(
-                title.get(self.lang) or title.get("en", ""),
-                summary.get(self.lang) or summary.get("en", ""),
-                list(notice.get(self.lang) or notice.get("en") or []),
-            )
-        else:
-            ret = box.ret if box.returned_at(cur) else None
-            self.lesson.show_call(
-                box.call,
-                ret,
-                blocked=ret is None and box.blocked_at(cur),
-                ctx=box.ctx,
-                blocked_ev=box.blocked_ev if box.blocked_at(cur) else None,
-            )
-        lines: dict[int, int] = {}
-        # each actor's newest line, newest actor first; an older actor on the same line wins
-        for _i, actor, line in self._lines.at(s.events, s.cursor):
-            if program is not None and program_of(s.trace.header, actor) != program:
-                continue  # another program's line: not in this file
-            lines[line] = s.layout.lane_of(actor)
-        self.lesson.set_lines(lines)
+        show_lesson(self.lesson, self.session, self._lines, self.lang, box)
 
     def _update_status(self) -> None:
         text, offer_reset = status_line(self.session, self.lang)
@@ -639,11 +452,11 @@ class MainWindow(QMainWindow):
             # a run that cannot go on outranks a passing message
             self.status_label.setText(text)
 
-    def _on_message(self, text: str) -> None:
+    def say(self, text: str) -> None:
         self.status_label.setText(text)
         self._message_timer.start(4000)
 
-    def _on_mode(self, mode: str) -> None:
+    def on_mode(self, mode: str) -> None:
         self._mode = mode
         self.act_run.setText(self.tr("❚❚ Pause") if mode == "run" else self.tr("▶ Run"))
         self.act_run.setToolTip(self.tr("Run / pause (Space)"))
@@ -657,6 +470,7 @@ class MainWindow(QMainWindow):
             self.selection.choose_socket(self.table_model.ids[row])
 
     def closeEvent(self, e: QCloseEvent) -> None:
+        self.closed = True
         if self.lecture:
             self.set_lecture(False)
         if self.persist:
