@@ -338,8 +338,22 @@ def build_toolbar(w: MainWindow) -> QToolBar:
         lambda _i: w.set_language(str(w.language.currentData()), save=True)
     )
     tb.addWidget(w.language)
+    # the packets toggle (ui/wire_panel.py) comes right after the first paint: its place is
+    # held by a disabled twin until then, so that nothing on the toolbar moves when it comes
+    slot = QAction(w)
+    slot.setCheckable(True)
+    slot.setChecked(True)
+    slot.setEnabled(False)
+    w.packets_slot = [tb.addSeparator(), slot]
+    tb.addAction(slot)
     w.addToolBar(tb)
     return tb
+
+
+def release_packets_slot(w: MainWindow) -> None:
+    for a in w.packets_slot:
+        w.toolbar.removeAction(a)
+    w.packets_slot = []
 
 
 def build_menus(w: MainWindow) -> None:
@@ -457,6 +471,8 @@ def retranslate(w: MainWindow) -> None:
         )
     )
     w.language.setToolTip(translate("MainWindow", "Language of the interface and the explanations"))
+    for a in w.packets_slot[1:]:
+        a.setText(translate("WireControls", "Packets"))
     retranslate_lessons(w)
 
 

@@ -351,7 +351,8 @@ def _main(args: object, gc_was_on: bool) -> int:
 def _exit_after_first_paint(w: object) -> None:
     """Print when the window first painted and when what the first picture did not need was made
     too (``MainWindow.ready``), each as wall clock, ms since the process started (which includes
-    a frozen app's bootloader) and the CPU time used; then quit, leaving the settings alone."""
+    a frozen app's bootloader) and the CPU time used; then quit, leaving the settings alone.
+    With SOCKETSCOPE_FIRST_PAINT_PNG set, the window at both moments is saved as a picture."""
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -365,7 +366,7 @@ def _exit_after_first_paint(w: object) -> None:
                 self.seen = True
                 # after the rest of this frame is painted; this filter, installed last, runs
                 # before the window's own, so this comes before the window's deferred work
-                QTimer.singleShot(0, lambda: report("first-paint"))
+                QTimer.singleShot(0, first)
             return False
 
     def report(what: str) -> None:
@@ -382,8 +383,19 @@ def _exit_after_first_paint(w: object) -> None:
         cpu = f" cpu {time.process_time() * 1000:.0f}ms"
         print(f"{what} {now:.6f}{since_start}{cpu}", flush=True)
 
+    # a picture of each moment, to look at (SOCKETSCOPE_FIRST_PAINT_PNG=path: path, path-ready)
+    png = os.environ.get("SOCKETSCOPE_FIRST_PAINT_PNG")
+
+    def first() -> None:
+        report("first-paint")
+        if png:
+            w.grab().save(png)  # type: ignore[attr-defined]
+
     def ready() -> None:
         report("ready")
+        if png:
+            root, dot, ext = png.rpartition(".")
+            w.grab().save(f"{root}-ready.{ext}" if dot else f"{png}-ready")  # type: ignore[attr-defined]
         QApplication.quit()
 
     w.ready.connect(ready)  # type: ignore[attr-defined]

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 
+from socketscope.ui import actions
 from socketscope.ui.lecture import right_width
 
 if TYPE_CHECKING:
@@ -88,6 +89,7 @@ def fill(w: MainWindow) -> None:
     w.network_panel.setWindowFlags(Qt.WindowType.Popup)
     w.network_panel.applied.connect(w.apply_weather)
     # the real packets: the toggle, the inspector's packet pane, pcapng, the banner
+    actions.release_packets_slot(w)  # the toggle takes the place held for it
     w.wire = wire_panel.install(w)
     if w.lecture_ctl.on:
         w.lecture_view.apply_scale(w.lecture_view.scale, True)  # the new widgets too

@@ -89,6 +89,7 @@ class MainWindow(QMainWindow):
     submenus: dict[str, QMenu]
     lesson_actions: list[tuple[QAction, Scenario]]
     lesson_groups: dict[str, QMenu]
+    packets_slot: list[QAction]
     inspector_dock: QDockWidget
     table_dock: QDockWidget
     lesson_dock: QDockWidget
