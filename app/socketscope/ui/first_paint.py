@@ -5,7 +5,10 @@ the toolbar and menus, the docks' frames; not a splash."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QTimer
@@ -33,13 +36,23 @@ class FirstPaint(QObject):
         return False
 
 
+def _lesson_imports() -> list[Callable[[], object]]:
+    """One step per built-in lesson module: the Lessons menu needs them all (~100 ms in one)."""
+    from socketscope.engine.scenario import BUILTIN_PACKAGE
+
+    pkg = importlib.import_module(BUILTIN_PACKAGE)
+    names = [m.name for m in pkgutil.iter_modules(pkg.__path__) if not m.name.startswith("_")]
+    return [partial(importlib.import_module, f"{BUILTIN_PACKAGE}.{n}") for n in sorted(names)]
+
+
 def after_first_paint(w: MainWindow) -> None:
     steps: list[Callable[[], object]] = [
         theme.settle,  # the light palette, if the platform gave another (ui/theme.py)
         w.session.start_run,  # the live run's host, if load_scenario left it for now
         lambda: docks.fill(w),  # the inspector, the sockets table, the console, the packets
         w.lesson.start_highlighting,  # the code's colours (Pygments)
-        lambda: actions.fill_lessons(w),  # the Lessons menu (imports every lesson)
+        *_lesson_imports(),
+        lambda: actions.fill_lessons(w),  # the Lessons menu
         lambda: w.study_ctl,  # study mode: the first step key does not wait for it
         w.ready.emit,
     ]
