@@ -7,10 +7,12 @@ window) and for the installed app (or the bundle) when there is one, measured in
 CMD is the installed app's command line, default /usr/bin/socketscope when the .deb is installed,
 else dist/socketscope/socketscope; e.g. --installed "chroot /var/tmp/ss-chroot /usr/bin/socketscope"
 for an install in a chroot. Each run starts a new process with SOCKETSCOPE_EXIT_AFTER_FIRST_PAINT=1
-(ui/app.py): the app prints the wall-clock time of its first paint and quits; the figure here is
-that time minus the time just before the process was started. The two commands alternate, the
-first run of each is reported apart (cold caches). Offscreen by default; --x11 uses $DISPLAY.
-The goal (issue 11) is a first paint within 1.5x the bare window's.
+(ui/app.py): the app prints the wall-clock time of its first paint, then of "ready" (the panels,
+menus and study mode it makes right after the first paint) and quits; the figure here is that
+time minus the time just before the process was started. The two commands alternate, the first
+run of each is reported apart (cold caches). Offscreen by default; --x11 uses $DISPLAY.
+The goal (issue 11) is a first paint within 1.5x the bare window's. Run it with
+PYTHONDONTWRITEBYTECODE unset (else every start compiles every module again).
 """
 
 from __future__ import annotations
