@@ -353,6 +353,7 @@ def build_toolbar(w: MainWindow) -> QToolBar:
 def release_packets_slot(w: MainWindow) -> None:
     for a in w.packets_slot:
         w.toolbar.removeAction(a)
+        a.setParent(None)  # gone with the list, not a stale "Packets" among the window's actions
     w.packets_slot = []
 
 
