@@ -184,3 +184,25 @@ def test_file_export_writes_the_packets_as_pcapng(
     with out.open("rb") as f:
         blocks = [b for b in pcapng.FileScanner(f) if isinstance(b, pcapng.blocks.EnhancedPacket)]
     assert len(blocks) == w.session.trace.header["capture"]["packets"]
+
+
+def test_the_packets_toggle_works_before_the_panels_are_made(qtbot: Any, echo_trace: Path) -> None:
+    """Start-up speed (issue 11): until the panels behind the first paint are made, the packets
+    toggle's place holds a twin with its key (P); using it makes the panels and toggles the real
+    one, which then sits in the same place."""
+    from socketscope.ui.mainwindow import MainWindow
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.persist = False
+    w.session.load_trace(str(echo_trace))
+    assert w.panels_if_built("wire") is None
+    twin = w.packets_slot[1]
+    assert twin.shortcut().toString() == "P" and twin.isEnabled() and twin.isChecked()
+    place = w.toolbar.actions().index(twin)
+    twin.trigger()  # what P or a click on it does
+    qtbot.waitUntil(lambda: w.panels_if_built("wire") is not None, timeout=5000)
+    qtbot.waitUntil(lambda: not w.wire.act_packets.isChecked(), timeout=5000)
+    assert w.toolbar.actions().index(w.wire.act_packets) == place
+    assert twin not in w.toolbar.actions()
+    w.close()

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QComboBox, QLabel, QMenu, QSlider, QToolBar, QToolButton
 
@@ -339,21 +339,28 @@ def build_toolbar(w: MainWindow) -> QToolBar:
     )
     tb.addWidget(w.language)
     # the packets toggle (ui/wire_panel.py) comes right after the first paint: its place is
-    # held by a disabled twin until then, so that nothing on the toolbar moves when it comes
+    # held by a twin until then, so that nothing on the toolbar moves when it comes; the twin's
+    # click or P makes the panels now and toggles the real one
     slot = QAction(w)
     slot.setCheckable(True)
     slot.setChecked(True)
-    slot.setEnabled(False)
+    slot.setShortcut("P")
+    slot.triggered.connect(lambda _=False: QTimer.singleShot(0, lambda: _toggle_packets(w)))
     w.packets_slot = [tb.addSeparator(), slot]
     tb.addAction(slot)
     w.addToolBar(tb)
     return tb
 
 
+def _toggle_packets(w: MainWindow) -> None:
+    w.wire.act_packets.trigger()  # w.wire makes the panels if they are not made yet
+
+
 def release_packets_slot(w: MainWindow) -> None:
     for a in w.packets_slot:
-        w.toolbar.removeAction(a)
-        a.setParent(None)  # gone with the list, not a stale "Packets" among the window's actions
+        w.toolbar.removeAction(a)  # its P goes with it (an action's keys need a widget)
+        a.setParent(None)  # not a stale "Packets" among the window's actions
+    w.released_slot = w.packets_slot  # kept: it may be the sender of what called this
     w.packets_slot = []
 
 
