@@ -392,11 +392,13 @@ def _exit_after_first_paint(w: object) -> None:
             w.grab().save(png)  # type: ignore[attr-defined]
 
     def ready() -> None:
-        report("ready")
-        if png:
-            root, dot, ext = png.rpartition(".")
-            w.grab().save(f"{root}-ready.{ext}" if dot else f"{png}-ready")  # type: ignore[attr-defined]
-        QApplication.quit()
+        try:
+            report("ready")
+            if png:
+                root, dot, ext = png.rpartition(".")
+                w.grab().save(f"{root}-ready.{ext}" if dot else f"{png}-ready")  # type: ignore[attr-defined]
+        finally:
+            QApplication.quit()  # also when stdout is gone (a reader that took one line)
 
     w.ready.connect(ready)  # type: ignore[attr-defined]
     w._bench_first_paint = FirstPaint()  # type: ignore[attr-defined]
