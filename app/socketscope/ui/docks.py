@@ -9,7 +9,7 @@ before the first paint, so nothing moves when they arrive.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
@@ -97,6 +97,16 @@ def fill(w: MainWindow) -> None:
         Qt.Orientation.Horizontal, 0, w.table_model.columnCount() - 1
     )
     w._update_panels()
+
+
+def click_before_panels(w: MainWindow, signal: Any, arg: object) -> bool:
+    """A click on the diagram sooner than the panels (right after the first paint): they are
+    made now and the click is given again, to them too. False once they are made."""
+    if w.__dict__.get("_panels_built"):
+        return False
+    fill(w)
+    signal.emit(arg)
+    return True
 
 
 def size(w: MainWindow) -> None:

@@ -172,7 +172,8 @@ class MainWindow(QMainWindow):
         self.session.modeChanged.connect(self.on_mode)
         self.session.loaded.connect(lambda: docks.show_console(self))
         self.diagram.boxClicked.connect(self._on_box)
-        self.diagram.packetClicked.connect(self._on_packet)
+        clicked = self.diagram.packetClicked
+        clicked.connect(lambda ev: docks.click_before_panels(self, clicked, ev))
         self.diagram.ghostClicked.connect(self.study_mode.step)
         self.reset_button.clicked.connect(self.session.reset)
         self._first_paint = FirstPaint(self, lambda: after_first_paint(self))
@@ -465,20 +466,8 @@ class MainWindow(QMainWindow):
         self.act_run.setToolTip(self.tr("Run / pause (Space)"))
 
     def _on_box(self, box: Box) -> None:
-        if not self.__dict__.get("_panels_built"):
-            self._panels_for_click(self.diagram.boxClicked, box)
-            return
-        self.selection.choose_box(box)
-
-    def _on_packet(self, ev: object) -> None:
-        if not self.__dict__.get("_panels_built"):
-            self._panels_for_click(self.diagram.packetClicked, ev)
-
-    def _panels_for_click(self, signal: Any, arg: object) -> None:
-        """A click sooner than the panels (right after the first paint): they are made now,
-        and the click is given again, to them too."""
-        docks.fill(self)
-        signal.emit(arg)
+        if not docks.click_before_panels(self, self.diagram.boxClicked, box):
+            self.selection.choose_box(box)
 
     def on_table(self, index: object) -> None:
         row = index.row()  # type: ignore[attr-defined]
