@@ -92,9 +92,11 @@ def test_presenter_remote_keys_and_blank(qtbot: QtBot, gui_window: MainWindow) -
     assert w.session.layout.rows_at(w.session.cursor_seq) == rows - 1
     w.session.toggle_run()
     qtbot.keyClick(w.diagram, Qt.Key.Key_B)
-    assert w._blank.isVisible() and not w.session.running, "B blanks the screen and pauses"
+    assert w.lecture_view.blank.isVisible() and not w.session.running, (
+        "B blanks the screen and pauses"
+    )
     qtbot.keyClick(w, Qt.Key.Key_B)
-    assert not w._blank.isVisible()
+    assert not w.lecture_view.blank.isVisible()
 
 
 def test_settings_persist_across_windows(qtbot: QtBot) -> None:

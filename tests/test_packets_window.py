@@ -430,3 +430,25 @@ def _distance(line: Any, pt: Any) -> float:
     t = 0.0 if n == 0 else ((pt.x() - line.x1()) * dx + (pt.y() - line.y1()) * dy) / n
     t = min(1.0, max(0.0, t))
     return float(((line.x1() + t * dx - pt.x()) ** 2 + (line.y1() + t * dy - pt.y()) ** 2) ** 0.5)
+
+
+def test_the_packets_toggle_works_before_the_panels_are_made(qtbot: Any, echo_trace: Path) -> None:
+    """Start-up speed (issue 11): until the panels behind the first paint are made, the packets
+    toggle's place holds a twin with its key (P); using it makes the panels and toggles the real
+    one, which then sits in the same place."""
+    from socketscope.ui.mainwindow import MainWindow
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.persist = False
+    w.session.load_trace(str(echo_trace))
+    assert w.panels_if_built("wire") is None
+    twin = w.packets_slot[1]
+    assert twin.shortcut().toString() == "P" and twin.isEnabled() and twin.isChecked()
+    place = w.toolbar.actions().index(twin)
+    twin.trigger()  # what P or a click on it does
+    qtbot.waitUntil(lambda: w.panels_if_built("wire") is not None, timeout=5000)
+    qtbot.waitUntil(lambda: not w.wire.act_packets.isChecked(), timeout=5000)
+    assert w.toolbar.actions().index(w.wire.act_packets) == place
+    assert twin not in w.toolbar.actions()
+    w.close()

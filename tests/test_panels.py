@@ -1,5 +1,6 @@
-"""The panels and the window: the selection and lecture controllers (with fake views, over a real
-run's trace), and the window driven by keys and clicks, checked by what it shows."""
+"""The panels and the window: the selection controller (with a fake view, over a real run's
+trace; lecture mode's is in test_lecture_mode.py), and the window driven by keys and clicks,
+checked by what it shows."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from socketscope.engine.scenario import get
 from socketscope.model.diagram import Box, DiagramLayout
 from socketscope.model.state import RunState
 from socketscope.ui.app import settled
-from socketscope.ui.lecture import DEFAULT_PRESENTER_SCALE, LectureController
 from socketscope.ui.mainwindow import MainWindow
 from socketscope.ui.selection import SelectionController, Shown
 
@@ -97,76 +97,6 @@ def test_selection_of_a_call_and_stepping_back_before_it(
     sel.choose_socket(None)
     sel.forget()
     assert sel.box is None and sel.sock is None
-
-
-# --- the lecture controller, with a fake view -----------------------------------------------------
-@dataclass
-class FakeLectureView:
-    zoom: float = 1.0
-    rows: int = 0
-    fits_at: float = 3.0
-    scales: list[tuple[float, bool]] = field(default_factory=list)
-    full: list[bool] = field(default_factory=list)
-    saved: list[float] = field(default_factory=list)
-
-    def apply_scale(self, scale: float, lecture: bool) -> None:
-        self.scales.append((scale, lecture))
-
-    def enter_full_screen(self, on: bool, full_screen: bool) -> None:
-        self.full.append(on)
-
-    def diagram_zoom(self) -> float:
-        return self.zoom
-
-    def set_diagram_zoom(self, zoom: float) -> None:
-        self.zoom = zoom
-
-    def diagram_rows(self) -> int:
-        return self.rows
-
-    def zoom_to_fit(self) -> float:
-        return self.fits_at
-
-    def save_presenter_scale(self, scale: float) -> None:
-        self.saved.append(scale)
-
-    def screen_factor(self) -> float:
-        return 1.0
-
-
-def test_zoom_keys_actual_size_and_a_fit_that_only_shrinks() -> None:
-    v = FakeLectureView()
-    lc = LectureController(v)
-    lc.zoom_in()
-    assert v.zoom == pytest.approx(1.15)
-    lc.actual_size()
-    assert v.zoom == 1.0
-    lc.fit()  # nothing has run: no jump to 300 %
-    assert v.zoom == 1.0
-    v.rows, v.fits_at = 3, 2.6
-    lc.fit()  # three rows: stays at 100 %
-    assert v.zoom == 1.0
-    v.rows, v.fits_at = 80, 0.4
-    lc.fit()
-    assert v.zoom == pytest.approx(0.4)
-    lc.new_lesson()
-    assert v.zoom == 1.0
-
-
-def test_lecture_mode_scales_everything_and_zoom_keys_set_the_presenter_scale() -> None:
-    v = FakeLectureView()
-    lc = LectureController(v, presenter_scale=9.0)
-    assert lc.presenter_scale == 3.0, "clamped"
-    lc.set_presenter_scale(2.0)
-    lc.set_lecture(True)
-    assert v.full == [True] and v.scales[-1] == (2.0, True)
-    lc.zoom_out()
-    assert lc.presenter_scale == pytest.approx(2.0 / 1.15) and v.zoom == 1.0
-    lc.actual_size()
-    assert lc.presenter_scale == DEFAULT_PRESENTER_SCALE
-    assert v.saved[-1] == DEFAULT_PRESENTER_SCALE
-    lc.set_lecture(False)
-    assert v.scales[-1] == (1.0, False)
 
 
 # --- the window ---------------------------------------------------------------------------------

@@ -400,10 +400,12 @@ def test_the_run_host_starts_after_the_first_paint_and_step_works_at_once(qtbot:
 def test_the_first_paint_is_the_real_window_and_the_rest_comes_right_after(
     qtbot: QtBot,
 ) -> None:
-    """Start-up speed (issue 11): the first picture is the window with its lesson, not a splash;
-    the code's colours, the Lessons menu and study mode are made in the next turn of the event
-    loop, and then work as before."""
-    from PySide6.QtCore import QEvent, QObject
+    """Start-up speed (issue 11): the first picture is the window with its lesson, not a splash:
+    the diagram's lanes, the code, the toolbar and the menus, and the docks' frames where they
+    stay. The panels inside the docks, the code's colours, the Lessons menu and study mode are
+    made right after, one per turn of the event loop; nothing moves when they come, and they
+    then work as before."""
+    from PySide6.QtCore import QEvent, QObject, QRect
 
     w = MainWindow()
     qtbot.addWidget(w)
@@ -411,6 +413,13 @@ def test_the_first_paint_is_the_real_window_and_the_rest_comes_right_after(
     w.persist = False
     w.session.load_scenario(get("tcp-echo"))
     at_first_paint: dict[str, object] = {}
+    ready: list[bool] = []
+    w.ready.connect(lambda: ready.append(True))
+
+    def places() -> list[QRect]:
+        # what is on screen (at 800 px high the sockets table is a tab behind the inspector)
+        shown = (w.diagram, w.toolbar, w.inspector_dock, w.lesson_dock, w.statusBar())
+        return [QRect(x.geometry()) for x in shown]
 
     class Watch(QObject):
         def eventFilter(self, obj: QObject, e: QEvent) -> bool:
@@ -421,6 +430,11 @@ def test_the_first_paint_is_the_real_window_and_the_rest_comes_right_after(
                     highlighted=w.lesson._highlighter is not None,
                     lessons=len(w.scenario_menu.actions()),
                     code=w.lesson.code.toPlainText(),
+                    panels=w.panels_if_built("inspector") is not None,
+                    menus=[a.text() for a in w.menuBar().actions()],
+                    step=w.act_step.text(),
+                    places=places(),
+                    docks=[d.isVisible() for d in (w.inspector_dock, w.lesson_dock)],
                 )
             return False
 
@@ -435,8 +449,14 @@ def test_the_first_paint_is_the_real_window_and_the_rest_comes_right_after(
     assert "tcp-echo" in str(at_first_paint["title"])
     assert at_first_paint["highlighted"] is False and at_first_paint["lessons"] == 0
     assert "listener.accept()" in str(at_first_paint["code"]), "the lesson's code is shown"
-    qtbot.waitUntil(lambda: w.lesson._highlighter is not None, timeout=5000)
-    assert w._study_ctl is not None
+    assert at_first_paint["menus"] == ["&File", "&Lessons", "&View"]
+    assert at_first_paint["step"] == "Step →" and at_first_paint["docks"] == [True, True]
+    assert at_first_paint["panels"] is False, "the inspector comes after the first paint"
+    qtbot.waitUntil(lambda: bool(ready), timeout=10000)
+    assert w._study_ctl is not None and w.lesson._highlighter is not None
+    assert w.panels_if_built("inspector") is not None
+    assert w.inspector.isVisible() and w.table.isVisible()
+    assert places() == at_first_paint["places"], "nothing moved when the panels came"
     groups = [a.menu() for a in w.scenario_menu.actions() if a.menu() is not None]
     titles = [a.text() for g in groups for a in g.actions()]
     assert any("(tcp-echo)" in t for t in titles) and len(titles) >= 17

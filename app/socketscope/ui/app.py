@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import time
@@ -221,6 +222,19 @@ def _import_before_qt() -> None:
 
 
 def main(args: object) -> int:
+    # No garbage collection until the window is up: the start-up makes some 100k objects that
+    # live as long as the window (modules, classes, Qt's enums), and each full collection that
+    # looks through them costs the first paint 3-5 ms, some ten times (issue 11).
+    gc_was_on = gc.isenabled()
+    gc.disable()
+    try:
+        return _main(args, gc_was_on)
+    finally:
+        if gc_was_on:
+            gc.enable()
+
+
+def _main(args: object, gc_was_on: bool) -> int:
     shot = getattr(args, "screenshot", None)
     self_test = getattr(args, "self_test", False)
     offscreen = bool(shot or self_test)
@@ -248,6 +262,8 @@ def main(args: object) -> int:
     from socketscope.ui.mainwindow import MainWindow
 
     w = MainWindow()
+    if gc_was_on:
+        w.ready.connect(gc.enable)
     # the window opens where it was closed (or fitted to the screen on the first start); only
     # an explicit --size, or a picture with no screen to fit, sets the size here
     size = getattr(args, "size", None) or ("1920x1080" if offscreen else None)
@@ -333,8 +349,10 @@ def main(args: object) -> int:
 
 
 def _exit_after_first_paint(w: object) -> None:
-    """Print when the window first painted (wall clock, and ms since the process started, which
-    includes a frozen app's bootloader) and quit, leaving the settings alone."""
+    """Print when the window first painted and when what the first picture did not need was made
+    too (``MainWindow.ready``), each as wall clock, ms since the process started (which includes
+    a frozen app's bootloader) and the CPU time used; then quit, leaving the settings alone.
+    With SOCKETSCOPE_FIRST_PAINT_PNG set, the window at both moments is saved as a picture."""
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -346,10 +364,12 @@ def _exit_after_first_paint(w: object) -> None:
         def eventFilter(self, obj: QObject, ev: QEvent) -> bool:
             if ev.type() == QEvent.Type.Paint and not self.seen:
                 self.seen = True
-                QTimer.singleShot(0, report)  # after the rest of this frame is painted
+                # after the rest of this frame is painted; this filter, installed last, runs
+                # before the window's own, so this comes before the window's deferred work
+                QTimer.singleShot(0, first)
             return False
 
-    def report() -> None:
+    def report(what: str) -> None:
         now = time.time()
         since_start = ""
         try:  # Linux: the process's start time, in clock ticks since boot
@@ -361,11 +381,28 @@ def _exit_after_first_paint(w: object) -> None:
             pass
         # and the CPU time it took (all threads): steadier than wall time on a busy machine
         cpu = f" cpu {time.process_time() * 1000:.0f}ms"
-        print(f"first-paint {now:.6f}{since_start}{cpu}", flush=True)
-        QApplication.quit()
+        print(f"{what} {now:.6f}{since_start}{cpu}", flush=True)
 
-    w._first_paint = FirstPaint()  # type: ignore[attr-defined]
-    w.installEventFilter(w._first_paint)  # type: ignore[attr-defined]
+    # a picture of each moment, to look at (SOCKETSCOPE_FIRST_PAINT_PNG=path: path, path-ready)
+    png = os.environ.get("SOCKETSCOPE_FIRST_PAINT_PNG")
+
+    def first() -> None:
+        report("first-paint")
+        if png:
+            w.grab().save(png)  # type: ignore[attr-defined]
+
+    def ready() -> None:
+        try:
+            report("ready")
+            if png:
+                root, dot, ext = png.rpartition(".")
+                w.grab().save(f"{root}-ready.{ext}" if dot else f"{png}-ready")  # type: ignore[attr-defined]
+        finally:
+            QApplication.quit()  # also when stdout is gone (a reader that took one line)
+
+    w.ready.connect(ready)  # type: ignore[attr-defined]
+    w._bench_first_paint = FirstPaint()  # type: ignore[attr-defined]
+    w.installEventFilter(w._bench_first_paint)  # type: ignore[attr-defined]
 
 
 def _self_test(w: object) -> int:

@@ -172,6 +172,9 @@ class SequenceDiagram(QAbstractScrollArea):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # a viewport made here: the one Qt made would cost ~25 ms at start-up, when shiboken
+        # first looks up its Python type (issue 11)
+        self.setViewport(QWidget())
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.viewport().setMouseTracking(True)
         self.layout_model = DiagramLayout()

@@ -14,6 +14,22 @@ from typing import Protocol
 DEFAULT_PRESENTER_SCALE = 1.7
 ZOOM_STEP = 1.15
 MIN_SCALE, MAX_SCALE = 1.0, 3.0
+# the panels lecture mode puts away: the diagram and the bytes get the room (the inspector stays)
+LECTURE_HIDES = ("lesson", "sockets")
+
+
+def right_width(window_width: int, lecture: bool) -> int:
+    """The right column's width: in lecture mode the lanes need the room more than the
+    inspector, which gets a fifth of the screen; else enough for the sockets table."""
+    if lecture:
+        return window_width // 5
+    return int(min(max(window_width * 0.32, 340), 620))
+
+
+def status_lines(lecture: bool) -> int:
+    """At a presenter's scale a long status sentence takes a second line rather than run off
+    the screen."""
+    return 2 if lecture else 1
 
 
 class LectureView(Protocol):
@@ -36,6 +52,19 @@ class LectureView(Protocol):
     def screen_factor(self) -> float:
         """How much smaller than 1920×1080 the lecture window is (1.0 at full HD or more)."""
 
+    def shown_panels(self) -> list[str]:
+        """The names of the panels (docks) shown now."""
+
+    def show_panels(self, names: list[str], shown: bool) -> None: ...
+
+    def blanked(self) -> bool: ...
+
+    def set_blank(self, on: bool) -> None:
+        """A black screen over the window (B on a presenter remote), or not."""
+
+    def pause(self) -> None:
+        """Pause the run."""
+
 
 class LectureController:
     def __init__(self, view: LectureView, presenter_scale: float = DEFAULT_PRESENTER_SCALE):
@@ -43,6 +72,7 @@ class LectureController:
         self.on = False
         self.presenter_scale = self._clamp(presenter_scale)
         self._applied = 1.0
+        self._panels_before: list[str] = []  # what lecture mode hid, shown again when it ends
 
     @staticmethod
     def _clamp(scale: float) -> float:
@@ -54,6 +84,13 @@ class LectureController:
         return max(1.0, self.presenter_scale * self.view.screen_factor())
 
     def set_lecture(self, on: bool, full_screen: bool = True) -> None:
+        if on and not self.on:
+            shown = self.view.shown_panels()
+            self._panels_before = [p for p in LECTURE_HIDES if p in shown]
+            self.view.show_panels(list(LECTURE_HIDES), False)
+        elif not on and self.on:
+            # exactly what was shown before: a panel the user had closed stays closed
+            self.view.show_panels(self._panels_before, True)
         self.on = on
         self.view.enter_full_screen(on, full_screen)
         self._applied = self.effective_scale() if on else 1.0
@@ -74,6 +111,14 @@ class LectureController:
             self.view.apply_scale(self._applied, True)
             return True
         return False
+
+    def toggle_blank(self) -> None:
+        """B on a presenter remote: a black screen, and the run pauses."""
+        if self.view.blanked():
+            self.view.set_blank(False)
+            return
+        self.view.pause()
+        self.view.set_blank(True)
 
     # --- the zoom keys -------------------------------------------------------------------------
     def zoom_in(self) -> None:

@@ -362,11 +362,20 @@ def resolve(name: str) -> Palette:
         raise ValueError(f"unknown theme {name!r}: expected one of {', '.join(NAMES)}") from None
 
 
-def apply(name: str, app: QApplication | None = None) -> Palette:
+_palette_set = False  # apply() has set the application's palette (or style) at least once
+_light_unchecked = False  # start-up applied LIGHT without asking the style: settle() asks
+
+
+def apply(name: str, app: QApplication | None = None, startup: bool = False) -> Palette:
     """Switch to theme ``name`` (one of NAMES) now: the palette the views paint with and the
     application's style and QPalette. "system" follows the system's scheme, also when it changes
-    later. Returns the palette in use."""
-    global _chosen, _current
+    later. Returns the palette in use.
+
+    ``startup``: the window's first theme, before its first paint. LIGHT is then the style's own
+    palette, which the application has unless the platform gave it another; asking the style
+    for it costs ~15 ms (the first QStyle seen from Python creates all its enums, issue 11), so
+    it is asked in :func:`settle`, after the first paint."""
+    global _chosen, _current, _light_unchecked
     if name not in NAMES:
         raise ValueError(f"unknown theme {name!r}: expected one of {', '.join(NAMES)}")
     _chosen = name
@@ -377,8 +386,24 @@ def apply(name: str, app: QApplication | None = None) -> Palette:
     _follow_system(qapp)
     _request_scheme(name)
     _current = resolve(name)
+    if startup and _current is LIGHT and not _palette_set:
+        _light_unchecked = True
+        return _current
+    _light_unchecked = False
     _set_app_palette(qapp, _current)
     return _current
+
+
+def settle() -> None:
+    """After the first paint: the palette LIGHT stands for, if the platform gave another."""
+    global _light_unchecked
+    app = QApplication.instance()
+    if not _light_unchecked or not isinstance(app, QApplication):
+        return
+    _light_unchecked = False
+    want = LIGHT.qpalette()
+    if app.palette() != want:
+        app.setPalette(want)
 
 
 def _request_scheme(name: str) -> None:
@@ -395,7 +420,8 @@ def _request_scheme(name: str) -> None:
 
 
 def _set_app_palette(app: QApplication, pal: Palette) -> None:
-    global _original_style
+    global _original_style, _palette_set
+    _palette_set = True
     if _original_style is None:
         _original_style = app.style().name()
     # The window's own style where it honours a light palette; Fusion where colours must follow
