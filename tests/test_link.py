@@ -271,6 +271,11 @@ def test_tcp_retransmit_every_byte_arrives_once_and_in_order() -> None:
         lay = layout(t)
         lost = [e for e in packets if e.packet is not None and e.packet.id == first]
         assert lay.link_dropped == {lost[0].seq}
+        # the retransmission is drawn where the run was when it left: before the recv() it
+        # filled returned (the capture writes it later, after the run's last calls)
+        resent = next(a for a in lay.wire.arrows if a.ev.packet and a.ev.packet.id == again)
+        returned = lay.row_seqs.index(recvs[1].seq)  # the row of that recv()'s return
+        assert resent.row < returned, (resent.row, returned)
 
 
 @needs_namespaces

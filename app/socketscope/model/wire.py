@@ -291,7 +291,10 @@ class WireLayout:
         boxes = lay.boxes
         last = max(0, lay.row_count - 1)
         if seq is None:
-            return last
+            # no call made it (a retransmission while its sender was in none): where the run
+            # was when it left, not after whatever the capture wrote it behind
+            row = bisect.bisect_right(lay.row_times, ev.t) - 1
+            return max(0, min(row, last))
         i = bisect.bisect_left(boxes, seq, key=lambda b: b.seq)
         if i >= len(boxes) or boxes[i].seq != seq:
             return last
