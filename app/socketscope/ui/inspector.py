@@ -3,7 +3,7 @@ against their limits, the bytes of the selected call and of the whole stream so 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -105,6 +105,7 @@ class SocketInspector(QWidget):
         for key in ("fd", "type", "local", "peer", "state", "options"):
             w = QLabel("—")
             w.setWordWrap(True)
+            w.installEventFilter(self)  # see _fit_height
             self.fields[key] = w
             self.field_labels[key] = QLabel()
             form.addRow(self.field_labels[key], w)
@@ -215,6 +216,13 @@ class SocketInspector(QWidget):
         listener_info = state.sockets.get(listener) if listener is not None else None
         self._fill(info, listener_info)
         self._bytes(info, ret, events, cursor)
+        for label in self.fields.values():
+            _fit_height(label)
+
+    def eventFilter(self, watched: QObject, e: QEvent) -> bool:
+        if e.type() == QEvent.Type.Resize and isinstance(watched, QLabel):
+            _fit_height(watched)
+        return False
 
     def _show_blocking(self, blocked: Event | None) -> None:
         """The selected call's blocking evidence: where the kernel holds its thread and what that
@@ -392,3 +400,12 @@ def _wrappable(a: object) -> str:
     text = addr(a)
     i = text.rfind(":")
     return text if i < 0 else text[: i + 1] + "\u200b" + text[i + 1 :]
+
+
+def _fit_height(label: QLabel) -> None:
+    """A field that wraps (the options set, in Korean, or at 1280 px) gets the height its lines
+    need at its width: in the scroll area the form squeezed its row to one line, and the second
+    line was drawn under the box below."""
+    w = label.width()
+    if w > 0:
+        label.setMinimumHeight(label.heightForWidth(w))
