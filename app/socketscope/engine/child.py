@@ -498,9 +498,18 @@ class ForkedChild(ProcessActor):
             return None
         # the channel ends as the process closes its files; it has exited a moment later
         select.select([self.pidfd], [], [], 1.0)
-        status = kernel.pidfd_exit_status(self.pidfd)
-        if status is not None:
-            return status
+        # Until its parent collects it, only /proc says (a zombie's exit_code); once it has, only
+        # the pidfd does (Linux ≥ 6.15): between the two, neither may yet, so look again a while.
+        deadline = time.monotonic() + 1.0
+        while True:
+            status = kernel.pidfd_exit_status(self.pidfd)
+            if status is None:
+                status = self._zombie_status()
+            if status is not None or time.monotonic() > deadline:
+                return status
+            select.select([], [], [], 0.005)
+
+    def _zombie_status(self) -> int | None:
         try:
             stat = Path(f"/proc/{self.pid}/stat").read_text()
             fields = stat.rsplit(")", 1)[1].split()
