@@ -6,6 +6,7 @@ drops a reference to None and the process aborts with "none_dealloc" after a few
 
 from __future__ import annotations
 
+import gc
 import sys
 
 import pytest
@@ -41,7 +42,12 @@ def test_diagram_paint_keeps_none_alive(qtbot: QtBot) -> None:
     from socketscope.engine.scenario import get
 
     lay = DiagramLayout(["Server", "Client"])
-    lay.extend(Runner(get("tcp-echo")).run_to_end())
+    runner = Runner(get("tcp-echo"))
+    lay.extend(runner.run_to_end())
+    # what is counted is this thread's renders: no engine thread may be ending meanwhile, and
+    # no garbage collection (either drops references to None of their own)
+    for t in runner.alive_threads():
+        t.join(5.0)
     view = SequenceDiagram()
     qtbot.addWidget(view)
     view.animate = False
@@ -50,7 +56,13 @@ def test_diagram_paint_keeps_none_alive(qtbot: QtBot) -> None:
     view.refresh(lay.last_seq)
     img = QImage(view.viewport().size(), QImage.Format.Format_ARGB32)
     view.viewport().render(img)
-    before = sys.getrefcount(None)
-    for _ in range(50):
-        view.viewport().render(img)
-    assert sys.getrefcount(None) - before > -50
+    gc.collect()
+    gc.disable()
+    try:
+        before = sys.getrefcount(None)
+        for _ in range(50):
+            view.viewport().render(img)
+        after = sys.getrefcount(None)
+    finally:
+        gc.enable()
+    assert after - before > -50
