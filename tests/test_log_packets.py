@@ -111,3 +111,61 @@ def test_a_bulk_transfer_logs_its_packets_as_lines_with_their_count() -> None:
     lone = [int(m[1]) for p in first if (m := re.search(r"Sender → Receiver .*len=(\d+)", p))]
     assert total + sum(lone) == 4 << 20
     assert len(pkts) < 200  # thousands of packets, a few lines
+
+
+def test_a_packet_is_not_held_back_behind_its_senders_waiting_receive(tmp_path: Path) -> None:
+    """The capture's events reach the trace late, in between the calls' events. When the
+    client's recv() return comes before the server's send() return that fed it (two threads,
+    either may report first), the log holds the recv back until the send is printed, and must
+    not hold the client's packets with it: the handshake still reads SYN, SYN+ACK, ACK."""
+    from dataclasses import replace
+
+    from socketscope.engine import read_trace
+    from socketscope.terminal import LogFormatter
+
+    if not _private_network_allowed():
+        pytest.skip("no private network on this system: no packets to show")
+    out = tmp_path / "echo.jsonl"
+    r = subprocess.run(
+        [sys.executable, "-m", "socketscope", "trace", "tcp-echo", "-o", str(out)],
+        capture_output=True,
+        env=ENV,
+        timeout=120,
+        cwd="/",
+        check=False,
+    )
+    assert r.returncode == 0, r.stderr
+    events = list(read_trace(out).events)
+    send = next(e for e in events if (e.actor, e.kind, e.op) == ("Server", "return", "send"))
+    recv = next(e for e in events if (e.actor, e.kind, e.op) == ("Client", "return", "recv"))
+    before = [e for e in events if e.seq < send.seq and e.kind != "packet"]
+    # the packets the capture could have written by then: those whose cause came before
+    early = [
+        e for e in events if e.kind == "packet" and isinstance(e.cause, int) and e.cause < send.seq
+    ]
+    assert len(early) >= 3  # the handshake at least
+    rest = [e for e in events if e.seq >= send.seq and e not in early and e is not recv]
+    order = [*before, recv, *early, *rest]
+    new = {e.seq: i + 1 for i, e in enumerate(order)}
+    renumbered = [
+        replace(
+            e,
+            seq=new[e.seq],
+            cause=new.get(e.cause, e.cause) if isinstance(e.cause, int) else e.cause,
+            during=new.get(e.during, e.during) if isinstance(e.during, int) else e.during,
+        )
+        for e in order
+    ]
+    fmt = LogFormatter(width=6)
+    lines = [x for e in renumbered for x in fmt.feed(e)] + list(fmt.finish())
+    pkts = [_PACKET.match(x) for x in _packets(lines)]
+    got = [(m["src"], m["dst"], m["what"].split(" ")[0], m["why"]) for m in pkts if m]
+    assert got[:3] == [
+        ("Client", "Server", "SYN", "caused by Client's connect()"),
+        ("Server", "Client", "SYN+ACK", "caused by Client's connect()"),
+        ("Client", "Server", "ACK", "caused by Client's connect()"),
+    ], lines
+    # and the recv() still reads after the send() that fed it
+    sent = next(i for i, x in enumerate(lines) if x.startswith("[Server] <... send resumed>"))
+    got_it = next(i for i, x in enumerate(lines) if x.startswith("[Client] <... recv resumed>"))
+    assert sent < got_it, lines

@@ -113,13 +113,26 @@ class LogFormatter:
             # whose port: a packet to a socket its pairing has not named yet (a SYN to a
             # listener) still says who it went to
             self._ports.setdefault(int(ev.local[1]), ev.actor)
-        if self._held.get(ev.actor) or self._waits(ev):
-            if not self._held.get(ev.actor):
-                self._held_since[ev.actor] = self._count
-            self._held.setdefault(ev.actor, []).append(ev)
+        # A packet is not its sender's next step: it waits only for the line of the call that
+        # caused it (held behind that call, in that call's actor's queue), never behind a
+        # receive of its sender's that waits for the other end. (The capture's events reach
+        # the trace late, interleaved anywhere: held by its actor, a handshake printed
+        # SYN+ACK first and the SYN after the client's recv().)
+        key = self._cause_held(ev) if ev.kind == "packet" else ev.actor
+        if key is not None and (self._held.get(key) or self._waits(ev)):
+            if not self._held.get(key):
+                self._held_since[key] = self._count
+            self._held.setdefault(key, []).append(ev)
         else:
             yield from self._emit(ev)
         yield from self._release()
+
+    def _cause_held(self, ev: Event) -> str | None:
+        """The actor whose held lines include the call that caused this packet, if any."""
+        made = self._made.get(ev.cause) if isinstance(ev.cause, int) else None
+        if made is None or not any(e.seq == made.seq for e in self._held.get(made.actor, ())):
+            return None
+        return made.actor
 
     def finish(self) -> Iterator[str]:
         """What is still held back (a cause the trace never showed), in event order."""
