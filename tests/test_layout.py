@@ -207,3 +207,80 @@ def test_threads_and_forked_children_are_drawn_right_after_their_program() -> No
     assert lay.lane_depth(grandchild) == 2
     assert lay.column_of(lay.lanes.index("client.py")) == 4
     assert lay.parent_name(lay.lanes.index("client.py")) is None
+
+
+def test_one_sockets_changes_on_one_row_read_as_one_tag_in_their_order() -> None:
+    """Two snapshots of one socket with no row between them (its close saw FIN_WAIT1, the
+    peer's FIN then made it TIME_WAIT): one tag, "fd 5 FIN_WAIT1 → TIME_WAIT", never two
+    placed apart that could read backwards; another socket's change stays a tag of its own."""
+    from socketscope.engine.events import KernelSnapshot
+    from socketscope.model.diagram import chain_tags
+
+    s = stream_script()
+    for sock, fd, state in ((3, 5, "ESTABLISHED"), (2, 4, "ESTABLISHED")):
+        s(
+            "S" if sock == 3 else "C",
+            "kernel",
+            "recv",
+            sock=sock,
+            fd=fd,
+            kernel=KernelSnapshot(state),
+        )
+    s.call("S", "close", 3)
+    for sock, fd, state in ((3, 5, "FIN_WAIT1"), (2, 4, "CLOSE_WAIT"), (3, 5, "TIME_WAIT")):
+        s(
+            "S" if sock == 3 else "C",
+            "kernel",
+            "close",
+            sock=sock,
+            fd=fd,
+            kernel=KernelSnapshot(state),
+        )
+    lay = DiagramLayout()
+    lay.extend(s.events)
+    last = lay.row_count - 1
+    row = [t for t in lay.tags if t.row == last]
+    assert [t.text for t in row] == ["fd 5 FIN_WAIT1", "fd 4 CLOSE_WAIT", "fd 5 TIME_WAIT"]
+    chained = chain_tags(row)
+    assert [t.text for t in chained] == ["fd 5 FIN_WAIT1 → TIME_WAIT", "fd 4 CLOSE_WAIT"]
+    assert chained[0].seq == row[2].seq  # shown from the last change on
+
+
+def test_a_packet_is_never_drawn_above_one_that_left_before_it() -> None:
+    """Rows are where calls began. The client began close() first (its row is above), but its
+    thread waited for the interpreter and the server's close() sent its FIN first: the
+    client's FIN (later, by the capture) goes in the band under the server's row, not above
+    the server's FIN under its own."""
+    from socketscope.engine.events import WirePacket
+
+    s = stream_script()
+    s("C", "call", "close", sock=2, fd=4)
+    s("S", "call", "close", sock=3, fd=5)
+    s("S", "return", "close", sock=3, fd=5, ok=True, blocked=False)
+    s("C", "return", "close", sock=2, fd=4, ok=True, blocked=False)
+    calls = {e.actor: e.seq for e in s.events if e.kind == "call" and e.op == "close"}
+
+    def fin(actor: str, src: int, dst: int, t: float) -> None:
+        pkt = WirePacket(
+            "lo",
+            "TCP",
+            ("127.0.0.1", src),
+            ("127.0.0.1", dst),
+            0,
+            66,
+            flags=("FIN", "ACK"),
+            to_actor="C" if actor == "S" else "S",
+        )
+        ev = s(actor, "packet", packet=pkt, cause=calls[actor])
+        s.events[-1] = dataclasses.replace(ev, t=t)
+
+    last_t = s.events[-1].t
+    fin("S", 5000, 40000, last_t + 0.001)  # captured first
+    fin("C", 40000, 5000, last_t + 0.002)
+    lay = DiagramLayout()
+    lay.extend(s.events)
+    rows = {lay.lanes[b.lane]: b.row for b in lay.boxes if b.op == "close"}
+    assert rows["C"] < rows["S"]
+    server_fin, client_fin = lay.wire.arrows[-2:]
+    assert server_fin.row == rows["S"]
+    assert (client_fin.row, client_fin.slot) > (server_fin.row, server_fin.slot)

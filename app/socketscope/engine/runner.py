@@ -92,6 +92,7 @@ class Runner:
         self._threads: dict[str, threading.Thread] = {}
         self._pending: list[ActorSpec] = []
         self._spawned_args: dict[str, tuple[Any, ...]] = {}
+        self._spawned_by: dict[str, str] = {}  # a spawned actor -> the actor that started it
         self._processes: dict[str, ProgramActor] = {}  # process actors and programs, by name
         self._reached = Milestones()
         # a program's stdout/stderr as it comes (actor, "stdout"|"stderr", bytes): the run
@@ -161,7 +162,18 @@ class Runner:
         _local.actor = ctx
         self._enter_host(spec)
         self.gate.set_status(spec.name, Status.RUNNING)
-        self.emit(spec.name, "start", message=spec.fn.__name__)
+        parent = self._spawned_by.pop(spec.name, None)
+        if parent is None:
+            self.emit(spec.name, "start", message=spec.fn.__name__)
+        else:
+            # a thread the lesson started, as a program's: its lane sits under its creator's
+            self.emit(
+                spec.name,
+                "start",
+                message=f"{spec.name} (thread of {parent})",
+                code="thread_started",
+                params={"thread": spec.name, "program": parent, "parent": parent},
+            )
         kwargs = self._actor_kwargs(spec)
         args = self._spawned_args.pop(spec.name, ())
         try:
@@ -197,6 +209,7 @@ class Runner:
         if taken:
             raise ValueError(f"there is already an actor called {name!r}")
         self._spawned_args[name] = args
+        self._spawned_by[name] = parent
         self._start_actor(ActorSpec(name, fn))
 
     def _process_main(self, spec: ActorSpec) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeVar
 
 from socketscope.engine.events import Event
@@ -879,6 +879,25 @@ class DiagramLayout:
             return
         row = max(0, self.row_count - 1)
         self.tags.append(StateTag(lane, row, ev.seq, ev.sock, f"fd {ev.fd} {state}"))
+
+
+def chain_tags(tags: list[StateTag]) -> list[StateTag]:
+    """One socket's state changes on one row as one tag, in the order they happened ("fd 5
+    CLOSE_WAIT → CLOSED"): as two tags, one beside the lifeline and one under the row where the
+    first left no room, they could read backwards."""
+    out: list[StateTag] = []
+    last: dict[int, int] = {}  # sock -> its tag's index in out
+    for tag in sorted(tags, key=lambda t: t.seq):
+        i = last.get(tag.sock)
+        if i is not None:
+            prev = out[i]
+            head, _, state = tag.text.rpartition(" ")
+            if prev.text.startswith(head + " "):
+                out[i] = replace(prev, seq=tag.seq, text=f"{prev.text} → {state}")
+                continue
+        last[tag.sock] = len(out)
+        out.append(tag)
+    return out
 
 
 def _same(a: Box, b: Box) -> bool:

@@ -95,6 +95,9 @@ class WireLayout:
         self.held: dict[int, PacketArrow] = {}
         self._ends: dict[int, Arrival] = {}  # arrived_at for every held arrow, at one cursor
         self._ends_key: tuple[int, int, int] | None = None
+        # the band the last packet was drawn in, and when it left: a later packet is never
+        # drawn above it (see add)
+        self._floor: tuple[int, float] = (0, float("-inf"))
 
     @property
     def has_packets(self) -> bool:
@@ -113,7 +116,17 @@ class WireLayout:
         anchor_seq = ev.cause if isinstance(ev.cause, int) else ev.during
         if isinstance(ev.cause, int):
             self.caused.setdefault(ev.cause, []).append(ev)
-        row = self._anchor(anchor_seq, ev)
+        row, exact = self._anchor(anchor_seq, ev)
+        # Rows are where calls began, and a call's syscall can come well after its row (its
+        # thread waited for the interpreter): the packet a later row's call sent can leave
+        # first (tcp-multi-client: the handler's FIN before the FIN of the close() the client
+        # began earlier). Drawn under its own call, the later packet would sit above the
+        # earlier one, against the capture's order; it goes under the earlier one's row.
+        floor_row, floor_t = self._floor
+        if ev.t >= floor_t and row < floor_row:
+            row = floor_row
+        if exact:
+            self._floor = (row, ev.t)
         band = self.bands.get(row)
         if band is None:
             band = self.bands[row] = Band([])
@@ -286,7 +299,9 @@ class WireLayout:
         came = self.arrivals.get(p.id, []) if p is not None and p.id is not None else []
         return (came[0][1], came[0][0]) if came else (a.ev.t, a.ev.seq)
 
-    def _anchor(self, seq: int | None, ev: Event) -> int:
+    def _anchor(self, seq: int | None, ev: Event) -> tuple[int, bool]:
+        """The row whose band the packet is drawn in, and whether that was found from its
+        cause or its time (False: the last row, for want of either)."""
         lay = self.layout
         boxes = lay.boxes
         last = max(0, lay.row_count - 1)
@@ -294,19 +309,19 @@ class WireLayout:
             # no call made it (a retransmission while its sender was in none): where the run
             # was when it left, not after whatever the capture wrote it behind
             row = bisect.bisect_right(lay.row_times, ev.t) - 1
-            return max(0, min(row, last))
+            return max(0, min(row, last)), True
         i = bisect.bisect_left(boxes, seq, key=lambda b: b.seq)
         if i >= len(boxes) or boxes[i].seq != seq:
-            return last
+            return last, False
         box = boxes[i]
         late = self._late_row(box, ev)
         if late is not None:
-            return late
+            return late, True
         if box.blocked_ev is not None and ev.t >= box.blocked_ev.t:
             for span in reversed(lay.spans):
                 if span.box is box:
-                    return span.row1 if span.row1 is not None else box.row
-        return int(box.row)
+                    return (span.row1 if span.row1 is not None else box.row), True
+        return int(box.row), True
 
     def fate(self, ev: Event, cursor: int) -> str | None:
         """What became of a two-host run's packet, at the cursor: arrived (when, where), twice,

@@ -34,7 +34,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QAbstractScrollArea, QToolTip, QWidget
 
 from socketscope.model.catalogue import NEVER_RETURNED
-from socketscope.model.diagram import Arrow, BlockedSpan, Box, DiagramLayout, StateTag
+from socketscope.model.diagram import Arrow, BlockedSpan, Box, DiagramLayout, StateTag, chain_tags
 from socketscope.model.labels import duration
 from socketscope.model.network import host_label, link_tally, weather_text
 from socketscope.model.wire import INFERRED
@@ -1156,6 +1156,7 @@ class SequenceDiagram(QAbstractScrollArea):
         """Equal tags on one row said once, with their count: two sockets that had the same fd
         (the number is reused after a close) can reach TIME_WAIT at the same moment, and two
         equal tags side by side read as a mistake, or find no room and cover each other."""
+        tags = chain_tags(tags)
         texts = [t.text for t in tags]
         if len(set(texts)) == len(texts):
             return tags
