@@ -75,6 +75,11 @@ class _Open:
     blocked: bool = False
 
 
+def _c_name(call: Event) -> str:
+    e = cat.entry(call.op) if call.op else None
+    return e.c_name if e is not None else str(call.op)
+
+
 class LogFormatter:
     """Turns events (in order) into log lines; call ``finish()`` at the end of the run."""
 
@@ -232,7 +237,7 @@ class LogFormatter:
             if top is None:
                 yield f"{self._tag(ev.actor)}{ev.op}() {blocks}"
             elif top.printed:
-                yield f"{self._tag(ev.actor)}<... {top.call.op} {blocks}>"
+                yield f"{self._tag(ev.actor)}<... {_c_name(top.call)} {blocks}>"
             else:
                 top.printed = True
                 yield f"{self._tag(ev.actor)}{c_args(top.call, None)} <unfinished ...> {blocks}"
@@ -259,7 +264,8 @@ class LogFormatter:
                 if timed_out:
                     # CPython waited in poll(), which returned 0: the call itself was never made
                     rest, result = c_line(call, ev, ctx), ""
-                text = f"<... {call.op} resumed> {rest}".rstrip()
+                # the name the unfinished line gave it (sendall() is written send(), as C has it)
+                text = f"<... {_c_name(call)} resumed> {rest}".rstrip()
             else:
                 text = c_args(call, ev)
                 if timed_out:
