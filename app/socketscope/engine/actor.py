@@ -285,7 +285,9 @@ class RunnerSide(Protocol):
     @property
     def stopping(self) -> bool: ...
 
-    def emit(self, actor: str, kind: Any, at: float | None = None, **fields: Any) -> Event: ...
+    def emit(
+        self, actor: str, kind: Any, at: float | None = None, **fields: Any
+    ) -> Event | None: ...
 
     @property
     def t0(self) -> float:

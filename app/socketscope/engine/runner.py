@@ -8,6 +8,7 @@ gate, wake every wait, shutdown(SHUT_RDWR) every socket, join the threads, and o
 from __future__ import annotations
 
 import contextlib
+import heapq
 import inspect
 import itertools
 import queue
@@ -85,6 +86,10 @@ class Runner:
         self._seq = 0
         self._stamped_elsewhere = False  # events stamped by another process have come
         self._emit_lock = threading.Lock()
+        # events stamped elsewhere, held until the relay's lag has passed: (t, n, actor, kind,
+        # fields), a heap by time (see emit)
+        self._held: list[tuple[float, int, str, EventKind, dict[str, Any]]] = []
+        self._held_n = itertools.count()
         self._sock_ids = itertools.count(1)
         self._socks: dict[int, TracedSocket] = {}
         self._fd_lock = threading.RLock()  # held while an fd is probed or closed: no fd reuse race
@@ -373,7 +378,14 @@ class Runner:
             for s in leftovers:
                 s.close_at_exit(table)
         self.watcher.stop()
-        self.done.set()
+        self._done()
+
+    def _done(self) -> None:
+        # what is held goes out first, and nothing is held once done is set (emit looks under
+        # the same lock): else an event emitted in between would wait forever
+        with self._emit_lock:
+            self._release(float("inf"))
+            self.done.set()
 
     def stop(self, timeout: float = 1.0) -> bool:
         """End the run now. Returns True when every actor thread has ended within ``timeout``."""
@@ -403,7 +415,7 @@ class Runner:
         for s in live:
             s.close_quietly()
         self.watcher.stop()
-        self.done.set()
+        self._done()
         return all_joined
 
     @property
@@ -419,7 +431,9 @@ class Runner:
             return [t for t in self._threads.values() if t.is_alive()]
 
     # --- events -------------------------------------------------------------------------------
-    def emit(self, actor: str, kind: EventKind, at: float | None = None, **fields: Any) -> Event:
+    def emit(
+        self, actor: str, kind: EventKind, at: float | None = None, **fields: Any
+    ) -> Event | None:
         """Number and queue one event. ``at``: the run time it happened, taken by the process
         where it happened (a program's, a forked child's) on the run's one clock (see ``t0``);
         None: now, here."""
@@ -430,13 +444,41 @@ class Runner:
             if outer is not None and outer != params["pid"]:
                 fields["params"] = {**params, "system_pid": outer}
         with self._emit_lock:
-            self._seq += 1
-            t = round(time.monotonic() - self._t0, 6) if at is None else at
+            now = time.monotonic() - self._t0
+            t = round(now, 6) if at is None else at
             if at is not None:
                 self._stamped_elsewhere = True
+            if self._stamped_elsewhere and self.gate.free_running and not self.done.is_set():
+                # Events of several processes reach this queue by as many relays, each some
+                # milliseconds late: numbered as they come, a client's recv() could be numbered
+                # (and drawn) before the server's send() that fed it. Held for the relay's lag
+                # and numbered in the order they happened, they read as they did. (Paced runs
+                # go one step at a time, each shown as it comes: never held.)
+                heapq.heappush(self._held, (t, next(self._held_n), actor, kind, fields))
+                self._release(now - RELAY_LAG)
+                return None
+            self._release(float("inf"))
+            self._seq += 1
             ev = Event(self._seq, t, actor, kind, **fields)
             self.events.put(ev)
         return ev
+
+    def _release(self, upto: float) -> None:
+        """Number and queue the held events that happened by ``upto``, in time order (under
+        the emit lock)."""
+        held = self._held
+        while held and held[0][0] <= upto:
+            t, _n, actor, kind, fields = heapq.heappop(held)
+            self._seq += 1
+            self.events.put(Event(self._seq, t, actor, kind, **fields))
+
+    def release_due(self, everything: bool = False) -> None:
+        """Queue the held events whose relay lag has passed (all of them: ``everything``)."""
+        if self._held:
+            with self._emit_lock:
+                self._release(
+                    float("inf") if everything else time.monotonic() - self._t0 - RELAY_LAG
+                )
 
     def emit_raw(self, rest: str) -> None:
         """An event already written as JSON elsewhere (a captured packet, by the capture
@@ -447,6 +489,7 @@ class Runner:
             self.events.put(RawEvent(f'{{"seq":{self._seq},{rest}'))  # type: ignore[arg-type]
 
     def drain(self) -> list[Event]:
+        self.release_due()
         out = []
         with contextlib.suppress(queue.Empty):
             while True:
@@ -547,7 +590,12 @@ class Runner:
         program's, stamped where they happened) have come — they reach the queue milliseconds
         after their time (the capture pairs packets only with events before this)."""
         now = time.monotonic() - self._t0
-        return now - RELAY_LAG if self._stamped_elsewhere else now
+        if not self._stamped_elsewhere:
+            return now
+        self.release_due()
+        with self._emit_lock:
+            # nothing held back happened before it: a packet is paired only with what is queued
+            return min(now - RELAY_LAG, self._held[0][0] - 1e-6) if self._held else now - RELAY_LAG
 
     @property
     def t0(self) -> float:

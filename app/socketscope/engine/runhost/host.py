@@ -290,7 +290,13 @@ class Host:
             # packet before the call that caused it has reached it (a watermark).
             mark: float | None = None
             if capture is None:
-                items = [q.get()]
+                try:
+                    # the runner holds events of programs for the relay's lag (Runner.emit):
+                    # a quiet run's last ones are let go from here
+                    items = [q.get(timeout=IDLE_MARK)]
+                except queue.Empty:
+                    self.runner.release_due()
+                    continue
             else:
                 try:
                     seen = self.runner.settled()
