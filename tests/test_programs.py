@@ -5,6 +5,7 @@ Real interpreters, real sockets, real peers: each program runs in a process of i
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import signal
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import wait_gone
-from socketscope.engine import Event, Mode, Runner, RunOptions
+from socketscope.engine import Event, Mode, Runner, RunOptions, read_trace
 from socketscope.engine.programs import (
     C_UNAVAILABLE,
     ProgramError,
@@ -442,6 +443,39 @@ def _cli(
         cwd=str(PROGRAMS) if user is None else "/",
         check=False,
     )
+
+
+def test_two_programs_events_are_numbered_in_the_order_they_happened(tmp_path: Path) -> None:
+    """Each program's events reach the run host by a relay of its own, some milliseconds late;
+    numbered as they came, the client's recv() was numbered (and drawn) before the server's
+    sendall() that fed it in most runs. A free-running run numbers them by when they happened:
+    the time never steps back from one event to the next, and the reply's recv() comes after
+    the sendall() that sent it (three runs: a race shows in nearly every one)."""
+    for i in range(3):
+        out = tmp_path / f"run{i}.jsonl"
+        r = _cli(
+            [
+                "trace",
+                "--program",
+                "python3 echo_server.py 5050",
+                "--program",
+                "line_client.py 5050 hi",
+                "-o",
+                str(out),
+            ]
+        )
+        assert r.returncode == 0, r.stderr
+        events = list(read_trace(out).events)
+        times = [e.t for e in events if e.kind != "packet"]  # packets: numbered when paired
+        back = [(a, b) for a, b in itertools.pairwise(times) if b < a]
+        assert not back, back
+        sendall = next(e.seq for e in events if e.kind == "call" and e.op == "sendall")
+        reply = next(
+            e.seq
+            for e in events
+            if e.kind == "return" and e.actor == "line_client.py" and (e.op or "").startswith("recv")
+        )
+        assert sendall < reply
 
 
 def test_trace_with_programs_writes_a_trace_and_relays_their_output(tmp_path: Path) -> None:
