@@ -473,7 +473,9 @@ def test_two_programs_events_are_numbered_in_the_order_they_happened(tmp_path: P
         reply = next(
             e.seq
             for e in events
-            if e.kind == "return" and e.actor == "line_client.py" and (e.op or "").startswith("recv")
+            if e.kind == "return"
+            and e.actor == "line_client.py"
+            and (e.op or "").startswith("recv")
         )
         assert sendall < reply
 
