@@ -217,25 +217,15 @@ def test_one_sockets_changes_on_one_row_read_as_one_tag_in_their_order() -> None
     from socketscope.model.diagram import chain_tags
 
     s = stream_script()
-    for sock, fd, state in ((3, 5, "ESTABLISHED"), (2, 4, "ESTABLISHED")):
-        s(
-            "S" if sock == 3 else "C",
-            "kernel",
-            "recv",
-            sock=sock,
-            fd=fd,
-            kernel=KernelSnapshot(state),
-        )
+
+    def seen(op: str, *changes: tuple[int, int, str]) -> None:
+        for sock, fd, state in changes:
+            actor = "S" if sock == 3 else "C"
+            s(actor, "kernel", op, sock=sock, fd=fd, kernel=KernelSnapshot(state))
+
+    seen("recv", (3, 5, "ESTABLISHED"), (2, 4, "ESTABLISHED"))
     s.call("S", "close", 3)
-    for sock, fd, state in ((3, 5, "FIN_WAIT1"), (2, 4, "CLOSE_WAIT"), (3, 5, "TIME_WAIT")):
-        s(
-            "S" if sock == 3 else "C",
-            "kernel",
-            "close",
-            sock=sock,
-            fd=fd,
-            kernel=KernelSnapshot(state),
-        )
+    seen("close", (3, 5, "FIN_WAIT1"), (2, 4, "CLOSE_WAIT"), (3, 5, "TIME_WAIT"))
     lay = DiagramLayout()
     lay.extend(s.events)
     last = lay.row_count - 1
