@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import queue
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .blocking import BlockWatcher, StreakSlot, ThreadProbe
-from .events import KernelSnapshot
+from .events import Event, KernelSnapshot
 from .gate import ActorStopped, Mode, Status
 from .pairing import ConnEnd, DatagramMatch
 
@@ -305,3 +307,47 @@ class RunnerSide(Protocol):
         """The program wrote ``data`` to "stdout" or "stderr" (the window's console)."""
 
     def time(self) -> float: ...
+
+
+class EventSource:
+    """What the in-process Runner and the run host's client share: an ``events`` queue that
+    fills as the run goes, and a ``done`` flag set once it has ended."""
+
+    events: queue.SimpleQueue[Any]
+    done: threading.Event
+    _started: bool
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def stop(self, timeout: float = 1.0) -> bool:
+        raise NotImplementedError
+
+    def release_due(self, everything: bool = False) -> None:
+        """Events held back until they can be put in order go to the queue (none here)."""
+
+    def _name(self) -> str:
+        scenario = getattr(self, "scenario", None)
+        return str(getattr(scenario, "id", "the run"))
+
+    def drain(self) -> list[Event]:
+        self.release_due()
+        out = []
+        with contextlib.suppress(queue.Empty):
+            while True:
+                out.append(self.events.get_nowait())
+        return out
+
+    def run_to_end(self, timeout: float = 30.0) -> list[Event]:
+        """Start (if needed), wait until the run is over, return all events in order."""
+        if not self._started:
+            self.start()
+        events: list[Event] = []
+        deadline = time.monotonic() + timeout
+        while not self.done.wait(0.02):
+            events.extend(self.drain())
+            if time.monotonic() > deadline:
+                self.stop()
+                raise TimeoutError(f"scenario {self._name()} did not end within {timeout} s")
+        events.extend(self.drain())
+        return events

@@ -24,6 +24,7 @@ from . import kernel, netns
 from .actor import (
     DATA_OPS,
     ActorContext,
+    EventSource,
     Milestones,
     RunOptions,
     _Burst,
@@ -70,7 +71,7 @@ class RawEvent:
 RELAY_LAG = 0.05
 
 
-class Runner:
+class Runner(EventSource):
     """Runs a scenario. Create, ``start()``, drain ``events``, then ``stop()`` or wait ``done``."""
 
     def __init__(self, scenario: Scenario, options: RunOptions | None = None) -> None:
@@ -487,28 +488,6 @@ class Runner:
         with self._emit_lock:
             self._seq += 1
             self.events.put(RawEvent(f'{{"seq":{self._seq},{rest}'))  # type: ignore[arg-type]
-
-    def drain(self) -> list[Event]:
-        self.release_due()
-        out = []
-        with contextlib.suppress(queue.Empty):
-            while True:
-                out.append(self.events.get_nowait())
-        return out
-
-    def run_to_end(self, timeout: float = 30.0) -> list[Event]:
-        """Start (if needed), wait until every actor has ended, return all events in order."""
-        if not self._started:
-            self.start()
-        events: list[Event] = []
-        deadline = time.monotonic() + timeout
-        while not self.done.wait(0.02):
-            events.extend(self.drain())
-            if time.monotonic() > deadline:
-                self.stop()
-                raise TimeoutError(f"scenario {self.scenario.id} did not end within {timeout} s")
-        events.extend(self.drain())
-        return events
 
     # --- sockets ------------------------------------------------------------------------------
     def register(self, sock: TracedSocket) -> int:

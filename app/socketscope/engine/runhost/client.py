@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from socketscope import logs
-from socketscope.engine.actor import RunOptions
+from socketscope.engine.actor import EventSource, RunOptions
 from socketscope.engine.channel import Channel
 from socketscope.engine.events import Event
 from socketscope.engine.gate import Mode, Status, Waiting
@@ -171,7 +171,7 @@ class HostGate:
             self._inflight.difference_update(acks)
 
 
-class RunHost:
+class RunHost(EventSource):
     """Runs a scenario in a run host process. Create, ``start()``, drain ``events``, then
     ``stop()`` or wait ``done``. Creating one makes no system call; ``start()`` does."""
 
@@ -298,27 +298,6 @@ class RunHost:
     # --- events ----------------------------------------------------------------------------------
     def time(self) -> float:
         return time.monotonic() - self._t0
-
-    def drain(self) -> list[Event]:
-        out = []
-        with contextlib.suppress(queue.Empty):
-            while True:
-                out.append(self.events.get_nowait())
-        return out
-
-    def run_to_end(self, timeout: float = 30.0) -> list[Event]:
-        """Start (if needed), wait until the run is over, return all events in order."""
-        if not self._started:
-            self.start()
-        events: list[Event] = []
-        deadline = time.monotonic() + timeout
-        while not self.done.wait(0.02):
-            events.extend(self.drain())
-            if time.monotonic() > deadline:
-                self.stop()
-                raise TimeoutError(f"scenario {self.scenario.id} did not end within {timeout} s")
-        events.extend(self.drain())
-        return events
 
     # --- the channel -----------------------------------------------------------------------------
     def _post(self, msg: dict[str, Any]) -> None:
