@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import network_left, wait_gone
+from socketscope.engine.runhost.host import descendants  # the /proc walk the run host uses
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc, pidfd")
 
@@ -37,26 +38,6 @@ def listening_ports(pid: int) -> set[int]:
         return {port for port, inode in listeners(pid) if inode in inodes}
     except OSError:
         return set()
-
-
-def descendants(pid: int) -> list[int]:
-    out: list[int] = []
-    todo = [pid]
-    while todo:
-        p = todo.pop()
-        try:
-            tasks = os.listdir(f"/proc/{p}/task")
-        except OSError:
-            continue
-        for tid in tasks:
-            try:
-                with open(f"/proc/{p}/task/{tid}/children", encoding="ascii") as f:
-                    kids = [int(k) for k in f.read().split()]
-            except OSError:
-                continue
-            out.extend(kids)
-            todo.extend(kids)
-    return out
 
 
 def listeners(pid: int | None = None) -> list[tuple[int, str]]:
