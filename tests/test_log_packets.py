@@ -155,7 +155,12 @@ def test_a_packet_is_not_held_back_behind_its_senders_waiting_receive(tmp_path: 
         ("Server", "Client", "SYN+ACK", "caused by Client's connect()"),
         ("Client", "Server", "ACK", "caused by Client's connect()"),
     ], lines
+
     # and the recv() still reads after the send() that fed it
-    sent = next(i for i, x in enumerate(lines) if x.startswith("[Server] <... send resumed>"))
-    got_it = next(i for i, x in enumerate(lines) if x.startswith("[Client] <... recv resumed>"))
+    def returned(actor: str, op: str) -> int:
+        """The line where the call's result is printed: whole, or resumed after others."""
+        heads = (f"[{actor}] {op}(", f"[{actor}] <... {op} resumed>")
+        return next(i for i, x in enumerate(lines) if x.startswith(heads) and x.endswith("= 13"))
+
+    sent, got_it = returned("Server", "send"), returned("Client", "recv")
     assert sent < got_it, lines
