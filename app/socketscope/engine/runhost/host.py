@@ -408,6 +408,7 @@ class Host:
                 caller = sys._getframe(1)
                 where = f"{os.path.basename(caller.f_code.co_filename)}:{caller.f_lineno}"
                 note = {"t": "exiting", "status": status, "call": "os._exit", "where": where}
+                self.runner.release_due(everything=True)  # held events too (Runner.emit)
                 self.q.put(_Exiting(note))
                 self.exit_sent.wait(0.5)
             _real_exit(status)
