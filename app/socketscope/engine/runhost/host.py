@@ -303,7 +303,10 @@ class Host:
             # thread competes with the actors for the interpreter). Paced runs go at once.
             deadline = time.monotonic() + COALESCE if gate.free_running else 0.0
             try:
-                while len(items) < BATCH_MAX and items[-1] is not _END:
+                # nor once the run is over: the capture's last packets wait on its stop
+                while (
+                    len(items) < BATCH_MAX and items[-1] is not _END and items[-1] is not _WIRE_STOP
+                ):
                     # once Stop has come, nobody gains from the gathering: Stop waits on it
                     wait = 0.0 if self.stop_requested.is_set() else deadline - time.monotonic()
                     seen = self.runner.settled()
