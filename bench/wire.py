@@ -6,6 +6,11 @@ its real packets and without, interleaved round after round (compare within one 
 Prints, for each variant, the run's wall time (from the run host's runner start to the client
 holding every event, capture drained), the events and packets it recorded, and the capture
 ring's own statistics (packets the kernel handed it, packets it dropped). Nothing here asserts.
+
+The same transfer is timed with and without capture in every round, in turns (one round the
+run without capture first, the next the run with it: neither always gets the warmer machine),
+after ``--warmup`` rounds of both that are not counted (the first run host of a benchmark
+reads every module from a cold cache).
 """
 
 from __future__ import annotations
@@ -79,16 +84,26 @@ def main() -> None:
     ap.add_argument("--mb", type=int, default=200)
     ap.add_argument("--chunk", type=int, default=65536)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--warmup", type=int, default=1, help="rounds of both, not counted")
     args = ap.parse_args()
     total = args.mb * 1024 * 1024
     walls: dict[bool, list[float]] = {True: [], False: []}
     runs: dict[bool, list[float]] = {True: [], False: []}
-    print(f"{args.mb} MB in {args.chunk}-byte send() calls, {args.rounds} rounds, interleaved")
-    for r in range(args.rounds):
+    drops: list[object] = []
+    print(
+        f"{args.mb} MB in {args.chunk}-byte send() calls, {args.rounds} rounds, interleaved "
+        f"(order alternating), after {args.warmup} uncounted"
+    )
+    for _ in range(args.warmup):
         for capture in (False, True):
+            host_transfer(total, args.chunk, capture)
+    for r in range(args.rounds):
+        for capture in (False, True) if r % 2 == 0 else (True, False):
             out = host_transfer(total, args.chunk, capture)
             walls[capture].append(float(out["wall"]))  # type: ignore[arg-type]
             runs[capture].append(float(out["run"]))  # type: ignore[arg-type]
+            if capture:
+                drops.append((out["capture"] or {}).get("drops"))  # type: ignore[attr-defined]
             name = "with capture   " if capture else "without capture"
             print(
                 f"round {r + 1} {name}: {out['wall']:.2f} s, run {out['run']:.2f} s "
@@ -98,6 +113,7 @@ def main() -> None:
                 f"capture {out['capture']}",
                 flush=True,
             )
+    print(f"capture drops per run: {drops}")
     for what, times in (
         ("wall (from starting the run host)", walls),
         ("run (from its start)", runs),

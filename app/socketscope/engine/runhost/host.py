@@ -53,7 +53,7 @@ from socketscope.engine.netns import (
 from socketscope.engine.runner import RawEvent, Runner, RunOptions
 from socketscope.engine.scenario import Scenario, ScenarioError, get, load_file
 from socketscope.engine.wire.network import NetworkSpecError, capture_point, capture_points
-from socketscope.engine.wire.process import SEQ_PREFIX, CaptureProcess
+from socketscope.engine.wire.process import SEQ_PREFIX, CaptureProcess, StartingCapture
 
 if TYPE_CHECKING:
     from socketscope.engine.wire.relay import Relay
@@ -309,7 +309,10 @@ class Host:
             # thread competes with the actors for the interpreter). Paced runs go at once.
             deadline = time.monotonic() + COALESCE if gate.free_running else 0.0
             try:
-                while len(items) < BATCH_MAX and items[-1] is not _END:
+                # nor once the run is over: the capture's last packets wait on its stop
+                while (
+                    len(items) < BATCH_MAX and items[-1] is not _END and items[-1] is not _WIRE_STOP
+                ):
                     # once Stop has come, nobody gains from the gathering: Stop waits on it
                     wait = 0.0 if self.stop_requested.is_set() else deadline - time.monotonic()
                     seen = self.runner.settled()
@@ -570,25 +573,33 @@ def host_main(fd: int) -> int:
     # the client that started this process, while the death signal above is set (so it would
     # end this one if it died now): compared with the "run" message's parent below
     ppid = os.getppid()
-    if network.private:
-        # Init of a PID namespace of its own (this forks: what follows runs in the child, pid 1,
-        # and this process waits outside): whatever the run forks dies when the run host ends.
-        pids = enter_pid_namespace()
-    if not pids.own:
-        adopt_orphans()
-    logs.setup()  # --debug reaches here through the environment
-    # before any scenario code: every socket the run makes, traced or not, stays on loopback
-    loopback.install()
     ch = Channel(socket.socket(fileno=fd))
-    if hasattr(os, "register_at_fork"):
-        # a process an actor forks must not hold the client's channel open after the host ends
-        os.register_at_fork(after_in_child=lambda: _close_quietly(ch.sock))
     try:
         msg = ch.recv()
     except ValueError:
         msg = None
     if msg is None or msg.get("t") != "run":
         return 2
+    early: StartingCapture | None = None
+    if network.private and msg.get("capture", True):
+        # A one-host run's capture (most runs'), forked before the PID namespace: its ring is
+        # made while the scenario loads, and its end (a packet socket's close waits for the
+        # kernel, 16-35 ms) is not waited for by the run's (engine/wire/process.py).
+        early = CaptureProcess.fork_early()
+    if network.private:
+        # Init of a PID namespace of its own (this forks: what follows runs in the child, pid 1,
+        # and this process waits outside): whatever the run forks dies when the run host ends.
+        pids = enter_pid_namespace()
+        if pids.own and early is not None:
+            early.elsewhere()
+    if not pids.own:
+        adopt_orphans()
+    logs.setup()  # --debug reaches here through the environment
+    # before any scenario code: every socket the run makes, traced or not, stays on loopback
+    loopback.install()
+    if hasattr(os, "register_at_fork"):
+        # a process an actor forks must not hold the client's channel open after the host ends
+        os.register_at_fork(after_in_child=lambda: _close_quietly(ch.sock))
     parent = msg.get("parent")
     if isinstance(parent, int) and ppid != parent:
         return 3  # the client died before PDEATHSIG was set: nobody would see this run
@@ -624,10 +635,17 @@ def host_main(fd: int) -> int:
         capture_info = {"available": False, "reason": "not-asked"}
     elif network.private:
         first = scenario.actors[0].name if scenario.actors else "run"
-        interface, outgoing_only = capture_point(runner.network)
-        started = CaptureProcess.start(
-            interface, first, outgoing_only, capture_points(runner.network)
-        )
+        if early is not None and runner.network is None:
+            started = early.ready()
+            if not isinstance(started, str):
+                started.first_actor = first
+        else:
+            if early is not None:
+                early.cancel()  # two hosts: each host's eth0, in namespaces made just now
+            interface, outgoing_only = capture_point(runner.network)
+            started = CaptureProcess.start(
+                interface, first, outgoing_only, capture_points(runner.network)
+            )
         if isinstance(started, str):
             capture_info = {"available": False, "reason": "capture-failed", "detail": started}
         else:

@@ -11,7 +11,8 @@ forwarding the events costs the run host far less than handling the packets woul
 
 Pipes, each a stream of records:
   run host → capture (control), JSON lines:
-    ``{"t": "t0", "t0": ...}`` the run's clock starts (monotonic); ``[event, ...]`` the run's
+    ``{"t": "t0", "t0": ..., "first": actor}`` the run's clock starts (monotonic), and the
+    actor a packet no call explains is drawn on; ``[event, ...]`` the run's
     events as the trace holds them; ``{"t": "w", "w": t}`` every event before run time t has
     been sent (a packet is paired only once the events up to its time are known);
     ``{"t": "stop"}`` drain the ring, write the rest, stop.
@@ -86,7 +87,8 @@ def _open_rings(points: list[CapturePoint]) -> list[CaptureRing]:
 
 
 def _child(points: list[CapturePoint], first_actor: str, data_w: int, ctl_r: int) -> None:
-    """The capture process: rings → decode → pair → JSON, until told to stop."""
+    """The capture process: rings → decode → pair → JSON, until told to stop. Forked early
+    (:meth:`CaptureProcess.fork_early`) it learns the run's first actor with the run's clock."""
     with contextlib.suppress(OSError, AttributeError):
         import ctypes
 
@@ -118,11 +120,8 @@ def _child(points: list[CapturePoint], first_actor: str, data_w: int, ctl_r: int
             with contextlib.suppress(OSError):
                 os.close(fd)
     os.write(data_w, b"R")  # ready: the run may start
-    pairer = PacketPairer(
-        first_actor,
-        points[0].interface,
-        {p.address: p.host for p in points if p.address and p.host},
-    )
+    hosts = {p.address: p.host for p in points if p.address and p.host}
+    pairer = PacketPairer(first_actor, points[0].interface, hosts)
     out = bytearray()
     inbuf = bytearray()
     early: list[tuple[float, int, bytes, int]] = []  # frames before the run's clock is known
@@ -186,6 +185,9 @@ def _child(points: list[CapturePoint], first_actor: str, data_w: int, ctl_r: int
                 mark = float(msg["w"])
             elif msg.get("t") == "t0":
                 t0 = float(msg["t0"])
+                if msg.get("first") and msg["first"] != first_actor:
+                    first_actor = str(msg["first"])
+                    pairer = PacketPairer(first_actor, points[0].interface, hosts)
             elif msg.get("t") == "stop":
                 # sent after the run's last event: every event is known, whatever the time
                 stopping, mark = True, float("inf")
@@ -227,9 +229,14 @@ class CaptureProcess:
     """The run host's handle on its capture process. Start it while single threaded."""
 
     def __init__(
-        self, pid: int, data_r: int, ctl_w: int, interface: str, interfaces: list[str] | None = None
+        self,
+        pid: int | None,
+        data_r: int,
+        ctl_w: int,
+        interface: str,
+        interfaces: list[str] | None = None,
     ) -> None:
-        self.pid = pid
+        self.pid = pid  # None: in another PID namespace (StartingCapture.elsewhere)
         self.interface = interface
         self.interfaces = interfaces or [interface]  # "A:eth0", "B:eth0" in two-host runs
         self._data_fd = data_r
@@ -239,6 +246,9 @@ class CaptureProcess:
         self.end: CaptureEnd | None = None
         self.finished = threading.Event()  # the last record has been read
         self.count = 0
+        # the actor a packet no call explains is drawn on, when not known at the fork (sent
+        # with the run's clock)
+        self.first_actor: str | None = None
 
     @classmethod
     def start(
@@ -253,42 +263,18 @@ class CaptureProcess:
         interface to capture on (two hosts: each host's), else ``interface`` alone."""
         if not points:
             points = [CapturePoint(interface, outgoing_only)]
-        # out of the way of the scenario's descriptors, which start at 3 as in a C program
-        data_r, data_w = (fd_above(fd) for fd in os.pipe())
-        # A bulk transfer's packet events are megabytes of JSON (every frame's bytes): with the
-        # default 64 KiB the capture could pass on one pipeful per round and the rest piled up
-        # for the end of the run, where the run then waited for it.
-        with contextlib.suppress(OSError):
-            fcntl.fcntl(data_w, F_SETPIPE_SZ, PIPE_SIZE)
-        ctl_r, ctl_w = (fd_above(fd) for fd in os.pipe())
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:
-            code = 0
-            try:
-                os.close(data_r)
-                os.close(ctl_w)
-                _child(points, first_actor, data_w, ctl_r)
-            except BaseException:  # noqa: BLE001 -- a forked child never returns to the host's code
-                code = 1
-            finally:
-                os._exit(code)
-        os.close(data_w)
-        os.close(ctl_r)
-        first = os.read(data_r, 1)
-        if first == b"R":
-            names = [f"{p.host}:{p.interface}" if p.host else p.interface for p in points]
-            return cls(pid, data_r, ctl_w, points[0].interface, names)
-        why = "the capture process ended before it started"
-        if first == b"E":
-            (n,) = _TEXT.unpack(_read_exactly(data_r, _TEXT.size))
-            why = _read_exactly(data_r, n).decode(errors="replace")
-        for fd in (data_r, ctl_w):
-            os.close(fd)
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, 0)
-        return why
+        return StartingCapture(points, first_actor).ready()
+
+    @classmethod
+    def fork_early(cls, first_actor: str = "run") -> StartingCapture:
+        """Fork the capture of a one-host run's ``lo`` now, before the run host makes its PID
+        namespace, and let it set its ring up while the host does the rest (the scenario, the
+        runner); :meth:`StartingCapture.ready` waits for it. Outside the run's PID namespace
+        its end is not the run's: init of a PID namespace waits, as it exits, for every process
+        in it, and the capture's last act, closing its packet socket, waits two grace periods
+        of the kernel (16-35 ms here) that the end of the run need not. The actor a packet no
+        call explains is drawn on goes with the run's clock (:meth:`clock`)."""
+        return StartingCapture([CapturePoint("lo", True)], first_actor)
 
     def fork_safe(self) -> None:
         """A process an actor forks must not hold the capture's pipes."""
@@ -310,7 +296,10 @@ class CaptureProcess:
                 view = view[os.write(self._ctl_w, view) :]
 
     def clock(self, t0: float) -> None:
-        self._tell(json.dumps({"t": "t0", "t0": t0}).encode() + b"\n")
+        msg: dict[str, object] = {"t": "t0", "t0": t0}
+        if self.first_actor is not None:
+            msg["first"] = self.first_actor
+        self._tell(json.dumps(msg).encode() + b"\n")
 
     def events(self, text: str) -> None:
         """The run's events, as one JSON array (the run host's own serialisation of them)."""
@@ -387,6 +376,8 @@ class CaptureProcess:
         for fd in (self._ctl_w, self._data_fd):
             with contextlib.suppress(OSError):
                 os.close(fd)
+        if self.pid is None:
+            return end  # its control pipe is closed: it ends by itself, outside the run
         with contextlib.suppress(OSError):
             if not self.finished.is_set():
                 os.kill(self.pid, signal.SIGKILL)
@@ -394,6 +385,78 @@ class CaptureProcess:
         # grace period for that (~30 ms, synchronize_net) which the run's end need not wait for.
         threading.Thread(target=_reap, args=(self.pid,), name="capture-reap", daemon=True).start()
         return end
+
+
+class StartingCapture:
+    """A capture process forked, its rings being made: ``ready()`` is its handle once they
+    are (or why it cannot capture), ``cancel()`` ends it unused. Fork it while the run host
+    has one thread."""
+
+    def __init__(self, points: list[CapturePoint], first_actor: str = "run") -> None:
+        self.points = points
+        # out of the way of the scenario's descriptors, which start at 3 as in a C program
+        data_r, data_w = (fd_above(fd) for fd in os.pipe())
+        # A bulk transfer's packet events are megabytes of JSON (every frame's bytes): with the
+        # default 64 KiB the capture could pass on one pipeful per round and the rest piled up
+        # for the end of the run, where the run then waited for it.
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(data_w, F_SETPIPE_SZ, PIPE_SIZE)
+        ctl_r, ctl_w = (fd_above(fd) for fd in os.pipe())
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                os.close(data_r)
+                os.close(ctl_w)
+                _child(points, first_actor, data_w, ctl_r)
+            except BaseException:  # noqa: BLE001 -- a forked child never returns to the host's code
+                code = 1
+            finally:
+                os._exit(code)
+        os.close(data_w)
+        os.close(ctl_r)
+        self.pid: int | None = pid
+        self._data_r: int | None = data_r
+        self._ctl_w: int | None = ctl_w
+
+    def elsewhere(self) -> None:
+        """The process that forked the capture has since made the rest of the run a PID
+        namespace of its own (netns.enter_pid_namespace): the capture's pid means nothing
+        there (or another process of the run), so it is never signalled or waited for by it.
+        It ends by itself when its control pipe closes, or with its parent (PDEATHSIG)."""
+        self.pid = None
+
+    def ready(self) -> CaptureProcess | str:
+        """Wait until the rings are in place: the capture's handle, or why it cannot capture."""
+        data_r, ctl_w, pid = self._data_r, self._ctl_w, self.pid
+        assert data_r is not None and ctl_w is not None, "a capture is made ready once"
+        self._data_r = self._ctl_w = None
+        first = os.read(data_r, 1)
+        if first == b"R":
+            names = [f"{p.host}:{p.interface}" if p.host else p.interface for p in self.points]
+            return CaptureProcess(pid, data_r, ctl_w, self.points[0].interface, names)
+        why = "the capture process ended before it started"
+        if first == b"E":
+            (n,) = _TEXT.unpack(_read_exactly(data_r, _TEXT.size))
+            why = _read_exactly(data_r, n).decode(errors="replace")
+        for fd in (data_r, ctl_w):
+            os.close(fd)
+        if pid is not None:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+        return why
+
+    def cancel(self) -> None:
+        """End it unused: its control pipe closes and it stops by itself (its ring's close is
+        its own). Not reaped here: the host may still be single threaded, and must stay so
+        until it forks what it needs instead; the kernel reaps it with the run host."""
+        for fd in (self._data_r, self._ctl_w):
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self._data_r = self._ctl_w = None
 
 
 def _reap(pid: int) -> None:
