@@ -128,21 +128,20 @@ def test_a_packet_is_not_held_back_behind_its_senders_waiting_receive(tmp_path: 
     events = list(read_trace(out).events)
     send = next(e for e in events if (e.actor, e.kind, e.op) == ("Server", "return", "send"))
     recv = next(e for e in events if (e.actor, e.kind, e.op) == ("Client", "return", "recv"))
-    called = max(e.seq for e in events if e.kind == "call" and e.seq < recv.seq and e.op == "recv")
-    # the client's recv(), from its call to its return, all before the server's send() returns
-    client = [
-        e
-        for e in events
-        if e.actor == "Client" and called <= e.seq <= recv.seq and e.kind != "packet"
-    ]
-    before = [e for e in events if e.seq < send.seq and e.kind != "packet" and e not in client]
     # the packets the capture could have written by then: those whose cause came before
     early = [
         e for e in events if e.kind == "packet" and isinstance(e.cause, int) and e.cause < send.seq
     ]
     assert len(early) >= 3  # the handshake at least
-    rest = [e for e in events if e.seq >= send.seq and e not in early and e not in client]
-    order = [*before, *client, *early, *rest]
+    others = [e for e in events if e not in early]
+    # the server's events from its send()'s return on wait until the client's recv() returned
+    late = [
+        e
+        for e in others
+        if e.actor == "Server" and send.seq <= e.seq < recv.seq and e.kind != "packet"
+    ]
+    head = [e for e in others if e.seq <= recv.seq and e not in late]
+    order = [*head, *early, *late, *(e for e in others if e.seq > recv.seq)]
     new = {e.seq: i + 1 for i, e in enumerate(order)}
     renumbered = [
         replace(
