@@ -475,3 +475,29 @@ def test_the_pcapng_export_of_two_hosts_has_an_interface_per_host(tmp_path: Path
         "A:eth0": [b"d1", b"d2", b"d3", b"d4", b"d5"],
         "B:eth0": [b"d2", b"d3", b"d3", b"d4", b"d5", b"d1"],
     }
+
+
+@pytest.mark.parametrize("lesson", ["tcp-zero-window", "tcp-retransmit"])
+def test_the_other_hosts_snapshots_of_a_closed_socket_are_read_in_its_own_network(
+    lesson: str,
+) -> None:
+    """A closed socket is found by its addresses in the kernel's table of its own host: asked
+    from the other host's network it read CLOSED, though it was in FIN_WAIT2 or TIME_WAIT
+    (seen on tcp-zero-window's diagram). The side that closed first keeps its connection in
+    TIME_WAIT for a minute: no snapshot during the run may say it is gone."""
+    if not _private_network_allowed():
+        pytest.skip("no private network on this system: no second host")
+    t = lesson_trace(get(lesson))
+    no_errors(t)
+    states: dict[int, list[tuple[str, str]]] = {}
+    for e in t.of("kernel"):
+        if e.sock is not None and e.kernel is not None and e.kernel.state:
+            states.setdefault(e.sock, []).append((e.actor, e.kernel.state))
+    first = [s for s, seen in states.items() if "FIN_WAIT1" in [st for _a, st in seen]]
+    assert first, states
+    for sock in first:
+        after = [st for _a, st in states[sock]]
+        after = after[after.index("FIN_WAIT1") :]
+        assert "CLOSED" not in after, states[sock]
+    # and the other host did look at it: what it read is what its own host read
+    assert any(len({a for a, _st in states[s]}) == 2 for s in first), states

@@ -504,6 +504,9 @@ class TracedSocket:
         real: _socket.socket | None = None,
     ) -> None:
         self._runner = runner
+        # a two-host run's: the host whose namespace it was made in (its table holds it)
+        net = getattr(runner, "network", None)
+        self._host: str | None = net.host_here() if net is not None else None
         # guarded: the private real socket is as loopback-only as the traced one
         self._s = real if real is not None else GuardedSocket(family, type, proto)
         self._fd = self._s.fileno()
@@ -589,15 +592,25 @@ class TracedSocket:
         longer shows (TIME_WAIT reads CLOSE through the fd; a closed socket has none). No fd is
         touched, so no lock is needed: other actors must not wait on the read."""
         local = self._local if self._local is not None and self._local[1] != 0 else None
+        net = getattr(self._runner, "network", None)
+        home = (
+            net.visiting(self._host)
+            if net is not None and self._host is not None
+            else contextlib.nullcontext()
+        )
+        if net is not None:
+            table = None  # read in whichever host's namespace: maybe not this socket's
         if snap is not None:
             if snap.state == "CLOSED" and local is not None and self._peer is not None:
-                lingering = kernel.lingering_state(local, self._peer, table)
+                with home:
+                    lingering = kernel.lingering_state(local, self._peer, table)
                 if lingering is not None and lingering != "CLOSED":
                     snap = dataclasses.replace(snap, state=lingering)
             return snap
         if self.is_tcp and local is not None:
             peer = None if self.listening else self._peer
-            return KernelSnapshot(state=kernel.lingering_state(local, peer, table))
+            with home:
+                return KernelSnapshot(state=kernel.lingering_state(local, peer, table))
         # never bound: the kernel holds nothing for it once closed (no /proc read to say so)
         return KernelSnapshot(state="CLOSED" if self.is_tcp else None)
 

@@ -272,6 +272,22 @@ class TwoHosts:
     def enter(self, host: str) -> None:
         setns(self.host_fds[host])
 
+    def host_here(self) -> str | None:
+        """The host whose namespace the calling thread is in (None: neither, the relay's)."""
+        here = os.readlink("/proc/thread-self/ns/net")
+        return next((h for h, ns in self.namespaces.items() if ns == here), None)
+
+    @contextlib.contextmanager
+    def visiting(self, host: str) -> Iterator[None]:
+        """Run a block in ``host``'s namespace, from a thread of either host: a closed socket's
+        connection is found only in its own host's table (from the other, it reads CLOSED)."""
+        here = self.host_here()
+        if here is None or here == host:
+            yield
+            return
+        with inside(self.host_fds[host], self.host_fds[here]):
+            yield
+
     def host_of(self, address: str) -> str | None:
         for name, addr in self.spec.hosts.items():
             if addr == address:
