@@ -221,6 +221,28 @@ def _import_before_qt() -> None:
     import socketscope.ui.selection  # noqa: F401
 
 
+def _skip_feature_scan() -> None:
+    """Spare PySide6 from reading the window's modules' source files.
+
+    Once imported, PySide6 checks every module an ``import`` statement names for the first time
+    (PYSIDE-2029): it reads the module's whole source to see whether it says "PySide6", where
+    ``from __feature__ import snake_case`` could switch that module's view of Qt. That costs the
+    first paint ~10 ms for some 55 modules (issue 11). SocketScope uses no __feature__, so the
+    answer is known: "no feature" (0) for its own modules, "ignore" (-1) for the rest already
+    imported, which is what PySide6 would find. Modules imported later (Pygments, a user's
+    scenario) are still read as before. Should a PySide6 lack this table, nothing is skipped."""
+    feature = sys.modules.get("PySide6.support.feature")
+    table = getattr(feature, "pyside_feature_dict", None)
+    if not isinstance(table, dict):
+        return
+    for name in list(sys.modules):
+        table.setdefault(name, 0 if name.split(".", 1)[0] == "socketscope" else -1)
+    ui = os.path.dirname(__file__)
+    for entry in os.listdir(ui):
+        if entry.endswith(".py"):
+            table.setdefault(f"{__package__}.{entry[:-3]}", 0)
+
+
 def main(args: object) -> int:
     # No garbage collection until the window is up: the start-up makes some 100k objects that
     # live as long as the window (modules, classes, Qt's enums), and each full collection that
@@ -259,6 +281,7 @@ def _main(args: object, gc_was_on: bool) -> int:
         return 2
     _import_before_qt()
     app = _app(offscreen)
+    _skip_feature_scan()
     from socketscope.ui.mainwindow import MainWindow
 
     w = MainWindow()
