@@ -215,6 +215,7 @@ def _import_before_qt() -> None:
     import socketscope.model.diagram
     import socketscope.model.explain
     import socketscope.model.filenames
+    import socketscope.model.network
     import socketscope.model.programs
     import socketscope.model.state
     import socketscope.ui.lecture
@@ -225,18 +226,20 @@ def _skip_feature_scan() -> None:
     """Spare PySide6 from reading the window's modules' source files.
 
     Once imported, PySide6 checks every module an ``import`` statement names for the first time
-    (PYSIDE-2029): it reads the module's whole source to see whether it says "PySide6", where
-    ``from __feature__ import snake_case`` could switch that module's view of Qt. That costs the
-    first paint ~10 ms for some 55 modules (issue 11). SocketScope uses no __feature__, so the
-    answer is known: "no feature" (0) for its own modules, "ignore" (-1) for the rest already
-    imported, which is what PySide6 would find. Modules imported later (Pygments, a user's
-    scenario) are still read as before. Should a PySide6 lack this table, nothing is skipped."""
+    (PYSIDE-2029), also one imported before it: it reads the module's whole source to see
+    whether it says "PySide6", where ``from __feature__ import snake_case`` could switch that
+    module's view of Qt. Before the first paint that was some 55 files read (issue 11; 57 scans
+    fell to 2). SocketScope uses no __feature__, so the answer is known: 0 ("no feature") for its
+    own modules and Qt's, -1 ("ignore") for the rest already imported (the same while no module
+    selects a feature). Modules imported later (Pygments, a user's scenario) are read as before.
+    A PySide6 without this table (it is internal) is left to do as it does."""
     feature = sys.modules.get("PySide6.support.feature")
     table = getattr(feature, "pyside_feature_dict", None)
     if not isinstance(table, dict):
         return
+    ours = ("socketscope", "PySide6", "shiboken6")
     for name in list(sys.modules):
-        table.setdefault(name, 0 if name.split(".", 1)[0] == "socketscope" else -1)
+        table.setdefault(name, 0 if name.split(".", 1)[0] in ours else -1)
     ui = os.path.dirname(__file__)
     for entry in os.listdir(ui):
         if entry.endswith(".py"):
