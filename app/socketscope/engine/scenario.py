@@ -16,10 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from .wire.network import NetworkSpec, NetworkSpecError
-from .wire.network import parse as parse_network
+if TYPE_CHECKING:
+    # imported where a lesson declares a NETWORK: the wire package (capture, decoding, ctypes)
+    # is not needed to show a one-host lesson, nor by the window's first paint (issue 11)
+    from .wire.network import NetworkSpec
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -177,6 +179,9 @@ def from_module(module: ModuleType, path: str | None = None) -> Scenario:
             )
     network = None
     if hasattr(module, "NETWORK"):
+        from .wire.network import NetworkSpecError
+        from .wire.network import parse as parse_network
+
         try:
             network = parse_network(module.NETWORK)
         except NetworkSpecError as e:

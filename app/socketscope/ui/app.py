@@ -215,10 +215,35 @@ def _import_before_qt() -> None:
     import socketscope.model.diagram
     import socketscope.model.explain
     import socketscope.model.filenames
+    import socketscope.model.network
     import socketscope.model.programs
     import socketscope.model.state
     import socketscope.ui.lecture
     import socketscope.ui.selection  # noqa: F401
+
+
+def _skip_feature_scan() -> None:
+    """Spare PySide6 from reading the window's modules' source files.
+
+    Once imported, PySide6 checks every module an ``import`` statement names for the first time
+    (PYSIDE-2029), also one imported before it: it reads the module's whole source to see
+    whether it says "PySide6", where ``from __feature__ import snake_case`` could switch that
+    module's view of Qt. Before the first paint that was some 55 files read (issue 11; 57 scans
+    fell to 2). SocketScope uses no __feature__, so the answer is known: 0 ("no feature") for its
+    own modules and Qt's, -1 ("ignore") for the rest already imported (the same while no module
+    selects a feature). Modules imported later (Pygments, a user's scenario) are read as before.
+    A PySide6 without this table (it is internal) is left to do as it does."""
+    feature = sys.modules.get("PySide6.support.feature")
+    table = getattr(feature, "pyside_feature_dict", None)
+    if not isinstance(table, dict):
+        return
+    ours = ("socketscope", "PySide6", "shiboken6")
+    for name in list(sys.modules):
+        table.setdefault(name, 0 if name.split(".", 1)[0] in ours else -1)
+    ui = os.path.dirname(__file__)
+    for entry in os.listdir(ui):
+        if entry.endswith(".py"):
+            table.setdefault(f"{__package__}.{entry[:-3]}", 0)
 
 
 def main(args: object) -> int:
@@ -259,6 +284,7 @@ def _main(args: object, gc_was_on: bool) -> int:
         return 2
     _import_before_qt()
     app = _app(offscreen)
+    _skip_feature_scan()
     from socketscope.ui.mainwindow import MainWindow
 
     w = MainWindow()
