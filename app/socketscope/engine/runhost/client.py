@@ -224,6 +224,12 @@ class RunHost:
     def stopping(self) -> bool:
         return self._stopping
 
+    @property
+    def ended_alone(self) -> bool:
+        """The host said, with its end, that it had killed and reaped every other process of
+        the run (so every socket of theirs was closed), and its exit was not waited for."""
+        return self._alone
+
     def start(self) -> None:
         """Start the host and wait until its runner has started (port chosen, actors running)."""
         with self._lock:
