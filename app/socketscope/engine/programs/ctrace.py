@@ -290,6 +290,10 @@ class CTracer:
                     _signal.pidfd_send_signal(self._pidfd, _signal.SIGKILL)
         self._q.put(("poke",))
 
+    def _stopping(self) -> bool:
+        """The run is stopping (asked afresh each time: another thread sets it)."""
+        return self.runner.stopping
+
     # --- the tracer thread ---------------------------------------------------------------------
     def run(self) -> int | None:
         """Fork, exec and trace until every traced process has ended. Returns the exit status
@@ -329,11 +333,11 @@ class CTracer:
         with self._pidfd_lock, contextlib.suppress(OSError, AttributeError):
             self._pidfd = os.pidfd_open(pid)
         try:
-            if self.runner.stopping:
+            if self._stopping():
                 self.kill()  # the Stop came while it was being forked
             status = self._start_traced(pid)
         except (PtraceForbidden, OSError):
-            if not self.runner.stopping:
+            if not self._stopping():
                 raise
             # Stop killed it before its exec: it never ran a line of its own, and no
             # fallback tracer is wanted for a run that is over
@@ -1159,14 +1163,14 @@ class CTracer:
                 return None, {}
             from .dwarf_lines import line_map, load_base
 
-            found = self._line_maps.get(exe)
-            if found is None:
+            table = self._line_maps.get(exe)
+            if table is None:
                 # read aside since the program started; a Stop does not wait for it
-                found = line_map(exe, lambda: self.runner.stopping)
-                if found is None:
+                table = line_map(exe, self._stopping)
+                if table is None:
                     return None, {}
-                self._line_maps[exe] = found
-            proc.lines = found
+                self._line_maps[exe] = table
+            proc.lines = table
             proc.exe_base = load_base(proc.pid, exe)
         lines, base = proc.lines, proc.exe_base
         if base is None:

@@ -657,7 +657,9 @@ def host_main(fd: int) -> int:
             capture = started
             capture.fork_safe()
             capture_info = {"available": True, "interfaces": list(capture.interfaces)}
-    host = Host(ch, runner, network, capture, capture_info, two_hosts, relay, pids.own and pids.proc)
+    host = Host(
+        ch, runner, network, capture, capture_info, two_hosts, relay, pids.own and pids.proc
+    )
     host.report_exits()
     code = host.run()
     if not pids.own:
