@@ -175,6 +175,9 @@ def bench_random_stops(stops: int, through_host: bool, seed: int) -> None:
         for actor, op, err in _errors(run.drain()) - baseline[sc.id]:
             key = (sc.id, actor, op, err)
             spurious[key] = spurious.get(key, 0) + 1
+    # what stop() waits for: through the run host, every actor ended, every process of the
+    # run killed and reaped, the trace complete (its end received) and the host's process
+    # reaped; not the kernel's later release of the capture's packet sockets
     where = "through the run host" if through_host else "in-process Runner"
     print(
         f"random stops: {stops} over {len(lessons)} lessons, {where}: "

@@ -264,6 +264,10 @@ class CTracer:
         self._line_maps: dict[str, LineMap] = {}
         self._places: dict[tuple[int, int], tuple[int | None, dict[str, Any]]] = {}
         self.ended = threading.Event()
+        # the program's process from its fork on, before it is a tracee (a Stop during its
+        # start-up must reach it too); a pidfd, so that a reused pid is never signalled
+        self._pidfd: int | None = None
+        self._pidfd_lock = threading.Lock()
         _RUN_SOCKETS.setdefault(runner, {})
         _LISTENERS.setdefault(runner, {})
 
@@ -278,18 +282,35 @@ class CTracer:
         for t in list(self.tracees):
             with contextlib.suppress(OSError):
                 os.kill(t, _signal.SIGKILL)
+        with self._pidfd_lock:
+            if self._pidfd is not None and not self.tracees:
+                # still starting (fork to exec: tens of ms on a busy machine): not a tracee
+                # yet, and the tracer thread waits for its exec
+                with contextlib.suppress(OSError):
+                    _signal.pidfd_send_signal(self._pidfd, _signal.SIGKILL)
         self._q.put(("poke",))
+
+    def _stopping(self) -> bool:
+        """The run is stopping (asked afresh each time: another thread sets it)."""
+        return self.runner.stopping
 
     # --- the tracer thread ---------------------------------------------------------------------
     def run(self) -> int | None:
         """Fork, exec and trace until every traced process has ended. Returns the exit status
         of the first process (negative: killed by that signal). Raises PtraceForbidden where
         the system refuses to let us trace."""
+        if self.runner.stopping:
+            self.ended.set()
+            return None  # a run stopped before this program's turn: it is not started
         why = pt.supported()
         if why is not None:
             raise PtraceForbidden(_errno.ENOSYS, why, "unsupported", detail=why)
         prog, keep = pt.build_filter(sorted(pt.SYSCALLS))
         exe = self._resolve(self.argv[0])
+        from .dwarf_lines import prepare
+
+        # its line table, read while the program starts (see dwarf_lines)
+        prepare(os.path.join(self.cwd, exe) if self.cwd else exe)
         env = self.env if self.env is not None else dict(os.environ)
         pid = os.fork()
         if pid == 0:  # the child: nothing here may take a lock another thread held
@@ -309,7 +330,26 @@ class CTracer:
         self.pid = pid
         with contextlib.suppress(OSError):
             os.setpgid(pid, pid)  # also here: whichever runs first, the group exists
-        status = self._start_traced(pid)
+        with self._pidfd_lock, contextlib.suppress(OSError, AttributeError):
+            self._pidfd = os.pidfd_open(pid)
+        try:
+            if self._stopping():
+                self.kill()  # the Stop came while it was being forked
+            status = self._start_traced(pid)
+        except (PtraceForbidden, OSError):
+            if not self._stopping():
+                raise
+            # Stop killed it before its exec: it never ran a line of its own, and no
+            # fallback tracer is wanted for a run that is over
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, pt.WALL)
+            self.ended.set()
+            return None
+        finally:
+            with self._pidfd_lock:
+                if self._pidfd is not None:
+                    os.close(self._pidfd)
+                    self._pidfd = None
         proc = Proc(pid, self.name)
         self._open_proc(proc)
         self.procs[pid] = proc
@@ -1121,11 +1161,16 @@ class CTracer:
                 exe = os.readlink(f"/proc/{proc.pid}/exe")
             except OSError:
                 return None, {}
-            from .dwarf_lines import LineMap, load_base
+            from .dwarf_lines import line_map, load_base
 
-            if exe not in self._line_maps:
-                self._line_maps[exe] = LineMap(exe)
-            proc.lines = self._line_maps[exe]
+            table = self._line_maps.get(exe)
+            if table is None:
+                # read aside since the program started; a Stop does not wait for it
+                table = line_map(exe, self._stopping)
+                if table is None:
+                    return None, {}
+                self._line_maps[exe] = table
+            proc.lines = table
             proc.exe_base = load_base(proc.pid, exe)
         lines, base = proc.lines, proc.exe_base
         if base is None:

@@ -10,8 +10,19 @@ from __future__ import annotations
 
 import bisect
 import os
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+# Reading a line table costs 100-150 ms in a fresh run host (pyelftools' import, ~70 ms, then
+# the DWARF): done by the tracer at the program's first call, a Stop landing meanwhile waited
+# for all of it. It is read aside instead, from the moment the program is started, and the
+# tracer's wait for it gives way to a Stop (see line_map).
+WAIT_SLICE = 0.005  # seconds between looks at the stop flag while a line table is being read
+_ready: dict[tuple[str, int, int], threading.Event] = {}
+_maps: dict[tuple[str, int, int], LineMap] = {}
+_lock = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +173,54 @@ class LineMap:
         if self._addr2line is not None:
             return True  # no symbol table read: the first word into the code is taken
         return self.function(addr) is not None
+
+
+def _key(path: str) -> tuple[str, int, int] | None:
+    """A binary rebuilt at the same path is another program: its size and time tell."""
+    try:
+        real = os.path.realpath(path)
+        st = os.stat(real)
+    except OSError:
+        return None
+    return real, st.st_size, st.st_mtime_ns
+
+
+def prepare(path: str) -> None:
+    """Start reading ``path``'s line table in a thread of its own (once per binary)."""
+    key = _key(path)
+    if key is None:
+        return
+    with _lock:
+        if key in _ready:
+            return
+        ready = _ready[key] = threading.Event()
+
+    def read() -> None:
+        try:
+            _maps[key] = LineMap(key[0])
+        except Exception:  # noqa: BLE001 -- the tracer then reads it itself, and meets it there
+            pass
+        finally:
+            ready.set()
+
+    # not an actor's thread: it belongs to no run and ends by itself
+    threading.Thread(target=read, name="linemap-reader", daemon=True).start()
+
+
+def line_map(path: str, give_up: Callable[[], bool]) -> LineMap | None:
+    """``path``'s line table, read aside (:func:`prepare`, started now if it was not); None
+    when ``give_up()`` turns true first (the run is stopping: nothing waits for the table)."""
+    key = _key(path)
+    if key is None:
+        return LineMap(path)  # unreadable: an empty map, as LineMap itself makes it
+    prepare(path)
+    with _lock:
+        ready = _ready[key]
+    while not ready.wait(WAIT_SLICE):
+        if give_up():
+            return None
+    found = _maps.get(key)
+    return found if found is not None else LineMap(key[0])
 
 
 def _is_pie(path: str) -> bool:

@@ -207,6 +207,8 @@ class RunHost(EventSource):
         self._live: dict[str, None] = {}  # actors started and not ended, in order
         self._in_call: dict[str, Event] = {}
         self._end_seen = False
+        # the host said, with its end, that no other process of the run is left (host.py "end")
+        self._alone = False
         self._exit_note: dict[str, Any] | None = None  # an actor called os._exit()
         self._stop_report: bool | None = None  # the host's runner.stop() joined every actor
         self._killed = False
@@ -221,6 +223,12 @@ class RunHost(EventSource):
     @property
     def stopping(self) -> bool:
         return self._stopping
+
+    @property
+    def ended_alone(self) -> bool:
+        """The host said, with its end, that it had killed and reaped every other process of
+        the run (so every socket of theirs was closed), and its exit was not waited for."""
+        return self._alone
 
     def start(self) -> None:
         """Start the host and wait until its runner has started (port chosen, actors running)."""
@@ -385,9 +393,20 @@ class RunHost(EventSource):
                 self._handle(msg)
         except ValueError:
             pass  # not JSON: the host is broken; treat as gone
+        alone = self._alone
+        if alone:
+            # The host has closed its end of the channel, so it is exiting, and it has said
+            # that every other process of the run is dead and reaped. Its exit would last
+            # until the capture has released its packet sockets (a kernel grace period each,
+            # 20-60 ms, runhost/alone.py), which the run's end need not wait for: the process
+            # outside its namespace is ended now (the host dies with it, already exiting).
+            with contextlib.suppress(OSError):
+                proc.kill()
         self._reap_group(proc)
         code = proc.wait()
-        self._finish(code)
+        # status 0: the host itself ended in order (its end message came); only the wait
+        # for the rest of its exit was cut short
+        self._finish(0 if alone else code)
 
     @staticmethod
     def _reap_group(proc: subprocess.Popen[bytes]) -> None:
@@ -426,6 +445,7 @@ class RunHost(EventSource):
             self._failure = str(msg.get("message", ""))
         elif kind == "end":
             self._end_seen = True
+            self._alone = msg.get("alone") is True
 
     def _note(self, n: dict[str, Any]) -> None:
         if n.get("t") == "step":

@@ -16,7 +16,9 @@ Messages, host to client (JSON objects, see engine/channel.py):
        commands the gate state already reflects; notes are step results, the stop report and,
        last, {"t": "capture", "packets", "drops", ...}: the capture's statistics
   {"t": "error", "message"}                        the scenario could not be loaded
-  {"t": "end"}                                     every event has been sent; the host exits
+  {"t": "end", "alone"?}                           every event has been sent; the host exits.
+       alone: true when the host, as init of the run's PID namespace, has killed and reaped
+       every other process of the run but its capture and relay (which have delivered all)
 Client to host:
   {"t": "run", "scenario": {"id"} | {"path"}, "mode", "delay", "data_cap", "burst_after",
    "burst_window", "capture", "parent"}            first message, once
@@ -50,6 +52,7 @@ from socketscope.engine.netns import (
     enter_pid_namespace,
     enter_private_network,
 )
+from socketscope.engine.runhost.alone import end_the_rest
 from socketscope.engine.runner import RawEvent, Runner, RunOptions
 from socketscope.engine.scenario import Scenario, ScenarioError, get, load_file
 from socketscope.engine.wire.network import NetworkSpecError, capture_point, capture_points
@@ -60,6 +63,7 @@ if TYPE_CHECKING:
 
 BATCH_MAX = 2000  # events per message at most (each may carry a few KiB of data as hex)
 IDLE_MARK = 0.05  # seconds between watermarks to the capture while the run is quiet
+ALONE_TIMEOUT = 0.3  # seconds for the run's other processes to die once killed (else: as before)
 COALESCE = 0.005  # seconds a free-running run's messages gather for (the window draws at 60 Hz)
 
 
@@ -193,6 +197,7 @@ class Host:
         capture_info: dict[str, Any] | None = None,
         two_hosts: dict[str, Any] | None = None,
         relay: Relay | None = None,
+        pid_namespace: bool = False,
     ) -> None:
         self.ch = ch
         self.runner = runner
@@ -209,6 +214,10 @@ class Host:
         self.client_gone = threading.Event()
         self.exit_sent = threading.Event()
         self.stuck = False
+        # init of the run's own PID namespace with its own /proc: it can end the run's other
+        # processes itself and see them gone (see alone.py)
+        self.pid_namespace = pid_namespace
+        self.alone = False  # every other process of the run has been killed and reaped
 
     def run(self) -> int:
         runner, gate = self.runner, self.runner.gate
@@ -260,12 +269,32 @@ class Host:
             if end.error:
                 note["error"] = end.error
             self.q.put(_Note(note))
+        self.alone = self._end_the_rest()
         self.q.put(_END)
         pump.join()
         if self.stuck:
             # an actor would not stop: the client kills this process (it has the report)
             self.client_gone.wait(5.0)
         return 0
+
+    def _end_the_rest(self) -> bool:
+        """Kill and reap every other process of the run before its end is sent, so that the
+        client need not wait for this process's exit, which lasts until the capture has
+        released its packet sockets (alone.py). Only as init of a namespace whose /proc it
+        sees, once the capture and the relay have delivered everything, and never when an
+        actor would not stop (the client kills this process then)."""
+        if not self.pid_namespace or self.stuck:
+            return False
+        if self.capture is not None and not self.capture.finished.is_set():
+            return False
+        spare = set()
+        if self.capture is not None:
+            spare.add(self.capture.pid)
+        if self.relay is not None:
+            if self.relay.reader is not None and self.relay.reader.is_alive():
+                return False  # its last reports are still on their way
+            spare.add(self.relay.pid)
+        return end_the_rest(spare, ALONE_TIMEOUT)
 
     # --- to the client --------------------------------------------------------------------------
     def _send(self, msg: dict[str, Any]) -> None:
@@ -391,7 +420,8 @@ class Host:
             self._send_text(text + rest)
             if exiting:
                 self.exit_sent.set()
-        self._send({"t": "end"})
+        # alone: no process of the run is left but this one, which exits now (see alone.py)
+        self._send({"t": "end", "alone": True} if self.alone else {"t": "end"})
 
     def _send_text(self, text: str) -> None:
         try:
@@ -652,7 +682,9 @@ def host_main(fd: int) -> int:
             capture = started
             capture.fork_safe()
             capture_info = {"available": True, "interfaces": list(capture.interfaces)}
-    host = Host(ch, runner, network, capture, capture_info, two_hosts, relay)
+    host = Host(
+        ch, runner, network, capture, capture_info, two_hosts, relay, pids.own and pids.proc
+    )
     host.report_exits()
     code = host.run()
     if not pids.own:
