@@ -287,9 +287,9 @@ class Host:
             return False
         if self.capture is not None and not self.capture.finished.is_set():
             return False
-        spare = set()
-        if self.capture is not None:
-            spare.add(self.capture.pid)
+        spare: set[int] = set()
+        if self.capture is not None and self.capture.pid is not None:
+            spare.add(self.capture.pid)  # None: forked outside the namespace (process.py)
         if self.relay is not None:
             if self.relay.reader is not None and self.relay.reader.is_alive():
                 return False  # its last reports are still on their way
