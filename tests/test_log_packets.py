@@ -1,6 +1,6 @@
 """`socketscope log` shows the run's real packets between its calls: each as one line with its
 time, interface, sender and receiver, flags and numbers, and the call that made the kernel send it
-(or the kernel timer), in English or Korean; a bulk transfer's packets as one line with their
+(or the kernel on its own), in English or Korean; a bulk transfer's packets as one line with their
 count. Real runs of the real CLI."""
 
 from __future__ import annotations

@@ -59,11 +59,13 @@ _UDP = Words("UDP {n} bytes", "UDP {n}바이트")
 _AT = Words("{t} s", "{t}초")
 _CAUSED = Words("caused by {actor}'s {op}()", "{actor}의 {op}() 때문에 보냄")
 _CAUSED_SEQ = Words("caused by the call of event {seq}", "이벤트 {seq}의 호출 때문에 보냄")
+# no call made the kernel send it: a timer did (a delayed ACK, a probe, a retransmission
+# timeout), or packets that came in did (a fast retransmit after duplicate ACKs)
 _TIMER_IN = Words(
-    "sent by a kernel timer, while {actor} was in {op}()",
-    "커널 타이머가 보냄 ({actor}은(는) {op}() 안에 있었음)",
+    "sent by the kernel on its own, while {actor} was in {op}()",
+    "커널이 스스로 보냄 ({actor}은(는) {op}() 안에 있었음)",
 )
-_TIMER = Words("sent by a kernel timer", "커널 타이머가 보냄")
+_TIMER = Words("sent by the kernel on its own", "커널이 스스로 보냄")
 _UNEXPLAINED = Words("no call of the run explains it", "이 실행의 어떤 호출로도 설명되지 않음")
 _HOST = Words("host {host}", "호스트 {host}")
 

@@ -56,7 +56,7 @@ def comment_of(ev: Event, calls: dict[int, Event]) -> str:
     if ev.cause == "timer":
         during = calls.get(ev.during) if ev.during is not None else None
         blocked = f", while {during.actor} was in {during.op}()" if during is not None else ""
-        return f"{role}sent by a kernel timer{blocked}"
+        return f"{role}sent by the kernel on its own{blocked}"
     return f"{role}no call of the run explains it"
 
 

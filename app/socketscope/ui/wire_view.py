@@ -240,7 +240,7 @@ def cause_text(ev: Event, by_seq: dict[int, Event]) -> str:
         d = by_seq.get(ev.during) if ev.during is not None else None
         if d is not None:
             return QCoreApplication.translate(
-                "PacketView", "sent by a kernel timer, while {actor} was in {op}()"
+                "PacketView", "sent by the kernel on its own, while {actor} was in {op}()"
             ).format(actor=d.actor, op=d.op)
-        return QCoreApplication.translate("PacketView", "sent by a kernel timer")
+        return QCoreApplication.translate("PacketView", "sent by the kernel on its own")
     return QCoreApplication.translate("PacketView", "no call of the run explains it")

@@ -10,7 +10,8 @@ Rules that held in the prototype (shared/WIRE.md, "Pairing packets with calls"):
   its fd, in another process, is the same socket), so a FIN waits for that last close;
 - on loopback the receiver's kernel works inside the sender's system call, so an ACK sent at
   once belongs to the call that sent what it acknowledges;
-- what no call explains is a kernel timer's: a delayed ACK, a retransmission, a zero-window probe.
+- what no call explains the kernel sent on its own (cause "timer"): a delayed ACK, a retransmission
+  (its timer's, or a fast retransmit set off by duplicate ACKs), a zero-window probe.
 Every process of a run stamps its events on one clock (CLOCK_MONOTONIC less the run's t0) and
 the capture converts the kernel's timestamps to it; calls are stamped just outside the system
 call they make: offsets first, times only second.

@@ -1094,12 +1094,12 @@
         <translation>이벤트 {seq}의 호출 때문에 보냄</translation>
     </message>
     <message>
-        <source>sent by a kernel timer, while {actor} was in {op}()</source>
-        <translation>커널 타이머가 보냄 ({actor}은(는) {op}() 안에 있었음)</translation>
+        <source>sent by the kernel on its own, while {actor} was in {op}()</source>
+        <translation>커널이 스스로 보냄 ({actor}은(는) {op}() 안에 있었음)</translation>
     </message>
     <message>
-        <source>sent by a kernel timer</source>
-        <translation>커널 타이머가 보냄</translation>
+        <source>sent by the kernel on its own</source>
+        <translation>커널이 스스로 보냄</translation>
     </message>
     <message>
         <source>no call of the run explains it</source>
