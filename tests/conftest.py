@@ -31,6 +31,18 @@ def open_fds() -> set[int]:
     return {int(n) for n in os.listdir("/proc/self/fd")}
 
 
+def fd_targets() -> dict[int, str]:
+    """Each open fd and what it refers to ("socket:[123]", a path): a leak that reuses the
+    number of an fd closed meanwhile (by an earlier test's thread, ending) still shows."""
+    out = {}
+    for fd in open_fds():
+        try:
+            out[fd] = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue  # closed between the two looks
+    return out
+
+
 def engine_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name.startswith("socketscope-")]
 
