@@ -221,7 +221,19 @@ class WireLayout:
         rows = self.layout.rows_at(cursor)
         k = min(bisect.bisect_right(times, t_arrived) - 1, rows - 1)
         if k <= a.row:
-            return None  # before the next row began: the band under its call is right
+            # before the next row began: the band under its call is right, level, unless
+            # packets drawn after it in that band reached its receiver first (the link held it
+            # behind them; all left late together, past their calls): then it ends below them
+            after = -1
+            for b in self.bands[a.row].arrows if a.row in self.bands else ():
+                if b is a or b.slot < a.slot or b.lane1 != a.lane1:
+                    continue
+                t_there, there_seq = self._arrival(b)
+                if there_seq <= cursor and t_there <= t_arrived:
+                    after = max(after, b.slot)
+            if after < 0:
+                return None
+            return Arrival(a.row, 0.5, after_slot=after), t_arrived
         # past a later row, however quickly (a ms under load is several rows): drawn level,
         # it would seem to arrive before what that row shows, and out of order with the
         # packets around it that are drawn where they arrived

@@ -206,6 +206,7 @@ class SequenceDiagram(QAbstractScrollArea):
         self._anim_timer.timeout.connect(self._tick)
         self._programmatic_scroll = False
         self.placed: list[Placed] = []  # what the last paint drew, and where
+        self._placed_key: tuple[Any, ...] | None = None  # the _frame_key it was drawn at
         self._slots: set[tuple[int, int]] = set()
         self._label_jobs: list[tuple[Arrow, QLineF, QPen]] = []
         self._span_jobs: list[tuple[BlockedSpan, float, float, float, str]] = []
@@ -683,6 +684,7 @@ class SequenceDiagram(QAbstractScrollArea):
         p.fillRect(self.viewport().rect(), c.paper)
         self._animating = False
         self.placed = []
+        self._placed_key = self._frame_key()
         self._obstacles = []
         self._bands = {}
         self._lines = []
@@ -1612,6 +1614,11 @@ class SequenceDiagram(QAbstractScrollArea):
 
     # --- interaction ----------------------------------------------------------------------------
     def item_at(self, x: float, y: float) -> tuple[str, Any] | None:
+        if self._placed_key != self._frame_key():
+            # packets are found where the last paint drew them: a click that comes before the
+            # paint of a scroll (a busy machine, or a test that scrolls and clicks at once)
+            # must not find them where they were
+            self.viewport().repaint()
         pos = (y - self._top()) / self.row_h
         if wire_view.shown(self):
             packet = wire_view.hit(self, x, y)
