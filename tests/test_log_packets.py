@@ -133,15 +133,16 @@ def test_a_packet_is_not_held_back_behind_its_senders_waiting_receive(tmp_path: 
         e for e in events if e.kind == "packet" and isinstance(e.cause, int) and e.cause < send.seq
     ]
     assert len(early) >= 3  # the handshake at least
-    others = [e for e in events if e not in early]
     # the server's events from its send()'s return on wait until the client's recv() returned
     late = [
         e
-        for e in others
+        for e in events
         if e.actor == "Server" and send.seq <= e.seq < recv.seq and e.kind != "packet"
     ]
-    head = [e for e in others if e.seq <= recv.seq and e not in late]
-    order = [*head, *early, *late, *(e for e in others if e.seq > recv.seq)]
+    head = [e for e in events if e.seq <= recv.seq and e.kind != "packet" and e not in late]
+    # every other packet (one its cause in ``late`` made, too) comes after: the capture is late
+    taken = {e.seq for e in [*head, *early, *late]}
+    order = [*head, *early, *late, *(e for e in events if e.seq not in taken)]
     new = {e.seq: i + 1 for i, e in enumerate(order)}
     renumbered = [
         replace(
