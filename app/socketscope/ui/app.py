@@ -240,8 +240,13 @@ def _skip_feature_scan() -> None:
     ours = ("socketscope", "PySide6", "shiboken6")
     for name in list(sys.modules):
         table.setdefault(name, 0 if name.split(".", 1)[0] in ours else -1)
-    ui = os.path.dirname(__file__)
-    for entry in os.listdir(ui):
+    # the window's modules not imported yet; a bundle (PyInstaller) has no folder of sources
+    # to list, and nothing for PySide6 to read either
+    try:
+        entries = os.listdir(os.path.dirname(__file__))
+    except OSError:
+        return
+    for entry in entries:
         if entry.endswith(".py"):
             table.setdefault(f"{__package__}.{entry[:-3]}", 0)
 
