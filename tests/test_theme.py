@@ -196,6 +196,9 @@ def finished(qtbot: QtBot, gui_window: MainWindow) -> MainWindow:
     w.diagram.select(recv)
     w.diagram.boxClicked.emit(recv)
     qtbot.waitUntil(lambda: bool(w.inspector.stream_hex.data), timeout=3000)
+    # the code's colours are made after the first paint, one piece per turn of the event loop;
+    # on a starved machine that can be after the run's end (seen in a shuffled run at nice 19)
+    qtbot.waitUntil(lambda: w.is_ready, timeout=30000)
     return w
 
 

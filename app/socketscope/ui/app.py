@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import sys
@@ -23,7 +24,6 @@ def _utf8_locale() -> None:
     """
     if not sys.platform.startswith("linux"):
         return  # macOS and Windows give Qt UTF-8 whatever the locale
-    import contextlib
     import locale
 
     # a locale the C library does not have leaves C, which Qt would fall back to as well
@@ -412,7 +412,9 @@ def _exit_after_first_paint(w: object) -> None:
             pass
         # and the CPU time it took (all threads): steadier than wall time on a busy machine
         cpu = f" cpu {time.process_time() * 1000:.0f}ms"
-        print(f"{what} {now:.6f}{since_start}{cpu}", flush=True)
+        # stdout may be gone: a reader that took the first line only (`| head -1`)
+        with contextlib.suppress(OSError):
+            print(f"{what} {now:.6f}{since_start}{cpu}", flush=True)
 
     # a picture of each moment, to look at (SOCKETSCOPE_FIRST_PAINT_PNG=path: path, path-ready)
     png = os.environ.get("SOCKETSCOPE_FIRST_PAINT_PNG")

@@ -176,6 +176,10 @@ class MainWindow(QMainWindow):
         clicked.connect(lambda ev: docks.click_before_panels(self, clicked, ev))
         self.diagram.ghostClicked.connect(self.study_mode.step)
         self.reset_button.clicked.connect(self.session.reset)
+        # True once ``ready`` has been sent: a test or a caller that comes later cannot wait for
+        # the signal itself (on a loaded machine it can come after a whole run has ended)
+        self.is_ready = False
+        self.ready.connect(lambda: setattr(self, "is_ready", True))
         self._first_paint = FirstPaint(self, lambda: after_first_paint(self))
         self._constructing = False
         self._update_panels()
