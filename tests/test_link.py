@@ -23,6 +23,7 @@ from socketscope.engine.wire.decode import Packet
 from socketscope.engine.wire.network import Link, NetworkSpecError, Rule, parse
 from socketscope.engine.wire.relay import Policy
 from socketscope.model.diagram import DiagramLayout
+from socketscope.model.state import RunState
 
 APP = str(Path(__file__).resolve().parents[1] / "app")
 
@@ -276,6 +277,18 @@ def test_tcp_retransmit_every_byte_arrives_once_and_in_order() -> None:
         resent = next(a for a in lay.wire.arrows if a.ev.packet and a.ev.packet.id == again)
         returned = lay.row_seqs.index(recvs[1].seq)  # the row of that recv()'s return
         assert resent.row < returned, (resent.row, returned)
+
+
+@needs_namespaces
+def test_the_link_is_not_an_actor_and_a_two_host_run_ends() -> None:
+    """The link's drops are events, not an actor's calls: at the end every actor has finished
+    and the status bar says the run is over (it said "Press Space to run" after tcp-retransmit)."""
+    t = lesson_trace(get("tcp-retransmit"))
+    assert t.of("link")
+    st = RunState.at(t.events, len(t.events), list(t.header["actors"]))
+    assert set(st.actors) == {"Server", "Client"}
+    assert st.sentence("en").startswith("The run is over:"), st.sentence("en")
+    assert st.sentence("ko").startswith("실행이 끝났습니다"), st.sentence("ko")
 
 
 @needs_namespaces

@@ -103,6 +103,10 @@ class RunState:
 
     def _apply(self, ev: Event, pending: dict[str, list[Event]]) -> None:
         self.last = ev
+        if ev.kind == "link":
+            # the link between two hosts is not an actor: it makes no call and never finishes
+            # (as one, it kept a two-host run from ever being over, and a crash from being named)
+            return
         a = self._actor(ev.actor)
         kind = ev.kind
         if kind == "start":
