@@ -169,7 +169,7 @@ def _sentence(ev: Event, translate: Translate) -> str:
                 "EPERM",
             ).format(**p)
         if code == "c_cannot_trace":
-            return translate("EngineMessage", "{program} cannot be traced here: {detail}").format(
+            return translate("EngineMessage", "cannot be traced here ({program}): {detail}").format(
                 **p
             )
         if code == "c_strace_fallback":
@@ -182,12 +182,12 @@ def _sentence(ev: Event, translate: Translate) -> str:
             if p.get("strace"):
                 return translate(
                     "EngineMessage",
-                    "{program} cannot be traced here: {cause}; strace needs ptrace too and "
+                    "cannot be traced here ({program}): {cause}; strace needs ptrace too and "
                     "cannot trace here either ({strace})",
                 ).format(program=p["program"], cause=trace_cause(p, translate), strace=p["strace"])
             return translate(
                 "EngineMessage",
-                "{program} cannot be traced here: {cause}; strace is not installed (it would "
+                "cannot be traced here ({program}): {cause}; strace is not installed (it would "
                 "show the calls, without stepping)",
             ).format(program=p["program"], cause=trace_cause(p, translate))
         if code == "tracer_failed":

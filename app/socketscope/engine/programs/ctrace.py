@@ -2046,7 +2046,7 @@ class CProgramActor:
             self.spec.name,
             "error",
             error="CANNOT_TRACE",
-            message=f"{self.spec.name} cannot be traced here: {text}",
+            message=f"cannot be traced here ({self.spec.name}): {text}",
             code="c_ptrace_refused",
             params={"program": self.spec.name, "why": "ptrace_forbidden", **cause},
         )
@@ -2056,7 +2056,7 @@ class CProgramActor:
             self.spec.name,
             "error",
             error="CANNOT_TRACE",
-            message=f"{self.spec.name} cannot be traced here: {text}",
+            message=f"cannot be traced here ({self.spec.name}): {text}",
             code="c_cannot_trace",
             params={"program": self.spec.name, "detail": text, "why": why},
         )

@@ -330,20 +330,20 @@
         <translation>{address}로의 {op}()는 호출되기 전에 거부되었습니다: SocketScope는 이 실행을 루프백(127.0.0.0/8, ::1) 안에 두어 어떤 패킷도 이 컴퓨터 밖으로 나가지 않게 합니다. 프로그램은 EPERM을 받았습니다</translation>
     </message>
     <message>
-        <source>{program} cannot be traced here: {detail}</source>
-        <translation>{program}은(는) 여기서 추적할 수 없습니다: {detail}</translation>
+        <source>cannot be traced here ({program}): {detail}</source>
+        <translation>여기서 추적할 수 없습니다({program}): {detail}</translation>
     </message>
     <message>
         <source>the step-by-step tracer cannot run here ({detail}): traced with strace instead; calls are shown as they end, stepping is not available</source>
         <translation>한 단계씩 실행하는 추적기를 여기서는 쓸 수 없습니다({detail}): 대신 strace로 추적합니다. 호출은 끝날 때 보이며, 한 단계씩 실행은 할 수 없습니다</translation>
     </message>
     <message>
-        <source>{program} cannot be traced here: {cause}; strace needs ptrace too and cannot trace here either ({strace})</source>
-        <translation>{program}은(는) 여기서 추적할 수 없습니다: {cause}. strace도 ptrace가 필요하므로 여기서는 역시 추적할 수 없습니다({strace})</translation>
+        <source>cannot be traced here ({program}): {cause}; strace needs ptrace too and cannot trace here either ({strace})</source>
+        <translation>여기서 추적할 수 없습니다({program}): {cause}. strace도 ptrace가 필요하므로 여기서는 역시 추적할 수 없습니다({strace})</translation>
     </message>
     <message>
-        <source>{program} cannot be traced here: {cause}; strace is not installed (it would show the calls, without stepping)</source>
-        <translation>{program}은(는) 여기서 추적할 수 없습니다: {cause}. strace도 설치되어 있지 않습니다(설치되어 있으면 한 단계씩 실행 없이 호출을 보여 줍니다)</translation>
+        <source>cannot be traced here ({program}): {cause}; strace is not installed (it would show the calls, without stepping)</source>
+        <translation>여기서 추적할 수 없습니다({program}): {cause}. strace도 설치되어 있지 않습니다(설치되어 있으면 한 단계씩 실행 없이 호출을 보여 줍니다)</translation>
     </message>
     <message>
         <source>the tracer could not follow this call: {detail}</source>
