@@ -172,6 +172,20 @@ def wait_until(pred: Callable[[], bool], timeout: float = 10.0) -> bool:
     return True
 
 
+def _settle_layouts(rounds: int = 8) -> None:
+    """Lay out what the last step changed before the picture is taken. A field that wraps
+    asks for its new height on its resize, that resize comes from a layout pass, and each pass is
+    a posted event: a fixed wait let a loaded machine take the picture with a two-line address
+    still squeezed into one line's row (udp-echo's inspector, 2 of 6 screenshots beside two busy
+    processes). Each round delivers the passes the previous one asked for."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    for _ in range(rounds):
+        QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        QApplication.processEvents()
+
+
 def settled(window: object) -> bool:
     """The live run shows everything it did and nothing is on its way."""
     return bool(window.session.settled())  # type: ignore[attr-defined]
@@ -354,7 +368,8 @@ def _main(args: object, gc_was_on: bool) -> int:
             ok = step_n(w, int(args.steps))  # type: ignore[attr-defined]
         else:
             ok = wait_until(lambda: settled(w))
-        wait_until(lambda: False, 0.15)  # let the panels' coalescing timer fire
+        wait_until(lambda: not w.panels_pending, 5.0)
+        _settle_layouts()
         saved = w.grab().save(shot)
         w.close()
         if not saved:

@@ -392,6 +392,12 @@ class MainWindow(QMainWindow):
         elif not self._panels_timer.isActive():
             self._panels_timer.start()
 
+    @property
+    def panels_pending(self) -> bool:
+        """The panels have a change waiting for the coalescing timer (the screenshot driver
+        waits for it: they must show the picture's step)."""
+        return self._panels_timer.isActive()
+
     def _update_panels(self) -> None:
         if self._constructing:
             return  # the language, the theme and the texts are set one after another
