@@ -83,6 +83,52 @@ def test_tcp_echo_logs_its_handshake_data_and_fins_each_with_its_call() -> None:
     assert not any(x.startswith("[") and "⇢" in x for x in lines)
 
 
+def test_the_packets_are_written_among_the_calls_as_they_happened() -> None:
+    """The capture's packets reach the log late (it pairs each with its call first): the log
+    waits for the capture to vouch for a time before it writes the calls after it. Each packet
+    comes after a line of the call that caused it, and a run's packets are not all written after
+    its last call (which is what a short run's log did before: tcp-echo lasts some 15 ms)."""
+    _check_among_the_calls(_log("log", "tcp-echo"))
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="drops privileges with su: needs root to start")
+@pytest.mark.skipif(not Path("/usr/bin/python3").exists(), reason="a Python a normal user can run")
+def test_an_ordinary_users_log_has_its_packets_among_the_calls_too(app_for_nobody: str) -> None:
+    if not _private_network_allowed():
+        pytest.skip("no private network on this system: no packets to show")
+    cmd = "/usr/bin/python3 -m socketscope log tcp-echo"
+    r = subprocess.run(
+        ["su", "nobody", "-s", "/bin/sh", "-c", cmd],
+        env={**ENV, "PYTHONPATH": app_for_nobody},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd="/",
+        check=False,
+    )
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    _check_among_the_calls(r.stdout.splitlines())
+
+
+def _check_among_the_calls(lines: list[str]) -> None:
+    at = {i: m for i, x in enumerate(lines) if (m := _PACKET.match(x.strip()[2:]))}
+    assert len(at) >= 10, lines
+
+    def first(prefix: str) -> int:
+        return next(i for i, x in enumerate(lines) if x.startswith(prefix))
+
+    for i, m in at.items():
+        who, op = re.fullmatch(r"caused by (\S+)'s (\w+)\(\)", m["why"]).groups()  # type: ignore[union-attr]
+        assert any(x.startswith(f"[{who}] {op}(") for x in lines[:i]), (i, lines)
+    syn = min(i for i, m in at.items() if m["what"].startswith("SYN "))
+    # the handshake, inside connect(), is written before the server closes anything (some
+    # 7 ms later), and the client's data before the server sends its echo
+    assert syn < first("[Server] close("), lines
+    data = [i for i, m in at.items() if "len=13" in m["what"]]
+    assert data[0] < first("[Server] send("), lines
+    assert min(at) < max(i for i, x in enumerate(lines) if x.startswith("[")), lines
+
+
 def test_in_korean_the_packet_lines_say_why_in_korean() -> None:
     for args in (("--lang", "ko", "log", "tcp-echo"), ("log", "tcp-echo", "--lang", "ko")):
         pkts = _packets(_log(*args))
@@ -172,3 +218,36 @@ def test_a_packet_is_not_held_back_behind_its_senders_waiting_receive(tmp_path: 
 
     sent, got_it = returned("Server", "send"), returned("Client", "recv")
     assert sent < got_it, lines
+
+
+def test_a_capture_that_falls_silent_holds_the_log_up_for_three_seconds_at_most() -> None:
+    """The order's own rule, on events as a run makes them: a packet goes in by its time but never
+    before its cause; the calls wait for the capture's word, and once the capture is LAG_LIMIT
+    behind the run (it ended, or the machine starves it) they are written without it."""
+    from socketscope.engine.events import Event
+    from socketscope.terminal import OutputLine, WireOrder
+
+    def seqs(items: list[Event | OutputLine]) -> list[int | None]:
+        return [e.seq if isinstance(e, Event) else None for e in items]
+
+    order = WireOrder(capture=True)
+    call = Event(seq=1, t=0.010, actor="Client", kind="call", op="connect")
+    ret = Event(seq=2, t=0.012, actor="Client", kind="return", op="connect", ok=True)
+    nxt = Event(seq=3, t=0.020, actor="Client", kind="call", op="send")
+    for ev in (call, ret, nxt):
+        order.add(ev)
+    assert order.ready(None, now=0.02) == []  # no word from the capture yet
+    # the kernel's clock against the calls' (pairing.LAG): a packet stamped before its call
+    syn = Event(seq=4, t=0.009, actor="Client", kind="packet", cause=1)
+    ack = Event(seq=5, t=0.011, actor="Client", kind="packet", cause=1)
+    order.add(syn)
+    order.add(ack)
+    # what a program printed, taken at run time 0.0115: after the events before that
+    order.add(OutputLine(0.0115, "Client", "stdout", "connected"))
+    assert seqs(order.ready(0.015, now=0.03)) == [1, 4, 5, None, 2]
+    assert order.ready(None, now=3.0) == []
+    assert seqs(order.ready(None, now=3.03)) == [3]
+    late = Event(seq=6, t=0.018, actor="Client", kind="packet", cause=3)
+    order.add(late)  # after what was written: it comes next, late
+    assert seqs(order.rest()) == [6]
+    assert WireOrder(capture=False).ready(None, now=0.0) == []

@@ -79,6 +79,17 @@ def _events(runner: RunHost, timeout: float) -> Iterator[Event]:
     """Run to the end, yielding events as they come; stop everything on a signal or timeout.
     On a signal, the run is stopped, the events of its stop are yielded too, then
     :class:`_Terminated` is raised."""
+    for _covered, events in _rounds(runner, timeout):
+        yield from events
+
+
+def _rounds(
+    runner: RunHost, timeout: float, output: bool = True
+) -> Iterator[tuple[float | None, list[Event]]]:
+    """:func:`_events` a round at a time (every 20 ms, events or not), each with the run time
+    before which the capture has delivered every packet (None: no word from it yet, or the
+    run is over and every packet is in). ``output``: print what the programs print here (else
+    the caller takes it, :func:`_output_lines`)."""
     deadline = time.monotonic() + timeout
     if not runner.started and not _signalled:
         runner.start()
@@ -86,16 +97,20 @@ def _events(runner: RunHost, timeout: float) -> Iterator[Event]:
     try:
         while True:
             finished = _signalled or runner.done.wait(0.02)
-            _print_output(runner, width)
-            yield from runner.drain()
+            if output:
+                _print_output(runner, width)
+            covered = runner.wire_covered  # before the drain: it vouches for what is queued
+            yield covered, runner.drain()
             if _signalled:
                 runner.stop()  # every event of the stop is queued once it returns
-                yield from runner.drain()
-                _print_output(runner, width, final=True)
+                yield None, runner.drain()
+                if output:
+                    _print_output(runner, width, final=True)
                 raise _Terminated(_signalled[0])
             if finished:
-                yield from runner.drain()
-                _print_output(runner, width, final=True)
+                yield None, runner.drain()
+                if output:
+                    _print_output(runner, width, final=True)
                 return
             if time.monotonic() > deadline:
                 raise TimeoutError(f"the run did not end within {timeout:g} s")
@@ -197,6 +212,13 @@ _partial: dict[tuple[str, str], str] = {}  # a program's last line, until its ne
 
 def _print_output(runner: RunHost, width: int, final: bool = False) -> None:
     """What the programs printed, on stderr, each whole line after its program's name."""
+    for actor, stream, line in _output_lines(runner, final):
+        _print_line(actor, stream, line, width)
+
+
+def _output_lines(runner: RunHost, final: bool = False) -> list[tuple[str, str, str]]:
+    """The whole lines the programs have printed since last asked (``final``: the rest too)."""
+    out: list[tuple[str, str, str]] = []
     with contextlib.suppress(queue.Empty):
         while True:
             actor, stream, data = runner.output.get_nowait()
@@ -204,12 +226,11 @@ def _print_output(runner: RunHost, width: int, final: bool = False) -> None:
             *lines, rest = text.split("\n")
             if rest:
                 _partial[(actor, stream)] = rest
-            for line in lines:
-                _print_line(actor, stream, line, width)
+            out += [(actor, stream, line) for line in lines]
     if final:
-        for (actor, stream), rest in sorted(_partial.items()):
-            _print_line(actor, stream, rest, width)
+        out += [(actor, stream, rest) for (actor, stream), rest in sorted(_partial.items())]
         _partial.clear()
+    return out
 
 
 def _print_line(actor: str, stream: str, line: str, width: int) -> None:
@@ -312,7 +333,8 @@ def cmd_log(args: argparse.Namespace, out: TextIO) -> int:
     scenario = _load(args.scenario, args.program_items)
     runner = RunHost(scenario, RunOptions(mode=Mode.RUN, delay=args.delay))
     color = args.color if args.color is not None else out.isatty()
-    from socketscope.terminal import LogFormatter  # the log command's alone: not the window's
+    # the log command's alone: not the window's
+    from socketscope.terminal import LogFormatter, OutputLine, WireOrder
 
     fmt = LogFormatter(
         color=color,
@@ -321,16 +343,40 @@ def cmd_log(args: argparse.Namespace, out: TextIO) -> int:
     )
     failures = _Failures()
     _forward_stdin(runner, args.stdin_to)
+
+    width = max(len(a.name) for a in scenario.actors)
+
+    def write(items: list[Event | OutputLine]) -> None:
+        for it in items:
+            if isinstance(it, OutputLine):
+                _print_line(it.actor, it.stream, it.text, width)
+                continue
+            for line in fmt.feed(failures.see(it)):
+                print(line, file=out, flush=True)
+
+    def printed(final: bool = False) -> None:
+        now = runner.time()  # every event that led to these lines was stamped before now
+        for actor, stream, text in _output_lines(runner, final):
+            order.add(OutputLine(now, actor, stream, text))
+
     with _stop_on_signals():
         runner.start()
         print(
             f"# {scenario.id}: {scenario.title['en']}  (port {runner.port})", file=out, flush=True
         )
-        for ev in _events(runner, args.timeout):
-            for line in fmt.feed(failures.see(ev)):
+        order = WireOrder(capture=bool((runner.capture or {}).get("available")))
+        try:
+            for covered, events in _rounds(runner, args.timeout, output=False):
+                for ev in events:
+                    order.add(ev)
+                printed()
+                write(order.ready(covered, runner.time()))
+        finally:
+            # over, or stopped by a signal: what waited for the capture is written all the same
+            printed(final=True)
+            write(order.rest())
+            for line in fmt.finish():
                 print(line, file=out, flush=True)
-        for line in fmt.finish():
-            print(line, file=out, flush=True)
     return _ended(runner, failures)
 
 

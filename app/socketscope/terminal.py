@@ -11,10 +11,12 @@ before the send() that fed it has: a receive whose bytes (or FIN) no printed lin
 held back, with the rest of its actor's lines, until the sending line is out. No effect is printed
 before its cause.
 
-A run with its own network also shows its packets, between the calls, each with the call that made
-the kernel send it (a bulk transfer's as one line with their count):
+A run with its own network also shows its packets, among the calls as they happened, each with
+the call that made the kernel send it (a bulk transfer's as one line with their count); the
+capture delivers them late, and :class:`WireOrder` holds the calls back until it has:
 
-             ⇢ 0.036128 s lo  Client → Server  SYN seq=0 win=65495, caused by Client's connect()
+[Client] connect(5, {AF_INET, 127.0.0.1:49629}, 16) <unfinished ...>
+           ⇢ 0.003695 s lo  Client → Server  SYN seq=0 win=65495, caused by Client's connect()
 """
 
 from __future__ import annotations
@@ -34,6 +36,72 @@ _RESET, _AMBER, _RED, _DIM, _BLUE = "\033[0m", "\033[33;1m", "\033[31;1m", "\033
 # A receive held back for its cause is let go after this many later events all the same: a peer
 # the trace does not show (a killed process's FIN comes from its kernel) must not hold it forever.
 _HOLD_LIMIT = 400
+
+
+@dataclass(frozen=True)
+class OutputLine:
+    """A line a program printed, as the log got it: written after every event before ``t`` (the
+    run time it was taken at), never before the calls that led to it."""
+
+    t: float
+    actor: str
+    stream: str
+    text: str
+    kind: str = "output"
+    cause: None = None
+
+
+class WireOrder:
+    """Puts each captured packet among the run's events by its time, for a log written as the
+    run goes. The capture's packets reach the log late (the capture first pairs each with the
+    call that caused it): without this a short run's packets all came after its last call. The
+    run's events wait here until the capture has delivered every packet stamped before them
+    (``covered``, engine/wire/process.py); a packet goes in after the events before its time,
+    never before the call that caused it. What the programs print goes in by its time too (it
+    comes apart from the events). With no capture nothing waits."""
+
+    # A capture this far behind the run (a machine too busy for it, or a capture that ended)
+    # holds nothing up any more: its packets then come late, as without this.
+    LAG_LIMIT = 3.0
+
+    def __init__(self, capture: bool) -> None:
+        self._capture = capture
+        self._held: list[Event | OutputLine] = []
+        self._covered = float("-inf")
+
+    def add(self, ev: Event | OutputLine) -> None:
+        if ev.kind not in ("packet", "output"):
+            self._held.append(ev)
+            return
+        # by its time, after the events before it; packets keep the order they were captured in
+        i = len(self._held)
+        while i > 0:
+            before = self._held[i - 1]
+            if before.kind in ("packet", "output") or before.t <= ev.t:
+                break
+            if isinstance(before, Event) and before.seq == ev.cause:
+                break
+            i -= 1
+        self._held.insert(i, ev)
+
+    def ready(self, covered: float | None, now: float) -> list[Event | OutputLine]:
+        """The events that can be written at run time ``now``: those before the time the
+        capture covers."""
+        if covered is not None:
+            self._covered = max(self._covered, covered)
+        if not self._capture:
+            return self.rest()
+        until = max(self._covered, now - self.LAG_LIMIT)
+        n = 0
+        while n < len(self._held) and self._held[n].t <= until:
+            n += 1
+        out, self._held = self._held[:n], self._held[n:]
+        return out
+
+    def rest(self) -> list[Event | OutputLine]:
+        """Everything still waiting (the run is over: every packet has come)."""
+        out, self._held = self._held, []
+        return out
 
 
 # the packet lines, in both languages (the roles as the diagram names them, model/wire.py)

@@ -197,6 +197,9 @@ class RunHost(EventSource):
         self.network: dict[str, Any] | None = None
         # the packet capture: whether there is one, and at the end its statistics (drops)
         self.capture: dict[str, Any] | None = None
+        # every packet the capture stamped before this run time is in ``events`` (read it
+        # before draining them): a live log puts the packets among the calls by it
+        self.wire_covered: float | None = None
         self._spawned = threading.Event()  # the run message is written (or the spawn failed)
         self._out: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
         self._ch: Channel | None = None
@@ -433,6 +436,9 @@ class RunHost(EventSource):
             for n in msg.get("notes", []):
                 self._note(n)
             self.gate._mirror(msg.get("gate"), [int(a) for a in msg.get("acks", [])])
+            wire = msg.get("wire")
+            if isinstance(wire, (int, float)):
+                self.wire_covered = max(float(wire), self.wire_covered or 0.0)
         elif kind == "started":
             self.port, self.port2 = int(msg["port"]), int(msg["port2"])
             self._t0 = float(msg["t0"])

@@ -14,7 +14,8 @@ Messages, host to client (JSON objects, see engine/channel.py):
        events in order; the gate's state taken *before* the last of those events was collected,
        so a client that sees "settled" already holds every event that led there; acks name the
        commands the gate state already reflects; notes are step results, the stop report and,
-       last, {"t": "capture", "packets", "drops", ...}: the capture's statistics
+       last, {"t": "capture", "packets", "drops", ...}: the capture's statistics; "wire": T
+       when the capture has delivered every packet stamped before run time T (with these)
   {"t": "error", "message"}                        the scenario could not be loaded
   {"t": "end", "alone"?}                           every event has been sent; the host exits.
        alone: true when the host, as init of the run's PID namespace, has killed and reaped
@@ -86,6 +87,14 @@ class _WireStop:
 
 
 _WIRE_STOP = _WireStop()
+
+
+@dataclass(frozen=True)
+class _Covered:
+    """Marker: the capture has delivered every packet stamped before run time ``t`` (each
+    queued before it); a live log waits for it to put packets among the calls."""
+
+    t: float
 
 
 @dataclass(frozen=True)
@@ -230,7 +239,7 @@ class Host:
             # the capture pairs packets with calls and writes their events; this process only
             # numbers them (engine/wire/process.py)
             self.capture.clock(t0)
-            self.capture.read_in_thread(self._captured)
+            self.capture.read_in_thread(self._captured, lambda t: self.q.put(_Covered(t)))
         self._send(
             {
                 "t": "started",
@@ -356,6 +365,7 @@ class Host:
             changed = False
             exiting = False
             wire_stop = False
+            covered: float | None = None
             for it in items:
                 if isinstance(it, Event):
                     text = dumps(it.to_json())
@@ -365,6 +375,8 @@ class Host:
                     evs.append(it.text)
                 elif it is _WIRE_STOP:
                     wire_stop = True
+                elif isinstance(it, _Covered):
+                    covered = it.t
                 elif it is _CHANGED:
                     changed = True
                 elif isinstance(it, _Ack):
@@ -395,6 +407,8 @@ class Host:
                             fresh.append(text)
                         elif isinstance(it, RawEvent):
                             evs.append(it.text)
+                        elif isinstance(it, _Covered):
+                            covered = it.t  # the packets it vouches for are in evs
                         elif it is _END:
                             ending = True
                         else:
@@ -405,12 +419,15 @@ class Host:
             if capture is not None:
                 if fresh:
                     capture.events("[" + ",".join(fresh) + "]")
-                if mark is not None:
+                # not for the capture's own word alone: each would wake it to send another
+                if mark is not None and (fresh or not all(isinstance(i, _Covered) for i in items)):
                     capture.watermark(mark)
                 if wire_stop:
                     capture.request_stop()  # after every event it must see
             if acks:
                 msg["acks"] = acks
+            if covered is not None:
+                msg["wire"] = covered
             if out:
                 msg["out"] = out
             if notes:

@@ -296,6 +296,10 @@ class PacketPairer:
     def pending(self) -> int:
         return len(self._pending)
 
+    def oldest(self) -> float | None:
+        """The time of the earliest packet still held for its explanation, if any."""
+        return self._pending[0][0].t if self._pending else None
+
     def ready(
         self, now: float, mark: float = float("inf"), flush: bool = False
     ) -> list[dict[str, Any]]:

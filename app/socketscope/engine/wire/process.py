@@ -19,6 +19,9 @@ Pipes, each a stream of records:
   capture → run host (data), ``kind`` (1 byte) then its body:
     ``R``  ready (the ring is in place)
     ``J``  struct ``<I`` + a packet event as UTF-8 JSON text, starting ``{"seq":0,``
+    ``M``  struct ``<d``: every packet stamped before this run time has been written, but one
+           held longer than VOUCH_WAIT for its explanation (sent as the capture's view moves
+           on; a live log puts the packets among the calls by it)
     ``S``  struct ``<II``: packets the kernel gave the ring, packets it dropped (the last record)
     ``E``  struct ``<H`` + UTF-8 text: the capture could not start (then nothing else)
 """
@@ -34,6 +37,7 @@ import signal
 import struct
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -47,13 +51,20 @@ from .pairing import PacketPairer
 _LEN = struct.Struct("<I")
 _STATS = struct.Struct("<II")
 _TEXT = struct.Struct("<H")
-_J, _S = ord("J"), ord("S")
+_MARK = struct.Struct("<d")
+_J, _S, _M = ord("J"), ord("S"), ord("M")
 GATHER = 0.01  # seconds the capture lets frames gather while busy
 # The ring holds that many frames (16 MiB of memory) while the capture lets them gather.
 RING_FRAMES = 32768
 F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 PIPE_SIZE = 1 << 20  # the most an ordinary user may ask for (fs.pipe-max-size)
 SEQ_PREFIX = '{"seq":0,'  # every packet event's JSON starts so; the run host numbers it
+# A frame is stamped a moment before the kernel marks it ready in the ring, and another CPU
+# may be between the two as the ring is read (microseconds, unless a virtual machine's CPU is
+# paused there): a drain at T vouches only for frames stamped before T less this.
+STAMP_SLACK = 0.005
+# How long a packet held for its explanation keeps the M record (below) from vouching past it.
+VOUCH_WAIT = 0.2
 
 
 @dataclass(frozen=True)
@@ -136,6 +147,7 @@ def _child(points: list[CapturePoint], first_actor: str, data_w: int, ctl_r: int
     fcntl.fcntl(data_w, fcntl.F_SETFL, fcntl.fcntl(data_w, fcntl.F_GETFL) | os.O_NONBLOCK)
     packets = drops = 0
     stopping = False
+    covered = 0.0  # every packet stamped before this run time has been written (the M record)
 
     def take(frames: list[tuple[float, int, bytes, int]]) -> None:
         assert t0 is not None
@@ -171,6 +183,7 @@ def _child(points: list[CapturePoint], first_actor: str, data_w: int, ctl_r: int
             inbuf += chunk
         # the ring first, always: what the pipe cannot take yet waits here, in memory, so
         # a slow reader never makes the ring overflow
+        drained_at = time.monotonic()
         frames = drain()
         # the run's events, in order, before the packets they explain are looked at
         while (nl := inbuf.find(b"\n")) >= 0:
@@ -205,6 +218,17 @@ def _child(points: list[CapturePoint], first_actor: str, data_w: int, ctl_r: int
             for d in pairer.ready(mark, mark, flush=stopping):
                 text = json.dumps(d, separators=(",", ":"), ensure_ascii=False).encode()
                 out += b"J" + _LEN.pack(len(text)) + text
+            # what the ring held when drained is written now, but for the packets still held
+            # for their explanation: a packet stamped before both cannot come any more. One
+            # held longer (a SYN whose connect() sleeps until the kernel's retry names its
+            # port) stops holding the mark back: it comes late, when it is explained.
+            oldest = pairer.oldest()
+            now = drained_at - t0 - STAMP_SLACK
+            if oldest is not None:
+                now = min(now, max(oldest, now - VOUCH_WAIT))
+            if now > covered and not stopping:
+                covered = now
+                out += b"M" + _MARK.pack(covered)
         if stopping:
             break
         if out:
@@ -313,15 +337,24 @@ class CaptureProcess:
         self._tell(b'{"t":"stop"}\n')
 
     # --- from the capture ---------------------------------------------------------------------
-    def read_in_thread(self, deliver: Callable[[list[str]], None]) -> None:
+    def read_in_thread(
+        self,
+        deliver: Callable[[list[str]], None],
+        covered: Callable[[float], None] | None = None,
+    ) -> None:
         """Read the data pipe in a thread of the run host; ``deliver`` gets packet events as
-        JSON texts (``seq`` still 0), in batches."""
+        JSON texts (``seq`` still 0), in batches; ``covered`` each run time before which every
+        packet has been delivered (after the packets it vouches for)."""
         self._reader = threading.Thread(
-            target=self._read, args=(deliver,), name="socketscope-capture", daemon=True
+            target=self._read, args=(deliver, covered), name="socketscope-capture", daemon=True
         )
         self._reader.start()
 
-    def _read(self, deliver: Callable[[list[str]], None]) -> None:
+    def _read(
+        self,
+        deliver: Callable[[list[str]], None],
+        covered: Callable[[float], None] | None = None,
+    ) -> None:
         fd = self._data_fd
         buf = bytearray()
         stats: CaptureStats | None = None
@@ -334,6 +367,7 @@ class CaptureProcess:
                     break
                 buf += chunk
                 batch: list[str] = []
+                mark: float | None = None
                 i = 0
                 while i < len(buf):
                     kind = buf[i]
@@ -346,6 +380,11 @@ class CaptureProcess:
                             break
                         batch.append(buf[start : start + n].decode())
                         i = start + n
+                    elif kind == _M:
+                        if len(buf) < i + 1 + _MARK.size:
+                            break
+                        (mark,) = _MARK.unpack_from(buf, i + 1)
+                        i += 1 + _MARK.size
                     elif kind == _S:
                         if len(buf) < i + 1 + _STATS.size:
                             break
@@ -360,6 +399,8 @@ class CaptureProcess:
                 if batch:
                     self.count += len(batch)
                     deliver(batch)
+                if mark is not None and covered is not None:
+                    covered(mark)  # the packets before it were delivered just now
         except OSError as e:
             error = f"reading the capture: {e}"
         self.end = CaptureEnd(stats, error)
