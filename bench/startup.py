@@ -2,7 +2,7 @@
 ``socketscope`` of the venv, for a bare PySide6 QMainWindow (the floor: Python, Qt and one empty
 window) and for the installed app (or the bundle) when there is one, measured in one run.
 
-    .venv/bin/python bench/startup.py [--runs 5] [--installed CMD] [--x11]
+    .venv/bin/python bench/startup.py [--runs 5] [--installed CMD] [--x11] [--floor]
 
 CMD is the installed app's command line, default /usr/bin/socketscope when the .deb is installed,
 else dist/socketscope/socketscope; e.g. --installed "chroot /var/tmp/ss-chroot /usr/bin/socketscope"
@@ -11,7 +11,10 @@ for an install in a chroot. Each run starts a new process with SOCKETSCOPE_EXIT_
 menus and study mode it makes right after the first paint) and quits; the figure here is that
 time minus the time just before the process was started. The two commands alternate, the first
 run of each is reported apart (cold caches). Offscreen by default; --x11 uses $DISPLAY.
-The goal (issue 11) is a first paint within 1.5x the bare window's. Run it with
+The goal (issue 11) is a first paint within 1.5x the bare window's; --floor also times a plain
+window of the first picture's widgets without SocketScope's code (bench/startup_floor.py), alone
+and with the basics any app does before its first paint, to show how much of that room the
+widgets themselves take. Run it with
 PYTHONDONTWRITEBYTECODE unset (else every start compiles every module again).
 """
 
@@ -98,6 +101,12 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=5, help="runs of each after the first (cold) one")
     ap.add_argument("--installed", help="the installed app's command (default: see above)")
     ap.add_argument("--x11", action="store_true", help="a real window on $DISPLAY, not offscreen")
+    ap.add_argument(
+        "--floor",
+        action="store_true",
+        help="also a plain window with the first picture's widgets and no SocketScope code, "
+        "alone and with the basics any app does first (bench/startup_floor.py)",
+    )
     args = ap.parse_args()
     commands = {
         "venv": [str(Path(sys.prefix) / "bin" / "socketscope")],
@@ -106,6 +115,10 @@ def main() -> int:
     installed = shlex.split(args.installed) if args.installed else default_installed()
     if args.installed or Path(installed[0]).exists():
         commands["installed"] = installed
+    if args.floor:
+        floor = str(Path(__file__).with_name("startup_floor.py"))
+        commands["floor"] = [sys.executable, floor]
+        commands["floor+basics"] = [sys.executable, floor, "--basics"]
     times: dict[str, list[float]] = {k: [] for k in commands}
     cpus: dict[str, list[float]] = {k: [] for k in commands}
     readies: dict[str, list[tuple[float, float | None]]] = {k: [] for k in commands}
@@ -123,7 +136,7 @@ def main() -> int:
         first, rest = times[name][0], times[name][1:]
         label = "python -c BARE" if name == "bare" else shlex.join(cmd)
         print(
-            f"  {name:<9} median {statistics.median(rest):6.0f}  min {min(rest):6.0f}"
+            f"  {name:<12} median {statistics.median(rest):6.0f}  min {min(rest):6.0f}"
             f"  first run {first:6.0f}   ({label})"
         )
     bare = statistics.median(times["bare"][1:])
@@ -137,7 +150,7 @@ def main() -> int:
         for name in commands:
             if len(cpus[name]) > 1:
                 rest = cpus[name][1:]
-                print(f"  {name:<9} median {statistics.median(rest):6.0f}  min {min(rest):6.0f}")
+                print(f"  {name:<12} median {statistics.median(rest):6.0f}  min {min(rest):6.0f}")
         bare_cpu = statistics.median(cpus["bare"][1:])
         for name in commands:
             if name != "bare" and len(cpus[name]) > 1:
