@@ -331,7 +331,7 @@ def cmd_log(args: argparse.Namespace, out: TextIO) -> int:
     from socketscope.engine.runhost import RunHost
 
     scenario = _load(args.scenario, args.program_items)
-    runner = RunHost(scenario, RunOptions(mode=Mode.RUN, delay=args.delay))
+    runner = RunHost(scenario, RunOptions(mode=Mode.RUN, delay=args.delay, wire_covered=True))
     color = args.color if args.color is not None else out.isatty()
     # the log command's alone: not the window's
     from socketscope.terminal import LogFormatter, OutputLine, WireOrder

@@ -147,6 +147,9 @@ class RunOptions:
     # lesson's own (engine/wire/network.py Link fields); None keeps the lesson's
     weather: dict[str, Any] | None = None
     capture: bool = True  # a run host in a private network records the run's real packets
+    # the client is told how far the capture has delivered the packets (a live log puts them
+    # among the calls by it); a window, which places them by their time, need not be
+    wire_covered: bool = False
 
 
 class GateLike(Protocol):

@@ -387,6 +387,7 @@ class RunHost(EventSource):
                     "burst_window": opts.burst_window,
                     "weather": opts.weather,
                     "capture": opts.capture,
+                    "covered": opts.wire_covered,
                     "parent": os.getpid(),
                 }
             )

@@ -15,14 +15,15 @@ Messages, host to client (JSON objects, see engine/channel.py):
        so a client that sees "settled" already holds every event that led there; acks name the
        commands the gate state already reflects; notes are step results, the stop report and,
        last, {"t": "capture", "packets", "drops", ...}: the capture's statistics; "wire": T
-       when the capture has delivered every packet stamped before run time T (with these)
+       when the capture has delivered every packet stamped before run time T (with these;
+       only to a client that asked, "covered")
   {"t": "error", "message"}                        the scenario could not be loaded
   {"t": "end", "alone"?}                           every event has been sent; the host exits.
        alone: true when the host, as init of the run's PID namespace, has killed and reaped
        every other process of the run but its capture and relay (which have delivered all)
 Client to host:
   {"t": "run", "scenario": {"id"} | {"path"}, "mode", "delay", "data_cap", "burst_after",
-   "burst_window", "capture", "parent"}            first message, once
+   "burst_window", "capture", "covered", "parent"}  first message, once
   {"t": "mode", "id", "mode", "delay"}  {"t": "delay", "id", "delay"}  {"t": "step", "id", "actor"}
   {"t": "stop", "timeout"}
   {"t": "stdin", "actor", "data": hex}             typed into a program's console (b"" closes it)
@@ -207,6 +208,7 @@ class Host:
         two_hosts: dict[str, Any] | None = None,
         relay: Relay | None = None,
         pid_namespace: bool = False,
+        covered: bool = False,
     ) -> None:
         self.ch = ch
         self.runner = runner
@@ -215,6 +217,7 @@ class Host:
         self.capture_info = capture_info or {"available": False, "reason": "not-tried"}
         self.two_hosts = two_hosts or {}  # hosts, link and namespaces of a two-host run
         self.relay = relay
+        self.covered = covered  # the client asked how far the capture has delivered
         # the runner's queue also carries the host's markers, so that they stay in order with
         # the events around them
         self.q: queue.SimpleQueue[Any] = runner.events
@@ -239,7 +242,8 @@ class Host:
             # the capture pairs packets with calls and writes their events; this process only
             # numbers them (engine/wire/process.py)
             self.capture.clock(t0)
-            self.capture.read_in_thread(self._captured, lambda t: self.q.put(_Covered(t)))
+            covered = (lambda t: self.q.put(_Covered(t))) if self.covered else None
+            self.capture.read_in_thread(self._captured, covered)
         self._send(
             {
                 "t": "started",
@@ -700,7 +704,15 @@ def host_main(fd: int) -> int:
             capture.fork_safe()
             capture_info = {"available": True, "interfaces": list(capture.interfaces)}
     host = Host(
-        ch, runner, network, capture, capture_info, two_hosts, relay, pids.own and pids.proc
+        ch,
+        runner,
+        network,
+        capture,
+        capture_info,
+        two_hosts,
+        relay,
+        pids.own and pids.proc,
+        covered=bool(msg.get("covered")),
     )
     host.report_exits()
     code = host.run()
