@@ -445,3 +445,45 @@ def test_the_inspector_of_a_killed_listener_says_it_is_closed(
     qtbot.waitUntil(lambda: w.inspector.sock_id == other.id, timeout=3000)
     assert "not available" not in w.inspector.queue_note.text()
     assert "Server 2" not in w.inspector.queue_note.text()
+
+
+def test_a_tag_the_spotlight_fades_still_hides_the_lifeline_under_it(
+    gui_window: Any, qtbot: Any, traces: dict[str, Path]
+) -> None:
+    """Lecture mode's spotlight fades every row but the newest. A socket's state tag under its
+    box sits on its lane's lifeline; faded, it let the lifeline show through its words (1280×720,
+    tcp-backlog's "fd 6 FIN_WAIT1"). Read from the pixels: inside the tag's pill, just above its
+    words, the lifeline's column looks like the pill beside it."""
+    w = gui_window
+    lecture(w, qtbot, (1280, 720), "ko")
+    checked, failures = 0, []
+    for sid in ("tcp-backlog", "tcp-echo", "tcp-half-close", "tcp-multi-client"):
+        open_at_end(w, qtbot, traces[sid])
+        everything = list(frames(w))
+        newest = max(it.row for items in everything for it in items if it.kind == "text")
+        vb = w.diagram.verticalScrollBar()
+        for value in sorted({0, vb.maximum()}):
+            vb.setValue(value)
+            image = w.diagram.viewport().grab().toImage()
+            items = list(w.diagram.placed)
+            lines = [it.rect for it in items if it.kind == "lifeline"]
+            for tag in (it for it in items if it.kind == "tag" and it.row < newest):
+                r = tag.rect
+                for line in lines:
+                    x = int(line.center().x())
+                    if not (r.left() + 8 < x < r.right() - 8 and line.intersects(r)):
+                        continue
+                    y = int(r.top() + 2.5)
+                    if not (image.rect().contains(x, y) and image.rect().contains(x + 6, y)):
+                        continue  # drawn in part below the view
+                    here, beside = image.pixelColor(x, y), image.pixelColor(x + 6, y)
+                    far = max(
+                        abs(here.red() - beside.red()),
+                        abs(here.green() - beside.green()),
+                        abs(here.blue() - beside.blue()),
+                    )
+                    checked += 1
+                    if far > 8:
+                        failures.append(f"{sid}: {tag.text!r} shows its lifeline ({far})")
+    assert checked, "no faded tag on a lifeline to look at"
+    assert not failures, failures

@@ -1144,7 +1144,15 @@ class SequenceDiagram(QAbstractScrollArea):
     def _draw_tag(self, p: QPainter, r: QRectF, tag: StateTag, font: QFont) -> None:
         pal = self.colors()
         p.save()
-        p.setOpacity(self._dim(tag.row))
+        dim = self._dim(tag.row)
+        if dim < 1.0:
+            # faded by the spotlight, it still hides what it covers: a lifeline drawn through
+            # its words (lecture mode, a tag under its box) made them hard to read
+            p.setOpacity(1.0)  # the box it belongs to may be fading it already
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(pal.paper)
+            p.drawRoundedRect(r, r.height() / 2, r.height() / 2)
+        p.setOpacity(dim)
         p.setPen(QPen(pal.grey, pal.weight))
         p.setBrush(pal.grey_light)
         p.drawRoundedRect(r, r.height() / 2, r.height() / 2)
