@@ -125,6 +125,27 @@ def test_tcp_reset_records_the_rst_its_close_sent(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(shutil.which("unshare") is None, reason="util-linux unshare")
+def test_a_connection_not_accepted_yet_still_has_the_listeners_owner_at_its_other_end(
+    tmp_path: Path,
+) -> None:
+    """tcp-backlog's clients connect long before the Server calls accept(): until then no
+    socket of the Server's names their connections. Their SYNs, SYN-ACKs and ACKs still go
+    between the client's lane and the Server's, the owner of the listening socket whose queue
+    they are in, and are never drawn as a stub into the void (Client 1's SYN was)."""
+    t = trace_of("tcp-backlog", tmp_path / "backlog.jsonl")
+    handshakes = [
+        p
+        for p in packets(t)
+        if p.packet is not None and p.packet.role in ("syn", "syn-ack", "handshake-ack")
+    ]
+    assert len(handshakes) >= 9  # three clients, three packets each
+    for p in handshakes:
+        assert p.packet is not None
+        ends = {p.actor, p.packet.to_actor}
+        assert "Server" in ends and ends - {"Server"}, (p.seq, p.actor, p.packet.to_actor)
+
+
+@pytest.mark.skipif(shutil.which("unshare") is None, reason="util-linux unshare")
 def test_tcp_backlog_shows_the_dropped_syn_retried_by_the_kernel_inside_connect(
     tmp_path: Path,
 ) -> None:

@@ -152,6 +152,9 @@ class PacketPairer:
         self._flows: dict[tuple[int, int], _Flow] = {}
         self._dirs: dict[tuple[int, int], _Direction] = {}
         self._bound: dict[int, tuple[int, str]] = {}  # UDP port -> (sock, actor)
+        # TCP port -> [address, listening from, until, sock] of each listening socket bound to it:
+        # until accept() names a connection's own socket, its packets are the listener's owner's
+        self._listening: dict[int, list[list[Any]]] = {}
         self._sendtos: deque[tuple[Event, _Call | None]] = deque(maxlen=4096)
         self._ranges: dict[tuple[int, str], list[tuple[int, int, int]]] = {}  # (conn,dir) -> spans
         self._last_t = 0.0
@@ -176,7 +179,7 @@ class PacketPairer:
                 self._open.setdefault(self._root(src), set()).add(ev.sock)
                 self._used(ev.sock, ev.t, ev.actor)
         elif ev.kind == "kernel" and ev.op == "exit" and ev.sock is not None:
-            self._closed(ev.sock)  # the process ended: the kernel closed its fd
+            self._closed(ev.sock, ev.t)  # the process ended: the kernel closed its fd
         if ev.kind == "call" and ev.op is not None:
             c = _Call(ev.seq, ev.actor, ev.op, ev.sock, ev.t, ev.args)
             self._recent.append(c)
@@ -216,13 +219,16 @@ class PacketPairer:
             self._open.setdefault(self._root(ev.new_sock), set()).add(ev.new_sock)
         if ev.op == "socket" and ev.ok and ev.sock is not None:
             self._open.setdefault(self._root(ev.sock), set()).add(ev.sock)
+        elif ev.op == "listen" and ev.ok and ev.sock is not None and ev.local:
+            listening = self._listening.setdefault(int(ev.local[1]), [])
+            listening.append([str(ev.local[0]), ev.t, float("inf"), self._root(ev.sock)])
         elif ev.op == "close" and ev.sock is not None:
             if c is not None and ev.code == "close_still_held":
                 c.still_held = True  # the tracer saw another process hold it
             if ev.ok or ev.ok is None:
                 if c is not None and self._open.get(self._root(ev.sock), set()) - {ev.sock}:
                     c.still_held = True
-                self._closed(ev.sock)
+                self._closed(ev.sock, ev.t)
         if ev.range is not None and ev.conn is not None and ev.dir and ev.op in SENDS:
             self._ranges.setdefault((ev.conn, ev.dir), []).append((*ev.range, seq))
         if ev.range is not None and ev.conn is not None and ev.dir and ev.op in RECEIVES:
@@ -549,10 +555,23 @@ class PacketPairer:
                 return actor
         return self._sock_actor.get(sock)
 
-    def _closed(self, sock: int) -> None:
-        held = self._open.get(self._root(sock))
+    def _closed(self, sock: int, t: float) -> None:
+        root = self._root(sock)
+        held = self._open.get(root)
         if held is not None:
             held.discard(sock)
+        if not held:  # its last fd: a listening socket stops listening
+            for listening in self._listening.values():
+                for entry in listening:
+                    if entry[3] == root and entry[2] == float("inf"):
+                        entry[2] = t
+
+    def _listener(self, addr: Addr, t: float) -> int | None:
+        """The socket listening on ``addr`` at ``t``, if any (bound to it, or to 0.0.0.0)."""
+        for host, since, until, sock in reversed(self._listening.get(int(addr[1]), ())):
+            if since - LAG <= t <= until + LAG and host in (addr[0], "0.0.0.0"):
+                return int(sock)
+        return None
 
     def _closer(self, sock: int | None, t: float) -> _Call | None:
         """The close()/shutdown() that sent a FIN at ``t`` from ``sock`` (any fd of the kernel
@@ -767,7 +786,15 @@ class PacketPairer:
             d.last_window = window
             if to_sock is not None:
                 to_actor = self._user(to_sock, pkt.t)
+            elif (listener := self._listener(pkt.dst, pkt.t)) is not None:
+                # a connection not accepted yet (a SYN, data sent before accept()): it reached
+                # the kernel of the listening socket's owner, whose lane it goes to
+                to_actor = self._user(listener, pkt.t)
         actor = self._user(sender, pkt.t) if sender is not None else None
+        if actor is None and pkt.proto != "UDP":
+            listener = self._listener(pkt.src, pkt.t)
+            if listener is not None:
+                actor = self._user(listener, pkt.t)  # its answer (a SYN-ACK before accept())
         made_by = self._by_seq.get(cause) if isinstance(cause, int) else None
         if made_by is not None and made_by.sock is not None and self._root(made_by.sock) == sender:
             actor = made_by.actor  # sent by a forked child's copy of the socket: its lane
