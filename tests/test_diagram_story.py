@@ -487,3 +487,24 @@ def test_a_tag_the_spotlight_fades_still_hides_the_lifeline_under_it(
                         failures.append(f"{sid}: {tag.text!r} shows its lifeline ({far})")
     assert checked, "no faded tag on a lifeline to look at"
     assert not failures, failures
+
+
+def test_every_row_in_view_has_its_number(
+    gui_window: Any, qtbot: Any, traces: dict[str, Path]
+) -> None:
+    """The margin numbers every row a box of which is in view, also the last one in view: a
+    run stepped in lecture mode follows its newest row down to the bottom of the view, and that
+    row, the one just stepped, had no number (the margin stopped a row short)."""
+    w = gui_window
+    lecture(w, qtbot, (1920, 1080), "en")
+    missing = []
+    for sid in ("tcp-echo", "tcp-backlog", "tcp-retransmit"):
+        open_at_end(w, qtbot, traces[sid])
+        height = w.diagram.viewport().height()
+        for items in frames(w):
+            numbered = {it.row for it in items if it.kind == "row-number"}
+            for it in items:
+                inside = it.rect.top() >= w.diagram.header_h and it.rect.bottom() <= height
+                if it.kind == "box" and inside and it.row not in numbered:
+                    missing.append(f"{sid}: row {it.row + 1} ({it.text!r})")
+    assert not missing, sorted(set(missing))

@@ -994,7 +994,8 @@ class SequenceDiagram(QAbstractScrollArea):
         p.setFont(self._font(11))
         p.setPen(self.colors().ghost)
         fm = QFontMetricsF(p.font())
-        for row in range(r0, r1):
+        # [r0, r1] as the boxes: the last row in view is numbered too (the one just stepped)
+        for row in range(r0, min(r1, self.visible_rows() - 1) + 1):
             if self._canon(row) != row:
                 continue  # a folded streak is numbered by its first row
             y = self.y_of(row)
