@@ -234,6 +234,37 @@ def test_a_udp_client_written_with_from_socket_import_star() -> None:
     assert sent[got_by[client].dgram].actor == server
 
 
+def test_a_datagram_read_with_recv_is_received_not_reported_lost() -> None:
+    """recv() on an unconnected UDP socket does not say where its datagram came from. It is
+    still found among those in flight by its bytes: each was reported "dropped by the kernel"
+    when the socket closed, although the program had read every one."""
+    sc = program_scenario(lines("udp_to_itself.py"))
+    runner = Runner(sc)
+    evs = runner.run_to_end(30)
+    me = "udp_to_itself.py"
+    sent = [e.dgram for e in calls(evs, me) if e.op == "sendto"]
+    got = [e.dgram for e in calls(evs, me) if e.op == "recv"]
+    assert len(sent) == 3 and None not in sent and got == sent
+    assert not [e for e in evs if e.kind == "dgram_lost"]
+    assert "got b'tick 2'" in console(runner, me)
+
+
+def test_a_c_programs_datagram_read_with_recv_is_received_too(tmp_path: Path) -> None:
+    """The same for a C program, traced with ptrace: its recv() gets no source address."""
+    if shutil.which("cc") is None:
+        pytest.skip("needs a C compiler (cc)")
+    binary = tmp_path / "udp_to_itself"
+    src = Path(__file__).parent / "c" / "udp_to_itself.c"
+    subprocess.run(["cc", "-g", "-O0", "-o", str(binary), str(src)], check=True)
+    sc = program_scenario([ProgramLine.parse(str(binary), str(tmp_path), "ready")])
+    evs = Runner(sc).run_to_end(30)
+    me = sc.actors[0].name
+    sent = [e.dgram for e in calls(evs, me) if e.op == "sendto"]
+    got = [e.dgram for e in calls(evs, me) if e.op == "recv"]
+    assert len(sent) == 3 and None not in sent and got == sent
+    assert not [e for e in evs if e.kind == "dgram_lost"]
+
+
 def test_a_c_udp_server_s_receives_pair_with_a_python_client_s_datagrams(tmp_path: Path) -> None:
     """One pairing for the run: a Python program's sendto() and a C program's recvfrom() name
     the same datagram, both ways."""

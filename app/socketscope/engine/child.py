@@ -234,8 +234,8 @@ class ProcessActor:
                 failed = flying.pop(key)
                 pairing.datagram_failed(failed.dst, failed)
         elif kind == "dgram_recv":
-            local, src = addr(msg["local"]), addr(msg["src"])
-            assert local is not None and src is not None
+            local, src = addr(msg["local"]), addr(msg.get("src"))  # None: recv() said not
+            assert local is not None
             m = pairing.datagram_received(local, src, bytes.fromhex(msg["data"]))
             self._reply(
                 ch,
@@ -583,7 +583,12 @@ class RemotePairing:
 
     def datagram_received(self, local: Any, src: Any, payload: bytes) -> DatagramMatch:
         reply = self.child.request(
-            {"t": "dgram_recv", "local": list(local), "src": list(src), "data": payload.hex()}
+            {
+                "t": "dgram_recv",
+                "local": list(local),
+                "src": list(src) if src is not None else None,
+                "data": payload.hex(),
+            }
         )
         dgram, size = reply.get("dgram"), reply.get("size")
         return DatagramMatch(

@@ -114,16 +114,20 @@ class Pairing:
 
     @staticmethod
     def _candidates(
-        queued: list[_PendingDatagram], src: Addr, payload: bytes
+        queued: list[_PendingDatagram], src: Addr | None, payload: bytes
     ) -> list[tuple[int, _PendingDatagram]]:
         # A too-small buffer truncates the datagram, so what was read is a prefix. A sender
         # whose sendto() has not returned yet has no known source: match those only when no
-        # datagram of this exact source fits.
+        # datagram of this exact source fits. A receive that does not say where its datagram
+        # came from (recv() or read() on an unconnected socket) is paired by its bytes alone:
+        # the receive queue is first in, first out.
         fits = [(i, d) for i, d in enumerate(queued) if d.payload[: len(payload)] == payload]
+        if src is None:
+            return fits
         exact = [(i, d) for i, d in fits if d.src is not None and same_endpoint(d.src, src)]
         return exact or [(i, d) for i, d in fits if d.src is None]
 
-    def datagram_received(self, local: Addr, src: Addr, payload: bytes) -> DatagramMatch:
+    def datagram_received(self, local: Addr, src: Addr | None, payload: bytes) -> DatagramMatch:
         with self._lock:
             q = self._in_flight.get(local[1])
             mine = [d for d in q if same_endpoint(d.dst, local)] if q else []

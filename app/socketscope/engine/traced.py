@@ -711,7 +711,9 @@ class TracedSocket:
             return
         src_addr = _addr(src) if src is not None else self._peer
         local = self._local_addr()
-        if src_addr is not None and local is not None and n:
+        # without a source (recv() on an unconnected socket) the datagram is found by its bytes:
+        # left unpaired, it was reported lost by the kernel when the socket closed
+        if local is not None and n:
             match = self._runner.pairing.datagram_received(local, src_addr, bytes(data))
             c.dgram = match.dgram
             if match.size is not None and match.size > n:

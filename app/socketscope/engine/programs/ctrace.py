@@ -1683,8 +1683,10 @@ class CTracer:
                 if rec.local is None or rec.local[1] == 0:
                     rec.local, _ = self._names_of(proc, rec)
                 f["local"] = rec.local
-                if not outgoing and rval and f.get("peer") and rec.local:
-                    self._datagram_received(t, c, rec, rval, tuple(f["peer"]), f)
+                if not outgoing and rval and rec.local:
+                    # recv() on an unconnected socket says not whose it is: None
+                    peer = tuple(f["peer"]) if f.get("peer") else None
+                    self._datagram_received(t, c, rec, rval, peer, f)
         elif op == "getsockopt":
             ln = self._read(proc, c.args[4], 4)
             n = struct.unpack("I", ln)[0] if len(ln) == 4 else 0
