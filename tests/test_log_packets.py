@@ -223,7 +223,10 @@ def test_a_packet_is_not_held_back_behind_its_senders_waiting_receive(tmp_path: 
 def test_a_capture_that_falls_silent_holds_the_log_up_for_three_seconds_at_most() -> None:
     """The order's own rule, on events as a run makes them: a packet goes in by its time but never
     before its cause; the calls wait for the capture's word, and once the capture is LAG_LIMIT
-    behind the run (it ended, or the machine starves it) they are written without it."""
+    behind the run (the machine starves it) they are written without it. Each stream keeps its
+    own order, and an item passes those of the other streams stamped after it: a packet that
+    comes late passes a program's line taken after it, and a program's calls, which come later
+    than its lines, pass the line they led to."""
     from socketscope.engine.events import Event
     from socketscope.terminal import OutputLine, WireOrder
 
@@ -251,3 +254,38 @@ def test_a_capture_that_falls_silent_holds_the_log_up_for_three_seconds_at_most(
     order.add(late)  # after what was written: it comes next, late
     assert seqs(order.rest()) == [6]
     assert WireOrder(capture=False).ready(None, now=0.0) == []
+
+    order = WireOrder(capture=True)
+    order.add(Event(seq=1, t=0.010, actor="curl", kind="call", op="send"))
+    order.add(OutputLine(0.030, "server", "stdout", "GET / HTTP/1.1"))
+    order.add(Event(seq=2, t=0.020, actor="server", kind="return", op="recv", ok=True))
+    order.add(Event(seq=3, t=0.012, actor="curl", kind="packet", cause=1))
+    order.add(Event(seq=4, t=0.013, actor="curl", kind="packet", cause=1))
+    assert seqs(order.ready(0.05, now=0.05)) == [1, 3, 4, 2, None]
+
+
+def test_a_programs_line_comes_after_the_calls_made_before_it() -> None:
+    """A program's calls reach the log later than what it prints (the run host holds a
+    program's events for the relay's lag), and the log used to write "got b'tick 0'" before
+    the recv() that got it. Here each line comes after its recv(), on the terminal's one
+    stream (the log writes calls to stdout and the programs' lines to stderr)."""
+    if not _private_network_allowed():
+        pytest.skip("no private network on this system: no packets to show")
+    program = ROOT / "tests" / "programs" / "udp_to_itself.py"
+    r = subprocess.run(
+        [sys.executable, "-m", "socketscope", "log", "--program", f"python3 {program}"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=ENV,
+        timeout=120,
+        cwd="/",
+        check=False,
+    )
+    assert r.returncode == 0, r.stdout
+    lines = r.stdout.splitlines()
+    recvs = [i for i, x in enumerate(lines) if x.startswith("[udp_to_itself.py] recv(")]
+    said = [i for i, x in enumerate(lines) if "udp_to_itself.py | got b'tick" in x]
+    assert len(recvs) == 3 and len(said) == 3, lines
+    assert all(r < s for r, s in zip(recvs, said, strict=True)), lines
+    assert not any("dropped" in x for x in lines), lines

@@ -55,13 +55,15 @@ class WireOrder:
     """Puts each captured packet among the run's events by its time, for a log written as the
     run goes. The capture's packets reach the log late (the capture first pairs each with the
     call that caused it): without this a short run's packets all came after its last call. The
-    run's events wait here until the capture has delivered every packet stamped before them
-    (``covered``, engine/wire/process.py); a packet goes in after the events before its time,
-    never before the call that caused it. What the programs print goes in by its time too (it
-    comes apart from the events). With no capture nothing waits."""
+    run's events wait here until the capture has delivered every packet stamped before them and
+    the run host every event (``covered``, engine/wire/process.py); a packet goes in after the
+    events before its time, never before the call that caused it. What the programs print comes
+    apart from the events, and a program's calls reach the log later than its lines (the run
+    host holds them for the relay's lag): a line goes in at the time it was taken, and the calls
+    made before it go in ahead of it when they come. With no capture nothing waits."""
 
-    # A capture this far behind the run (a machine too busy for it, or a capture that ended)
-    # holds nothing up any more: its packets then come late, as without this.
+    # A capture this far behind the run (a machine too busy for it) holds nothing up any more:
+    # its packets then come late, as without this. (One that ended says so: nothing waits.)
     LAG_LIMIT = 3.0
 
     def __init__(self, capture: bool) -> None:
@@ -70,14 +72,14 @@ class WireOrder:
         self._covered = float("-inf")
 
     def add(self, ev: Event | OutputLine) -> None:
-        if ev.kind not in ("packet", "output"):
-            self._held.append(ev)
-            return
-        # by its time, after the events before it; packets keep the order they were captured in
+        """By its time: before what is waiting of the other streams (the run's events, the
+        packets, the programs' lines) stamped after it, never before the call that caused it;
+        each stream keeps its own order (the events theirs, the packets the capture's)."""
+        stream = _stream(ev)
         i = len(self._held)
         while i > 0:
             before = self._held[i - 1]
-            if before.kind in ("packet", "output") or before.t <= ev.t:
+            if _stream(before) == stream or before.t <= ev.t:
                 break
             if isinstance(before, Event) and before.seq == ev.cause:
                 break
@@ -102,6 +104,10 @@ class WireOrder:
         """Everything still waiting (the run is over: every packet has come)."""
         out, self._held = self._held, []
         return out
+
+
+def _stream(it: Event | OutputLine) -> str:
+    return it.kind if it.kind in ("packet", "output") else "event"
 
 
 # the packet lines, in both languages (the roles as the diagram names them, model/wire.py)

@@ -20,8 +20,9 @@ Pipes, each a stream of records:
     ``R``  ready (the ring is in place)
     ``J``  struct ``<I`` + a packet event as UTF-8 JSON text, starting ``{"seq":0,``
     ``M``  struct ``<d``: every packet stamped before this run time has been written, but one
-           held longer than VOUCH_WAIT for its explanation (sent as the capture's view moves
-           on; a live log puts the packets among the calls by it)
+           held longer than VOUCH_WAIT for its explanation, and every event before it has been
+           sent to the client (sent as the capture's view moves on; a live log puts the packets
+           among the calls by it)
     ``S``  struct ``<II``: packets the kernel gave the ring, packets it dropped (the last record)
     ``E``  struct ``<H`` + UTF-8 text: the capture could not start (then nothing else)
 """
@@ -226,6 +227,10 @@ def _child(points: list[CapturePoint], first_actor: str, data_w: int, ctl_r: int
             now = drained_at - t0 - STAMP_SLACK
             if oldest is not None:
                 now = min(now, max(oldest, now - VOUCH_WAIT))
+            # and every event before it has gone to the client ahead of this word (the run
+            # host sends events there before it forwards them here): a log may write a
+            # program's line stamped before it, knowing no call before it is still to come
+            now = min(now, mark)
             if now > covered and not stopping:
                 covered = now
                 out += b"M" + _MARK.pack(covered)
@@ -403,6 +408,8 @@ class CaptureProcess:
                     covered(mark)  # the packets before it were delivered just now
         except OSError as e:
             error = f"reading the capture: {e}"
+        if covered is not None:
+            covered(float("inf"))  # it has ended, in order or not: no packet is to come
         self.end = CaptureEnd(stats, error)
         self.finished.set()
 
