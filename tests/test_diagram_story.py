@@ -508,3 +508,46 @@ def test_every_row_in_view_has_its_number(
                 if it.kind == "box" and inside and it.row not in numbered:
                     missing.append(f"{sid}: row {it.row + 1} ({it.text!r})")
     assert not missing, sorted(set(missing))
+
+
+def test_a_kernel_queue_gauge_shows_its_numbers_on_one_line_in_lecture_mode(
+    gui_window: Any, qtbot: Any, traces: dict[str, Path]
+) -> None:
+    """Lecture mode's fonts made "4,096 / 8,192 bytes" wider than the room the gauge beside its
+    name gives its words: the bar broke them onto two lines inside its one line's height and
+    cut both. A gauge is now at least as wide as its words (the form puts it under its name
+    when it must). Read from the layout: the style's own rectangle for the bar's words."""
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtWidgets import QStyle, QStyleOptionProgressBar
+
+    w = gui_window
+    lecture(w, qtbot, (1920, 1080), "en")
+    open_at_end(w, qtbot, traces["tcp-flow-control"])
+    d = w.diagram
+    sends = [b for b in w.session.layout.boxes if b.op == "send" and b.ret is not None]
+    gauges = (w.inspector.recv_q, w.inspector.send_q)
+    seen: list[tuple[str, int, int]] = []
+    for send in sends[:4]:
+        w.session.seek(next(i for i, e in enumerate(w.session.events) if e.seq == send.ret.seq))
+        qtbot.waitUntil(lambda: d.cursor_seq == w.session.cursor_seq, timeout=3000)
+        d.follow = False
+        d.verticalScrollBar().setValue(int(send.row * d.row_h))
+        pos = QPoint(int(d.x_of(send.lane)), int(d.y_of(send.row)))
+        qtbot.mouseClick(d.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+        qtbot.waitUntil(lambda: all("bytes" in g.text() for g in gauges), timeout=3000)
+        qtbot.waitUntil(lambda: not w.panels_pending, timeout=3000)
+        for g in gauges:
+            opt = QStyleOptionProgressBar()
+            g.initStyleOption(opt)
+            words = g.fontMetrics().horizontalAdvance(g.text())
+
+            def room(g: Any = g, opt: Any = opt) -> int:
+                opt.rect = g.rect()
+                label = QStyle.SubElement.SE_ProgressBarLabel
+                return int(g.style().subElementRect(label, opt, g).width())
+
+            try:
+                qtbot.waitUntil(lambda room=room, words=words: room() >= words, timeout=3000)
+            except qtbot.TimeoutError:
+                seen.append((g.text(), room(), words))
+    assert not seen, seen

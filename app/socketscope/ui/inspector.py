@@ -3,7 +3,7 @@ against their limits, the bytes of the selected call and of the whole stream so 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, QSize
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -51,6 +51,14 @@ class QueueGauge(QProgressBar):
         if e.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
             self._recolor()  # a theme switch
 
+    def minimumSizeHint(self) -> QSize:
+        """As wide as its words: narrower, the style broke "4,096 / 8,192 bytes" onto two lines
+        inside the one-line bar and cut both (lecture mode's fonts). Then the inspector's form
+        puts the bar under its name, where it has the whole width."""
+        hint = super().minimumSizeHint()
+        words = self.fontMetrics().horizontalAdvance(self.text()) + 2 * self.fontMetrics().height()
+        return QSize(max(hint.width(), words), hint.height())
+
     def show_value(self, value: int | None, limit: int | None, unit: str) -> None:
         if value is None or limit is None or limit <= 0:
             want: tuple[int, int, str] = (1, 0, "—")
@@ -67,6 +75,7 @@ class QueueGauge(QProgressBar):
             self.setFormat(want[2])
         finally:
             self.setUpdatesEnabled(True)
+        self.updateGeometry()  # its words' width is its minimum
 
 
 class TitledBox(QGroupBox):
