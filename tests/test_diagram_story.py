@@ -551,3 +551,34 @@ def test_a_kernel_queue_gauge_shows_its_numbers_on_one_line_in_lecture_mode(
             except qtbot.TimeoutError:
                 seen.append((g.text(), room(), words))
     assert not seen, seen
+
+
+def test_the_kernel_queue_note_shows_its_last_line_in_korean_lecture_mode(
+    gui_window: Any, qtbot: Any
+) -> None:
+    """The note under the queue gauges is a form row of its own, and the form squeezed it: in
+    Korean lecture mode the last line of a listener's note ("둡니다.") was cut, and stayed cut
+    once the window had laid out what the step changed (tcp-backlog, step 20). Stepped through
+    the live lesson, read from the layout after each step: the note is as tall as its lines
+    need at its width."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    from socketscope.engine.scenario import get
+    from socketscope.ui.app import step_n
+
+    w = gui_window
+    lecture(w, qtbot, (1920, 1080), "ko")
+    w.session.load_scenario(get("tcp-backlog"))
+    note = w.inspector.queue_note
+    short, checked = [], 0
+    while not w.session.finished and checked < 40:
+        assert step_n(w, 1)
+        qtbot.waitUntil(lambda: not w.panels_pending, timeout=3000)
+        for _ in range(8):  # the layout passes the step asked for, and those they ask for
+            QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+            QApplication.processEvents()
+        checked += 1
+        if note.text() and note.height() < note.heightForWidth(note.width()):
+            short.append((checked, note.height(), note.heightForWidth(note.width())))
+    assert not short, short

@@ -133,6 +133,9 @@ class SocketInspector(QWidget):
         g.addRow(self.accept_label, self.accept_q)
         self.queue_note = QLabel("")
         self.queue_note.setWordWrap(True)
+        # a form row of its own is squeezed as the fields are: the note's last line was cut
+        # ("...연결을 넣어" without "둡니다.", lecture mode)
+        self.queue_note.installEventFilter(self)  # see _fit_height
         g.addRow(self.queue_note)
         outer.addWidget(self.gauges)
         # where the kernel holds the selected call's thread, when it is blocked
@@ -225,7 +228,7 @@ class SocketInspector(QWidget):
         listener_info = state.sockets.get(listener) if listener is not None else None
         self._fill(info, listener_info)
         self._bytes(info, ret, events, cursor)
-        for label in self.fields.values():
+        for label in (*self.fields.values(), self.queue_note):
             _fit_height(label)
 
     def eventFilter(self, watched: QObject, e: QEvent) -> bool:
@@ -417,4 +420,5 @@ def _fit_height(label: QLabel) -> None:
     line was drawn under the box below."""
     w = label.width()
     if w > 0:
-        label.setMinimumHeight(label.heightForWidth(w))
+        # an empty label has no height for a width (-1): it needs none
+        label.setMinimumHeight(max(0, label.heightForWidth(w)))
