@@ -420,5 +420,8 @@ def _fit_height(label: QLabel) -> None:
     line was drawn under the box below."""
     w = label.width()
     if w > 0:
+        # asked with the last minimum in place, a label never answers less: a shorter text (or a
+        # wider inspector) kept the height a longer one had needed, an empty line above and below
+        label.setMinimumHeight(0)
         # an empty label has no height for a width (-1): it needs none
         label.setMinimumHeight(max(0, label.heightForWidth(w)))
