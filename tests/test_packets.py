@@ -146,6 +146,40 @@ def test_a_connection_not_accepted_yet_still_has_the_listeners_owner_at_its_othe
 
 
 @pytest.mark.skipif(shutil.which("unshare") is None, reason="util-linux unshare")
+def test_a_syn_goes_to_who_accepts_not_to_a_forked_child_holding_the_listener(
+    tmp_path: Path,
+) -> None:
+    """A forking server whose child keeps its copy of the listener: the second client's SYN
+    comes while that child lives, and goes to the parent's lane, which listens and accepts."""
+    import socket
+
+    from socketscope.engine import read_trace
+
+    with socket.socket() as probe:  # a port free here (the run's own network has them all)
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
+    progs = Path(__file__).parent / "programs"
+    out = tmp_path / "fork.jsonl"
+    cmd = [sys.executable, "-m", "socketscope", "trace", "-o", str(out)]
+    cmd += ["--program", f"python3 {progs / 'fork_keeps_listener.py'} {port}"]
+    cmd += ["--program", f"python3 {progs / 'late_client.py'} {port} 0"]
+    cmd += ["--program", f"python3 {progs / 'late_client.py'} {port} 0.2"]
+    r = subprocess.run(
+        cmd,
+        env={**os.environ, "PYTHONPATH": APP},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd="/",
+        check=False,
+    )
+    assert r.returncode == 0, r.stderr
+    syns = [p for p in packets(read_trace(out)) if p.packet is not None and p.packet.role == "syn"]
+    assert len(syns) == 2
+    assert [p.packet.to_actor for p in syns if p.packet] == ["fork_keeps_listener.py"] * 2
+
+
+@pytest.mark.skipif(shutil.which("unshare") is None, reason="util-linux unshare")
 def test_tcp_backlog_shows_the_dropped_syn_retried_by_the_kernel_inside_connect(
     tmp_path: Path,
 ) -> None:

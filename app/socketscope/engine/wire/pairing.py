@@ -152,8 +152,10 @@ class PacketPairer:
         self._flows: dict[tuple[int, int], _Flow] = {}
         self._dirs: dict[tuple[int, int], _Direction] = {}
         self._bound: dict[int, tuple[int, str]] = {}  # UDP port -> (sock, actor)
-        # TCP port -> [address, listening from, until, sock] of each listening socket bound to it:
-        # until accept() names a connection's own socket, its packets are the listener's owner's
+        # TCP port -> [address, listening from, until, sock, actor] of each listening socket bound
+        # to it: until accept() names a connection's own socket, its packets are the lane's of
+        # whoever listens (who called listen(), then who last called accept() on it: not a
+        # forked child that merely holds a copy of it)
         self._listening: dict[int, list[list[Any]]] = {}
         self._sendtos: deque[tuple[Event, _Call | None]] = deque(maxlen=4096)
         self._ranges: dict[tuple[int, str], list[tuple[int, int, int]]] = {}  # (conn,dir) -> spans
@@ -221,7 +223,8 @@ class PacketPairer:
             self._open.setdefault(self._root(ev.sock), set()).add(ev.sock)
         elif ev.op == "listen" and ev.ok and ev.sock is not None and ev.local:
             listening = self._listening.setdefault(int(ev.local[1]), [])
-            listening.append([str(ev.local[0]), ev.t, float("inf"), self._root(ev.sock)])
+            entry = [str(ev.local[0]), ev.t, float("inf"), self._root(ev.sock), ev.actor]
+            listening.append(entry)
         elif ev.op == "close" and ev.sock is not None:
             if c is not None and ev.code == "close_still_held":
                 c.still_held = True  # the tracer saw another process hold it
@@ -241,6 +244,11 @@ class PacketPairer:
                 self._learn_flow(ev.local, peer, ev.conn, "c>s", ev.sock, None)
         elif ev.op == "accept" and ev.local and ev.peer and ev.new_sock is not None:
             self._learn_flow(ev.local, ev.peer, ev.conn, "s>c", ev.new_sock, None)
+        if ev.op == "accept" and ev.ok and ev.sock is not None:
+            for listening in self._listening.values():
+                for entry in listening:
+                    if entry[3] == self._root(ev.sock) and entry[2] == float("inf"):
+                        entry[4] = ev.actor  # who takes its connections now
         if ev.local and ev.sock is not None and ev.op in ("bind", "sendto", "connect"):
             self._bound.setdefault(int(ev.local[1]), (ev.sock, ev.actor))
         if ev.ok and (ev.op == "sendto" or (ev.dgram is not None and ev.op in DGRAM_SENDS)):
@@ -566,11 +574,12 @@ class PacketPairer:
                     if entry[3] == root and entry[2] == float("inf"):
                         entry[2] = t
 
-    def _listener(self, addr: Addr, t: float) -> int | None:
-        """The socket listening on ``addr`` at ``t``, if any (bound to it, or to 0.0.0.0)."""
-        for host, since, until, sock in reversed(self._listening.get(int(addr[1]), ())):
+    def _listener(self, addr: Addr, t: float) -> str | None:
+        """Whose lane a connection to ``addr`` not accepted yet at ``t`` is on: the actor that
+        listens there (bound to it, or to 0.0.0.0), if any."""
+        for host, since, until, _sock, actor in reversed(self._listening.get(int(addr[1]), ())):
             if since - LAG <= t <= until + LAG and host in (addr[0], "0.0.0.0"):
-                return int(sock)
+                return str(actor)
         return None
 
     def _closer(self, sock: int | None, t: float) -> _Call | None:
@@ -786,15 +795,13 @@ class PacketPairer:
             d.last_window = window
             if to_sock is not None:
                 to_actor = self._user(to_sock, pkt.t)
-            elif (listener := self._listener(pkt.dst, pkt.t)) is not None:
+            else:
                 # a connection not accepted yet (a SYN, data sent before accept()): it reached
                 # the kernel of the listening socket's owner, whose lane it goes to
-                to_actor = self._user(listener, pkt.t)
+                to_actor = self._listener(pkt.dst, pkt.t)
         actor = self._user(sender, pkt.t) if sender is not None else None
         if actor is None and pkt.proto != "UDP":
-            listener = self._listener(pkt.src, pkt.t)
-            if listener is not None:
-                actor = self._user(listener, pkt.t)  # its answer (a SYN-ACK before accept())
+            actor = self._listener(pkt.src, pkt.t)  # its answer (a SYN-ACK before accept())
         made_by = self._by_seq.get(cause) if isinstance(cause, int) else None
         if made_by is not None and made_by.sock is not None and self._root(made_by.sock) == sender:
             actor = made_by.actor  # sent by a forked child's copy of the socket: its lane
