@@ -119,11 +119,14 @@ class Pairing:
         # A too-small buffer truncates the datagram, so what was read is a prefix. A sender
         # whose sendto() has not returned yet has no known source: match those only when no
         # datagram of this exact source fits. A receive that does not say where its datagram
-        # came from (recv() or read() on an unconnected socket) is paired by its bytes alone:
-        # the receive queue is first in, first out.
+        # came from (recv() or read() on an unconnected socket) is paired by its bytes alone,
+        # and only when they name one sender (whose datagrams the queue keeps in order): the
+        # same bytes from two senders, one of whose may have been dropped, are not guessed at.
         fits = [(i, d) for i, d in enumerate(queued) if d.payload[: len(payload)] == payload]
         if src is None:
-            return fits
+            whole = [(i, d) for i, d in fits if len(d.payload) == len(payload)]
+            pool = whole or fits  # a datagram cut short by a small buffer: its first bytes
+            return pool if len({d.sender_sock for _, d in pool}) == 1 else []
         exact = [(i, d) for i, d in fits if d.src is not None and same_endpoint(d.src, src)]
         return exact or [(i, d) for i, d in fits if d.src is None]
 
@@ -132,6 +135,8 @@ class Pairing:
             q = self._in_flight.get(local[1])
             mine = [d for d in q if same_endpoint(d.dst, local)] if q else []
             candidates = self._candidates(mine, src, payload)
+            if not candidates and src is None:
+                return DatagramMatch(None, None)  # whose it is cannot be told: none is named
             if not candidates:
                 # not in flight: a second copy of one already delivered (the link duplicated it)
                 done = self._delivered.get(local[1])
