@@ -234,6 +234,41 @@ def test_a_udp_client_written_with_from_socket_import_star() -> None:
     assert sent[got_by[client].dgram].actor == server
 
 
+def test_after_seconds_starts_the_next_program_that_long_after_the_one_before() -> None:
+    """`--after 0.3`: the client starts 0.3 s after the server did. The timer was asked of the
+    server's own --after (it had none), so a client due seconds later never started and the run
+    waited for its timeout while the server sat in accept()."""
+    port = free_port()
+    sc = program_scenario(
+        lines(f"python3 echo_server.py {port}", f"late_client.py {port} 0", after={1: "0.3"})
+    )
+    runner = Runner(sc)
+    evs = runner.run_to_end(15)
+    server, client = "echo_server.py", "late_client.py"
+    began = {
+        a: next(e.t for e in evs if e.actor == a and e.kind == "start") for a in (server, client)
+    }
+    assert began[client] - began[server] >= 0.3 - 0.05
+    assert "b'HI\\n'" in console(runner, client)
+
+
+def test_programs_started_together_have_sockets_of_their_own() -> None:
+    """`--after start`: two programs started at once each get their own range of socket numbers
+    (100001…, 200001…). Both were given the first range (the count was of the programs already
+    registered, none yet), and the two programs' sockets were one in the trace."""
+    port = free_port()
+    sc = program_scenario(
+        lines(f"python3 echo_server.py {port}", f"late_client.py {port} 0.3", after={1: "start"})
+    )
+    evs = Runner(sc).run_to_end(15)
+    socks = {
+        a: {e.sock for e in calls(evs, a) if e.op == "socket"}
+        for a in ("echo_server.py", "late_client.py")
+    }
+    assert all(len(v) == 1 for v in socks.values()), socks
+    assert socks["echo_server.py"].isdisjoint(socks["late_client.py"]), socks
+
+
 def test_a_datagram_read_with_recv_is_received_not_reported_lost() -> None:
     """recv() on an unconnected UDP socket does not say where its datagram came from. It is
     still found among those in flight by its bytes: each was reported "dropped by the kernel"

@@ -100,6 +100,7 @@ class Runner(EventSource):
         self._spawned_args: dict[str, tuple[Any, ...]] = {}
         self._spawned_by: dict[str, str] = {}  # a spawned actor -> the actor that started it
         self._processes: dict[str, ProgramActor] = {}  # process actors and programs, by name
+        self._process_count = 0  # programs and process actors started, for their socket ids
         self._reached = Milestones()
         # a program's stdout/stderr as it comes (actor, "stdout"|"stderr", bytes): the run
         # host forwards it to the window's console; None keeps it in ``console`` (tests)
@@ -224,7 +225,10 @@ class Runner(EventSource):
 
         self._enter_host(spec)  # the child process is born in this thread's network
         with self._actors_lock:  # each child gets its own range of socket ids
-            index = len(self._processes)
+            # counted here, not from the programs registered so far: two started together
+            # (--after start) both saw none yet and shared ids, and the pairing mixed them up
+            index = self._process_count
+            self._process_count += 1
         try:
             actor = start_program_actor(self, spec, index, self._actor_kwargs(spec))
         except Exception as exc:  # noqa: BLE001 -- a program that cannot start must not kill the run
@@ -245,8 +249,9 @@ class Runner(EventSource):
             early = self._early_stdin.pop(spec.name, [])
         for data in early:
             actor.write_stdin(data)
-        if spec.start_after is not None:
-            self._start_timers(spec)
+        # the programs due a number of seconds after this one (--after 2) are timed from now:
+        # it was asked of this program's own --after, and a later one never started
+        self._start_timers(spec)
         try:
             actor.run()
         except Exception as exc:  # noqa: BLE001 -- a failed child must not kill the run
