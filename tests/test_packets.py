@@ -28,9 +28,16 @@ def _private_network_allowed() -> bool:
 
 
 def trace_of(
-    lesson: str, out: Path, python: str = sys.executable, user: str | None = None, app: str = APP
+    lesson: str,
+    out: Path,
+    python: str = sys.executable,
+    user: str | None = None,
+    app: str = APP,
+    programs: tuple[str, ...] = (),
 ) -> Trace:
-    cmd = [python, "-m", "socketscope", "trace", lesson, "-o", str(out)]
+    """A real run of a lesson (or, with ``lesson`` empty, of ``programs``) as its trace."""
+    cmd = [python, "-m", "socketscope", "trace", *([lesson] if lesson else []), "-o", str(out)]
+    cmd += [arg for program in programs for arg in ("--program", program)]
     if user is not None:
         cmd = ["su", user, "-s", "/bin/sh", "-c", " ".join(shlex.quote(a) for a in cmd)]
     r = subprocess.run(
@@ -153,28 +160,20 @@ def test_a_syn_goes_to_who_accepts_not_to_a_forked_child_holding_the_listener(
     comes while that child lives, and goes to the parent's lane, which listens and accepts."""
     import socket
 
-    from socketscope.engine import read_trace
-
     with socket.socket() as probe:  # a port free here (the run's own network has them all)
         probe.bind(("127.0.0.1", 0))
         port = str(probe.getsockname()[1])
     progs = Path(__file__).parent / "programs"
-    out = tmp_path / "fork.jsonl"
-    cmd = [sys.executable, "-m", "socketscope", "trace", "-o", str(out)]
-    cmd += ["--program", f"python3 {progs / 'fork_keeps_listener.py'} {port}"]
-    cmd += ["--program", f"python3 {progs / 'late_client.py'} {port} 0"]
-    cmd += ["--program", f"python3 {progs / 'late_client.py'} {port} 0.2"]
-    r = subprocess.run(
-        cmd,
-        env={**os.environ, "PYTHONPATH": APP},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd="/",
-        check=False,
+    t = trace_of(
+        "",
+        tmp_path / "fork.jsonl",
+        programs=(
+            f"python3 {progs / 'fork_keeps_listener.py'} {port}",
+            f"python3 {progs / 'late_client.py'} {port} 0",
+            f"python3 {progs / 'late_client.py'} {port} 0.2",
+        ),
     )
-    assert r.returncode == 0, r.stderr
-    syns = [p for p in packets(read_trace(out)) if p.packet is not None and p.packet.role == "syn"]
+    syns = [p for p in packets(t) if p.packet is not None and p.packet.role == "syn"]
     assert len(syns) == 2
     assert [p.packet.to_actor for p in syns if p.packet] == ["fork_keeps_listener.py"] * 2
 
