@@ -163,7 +163,10 @@ class ProcessActor:
                 return
             if runner.gate.free_running != free:
                 free = runner.gate.free_running
-                ch.send({"t": "mode", "free": free})
+                try:
+                    ch.send({"t": "mode", "free": free})
+                except OSError:
+                    return  # the child has gone while the mode changed: its process ended
             if not ch.buffered:
                 r, _, _ = select.select([ch.sock], [], [], 0.05)
                 if ch.sock not in r:
