@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from socketscope.engine.events import Event
+from socketscope.engine.pairing import same_endpoint
 
 from .decode import Packet, Peek, decode_frame, peek_segment
 
@@ -71,6 +72,19 @@ class _Direction:
     sent: deque[tuple[int, int | str | None, float]] = field(
         default_factory=lambda: deque(maxlen=64)
     )
+
+
+@dataclass
+class _Listening:
+    """A socket listening on ``addr`` from ``since`` until its last fd closed: until accept()
+    names a connection's own socket, that connection's packets are on ``actor``'s lane (who
+    called listen(), then who last called accept() on it; not a forked child holding a copy)."""
+
+    addr: Addr
+    since: float
+    sock: int
+    actor: str
+    until: float = float("inf")
 
 
 @dataclass
@@ -152,11 +166,7 @@ class PacketPairer:
         self._flows: dict[tuple[int, int], _Flow] = {}
         self._dirs: dict[tuple[int, int], _Direction] = {}
         self._bound: dict[int, tuple[int, str]] = {}  # UDP port -> (sock, actor)
-        # TCP port -> [address, listening from, until, sock, actor] of each listening socket bound
-        # to it: until accept() names a connection's own socket, its packets are the lane's of
-        # whoever listens (who called listen(), then who last called accept() on it: not a
-        # forked child that merely holds a copy of it)
-        self._listening: dict[int, list[list[Any]]] = {}
+        self._listening: list[_Listening] = []  # every listening socket of the run
         self._sendtos: deque[tuple[Event, _Call | None]] = deque(maxlen=4096)
         self._ranges: dict[tuple[int, str], list[tuple[int, int, int]]] = {}  # (conn,dir) -> spans
         self._last_t = 0.0
@@ -222,9 +232,8 @@ class PacketPairer:
         if ev.op == "socket" and ev.ok and ev.sock is not None:
             self._open.setdefault(self._root(ev.sock), set()).add(ev.sock)
         elif ev.op == "listen" and ev.ok and ev.sock is not None and ev.local:
-            listening = self._listening.setdefault(int(ev.local[1]), [])
-            entry = [str(ev.local[0]), ev.t, float("inf"), self._root(ev.sock), ev.actor]
-            listening.append(entry)
+            addr = (str(ev.local[0]), int(ev.local[1]))
+            self._listening.append(_Listening(addr, ev.t, self._root(ev.sock), ev.actor))
         elif ev.op == "close" and ev.sock is not None:
             if c is not None and ev.code == "close_still_held":
                 c.still_held = True  # the tracer saw another process hold it
@@ -245,10 +254,9 @@ class PacketPairer:
         elif ev.op == "accept" and ev.local and ev.peer and ev.new_sock is not None:
             self._learn_flow(ev.local, ev.peer, ev.conn, "s>c", ev.new_sock, None)
         if ev.op == "accept" and ev.ok and ev.sock is not None:
-            for listening in self._listening.values():
-                for entry in listening:
-                    if entry[3] == self._root(ev.sock) and entry[2] == float("inf"):
-                        entry[4] = ev.actor  # who takes its connections now
+            for lst in self._listening:
+                if lst.sock == self._root(ev.sock) and lst.until == float("inf"):
+                    lst.actor = ev.actor  # who takes its connections now
         if ev.local and ev.sock is not None and ev.op in ("bind", "sendto", "connect"):
             self._bound.setdefault(int(ev.local[1]), (ev.sock, ev.actor))
         if ev.ok and (ev.op == "sendto" or (ev.dgram is not None and ev.op in DGRAM_SENDS)):
@@ -569,17 +577,16 @@ class PacketPairer:
         if held is not None:
             held.discard(sock)
         if not held:  # its last fd: a listening socket stops listening
-            for listening in self._listening.values():
-                for entry in listening:
-                    if entry[3] == root and entry[2] == float("inf"):
-                        entry[2] = t
+            for lst in self._listening:
+                if lst.sock == root and lst.until == float("inf"):
+                    lst.until = t
 
     def _listener(self, addr: Addr, t: float) -> str | None:
         """Whose lane a connection to ``addr`` not accepted yet at ``t`` is on: the actor that
-        listens there (bound to it, or to 0.0.0.0), if any."""
-        for host, since, until, _sock, actor in reversed(self._listening.get(int(addr[1]), ())):
-            if since - LAG <= t <= until + LAG and host in (addr[0], "0.0.0.0"):
-                return str(actor)
+        listens there (on that address or on every one), if any."""
+        for lst in reversed(self._listening):
+            if lst.since - LAG <= t <= lst.until + LAG and same_endpoint(lst.addr, addr):
+                return lst.actor
         return None
 
     def _closer(self, sock: int | None, t: float) -> _Call | None:
