@@ -3,6 +3,7 @@
 window) and for the installed app (or the bundle) when there is one, measured in one run.
 
     .venv/bin/python bench/startup.py [--runs 5] [--installed CMD] [--x11] [--floor]
+    .venv/bin/python bench/startup.py --instructions
 
 CMD is the installed app's command line, default /usr/bin/socketscope when the .deb is installed,
 else dist/socketscope/socketscope; e.g. --installed "chroot /var/tmp/ss-chroot /usr/bin/socketscope"
@@ -16,17 +17,26 @@ window of the first picture's widgets without SocketScope's code (bench/startup_
 and with the basics any app does before its first paint, to show how much of that room the
 widgets themselves take. Run it with
 PYTHONDONTWRITEBYTECODE unset (else every start compiles every module again).
+
+--instructions counts instead of timing: the instructions each start-up runs in user space up to
+its first paint, under valgrind's callgrind (needs the valgrind package), one run each. A count
+does not move with the machine's load, where the times here move by a third from run to run; it
+also counts the floor's steps: with --lesson (the lesson loaded as the engine loads it) and
+--model (and the Qt-free modules the window's picture is computed from).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shlex
+import shutil
 import statistics
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +52,7 @@ def default_installed() -> list[str]:
 # The floor: the same interpreter, PySide6 and one QMainWindow of the same size, reporting its
 # first paint the way ui/app.py does.
 BARE = """
-import sys, time
+import os, sys, time
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QMainWindow
 app = QApplication(sys.argv[:1])
@@ -57,6 +67,8 @@ class FirstPaint(QObject):
         return False
 def report():
     print(f"first-paint {time.time():.6f} cpu {time.process_time() * 1000:.0f}ms", flush=True)
+    if os.environ.get("SOCKETSCOPE_EXIT_AFTER_FIRST_PAINT") == "paint":
+        os._exit(0)
     app.quit()
 f = FirstPaint()
 w.installEventFilter(f)
@@ -92,6 +104,38 @@ def first_paint_ms(
     return wall, cpu, seen.get("ready")
 
 
+def instructions_to_first_paint(cmd: list[str]) -> int:
+    """User-space instructions from the process's start to its first paint (callgrind)."""
+    env = {
+        **os.environ,
+        "SOCKETSCOPE_EXIT_AFTER_FIRST_PAINT": "paint",  # exit at the first paint, not later
+        "QT_QPA_PLATFORM": "offscreen",
+    }
+    args = cmd if cmd[1:2] == ["-c"] else [*cmd, "--scenario", "tcp-echo", "--size", "1280x800"]
+    valgrind = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+    r = subprocess.run(
+        [*valgrind, *args], env=env, capture_output=True, text=True, timeout=900, check=False
+    )
+    painted = "first-paint" in r.stdout
+    m = re.search(r"Collected : (\d+)", r.stderr)
+    if not painted or m is None:
+        raise SystemExit(f"{shlex.join(args)} under callgrind: no count (exit {r.returncode})")
+    return int(m.group(1))
+
+
+def count_instructions(commands: dict[str, list[str]]) -> None:
+    if shutil.which("valgrind") is None:
+        raise SystemExit("--instructions needs valgrind (Debian: apt-get install valgrind)")
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        counted = pool.map(instructions_to_first_paint, commands.values())
+        counts = dict(zip(commands, counted, strict=True))
+    bare = counts["bare"]
+    print("instructions run in user space up to the first paint (valgrind callgrind, offscreen):")
+    for name, n in counts.items():
+        print(f"  {name:<13} {n / 1e6:7.0f} M  {n / bare:5.2f}x bare")
+    print(f"  goal (issue 11): within 1.5x bare = {1.5 * bare / 1e6:.0f} M")
+
+
 def size_mb(path: Path) -> float:
     return sum(p.lstat().st_size for p in path.rglob("*") if not p.is_dir()) / 2**20
 
@@ -104,8 +148,15 @@ def main() -> int:
     ap.add_argument(
         "--floor",
         action="store_true",
-        help="also a plain window with the first picture's widgets and no SocketScope code, "
-        "alone and with the basics any app does first (bench/startup_floor.py)",
+        help="also a plain window with the first picture's widgets and no SocketScope widget, "
+        "alone, with the basics any app does first, with the lesson loaded and with the models "
+        "the picture is computed from (bench/startup_floor.py)",
+    )
+    ap.add_argument(
+        "--instructions",
+        action="store_true",
+        help="count the instructions to the first paint under valgrind instead of timing it, "
+        "for the venv's app, the bare window and the floor's steps",
     )
     args = ap.parse_args()
     commands = {
@@ -113,12 +164,16 @@ def main() -> int:
         "bare": [sys.executable, "-c", BARE],
     }
     installed = shlex.split(args.installed) if args.installed else default_installed()
-    if args.installed or Path(installed[0]).exists():
+    if not args.instructions and (args.installed or Path(installed[0]).exists()):
         commands["installed"] = installed
-    if args.floor:
+    if args.floor or args.instructions:
         floor = str(Path(__file__).with_name("startup_floor.py"))
         commands["floor"] = [sys.executable, floor]
-        commands["floor+basics"] = [sys.executable, floor, "--basics"]
+        for step in ("basics", "lesson", "model"):
+            commands[f"floor+{step}"] = [sys.executable, floor, f"--{step}"]
+    if args.instructions:
+        count_instructions(commands)
+        return 0
     times: dict[str, list[float]] = {k: [] for k in commands}
     cpus: dict[str, list[float]] = {k: [] for k in commands}
     readies: dict[str, list[tuple[float, float | None]]] = {k: [] for k in commands}

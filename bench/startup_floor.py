@@ -8,19 +8,27 @@ paint as ui/app.py and bench/startup.py's bare window do. Run by ``bench/startup
 
 ``--basics`` adds only what any such app does before its first picture, still without a line of
 SocketScope: parse its command line with argparse, set up a logger, read three settings with
-QSettings and set its SVG window icon.
+QSettings and set its SVG window icon. ``--lesson`` adds to the basics the lesson the picture
+shows, loaded as the engine loads it (``resolve("tcp-echo")``: the lesson's module and what it
+imports), and ``--model`` adds to that the Qt-free modules the window's picture is computed from:
+the run host's client, the diagram layout, the state at the cursor and the C forms. Both still
+make no SocketScope widget: they are the least a window showing a real lesson must do.
 """
 
+import os
 import sys
 import time
 
-BASICS = "--basics" in sys.argv
+MODEL = "--model" in sys.argv
+LESSON = MODEL or "--lesson" in sys.argv
+BASICS = LESSON or "--basics" in sys.argv
 if BASICS:
     import argparse
     import logging
 
     ap = argparse.ArgumentParser(prog="socketscope")
-    ap.add_argument("--basics", action="store_true")
+    for flag in ("--basics", "--lesson", "--model"):
+        ap.add_argument(flag, action="store_true")
     ap.add_argument("--scenario")
     ap.add_argument("--size")
     ap.add_argument("--lang")
@@ -29,6 +37,15 @@ if BASICS:
     log = logging.getLogger("socketscope")
     log.addHandler(logging.StreamHandler())
     log.setLevel(logging.WARNING)
+if LESSON:
+    from socketscope.engine.scenario import resolve
+
+    resolve("tcp-echo")
+if MODEL:
+    import socketscope.cform
+    import socketscope.engine.runhost.client
+    import socketscope.model.diagram
+    import socketscope.model.state  # noqa: F401
 
 from pathlib import Path  # noqa: E402
 
@@ -128,6 +145,8 @@ class FirstPaint(QObject):
 
 def report() -> None:
     print(f"first-paint {time.time():.6f} cpu {time.process_time() * 1000:.0f}ms", flush=True)
+    if os.environ.get("SOCKETSCOPE_EXIT_AFTER_FIRST_PAINT") == "paint":
+        os._exit(0)  # nothing after the paint is counted (bench/startup.py --instructions)
     app.quit()
 
 

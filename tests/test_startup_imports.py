@@ -85,3 +85,26 @@ def test_pyside6_reads_none_of_the_windows_modules_before_the_first_paint() -> N
 def test_a_two_host_lesson_still_paints_with_its_network() -> None:
     seen = first_paint("udp-reorder")
     assert "socketscope.engine.wire.network" in seen["modules"], "NETWORK is read when declared"
+
+
+@pytest.mark.gui
+def test_the_benchmarks_paint_only_start_exits_at_the_first_paint() -> None:
+    """bench/startup.py --instructions counts up to the first paint: with
+    SOCKETSCOPE_EXIT_AFTER_FIRST_PAINT=paint the window reports its first paint and exits there,
+    before it makes the rest (no "ready") or starts a run host."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(APP),
+        "QT_QPA_PLATFORM": "offscreen",
+        "SOCKETSCOPE_EXIT_AFTER_FIRST_PAINT": "paint",
+    }
+    r = subprocess.run(
+        [sys.executable, "-m", "socketscope", "--scenario", "udp-echo", "--size", "1280x800"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    words = [ln.split()[0] for ln in r.stdout.splitlines() if ln.strip()]
+    assert (r.returncode, words) == (0, ["first-paint"]), r.stderr

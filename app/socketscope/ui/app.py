@@ -397,7 +397,8 @@ def _main(args: object, gc_was_on: bool) -> int:
 def _exit_after_first_paint(w: object) -> None:
     """Print when the window first painted and when what the first picture did not need was made
     too (``MainWindow.ready``), each as wall clock, ms since the process started (which includes
-    a frozen app's bootloader) and the CPU time used; then quit, leaving the settings alone.
+    a frozen app's bootloader) and the CPU time used; then quit, leaving the settings alone (with
+    SOCKETSCOPE_EXIT_AFTER_FIRST_PAINT=paint, right after the first paint).
     With SOCKETSCOPE_FIRST_PAINT_PNG set, the window at both moments is saved as a picture."""
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtWidgets import QApplication
@@ -438,6 +439,10 @@ def _exit_after_first_paint(w: object) -> None:
         report("first-paint")
         if png:
             w.grab().save(png)  # type: ignore[attr-defined]
+        if os.environ.get("SOCKETSCOPE_EXIT_AFTER_FIRST_PAINT") == "paint":
+            # bench/startup.py --instructions counts up to the first paint and nothing after;
+            # the run host is not started yet (ui/first_paint.py runs after this)
+            os._exit(0)
 
     def ready() -> None:
         try:
