@@ -114,7 +114,8 @@ def problems(items: list[Any]) -> list[str]:
     ends += [it.rect.adjusted(-12, 0, 12, 0) for it in items if it.kind == "lifeline"]
     drawn_to = max((it.rect.bottom() for it in items if it.kind == "box"), default=0)
     drawn_from = min((it.rect.top() for it in items if it.kind == "box"), default=0)
-    for arrow in (it for it in items if it.kind == "arrow" and it.owner.kind != "lost"):
+    gone = ("lost", "unsure")  # they end short of the receiver, where the ✗ or ? is
+    for arrow in (it for it in items if it.kind == "arrow" and it.owner.kind not in gone):
         tip = arrow.line.p2()
         if not drawn_from <= tip.y() <= drawn_to:
             continue
@@ -590,3 +591,39 @@ def test_the_kernel_queue_note_shows_its_last_line_in_korean_lecture_mode(
         if not need <= note.height() <= need + 2:
             short.append((checked, note.height(), need))
     assert not short, short
+
+
+def test_a_datagram_that_may_have_been_read_ends_in_a_question_not_a_cross(
+    gui_window: Any, qtbot: Any, tmp_path: Path
+) -> None:
+    """Two senders send the same bytes; the kernel drops most of the first's; recv() reads the
+    second's but does not say whose it is (tests/programs/udp_two_senders.py). At the close,
+    what was never named is not all drawn as dropped: each such datagram's arrow ends in a ?,
+    and their row says they were dropped or read, in amber, never a ✗ or "dropped by the
+    kernel" alone."""
+    from socketscope.engine import Runner, Trace
+    from socketscope.engine.programs import ProgramLine, program_scenario
+
+    programs = Path(__file__).parent / "programs"
+    sc = program_scenario([ProgramLine.parse("udp_two_senders.py", str(programs), "ready")])
+    path = tmp_path / "two-senders.jsonl"
+    with open(path, "w", encoding="utf-8") as f:
+        write_trace(Trace(sc.header(), Runner(sc).run_to_end(30)), f)
+    w = gui_window
+    w.resize(1600, 1000)
+    open_at_end(w, qtbot, path)
+    lay = w.diagram.layout_model
+    unsure = [m for m in lay.marks if m.kind == "unsure"]
+    assert len(unsure) == 1 and len(unsure[0].seqs) >= 2, lay.marks
+    assert not [m for m in lay.marks if m.kind == "lost"]
+    assert len([a for a in lay.arrows if a.kind == "unsure"]) == len(unsure[0].seqs)
+    drawn = [it for items in frames(w) for it in items]
+    words: dict[int, list[str]] = {}  # a box's lines, joined
+    for it in drawn:
+        if it.kind == "text" and it.text.strip() not in words.get(id(it.owner), []):
+            words.setdefault(id(it.owner), []).append(it.text.strip())
+    texts = [" ".join(lines) for lines in words.values()]
+    n = len(unsure[0].seqs)
+    assert f"? {n} datagrams: dropped, or read by recv()" in texts, texts
+    assert not [t for t in texts if t.startswith("✗")]
+    assert [it for it in drawn if it.kind == "lost-x"], "each unsure arrow ends in its ?"

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from socketscope.cform import c_args, c_line, c_result
 from socketscope.engine.events import Event
+from socketscope.engine.pairing import MAYBE_READ
 from socketscope.model import catalogue as cat
 from socketscope.model.catalogue import Words
 from socketscope.model.context import SocketKinds
@@ -142,6 +143,12 @@ _TIMER_IN = Words(
 _TIMER = Words("sent by the kernel on its own", "커널이 스스로 보냄")
 _UNEXPLAINED = Words("no call of the run explains it", "이 실행의 어떤 호출로도 설명되지 않음")
 _HOST = Words("host {host}", "호스트 {host}")
+# a datagram sent and never paired with a receive of it (engine/pairing.py)
+_DROPPED = Words("datagram #{n} was dropped by the kernel", "커널이 데이터그램 #{n}을(를) 버림")
+_MAYBE_READ = Words(
+    "datagram #{n}: dropped by the kernel, or the one read by a recv() that gave no source address",
+    "데이터그램 #{n}: 커널이 버렸거나, 출처 주소를 주지 않는 recv()가 읽은 것",
+)
 
 
 @dataclass
@@ -379,11 +386,12 @@ class LogFormatter:
         elif ev.kind == "packet" and ev.packet is not None:
             yield from self._unfinished(ev.seq)
             yield self._c(_DIM, f"{'':{self.width + 3}}  ⇢ {self._packet(ev)}")
+        elif ev.kind == "dgram_lost" and ev.code == MAYBE_READ:
+            yield from self._unfinished(ev.seq)
+            yield self._tag(ev.actor) + self._c(_AMBER, _MAYBE_READ(self.lang).format(n=ev.dgram))
         elif ev.kind == "dgram_lost":
             yield from self._unfinished(ev.seq)
-            yield self._tag(ev.actor) + self._c(
-                _RED, f"datagram #{ev.dgram} was dropped by the kernel"
-            )
+            yield self._tag(ev.actor) + self._c(_RED, _DROPPED(self.lang).format(n=ev.dgram))
 
     # --- packets ----------------------------------------------------------------------------
     def _packet(self, ev: Event) -> str:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from .blocking import BlockWatcher, StreakSlot, ThreadProbe
 from .events import Event, KernelSnapshot
 from .gate import ActorStopped, Mode, Status
-from .pairing import ConnEnd, DatagramMatch
+from .pairing import ConnEnd, DatagramMatch, Unreceived
 
 if TYPE_CHECKING:
     from .events import Event
@@ -180,7 +180,7 @@ class PairingLike(Protocol):
 
     def datagram_received(self, local: Any, src: Any, payload: bytes) -> DatagramMatch: ...
 
-    def datagrams_never_received(self, local: Any) -> list[int]: ...
+    def datagrams_never_received(self, local: Any) -> Unreceived: ...
 
 
 class CallHost(Protocol):

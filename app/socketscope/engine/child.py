@@ -35,7 +35,7 @@ from .blocking import BlockWatcher
 from .channel import Channel, fd_above, socket_above
 from .events import Event, KernelSnapshot
 from .gate import ActorStopped, Status
-from .pairing import ConnEnd, DatagramMatch, _PendingDatagram
+from .pairing import ConnEnd, DatagramMatch, Unreceived, _PendingDatagram
 from .snapshots import snapshot_events
 
 if TYPE_CHECKING:
@@ -250,12 +250,21 @@ class ProcessActor:
                     "size": m.size,
                     "lost": m.lost,
                     "again": m.again,
+                    "unsure": m.unsure,
                 },
             )
         else:
             local = addr(msg["local"])
-            lost = pairing.datagrams_never_received(local) if local is not None else []
-            self._reply(ch, {"t": "dgram", "id": rid, "dgrams": lost})
+            gone = pairing.datagrams_never_received(local) if local is not None else None
+            self._reply(
+                ch,
+                {
+                    "t": "dgram",
+                    "id": rid,
+                    "dgrams": gone.lost if gone else [],
+                    "unsure": gone.unsure if gone else [],
+                },
+            )
 
     def _fork(self, ch: Channel, rid: Any, fd: int | None) -> None:
         """A traced Python program is about to fork(): the child gets a lifeline of its own,
@@ -600,11 +609,15 @@ class RemotePairing:
             int(size) if size is not None else None,
             [int(x) for x in reply.get("lost") or ()],
             bool(reply.get("again")),
+            [int(x) for x in reply.get("unsure") or ()],
         )
 
-    def datagrams_never_received(self, local: Any) -> list[int]:
+    def datagrams_never_received(self, local: Any) -> Unreceived:
         reply = self.child.request({"t": "dgram_never", "local": list(local)})
-        return [int(x) for x in reply.get("dgrams") or ()]
+        return Unreceived(
+            [int(x) for x in reply.get("dgrams") or ()],
+            [int(x) for x in reply.get("unsure") or ()],
+        )
 
 
 class _ForkedPairing(RemotePairing):
@@ -627,8 +640,8 @@ class _ForkedPairing(RemotePairing):
     def datagram_received(self, local: Any, src: Any, payload: bytes) -> DatagramMatch:
         return DatagramMatch(None, None)
 
-    def datagrams_never_received(self, local: Any) -> list[int]:
-        return []
+    def datagrams_never_received(self, local: Any) -> Unreceived:
+        return Unreceived([], [])
 
 
 class ChildRunner:

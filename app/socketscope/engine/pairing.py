@@ -20,6 +20,7 @@ import itertools
 import threading
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any
 
 Addr = tuple[str, int]
 
@@ -57,6 +58,27 @@ class DatagramMatch:
     size: int | None = None  # the datagram as sent; larger than what was read means truncated
     lost: list[int] = field(default_factory=list)
     again: bool = False  # this datagram had already been received: the link duplicated it
+    # lost too, unless it was the one a receive that did not say its source read (MAYBE_READ)
+    unsure: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Unreceived:
+    """What was sent to a closing socket and never paired with a receive of it."""
+
+    lost: list[int]  # dropped by the kernel, or left unread at the close
+    unsure: list[int]  # the same, or the one a receive that did not say its source read
+
+
+# the code of a dgram_lost event whose datagram may have been read after all (Unreceived.unsure)
+MAYBE_READ = "DGRAM_MAYBE_READ"
+
+
+def lost_fields(lost: list[int], unsure: list[int]) -> list[dict[str, Any]]:
+    """The fields of the dgram_lost events for datagrams never paired with a receive, in the
+    order they were sent: each one lost, or (code MAYBE_READ) perhaps read after all."""
+    fields = [{"dgram": g} for g in lost] + [{"dgram": g, "code": MAYBE_READ} for g in unsure]
+    return sorted(fields, key=lambda f: int(f["dgram"]))
 
 
 # datagrams kept after delivery per destination port, so that a duplicate still finds its twin
@@ -77,6 +99,9 @@ class Pairing:
         # 127.0.0.1:port, so hosts are compared with same_endpoint(), not as keys.
         self._in_flight: dict[int, deque[_PendingDatagram]] = {}
         self._delivered: dict[int, deque[_PendingDatagram]] = {}
+        # datagrams a receive that did not say its source (recv() on an unconnected socket) may
+        # have read: one of them was, which one cannot be told
+        self._maybe_read: set[int] = set()
 
     # --- TCP --------------------------------------------------------------------------------
     def connection(self, sock_id: int, local: Addr, peer: Addr, side: str) -> ConnEnd:
@@ -124,11 +149,19 @@ class Pairing:
         # same bytes from two senders, one of whose may have been dropped, are not guessed at.
         fits = [(i, d) for i, d in enumerate(queued) if d.payload[: len(payload)] == payload]
         if src is None:
-            whole = [(i, d) for i, d in fits if len(d.payload) == len(payload)]
-            pool = whole or fits  # a datagram cut short by a small buffer: its first bytes
+            pool = Pairing._by_bytes(fits, payload)
             return pool if len({d.sender_sock for _, d in pool}) == 1 else []
         exact = [(i, d) for i, d in fits if d.src is not None and same_endpoint(d.src, src)]
         return exact or [(i, d) for i, d in fits if d.src is None]
+
+    @staticmethod
+    def _by_bytes(
+        fits: list[tuple[int, _PendingDatagram]], payload: bytes
+    ) -> list[tuple[int, _PendingDatagram]]:
+        """The datagrams a receive that did not say its source may have read: those it read
+        whole, else those it read the first bytes of (a buffer smaller than the datagram)."""
+        whole = [(i, d) for i, d in fits if len(d.payload) == len(payload)]
+        return whole or fits
 
     def datagram_received(self, local: Addr, src: Addr | None, payload: bytes) -> DatagramMatch:
         with self._lock:
@@ -136,7 +169,11 @@ class Pairing:
             mine = [d for d in q if same_endpoint(d.dst, local)] if q else []
             candidates = self._candidates(mine, src, payload)
             if not candidates and src is None:
-                return DatagramMatch(None, None)  # whose it is cannot be told: none is named
+                # whose it is cannot be told, so none is named; and none of those it may be is
+                # called lost for sure any more, here or at the close
+                fits = [(i, d) for i, d in enumerate(mine) if d.payload[: len(payload)] == payload]
+                self._maybe_read.update(d.dgram for _, d in self._by_bytes(fits, payload))
+                return DatagramMatch(None, None)
             if not candidates:
                 # not in flight: a second copy of one already delivered (the link duplicated it)
                 done = self._delivered.get(local[1])
@@ -160,9 +197,18 @@ class Pairing:
                 q.remove(e)
             kept = self._delivered.setdefault(local[1], deque(maxlen=DELIVERED_KEPT))
             kept.append(d)
-            return DatagramMatch(d.dgram, d.sender_sock, len(d.payload), [e.dgram for e in lost])
+            gone = self._split([e.dgram for e in lost])
+            return DatagramMatch(
+                d.dgram, d.sender_sock, len(d.payload), gone.lost, unsure=gone.unsure
+            )
 
-    def datagrams_never_received(self, local: Addr) -> list[int]:
+    def _split(self, dgrams: list[int]) -> Unreceived:
+        """Datagrams never paired with a receive: lost, or perhaps read unnamed."""
+        unsure = [g for g in dgrams if g in self._maybe_read]
+        self._maybe_read.difference_update(unsure)
+        return Unreceived([g for g in dgrams if g not in unsure], unsure)
+
+    def datagrams_never_received(self, local: Addr) -> Unreceived:
         """The receiving socket at ``local`` is closing: what was sent to it and never read."""
         with self._lock:
             q = self._in_flight.get(local[1]) or deque()
@@ -173,4 +219,4 @@ class Pairing:
             if done:  # a later socket on this port must not take its datagrams for twins
                 for d in [d for d in done if same_endpoint(d.dst, local)]:
                     done.remove(d)
-            return [d.dgram for d in mine]
+            return self._split([d.dgram for d in mine])

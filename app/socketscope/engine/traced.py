@@ -36,7 +36,7 @@ from .blocking import Sample
 from .events import KernelSnapshot, plain_args
 from .gate import ActorStopped, Status
 from .loopback import GuardedSocket, check_loopback
-from .pairing import ConnEnd
+from .pairing import ConnEnd, lost_fields
 
 if TYPE_CHECKING:
     from .actor import ActorContext, CallHost
@@ -718,9 +718,9 @@ class TracedSocket:
             c.dgram = match.dgram
             if match.size is not None and match.size > n:
                 c.dgram_size = match.size  # the buffer was too small: the rest is gone
-            for lost in match.lost:
+            for lost in lost_fields(match.lost, match.unsure):
                 self._runner.emit(
-                    c.ctx.name, "dgram_lost", op=c.op, sock=self.id, fd=self.fd, dgram=lost
+                    c.ctx.name, "dgram_lost", op=c.op, sock=self.id, fd=self.fd, **lost
                 )
         c.peer = src_addr
 
@@ -983,14 +983,10 @@ class TracedSocket:
                             self._s.close()
                 if not self.is_tcp and self._local is not None:
                     # sent here, never received: dropped by the kernel, or unread at close
-                    for dgram in self._runner.pairing.datagrams_never_received(self._local):
+                    gone = self._runner.pairing.datagrams_never_received(self._local)
+                    for lost in lost_fields(gone.lost, gone.unsure):
                         self._runner.emit(
-                            c.ctx.name,
-                            "dgram_lost",
-                            op="close",
-                            sock=self.id,
-                            fd=self.fd,
-                            dgram=dgram,
+                            c.ctx.name, "dgram_lost", op="close", sock=self.id, fd=self.fd, **lost
                         )
 
     def _remember_addresses(self) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeVar
 
 from socketscope.engine.events import Event
+from socketscope.engine.pairing import MAYBE_READ
 from socketscope.model import catalogue as cat
 from socketscope.model.context import NONE, CallContext, SocketKinds
 from socketscope.model.labels import (
@@ -28,7 +29,9 @@ from socketscope.model.messages import message_text
 from socketscope.model.wire import WireLayout
 
 R = TypeVar("R", bound=tuple[Any, ...])
-ArrowKind = Literal["handshake", "data", "dgram", "fin", "rst", "wake", "woke", "kill", "lost"]
+ArrowKind = Literal[
+    "handshake", "data", "dgram", "fin", "rst", "wake", "woke", "kill", "lost", "unsure"
+]
 
 # errnos a non-blocking socket answers with when it cannot act yet: the code asked for them
 EXPECTED_ERRNOS = frozenset({"EAGAIN", "EWOULDBLOCK", "EINPROGRESS", "EALREADY"})
@@ -116,12 +119,12 @@ class StateTag:
 class Mark:
     """A row that is not a call: an actor's exception, a lost datagram, an actor's end."""
 
-    kind: Literal["error", "lost", "end", "start", "signal"]
+    kind: Literal["error", "lost", "unsure", "end", "start", "signal"]
     lane: int
     row: int
     seq: int
     text: str
-    seqs: tuple[int, ...] = ()  # a "lost" count: the seq of each datagram it counts
+    seqs: tuple[int, ...] = ()  # a "lost" or "unsure" count: the seq of each datagram it counts
 
 
 @dataclass
@@ -523,26 +526,40 @@ class DiagramLayout:
 
     def _lost(self, ev: Event, lane: int) -> None:
         """A datagram the kernel dropped: an arrow from its sendto() that ends in a ✗ short of
-        the receiver, and one row that counts them (the kernel reports them together)."""
-        count = self.marks[-1] if self.marks and self.marks[-1].kind == "lost" else None
-        if count is None or count.lane != lane or self.row_seqs[-1] != count.seq:
-            count = Mark("lost", lane, self._new_row(ev.seq), ev.seq, "", ())
+        the receiver, and one row that counts them (the kernel reports them together). One that
+        a receive which did not say its source may have read (code MAYBE_READ) ends in a "?"
+        and is counted apart: it was dropped, or it was the one read."""
+        kind: Literal["lost", "unsure"] = "unsure" if ev.code == MAYBE_READ else "lost"
+        # one report (a close, a receive) comes as consecutive events: they share one row of
+        # each kind, and nothing but the other kind's count is drawn between them
+        last = max(0, len(self.marks) - 2)
+        counts = [
+            (i, m)
+            for i, m in enumerate(self.marks[last:], last)
+            if m.kind in ("lost", "unsure") and m.lane == lane
+        ]
+        since = set(range(counts[0][1].row, self.row_count)) if counts else set()
+        mine = [(i, m) for i, m in counts if m.kind == kind]
+        if mine and since == {m.row for _, m in counts}:
+            at, count = mine[0]
+        else:
+            count = Mark(kind, lane, self._new_row(ev.seq), ev.seq, "", ())
+            at = len(self.marks)
             self.marks.append(count)
         seqs = (*count.seqs, ev.seq)
-        self.marks[-1] = Mark(
-            "lost",
-            lane,
-            count.row,
-            count.seq,
-            self.translate("DiagramText", "{n} datagrams dropped by the kernel").format(
-                n=len(seqs)
-            ),
-            seqs,
-        )
+        if kind == "lost":
+            text = self.translate("DiagramText", "{n} datagrams dropped by the kernel")
+        else:
+            text = self.translate(
+                "DiagramText",
+                "{n} datagrams dropped by the kernel, or read by a recv() that did not say "
+                "where its datagram came from: which ones cannot be told",
+            )
+        self.marks[at] = Mark(kind, lane, count.row, count.seq, text.format(n=len(seqs)), seqs)
         send = self._dgram_sends.pop(ev.dgram, None) if ev.dgram is not None else None
         if send is not None:
             slane, srow, _sseq, _label = send
-            self.arrows.append(Arrow("lost", slane, srow, lane, srow, ev.seq, ""))
+            self.arrows.append(Arrow(kind, slane, srow, lane, srow, ev.seq, ""))
 
     def _mark_text(self, ev: Event) -> str:
         """An error mark's words: the run host's report of its process's death is a code (the

@@ -210,7 +210,7 @@ class SequenceDiagram(QAbstractScrollArea):
         self._slots: set[tuple[int, int]] = set()
         self._label_jobs: list[tuple[Arrow, QLineF, QPen]] = []
         self._span_jobs: list[tuple[BlockedSpan, float, float, float, str]] = []
-        self._crosses: list[QPointF] = []
+        self._crosses: list[tuple[QPointF, bool]] = []  # where an arrow ends lost; unsure?
         self._fonts: dict[tuple[str, int, bool], QFont] = {}
         self._text_fits: dict[tuple[Any, ...], Any] = {}  # _box_text's fitting, by its inputs
         self._frame_margin: float | None = None  # set while a frame is painted
@@ -730,8 +730,11 @@ class SequenceDiagram(QAbstractScrollArea):
             if arrow.seq <= cur and not (inferred_off and arrow.kind in INFERRED):
                 self._paint_arrow(p, arrow, now)
         wire_view.paint(self, p, top_row, bottom_row)
-        for at in self._crosses:
-            self._cross(p, at, c.red)
+        for at, unsure in self._crosses:
+            if unsure:
+                self._question(p, at, c.amber)
+            else:
+                self._cross(p, at, c.red)
         tags: dict[tuple[int, int], list[StateTag]] = {}
         for tag in self._in_rows(lay.tags, top_row, bottom_row):
             if tag.seq <= cur:
@@ -744,7 +747,7 @@ class SequenceDiagram(QAbstractScrollArea):
             assert span.row1 is not None
             self._paint_wake(p, span, now, tags.pop((span.lane, span.row1), []))
         for mark in marks:
-            if mark.kind == "lost":
+            if mark.kind in ("lost", "unsure"):
                 self._paint_lost_count(p, mark)
             else:
                 self._paint_mark(p, mark, tags.pop((mark.lane, mark.row), []))
@@ -1427,21 +1430,26 @@ class SequenceDiagram(QAbstractScrollArea):
 
     def _paint_lost_count(self, p: QPainter, mark: Any) -> None:
         """How many datagrams the kernel dropped, counted up to the cursor: the ✗ of each is at
-        the end of its own arrow."""
+        the end of its own arrow. An "unsure" count: those dropped or read unnamed, each a ?."""
         n = sum(1 for s in mark.seqs if s <= self.cursor_seq)
         if not n:
             return
         r = self._box_rect(mark.lane, mark.row)
         pal = self.colors()
+        unsure = mark.kind == "unsure"  # not known to be lost: amber, as what is not over
         p.setOpacity(self._dim(mark.row))
-        p.setPen(QPen(pal.red, 2 * pal.weight, Qt.PenStyle.DashLine))
-        p.setBrush(pal.red_light)
+        p.setPen(QPen(pal.amber if unsure else pal.red, 2 * pal.weight, Qt.PenStyle.DashLine))
+        p.setBrush(pal.amber_light if unsure else pal.red_light)
         p.drawRoundedRect(r, 7, 7)
         self._place("mark", r, mark.text, row=mark.row, lane=mark.lane, owner=mark)
-        text = self.tr("✗ {n} datagrams dropped by the kernel").format(n=n)
-        if n == 1:
+        if unsure:
+            text = self.tr("? {n} datagrams: dropped, or read by recv()").format(n=n)
+        elif n == 1:
             text = self.tr("✗ 1 datagram dropped by the kernel")
-        self._box_text(p, r, [text], [], pal.error_text, mark, mark.row, mark.lane, 14, True)
+        else:
+            text = self.tr("✗ {n} datagrams dropped by the kernel").format(n=n)
+        ink = pal.ink if unsure else pal.error_text
+        self._box_text(p, r, [text], [], ink, mark, mark.row, mark.lane, 14, True)
         p.setOpacity(1.0)
 
     def _arrow_line(self, a: Arrow) -> QLineF:
@@ -1461,8 +1469,8 @@ class SequenceDiagram(QAbstractScrollArea):
         elif a.kind == "handshake":
             y0 += self.row_h * 0.15
             y1 -= self.row_h * 0.15
-        elif a.kind == "lost":
-            # it never arrived: the line stops short of the receiver, where the ✗ is
+        elif a.kind in ("lost", "unsure"):
+            # it never arrived: the line stops short of the receiver, where the ✗ (or ?) is
             x1 = xb - toward * (half + (abs(xb - xa) - 2 * half) * 0.25)
             y1 = y0 + self.row_h * 0.25
         return QLineF(x0, y0, x1, y1)
@@ -1486,7 +1494,7 @@ class SequenceDiagram(QAbstractScrollArea):
         pal = self.colors()
         if a.kind == "data":
             pen = QPen(pal.blue, 2.6 * self._lw())
-        elif a.kind in ("dgram", "lost"):
+        elif a.kind in ("dgram", "lost", "unsure"):
             pen = QPen(pal.blue, 2.6 * self._lw(), Qt.PenStyle.DashLine)
         elif a.kind == "kill":
             pen = QPen(pal.red, 2.4 * self._lw(), Qt.PenStyle.DashDotLine)
@@ -1496,16 +1504,17 @@ class SequenceDiagram(QAbstractScrollArea):
             pen = QPen(pal.red, 2.2 * self._lw(), Qt.PenStyle.DashLine)
         else:
             pen = QPen(pal.grey, 2.0 * self._lw(), Qt.PenStyle.DashLine)
-        p.setOpacity(self._dim(max(a.row0, a.row1)) if a.kind == "lost" else 1.0)
+        gone = a.kind in ("lost", "unsure")
+        p.setOpacity(self._dim(max(a.row0, a.row1)) if gone else 1.0)
         p.setPen(pen)
         p.drawLine(start, tip)
         drawn = QLineF(start, tip)
         origin = (a.lane0, a.row0, a.kind)
         self._fans[origin] = self._fans.get(origin, 0) + 1
         self._place("arrow", QRectF(start, tip).normalized(), a.label, line=drawn, owner=a)
-        if a.kind == "lost":
+        if gone:
             if prog >= 1.0:
-                self._crosses.append(tip)
+                self._crosses.append((tip, a.kind == "unsure"))
         else:
             self._arrowhead(p, start, tip, pen.color())
         p.setOpacity(1.0)
@@ -1519,6 +1528,16 @@ class SequenceDiagram(QAbstractScrollArea):
         p.drawLine(QPointF(at.x() - s, at.y() - s), QPointF(at.x() + s, at.y() + s))
         p.drawLine(QPointF(at.x() - s, at.y() + s), QPointF(at.x() + s, at.y() - s))
         self._place("lost-x", QRectF(at.x() - s, at.y() - s, 2 * s, 2 * s))
+
+    def _question(self, p: QPainter, at: QPointF, color: QColor) -> None:
+        """Where a datagram that may have been read after all ends: dropped, or the one a
+        receive that did not say its source read. A ? in the ✗'s place, in amber: not known."""
+        s = 10 * self._lw()
+        box = QRectF(at.x() - s, at.y() - s, 2 * s, 2 * s)
+        p.setPen(QPen(color))
+        p.setFont(self._font(22, bold=True))
+        p.drawText(box, Qt.AlignmentFlag.AlignCenter, "?")
+        self._place("lost-x", box)
 
     def _paint_arrow_label(self, p: QPainter, a: Arrow, line: QLineF, pen: QPen) -> None:
         font = self._font(12.5, bold=a.kind in ("data", "dgram"))

@@ -40,6 +40,7 @@ from socketscope.engine import kernel
 from socketscope.engine.events import KernelSnapshot, plain_args
 from socketscope.engine.gate import ActorStopped, Status
 from socketscope.engine.loopback import is_loopback_host
+from socketscope.engine.pairing import lost_fields
 
 from . import no_ptrace
 from . import ptrace_abi as pt
@@ -1448,8 +1449,9 @@ class CTracer:
             and not _holders(runner, rec, self)
         ):
             # sent to it, never read: dropped by the kernel, or unread at its close
-            for dgram in runner.pairing.datagrams_never_received(rec.local):
-                runner.emit(t.actor, "dgram_lost", op="close", sock=rec.id, fd=c.fd, dgram=dgram)
+            gone = runner.pairing.datagrams_never_received(rec.local)
+            for lost in lost_fields(gone.lost, gone.unsure):
+                runner.emit(t.actor, "dgram_lost", op="close", sock=rec.id, fd=c.fd, **lost)
         runner.emit(t.actor, "return", **{k: v for k, v in f.items() if v is not None})
         if (
             c.op == "close"
@@ -1717,8 +1719,8 @@ class CTracer:
         f["dgram"] = match.dgram
         if match.size is not None and match.size > n:
             f["dgram_size"] = match.size  # the buffer was too small: the rest is gone
-        for lost in match.lost:
-            self.runner.emit(t.actor, "dgram_lost", op=op, sock=rec.id, fd=c.fd, dgram=lost)
+        for lost in lost_fields(match.lost, match.unsure):
+            self.runner.emit(t.actor, "dgram_lost", op=op, sock=rec.id, fd=c.fd, **lost)
 
     def _msg_name(self, proc: Proc, msghdr: int) -> tuple[str, int] | None:
         raw = self._read(proc, msghdr, 12)

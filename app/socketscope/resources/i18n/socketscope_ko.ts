@@ -155,6 +155,10 @@
         <translation>커널이 데이터그램 {n}개를 버림</translation>
     </message>
     <message>
+        <source>{n} datagrams dropped by the kernel, or read by a recv() that did not say where its datagram came from: which ones cannot be told</source>
+        <translation>커널이 버렸거나, 출처를 알려 주지 않는 recv()가 읽은 데이터그램 {n}개: 어느 것인지는 알 수 없음</translation>
+    </message>
+    <message>
         <source>{call}({status}) at {where}</source>
         <translation>{where}에서 {call}({status}) 호출</translation>
     </message>
@@ -1424,6 +1428,10 @@
     <message>
         <source>{op}() returns</source>
         <translation>{op}() 반환</translation>
+    </message>
+    <message>
+        <source>? {n} datagrams: dropped, or read by recv()</source>
+        <translation>? 데이터그램 {n}개: 버려졌거나 recv()가 읽음</translation>
     </message>
     <message>
         <source>✗ {n} datagrams dropped by the kernel</source>
