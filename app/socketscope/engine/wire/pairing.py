@@ -32,6 +32,11 @@ from socketscope.engine.pairing import same_endpoint
 from .decode import Packet, Peek, decode_frame, peek_segment
 
 HOLD = 1.0  # seconds a packet waits for the events that explain it
+# A SYN sent while a connect() is in progress waits for that connect() to return (which names
+# its socket's port) this long: a first SYN the link or a full queue dropped is retried after
+# 1 s, then 2 s and 4 s more (Linux), so the connect() returns later than HOLD. Released
+# before, it was written with no call to explain it and its sender's lane guessed.
+CONNECT_HOLD = 8.0
 IMMEDIATE = 0.010  # an ACK this soon after what it acknowledges was sent at once (no timer)
 LAG = 0.002  # engine times of calls against the kernel's packet times
 RECEIVES = frozenset({"recv", "recv_into", "recvfrom", "read"})
@@ -351,7 +356,7 @@ class PacketPairer:
                 known = pkt.t <= mark and self._identity(pkt) in self._sent
             else:
                 known = pkt.t <= mark and self._explained(pkt)
-            if not flush and not known and now - pkt.t < HOLD:
+            if not flush and not known and now - pkt.t < self._hold(pkt):
                 break
             self._pending.popleft()
             d = self._arrival(pkt, frame, host, iface) if arrival else None
@@ -518,6 +523,15 @@ class PacketPairer:
         if "FIN" in pkt.flags and "RST" not in pkt.flags:
             return self._closer(flow.sender, pkt.t) is not None
         return True
+
+    def _hold(self, pkt: Packet) -> float:
+        """How long a packet nothing explains yet may wait for its explanation."""
+        syn = pkt.proto == "TCP" and "SYN" in pkt.flags and "ACK" not in pkt.flags
+        if syn and any(
+            c.op in ("connect", "connect_ex") and c.t <= pkt.t + LAG for c in self._in_call.values()
+        ):
+            return CONNECT_HOLD
+        return HOLD
 
     def _connecting(self, known: int, t: float) -> bool:
         """A connect() in progress, made before ``t``, on a socket other than ``known``."""
