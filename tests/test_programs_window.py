@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QFontInfo
 from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton
 
 PROGRAMS = Path(__file__).parent / "programs"
@@ -220,3 +221,52 @@ def test_the_notes_c_programs_are_copied_to_edit_and_a_copy_already_there_is_kep
     assert server.read_text().endswith("/* my change */\n")
     assert "your copies are used" in dlg.note.text()
     assert dlg.commands() == ["notes_server.c 6100", "notes_client.c 6100"]
+
+
+def _first_line_ink(widget: Any) -> int:
+    """The painted height of the first line of text in a widget: its first run of inked rows."""
+    img = widget.grab().toImage()
+    rows = [
+        any(img.pixelColor(x, y).lightness() < 110 for x in range(img.width() - 20))
+        for y in range(img.height())
+    ]
+    start = rows.index(True)
+    end = rows.index(False, start) if False in rows[start:] else len(rows)
+    return end - start
+
+
+def test_a_programs_console_grows_with_lecture_mode_like_everything_else(
+    qtbot: Any, gui_window: Any
+) -> None:
+    """F11 scales every font for the back of the room; a program's console keeps its own
+    (monospace) font, so it stayed at 12 px while the rest grew. It grows with the rest now,
+    its typing line too, and goes back when lecture mode ends. (Its dock had no title.)"""
+    from socketscope.engine.programs import ProgramLine, program_scenario
+    from socketscope.ui.app import run_to_end
+
+    w = gui_window
+    w.resize(1920, 1080)
+    name = "udp_to_itself.py"
+    w.session.load_scenario(program_scenario([ProgramLine.parse(name, str(PROGRAMS), "ready")]))
+    assert run_to_end(w)
+    qtbot.waitUntil(lambda: "got b'tick 2'" in console_text(w, name), timeout=5000)
+    console = w.console.consoles[name]
+    w.console_dock.show()
+    # its dock says what it is, and View → Panels can bring it back once closed
+    assert w.console_dock.windowTitle() == "Program console"
+    assert "Program console" in [a.text() for a in w.panels_menu.actions()]
+    before = _first_line_ink(console.text.viewport())
+    px = QFontInfo(console.text.font()).pixelSize(), QFontInfo(console.input.font()).pixelSize()
+    qtbot.keyClick(w.diagram, Qt.Key.Key_F11)
+    assert w.lecture
+    w.console_dock.show()
+    scale = w.presenter_scale
+    big = QFontInfo(console.text.font()).pixelSize(), QFontInfo(console.input.font()).pixelSize()
+    assert big[0] >= 18 and big[1] >= 18, (px, big)
+    assert min(big) >= 0.9 * scale * min(px), (px, big, scale)
+    ink = _first_line_ink(console.text.viewport())
+    assert ink >= 1.25 * before, (before, ink)
+    qtbot.keyClick(w.diagram, Qt.Key.Key_F11)
+    assert not w.lecture
+    back = QFontInfo(console.text.font()).pixelSize(), QFontInfo(console.input.font()).pixelSize()
+    assert back == px

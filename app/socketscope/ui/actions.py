@@ -384,7 +384,7 @@ def build_menus(w: MainWindow) -> None:
         if fmt in EXPORT_BREAKS:
             w.export_menu.addSeparator()
     w.panels_menu = subs["panels"]
-    for dock in (w.inspector_dock, w.table_dock, w.lesson_dock):
+    for dock in (w.inspector_dock, w.table_dock, w.lesson_dock, w.console_dock):
         w.panels_menu.addAction(dock.toggleViewAction())
     w.panels_menu.addSeparator()
     w.panels_menu.addAction(w.act_reset_layout)

@@ -33,11 +33,10 @@ class ProgramConsole(QWidget):
         self.text.setObjectName("console-output")
         self.text.setReadOnly(True)
         self.text.setMaximumBlockCount(MAX_BLOCKS)
-        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        self.text.setFont(mono)
+        self._mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self.input = QLineEdit()
         self.input.setObjectName("console-input")
-        self.input.setFont(QFont(mono))
+        self.set_scale(1.0)
         self.input.returnPressed.connect(self._send)
         self.end = QPushButton()
         self.retranslate()
@@ -50,6 +49,17 @@ class ProgramConsole(QWidget):
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.text, 1)
         layout.addLayout(row)
+
+    def set_scale(self, scale: float) -> None:
+        """The program's text at the presenter scale (lecture mode), still monospace: the
+        lecture view scales only fonts nobody set, and this one is set."""
+        mono = QFont(self._mono)
+        if mono.pointSizeF() > 0:
+            mono.setPointSizeF(mono.pointSizeF() * scale)
+        else:
+            mono.setPixelSize(round(mono.pixelSize() * scale))
+        self.text.setFont(mono)
+        self.input.setFont(QFont(mono))
 
     def retranslate(self) -> None:
         self.input.setPlaceholderText(
@@ -107,6 +117,12 @@ class ConsolePanel(QTabWidget):
             "QTabBar::tab:selected { border-bottom: 3px solid palette(highlight); }"
         )
         self.consoles: dict[str, ProgramConsole] = {}
+        self.scale = 1.0
+
+    def set_scale(self, scale: float) -> None:
+        self.scale = scale
+        for c in self.consoles.values():
+            c.set_scale(scale)
 
     def reset(self, programs: list[str]) -> None:
         self.clear()
@@ -115,6 +131,7 @@ class ConsolePanel(QTabWidget):
         self.consoles = {}
         for name in programs:
             c = ProgramConsole(name)
+            c.set_scale(self.scale)
             c.typed.connect(lambda data, name=name: self.typed.emit(name, data))
             self.consoles[name] = c
             self.addTab(c, name)

@@ -137,7 +137,11 @@ class QtLectureView:
         d.viewport().update()
 
     def scale_panels(self) -> None:
-        """The inspector's byte views at the scale (once the panels are made: ui/docks.py)."""
+        """The inspector's byte views and the programs' consoles at the scale (once the panels
+        are made: ui/docks.py); their fonts are their own (monospace)."""
+        console = self.w.panels_if_built("console")
+        if console is not None:
+            console.set_scale(self.scale)
         inspector = self.w.panels_if_built("inspector")
         if inspector is None:
             return

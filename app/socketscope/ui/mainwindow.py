@@ -229,6 +229,7 @@ class MainWindow(QMainWindow):
         self.inspector_dock.setWindowTitle(self.tr("Socket inspector"))
         self.table_dock.setWindowTitle(self.tr("Sockets"))
         self.lesson_dock.setWindowTitle(self.tr("Code and explanation"))
+        self.console_dock.setWindowTitle(self.tr("Program console"))
         if (model := self.panels_if_built("table_model")) is not None:
             model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, model.columnCount() - 1)
         if (panel := self.panels_if_built("network_panel")) is not None:

@@ -643,6 +643,10 @@
         <translation>코드와 설명</translation>
     </message>
     <message>
+        <source>Program console</source>
+        <translation>프로그램 콘솔</translation>
+    </message>
+    <message>
         <source>Study mode: predict each step first.</source>
         <translation>학습 모드: 단계마다 먼저 예측합니다.</translation>
     </message>
