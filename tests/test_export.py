@@ -18,6 +18,7 @@ from pytestqt.qtbot import QtBot
 
 from socketscope.engine import Runner, Trace, write_trace
 from socketscope.engine.scenario import get
+from socketscope.model.diagram import DiagramLayout
 from socketscope.model.textexport import to_mermaid, to_plantuml
 from socketscope.ui import theme
 
@@ -75,7 +76,12 @@ def test_images_pdf_and_slides(qtbot: QtBot, echo: Trace, tmp_path: Path) -> Non
 
     rows = export.export_image(echo, tmp_path / "run.png", width=1200)
     img = QImage(str(tmp_path / "run.png"))
-    assert rows == len(echo.of("call")) + len([s for s in echo.of("blocked")])  # boxes + wake rows
+    # a box per call, and a row where each call returned that has its own: every blocked call,
+    # and a receive not seen blocked that read what was sent after its call (Box.returns_later)
+    lay = DiagramLayout(list(echo.header["actors"]))
+    lay.extend(echo.events)
+    assert len([s for s in lay.spans if s.asleep]) == len(echo.of("blocked"))
+    assert rows == len(echo.of("call")) + len([s for s in lay.spans if s.row1 is not None])
     assert img.width() == 1200 and img.height() > rows * 40
     # every lane is in the picture: the Client's lane is right of the middle
     assert any(img.pixelColor(x, 20) == theme.LIGHT.actor(1) for x in range(600, 1200, 2)), (

@@ -274,3 +274,56 @@ def test_a_packet_is_never_drawn_above_one_that_left_before_it() -> None:
     server_fin, client_fin = lay.wire.arrows[-2:]
     assert server_fin.row == rows["S"]
     assert (client_fin.row, client_fin.slot) > (server_fin.row, server_fin.slot)
+
+
+def test_a_receive_not_seen_blocked_returns_below_the_send_it_read() -> None:
+    """The order of a real udp-echo run: the Client calls recvfrom(), the Server's sendto()
+    comes, then the Client's recvfrom() returns with that datagram, not seen blocked (the sleep
+    was shorter than the watcher's look). Its result was drawn on its call's row, above the
+    sendto() that sent it; now it has a row where it returned, joined by no blocked bar."""
+    s = Script()
+    s("S", "start")
+    s("C", "start")
+    s.call("S", "socket", 1, result=3, args={"type": "SOCK_DGRAM"})
+    s.call("C", "socket", 2, result=4, args={"type": "SOCK_DGRAM"})
+    s("C", "call", "recvfrom", sock=2, fd=4)
+    s.call("S", "sendto", 1, nbytes=13, data=b"hello, server".hex(), dgram=7)
+    s("C", "return", "recvfrom", sock=2, fd=4, ok=True, blocked=False, nbytes=13, dgram=7)
+    lay = DiagramLayout(["S", "C"])
+    lay.extend(s.events)
+    recv = next(b for b in lay.boxes if b.op == "recvfrom")
+    send = next(b for b in lay.boxes if b.op == "sendto")
+    assert recv.returns_later and recv.row < send.row
+    (span,) = lay.spans
+    assert not span.asleep and span.box is recv and span.row1 is not None
+    assert span.row1 > send.row, "its result comes after the send"
+    (arrow,) = [a for a in lay.arrows if a.kind == "dgram"]
+    assert (arrow.row0, arrow.row1) == (send.row, span.row1)
+    # a receive that read what was sent before its call keeps its result on its own row
+    s = Script()
+    s("S", "start")
+    s("C", "start")
+    s.call("S", "sendto", 1, nbytes=2, data=b"hi".hex(), dgram=8)
+    s.call("C", "recvfrom", 2, nbytes=2, dgram=8)
+    lay = DiagramLayout(["S", "C"])
+    lay.extend(s.events)
+    assert not lay.spans and not any(b.returns_later for b in lay.boxes)
+
+
+def test_no_receive_shows_its_bytes_above_the_send_that_sent_them_in_real_runs() -> None:
+    """Real free-running runs of udp-echo and tcp-echo, where a receive's call often comes
+    before the send it reads (2 of 3 udp-echo runs): wherever a result is drawn, it is below
+    the row of every send whose bytes it carries."""
+    from socketscope.engine.scenario import get
+
+    for sid in ("udp-echo", "udp-echo", "udp-echo", "udp-echo", "tcp-echo", "tcp-echo"):
+        sc = get(sid)
+        lay = DiagramLayout([a.name for a in sc.actors])
+        lay.extend(Runner(sc).run_to_end(timeout=20))
+        shown = {s.box.seq: s.row1 for s in lay.spans if s.row1 is not None}
+        for a in lay.arrows:
+            if a.kind not in ("data", "dgram"):
+                continue
+            recv = next(b for b in lay.boxes if b.ret is not None and b.ret.seq == a.recv_seq)
+            row = shown.get(recv.seq, recv.row)
+            assert row > a.row0, f"{sid}: {recv.label} → {recv.result} shown above its send"

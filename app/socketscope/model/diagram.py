@@ -68,6 +68,9 @@ class Box:
     ret: Event | None = None
     ctx: CallContext = NONE  # the socket's type and mode when the call was made
     blocked_ev: Event | None = None  # the event that said it blocked: the kernel's evidence
+    # its result has a row of its own, where it returned, though it was not seen blocked (a
+    # BlockedSpan with asleep=False): it read what was sent after its call's row
+    returns_later: bool = False
 
     @property
     def expected(self) -> bool:
@@ -91,6 +94,8 @@ class BlockedSpan:
     duration: float | None = None
     evidence: str = ""  # where the kernel holds the thread, for the bar's label
     evidence_short: str = ""  # the same, in fewer words, for a bar with little room
+    # False: not seen blocked, yet its result came after other actors' rows (Box.returns_later)
+    asleep: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -602,6 +607,29 @@ class DiagramLayout:
         if span is not None:
             ret_row = self._new_row(ev.seq)
             span.row1, span.seq1, span.duration = ret_row, ev.seq, ev.duration
+        elif ev.ok and ev.nbytes and (sent := self._sent_row(ev)) is not None and sent > box.row:
+            # It read bytes sent after its call's row, yet the kernel was never seen holding
+            # it (a sleep shorter than the watcher's look, or a call that reached the kernel
+            # only after the send): its result cannot be shown where it was called, before
+            # what it read was sent. It gets a row where it returned, as a blocked call does,
+            # with no blocked bar: "no blocking observed".
+            ret_row = self._new_row(ev.seq)
+            box.returns_later = True
+            t0 = box.call.t if box.call is not None else ev.t
+            self.spans.append(
+                BlockedSpan(
+                    lane,
+                    box.row,
+                    ev.seq,
+                    t0,
+                    box.op,
+                    box,
+                    ret_row,
+                    ev.seq,
+                    ev.duration,
+                    asleep=False,
+                )
+            )
         op = ev.op or ""
         if ev.ok and op == "socket" and ev.sock is not None:
             self._owner[ev.sock] = lane
@@ -744,6 +772,18 @@ class DiagramLayout:
                         rseq,
                     )
                 )
+
+    def _sent_row(self, ev: Event) -> int | None:
+        """The row of the latest send whose bytes a receive's return carries, when known."""
+        if cat.data_dir(ev.op) != "in":
+            return None
+        if ev.conn is not None and ev.range is not None and ev.dir:
+            sends = _overlapping(self._streams[(ev.conn, ev.dir)].sends, *ev.range)
+            return max((row for _a, _b, _lane, row, _seq, _data in sends), default=None)
+        if ev.dgram is not None:
+            send = self._dgram_sends.get(ev.dgram) or self._dgram_delivered.get(ev.dgram)
+            return send[1] if send is not None else None
+        return None
 
     def _send_woken(self, ev: Event, lane: int, ret_row: int) -> None:
         """A send that waited on full buffers was woken by the reader's recv that made room:

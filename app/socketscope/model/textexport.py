@@ -22,7 +22,8 @@ def _items(trace: Trace) -> tuple[list[str], list[_Item]]:
     lay.extend(trace.events)
     items: list[_Item] = []
     for b in lay.boxes:
-        text = f"{b.label} → {b.result}" if b.result and not b.blocked else b.label
+        shown_here = b.result and not b.blocked and not b.returns_later
+        text = f"{b.label} → {b.result}" if shown_here else b.label
         items.append((b.row, 0, "call", (lay.lanes[b.lane], text)))
     for s in lay.spans:
         if s.row1 is not None:
@@ -30,7 +31,8 @@ def _items(trace: Trace) -> tuple[list[str], list[_Item]]:
             note = f"blocked {duration(s.duration or 0)} in {s.op}()"
             if s.evidence:
                 note += f" · {s.evidence}"
-            items.append((s.row1, 2, "note", (who, note)))
+            if s.asleep:  # one not seen blocked returns on its row with no note (Box.returns_later)
+                items.append((s.row1, 2, "note", (who, note)))
             if s.box.error in cat.NEVER_RETURNED:
                 # the process ended inside the call: there is no return to show
                 items.append((s.row1, 3, "call", (who, f"{s.op}() {s.box.result}")))

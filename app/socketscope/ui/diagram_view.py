@@ -1263,7 +1263,7 @@ class SequenceDiagram(QAbstractScrollArea):
             n = fold[1] - fold[0] + 1
             first = self.tr("{call} × {n}").format(call=box.label, n=n)
             lines = self._box_lines(f"▸ {first}", box.result)
-        elif returned and not blocked and box.result:
+        elif returned and not blocked and not box.returns_later and box.result:
             # an expected "not yet" is no failure: no ✗ (the dashed border says it)
             result = box.result.removeprefix("✗ ") if expected else box.result
             lines = self._box_lines(box.label, result, returned=not never_returned(box))
@@ -1294,6 +1294,9 @@ class SequenceDiagram(QAbstractScrollArea):
             y1 = self.y_of(row1) - self.row_h * 0.37
             d = span.duration or 0.0
             label = self.tr("blocked {duration}").format(duration=self.duration(d))
+        if not span.asleep:
+            self._paint_awake_span(p, span, x, y0, y1)
+            return
         bar_w = self._bar_w()
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(self.colors().amber)
@@ -1316,6 +1319,18 @@ class SequenceDiagram(QAbstractScrollArea):
         self._place("bar", bar, row=span.row0, lane=span.lane, owner=span)
         self._span_jobs.append((span, x, y0, y1, label))
 
+    def _paint_awake_span(
+        self, p: QPainter, span: BlockedSpan, x: float, y0: float, y1: float
+    ) -> None:
+        """A call that returned rows after it was made, never seen blocked (Box.returns_later):
+        a thin dashed line, not the amber bar, and the words for what was measured."""
+        pal = self.colors()
+        p.setPen(QPen(pal.ink_soft, 2 * self._lw(), Qt.PenStyle.DashLine))
+        p.drawLine(QPointF(x, y0), QPointF(x, y1))
+        thin = QRectF(x - 2, y0, 4, max(2.0, y1 - y0))
+        self._place("bar", thin, row=span.row0, lane=span.lane, owner=span)
+        self._span_jobs.append((span, x, y0, y1, self.tr("no blocking observed")))
+
     def _bar_w(self) -> float:
         return float(max(6.0, 13 * self.zoom * self.font_scale**0.5))
 
@@ -1325,7 +1340,7 @@ class SequenceDiagram(QAbstractScrollArea):
         """The blocked time beside its bar, and under it where the kernel holds the thread,
         wrapped rather than cut short; wherever nothing else is. Where there is no room for the
         evidence, the inspector has it."""
-        font = self._font(13, bold=True)
+        font = self._font(13, bold=span.asleep)
         fm = QFontMetricsF(font)
         small = self._font(11)
         sfm = QFontMetricsF(small)
@@ -1345,9 +1360,10 @@ class SequenceDiagram(QAbstractScrollArea):
                 rect = QRectF(lx, ly, tw, fm.height())
                 if rect.left() < left or rect.right() > right or not self._free(rect, span):
                     continue
+                ink = self.colors().amber_text if span.asleep else self.colors().ink_soft
                 p.setFont(font)
-                p.setPen(self.colors().amber_text)
-                self._live_bars.clock_at(span, rect, font, self.colors().amber_text)
+                p.setPen(ink)
+                self._live_bars.clock_at(span, rect, font, ink)
                 p.drawText(rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, label)
                 self._place("span-label", rect, label, row=span.row0, lane=span.lane, owner=span)
                 if span.evidence:
@@ -1401,11 +1417,14 @@ class SequenceDiagram(QAbstractScrollArea):
             p.drawRoundedRect(r, 7, 7)
         p.setOpacity(prog * dim)
         failed = box.ok is False and not box.expected
-        pen = QPen(pal.red if failed else pal.amber, 2.2 * self._lw())
+        # where a blocked call returned is amber; one not seen blocked is an ordinary box
+        edge = pal.amber if span.asleep else pal.actor(box.lane)
+        fill = pal.amber_light if span.asleep else pal.wash(edge, pal.box_wash)
+        pen = QPen(pal.red if failed else edge, 2.2 * self._lw())
         if box.ok is False and box.expected:
             pen.setStyle(Qt.PenStyle.DashLine)
         p.setPen(pen)
-        p.setBrush(pal.red_light if failed else pal.amber_light)
+        p.setBrush(pal.red_light if failed else fill)
         p.drawRoundedRect(r, 7, 7)
         self._place("box", r, box.label, row=span.row1, lane=span.lane, owner=box)
         never = never_returned(box)

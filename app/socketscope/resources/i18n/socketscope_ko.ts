@@ -1430,6 +1430,10 @@
         <translation>블로킹 {duration}</translation>
     </message>
     <message>
+        <source>no blocking observed</source>
+        <translation>블로킹은 관측되지 않음</translation>
+    </message>
+    <message>
         <source>{op}() returns</source>
         <translation>{op}() 반환</translation>
     </message>
