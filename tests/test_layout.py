@@ -299,6 +299,48 @@ def test_a_receive_not_seen_blocked_returns_below_the_send_it_read() -> None:
     assert span.row1 > send.row, "its result comes after the send"
     (arrow,) = [a for a in lay.arrows if a.kind == "dgram"]
     assert (arrow.row0, arrow.row1) == (send.row, span.row1)
+    # TCP, as a real tcp-echo run had it: on loopback the reader wakes inside the writer's
+    # send(), so its recv() returns before that send() does
+    s = stream_script()
+    s("C", "call", "recv", sock=2, fd=4)
+    s("S", "call", "send", sock=3, fd=5)
+    s(
+        "C",
+        "return",
+        "recv",
+        sock=2,
+        fd=4,
+        ok=True,
+        blocked=False,
+        nbytes=2,
+        data=b"ok".hex(),
+        conn=1,
+        dir="s>c",
+        range=(0, 2),
+    )
+    s(
+        "S",
+        "return",
+        "send",
+        sock=3,
+        fd=5,
+        ok=True,
+        blocked=False,
+        nbytes=2,
+        data=b"ok".hex(),
+        conn=1,
+        dir="s>c",
+        range=(0, 2),
+    )
+    lay = DiagramLayout(["S", "C"])
+    lay.extend(s.events)
+    recv = [b for b in lay.boxes if b.op == "recv"][-1]
+    send = next(b for b in lay.boxes if b.op == "send" and b.lane == 0)
+    assert recv.returns_later and recv.row < send.row
+    span = next(sp for sp in lay.spans if sp.box is recv)
+    assert not span.asleep and span.row1 is not None and span.row1 > send.row
+    back = [a for a in lay.arrows if a.kind == "data" and a.lane0 == 0]
+    assert [(a.row0, a.row1) for a in back] == [(send.row, span.row1)]
     # a receive that read what was sent before its call keeps its result on its own row
     s = Script()
     s("S", "start")

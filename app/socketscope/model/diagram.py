@@ -774,16 +774,33 @@ class DiagramLayout:
                 )
 
     def _sent_row(self, ev: Event) -> int | None:
-        """The row of the latest send whose bytes a receive's return carries, when known."""
+        """The row of the latest send whose bytes a receive's return carries, when known. On
+        loopback the receiver wakes inside the sender's call, so its return may come before
+        that send's: then it is a send still in progress, whose call's row counts."""
         if cat.data_dir(ev.op) != "in":
             return None
+        rows: list[int] = []
         if ev.conn is not None and ev.range is not None and ev.dir:
-            sends = _overlapping(self._streams[(ev.conn, ev.dir)].sends, *ev.range)
-            return max((row for _a, _b, _lane, row, _seq, _data in sends), default=None)
-        if ev.dgram is not None:
+            sends = self._streams[(ev.conn, ev.dir)].sends
+            rows += [row for _a, _b, _lane, row, _seq, _data in _overlapping(sends, *ev.range)]
+            if ev.range[1] > (sends[-1][1] if sends else 0):  # some bytes' send has not returned
+                side = (ev.conn, ev.dir[0])
+                rows += [
+                    b.row
+                    for b in self._sending()
+                    if b.sock is not None and self._sock_conn.get(b.sock) == side
+                ]
+        elif ev.dgram is not None:
             send = self._dgram_sends.get(ev.dgram) or self._dgram_delivered.get(ev.dgram)
-            return send[1] if send is not None else None
-        return None
+            if send is not None:
+                rows.append(send[1])
+            else:  # its sendto() has not returned: one of the sends in progress made it
+                rows += [b.row for b in self._sending() if b.lane != self.lane_of(ev.actor)]
+        return max(rows, default=None)
+
+    def _sending(self) -> list[Box]:
+        """The calls in progress that send data."""
+        return [b for stack in self._open.values() for b in stack if cat.data_dir(b.op) == "out"]
 
     def _send_woken(self, ev: Event, lane: int, ret_row: int) -> None:
         """A send that waited on full buffers was woken by the reader's recv that made room:
