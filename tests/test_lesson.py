@@ -8,12 +8,15 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from conftest import lesson_trace
+from socketscope.cform import c_line, signature
 from socketscope.engine.scenario import builtin_scenarios, get
 from socketscope.model.explain import ERRORS, WHAT, explain
 from socketscope.ui.app import settled
 from socketscope.ui.mainwindow import MainWindow
 
 HANGUL = re.compile("[\uac00-\ud7a3]")
+COMMENT = re.compile(r"/\*(.*?)\*/", re.S)
+PROSE = re.compile(r"[A-Za-z]+ [A-Za-z]+ [A-Za-z]+")  # three words in a row: a sentence
 
 
 @pytest.mark.parametrize("sid", [s.id for s in builtin_scenarios()])
@@ -27,6 +30,12 @@ def test_every_call_and_error_of_every_scenario_is_explained_in_both_languages(s
             continue
         en, ko = explain(calls.get(ev.actor), ev, "en"), explain(calls.get(ev.actor), ev, "ko")
         assert en and ko and HANGUL.search(ko), (sid, ev.op)
+        # the C call and its prototype, as the code panel shows them in Korean: a comment in
+        # words is in Korean (sendall's loop, settimeout's and wait_until's prototypes were not)
+        call = calls.get(ev.actor)
+        shown = signature(ev.op, "ko") + (c_line(call, ev, lang="ko") if call else "")
+        for comment in COMMENT.findall(shown):
+            assert not PROSE.search(comment) or HANGUL.search(comment), (sid, ev.op, comment)
         if ev.ok is False and ev.error:
             assert ev.error in ERRORS, f"{sid}: no explanation for {ev.error}"
         assert ev.op in WHAT, f"{sid}: no explanation for {ev.op}()"

@@ -23,9 +23,10 @@ def signature(op: str | None, lang: str = "en") -> str:
     e = cat.entry(op)
     if e is None:
         return ""
+    proto = e.prototype(lang) if isinstance(e.prototype, cat.Words) else e.prototype
     if e.note is None:
-        return e.prototype
-    return f"{e.prototype}\n/* {e.note(lang)} */"
+        return proto
+    return f"{proto}\n/* {e.note(lang)} */"
 
 
 def c_args(call: Event, ret: Event | None, lang: str = "en") -> str:

@@ -177,7 +177,7 @@ class Entry:
     op: str
     c_name: str  # the C function this call is (recv_into → recv, setblocking → fcntl)
     syscall: bool  # a real system call; staging helpers (wait_until, spawn) are not
-    prototype: str  # POSIX
+    prototype: str | Words  # POSIX; Words: a call that is not one, said in prose
     what: Table  # what it does, by type and mode
     c_form: Callable[[Values], str]
     label: Callable[[Mapping[str, Any], int | None, Any], str]
@@ -581,7 +581,11 @@ _add(
         what=_SEND_WHAT,
         c_form=lambda v: (
             f"send({v.fd}, {_buf(v)}, {v.args.get('len')}, {v.args.get('flags', 0)})"
-            "  /* looped until all is sent */"
+            + (
+                "  /* 다 보낼 때까지 반복 */"
+                if v.lang == "ko"
+                else "  /* looped until all is sent */"
+            )
         ),
         label=_l_plain("sendall(fd {fd}, {size})"),
         result="bytes",
@@ -880,8 +884,12 @@ _add(
         op="settimeout",
         c_name="settimeout",
         syscall=False,
-        prototype="/* Python only: the socket becomes O_NONBLOCK; each call first waits in "
-        "poll() for at most the timeout */",
+        prototype=W(
+            "/* Python only: the socket becomes O_NONBLOCK; each call first waits in poll() "
+            "for at most the timeout */",
+            "/* 파이썬에만 있음: 소켓이 O_NONBLOCK이 되고, 호출마다 먼저 poll()에서 최대 그 "
+            "시간만큼 기다림 */",
+        ),
         what={
             "*": W(
                 "settimeout() is Python's: the kernel socket becomes non-blocking, and before each "
@@ -964,7 +972,10 @@ _add(
         op="wait_until",
         c_name="wait_until",
         syscall=False,
-        prototype="/* SocketScope: one actor waits for another; not a system call */",
+        prototype=W(
+            "/* SocketScope: one actor waits for another; not a system call */",
+            "/* SocketScope: 한 액터가 다른 액터를 기다림. 시스템 콜이 아님 */",
+        ),
         what={
             "*": W(
                 "Not a system call: the scenario makes this actor wait for another, so that the "
