@@ -266,6 +266,9 @@ def test_a_programs_console_grows_with_lecture_mode_like_everything_else(
     assert min(big) >= 0.9 * scale * min(px), (px, big, scale)
     ink = _first_line_ink(console.text.viewport())
     assert ink >= 1.25 * before, (before, ink)
+    # its dock's title as large as the other docks' (the inspector's)
+    assert w.console_dock.font().pointSizeF() == w.inspector_dock.font().pointSizeF()
+    assert w.console_dock.font().bold()
     qtbot.keyClick(w.diagram, Qt.Key.Key_F11)
     assert not w.lecture
     back = QFontInfo(console.text.font()).pixelSize(), QFontInfo(console.input.font()).pixelSize()

@@ -32,7 +32,12 @@ class QtLectureView:
 
     def _docks(self) -> dict[str, QDockWidget]:
         w = self.w
-        return {"inspector": w.inspector_dock, "sockets": w.table_dock, "lesson": w.lesson_dock}
+        return {
+            "inspector": w.inspector_dock,
+            "sockets": w.table_dock,
+            "lesson": w.lesson_dock,
+            "console": w.console_dock,
+        }
 
     # --- LectureView ----------------------------------------------------------------------------
     def shown_panels(self) -> list[str]:
