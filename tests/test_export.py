@@ -63,6 +63,20 @@ def test_plantuml_shape(echo: Trace) -> None:
     assert any(re.match(r"A0 -> A1 : 13 B <U\+0022>hello, server<U\+0022>$", x) for x in lines)
 
 
+def test_a_dropped_datagram_is_exported_as_lost_not_delivered() -> None:
+    """udp-loss: each datagram the kernel dropped ends in a cross (Mermaid --x, PlantUML -->x),
+    not as a plain arrow that reads as delivered."""
+    runner = Runner(get("udp-loss"))
+    t = Trace(runner.scenario.header(), runner.run_to_end(timeout=20))
+    lay = DiagramLayout(list(t.header["actors"]))
+    lay.extend(t.events)
+    lost = len([a for a in lay.arrows if a.kind == "lost"])  # as the diagram draws them
+    assert lost
+    mermaid, plantuml = to_mermaid(t).splitlines(), to_plantuml(t).splitlines()
+    assert len([x for x in mermaid if re.match(r"\s*A1--xA0: dropped$", x)]) == lost
+    assert len([x for x in plantuml if re.match(r"A1 -->x A0 : dropped$", x)]) == lost
+
+
 def test_names_with_spaces_get_aliases() -> None:
     runner = Runner(get("tcp-backlog"))
     t = Trace(runner.scenario.header(), runner.run_to_end(timeout=20))

@@ -369,3 +369,54 @@ def test_no_receive_shows_its_bytes_above_the_send_that_sent_them_in_real_runs()
             recv = next(b for b in lay.boxes if b.ret is not None and b.ret.seq == a.recv_seq)
             row = shown.get(recv.seq, recv.row)
             assert row > a.row0, f"{sid}: {recv.label} → {recv.result} shown above its send"
+
+
+def test_a_receive_that_returns_later_never_joins_a_folded_streak() -> None:
+    """Ten identical recv()s fold into one row; an eleventh, called before the sendto() it
+    reads, returns below it: folded with the others, its result was drawn above that send."""
+    s = Script()
+    s("S", "start")
+    s("C", "start")
+    for d in range(1, 11):
+        s.call("S", "sendto", 1, nbytes=2, data=b"hi".hex(), dgram=d)
+    for d in range(1, 11):
+        s.call("C", "recv", 2, nbytes=2, data=b"hi".hex(), dgram=d)
+    s("C", "call", "recv", sock=2, fd=4)
+    s.call("S", "sendto", 1, nbytes=2, data=b"hi".hex(), dgram=11)
+    s(
+        "C",
+        "return",
+        "recv",
+        sock=2,
+        fd=4,
+        ok=True,
+        blocked=False,
+        nbytes=2,
+        data=b"hi".hex(),
+        dgram=11,
+    )
+    lay = DiagramLayout(["S", "C"])
+    lay.extend(s.events)
+    late = next(b for b in lay.boxes if b.returns_later)
+    assert all(not r0 <= late.row <= r1 for r0, r1 in lay.streaks(s.events[-1].seq))
+
+
+def test_one_close_reports_its_lost_datagrams_on_one_row_across_another_actors_row() -> None:
+    """A close() reports six lost datagrams; another actor's call lands among the reports.
+    They are counted on two rows (before and after that call), not three."""
+    s = Script()
+    s("S", "start")
+    s("C", "start")
+    s("X", "start")
+    for d in range(1, 7):
+        s.call("S", "sendto", 1, nbytes=2, data=b"hi".hex(), dgram=d)
+    s("C", "call", "close", sock=2, fd=4)
+    for d in (1, 2):
+        s("C", "dgram_lost", "close", sock=2, fd=4, dgram=d)
+    s("X", "call", "socket")
+    for d in (3, 4, 5, 6):
+        s("C", "dgram_lost", "close", sock=2, fd=4, dgram=d)
+    s("C", "return", "close", sock=2, fd=4, ok=True)
+    lay = DiagramLayout(["S", "C", "X"])
+    lay.extend(s.events)
+    assert [len(m.seqs) for m in lay.marks if m.kind == "lost"] == [2, 4]

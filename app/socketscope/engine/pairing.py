@@ -136,6 +136,7 @@ class Pairing:
             q = self._in_flight.get(dst[1])
             if q is not None and d in q:
                 q.remove(d)
+            self._maybe_read.discard(d.dgram)
 
     @staticmethod
     def _candidates(
@@ -170,9 +171,11 @@ class Pairing:
             candidates = self._candidates(mine, src, payload)
             if not candidates and src is None:
                 # whose it is cannot be told, so none is named; and none of those it may be is
-                # called lost for sure any more, here or at the close
-                fits = [(i, d) for i, d in enumerate(mine) if d.payload[: len(payload)] == payload]
-                self._maybe_read.update(d.dgram for _, d in self._by_bytes(fits, payload))
+                # called lost for sure any more, here or at the close: any datagram that starts
+                # with these bytes (a longer one may have been cut short by the buffer)
+                self._maybe_read.update(
+                    d.dgram for d in mine if d.payload[: len(payload)] == payload
+                )
                 return DatagramMatch(None, None)
             if not candidates:
                 # not in flight: a second copy of one already delivered (the link duplicated it)
@@ -195,6 +198,7 @@ class Pairing:
                 ]
             for e in [*lost, d]:
                 q.remove(e)
+            self._maybe_read.discard(d.dgram)  # named after all
             kept = self._delivered.setdefault(local[1], deque(maxlen=DELIVERED_KEPT))
             kept.append(d)
             gone = self._split([e.dgram for e in lost])

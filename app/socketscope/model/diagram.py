@@ -535,17 +535,19 @@ class DiagramLayout:
         a receive which did not say its source may have read (code MAYBE_READ) ends in a "?"
         and is counted apart: it was dropped, or it was the one read."""
         kind: Literal["lost", "unsure"] = "unsure" if ev.code == MAYBE_READ else "lost"
-        # one report (a close, a receive) comes as consecutive events: they share one row of
-        # each kind, and nothing but the other kind's count is drawn between them
-        last = max(0, len(self.marks) - 2)
-        counts = [
-            (i, m)
-            for i, m in enumerate(self.marks[last:], last)
-            if m.kind in ("lost", "unsure") and m.lane == lane
-        ]
-        since = set(range(counts[0][1].row, self.row_count)) if counts else set()
+        # One report (a close, a receive) comes as consecutive events: they share one row of
+        # each kind. The counts on this lane's last rows, newest first, as long as each is on
+        # the row just above the one after it (another actor's row ends the report).
+        counts: list[tuple[int, Mark]] = []
+        row = self.row_count - 1
+        for i in range(len(self.marks) - 1, -1, -1):
+            m = self.marks[i]
+            if m.kind not in ("lost", "unsure") or m.lane != lane or m.row != row:
+                break
+            counts.append((i, m))
+            row -= 1
         mine = [(i, m) for i, m in counts if m.kind == kind]
-        if mine and since == {m.row for _, m in counts}:
+        if mine:
             at, count = mine[0]
         else:
             count = Mark(kind, lane, self._new_row(ev.seq), ev.seq, "", ())
@@ -596,12 +598,6 @@ class DiagramLayout:
             self.boxes.append(box)
         box.ret_seq, box.ret, box.ok, box.error = ev.seq, ev, ev.ok, ev.error
         box.result = result_label(ev, self.translate, box.ctx, box.call)
-        prev = self._box_at_row.get(box.row - 1)
-        if prev is not None and _same(prev, box):
-            if self._runs and self._runs[-1][1] == box.row - 1:
-                self._runs[-1] = (self._runs[-1][0], box.row)
-            else:
-                self._runs.append((box.row - 1, box.row))
         ret_row = box.row
         span = self._open_span.pop(box.seq, None)
         if span is not None:
@@ -630,6 +626,13 @@ class DiagramLayout:
                     asleep=False,
                 )
             )
+        # a run of identical calls folds; one that returns on a row of its own never does
+        prev = self._box_at_row.get(box.row - 1)
+        if prev is not None and _same(prev, box):
+            if self._runs and self._runs[-1][1] == box.row - 1:
+                self._runs[-1] = (self._runs[-1][0], box.row)
+            else:
+                self._runs.append((box.row - 1, box.row))
         op = ev.op or ""
         if ev.ok and op == "socket" and ev.sock is not None:
             self._owner[ev.sock] = lane
@@ -794,8 +797,11 @@ class DiagramLayout:
             send = self._dgram_sends.get(ev.dgram) or self._dgram_delivered.get(ev.dgram)
             if send is not None:
                 rows.append(send[1])
-            else:  # its sendto() has not returned: one of the sends in progress made it
-                rows += [b.row for b in self._sending() if b.lane != self.lane_of(ev.actor)]
+            else:  # its sendto() has not returned: one of the datagram sends in progress made it
+                here = self.lane_of(ev.actor)
+                rows += [
+                    b.row for b in self._sending() if b.lane != here and b.ctx.sock_type != "TCP"
+                ]
         return max(rows, default=None)
 
     def _sending(self) -> list[Box]:
@@ -975,7 +981,8 @@ def chain_tags(tags: list[StateTag]) -> list[StateTag]:
 
 
 def _same(a: Box, b: Box) -> bool:
-    """Two boxes that say the same: one actor, one call, one result, neither blocked."""
+    """Two boxes that say the same: one actor, one call, one result, neither blocked, both
+    with their result on their own row."""
     return (
         a.lane == b.lane
         and a.label == b.label
@@ -983,6 +990,8 @@ def _same(a: Box, b: Box) -> bool:
         and a.ok == b.ok
         and not a.blocked
         and not b.blocked
+        and not a.returns_later
+        and not b.returns_later
         and not a.burst
         and not b.burst
     )

@@ -42,10 +42,15 @@ def _items(trace: Trace) -> tuple[list[str], list[_Item]]:
         kind = (
             "dashed" if a.kind in ("handshake", "fin", "rst", "wake", "kill", "dgram") else "solid"
         )
+        label = a.label
+        if a.kind == "lost":  # a datagram the kernel (or the link) dropped: it never arrived
+            kind, label = "lost", label or "dropped"
+        elif a.kind == "unsure":
+            kind, label = "unsure", "dropped, or read by a recv() that gave no source"
         # what arrives comes before the return it causes
         # what arrives comes before the call that gets it
         row = max(a.row0, a.row1)
-        items.append((row, -1, kind, (lay.lanes[a.lane0], lay.lanes[a.lane1], a.label)))
+        items.append((row, -1, kind, (lay.lanes[a.lane0], lay.lanes[a.lane1], label)))
     for m in lay.marks:
         items.append((m.row, 0, "note", (lay.lanes[m.lane], m.text)))
     items.sort(key=lambda i: (i[0], i[1]))
@@ -118,7 +123,7 @@ def to_mermaid(trace: Trace) -> str:
             lines.append(f"    Note right of {alias[who]}: {_mermaid(text)}")
         else:
             src, dst, text = args
-            arrow = "-->>" if kind == "dashed" else "->>"
+            arrow = {"dashed": "-->>", "lost": "--x", "unsure": "--)"}.get(kind, "->>")
             lines.append(f"    {alias[src]}{arrow}{alias[dst]}: {_mermaid(text)}")
     return "\n".join(lines) + "\n"
 
@@ -140,7 +145,7 @@ def to_plantuml(trace: Trace) -> str:
             lines.append(f"note right of {alias[who]} : {_plantuml(text)}")
         else:
             src, dst, text = args
-            arrow = "-->" if kind == "dashed" else "->"
+            arrow = {"dashed": "-->", "lost": "-->x", "unsure": "-->>"}.get(kind, "->")
             lines.append(f"{alias[src]} {arrow} {alias[dst]} : {_plantuml(text)}")
     lines.append("@enduml")
     return "\n".join(lines) + "\n"

@@ -1461,7 +1461,9 @@ class SequenceDiagram(QAbstractScrollArea):
         p.setBrush(pal.amber_light if unsure else pal.red_light)
         p.drawRoundedRect(r, 7, 7)
         self._place("mark", r, mark.text, row=mark.row, lane=mark.lane, owner=mark)
-        if unsure:
+        if unsure and n == 1:
+            text = self.tr("? 1 datagram: dropped, or read by recv()")
+        elif unsure:
             text = self.tr("? {n} datagrams: dropped, or read by recv()").format(n=n)
         elif n == 1:
             text = self.tr("✗ 1 datagram dropped by the kernel")

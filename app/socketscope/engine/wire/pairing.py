@@ -528,9 +528,12 @@ class PacketPairer:
         """How long a packet nothing explains yet may wait for its explanation."""
         syn = pkt.proto == "TCP" and "SYN" in pkt.flags and "ACK" not in pkt.flags
         if syn and any(
-            c.op in ("connect", "connect_ex") and c.t <= pkt.t + LAG for c in self._in_call.values()
+            c.op in ("connect", "connect_ex")
+            and c.t <= pkt.t + LAG
+            and same_endpoint(_address((c.args or {}).get("address")), pkt.dst)
+            for c in self._in_call.values()
         ):
-            return CONNECT_HOLD
+            return CONNECT_HOLD  # a connect() to where it goes is in progress
         return HOLD
 
     def _connecting(self, known: int, t: float) -> bool:

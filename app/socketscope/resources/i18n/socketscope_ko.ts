@@ -1438,6 +1438,10 @@
         <translation>{op}() 반환</translation>
     </message>
     <message>
+        <source>? 1 datagram: dropped, or read by recv()</source>
+        <translation>? 데이터그램 1개: 버려졌거나 recv()가 읽음</translation>
+    </message>
+    <message>
         <source>? {n} datagrams: dropped, or read by recv()</source>
         <translation>? 데이터그램 {n}개: 버려졌거나 recv()가 읽음</translation>
     </message>
