@@ -332,6 +332,41 @@ def test_whole_run_svg_png_and_pdf_draw_the_last_row(
 
 
 @pytest.mark.gui
+def test_a_whole_run_picture_with_its_packets_ends_below_its_last_row(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """The bands of real packets under a row make it taller; the picture was sized by rows
+    alone, so a run with its packets lost its last rows (tcp-echo stopped inside row 15 of
+    18). A real run's trace, with its capture: the picture ends in paper, below the last
+    row's boxes."""
+    from socketscope.engine import read_trace
+    from socketscope.ui import export
+
+    trace = tmp_path / "echo.jsonl"
+    app = str(Path(__file__).resolve().parents[1] / "app")
+    r = subprocess.run(
+        [sys.executable, "-m", "socketscope", "trace", "tcp-echo", "-o", str(trace)],
+        env={**os.environ, "PYTHONPATH": app},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert r.returncode == 0, r.stderr
+    t = read_trace(trace)
+    if not any(e.kind == "packet" for e in t.events):
+        pytest.skip("no packet capture on this system")
+    png = tmp_path / "echo.png"
+    export.export_image(t, png, width=1000)
+    img = QImage(str(png))
+    paper = theme.LIGHT.paper
+    h = img.height()
+    blank = all(img.pixelColor(x, y) == paper for y in range(h - 12, h) for x in range(0, 1000, 2))
+    assert blank, "the picture is cut off: its last rows are missing"
+    assert _has_colour(img, theme.LIGHT.actor(0), h - 160, h - 12), "the last row is drawn"
+
+
+@pytest.mark.gui
 def test_pdf_is_scaled_to_the_page_and_titled(qtbot: QtBot, echo: Trace, tmp_path: Path) -> None:
     import datetime
 

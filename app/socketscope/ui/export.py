@@ -16,6 +16,7 @@ look passes ``palette=theme.current()``.
 from __future__ import annotations
 
 import datetime
+import math
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -137,7 +138,10 @@ class _Bands:
     ) -> None:
         probe = _view(lay, width, 600, cursor_seq, scale, palette)
         self.rows = lay.rows_at(cursor_seq)
-        self.height = _full_height(probe, self.rows)
+        # the rows as drawn: a folded streak's share one, the bands of real packets under a row
+        # add theirs (counted as layout rows, a run with packets lost its last rows)
+        drawn = math.ceil(probe._disp(self.rows))
+        self.height = _full_height(probe, drawn)
         self.row_h = probe.row_h
         self.top = int(probe.header_h) + 2  # below the header's rule
         band_rows = max(1, band_rows)
@@ -145,7 +149,7 @@ class _Bands:
         probe.deleteLater()
         self.view = _view(lay, width, view_h, cursor_seq, scale, palette)
         self.width = width
-        self.count = max(1, -(-self.rows // band_rows))
+        self.count = max(1, -(-drawn // band_rows))
         self.scrolls = [int(k * band_rows * self.row_h) for k in range(self.count)]
 
     def band(self, k: int) -> tuple[float, float]:
