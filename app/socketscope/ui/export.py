@@ -373,7 +373,8 @@ def export_pdf(
     title = title_of(trace)
     when = (date or datetime.date.today()).isoformat()
     probe = _view(lay, width, 600, last, scale, palette)
-    rows = lay.rows_at(last)
+    # the rows as drawn (see _Bands); the last page's room below its rows holds a fraction
+    rows = max(1, math.floor(probe._disp(lay.rows_at(last))))
     full_h = _full_height(probe, rows)
     top = int(probe.header_h) + 2
     row_h, pad = probe.row_h, 16 * probe.zoom
