@@ -129,6 +129,34 @@ def _check_among_the_calls(lines: list[str]) -> None:
     assert min(at) < max(i for i, x in enumerate(lines) if x.startswith("[")), lines
 
 
+def test_a_slow_connect_holds_back_only_its_own_syn() -> None:
+    """tcp-backlog: Client 3's connect() waits a second for the kernel to send its SYN again.
+    Client 2's SYN (its own connect() already in progress) was held for it too, and so every
+    packet after it: the handshakes, data and FINs of Clients 1 and 2 (5-25 ms into the run)
+    came after Client 3's connect() returned, a second later. Each of those is written before
+    that line now, and the run's first packets before Client 2's connect() returns."""
+    lines = _log("log", "tcp-backlog")
+    # "⇢ 0.015655 s lo  Client 2 → Server  SYN seq=0 ..." (names of two words: no _PACKET)
+    at = {i: x.strip() for i, x in enumerate(lines) if x.lstrip().startswith("⇢ ")}
+
+    def returned(who: str, op: str) -> int:
+        """The line that says the call returned: its own, or its "resumed" line."""
+        return next(
+            i
+            for i, x in enumerate(lines)
+            if x.startswith(f"[{who}] <... {op} resumed>")
+            or (x.startswith(f"[{who}] {op}(") and "<unfinished" not in x)
+        )
+
+    for n in (1, 2):
+        # the welcome each reads was on the wire before its recv() returned with it
+        welcome = next(i for i, x in at.items() if f"Server → Client {n}  PSH+ACK" in x)
+        assert welcome < returned(f"Client {n}", "recv"), lines
+        # and its handshake before its connect() returned
+        syn = next(i for i, x in at.items() if f"Client {n} → Server  SYN " in x)
+        assert syn < returned(f"Client {n}", "connect"), lines
+
+
 def test_in_korean_the_packet_lines_say_why_in_korean() -> None:
     for args in (("--lang", "ko", "log", "tcp-echo"), ("log", "tcp-echo", "--lang", "ko")):
         pkts = _packets(_log(*args))

@@ -327,6 +327,11 @@ class PacketPairer:
         """The time of the earliest packet still held for its explanation, if any."""
         return self._pending[0][0].t if self._pending else None
 
+    def behind_oldest(self) -> float | None:
+        """The time of the earliest packet waiting behind that one (packets leave in the order
+        captured: it is not written before the first is), if any."""
+        return self._pending[1][0].t if len(self._pending) > 1 else None
+
     def ready(
         self, now: float, mark: float = float("inf"), flush: bool = False
     ) -> list[dict[str, Any]]:
@@ -508,7 +513,12 @@ class PacketPairer:
         flow = self._flows.get((pkt.src[1], pkt.dst[1]))
         if flow is None or flow.sender is None:
             return False  # the sending socket's connect() or accept() has not returned yet
-        if "SYN" in pkt.flags and "ACK" not in pkt.flags and self._connecting(flow.sender, pkt.t):
+        if (
+            "SYN" in pkt.flags
+            and "ACK" not in pkt.flags
+            and not self._own_connect(flow.sender, pkt.t)
+            and self._connecting(flow.sender, pkt.t)
+        ):
             return False  # the same ports again, by a connect() that has not returned yet
         if pkt.payload_len and "SYN" not in pkt.flags:
             if flow.conn is None:
@@ -535,6 +545,17 @@ class PacketPairer:
         ):
             return CONNECT_HOLD  # a connect() to where it goes is in progress
         return HOLD
+
+    def _own_connect(self, sock: int, t: float) -> bool:
+        """``sock``'s own connect() was in progress at ``t``: a SYN of its ports then is its,
+        whatever other connect() is in progress (no other socket can have its ports while it
+        connects; in tcp-backlog a third client's connect() held the second's SYN a second)."""
+        return any(
+            c.op in ("connect", "connect_ex")
+            and c.t <= t + LAG
+            and (c.t_return is None or c.t_return >= t - LAG)
+            for c in self._sock_calls.get(self._root(sock), ())
+        )
 
     def _connecting(self, known: int, t: float) -> bool:
         """A connect() in progress, made before ``t``, on a socket other than ``known``."""

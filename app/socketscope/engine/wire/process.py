@@ -227,6 +227,10 @@ def _child(points: list[CapturePoint], first_actor: str, data_w: int, ctl_r: int
             now = drained_at - t0 - STAMP_SLACK
             if oldest is not None:
                 now = min(now, max(oldest, now - VOUCH_WAIT))
+                # but not past the packets behind it: they wait for it, unwritten
+                behind = pairer.behind_oldest()
+                if behind is not None:
+                    now = min(now, behind)
             # and every event before it has gone to the client ahead of this word (the run
             # host sends events there before it forwards them here): a log may write a
             # program's line stamped before it, knowing no call before it is still to come
