@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
+import shlex
+import subprocess
 import sys
 import threading
 import time
@@ -21,7 +23,7 @@ os.environ["SOCKETSCOPE_SETTINGS"] = os.path.join(
 
 import pytest
 
-from socketscope.engine import Event, Runner, Trace
+from socketscope.engine import Event, Runner, Trace, read_trace
 from socketscope.engine.scenario import Scenario, load_file
 
 HERE = Path(__file__).parent
@@ -475,3 +477,36 @@ def lesson_trace(scenario: Scenario, timeout: float = 20) -> Trace:
     if host.capture is not None:
         trace.header["capture"] = host.capture
     return trace
+
+
+APP_DIR = str(Path(__file__).resolve().parents[1] / "app")
+
+
+def trace_of(
+    lesson: str,
+    out: Path,
+    python: str = sys.executable,
+    user: str | None = None,
+    app: str = APP_DIR,
+    programs: tuple[str, ...] = (),
+) -> Trace:
+    """A real run of a lesson (or, with ``lesson`` empty, of ``programs``) by `socketscope
+    trace`, as its trace with its packets; skips where the system gives no private network."""
+    cmd = [python, "-m", "socketscope", "trace", *([lesson] if lesson else []), "-o", str(out)]
+    cmd += [arg for program in programs for arg in ("--program", program)]
+    if user is not None:
+        cmd = ["su", user, "-s", "/bin/sh", "-c", " ".join(shlex.quote(a) for a in cmd)]
+    r = subprocess.run(
+        cmd,
+        env={**os.environ, "PYTHONPATH": app},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd="/",
+        check=False,
+    )
+    assert r.returncode == 0, r.stderr
+    t = read_trace(out)
+    if not t.header["network"]["private"]:
+        pytest.skip(f"no private network on this system: {t.header['network']}")
+    return t

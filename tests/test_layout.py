@@ -21,6 +21,10 @@ class Script:
         self.events.append(ev)
         return ev
 
+    def ret(self, actor: str, op: str, sock: int, **kw: Any) -> None:
+        """The return of a call made earlier, not seen blocked."""
+        self(actor, "return", op, sock=sock, fd=sock + 2, ok=True, blocked=False, **kw)
+
     def call(self, actor: str, op: str, sock: int, **ret: Any) -> None:
         self(actor, "call", op, sock=sock, fd=sock + 2, args=ret.pop("args", None))
         self(
@@ -288,7 +292,7 @@ def test_a_receive_not_seen_blocked_returns_below_the_send_it_read() -> None:
     s.call("C", "socket", 2, result=4, args={"type": "SOCK_DGRAM"})
     s("C", "call", "recvfrom", sock=2, fd=4)
     s.call("S", "sendto", 1, nbytes=13, data=b"hello, server".hex(), dgram=7)
-    s("C", "return", "recvfrom", sock=2, fd=4, ok=True, blocked=False, nbytes=13, dgram=7)
+    s.ret("C", "recvfrom", 2, nbytes=13, dgram=7)
     lay = DiagramLayout(["S", "C"])
     lay.extend(s.events)
     recv = next(b for b in lay.boxes if b.op == "recvfrom")
@@ -304,34 +308,8 @@ def test_a_receive_not_seen_blocked_returns_below_the_send_it_read() -> None:
     s = stream_script()
     s("C", "call", "recv", sock=2, fd=4)
     s("S", "call", "send", sock=3, fd=5)
-    s(
-        "C",
-        "return",
-        "recv",
-        sock=2,
-        fd=4,
-        ok=True,
-        blocked=False,
-        nbytes=2,
-        data=b"ok".hex(),
-        conn=1,
-        dir="s>c",
-        range=(0, 2),
-    )
-    s(
-        "S",
-        "return",
-        "send",
-        sock=3,
-        fd=5,
-        ok=True,
-        blocked=False,
-        nbytes=2,
-        data=b"ok".hex(),
-        conn=1,
-        dir="s>c",
-        range=(0, 2),
-    )
+    s.ret("C", "recv", 2, nbytes=2, data=b"ok".hex(), conn=1, dir="s>c", range=(0, 2))
+    s.ret("S", "send", 3, nbytes=2, data=b"ok".hex(), conn=1, dir="s>c", range=(0, 2))
     lay = DiagramLayout(["S", "C"])
     lay.extend(s.events)
     recv = [b for b in lay.boxes if b.op == "recv"][-1]
@@ -383,18 +361,7 @@ def test_a_receive_that_returns_later_never_joins_a_folded_streak() -> None:
         s.call("C", "recv", 2, nbytes=2, data=b"hi".hex(), dgram=d)
     s("C", "call", "recv", sock=2, fd=4)
     s.call("S", "sendto", 1, nbytes=2, data=b"hi".hex(), dgram=11)
-    s(
-        "C",
-        "return",
-        "recv",
-        sock=2,
-        fd=4,
-        ok=True,
-        blocked=False,
-        nbytes=2,
-        data=b"hi".hex(),
-        dgram=11,
-    )
+    s.ret("C", "recv", 2, nbytes=2, data=b"hi".hex(), dgram=11)
     lay = DiagramLayout(["S", "C"])
     lay.extend(s.events)
     late = next(b for b in lay.boxes if b.returns_later)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import trace_of
 from socketscope.engine import Trace, read_trace
 from socketscope.engine.events import Event
 
@@ -25,35 +26,6 @@ def _private_network_allowed() -> bool:
         return False
     r = subprocess.run(["unshare", "-rn", "true"], capture_output=True, check=False)
     return r.returncode == 0
-
-
-def trace_of(
-    lesson: str,
-    out: Path,
-    python: str = sys.executable,
-    user: str | None = None,
-    app: str = APP,
-    programs: tuple[str, ...] = (),
-) -> Trace:
-    """A real run of a lesson (or, with ``lesson`` empty, of ``programs``) as its trace."""
-    cmd = [python, "-m", "socketscope", "trace", *([lesson] if lesson else []), "-o", str(out)]
-    cmd += [arg for program in programs for arg in ("--program", program)]
-    if user is not None:
-        cmd = ["su", user, "-s", "/bin/sh", "-c", " ".join(shlex.quote(a) for a in cmd)]
-    r = subprocess.run(
-        cmd,
-        env={**os.environ, "PYTHONPATH": app},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd="/",
-        check=False,
-    )
-    assert r.returncode == 0, r.stderr
-    t = read_trace(out)
-    if not t.header["network"]["private"]:
-        pytest.skip(f"no private network on this system: {t.header['network']}")
-    return t
 
 
 def cause_of(t: Trace, p: Event) -> Event:

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
+from conftest import trace_of
 from socketscope.engine import Trace, read_trace, write_trace
 
 APP = str(Path(__file__).resolve().parents[1] / "app")
@@ -27,17 +28,7 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="AF
 def echo_trace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """tcp-echo, run for real by `socketscope trace`."""
     out = tmp_path_factory.mktemp("packets") / "echo.jsonl"
-    r = subprocess.run(
-        [sys.executable, "-m", "socketscope", "trace", "tcp-echo", "-o", str(out)],
-        env={**os.environ, "PYTHONPATH": APP},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert r.returncode == 0, r.stderr
-    if not read_trace(out).header["network"]["private"]:
-        pytest.skip("no private network on this system: no packets to show")
+    trace_of("tcp-echo", out)  # skips where there is no private network: no packets to show
     return out
 
 
