@@ -104,6 +104,28 @@ def test_tcp_reset_records_the_rst_its_close_sent(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(shutil.which("unshare") is None, reason="util-linux unshare")
+def test_a_refused_connects_rst_comes_to_the_client_from_nobody(tmp_path: Path) -> None:
+    """tcp-refused: nobody listens, so the kernel answers the SYN with an RST. No socket of the
+    run sent it: it was drawn going out of the Client, the SYN's way, and the log said
+    "Client → Client". It is marked no_sender and drawn coming in to the Client."""
+    from socketscope.model.diagram import DiagramLayout
+    from socketscope.terminal import LogFormatter
+
+    t = trace_of("tcp-refused", tmp_path / "refused.jsonl")
+    (rst,) = [e for e in packets(t) if e.packet and "RST" in e.packet.flags]
+    assert rst.packet is not None
+    assert (rst.packet.no_sender, rst.packet.to_actor, rst.sock) == (True, "Client", None)
+    syn = next(e for e in packets(t) if e.packet and e.packet.flags == ("SYN",))
+    assert syn.packet is not None and not syn.packet.no_sender
+    lay = DiagramLayout(list(t.header["actors"]))
+    lay.extend(t.events)
+    assert [(a.ev.seq, a.inbound) for a in lay.wire.arrows] == [(syn.seq, False), (rst.seq, True)]
+    log = LogFormatter()
+    lines = [line for ev in t.events for line in log.feed(ev)] + list(log.finish())
+    port = rst.packet.src[1]
+    assert any(f"127.0.0.1:{port} → Client  RST+ACK" in x for x in lines), lines
+
+
 def test_a_connection_not_accepted_yet_still_has_the_listeners_owner_at_its_other_end(
     tmp_path: Path,
 ) -> None:

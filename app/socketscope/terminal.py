@@ -421,7 +421,9 @@ class LogFormatter:
             role = _ROLES.get(p.role or "")
             if role is not None:
                 what = f"{role(lang)}: {what}"
-        return f"{when} {where}  {ev.actor} → {to}  {what}, {self._cause(ev)}"
+        # no socket of the run sent it (the kernel's RST for a port nobody holds): its address
+        sender = f"{p.src[0]}:{p.src[1]}" if p.no_sender else ev.actor
+        return f"{when} {where}  {sender} → {to}  {what}, {self._cause(ev)}"
 
     def _cause(self, ev: Event) -> str:
         lang = self.lang

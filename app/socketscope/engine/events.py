@@ -108,6 +108,8 @@ class WirePacket:
     frame: str | None = None  # hex of the captured frame from its Ethernet header on
     to_actor: str | None = None  # the actor whose socket it was sent to, when in the run
     to_sock: int | None = None
+    # no socket of the run sent it: the kernel answered for a port nobody holds (an RST)
+    no_sender: bool | None = None
     # a summary of the packets one burst of calls caused (the event's ``count`` says how many):
     # every other one as [t, wire_len, frame hex], and the payload bytes of them all
     more: tuple[tuple[float, int, str], ...] | None = None

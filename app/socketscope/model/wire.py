@@ -39,6 +39,8 @@ class PacketArrow:
     row: int  # the anchor row: the packet is drawn in the band under it
     slot: int  # its place in that band, from 0
     dup: bool = False  # a second arrival of the same packet (the link duplicated it)
+    # from no socket of the run (packet.no_sender): a stub that comes to lane1, not from it
+    inbound: bool = False
 
     @property
     def seq(self) -> int:
@@ -133,7 +135,7 @@ class WireLayout:
             bisect.insort(self._rows, row)
         arrow: PacketArrow | None = None
         if len(band.arrows) < MAX_PER_ROW:
-            arrow = PacketArrow(ev, lane0, lane1, row, len(band.arrows))
+            arrow = PacketArrow(ev, lane0, lane1, row, len(band.arrows), inbound=bool(p.no_sender))
             band.arrows.append(arrow)
             self.arrows.append(arrow)
         else:

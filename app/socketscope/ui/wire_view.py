@@ -54,10 +54,12 @@ def _ends(view: SequenceDiagram, a: PacketArrow) -> tuple[float, float]:
     x0 = view.x_of(a.lane0)
     if a.lane1 != a.lane0:
         return x0, view.x_of(a.lane1)
-    # the receiver is not in the run (a SYN to a port nobody listens on): a stub
+    # the receiver is not in the run (a SYN to a port nobody listens on): a stub; or the sender
+    # is not (the kernel's RST for that port): a stub that comes in
     col = view.layout_model.column_of(a.lane0)  # toward the inside of the diagram
     toward = 1.0 if col < len(view.layout_model.lanes) - 1 or col == 0 else -1.0
-    return x0, x0 + toward * view.lane_w() * 0.4
+    outside = x0 + toward * view.lane_w() * 0.4
+    return (outside, x0) if a.inbound else (x0, outside)
 
 
 def _pen(view: SequenceDiagram, ev: Event, selected: bool) -> QPen:

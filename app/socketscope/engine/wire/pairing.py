@@ -847,6 +847,9 @@ class PacketPairer:
         actor = self._user(sender, pkt.t) if sender is not None else None
         if actor is None and pkt.proto != "UDP":
             actor = self._listener(pkt.src, pkt.t)  # its answer (a SYN-ACK before accept())
+        # nobody's: the kernel's answer for a port no socket of the run holds (the RST to a
+        # connect() with no listener), drawn coming to its receiver, not from it
+        no_sender = actor is None and sender is None and pkt.proto != "UDP" and bool(to_actor)
         made_by = self._by_seq.get(cause) if isinstance(cause, int) else None
         if made_by is not None and made_by.sock is not None and self._root(made_by.sock) == sender:
             actor = made_by.actor  # sent by a forked child's copy of the socket: its lane
@@ -882,6 +885,7 @@ class PacketPairer:
             ("frame", frame.hex()),
             ("to_actor", to_actor),
             ("to_sock", to_sock),
+            ("no_sender", True if no_sender else None),
         ):
             if value is not None:
                 wire[key] = value
