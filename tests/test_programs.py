@@ -326,6 +326,34 @@ def test_a_c_programs_datagram_read_with_recv_is_received_too(tmp_path: Path) ->
     assert not [e for e in evs if e.kind == "dgram_lost"]
 
 
+def test_a_c_programs_non_blocking_sockets_are_known_as_such(tmp_path: Path) -> None:
+    """A C program makes its sockets non-blocking with fcntl(F_SETFL, O_NONBLOCK) (curl does)
+    or socket(SOCK_NONBLOCK). The tracer did not see fcntl() and dropped the flag, so both
+    sockets were taken for blocking: the inspector said "blocking" and each connect()'s
+    expected EINPROGRESS was drawn as a red failure."""
+    from socketscope.model.context import context_of
+    from socketscope.model.diagram import DiagramLayout
+
+    if shutil.which("cc") is None:
+        pytest.skip("needs a C compiler (cc)")
+    binary = tmp_path / "nonblock_connect"
+    src = Path(__file__).parent / "c" / "nonblock_connect.c"
+    subprocess.run(["cc", "-g", "-O0", "-o", str(binary), str(src)], check=True)
+    sc = program_scenario([ProgramLine.parse(str(binary), str(tmp_path), "ready")])
+    evs = Runner(sc).run_to_end(30)
+    me = sc.actors[0].name
+    assert [(e.op, e.args) for e in calls(evs, me, "call") if e.op == "fcntl"] == [
+        ("fcntl", {"cmd": "F_SETFL", "nonblocking": True})
+    ]  # F_GETFL is not shown
+    connects = [e for e in calls(evs, me, "call") if e.op == "connect"]
+    assert len(connects) == 2
+    assert [context_of(evs, c).mode for c in connects] == ["nonblocking", "nonblocking"]
+    lay = DiagramLayout([me])
+    lay.extend(evs)
+    boxes = [b for b in lay.boxes if b.op == "connect"]
+    assert [(b.error, b.expected) for b in boxes] == [("EINPROGRESS", True)] * 2
+
+
 def test_a_c_udp_server_s_receives_pair_with_a_python_client_s_datagrams(tmp_path: Path) -> None:
     """One pairing for the run: a Python program's sendto() and a C program's recvfrom() name
     the same datagram, both ways."""

@@ -969,6 +969,30 @@ _add(
 )
 _add(
     _e(
+        op="fcntl",
+        c_name="fcntl",
+        syscall=True,
+        prototype="int fcntl(int fd, int cmd, ... /* arg */);",
+        what={
+            "*": W(
+                "fcntl(F_SETFL) sets the file's status flags. With O_NONBLOCK the socket is "
+                "non-blocking from now on: a call that would have to wait fails at once with "
+                "EAGAIN (EINPROGRESS for connect()); without it, calls wait again.",
+                "fcntl(F_SETFL)은 파일의 상태 플래그를 정합니다. O_NONBLOCK이 있으면 이제부터 "
+                "소켓은 논블로킹입니다: 기다려야 할 호출은 곧바로 EAGAIN(connect()는 "
+                "EINPROGRESS)으로 실패합니다. 없으면 호출은 다시 기다립니다.",
+            )
+        },
+        c_form=lambda v: "fcntl({}, F_SETFL, {})".format(
+            v.fd, "flags | O_NONBLOCK" if v.args.get("nonblocking") else "flags & ~O_NONBLOCK"
+        ),
+        label=lambda a, fd, tr: "fcntl(fd {}, F_SETFL, {})".format(
+            fd, "O_NONBLOCK" if a.get("nonblocking") else "no O_NONBLOCK"
+        ),
+    )
+)
+_add(
+    _e(
         op="wait_until",
         c_name="wait_until",
         syscall=False,

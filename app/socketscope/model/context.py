@@ -41,12 +41,17 @@ class SocketKinds:
                 return
             args = (call.args if call is not None else None) or {}
             op = ev.op
+            # a C program's SOCK_NONBLOCK (socket(), accept4()) or fcntl(F_SETFL, O_NONBLOCK)
             if op == "socket" and ev.sock is not None:
                 self._type[ev.sock] = "UDP" if args.get("type") == "SOCK_DGRAM" else "TCP"
-                self._timeout[ev.sock] = None
+                self._timeout[ev.sock] = 0.0 if args.get("nonblocking") else None
             elif op == "accept" and ev.new_sock is not None:
                 self._type[ev.new_sock] = "TCP"
-                self._timeout[ev.new_sock] = None
+                flags = args.get("flags")
+                nonblocking = isinstance(flags, int) and bool(flags & 0o4000)
+                self._timeout[ev.new_sock] = 0.0 if nonblocking else None
+            elif op == "fcntl" and ev.sock is not None:
+                self._timeout[ev.sock] = 0.0 if args.get("nonblocking") else None
             elif op == "settimeout" and ev.sock is not None:
                 t = args.get("timeout")
                 self._timeout[ev.sock] = float(t) if isinstance(t, (int, float)) else None

@@ -85,9 +85,13 @@ _FD_CALLS = frozenset(
     {
         "read", "write", "readv", "writev", "close", "connect", "accept", "accept4", "sendto",
         "recvfrom", "sendmsg", "recvmsg", "shutdown", "bind", "listen", "setsockopt",
-        "getsockopt",
+        "getsockopt", "fcntl",
     }
 )  # fmt: skip
+# fcntl(): only F_SETFL is shown, for its O_NONBLOCK (whether the socket's calls wait); socket()
+# and accept4() can set it at once with SOCK_NONBLOCK (the same bit)
+F_SETFL = 4
+O_NONBLOCK = 0o4000
 _SOL = {1: "SOL_SOCKET", 6: "IPPROTO_TCP", 0: "IPPROTO_IP", 41: "IPPROTO_IPV6"}
 _SO = {
     1: {
@@ -1216,6 +1220,8 @@ class CTracer:
         proc = t.proc
         if name in _FD_CALLS:
             fd = _s32(a[0])
+            if name == "fcntl" and _s32(a[1]) != F_SETFL:
+                return None  # F_GETFL, F_SETFD...: nothing the diagram shows
             if name == "close" and fd in proc.ignored:
                 proc.ignored.discard(fd)
                 return None
@@ -1233,6 +1239,8 @@ class CTracer:
                 "type": _TYPES.get(typ, typ),
                 "proto": _s32(a[2]),
             }
+            if a[1] & O_NONBLOCK:  # SOCK_NONBLOCK
+                shown["nonblocking"] = True
             return Call("socket", nr, a, shown, None, None, None, {})
         if name in ("fork", "vfork", "clone", "clone3"):
             flags = a[0] if name == "clone" else 0
@@ -1815,6 +1823,8 @@ def _shown(
         return name, {"flags": _s32(a[2])} if a[2] else {}
     if name == "shutdown":
         return "shutdown", {"how": _SHUT.get(_s32(a[1]), _s32(a[1]))}
+    if name == "fcntl":  # F_SETFL (the others are not decoded)
+        return "fcntl", {"cmd": "F_SETFL", "nonblocking": bool(a[2] & O_NONBLOCK)}
     if name in ("setsockopt", "getsockopt"):
         level, opt = _s32(a[1]), _s32(a[2])
         shown: dict[str, Any] = {

@@ -95,6 +95,7 @@ SYSCALLS: dict[int, str] = {
     54: "setsockopt",
     55: "getsockopt",
     56: "clone",
+    72: "fcntl",
     57: "fork",
     58: "vfork",
     213: "epoll_create",
