@@ -334,7 +334,13 @@ class WireLayout:
         if box.blocked_ev is not None and ev.t >= box.blocked_ev.t:
             for span in reversed(lay.spans):
                 if span.box is box:
-                    return (span.row1 if span.row1 is not None else box.row), True
+                    # sent while its call waited: among the rows of that wait, after those
+                    # that came before it and above the row where the call returned (the
+                    # handshake that ends a connect()'s wait is drawn before connect() and
+                    # accept() return, not after)
+                    at = bisect.bisect_right(lay.row_times, ev.t) - 1
+                    top = span.row1 - 1 if span.row1 is not None else last
+                    return max(int(box.row), min(at, top)), True
         return int(box.row), True
 
     def fate(self, ev: Event, cursor: int) -> str | None:

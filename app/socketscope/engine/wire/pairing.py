@@ -512,7 +512,15 @@ class PacketPairer:
             return self._sendto_for(pkt, take=False) is not None or self._udp_burst(pkt) is not None
         flow = self._flows.get((pkt.src[1], pkt.dst[1]))
         if flow is None or flow.sender is None:
-            return False  # the sending socket's connect() or accept() has not returned yet
+            # The sending socket's connect() or accept() has not returned yet, unless this is
+            # a listener's kernel answering a SYN for a connection nobody has accepted yet
+            # (tcp-backlog): the listener owner's packet, its cause the SYN's. Held, it kept
+            # every packet behind it back until someone called accept().
+            return (
+                "SYN" in pkt.flags
+                and "ACK" in pkt.flags
+                and self._listener(pkt.src, pkt.t) is not None
+            )
         if (
             "SYN" in pkt.flags
             and "ACK" not in pkt.flags
