@@ -307,6 +307,25 @@ def test_a_laptop_screen_1280x720_clips_nothing(qtbot: QtBot, window: MainWindow
 
 
 @pytest.mark.gui
+def test_a_status_sentence_too_long_for_1280_ends_in_an_ellipsis(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    """tcp-backlog in Korean at 1280×720: three clients blocked make a status sentence wider
+    than the window, which was cut mid-word at its edge ("Client 3은(는) conr"). It ends in
+    "…" where it is cut, and its tooltip has the whole sentence."""
+    w = window
+    w.resize(1280, 720)
+    w.set_language("ko")
+    w.session.load_scenario(get("tcp-backlog"))
+    step_until(qtbot, w, lambda: w.status_label.text().count("블로킹") >= 3)
+    label = w.status_label
+    qtbot.waitUntil(lambda: label.toolTip() == label.text(), timeout=3000)
+    shown = label.shown_text()
+    assert shown.endswith("…") and label.text().startswith(shown[:-1])
+    assert label.fontMetrics().horizontalAdvance(shown) <= label.contentsRect().width()
+
+
+@pytest.mark.gui
 def test_lecture_mode_leaves_the_diagram_three_quarters_of_1920(
     qtbot: QtBot, window: MainWindow
 ) -> None:

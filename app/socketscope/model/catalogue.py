@@ -317,8 +317,8 @@ _SEND_BLOCKS: Table = {
 }
 _SEND_NOW: Table = {
     "*": W(
-        "the send buffer is full: the peer is not reading",
-        "송신 버퍼가 가득 찼습니다: 상대가 읽지 않고 있습니다",
+        "the send buffer is full: the peer has not read fast enough to make room",
+        "송신 버퍼가 가득 찼습니다: 상대가 자리가 날 만큼 빨리 읽지 않았습니다",
     )
 }
 _CONNECT_WHAT: Table = {

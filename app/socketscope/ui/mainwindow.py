@@ -30,6 +30,7 @@ from socketscope.ui.selection import SelectionController, Shown
 from socketscope.ui.session import Session
 from socketscope.ui.settings import Settings
 from socketscope.ui.status import status_line
+from socketscope.ui.status_label import StatusLabel
 from socketscope.ui.study_mode import StudyMode
 
 if TYPE_CHECKING:
@@ -117,7 +118,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.diagram)
         docks.make(self)
         self._laid_out = False  # the default layout is sized to the window when first shown
-        self.status_label = QLabel()
+        self.status_label = StatusLabel()
         f = QFont(self.font())
         f.setPointSizeF(f.pointSizeF() * 1.3)
         self.status_label.setFont(f)
