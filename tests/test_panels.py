@@ -326,6 +326,40 @@ def test_a_status_sentence_too_long_for_1280_ends_in_an_ellipsis(
 
 
 @pytest.mark.gui
+def test_the_newest_calls_lane_is_scrolled_into_view_when_the_lanes_are_wider(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    """tcp-multi-client has seven lanes; in lecture mode at 1920 px five fit. Stepping, a
+    call on Client 3's lane happened off-screen while the inspector showed its socket. The
+    lane of each step's newest call is in view, as its row is."""
+    w = window
+    w.resize(1920, 1080)
+    w.set_lecture(True, full_screen=False)
+    w.session.load_scenario(get("tcp-multi-client"))
+    d = w.diagram
+    seen = set()
+    for _ in range(30):
+        qtbot.waitUntil(lambda: settled(w), timeout=5000)
+        if w.session.finished:
+            break
+        n = len(w.session.events)
+        qtbot.keyClick(d, Qt.Key.Key_Right)
+        qtbot.waitUntil(lambda n=n: len(w.session.events) > n or w.session.finished, timeout=5000)
+        qtbot.waitUntil(lambda: d.cursor_seq == w.session.cursor_seq, timeout=3000)
+        QApplication.processEvents()
+        # the newest thing on a lane: a call made, or a wait that ended (its return's row)
+        lay, cur = d.layout_model, d.cursor_seq
+        things = [(b.seq, b.lane) for b in lay.boxes if b.seq <= cur]
+        things += [(s.seq1, s.lane) for s in lay.spans if s.seq1 is not None and s.seq1 <= cur]
+        lane = max(things)[1]
+        seen.add(d.layout_model.lanes[lane])
+        assert 0 <= d.x_of(lane) <= d.viewport().width(), d.layout_model.lanes[lane]
+    assert d.horizontalScrollBar().maximum() > 0, "the lanes are wider than the window"
+    assert "Client 3" in seen
+    w.set_lecture(False)
+
+
+@pytest.mark.gui
 def test_lecture_mode_leaves_the_diagram_three_quarters_of_1920(
     qtbot: QtBot, window: MainWindow
 ) -> None:

@@ -6,6 +6,7 @@ the items of the visible rows (``RowIndex``): a 100,000-event trace paints as fa
 
 from __future__ import annotations
 
+import bisect
 import math
 import time
 from collections.abc import Callable, Iterable
@@ -477,7 +478,31 @@ class SequenceDiagram(QAbstractScrollArea):
         self._programmatic_scroll = True
         vb = self.verticalScrollBar()
         vb.setValue(vb.maximum())
+        self._show_newest_lane()
         self._programmatic_scroll = False
+
+    def _show_newest_lane(self) -> None:
+        """More lanes than the width holds (tcp-multi-client in lecture mode): the lane of the
+        newest call is scrolled into view, as the newest row is, or a step happens off-screen
+        while the inspector shows its socket."""
+        hb = self.horizontalScrollBar()
+        lay, cur = self.layout_model, self.cursor_seq
+        if hb.maximum() <= 0:
+            return
+        # the newest thing on a lane: a call made, or a wait that ended (its return's row)
+        i = bisect.bisect_right(lay.boxes, cur, key=lambda b: b.seq)
+        newest = (lay.boxes[i - 1].seq, lay.boxes[i - 1].lane) if i else (-1, -1)
+        for span in reversed(lay.spans[-64:]):
+            if span.seq1 is not None and newest[0] < span.seq1 <= cur:
+                newest = (span.seq1, span.lane)
+        if newest[1] < 0:
+            return
+        left = self.lane_w() * lay.column_of(newest[1])
+        right = left + self.margin + self.lane_w()
+        if left < hb.value():
+            hb.setValue(int(left))
+        elif right > hb.value() + self.viewport().width():
+            hb.setValue(int(right - self.viewport().width()))
 
     def _user_scrolled(self, value: int) -> None:
         if not self._programmatic_scroll:
