@@ -387,3 +387,22 @@ def test_one_close_reports_its_lost_datagrams_on_one_row_across_another_actors_r
     lay = DiagramLayout(["S", "C", "X"])
     lay.extend(s.events)
     assert [len(m.seqs) for m in lay.marks if m.kind == "lost"] == [2, 4]
+
+
+def test_a_kill_arrow_ends_where_the_killed_call_ended() -> None:
+    """signal-cleanup: the Operator SIGKILLs Server 2 blocked in accept(). The signal's arrow
+    ended on the row below "accept() never returned: killed by SIGKILL", at the process's
+    own mark; it ends on that row now, where the call it ended is."""
+    from conftest import lesson_trace
+    from socketscope.engine.scenario import get
+
+    t = lesson_trace(get("signal-cleanup"))
+    lay = DiagramLayout(list(t.header["actors"]))
+    lay.extend(t.events)
+    killed = [
+        s for s in lay.spans if s.box.error == "SIGKILL" and s.row1 is not None
+    ]  # fmt: skip
+    kills = [a for a in lay.arrows if a.kind == "kill" and a.label == "SIGKILL"]
+    assert killed and kills
+    for span in killed:
+        assert any((a.lane1, a.row1) == (span.lane, span.row1) for a in kills), (killed, kills)

@@ -626,6 +626,12 @@ class DiagramLayout:
                     asleep=False,
                 )
             )
+        if ev.error in cat.NEVER_RETURNED and span is not None:
+            # the call a kill() ended: the signal's arrow ends where it ended, not below
+            kill = self._kills.pop(ev.actor, None)
+            if kill is not None:
+                k_lane, k_row, signame = kill
+                self.arrows.append(Arrow("kill", k_lane, k_row, lane, ret_row, ev.seq, signame))
         # a run of identical calls folds; one that returns on a row of its own never does
         prev = self._box_at_row.get(box.row - 1)
         if prev is not None and _same(prev, box):

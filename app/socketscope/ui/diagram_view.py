@@ -1350,7 +1350,7 @@ class SequenceDiagram(QAbstractScrollArea):
         """A call that returned rows after it was made, never seen blocked (Box.returns_later):
         a thin dashed line, not the amber bar, and the words for what was measured."""
         pal = self.colors()
-        p.setPen(QPen(pal.ink_soft, 2 * self._lw(), Qt.PenStyle.DashLine))
+        p.setPen(QPen(pal.ink_soft, 1.3 * self._lw(), Qt.PenStyle.DashLine))
         p.drawLine(QPointF(x, y0), QPointF(x, y1))
         thin = QRectF(x - 2, y0, 4, max(2.0, y1 - y0))
         self._place("bar", thin, row=span.row0, lane=span.lane, owner=span)
