@@ -467,3 +467,30 @@ def test_the_packets_toggle_works_before_the_panels_are_made(qtbot: Any, echo_tr
     assert w.toolbar.actions().index(w.wire.act_packets) == place
     assert twin not in w.toolbar.actions()
     w.close()
+
+
+@pytest.mark.gui
+def test_a_picture_of_a_step_waits_for_that_steps_packets(qtbot: Any, gui_window: Any) -> None:
+    """`socketscope --steps N --screenshot` took its picture as soon as the calls settled; the
+    packets of the last steps reach the window tens of milliseconds later, so http-get's
+    picture at step 13 said "connected" with no handshake drawn. A run asked for it reports how
+    far the capture has written (wire_covered), and the picture waits for that."""
+    from socketscope.engine.scenario import get
+    from socketscope.ui.app import packets_caught_up, settled, step_n
+
+    w = gui_window
+    w.session.wants_wire_covered = True
+    w.session.load_scenario(get("tcp-echo"))
+    assert step_n(w, 6)  # socket, bind, listen, accept (blocks), socket, connect
+
+    def returned(op: str) -> bool:
+        return any(e.kind == "return" and e.op == op for e in w.session.events)
+
+    qtbot.waitUntil(lambda: returned("connect"), timeout=5000)
+    capture = w.session.runner.capture
+    if not capture or not capture.get("available"):
+        pytest.skip("no packet capture on this system")
+    assert packets_caught_up(w, 3.0), "the run never said how far its capture had written"
+    qtbot.waitUntil(lambda: settled(w), timeout=5000)
+    roles = [e.packet.role for e in w.session.events if e.kind == "packet" and e.packet]
+    assert roles[:3] == ["syn", "syn-ack", "handshake-ack"], roles

@@ -208,6 +208,20 @@ def step_n(window: object, n: int, timeout: float = 10.0) -> bool:
     return wait_until(lambda: settled(window), timeout)
 
 
+def packets_caught_up(window: object, timeout: float) -> bool:
+    """Wait until the run's capture has written every packet up to its newest event (a step's
+    packets reach the window some tens of milliseconds after its calls): False when the run
+    has no capture, or it did not catch up in time."""
+    s = window.session  # type: ignore[attr-defined]
+    runner = s.runner
+    capture = runner.capture if runner is not None else None
+    if not capture or not capture.get("available", True):
+        return False
+    calls = [e for e in s.events if e.kind != "packet"]
+    newest = calls[-1].t if calls else 0.0
+    return wait_until(lambda: (runner.wire_covered or 0.0) >= newest, timeout)
+
+
 def run_to_end(window: object, timeout: float = 30.0) -> bool:
     s = window.session  # type: ignore[attr-defined]
     s.set_speed(100)
@@ -345,6 +359,7 @@ def _main(args: object, gc_was_on: bool) -> int:
         # unless the run is driven from here before the event loop runs (--steps, --to-end)
         driven = offscreen or getattr(args, "steps", None) or getattr(args, "to_end", False)
         w.session.defer_start = not driven
+        w.session.wants_wire_covered = bool(shot)
         w.session.load_scenario(scenario)
     if getattr(args, "lang", None):
         w.set_language(str(getattr(args, "lang", "en")))
@@ -368,6 +383,8 @@ def _main(args: object, gc_was_on: bool) -> int:
             ok = step_n(w, int(args.steps))  # type: ignore[attr-defined]
         else:
             ok = wait_until(lambda: settled(w))
+        if w.session.runner is not None and packets_caught_up(w, 3.0):
+            wait_until(lambda: settled(w))  # and the packets taken in
         wait_until(lambda: not w.panels_pending, 5.0)
         _settle_layouts()
         saved = w.grab().save(shot)

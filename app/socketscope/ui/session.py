@@ -60,6 +60,10 @@ class Session(QObject):
         # CPU with the window's first picture, which needs nothing of the run). A control used
         # before starts it at once; its commands are queued until the host has started.
         self.defer_start = False
+        # a picture taken of the run (--screenshot) waits for the packets of what it shows: the
+        # host then reports how far the capture has written them (RunOptions.wire_covered),
+        # which a window otherwise does without (it would wake its client ~20 times a second)
+        self.wants_wire_covered = False
         self._pending_start: threading.Thread | None = None
         # a retired run that had to be killed says so on the next tick (from a helper thread)
         self._retired: queue.SimpleQueue[Outcome] = queue.SimpleQueue()
@@ -148,7 +152,10 @@ class Session(QObject):
         # ghost, and nothing has run yet.
         # a two-host lesson runs with the weather chosen in the network panel, if any
         weather = self.weather if scenario.network is not None else None
-        self.runner = RunHost(scenario, RunOptions(mode=Mode.PAUSE, weather=weather))
+        self.runner = RunHost(
+            scenario,
+            RunOptions(mode=Mode.PAUSE, weather=weather, wire_covered=self.wants_wire_covered),
+        )
         # start() makes the channel's socketpair and waits for the host: not on this thread
         starter = threading.Thread(
             target=self.runner.start, name="socketscope-starter", daemon=True
