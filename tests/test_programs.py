@@ -67,6 +67,16 @@ def console(runner: Runner, actor: str) -> str:
     return b"".join(d for a, s, d in runner.console if a == actor).decode()
 
 
+def c_program(folder: Path, name: str) -> str:
+    """tests/c/NAME.c compiled with line information into ``folder``: the binary's path."""
+    if shutil.which("cc") is None:
+        pytest.skip("needs a C compiler (cc)")
+    binary = folder / name
+    src = Path(__file__).parent / "c" / f"{name}.c"
+    subprocess.run(["cc", "-g", "-O0", "-o", str(binary), str(src)], check=True)
+    return str(binary)
+
+
 def calls(evs: list[Event], actor: str, kind: str = "return") -> list[Event]:
     return [e for e in evs if e.actor == actor and e.kind == kind]
 
@@ -312,12 +322,9 @@ def test_a_recv_that_could_be_either_of_two_senders_is_not_guessed() -> None:
 
 def test_a_c_programs_datagram_read_with_recv_is_received_too(tmp_path: Path) -> None:
     """The same for a C program, traced with ptrace: its recv() gets no source address."""
-    if shutil.which("cc") is None:
-        pytest.skip("needs a C compiler (cc)")
-    binary = tmp_path / "udp_to_itself"
-    src = Path(__file__).parent / "c" / "udp_to_itself.c"
-    subprocess.run(["cc", "-g", "-O0", "-o", str(binary), str(src)], check=True)
-    sc = program_scenario([ProgramLine.parse(str(binary), str(tmp_path), "ready")])
+    sc = program_scenario(
+        [ProgramLine.parse(c_program(tmp_path, "udp_to_itself"), str(tmp_path), "ready")]
+    )
     evs = Runner(sc).run_to_end(30)
     me = sc.actors[0].name
     sent = [e.dgram for e in calls(evs, me) if e.op == "sendto"]
@@ -334,12 +341,9 @@ def test_a_c_programs_non_blocking_sockets_are_known_as_such(tmp_path: Path) -> 
     from socketscope.model.context import context_of
     from socketscope.model.diagram import DiagramLayout
 
-    if shutil.which("cc") is None:
-        pytest.skip("needs a C compiler (cc)")
-    binary = tmp_path / "nonblock_connect"
-    src = Path(__file__).parent / "c" / "nonblock_connect.c"
-    subprocess.run(["cc", "-g", "-O0", "-o", str(binary), str(src)], check=True)
-    sc = program_scenario([ProgramLine.parse(str(binary), str(tmp_path), "ready")])
+    sc = program_scenario(
+        [ProgramLine.parse(c_program(tmp_path, "nonblock_connect"), str(tmp_path), "ready")]
+    )
     evs = Runner(sc).run_to_end(30)
     me = sc.actors[0].name
     assert [(e.op, e.args) for e in calls(evs, me, "call") if e.op == "fcntl"] == [
@@ -352,6 +356,16 @@ def test_a_c_programs_non_blocking_sockets_are_known_as_such(tmp_path: Path) -> 
     lay.extend(evs)
     boxes = [b for b in lay.boxes if b.op == "connect"]
     assert [(b.error, b.expected) for b in boxes] == [("EINPROGRESS", True)] * 2
+    # and its C form says so, as strace does: socket(AF_INET, SOCK_STREAM|SOCK_NONBLOCK, ...)
+    from socketscope.cform import c_line
+
+    made = [
+        (c, r)
+        for c, r in zip(calls(evs, me, "call"), calls(evs, me), strict=True)
+        if c.op == "socket"
+    ]
+    assert "SOCK_STREAM | SOCK_NONBLOCK" in c_line(*made[-1])
+    assert "SOCK_NONBLOCK" not in c_line(*made[1])
 
 
 def test_a_c_udp_server_s_receives_pair_with_a_python_client_s_datagrams(tmp_path: Path) -> None:

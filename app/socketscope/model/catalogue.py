@@ -410,8 +410,11 @@ _add(
                 "CLOSED).",
             ),
         },
-        c_form=lambda v: (
-            f"socket({v.args.get('family')}, {v.args.get('type')}, {v.args.get('proto', 0)})"
+        c_form=lambda v: "socket({}, {}{}, {})".format(
+            v.args.get("family"),
+            v.args.get("type"),
+            " | SOCK_NONBLOCK" if v.args.get("nonblocking") else "",
+            v.args.get("proto", 0),
         ),
         label=lambda a, fd, tr: "socket({})".format(
             {"SOCK_STREAM": "TCP", "SOCK_DGRAM": "UDP"}.get(str(a.get("type")), a.get("type"))

@@ -217,8 +217,7 @@ def packets_caught_up(window: object, timeout: float) -> bool:
     capture = runner.capture if runner is not None else None
     if not capture or not capture.get("available", True):
         return False
-    calls = [e for e in s.events if e.kind != "packet"]
-    newest = calls[-1].t if calls else 0.0
+    newest = next((e.t for e in reversed(s.events) if e.kind != "packet"), 0.0)
     return wait_until(lambda: (runner.wire_covered or 0.0) >= newest, timeout)
 
 
