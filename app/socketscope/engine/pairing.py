@@ -150,19 +150,11 @@ class Pairing:
         # same bytes from two senders, one of whose may have been dropped, are not guessed at.
         fits = [(i, d) for i, d in enumerate(queued) if d.payload[: len(payload)] == payload]
         if src is None:
-            pool = Pairing._by_bytes(fits, payload)
+            whole = [(i, d) for i, d in fits if len(d.payload) == len(payload)]
+            pool = whole or fits  # a datagram cut short by a small buffer: its first bytes
             return pool if len({d.sender_sock for _, d in pool}) == 1 else []
         exact = [(i, d) for i, d in fits if d.src is not None and same_endpoint(d.src, src)]
         return exact or [(i, d) for i, d in fits if d.src is None]
-
-    @staticmethod
-    def _by_bytes(
-        fits: list[tuple[int, _PendingDatagram]], payload: bytes
-    ) -> list[tuple[int, _PendingDatagram]]:
-        """The datagrams a receive that did not say its source may have read: those it read
-        whole, else those it read the first bytes of (a buffer smaller than the datagram)."""
-        whole = [(i, d) for i, d in fits if len(d.payload) == len(payload)]
-        return whole or fits
 
     def datagram_received(self, local: Addr, src: Addr | None, payload: bytes) -> DatagramMatch:
         with self._lock:
